@@ -1,0 +1,78 @@
+# Otklik — every task a developer or CI runs. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+STATIC := src/otklik/static
+FRONTEND_SOURCES := $(shell find frontend -path frontend/node_modules -prune -o -type f -print 2>/dev/null)
+WIDGET_SOURCES := $(shell find widget -path widget/node_modules -prune -o -type f -print 2>/dev/null)
+PG_TEST_URL ?= postgresql+asyncpg://postgres:postgres@127.0.0.1:5432/otklik_test
+
+.PHONY: help install build run demo test test-python test-js test-e2e lint format bench bench-quick clean
+
+help: ## List the targets
+	@grep -E '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F':.*?## ' '{printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install Otklik with its test tools
+
+$(STATIC)/app/index.html: $(FRONTEND_SOURCES)
+	cd frontend && npm ci --no-audit --no-fund && npm run build
+
+$(STATIC)/widget/widget.js: $(WIDGET_SOURCES)
+	cd widget && npm ci --no-audit --no-fund && npm run build
+
+build: $(STAMP) $(STATIC)/app/index.html $(STATIC)/widget/widget.js ## Build the operator app and the widget into the package
+
+run: build ## Install, build, migrate, seed the demo workspace and serve on http://127.0.0.1:8000
+	$(BIN)/otklik demo
+	$(BIN)/otklik run --host 127.0.0.1 --port 8000
+
+demo: $(STAMP) ## Seed the demo workspace only
+	$(BIN)/otklik demo
+
+lint: $(STAMP) ## ruff, ruff format --check and mypy --strict
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy src
+
+format: $(STAMP) ## Apply ruff fixes and formatting
+	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench
+
+test-js: build ## Vitest and type checks of the operator app and the widget
+	cd frontend && npm run typecheck && npm test
+	cd widget && npm run typecheck && npm test
+
+test-python: $(STAMP) ## pytest on SQLite and PostgreSQL (no browser)
+	OTKLIK_TEST_PG_URL=$(PG_TEST_URL) $(BIN)/pytest -q -m "not e2e"
+
+test-e2e: build ## Browser tests: Playwright driving Debian's chromium
+	OTKLIK_TEST_PG_URL=$(PG_TEST_URL) $(BIN)/pytest -q -m e2e
+
+test: ## Install what the tests need (chromium, PostgreSQL) and run every test
+	scripts/ensure-test-services.sh
+	$(MAKE) build
+	$(MAKE) lint
+	$(MAKE) test-js
+	$(MAKE) test-python
+	$(MAKE) test-e2e
+
+bench: build ## Benchmarks with baselines (minutes; see bench/RESULTS.md)
+	$(BIN)/pip install -q -r bench/requirements.txt
+	$(BIN)/python -m bench.run
+
+bench-quick: build ## Benchmarks, quick mode (under 3 minutes)
+	$(BIN)/pip install -q -r bench/requirements.txt
+	$(BIN)/python -m bench.run --quick
+
+clean: ## Remove the venv, builds and local data
+	rm -rf $(VENV) $(STATIC)/app $(STATIC)/widget frontend/node_modules widget/node_modules data

@@ -1,0 +1,71 @@
+"""API shapes for agents, teams and sign-in."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, EmailStr, Field
+
+from otklik.core.schemas import StrictModel
+
+Role = Literal["admin", "supervisor", "agent"]
+Presence = Literal["online", "away", "offline"]
+Language = Literal["ru", "en"]
+
+
+class LoginIn(StrictModel):
+    email: str = Field(min_length=3, max_length=320)
+    password: str = Field(min_length=1, max_length=1000)
+
+
+class AgentOut(BaseModel):
+    id: int
+    email: str
+    name: str
+    role: Role
+    languages: list[str]
+    status: Presence
+    active: bool
+    team_ids: list[int]
+
+
+class LoginOut(BaseModel):
+    token: str
+    csrf_token: str
+    agent: AgentOut
+
+
+class AgentCreate(StrictModel):
+    email: EmailStr
+    name: str = Field(min_length=1, max_length=200)
+    password: str = Field(min_length=8, max_length=1000)
+    role: Role = "agent"
+    languages: list[Language] = Field(default_factory=list, max_length=10)
+
+
+class AgentUpdate(StrictModel):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    role: Role | None = None
+    languages: list[Language] | None = Field(default=None, max_length=10)
+    active: bool | None = None
+    password: str | None = Field(default=None, min_length=8, max_length=1000)
+
+
+class StatusIn(StrictModel):
+    status: Presence
+
+
+class TeamOut(BaseModel):
+    id: int
+    name: str
+    agent_ids: list[int]
+
+
+class TeamCreate(StrictModel):
+    name: str = Field(min_length=1, max_length=200)
+    agent_ids: list[int] = Field(default_factory=list, max_length=1000)
+
+
+class TeamUpdate(StrictModel):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    agent_ids: list[int] | None = Field(default=None, max_length=1000)

@@ -1,0 +1,331 @@
+"""Everything that reads or changes agents, teams and sign-ins."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from otklik.accounts import events
+from otklik.accounts.models import Agent, AuthSession, LoginAttempt, Team, TeamMember
+from otklik.accounts.schemas import (
+    AgentCreate,
+    AgentOut,
+    AgentUpdate,
+    TeamCreate,
+    TeamOut,
+    TeamUpdate,
+)
+from otklik.audit import service as audit
+from otklik.core import security
+from otklik.core.clock import utcnow
+from otklik.core.errors import AppError, conflict, invalid, not_found
+from otklik.realtime import log
+from otklik.realtime.protocol import STREAM_AGENTS
+
+
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    token: str
+    csrf_token: str
+    agent: Agent
+
+
+async def team_ids_by_agent(
+    session: AsyncSession, agent_ids: Sequence[int]
+) -> dict[int, list[int]]:
+    rows = await session.execute(
+        select(TeamMember.agent_id, TeamMember.team_id)
+        .where(TeamMember.agent_id.in_(agent_ids))
+        .order_by(TeamMember.team_id)
+    )
+    result: dict[int, list[int]] = defaultdict(list)
+    for agent_id, team_id in rows:
+        result[agent_id].append(team_id)
+    return result
+
+
+def agent_out(agent: Agent, team_ids: list[int]) -> AgentOut:
+    return AgentOut(
+        id=agent.id,
+        email=agent.email,
+        name=agent.name,
+        role=agent.role,
+        languages=list(agent.languages),
+        status=agent.status,
+        active=agent.active,
+        team_ids=team_ids,
+    )
+
+
+async def describe_agent(session: AsyncSession, agent: Agent) -> AgentOut:
+    teams = await team_ids_by_agent(session, [agent.id])
+    return agent_out(agent, teams.get(agent.id, []))
+
+
+async def list_agents(session: AsyncSession) -> list[AgentOut]:
+    agents = (await session.execute(select(Agent).order_by(Agent.name, Agent.id))).scalars().all()
+    teams = await team_ids_by_agent(session, [a.id for a in agents])
+    return [agent_out(a, teams.get(a.id, [])) for a in agents]
+
+
+async def get_agent(session: AsyncSession, agent_id: int) -> Agent:
+    agent = await session.get(Agent, agent_id)
+    if agent is None:
+        raise not_found("Agent", agent_id)
+    return agent
+
+
+async def create_agent(
+    session: AsyncSession, *, data: AgentCreate, actor_id: int | None, ip: str | None = None
+) -> Agent:
+    email = data.email.lower()
+    taken = await session.scalar(select(func.count()).where(Agent.email == email))
+    if taken:
+        raise conflict(f"An agent with the email {email} exists already.")
+    agent = Agent(
+        email=email,
+        name=data.name,
+        password_hash=security.hash_password(data.password),
+        role=data.role,
+        languages=list(data.languages),
+    )
+    session.add(agent)
+    await session.flush()
+    audit.record(
+        session,
+        actor_type="agent" if actor_id else "system",
+        actor_id=actor_id,
+        action="agent.created",
+        target_type="agent",
+        target_id=agent.id,
+        data={"email": email, "role": data.role},
+        ip=ip,
+    )
+    return agent
+
+
+async def update_agent(
+    session: AsyncSession, *, agent_id: int, data: AgentUpdate, actor_id: int, ip: str | None
+) -> Agent:
+    agent = await get_agent(session, agent_id)
+    changes = data.model_dump(exclude_unset=True, exclude={"password"})
+    if agent_id == actor_id and (
+        changes.get("role", "admin") != "admin" or changes.get("active") is False
+    ):
+        raise invalid("You cannot demote or deactivate yourself.")
+    for field, value in changes.items():
+        setattr(agent, field, value)
+    if data.password is not None:
+        agent.password_hash = security.hash_password(data.password)
+        changes["password"] = "changed"
+    if data.active is False:
+        agent.status = "offline"
+        await session.execute(
+            update(AuthSession)
+            .where(AuthSession.agent_id == agent.id, AuthSession.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
+    audit.record(
+        session,
+        actor_type="agent",
+        actor_id=actor_id,
+        action="agent.updated",
+        target_type="agent",
+        target_id=agent.id,
+        data=changes,
+        ip=ip,
+    )
+    return agent
+
+
+async def set_status(session: AsyncSession, *, agent: Agent, status: str) -> Agent:
+    """Presence is stored and announced to operators as a transient frame (not replayed)."""
+    if agent.status != status:
+        agent.status = status
+        agent.status_changed_at = utcnow()
+    log.stage_transient(
+        session,
+        stream=STREAM_AGENTS,
+        frame={"type": events.PRESENCE, "agent_id": agent.id, "status": status},
+    )
+    return agent
+
+
+# --- sign-in -----------------------------------------------------------------------------
+
+
+def _attempt_keys(email: str, ip: str) -> list[str]:
+    return [f"email:{email.lower()}", f"ip:{ip}"]
+
+
+async def check_login_rate(session: AsyncSession, *, email: str, ip: str, limit: int) -> None:
+    since = utcnow() - timedelta(minutes=1)
+    failures = await session.scalar(
+        select(func.count())
+        .select_from(LoginAttempt)
+        .where(LoginAttempt.key.in_(_attempt_keys(email, ip)), LoginAttempt.at > since)
+    )
+    if (failures or 0) >= limit:
+        raise AppError(
+            429,
+            "rate_limited",
+            "Too many failed sign-in attempts. Try again in a minute.",
+            headers={"Retry-After": "60"},
+        )
+
+
+async def sign_in(
+    session: AsyncSession, *, email: str, password: str, ip: str, session_days: int
+) -> SignedIn | None:
+    """Returns ``None`` on bad credentials and records the failure (the caller commits it)."""
+    agent = await session.scalar(select(Agent).where(Agent.email == email.lower()))
+    ok = security.verify_password(agent.password_hash if agent else None, password)
+    if agent is None or not ok or not agent.active:
+        session.add_all(LoginAttempt(key=key) for key in _attempt_keys(email, ip))
+        return None
+    token, csrf = security.new_token(), security.new_token()
+    session.add(
+        AuthSession(
+            token_hash=security.token_digest(token),
+            csrf_token=csrf,
+            agent_id=agent.id,
+            expires_at=utcnow() + timedelta(days=session_days),
+        )
+    )
+    await session.execute(delete(LoginAttempt).where(LoginAttempt.key == f"email:{email.lower()}"))
+    audit.record(session, actor_type="agent", actor_id=agent.id, action="auth.login", ip=ip)
+    return SignedIn(token=token, csrf_token=csrf, agent=agent)
+
+
+async def resolve_token(session: AsyncSession, token: str) -> tuple[Agent, AuthSession] | None:
+    row = (
+        await session.execute(
+            select(Agent, AuthSession)
+            .join(AuthSession, AuthSession.agent_id == Agent.id)
+            .where(
+                AuthSession.token_hash == security.token_digest(token),
+                AuthSession.revoked_at.is_(None),
+                AuthSession.expires_at > utcnow(),
+                Agent.active.is_(True),
+            )
+        )
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+async def sign_out(session: AsyncSession, *, auth_session_id: int) -> None:
+    await session.execute(
+        update(AuthSession).where(AuthSession.id == auth_session_id).values(revoked_at=utcnow())
+    )
+
+
+async def prune_login_attempts(session: AsyncSession) -> None:
+    await session.execute(
+        delete(LoginAttempt).where(LoginAttempt.at < utcnow() - timedelta(hours=1))
+    )
+
+
+# --- teams -------------------------------------------------------------------------------
+
+
+async def _members(session: AsyncSession, team_ids: Sequence[int]) -> dict[int, list[int]]:
+    rows = await session.execute(
+        select(TeamMember.team_id, TeamMember.agent_id)
+        .where(TeamMember.team_id.in_(team_ids))
+        .order_by(TeamMember.agent_id)
+    )
+    result: dict[int, list[int]] = defaultdict(list)
+    for team_id, agent_id in rows:
+        result[team_id].append(agent_id)
+    return result
+
+
+async def list_teams(session: AsyncSession) -> list[TeamOut]:
+    teams = (await session.execute(select(Team).order_by(Team.name))).scalars().all()
+    members = await _members(session, [t.id for t in teams])
+    return [TeamOut(id=t.id, name=t.name, agent_ids=members.get(t.id, [])) for t in teams]
+
+
+async def describe_team(session: AsyncSession, team: Team) -> TeamOut:
+    members = await _members(session, [team.id])
+    return TeamOut(id=team.id, name=team.name, agent_ids=members.get(team.id, []))
+
+
+async def get_team(session: AsyncSession, team_id: int) -> Team:
+    team = await session.get(Team, team_id)
+    if team is None:
+        raise not_found("Team", team_id)
+    return team
+
+
+async def _set_members(session: AsyncSession, team: Team, agent_ids: list[int]) -> None:
+    wanted = set(agent_ids)
+    found = set(
+        (await session.execute(select(Agent.id).where(Agent.id.in_(wanted)))).scalars().all()
+    )
+    missing = wanted - found
+    if missing:
+        raise invalid(f"Unknown agent ids: {sorted(missing)}.")
+    await session.execute(
+        delete(TeamMember).where(TeamMember.team_id == team.id, TeamMember.agent_id.not_in(wanted))
+    )
+    current = set(
+        (await session.execute(select(TeamMember.agent_id).where(TeamMember.team_id == team.id)))
+        .scalars()
+        .all()
+    )
+    session.add_all(TeamMember(team_id=team.id, agent_id=a) for a in sorted(wanted - current))
+    await session.flush()
+
+
+async def _name_taken(session: AsyncSession, name: str, except_id: int | None) -> bool:
+    query = select(func.count()).select_from(Team).where(func.lower(Team.name) == name.lower())
+    if except_id is not None:
+        query = query.where(or_(Team.id != except_id))
+    return bool(await session.scalar(query))
+
+
+async def create_team(session: AsyncSession, *, data: TeamCreate, actor_id: int | None) -> Team:
+    if await _name_taken(session, data.name, None):
+        raise conflict(f"A team named {data.name!r} exists already.")
+    team = Team(name=data.name)
+    session.add(team)
+    await session.flush()
+    await _set_members(session, team, data.agent_ids)
+    audit.record(
+        session,
+        actor_type="agent" if actor_id else "system",
+        actor_id=actor_id,
+        action="team.created",
+        target_type="team",
+        target_id=team.id,
+        data={"name": data.name},
+    )
+    return team
+
+
+async def update_team(
+    session: AsyncSession, *, team_id: int, data: TeamUpdate, actor_id: int
+) -> Team:
+    team = await get_team(session, team_id)
+    if data.name is not None and data.name != team.name:
+        if await _name_taken(session, data.name, team.id):
+            raise conflict(f"A team named {data.name!r} exists already.")
+        team.name = data.name
+    if data.agent_ids is not None:
+        await _set_members(session, team, data.agent_ids)
+    audit.record(
+        session,
+        actor_type="agent",
+        actor_id=actor_id,
+        action="team.updated",
+        target_type="team",
+        target_id=team.id,
+        data=data.model_dump(exclude_unset=True),
+    )
+    return team

@@ -1,0 +1,95 @@
+"""``create_app()``: routers, middleware and the lifespan that owns engines and workers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from otklik import __version__
+from otklik.accounts.api import router as accounts_router
+from otklik.channels.api import router as inboxes_router
+from otklik.channels.widget.api import router as widget_router
+from otklik.channels.widget.socket import router as widget_socket_router
+from otklik.config import Settings, get_settings
+from otklik.contacts.api import router as contacts_router
+from otklik.conversations.api import router as conversations_router
+from otklik.core.db import Database
+from otklik.core.http import BodyLimit, SecurityHeaders, install_error_handlers
+from otklik.core.security import VisitorTokens
+from otklik.jobs import handlers as _job_handlers  # noqa: F401  (registers the handlers)
+from otklik.jobs.runner import JobRunner
+from otklik.realtime.api import router as realtime_router
+from otklik.realtime.broker import make_broker
+from otklik.realtime.hub import Hub
+from otklik.realtime.ws import Realtime
+from otklik.web.pages import router as pages_router
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db = Database(settings)
+        hub = Hub(queue_size=settings.socket_queue_size)
+        broker = make_broker(hub, db)
+        await broker.start()
+        realtime = Realtime(db=db, hub=hub, broker=broker, settings=settings)
+        db.after_commit.append(realtime.publish_committed)
+        app.state.db = db
+        app.state.realtime = realtime
+        app.state.visitor_tokens = VisitorTokens(settings.resolved_secret_key())
+        runner = JobRunner(db, settings) if settings.run_jobs_in_app else None
+        if runner is not None:
+            runner.start()
+        try:
+            yield
+        finally:
+            if runner is not None:
+                await runner.stop()
+            await broker.stop()
+            await db.dispose()
+
+    app = FastAPI(
+        title="Otklik API",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    for router in (
+        accounts_router,
+        inboxes_router,
+        contacts_router,
+        conversations_router,
+        widget_router,
+        widget_socket_router,
+        realtime_router,
+        pages_router,
+    ):
+        app.include_router(router)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_credentials=True,
+            allow_methods=["*"],
+            allow_headers=["*"],
+        )
+    app.add_middleware(BodyLimit)
+    app.add_middleware(SecurityHeaders)
+    return app

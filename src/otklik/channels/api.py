@@ -1,0 +1,32 @@
+"""Inbox settings (admins) and the list every operator sees."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from otklik.accounts.deps import AdminAgent, CurrentAgent
+from otklik.channels import service
+from otklik.channels.schemas import InboxCreate, InboxOut, InboxUpdate
+from otklik.core.deps import DbSession
+from otklik.core.routing import TransactionalRoute
+from otklik.core.schemas import Items
+
+router = APIRouter(prefix="/api/v1", route_class=TransactionalRoute, tags=["inboxes"])
+
+
+@router.get("/inboxes", response_model=Items[InboxOut])
+async def list_inboxes(_: CurrentAgent, session: DbSession) -> Items[InboxOut]:
+    return Items(items=[service.inbox_out(i) for i in await service.list_inboxes(session)])
+
+
+@router.post("/inboxes", response_model=InboxOut, status_code=201)
+async def create_inbox(body: InboxCreate, admin: AdminAgent, session: DbSession) -> InboxOut:
+    return service.inbox_out(await service.create_inbox(session, data=body, actor_id=admin.id))
+
+
+@router.patch("/inboxes/{inbox_id}", response_model=InboxOut)
+async def update_inbox(
+    inbox_id: int, body: InboxUpdate, admin: AdminAgent, session: DbSession
+) -> InboxOut:
+    inbox = await service.update_inbox(session, inbox_id=inbox_id, data=body, actor_id=admin.id)
+    return service.inbox_out(inbox)

@@ -1,0 +1,27 @@
+"""Inboxes: one per channel account (a site widget, later a mailbox or a Telegram bot)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from otklik.core.clock import utcnow
+from otklik.core.db import Base, BigId
+
+CHANNELS = ("widget",)
+
+
+class Inbox(Base):
+    __tablename__ = "inboxes"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    channel: Mapped[str] = mapped_column(String(30))
+    #: Shown in the embed snippet; identifies the inbox to visitors, grants nothing else.
+    public_key: Mapped[str] = mapped_column(String(64), unique=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

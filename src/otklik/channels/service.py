@@ -1,0 +1,116 @@
+"""Inboxes: create, configure, look up by public key."""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from otklik.accounts.models import Agent, Team, TeamMember
+from otklik.audit import service as audit
+from otklik.channels.models import Inbox
+from otklik.channels.schemas import InboxCreate, InboxOut, InboxSettings, InboxUpdate
+from otklik.core.errors import invalid, not_found
+
+
+def inbox_settings(inbox: Inbox) -> InboxSettings:
+    """Stored settings over today's defaults, so a new setting never breaks an old inbox."""
+    return InboxSettings.model_validate({**InboxSettings().model_dump(), **inbox.settings})
+
+
+def inbox_out(inbox: Inbox) -> InboxOut:
+    return InboxOut(
+        id=inbox.id,
+        name=inbox.name,
+        channel=inbox.channel,
+        public_key=inbox.public_key,
+        team_id=inbox.team_id,
+        settings=inbox_settings(inbox),
+    )
+
+
+async def list_inboxes(session: AsyncSession) -> list[Inbox]:
+    return list((await session.execute(select(Inbox).order_by(Inbox.id))).scalars().all())
+
+
+async def get_inbox(session: AsyncSession, inbox_id: int) -> Inbox:
+    inbox = await session.get(Inbox, inbox_id)
+    if inbox is None:
+        raise not_found("Inbox", inbox_id)
+    return inbox
+
+
+async def inbox_by_key(session: AsyncSession, public_key: str) -> Inbox:
+    inbox = await session.scalar(select(Inbox).where(Inbox.public_key == public_key))
+    if inbox is None:
+        raise not_found("Inbox with key", repr(public_key[:64]))
+    return inbox
+
+
+async def _check_team(session: AsyncSession, team_id: int | None) -> None:
+    if team_id is not None and await session.get(Team, team_id) is None:
+        raise invalid(f"Team {team_id} does not exist.")
+
+
+async def create_inbox(session: AsyncSession, *, data: InboxCreate, actor_id: int | None) -> Inbox:
+    await _check_team(session, data.team_id)
+    inbox = Inbox(
+        name=data.name,
+        channel=data.channel,
+        public_key=secrets.token_urlsafe(18),
+        team_id=data.team_id,
+        settings=data.settings.model_dump(),
+    )
+    session.add(inbox)
+    await session.flush()
+    audit.record(
+        session,
+        actor_type="agent" if actor_id else "system",
+        actor_id=actor_id,
+        action="inbox.created",
+        target_type="inbox",
+        target_id=inbox.id,
+        data={"name": data.name, "channel": data.channel},
+    )
+    return inbox
+
+
+async def update_inbox(
+    session: AsyncSession, *, inbox_id: int, data: InboxUpdate, actor_id: int
+) -> Inbox:
+    inbox = await get_inbox(session, inbox_id)
+    fields = data.model_fields_set
+    if "name" in fields and data.name is not None:
+        inbox.name = data.name
+    if "team_id" in fields:
+        await _check_team(session, data.team_id)
+        inbox.team_id = data.team_id
+    if data.settings is not None:
+        merged = inbox_settings(inbox).model_dump()
+        merged.update(data.settings.model_dump(exclude_unset=True, exclude_none=True))
+        inbox.settings = InboxSettings.model_validate(merged).model_dump()
+    audit.record(
+        session,
+        actor_type="agent",
+        actor_id=actor_id,
+        action="inbox.updated",
+        target_type="inbox",
+        target_id=inbox.id,
+        data=data.model_dump(exclude_unset=True),
+    )
+    return inbox
+
+
+async def agents_online(session: AsyncSession, inbox: Inbox) -> bool:
+    """Is anyone who answers this inbox (its team, or everyone when it has none) online?"""
+    query = (
+        select(func.count())
+        .select_from(Agent)
+        .where(Agent.active.is_(True), Agent.status == "online")
+    )
+    if inbox.team_id is not None:
+        query = query.join(TeamMember, TeamMember.agent_id == Agent.id).where(
+            TeamMember.team_id == inbox.team_id
+        )
+    return bool(await session.scalar(query))

@@ -1,0 +1,1 @@
+"""The site chat widget channel: visitor sessions, messages and socket."""

@@ -1,0 +1,93 @@
+"""Public endpoints the site widget calls, keyed by the inbox's public key."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from otklik.accounts.deps import bearer_token
+from otklik.channels import service as inboxes
+from otklik.channels.schemas import PublicInbox, WidgetConfigOut
+from otklik.channels.widget import service
+from otklik.channels.widget.schemas import SessionIn, SessionOut, VisitorMessages
+from otklik.conversations import service as conversations
+from otklik.conversations.schemas import MessageOut, VisitorMessageIn
+from otklik.core.deps import AppSettings, DbSession
+from otklik.core.errors import unauthorized
+from otklik.core.routing import TransactionalRoute
+from otklik.core.security import VisitorTokens
+
+router = APIRouter(prefix="/api/v1/widget", route_class=TransactionalRoute, tags=["widget"])
+
+
+def visitor_tokens(request: Request) -> VisitorTokens:
+    tokens: VisitorTokens = request.app.state.visitor_tokens
+    return tokens
+
+
+Tokens = Annotated[VisitorTokens, Depends(visitor_tokens)]
+
+
+async def current_visitor(request: Request, session: DbSession, tokens: Tokens) -> service.Visitor:
+    token = bearer_token(request)
+    if token is None:
+        raise unauthorized("Send the visitor token as 'Authorization: Bearer <token>'.")
+    return await service.visitor_for_token(session, token=token, tokens=tokens)
+
+
+CurrentVisitor = Annotated[service.Visitor, Depends(current_visitor)]
+
+
+@router.get("/config", response_model=WidgetConfigOut)
+async def widget_config(
+    session: DbSession, inbox_key: Annotated[str, Query(min_length=1, max_length=64)]
+) -> WidgetConfigOut:
+    inbox = await inboxes.inbox_by_key(session, inbox_key)
+    return WidgetConfigOut(
+        inbox=PublicInbox(name=inbox.name, settings=inboxes.inbox_settings(inbox)),
+        agents_online=await inboxes.agents_online(session, inbox),
+    )
+
+
+@router.post("/sessions", response_model=SessionOut)
+async def start_session(body: SessionIn, session: DbSession, tokens: Tokens) -> SessionOut:
+    return await service.start_session(session, data=body, tokens=tokens)
+
+
+@router.post(
+    "/messages",
+    response_model=MessageOut,
+    status_code=201,
+    responses={200: {"model": MessageOut, "description": "A repeat of an earlier send"}},
+)
+async def post_message(
+    body: VisitorMessageIn,
+    visitor: CurrentVisitor,
+    session: DbSession,
+    settings: AppSettings,
+    response: Response,
+) -> MessageOut:
+    posted = await conversations.post_visitor_message(
+        session,
+        inbox=visitor.inbox,
+        contact_id=visitor.contact_id,
+        client_msg_id=body.client_msg_id,
+        text=body.text,
+        max_chars=settings.max_message_chars,
+    )
+    if not posted.created:
+        response.status_code = 200
+    return conversations.visitor_message_out(posted.message)
+
+
+@router.get("/messages", response_model=VisitorMessages)
+async def list_messages(
+    visitor: CurrentVisitor,
+    session: DbSession,
+    after: Annotated[int | None, Query(ge=0)] = None,
+) -> VisitorMessages:
+    items = await conversations.visitor_messages(
+        session, contact_id=visitor.contact_id, inbox_id=visitor.inbox.id, after=after
+    )
+    return VisitorMessages(items=items)

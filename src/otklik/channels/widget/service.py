@@ -1,0 +1,73 @@
+"""Visitor sessions: a signed token per (inbox, contact), resumed when presented again."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from otklik.channels import service as inboxes
+from otklik.channels.models import Inbox
+from otklik.channels.schemas import InboxSettings
+from otklik.channels.widget.schemas import SessionIn, SessionOut
+from otklik.contacts import service as contacts
+from otklik.contacts.models import Contact
+from otklik.conversations.models import Conversation
+from otklik.core.errors import AppError, invalid
+from otklik.core.security import VisitorIdentity, VisitorTokens
+
+
+@dataclass(frozen=True, slots=True)
+class Visitor:
+    inbox: Inbox
+    contact_id: int
+
+
+def _check_prechat(settings: InboxSettings, data: SessionIn, resuming: bool) -> None:
+    if resuming:
+        return
+    if settings.prechat.name == "required" and not data.name:
+        raise invalid("Please give your name.")
+    if settings.prechat.email == "required" and not data.email:
+        raise invalid("Please give your email.")
+
+
+async def start_session(
+    session: AsyncSession, *, data: SessionIn, tokens: VisitorTokens
+) -> SessionOut:
+    inbox = await inboxes.inbox_by_key(session, data.inbox_key)
+    contact: Contact | None = None
+    if data.visitor_token:
+        identity = tokens.read(data.visitor_token)
+        if identity is not None and identity.inbox_id == inbox.id:
+            contact = await session.get(Contact, identity.contact_id)
+        # An unknown or foreign token is not an error: the visitor simply starts afresh.
+    _check_prechat(inboxes.inbox_settings(inbox), data, resuming=contact is not None)
+    email = str(data.email).lower() if data.email else None
+    if contact is None:
+        contact = await contacts.create_contact(
+            session, name=data.name or None, email=email, attributes={"source": "widget"}
+        )
+    else:
+        await contacts.update_identity(session, contact=contact, name=data.name, email=email)
+    conversation_id = await session.scalar(
+        select(Conversation.id)
+        .where(Conversation.contact_id == contact.id, Conversation.inbox_id == inbox.id)
+        .order_by(Conversation.id.desc())
+        .limit(1)
+    )
+    token = tokens.issue(VisitorIdentity(inbox_id=inbox.id, contact_id=contact.id))
+    return SessionOut(visitor_token=token, contact_id=contact.id, conversation_id=conversation_id)
+
+
+async def visitor_for_token(
+    session: AsyncSession, *, token: str, tokens: VisitorTokens
+) -> Visitor:
+    identity = tokens.read(token)
+    if identity is None:
+        raise AppError(401, "unauthorized", "The visitor token is not valid.")
+    inbox = await session.get(Inbox, identity.inbox_id)
+    if inbox is None:
+        raise AppError(401, "unauthorized", "The visitor token is not valid.")
+    return Visitor(inbox=inbox, contact_id=identity.contact_id)

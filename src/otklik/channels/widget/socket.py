@@ -1,0 +1,65 @@
+"""The visitor's socket: ``/api/v1/widget/ws``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, WebSocket
+from sqlalchemy import select
+
+from otklik.conversations.models import Conversation
+from otklik.core.security import VisitorIdentity, VisitorTokens
+from otklik.realtime.protocol import STREAM_AGENTS, Outgoing, contact_stream, dumps
+from otklik.realtime.ws import ClientError, Realtime, close_with_error, serve
+
+router = APIRouter(prefix="/api/v1/widget", tags=["widget"])
+
+
+class VisitorFrames:
+    """A visitor may only say that they are typing."""
+
+    def __init__(self, realtime: Realtime, identity: VisitorIdentity) -> None:
+        self.realtime = realtime
+        self.identity = identity
+
+    async def __call__(self, frame: dict[str, Any]) -> None:
+        if frame.get("type") != "typing":
+            raise ClientError("bad_frame", f"Unknown frame type {frame.get('type')!r}.")
+        async with self.realtime.db.session(write=False) as session:
+            conversation_id = await session.scalar(
+                select(Conversation.id)
+                .where(
+                    Conversation.contact_id == self.identity.contact_id,
+                    Conversation.inbox_id == self.identity.inbox_id,
+                )
+                .order_by(Conversation.id.desc())
+                .limit(1)
+            )
+        if conversation_id is None:
+            return  # nobody to tell before the first message
+        notice = {
+            "type": "typing",
+            "conversation_id": conversation_id,
+            "author_type": "contact",
+            "author_id": self.identity.contact_id,
+            "name": None,
+            "typing": bool(frame.get("typing", True)),
+        }
+        await self.realtime.broker.publish([Outgoing(stream=STREAM_AGENTS, text=dumps(notice))])
+
+
+@router.websocket("/ws")
+async def visitor_socket(ws: WebSocket) -> None:
+    realtime: Realtime = ws.app.state.realtime
+    tokens: VisitorTokens = ws.app.state.visitor_tokens
+    await ws.accept()
+    identity = tokens.read(ws.query_params.get("token", ""))
+    if identity is None:
+        await close_with_error(ws, "unauthorized", "The visitor token is not valid.", 4401)
+        return
+    await serve(
+        ws,
+        realtime=realtime,
+        streams=[contact_stream(identity.contact_id)],
+        on_frame=VisitorFrames(realtime, identity),
+    )

@@ -1,0 +1,68 @@
+"""Settings read from the environment (prefix ``OTKLIK_``) or a ``.env`` file."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="OTKLIK_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Path("./data")
+    database_url: str = ""
+    secret_key: str = ""
+    #: Allowed origins for the operator API (the widget API is public by design).
+    cors_origins: list[str] = Field(default_factory=list)
+    #: Whether the session cookie is marked Secure (turn on behind HTTPS).
+    secure_cookies: bool = False
+    session_days: int = 30
+    #: How many missed events a reconnecting socket may replay before it is told to resync.
+    max_replay_events: int = 5000
+    #: Events older than this many days are pruned by a periodic job.
+    event_retention_days: int = 7
+    heartbeat_seconds: float = 20.0
+    socket_queue_size: int = 1000
+    #: Conversations with no activity for this many hours are resolved (0 = never).
+    auto_resolve_hours: int = 0
+    #: Run the job runner inside the web process (turn off when ``otklik worker`` runs it).
+    run_jobs_in_app: bool = True
+    job_poll_seconds: float = 1.0
+    login_attempts_per_minute: int = 5
+    max_message_chars: int = 10_000
+    #: SQLite ``synchronous`` pragma: FULL keeps every acknowledged write across power loss.
+    sqlite_synchronous: str = "FULL"
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{self.data_dir / 'otklik.db'}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url().startswith("sqlite")
+
+    def resolved_secret_key(self) -> str:
+        """The signing key; generated once and kept in the data dir when not configured."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            try:
+                with path.open("x") as handle:
+                    handle.write(secrets.token_urlsafe(48))
+            except FileExistsError:
+                pass  # another worker process wrote it first
+            path.chmod(0o600)
+        self.secret_key = path.read_text().strip()
+        return self.secret_key
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,46 @@
+"""Contacts: created by channels (a widget visitor, later a mail sender), read by operators."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from otklik.contacts.models import Contact
+from otklik.contacts.schemas import ContactOut
+from otklik.core.clock import utcnow
+from otklik.core.errors import not_found
+
+
+def contact_out(contact: Contact) -> ContactOut:
+    return ContactOut.model_validate(contact, from_attributes=True)
+
+
+async def get_contact(session: AsyncSession, contact_id: int) -> Contact:
+    contact = await session.get(Contact, contact_id)
+    if contact is None:
+        raise not_found("Contact", contact_id)
+    return contact
+
+
+async def create_contact(
+    session: AsyncSession, *, name: str | None, email: str | None, attributes: dict[str, str]
+) -> Contact:
+    contact = Contact(name=name, email=email, attributes=attributes)
+    session.add(contact)
+    await session.flush()
+    return contact
+
+
+async def update_identity(
+    session: AsyncSession, *, contact: Contact, name: str | None, email: str | None
+) -> Contact:
+    """Fill in what a visitor told us (a pre-chat form); never blanks known values."""
+    changed = False
+    if name and name != contact.name:
+        contact.name = name
+        changed = True
+    if email and email != contact.email:
+        contact.email = email
+        changed = True
+    if changed:
+        contact.updated_at = utcnow()
+    return contact

@@ -1,0 +1,114 @@
+"""Operator endpoints for conversations and messages."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from otklik.accounts.deps import CurrentAgent
+from otklik.conversations import service
+from otklik.conversations.schemas import (
+    AssignIn,
+    ConversationOut,
+    ConversationPage,
+    MessageIn,
+    MessageOut,
+    MessagePage,
+    Status,
+    StatusIn,
+    View,
+)
+from otklik.core.deps import AppSettings, DbSession
+from otklik.core.routing import TransactionalRoute
+
+router = APIRouter(prefix="/api/v1", route_class=TransactionalRoute, tags=["conversations"])
+
+
+@router.get("/conversations", response_model=ConversationPage)
+async def list_conversations(
+    agent: CurrentAgent,
+    session: DbSession,
+    view: View = "all",
+    status: Status = "open",
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 25,
+) -> ConversationPage:
+    return await service.list_conversations(
+        session, agent=agent, view=view, status=status, cursor=cursor, limit=limit
+    )
+
+
+@router.get("/conversations/{conversation_id}", response_model=ConversationOut)
+async def get_conversation(
+    conversation_id: int, _: CurrentAgent, session: DbSession
+) -> ConversationOut:
+    return await service.describe(session, conversation_id)
+
+
+@router.get("/conversations/{conversation_id}/messages", response_model=MessagePage)
+async def list_messages(
+    conversation_id: int,
+    _: CurrentAgent,
+    session: DbSession,
+    before: Annotated[int | None, Query(ge=1)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> MessagePage:
+    return await service.list_messages(
+        session, conversation_id=conversation_id, before=before, limit=limit
+    )
+
+
+@router.post(
+    "/conversations/{conversation_id}/messages",
+    response_model=MessageOut,
+    status_code=201,
+    responses={200: {"model": MessageOut, "description": "A repeat of an earlier send"}},
+)
+async def post_message(
+    conversation_id: int,
+    body: MessageIn,
+    agent: CurrentAgent,
+    session: DbSession,
+    settings: AppSettings,
+    response: Response,
+) -> MessageOut:
+    posted = await service.post_agent_message(
+        session,
+        agent=agent,
+        conversation_id=conversation_id,
+        client_msg_id=body.client_msg_id,
+        text=body.text,
+        private=body.private,
+        max_chars=settings.max_message_chars,
+    )
+    if not posted.created:
+        response.status_code = 200
+    return service.message_out(posted.message)
+
+
+@router.post("/conversations/{conversation_id}/assign", response_model=ConversationOut)
+async def assign(
+    conversation_id: int, body: AssignIn, _: CurrentAgent, session: DbSession
+) -> ConversationOut:
+    return await service.assign(
+        session,
+        conversation_id=conversation_id,
+        agent_id=body.agent_id,
+        team_id=body.team_id,
+        fields=set(body.model_fields_set),
+    )
+
+
+@router.post("/conversations/{conversation_id}/status", response_model=ConversationOut)
+async def change_status(
+    conversation_id: int, body: StatusIn, _: CurrentAgent, session: DbSession
+) -> ConversationOut:
+    return await service.change_status(
+        session, conversation_id=conversation_id, status=body.status, snooze_until=body.snooze_until
+    )
+
+
+@router.post("/conversations/{conversation_id}/read", response_model=ConversationOut)
+async def mark_read(conversation_id: int, _: CurrentAgent, session: DbSession) -> ConversationOut:
+    return await service.mark_read(session, conversation_id=conversation_id)

@@ -1,0 +1,7 @@
+"""Event types about conversations and the payloads each audience receives."""
+
+from __future__ import annotations
+
+CONVERSATION_CREATED = "conversation.created"
+CONVERSATION_UPDATED = "conversation.updated"
+MESSAGE_CREATED = "message.created"

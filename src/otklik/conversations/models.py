@@ -1,0 +1,70 @@
+"""Conversations and their messages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from otklik.core.clock import utcnow
+from otklik.core.db import Base, BigId
+
+STATUSES = ("open", "pending", "snoozed", "resolved")
+PRIORITIES = ("low", "normal", "high", "urgent")
+AUTHOR_TYPES = ("contact", "agent", "bot", "system")
+
+
+class Message(Base):
+    __tablename__ = "messages"
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "client_msg_id", name="uq_messages_client_msg"),
+        Index("ix_messages_conversation_id_id", "conversation_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    author_type: Mapped[str] = mapped_column(String(10))
+    author_id: Mapped[int | None]
+    #: The author's display name when the message was written (agents are renamed rarely,
+    #: messages are listed constantly: no join per list).
+    author_name: Mapped[str | None] = mapped_column(String(200))
+    private: Mapped[bool] = mapped_column(default=False)
+    text: Mapped[str] = mapped_column(Text)
+    client_msg_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Conversation(Base):
+    __tablename__ = "conversations"
+    __table_args__ = (
+        Index("ix_conversations_status_activity", "status", "last_activity_at", "id"),
+        Index(
+            "ix_conversations_assignee_status_activity",
+            "assignee_id",
+            "status",
+            "last_activity_at",
+            "id",
+        ),
+        Index("ix_conversations_contact_inbox", "contact_id", "inbox_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    inbox_id: Mapped[int] = mapped_column(ForeignKey("inboxes.id", ondelete="CASCADE"), index=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(30))
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    snooze_until: Mapped[datetime | None]
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
+    priority: Mapped[str] = mapped_column(String(10), default="normal")
+    #: Customer messages no operator has read yet.
+    unread_count: Mapped[int] = mapped_column(default=0)
+    #: The oldest customer message that no operator has answered yet.
+    waiting_since: Mapped[datetime | None]
+    #: No database FK: the message table points here already, and SQLite batch
+    #: migrations handle circular constraints poorly. Kept consistent by the service.
+    last_message_id: Mapped[int | None]
+    last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None]

@@ -1,0 +1,119 @@
+"""API shapes for conversations and messages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator
+
+from otklik.core.schemas import StrictModel
+
+Status = Literal["open", "pending", "snoozed", "resolved"]
+Priority = Literal["low", "normal", "high", "urgent"]
+AuthorType = Literal["contact", "agent", "bot", "system"]
+View = Literal["mine", "unassigned", "all"]
+
+
+class ContactBrief(BaseModel):
+    id: int
+    name: str | None
+    email: str | None
+
+
+class LastMessage(BaseModel):
+    id: int
+    text: str
+    author_type: AuthorType
+    private: bool
+    created_at: datetime
+
+
+class ConversationOut(BaseModel):
+    id: int
+    inbox_id: int
+    channel: str
+    contact: ContactBrief
+    status: Status
+    snooze_until: datetime | None
+    assignee_id: int | None
+    team_id: int | None
+    priority: Priority
+    unread_count: int
+    waiting_since: datetime | None
+    last_activity_at: datetime
+    created_at: datetime
+    last_message: LastMessage | None
+
+
+class VisitorConversation(BaseModel):
+    id: int
+    status: Status
+
+
+class MessageOut(BaseModel):
+    id: int
+    conversation_id: int
+    author_type: AuthorType
+    author_id: int | None
+    author_name: str | None
+    private: bool
+    text: str
+    client_msg_id: str | None
+    created_at: datetime
+
+
+class ViewCounts(BaseModel):
+    mine: int
+    unassigned: int
+    all: int
+
+
+class ConversationPage(BaseModel):
+    items: list[ConversationOut]
+    next_cursor: str | None
+    counts: ViewCounts
+
+
+class MessagePage(BaseModel):
+    items: list[MessageOut]
+    has_more: bool
+
+
+def _not_blank(text: str) -> str:
+    if not text.strip():
+        raise ValueError("the text is empty")
+    return text
+
+
+class MessageIn(StrictModel):
+    client_msg_id: str = Field(min_length=1, max_length=64)
+    # The length limit is checked by the service so that it answers 413, not 422.
+    text: str = Field(min_length=1)
+    private: bool = False
+
+    _text_not_blank = field_validator("text")(_not_blank)
+
+
+class VisitorMessageIn(StrictModel):
+    client_msg_id: str = Field(min_length=1, max_length=64)
+    text: str = Field(min_length=1)
+
+    _text_not_blank = field_validator("text")(_not_blank)
+
+
+class AssignIn(StrictModel):
+    agent_id: int | None = None
+    team_id: int | None = None
+
+
+class StatusIn(StrictModel):
+    status: Status
+    snooze_until: datetime | None = None
+
+    @field_validator("snooze_until")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("snooze_until needs a time zone offset (e.g. Z)")
+        return value

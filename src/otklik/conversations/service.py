@@ -1,0 +1,533 @@
+"""Conversations and messages: every read the API serves and every write it makes.
+
+Each write appends its events in the same transaction (``realtime.log.append``): operators
+hear everything on the ``agents`` stream; a visitor hears only public messages and status
+changes of their own conversations on ``contact:<id>``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, Select, func, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from otklik.accounts.models import Agent, Team
+from otklik.channels.models import Inbox
+from otklik.contacts.models import Contact
+from otklik.conversations import events
+from otklik.conversations.models import Conversation, Message
+from otklik.conversations.schemas import (
+    ContactBrief,
+    ConversationOut,
+    ConversationPage,
+    LastMessage,
+    MessageOut,
+    MessagePage,
+    ViewCounts,
+    VisitorConversation,
+)
+from otklik.core.clock import utcnow
+from otklik.core.errors import AppError, invalid, not_found
+from otklik.core.pagination import decode_cursor, encode_cursor
+from otklik.jobs import registry as jobs
+from otklik.realtime import log
+from otklik.realtime.protocol import STREAM_AGENTS, contact_stream
+
+PREVIEW_CHARS = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Posted:
+    """A stored message and whether this call created it (False: an idempotent repeat)."""
+
+    message: Message
+    created: bool
+
+
+# --- shapes ------------------------------------------------------------------------------
+
+
+def message_out(message: Message) -> MessageOut:
+    return MessageOut.model_validate(message, from_attributes=True)
+
+
+def visitor_message_out(message: Message) -> MessageOut:
+    """What a visitor may see: agent ids and other people's client ids are not theirs."""
+    out = message_out(message)
+    if message.author_type != "contact":
+        out = out.model_copy(update={"author_id": None, "client_msg_id": None})
+    return out
+
+
+def conversation_out(
+    conversation: Conversation, contact: Contact, last_message: Message | None
+) -> ConversationOut:
+    last = None
+    if last_message is not None:
+        last = LastMessage(
+            id=last_message.id,
+            text=last_message.text[:PREVIEW_CHARS],
+            author_type=last_message.author_type,
+            private=last_message.private,
+            created_at=last_message.created_at,
+        )
+    return ConversationOut(
+        id=conversation.id,
+        inbox_id=conversation.inbox_id,
+        channel=conversation.channel,
+        contact=ContactBrief(id=contact.id, name=contact.name, email=contact.email),
+        status=conversation.status,
+        snooze_until=conversation.snooze_until,
+        assignee_id=conversation.assignee_id,
+        team_id=conversation.team_id,
+        priority=conversation.priority,
+        unread_count=conversation.unread_count,
+        waiting_since=conversation.waiting_since,
+        last_activity_at=conversation.last_activity_at,
+        created_at=conversation.created_at,
+        last_message=last,
+    )
+
+
+def _with_contact_and_last() -> Select[Conversation, Contact, Message]:
+    return (
+        select(Conversation, Contact, Message)
+        .join(Contact, Contact.id == Conversation.contact_id)
+        .outerjoin(Message, Message.id == Conversation.last_message_id)
+    )
+
+
+# --- reads -------------------------------------------------------------------------------
+
+
+async def get_conversation(
+    session: AsyncSession, conversation_id: int, *, lock: bool = False
+) -> Conversation:
+    query = select(Conversation).where(Conversation.id == conversation_id)
+    if lock:
+        query = query.with_for_update()
+    conversation = await session.scalar(query)
+    if conversation is None:
+        raise not_found("Conversation", conversation_id)
+    return conversation
+
+
+async def describe(session: AsyncSession, conversation_id: int) -> ConversationOut:
+    row = (
+        await session.execute(_with_contact_and_last().where(Conversation.id == conversation_id))
+    ).first()
+    if row is None:
+        raise not_found("Conversation", conversation_id)
+    return conversation_out(row[0], row[1], row[2])
+
+
+def _view_filter(view: str, agent_id: int) -> list[ColumnElement[bool]]:
+    if view == "mine":
+        return [Conversation.assignee_id == agent_id]
+    if view == "unassigned":
+        return [Conversation.assignee_id.is_(None)]
+    return []
+
+
+async def list_conversations(
+    session: AsyncSession, *, agent: Agent, view: str, status: str, cursor: str | None, limit: int
+) -> ConversationPage:
+    counts_row = (
+        await session.execute(
+            select(
+                func.count(),
+                func.count().filter(Conversation.assignee_id == agent.id),
+                func.count().filter(Conversation.assignee_id.is_(None)),
+            ).where(Conversation.status == status)
+        )
+    ).one()
+    query = _with_contact_and_last().where(Conversation.status == status)
+    for condition in _view_filter(view, agent.id):
+        query = query.where(condition)
+    if cursor:
+        moment, ident = decode_cursor(cursor)
+        query = query.where(
+            tuple_(Conversation.last_activity_at, Conversation.id) < tuple_(moment, ident)
+        )
+    query = query.order_by(Conversation.last_activity_at.desc(), Conversation.id.desc()).limit(
+        limit + 1
+    )
+    rows = (await session.execute(query)).all()
+    page = rows[:limit]
+    next_cursor = None
+    if len(rows) > limit:
+        last = page[-1][0]
+        next_cursor = encode_cursor(last.last_activity_at, last.id)
+    return ConversationPage(
+        items=[conversation_out(c, contact, m) for c, contact, m in page],
+        next_cursor=next_cursor,
+        counts=ViewCounts(all=counts_row[0], mine=counts_row[1], unassigned=counts_row[2]),
+    )
+
+
+async def list_messages(
+    session: AsyncSession, *, conversation_id: int, before: int | None, limit: int
+) -> MessagePage:
+    exists = await session.scalar(select(Conversation.id).where(Conversation.id == conversation_id))
+    if exists is None:
+        raise not_found("Conversation", conversation_id)
+    query = select(Message).where(Message.conversation_id == conversation_id)
+    if before is not None:
+        query = query.where(Message.id < before)
+    rows = (
+        (await session.execute(query.order_by(Message.id.desc()).limit(limit + 1))).scalars().all()
+    )
+    page = list(reversed(rows[:limit]))
+    return MessagePage(items=[message_out(m) for m in page], has_more=len(rows) > limit)
+
+
+async def contact_conversations(session: AsyncSession, *, contact_id: int) -> list[ConversationOut]:
+    rows = (
+        await session.execute(
+            _with_contact_and_last()
+            .where(Conversation.contact_id == contact_id)
+            .order_by(Conversation.last_activity_at.desc(), Conversation.id.desc())
+            .limit(100)
+        )
+    ).all()
+    return [conversation_out(c, contact, m) for c, contact, m in rows]
+
+
+async def visitor_messages(
+    session: AsyncSession, *, contact_id: int, inbox_id: int, after: int | None, limit: int = 500
+) -> list[MessageOut]:
+    query = (
+        select(Message)
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .where(
+            Conversation.contact_id == contact_id,
+            Conversation.inbox_id == inbox_id,
+            Message.private.is_(False),
+        )
+    )
+    if after is not None:
+        query = query.where(Message.id > after)
+    rows = (await session.execute(query.order_by(Message.id).limit(limit))).scalars().all()
+    return [visitor_message_out(m) for m in rows]
+
+
+# --- events ------------------------------------------------------------------------------
+
+
+async def _announce_conversation(
+    session: AsyncSession,
+    conversation: Conversation,
+    *,
+    event_type: str,
+    contact: Contact | None = None,
+    last_message: Message | None = None,
+    tell_visitor: bool = False,
+) -> ConversationOut:
+    await session.flush()
+    if contact is None:
+        contact = await session.get_one(Contact, conversation.contact_id)
+    if last_message is None and conversation.last_message_id is not None:
+        last_message = await session.get(Message, conversation.last_message_id)
+    out = conversation_out(conversation, contact, last_message)
+    await log.append(
+        session,
+        stream=STREAM_AGENTS,
+        type=event_type,
+        payload={"conversation": out.model_dump(mode="json")},
+    )
+    if tell_visitor:
+        visitor = VisitorConversation(id=conversation.id, status=out.status)
+        await log.append(
+            session,
+            stream=contact_stream(conversation.contact_id),
+            type=events.CONVERSATION_UPDATED,
+            payload={"conversation": visitor.model_dump(mode="json")},
+        )
+    return out
+
+
+async def _announce_message(
+    session: AsyncSession, conversation: Conversation, message: Message, contact: Contact
+) -> None:
+    out = conversation_out(conversation, contact, message)
+    await log.append(
+        session,
+        stream=STREAM_AGENTS,
+        type=events.MESSAGE_CREATED,
+        payload={
+            "message": message_out(message).model_dump(mode="json"),
+            "conversation": out.model_dump(mode="json"),
+        },
+    )
+    if not message.private:
+        await log.append(
+            session,
+            stream=contact_stream(conversation.contact_id),
+            type=events.MESSAGE_CREATED,
+            payload={"message": visitor_message_out(message).model_dump(mode="json")},
+        )
+
+
+# --- writes ------------------------------------------------------------------------------
+
+
+def _check_length(text: str, limit: int) -> None:
+    if len(text) > limit:
+        raise AppError(
+            413, "too_large", f"The message has {len(text)} characters; the limit is {limit}."
+        )
+
+
+async def _existing(
+    session: AsyncSession, conversation_id: int, client_msg_id: str
+) -> Message | None:
+    return await session.scalar(
+        select(Message).where(
+            Message.conversation_id == conversation_id, Message.client_msg_id == client_msg_id
+        )
+    )
+
+
+async def post_agent_message(
+    session: AsyncSession,
+    *,
+    agent: Agent,
+    conversation_id: int,
+    client_msg_id: str,
+    text: str,
+    private: bool,
+    max_chars: int,
+) -> Posted:
+    _check_length(text, max_chars)
+    # The row lock serialises concurrent retries of one send on PostgreSQL; SQLite has
+    # one writer anyway. Then the client id decides: seen before → the same message.
+    conversation = await get_conversation(session, conversation_id, lock=True)
+    previous = await _existing(session, conversation_id, client_msg_id)
+    if previous is not None:
+        return Posted(message=previous, created=False)
+    now = utcnow()
+    message = Message(
+        conversation_id=conversation.id,
+        author_type="agent",
+        author_id=agent.id,
+        author_name=agent.name,
+        private=private,
+        text=text,
+        client_msg_id=client_msg_id,
+        created_at=now,
+    )
+    session.add(message)
+    await session.flush()
+    conversation.last_message_id = message.id
+    conversation.last_activity_at = now
+    if not private:
+        conversation.waiting_since = None
+        conversation.unread_count = 0
+        if conversation.assignee_id is None:
+            conversation.assignee_id = agent.id
+    contact = await session.get_one(Contact, conversation.contact_id)
+    await session.flush()
+    await _announce_message(session, conversation, message, contact)
+    return Posted(message=message, created=True)
+
+
+async def post_visitor_message(
+    session: AsyncSession,
+    *,
+    inbox: Inbox,
+    contact_id: int,
+    client_msg_id: str,
+    text: str,
+    max_chars: int,
+) -> Posted:
+    _check_length(text, max_chars)
+    contact = await session.scalar(
+        select(Contact).where(Contact.id == contact_id).with_for_update()
+    )
+    if contact is None:
+        raise AppError(401, "unauthorized", "This visitor no longer exists. Start a new chat.")
+    conversation = await session.scalar(
+        select(Conversation)
+        .where(Conversation.contact_id == contact.id, Conversation.inbox_id == inbox.id)
+        .order_by(Conversation.id.desc())
+        .limit(1)
+    )
+    if conversation is not None:
+        previous = await _existing(session, conversation.id, client_msg_id)
+        if previous is not None:
+            return Posted(message=previous, created=False)
+    now = utcnow()
+    created = conversation is None
+    status_changed = False
+    if conversation is None:
+        conversation = Conversation(
+            inbox_id=inbox.id,
+            contact_id=contact.id,
+            channel=inbox.channel,
+            status="open",
+            team_id=inbox.team_id,
+            created_at=now,
+            last_activity_at=now,
+        )
+        session.add(conversation)
+        await session.flush()
+    elif conversation.status != "open":
+        # A customer writing again reopens a resolved, pending or snoozed conversation.
+        conversation.status = "open"
+        conversation.snooze_until = None
+        status_changed = True
+    message = Message(
+        conversation_id=conversation.id,
+        author_type="contact",
+        author_id=contact.id,
+        author_name=contact.name,
+        private=False,
+        text=text,
+        client_msg_id=client_msg_id,
+        created_at=now,
+    )
+    session.add(message)
+    await session.flush()
+    conversation.last_message_id = message.id
+    conversation.last_activity_at = now
+    conversation.unread_count += 1
+    if conversation.waiting_since is None:
+        conversation.waiting_since = now
+    await session.flush()
+    if created:
+        await _announce_conversation(
+            session,
+            conversation,
+            event_type=events.CONVERSATION_CREATED,
+            contact=contact,
+            last_message=message,
+        )
+    elif status_changed:
+        visitor = VisitorConversation(id=conversation.id, status="open")
+        await log.append(
+            session,
+            stream=contact_stream(contact.id),
+            type=events.CONVERSATION_UPDATED,
+            payload={"conversation": visitor.model_dump(mode="json")},
+        )
+    await _announce_message(session, conversation, message, contact)
+    return Posted(message=message, created=True)
+
+
+async def assign(
+    session: AsyncSession,
+    *,
+    conversation_id: int,
+    agent_id: int | None,
+    team_id: int | None,
+    fields: set[str],
+) -> ConversationOut:
+    """Set the assignee and/or team; only the keys present in ``fields`` change."""
+    if not fields & {"agent_id", "team_id"}:
+        raise invalid("Give agent_id, team_id or both (null unassigns).")
+    conversation = await get_conversation(session, conversation_id, lock=True)
+    if "agent_id" in fields:
+        if agent_id is not None:
+            agent = await session.get(Agent, agent_id)
+            if agent is None or not agent.active:
+                raise invalid(f"Agent {agent_id} does not exist or is deactivated.")
+        conversation.assignee_id = agent_id
+    if "team_id" in fields:
+        if team_id is not None and await session.get(Team, team_id) is None:
+            raise invalid(f"Team {team_id} does not exist.")
+        conversation.team_id = team_id
+    return await _announce_conversation(
+        session, conversation, event_type=events.CONVERSATION_UPDATED
+    )
+
+
+async def change_status(
+    session: AsyncSession,
+    *,
+    conversation_id: int,
+    status: str,
+    snooze_until: datetime | None,
+) -> ConversationOut:
+    now = utcnow()
+    if status == "snoozed":
+        if snooze_until is None:
+            raise invalid("snooze_until is required to snooze a conversation.")
+        if snooze_until <= now:
+            raise invalid("snooze_until must be in the future.")
+    elif snooze_until is not None:
+        raise invalid("snooze_until is only allowed with status 'snoozed'.")
+    conversation = await get_conversation(session, conversation_id, lock=True)
+    conversation.status = status
+    conversation.snooze_until = snooze_until
+    if status == "resolved":
+        conversation.resolved_at = now
+    if status == "snoozed" and snooze_until is not None:
+        await jobs.enqueue(
+            session,
+            name="conversations.wake_snoozed",
+            payload={"conversation_id": conversation.id, "until": snooze_until.isoformat()},
+            run_at=snooze_until,
+            dedupe_key=f"wake:{conversation.id}:{snooze_until.isoformat()}",
+        )
+    return await _announce_conversation(
+        session, conversation, event_type=events.CONVERSATION_UPDATED, tell_visitor=True
+    )
+
+
+async def mark_read(session: AsyncSession, *, conversation_id: int) -> ConversationOut:
+    conversation = await get_conversation(session, conversation_id, lock=True)
+    if conversation.unread_count == 0:
+        return await describe(session, conversation_id)
+    conversation.unread_count = 0
+    return await _announce_conversation(
+        session, conversation, event_type=events.CONVERSATION_UPDATED
+    )
+
+
+async def wake_snoozed(session: AsyncSession, *, conversation_id: int, until: datetime) -> bool:
+    """Reopen a conversation whose snooze ran out, unless it was changed meanwhile."""
+    conversation = await session.scalar(
+        select(Conversation).where(Conversation.id == conversation_id).with_for_update()
+    )
+    if conversation is None or conversation.status != "snoozed":
+        return False
+    if conversation.snooze_until is None or conversation.snooze_until != until:
+        return False
+    conversation.status = "open"
+    conversation.snooze_until = None
+    conversation.last_activity_at = utcnow()
+    await _announce_conversation(
+        session, conversation, event_type=events.CONVERSATION_UPDATED, tell_visitor=True
+    )
+    return True
+
+
+async def resolve_idle(session: AsyncSession, *, idle_hours: int, batch: int = 200) -> int:
+    """Resolve open/pending conversations with no activity for ``idle_hours``."""
+    cutoff = utcnow() - timedelta(hours=idle_hours)
+    conversations = (
+        (
+            await session.execute(
+                select(Conversation)
+                .where(
+                    Conversation.status.in_(("open", "pending")),
+                    Conversation.last_activity_at < cutoff,
+                )
+                .order_by(Conversation.id)
+                .limit(batch)
+                .with_for_update(skip_locked=True)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    now = utcnow()
+    for conversation in conversations:
+        conversation.status = "resolved"
+        conversation.resolved_at = now
+        await _announce_conversation(
+            session, conversation, event_type=events.CONVERSATION_UPDATED, tell_visitor=True
+        )
+    return len(conversations)

@@ -1,0 +1,162 @@
+"""Engines, the declarative base and the unit of work that every request runs in.
+
+SQLite allows one writer at a time. Rather than letting concurrent writers fight over the
+file lock (and fail with "database is locked" when a read transaction tries to upgrade), all
+writes of a process go through a write engine whose pool holds exactly one connection and
+whose transactions start with ``BEGIN IMMEDIATE``. Reads use a separate pool and never block
+on writers thanks to WAL. On PostgreSQL both names point to the same engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.types import TypeDecorator
+
+from otklik.config import Settings
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+#: A 64-bit primary key on PostgreSQL that is still SQLite's rowid alias.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+#: JSONB on PostgreSQL, JSON text elsewhere.
+Json = JSON().with_variant(postgresql.JSONB(), "postgresql")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores aware datetimes in UTC; refuses naive ones so no local time sneaks in."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: Json, int: BigId}
+
+
+AfterCommit = Callable[[AsyncSession], Awaitable[None]]
+
+
+def _sqlite_pragmas(synchronous: str) -> Callable[[Any, ConnectionPoolEntry], None]:
+    def on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+        # Let SQLAlchemy's "begin" hook, not the driver, decide how transactions start.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.close()
+
+    return on_connect
+
+
+def _make_sqlite_engine(url: str, synchronous: str, *, writer: bool) -> AsyncEngine:
+    engine = create_async_engine(
+        url,
+        pool_size=1 if writer else 8,
+        max_overflow=0,
+        pool_timeout=120,
+    )
+    event.listen(engine.sync_engine, "connect", _sqlite_pragmas(synchronous))
+    begin_sql = "BEGIN IMMEDIATE" if writer else "BEGIN"
+
+    def on_begin(conn: Any) -> None:
+        conn.exec_driver_sql(begin_sql)
+
+    event.listen(engine.sync_engine, "begin", on_begin)
+    return engine
+
+
+class Database:
+    """Owns the engines and hands out sessions that commit on success."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.url = settings.resolved_database_url()
+        self.is_sqlite = self.url.startswith("sqlite")
+        if self.is_sqlite:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+            sync = settings.sqlite_synchronous.upper()
+            if sync not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
+                raise ValueError(f"OTKLIK_SQLITE_SYNCHRONOUS={sync!r} is not a SQLite level")
+            self.write_engine = _make_sqlite_engine(self.url, sync, writer=True)
+            self.read_engine = _make_sqlite_engine(self.url, sync, writer=False)
+        else:
+            self.write_engine = create_async_engine(
+                self.url, pool_size=10, max_overflow=20, pool_pre_ping=True
+            )
+            self.read_engine = self.write_engine
+        self._writer = async_sessionmaker(self.write_engine, expire_on_commit=False)
+        self._reader = async_sessionmaker(self.read_engine, expire_on_commit=False)
+        #: Called after every successful commit (the realtime layer publishes events here).
+        self.after_commit: list[AfterCommit] = []
+
+    @property
+    def dialect(self) -> str:
+        return "sqlite" if self.is_sqlite else "postgresql"
+
+    @asynccontextmanager
+    async def session(self, *, write: bool) -> AsyncIterator[AsyncSession]:
+        """A transaction: committed when the block ends normally, rolled back otherwise."""
+        maker = self._writer if write else self._reader
+        async with maker() as session:
+            try:
+                yield session
+                if write:
+                    await session.commit()
+                # A read session just closes: closing ends the transaction without expiring
+                # the loaded objects, which callers may keep reading after the block.
+            except BaseException:
+                await session.rollback()
+                raise
+        if write:
+            for hook in self.after_commit:
+                await hook(session)
+
+    async def dispose(self) -> None:
+        await self.write_engine.dispose()
+        if self.read_engine is not self.write_engine:
+            await self.read_engine.dispose()
+
+
+def insert_for(dialect: str) -> Any:
+    """The dialect's INSERT construct (both have ``on_conflict_do_nothing``)."""
+    return sqlite.insert if dialect == "sqlite" else postgresql.insert

@@ -1,0 +1,71 @@
+"""Job handlers by name, and ``enqueue`` — which writes into the caller's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from otklik.config import Settings
+from otklik.core.clock import utcnow
+from otklik.core.db import insert_for
+from otklik.jobs.models import Job
+
+
+@dataclass(frozen=True, slots=True)
+class JobContext:
+    """What a handler gets besides its payload: a session in its own transaction, settings."""
+
+    session: AsyncSession
+    settings: Settings
+
+
+Handler = Callable[[JobContext, dict[str, Any]], Awaitable[None]]
+_handlers: dict[str, Handler] = {}
+
+
+def job(name: str) -> Callable[[Handler], Handler]:
+    """Register ``handler`` under ``name``. Handlers must be idempotent: a job can run twice
+    if a worker dies after the handler's work committed but before the job was marked done."""
+
+    def register(handler: Handler) -> Handler:
+        if name in _handlers and _handlers[name] is not handler:
+            raise ValueError(f"job {name!r} registered twice")
+        _handlers[name] = handler
+        return handler
+
+    return register
+
+
+def handler_for(name: str) -> Handler | None:
+    return _handlers.get(name)
+
+
+async def enqueue(
+    session: AsyncSession,
+    *,
+    name: str,
+    payload: dict[str, Any],
+    run_at: datetime | None = None,
+    dedupe_key: str | None = None,
+    max_attempts: int = 8,
+) -> None:
+    """Add a job in the current transaction: it exists if and only if the change commits.
+    With a ``dedupe_key`` a second enqueue of the same key is silently ignored."""
+    insert = insert_for(session.get_bind().dialect.name)
+    statement = insert(Job).values(
+        name=name,
+        payload=payload,
+        state="queued",
+        run_at=run_at or utcnow(),
+        attempts=0,
+        max_attempts=max_attempts,
+        dedupe_key=dedupe_key,
+        created_at=utcnow(),
+    )
+    if dedupe_key is not None:
+        statement = statement.on_conflict_do_nothing(index_elements=["dedupe_key"])
+    await session.execute(statement)

@@ -1,0 +1,123 @@
+"""Runs due jobs: claim, run in its own transaction, retry with exponential backoff.
+
+A claim sets ``locked_until``; a job whose worker died is claimed again once that lease
+expires. On PostgreSQL claims use ``FOR UPDATE SKIP LOCKED`` so several workers never take
+the same job; on SQLite the single write connection serialises claims.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from sqlalchemy import or_, select
+
+from otklik.config import Settings
+from otklik.core.clock import utcnow
+from otklik.core.db import Database
+from otklik.jobs import periodic
+from otklik.jobs.models import Job
+from otklik.jobs.registry import JobContext, handler_for
+
+log = logging.getLogger(__name__)
+LEASE = timedelta(minutes=5)
+BATCH = 20
+
+
+def backoff(attempt: int) -> timedelta:
+    """2 s, 4 s, 8 s … capped at one hour."""
+    return timedelta(seconds=min(3600, 2**attempt))
+
+
+class JobRunner:
+    def __init__(self, db: Database, settings: Settings) -> None:
+        self.db = db
+        self.settings = settings
+        self.poll_seconds = settings.job_poll_seconds
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._loop(), name="otklik-job-runner")
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        if self._task is not None:
+            await self._task
+
+    async def _loop(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                await periodic.schedule_due(self.db)
+                ran = await self.run_due()
+            except Exception:  # the loop must outlive any one failure
+                log.exception("job runner iteration failed")
+                ran = 0
+            if ran == 0:
+                try:
+                    await asyncio.wait_for(self._stopping.wait(), self.poll_seconds)
+                except TimeoutError:
+                    pass
+
+    async def claim(self) -> list[Job]:
+        now = utcnow()
+        async with self.db.session(write=True) as session:
+            jobs = (
+                (
+                    await session.execute(
+                        select(Job)
+                        .where(
+                            Job.run_at <= now,
+                            or_(
+                                Job.state == "queued",
+                                (Job.state == "running") & (Job.locked_until < now),
+                            ),
+                        )
+                        .order_by(Job.run_at, Job.id)
+                        .limit(BATCH)
+                        .with_for_update(skip_locked=True)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            for job in jobs:
+                job.state = "running"
+                job.locked_until = now + LEASE
+                job.attempts += 1
+        return list(jobs)
+
+    async def run_due(self) -> int:
+        jobs = await self.claim()
+        for job in jobs:
+            await self._run_one(job)
+        return len(jobs)
+
+    async def _run_one(self, job: Job) -> None:
+        handler = handler_for(job.name)
+        error: str | None = None
+        if handler is None:
+            error = f"no handler registered for {job.name!r}"
+        else:
+            try:
+                async with self.db.session(write=True) as session:
+                    await handler(JobContext(session, self.settings), dict(job.payload))
+            except Exception as exc:
+                log.exception("job %s (%s) failed", job.id, job.name)
+                error = f"{type(exc).__name__}: {exc}"[:2000]
+        async with self.db.session(write=True) as session:
+            stored = await session.get(Job, job.id)
+            if stored is None:
+                return
+            stored.locked_until = None
+            stored.last_error = error
+            if error is None:
+                stored.state = "done"
+                stored.finished_at = utcnow()
+            elif stored.attempts >= stored.max_attempts or handler is None:
+                stored.state = "failed"
+                stored.finished_at = utcnow()
+            else:
+                stored.state = "queued"
+                stored.run_at = utcnow() + backoff(stored.attempts)

@@ -1,0 +1,120 @@
+"""The operators' socket: ``/api/v1/ws``."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, WebSocket
+from sqlalchemy import select
+
+from otklik.accounts import service as accounts
+from otklik.accounts.deps import SESSION_COOKIE
+from otklik.accounts.models import Agent
+from otklik.conversations.models import Conversation
+from otklik.realtime.protocol import STREAM_AGENTS, Outgoing, contact_stream, dumps
+from otklik.realtime.ws import ClientError, Realtime, close_with_error, serve
+
+router = APIRouter(prefix="/api/v1", tags=["realtime"])
+PRESENCE_VALUES = ("online", "away", "offline")
+
+
+def same_origin(ws: WebSocket) -> bool:
+    """A cookie-authenticated socket must come from our own pages (no cross-site hijack)."""
+    origin = ws.headers.get("origin")
+    if origin is None:
+        return True  # not a browser
+    allowed = {ws.headers.get("host", "")}
+    allowed.update(urlsplit(o).netloc for o in ws.app.state.settings.cors_origins)
+    return urlsplit(origin).netloc in allowed
+
+
+async def _authenticate(ws: WebSocket, realtime: Realtime) -> Agent | None:
+    token = ws.query_params.get("token")
+    if not token:
+        token = ws.cookies.get(SESSION_COOKIE)
+        if token and not same_origin(ws):
+            return None
+    if not token:
+        return None
+    async with realtime.db.session(write=False) as session:
+        found = await accounts.resolve_token(session, token)
+    return found[0] if found else None
+
+
+class AgentFrames:
+    """What an operator's socket may say: typing and presence."""
+
+    def __init__(self, realtime: Realtime, agent: Agent) -> None:
+        self.realtime = realtime
+        self.agent_id = agent.id
+        self.agent_name = agent.name
+        self._contact_of: dict[int, int] = {}
+
+    async def __call__(self, frame: dict[str, Any]) -> None:
+        kind = frame.get("type")
+        if kind == "typing":
+            await self._typing(frame)
+        elif kind == "presence":
+            await self._presence(frame)
+        else:
+            raise ClientError("bad_frame", f"Unknown frame type {kind!r}.")
+
+    async def _contact_id(self, conversation_id: int) -> int:
+        if conversation_id not in self._contact_of:
+            async with self.realtime.db.session(write=False) as session:
+                contact_id = await session.scalar(
+                    select(Conversation.contact_id).where(Conversation.id == conversation_id)
+                )
+            if contact_id is None:
+                raise ClientError("not_found", f"Conversation {conversation_id} does not exist.")
+            self._contact_of[conversation_id] = contact_id
+        return self._contact_of[conversation_id]
+
+    async def _typing(self, frame: dict[str, Any]) -> None:
+        conversation_id = frame.get("conversation_id")
+        if not isinstance(conversation_id, int) or isinstance(conversation_id, bool):
+            raise ClientError("bad_frame", "typing needs an integer conversation_id.")
+        typing = bool(frame.get("typing", True))
+        contact_id = await self._contact_id(conversation_id)
+        for_agents = {
+            "type": "typing",
+            "conversation_id": conversation_id,
+            "author_type": "agent",
+            "author_id": self.agent_id,
+            "name": self.agent_name,
+            "typing": typing,
+        }
+        for_visitor = {
+            "type": "typing",
+            "author_type": "agent",
+            "name": self.agent_name,
+            "typing": typing,
+        }
+        await self.realtime.broker.publish(
+            [
+                Outgoing(stream=STREAM_AGENTS, text=dumps(for_agents)),
+                Outgoing(stream=contact_stream(contact_id), text=dumps(for_visitor)),
+            ]
+        )
+
+    async def _presence(self, frame: dict[str, Any]) -> None:
+        status = frame.get("status")
+        if status not in PRESENCE_VALUES:
+            raise ClientError("bad_frame", "presence status must be online, away or offline.")
+        async with self.realtime.db.session(write=True) as session:
+            agent = await session.get_one(Agent, self.agent_id)
+            await accounts.set_status(session, agent=agent, status=str(status))
+
+
+@router.websocket("/ws")
+async def agent_socket(ws: WebSocket) -> None:
+    realtime: Realtime = ws.app.state.realtime
+    await ws.accept()
+    agent = await _authenticate(ws, realtime)
+    if agent is None:
+        await close_with_error(ws, "unauthorized", "Sign in first.", 4401)
+        return
+    await serve(
+        ws, realtime=realtime, streams=[STREAM_AGENTS], on_frame=AgentFrames(realtime, agent)
+    )

@@ -1,0 +1,111 @@
+"""Cross-process fan-out of committed events and transient frames.
+
+With SQLite there is one server process, so the in-process broker hands frames straight to
+the hub. With PostgreSQL several processes serve sockets: each publishes through
+``NOTIFY`` and every process (itself included) delivers what it hears on ``LISTEN`` to its
+own sockets. Payloads over PostgreSQL's 8000-byte NOTIFY limit travel as a reference to the
+event row, which the listener loads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any, Protocol
+
+import asyncpg
+from sqlalchemy import select
+
+from otklik.core.db import Database
+from otklik.realtime.hub import Hub
+from otklik.realtime.log import to_outgoing
+from otklik.realtime.models import Event
+from otklik.realtime.protocol import Outgoing
+
+log = logging.getLogger(__name__)
+CHANNEL = "otklik_events"
+NOTIFY_LIMIT = 7900
+
+
+class Broker(Protocol):
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+    async def publish(self, frames: list[Outgoing]) -> None: ...
+
+
+class InProcessBroker:
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+    async def publish(self, frames: list[Outgoing]) -> None:
+        self.hub.deliver(frames)
+
+
+def _asyncpg_dsn(sqlalchemy_url: str) -> str:
+    return sqlalchemy_url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+class PostgresBroker:
+    def __init__(self, hub: Hub, db: Database) -> None:
+        self.hub = hub
+        self.db = db
+        self._listener: asyncpg.Connection | None = None
+        self._publisher: asyncpg.Connection | None = None
+        self._lock = asyncio.Lock()
+
+    async def start(self) -> None:
+        dsn = _asyncpg_dsn(self.db.url)
+        self._listener = await asyncpg.connect(dsn)
+        self._publisher = await asyncpg.connect(dsn)
+        await self._listener.add_listener(CHANNEL, self._on_notify)
+
+    async def stop(self) -> None:
+        for conn in (self._listener, self._publisher):
+            if conn is not None:
+                await conn.close()
+        self._listener = self._publisher = None
+
+    async def publish(self, frames: list[Outgoing]) -> None:
+        if not frames or self._publisher is None:
+            return
+        payloads = [self._encode(frame) for frame in frames]
+        async with self._lock:  # one asyncpg connection serves one query at a time
+            await self._publisher.execute(
+                "SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p", CHANNEL, payloads
+            )
+
+    @staticmethod
+    def _encode(frame: Outgoing) -> str:
+        body = {"s": frame.stream, "e": frame.event_id, "t": frame.text}
+        encoded = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+        if len(encoded.encode()) <= NOTIFY_LIMIT:
+            return encoded
+        if frame.event_id is None:
+            raise ValueError("transient frame too large for NOTIFY")
+        return json.dumps({"s": frame.stream, "e": frame.event_id, "ref": True})
+
+    def _on_notify(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+        body = json.loads(payload)
+        if body.get("ref"):
+            asyncio.get_running_loop().create_task(self._deliver_ref(int(body["e"])))
+            return
+        self.hub.deliver([Outgoing(stream=body["s"], text=body["t"], event_id=body["e"])])
+
+    async def _deliver_ref(self, event_id: int) -> None:
+        async with self.db.session(write=False) as session:
+            event = (await session.execute(select(Event).where(Event.id == event_id))).scalar()
+        if event is not None:
+            self.hub.deliver([to_outgoing(event)])
+        else:
+            log.warning("event %s announced but not found", event_id)
+
+
+def make_broker(hub: Hub, db: Database) -> Broker:
+    return InProcessBroker(hub) if db.is_sqlite else PostgresBroker(hub, db)

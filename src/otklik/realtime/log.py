@@ -1,0 +1,98 @@
+"""Append, replay and prune the event log.
+
+Events are rows written in the same transaction as the change they describe, so a client
+never hears of a change that was rolled back and never misses one that was committed.
+On PostgreSQL a transaction-scoped advisory lock is taken before the first event row gets
+its id; it is held until commit, so ids become visible in increasing order and a client that
+resumes "after N" can never skip an event that committed late with a smaller id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from otklik.realtime.models import Event
+from otklik.realtime.protocol import Outgoing, dumps, event_frame
+
+PENDING_KEY = "otklik.pending_events"
+_LOCK_KEY = "otklik.event_lock_taken"
+EVENT_ORDER_LOCK = 7_312_001
+
+
+async def append(
+    session: AsyncSession, *, stream: str, type: str, payload: dict[str, Any]
+) -> Event:
+    if session.get_bind().dialect.name == "postgresql" and not session.info.get(_LOCK_KEY):
+        await session.execute(text(f"SELECT pg_advisory_xact_lock({EVENT_ORDER_LOCK})"))
+        session.info[_LOCK_KEY] = True
+    event = Event(stream=stream, type=type, payload=payload)
+    session.add(event)
+    await session.flush()
+    session.info.setdefault(PENDING_KEY, []).append(event)
+    return event
+
+
+def stage_transient(session: AsyncSession, *, stream: str, frame: dict[str, Any]) -> None:
+    """A frame with no id (presence, say) to publish only if this transaction commits."""
+    session.info.setdefault(PENDING_KEY, []).append(Outgoing(stream=stream, text=dumps(frame)))
+
+
+def take_pending(session: AsyncSession) -> list[Outgoing]:
+    """What the just-committed transaction appended, as frames to publish in order."""
+    pending: list[Event | Outgoing] = session.info.pop(PENDING_KEY, [])
+    session.info.pop(_LOCK_KEY, None)
+    return [item if isinstance(item, Outgoing) else to_outgoing(item) for item in pending]
+
+
+def to_outgoing(event: Event) -> Outgoing:
+    return Outgoing(
+        stream=event.stream,
+        text=dumps(event_frame(event.id, event.type, event.payload)),
+        event_id=event.id,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Replay:
+    """What a reconnecting client gets: the events it missed, or an order to resync."""
+
+    events: list[Outgoing]
+    resync: bool
+    last_event_id: int
+
+
+async def latest_id(session: AsyncSession) -> int:
+    return int((await session.execute(select(func.coalesce(func.max(Event.id), 0)))).scalar_one())
+
+
+async def replay(session: AsyncSession, *, streams: list[str], after_id: int, limit: int) -> Replay:
+    bounds = (await session.execute(select(func.min(Event.id), func.max(Event.id)))).one()
+    oldest, newest = int(bounds[0] or 0), int(bounds[1] or 0)
+    if after_id > newest or (oldest and after_id < oldest - 1):
+        # Unknown future id (database replaced) or events already pruned: cannot replay.
+        return Replay(events=[], resync=True, last_event_id=newest)
+    rows = (
+        (
+            await session.execute(
+                select(Event)
+                .where(Event.stream.in_(streams), Event.id > after_id)
+                .order_by(Event.id)
+                .limit(limit + 1)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    if len(rows) > limit:
+        return Replay(events=[], resync=True, last_event_id=newest)
+    return Replay(events=[to_outgoing(row) for row in rows], resync=False, last_event_id=newest)
+
+
+async def prune(session: AsyncSession, *, before: datetime) -> int:
+    result = await session.execute(delete(Event).where(Event.created_at < before))
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,46 @@
+"""Frames on the wire. Event frames carry ``id`` and ``type``; transient frames have no id."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+STREAM_AGENTS = "agents"
+
+
+def contact_stream(contact_id: int) -> str:
+    return f"contact:{contact_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """A frame ready to send: serialised once, then written to every subscribed socket."""
+
+    stream: str
+    text: str
+    event_id: int | None = None
+
+
+def dumps(frame: dict[str, Any]) -> str:
+    return json.dumps(frame, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def event_frame(event_id: int, event_type: str, data: dict[str, Any]) -> dict[str, Any]:
+    return {"id": event_id, "type": event_type, "data": data}
+
+
+def ready_frame(last_event_id: int) -> dict[str, Any]:
+    return {"type": "ready", "last_event_id": last_event_id}
+
+
+def resync_frame(last_event_id: int) -> dict[str, Any]:
+    return {"type": "resync", "last_event_id": last_event_id}
+
+
+HEARTBEAT = dumps({"type": "heartbeat"})
+PONG = dumps({"type": "pong"})
+
+
+def error_frame(code: str, message: str) -> str:
+    return dumps({"type": "error", "code": code, "message": message})

@@ -1,0 +1,136 @@
+"""Fixtures: every API test runs twice, on a real SQLite file and on a real PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import psycopg2
+import pytest
+from sqlalchemy.engine import make_url
+
+from otklik.accounts import service as accounts
+from otklik.accounts.schemas import AgentCreate
+from otklik.config import Settings
+from otklik.core.db import Database
+from otklik.core.migrate import upgrade
+from otklik.models import Base
+from tests.support import ADMIN_EMAIL, ADMIN_PASSWORD, LiveServer, Workspace
+
+PG_URL = os.environ.get(
+    "OTKLIK_TEST_PG_URL", "postgresql+asyncpg://postgres:postgres@127.0.0.1:5432/otklik_test"
+)
+SECRET = "test-secret-key-0123456789"
+
+
+def _pg_connect(database: str) -> psycopg2.extensions.connection:
+    url = make_url(PG_URL)
+    conn = psycopg2.connect(
+        host=url.host,
+        port=url.port or 5432,
+        user=url.username,
+        password=url.password,
+        dbname=database,
+    )
+    conn.autocommit = True
+    return conn
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The schema built once by the real migrations; each test gets a copy of the file."""
+    data_dir = tmp_path_factory.mktemp("sqlite-template")
+    upgrade(Settings(data_dir=data_dir, secret_key=SECRET))
+    return data_dir / "otklik.db"
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> str:
+    """A fresh PostgreSQL database for this run, migrated by the real migrations."""
+    name = make_url(PG_URL).database or "otklik_test"
+    conn = _pg_connect("postgres")
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,)
+            )
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            cur.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        conn.close()
+    upgrade(Settings(database_url=PG_URL, secret_key=SECRET))
+    return PG_URL
+
+
+def _truncate_pg() -> None:
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    conn = _pg_connect(make_url(PG_URL).database or "otklik_test")
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    finally:
+        conn.close()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    if request.param == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        shutil.copy(template, data_dir / "otklik.db")
+        yield Settings(data_dir=data_dir, secret_key=SECRET, job_poll_seconds=0.1)
+    else:
+        url = request.getfixturevalue("pg_database")
+        _truncate_pg()
+        yield Settings(data_dir=data_dir, database_url=url, secret_key=SECRET, job_poll_seconds=0.1)
+
+
+@pytest.fixture
+async def db(settings: Settings) -> AsyncIterator[Database]:
+    database = Database(settings)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+async def server(settings: Settings) -> AsyncIterator[LiveServer]:
+    live = LiveServer(settings)
+    await live.start()
+    yield live
+    await live.stop()
+
+
+@pytest.fixture
+async def workspace(server: LiveServer, db: Database) -> AsyncIterator[Workspace]:
+    async with db.session(write=True) as session:
+        admin = await accounts.create_agent(
+            session,
+            data=AgentCreate(
+                email=ADMIN_EMAIL, name="Admin", password=ADMIN_PASSWORD, role="admin"
+            ),
+            actor_id=None,
+        )
+    async with httpx.AsyncClient(base_url=server.url, timeout=10) as api:
+        login = await api.post(
+            "/api/v1/auth/login", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
+        )
+        assert login.status_code == 200, login.text
+        token = login.json()["token"]
+        inbox = await api.post(
+            "/api/v1/inboxes",
+            headers={"Authorization": f"Bearer {token}"},
+            json={"name": "Site", "channel": "widget"},
+        )
+        assert inbox.status_code == 201, inbox.text
+        yield Workspace(
+            server=server,
+            api=api,
+            token=token,
+            admin_id=admin.id,
+            inbox_key=inbox.json()["public_key"],
+            inbox_id=inbox.json()["id"],
+        )
