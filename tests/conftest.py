@@ -120,6 +120,7 @@ async def workspace(server: LiveServer, db: Database) -> AsyncIterator[Workspace
         )
         assert login.status_code == 200, login.text
         token = login.json()["token"]
+        api.cookies.clear()  # tests authenticate explicitly; cookie auth has its own tests
         inbox = await api.post(
             "/api/v1/inboxes",
             headers={"Authorization": f"Bearer {token}"},

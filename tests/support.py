@@ -91,15 +91,15 @@ class Socket:
     async def send(self, frame: dict[str, Any]) -> None:
         await self.conn.send(json.dumps(frame))
 
-    async def next(self, timeout: float = 5.0) -> dict[str, Any]:
-        frame: dict[str, Any] = json.loads(await asyncio.wait_for(self.conn.recv(), timeout))
+    async def next(self, within: float = 5.0) -> dict[str, Any]:
+        frame: dict[str, Any] = json.loads(await asyncio.wait_for(self.conn.recv(), within))
         self.frames.append(frame)
         return frame
 
     async def until(
-        self, predicate: Callable[[dict[str, Any]], bool], timeout: float = 5.0
+        self, predicate: Callable[[dict[str, Any]], bool], within: float = 5.0
     ) -> dict[str, Any]:
-        deadline = asyncio.get_running_loop().time() + timeout
+        deadline = asyncio.get_running_loop().time() + within
         while True:
             remaining = deadline - asyncio.get_running_loop().time()
             if remaining <= 0:
@@ -173,6 +173,7 @@ class Workspace:
         login = await self.api.post(
             "/api/v1/auth/login", json={"email": email, "password": "agent-password"}
         )
+        self.api.cookies.clear()
         return int(response.json()["id"]), str(login.json()["token"])
 
     async def reply(

@@ -165,12 +165,19 @@ def _attempt_keys(email: str, ip: str) -> list[str]:
 
 async def check_login_rate(session: AsyncSession, *, email: str, ip: str, limit: int) -> None:
     since = utcnow() - timedelta(minutes=1)
-    failures = await session.scalar(
-        select(func.count())
-        .select_from(LoginAttempt)
-        .where(LoginAttempt.key.in_(_attempt_keys(email, ip)), LoginAttempt.at > since)
+    per_key = (
+        (
+            await session.execute(
+                select(func.count())
+                .select_from(LoginAttempt)
+                .where(LoginAttempt.key.in_(_attempt_keys(email, ip)), LoginAttempt.at > since)
+                .group_by(LoginAttempt.key)
+            )
+        )
+        .scalars()
+        .all()
     )
-    if (failures or 0) >= limit:
+    if max(per_key, default=0) >= limit:
         raise AppError(
             429,
             "rate_limited",
