@@ -1,0 +1,111 @@
+"""Browser tests: Playwright driving Debian's chromium against a real ``otklik run`` process.
+
+Fixtures:
+- ``e2e_server``: a seeded server (admin + widget inbox) on SQLite, with ``.url``,
+  ``.inbox_key``, ``.admin_email``, ``.admin_password`` and ``.restart()`` (stop, start again on
+  the same port and data, e.g. to prove nothing is lost across a server restart).
+- ``browser``: one headless chromium for the session; ``context`` / ``page``: fresh per test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+
+from otklik.config import Settings
+from otklik.web.pages import APP_DIR, WIDGET_DIR
+from tests.processes import ServerProcess, start_server
+from tests.support import ADMIN_EMAIL, ADMIN_PASSWORD
+from tests.test_processes import seed
+
+pytestmark = pytest.mark.e2e
+CHROMIUM = os.environ.get("OTKLIK_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+
+
+@dataclass
+class E2EServer:
+    settings: Settings
+    log_dir: Path
+    inbox_key: str
+    process: ServerProcess
+    admin_email: str = ADMIN_EMAIL
+    admin_password: str = ADMIN_PASSWORD
+
+    @property
+    def url(self) -> str:
+        return self.process.url
+
+    def restart(self, *, kill: bool = False) -> None:
+        """Stop the server (SIGKILL when ``kill``) and start it again on the same port."""
+        port = self.process.port
+        if kill:
+            self.process.kill()
+        else:
+            self.process.stop()
+        self.process = asyncio.run(start_server(self.settings, self.log_dir, "restarted", port=port))
+
+
+@pytest.fixture
+def e2e_server(tmp_path: Path) -> Iterator[E2EServer]:
+    if not (APP_DIR / "index.html").is_file() or not (WIDGET_DIR / "widget.js").is_file():
+        pytest.fail("build the front end first: make build")
+    from otklik.core.migrate import upgrade
+
+    settings = Settings(data_dir=tmp_path / "data", secret_key="e2e-secret-key-0123456789")
+    upgrade(settings)
+    inbox_key = asyncio.run(seed(settings))
+    process = asyncio.run(start_server(settings, tmp_path, "server"))
+    server = E2EServer(settings=settings, log_dir=tmp_path, inbox_key=inbox_key, process=process)
+    try:
+        yield server
+    finally:
+        server.process.stop()
+
+
+@pytest.fixture(scope="session")
+def playwright_instance() -> Iterator[Playwright]:
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance: Playwright) -> Iterator[Browser]:
+    browser = playwright_instance.chromium.launch(
+        executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+    )
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    context = browser.new_context(locale="en-US", timezone_id="Europe/Moscow")
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Page:
+    return context.new_page()

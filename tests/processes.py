@@ -1,0 +1,82 @@
+"""Start ``otklik run`` as a real server process (for multi-process and crash tests)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from otklik.config import Settings
+from tests.support import free_socket
+
+
+def server_env(settings: Settings) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OTKLIK_")}
+    env["OTKLIK_DATA_DIR"] = str(settings.data_dir)
+    env["OTKLIK_SECRET_KEY"] = settings.resolved_secret_key()
+    if settings.database_url:
+        env["OTKLIK_DATABASE_URL"] = settings.database_url
+    return env
+
+
+@dataclass
+class ServerProcess:
+    process: subprocess.Popen[bytes]
+    port: int
+    log_path: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+async def start_server(
+    settings: Settings, log_dir: Path, name: str, *, port: int | None = None
+) -> ServerProcess:
+    if port is None:
+        sock = free_socket()
+        port = sock.getsockname()[1]
+        sock.close()
+    log_path = log_dir / f"{name}.log"
+    with log_path.open("wb") as log_file:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "otklik.cli", "run", "--port", str(port), "--no-migrate"],
+            env=server_env(settings),
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+    server = ServerProcess(process, port, log_path)
+    async with httpx.AsyncClient() as client:
+        for _ in range(200):
+            if process.poll() is not None:
+                raise RuntimeError(f"server exited: {log_path.read_text()}")
+            try:
+                if (await client.get(f"{server.url}/healthz")).status_code == 200:
+                    return server
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.05)
+    server.stop()
+    raise RuntimeError(f"server did not start: {log_path.read_text()}")
