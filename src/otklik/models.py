@@ -4,13 +4,18 @@ from otklik.accounts.models import Agent, AuthSession, LoginAttempt, Team, TeamM
 from otklik.audit.models import AuditEntry
 from otklik.channels.models import Inbox
 from otklik.contacts.models import Contact
-from otklik.conversations.models import Conversation, Message
+from otklik.attributes.models import AttributeDefinition
+from otklik.conversations.models import Conversation, ConversationTag, Message
 from otklik.core.db import Base
 from otklik.jobs.models import Job
 from otklik.realtime.models import Event
+from otklik.routing.models import Escalation
 
 __all__ = [
     "Agent",
+    "AttributeDefinition",
+    "ConversationTag",
+    "Escalation",
     "AuditEntry",
     "AuthSession",
     "Base",

@@ -27,6 +27,12 @@ class Agent(Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     status_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Most conversations auto-assignment may give this agent at once.
+    max_concurrent: Mapped[int] = mapped_column(default=5, server_default="5")
+    #: Skill tags routing matches against a conversation's required skills.
+    skills: Mapped[list[str]] = mapped_column(Json, default=list, server_default="[]")
+    #: When auto-assignment last gave this agent a conversation (balanced mode's tie-break).
+    last_assigned_at: Mapped[datetime | None]
 
 
 class Team(Base):
@@ -34,6 +40,9 @@ class Team(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
+    #: Support line: 1 answers first, 2 takes escalations, 3 the hardest cases.
+    line: Mapped[int] = mapped_column(default=1, server_default="1")
+    escalates_to_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

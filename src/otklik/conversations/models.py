@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from otklik.core.clock import utcnow
-from otklik.core.db import Base, BigId
+from otklik.core.db import Base, BigId, Json
 
 STATUSES = ("open", "pending", "snoozed", "resolved")
 PRIORITIES = ("low", "normal", "high", "urgent")
@@ -68,3 +69,22 @@ class Conversation(Base):
     last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None]
+    #: Detected or given language (``ru``/``en``); routing matches it to agents' languages.
+    language: Mapped[str | None] = mapped_column(String(10))
+    #: Skill tags an agent must have to be auto-assigned this conversation.
+    required_skills: Mapped[list[str]] = mapped_column(Json, default=list, server_default="[]")
+    #: Values of admin-defined custom attributes, by key.
+    attributes: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
+    #: Set while the conversation waits in its team's queue for a free agent (arrival order).
+    queued_at: Mapped[datetime | None] = mapped_column(index=True)
+    #: When merged into another conversation, that one's id (this one is then resolved).
+    merged_into_id: Mapped[int | None]
+
+
+class ConversationTag(Base):
+    __tablename__ = "conversation_tags"
+
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(String(50), primary_key=True, index=True)

@@ -1,0 +1,558 @@
+"""The site widget in a real browser: loader on a customer's page, iframe app, live replies.
+
+The host page is served from a second origin (another port on 127.0.0.1), so the loader,
+the iframe and the postMessage bridge run cross-origin exactly as on a customer's site.
+An operator is played over the HTTP API and the operator socket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import threading
+import uuid
+from collections.abc import Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Frame, FrameLocator, Page, expect
+from websockets.sync.client import ClientConnection, connect
+
+from otklik.config import Settings
+from otklik.web.pages import APP_DIR, WIDGET_DIR
+from tests.e2e.conftest import E2EServer
+from tests.processes import start_server
+from tests.test_processes import seed
+
+pytestmark = pytest.mark.e2e
+T = TypeVar("T")
+# The visitor's own messages by delivery state.
+SENT = '[data-testid="message"][data-author="contact"][data-state="sent"]'
+QUEUED = '[data-testid="message"][data-author="contact"][data-state="queued"]'
+
+# The host page fights back: global rules that would wreck an unisolated widget.
+HOSTILE_CSS = """
+  * { font-size: 40px !important; box-sizing: content-box !important; }
+  button { background: red !important; width: 10px !important; height: 10px !important; }
+  iframe { border: 20px solid red !important; }
+  div { display: inline !important; }
+"""
+
+# Count WebAudio beeps in every frame (the widget plays no files).
+COUNT_BEEPS = """
+(() => {
+  const C = window.AudioContext || window.webkitAudioContext;
+  if (!C) return;
+  const make = C.prototype.createOscillator;
+  window.__otklikBeeps = 0;
+  C.prototype.createOscillator = function () { window.__otklikBeeps++; return make.call(this); };
+})();
+"""
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+def _in_thread(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """asyncio.run in a worker thread: the sync Playwright API keeps an event loop running
+    in the test's own thread, where asyncio.run() refuses to start."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(make())).result()
+
+
+class WidgetServer(E2EServer):
+    def restart(self, *, kill: bool = False) -> None:
+        port = self.process.port
+        if kill:
+            self.process.kill()
+        else:
+            self.process.stop()
+        self.process = _in_thread(
+            lambda: start_server(self.settings, self.log_dir, "restarted", port=port)
+        )
+
+
+@pytest.fixture
+def e2e_server(tmp_path: Path) -> Iterator[E2EServer]:
+    """conftest's server, started without asyncio.run in the Playwright thread."""
+    if not (APP_DIR / "index.html").is_file() or not (WIDGET_DIR / "widget.js").is_file():
+        pytest.fail("build the front end first: make build")
+    from otklik.core.migrate import upgrade
+
+    settings = Settings(data_dir=tmp_path / "data", secret_key="e2e-secret-key-0123456789")
+    _in_thread(lambda: asyncio.to_thread(upgrade, settings))
+    inbox_key = _in_thread(lambda: seed(settings))
+    process = _in_thread(lambda: start_server(settings, tmp_path, "server"))
+    server = WidgetServer(settings=settings, log_dir=tmp_path, inbox_key=inbox_key, process=process)
+    try:
+        yield server
+    finally:
+        server.process.stop()
+
+
+@dataclass
+class HostSite:
+    """A customer's page on its own origin embedding the widget."""
+
+    url: str
+
+
+class _HostHandler(BaseHTTPRequestHandler):
+    html = b""
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(self.html)))
+        self.end_headers()
+        self.wfile.write(self.html)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        pass
+
+
+@pytest.fixture
+def host_site(e2e_server: E2EServer) -> Iterator[HostSite]:
+    html = (
+        "<!doctype html><html lang=en><head><meta charset=utf-8>"
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>Shop</title><style>{HOSTILE_CSS}</style></head>"
+        "<body><h1>Acme shop</h1><p>Products.</p>"
+        f'<script src="{e2e_server.url}/widget.js" data-inbox="{e2e_server.inbox_key}" async>'
+        "</script></body></html>"
+    ).encode()
+    handler = type("Handler", (_HostHandler,), {"html": html})
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield HostSite(url=f"http://127.0.0.1:{httpd.server_address[1]}/")
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(5)
+
+
+class Operator:
+    """The support side, over the public API."""
+
+    def __init__(self, server: E2EServer) -> None:
+        self.server = server
+        self.http = httpx.Client(base_url=server.url, timeout=10)
+        login = self.http.post(
+            "/api/v1/auth/login",
+            json={"email": server.admin_email, "password": server.admin_password},
+        )
+        assert login.status_code == 200, login.text
+        self.token = login.json()["token"]
+        self.http.cookies.clear()
+        self.http.headers["Authorization"] = f"Bearer {self.token}"
+
+    def close(self) -> None:
+        self.http.close()
+
+    def set_inbox(self, **settings: Any) -> None:
+        inboxes = self.http.get("/api/v1/inboxes").json()["items"]
+        inbox = next(i for i in inboxes if i["public_key"] == self.server.inbox_key)
+        response = self.http.patch(f"/api/v1/inboxes/{inbox['id']}", json={"settings": settings})
+        assert response.status_code == 200, response.text
+
+    def conversations(self) -> list[dict[str, Any]]:
+        response = self.http.get("/api/v1/conversations", params={"view": "all"})
+        assert response.status_code == 200, response.text
+        items: list[dict[str, Any]] = response.json()["items"]
+        return items
+
+    def only_conversation(self) -> dict[str, Any]:
+        items = self.conversations()
+        assert len(items) == 1, items
+        return items[0]
+
+    def messages(self, conversation_id: int) -> list[dict[str, Any]]:
+        response = self.http.get(
+            f"/api/v1/conversations/{conversation_id}/messages", params={"limit": 200}
+        )
+        assert response.status_code == 200, response.text
+        items: list[dict[str, Any]] = response.json()["items"]
+        return items
+
+    def texts(self, conversation_id: int) -> list[str]:
+        return [m["text"] for m in self.messages(conversation_id)]
+
+    def reply(self, conversation_id: int, text: str) -> dict[str, Any]:
+        response = self.http.post(
+            f"/api/v1/conversations/{conversation_id}/messages",
+            json={"client_msg_id": uuid.uuid4().hex, "text": text},
+        )
+        assert response.status_code == 201, response.text
+        result: dict[str, Any] = response.json()
+        return result
+
+    @contextmanager
+    def socket(self) -> Iterator[ClientConnection]:
+        ws_url = self.server.url.replace("http://", "ws://")
+        with connect(f"{ws_url}/api/v1/ws?token={self.token}") as conn:
+            conn.send(json.dumps({"type": "hello", "last_event_id": None}))
+            while json.loads(conn.recv(5)).get("type") != "ready":
+                pass
+            yield conn
+
+
+@pytest.fixture
+def operator(e2e_server: E2EServer) -> Iterator[Operator]:
+    op = Operator(e2e_server)
+    try:
+        yield op
+    finally:
+        op.close()
+
+
+def widget(page: Page) -> FrameLocator:
+    return page.frame_locator('[data-testid="otklik-frame"]')
+
+
+def widget_frame(page: Page) -> Frame:
+    handle = page.locator('[data-testid="otklik-frame"]').element_handle()
+    assert handle is not None
+    frame = handle.content_frame()
+    assert frame is not None
+    return frame
+
+
+def open_widget(page: Page, url: str) -> FrameLocator:
+    page.goto(url)
+    launcher = page.get_by_test_id("otklik-launcher")
+    expect(launcher).to_be_visible()
+    launcher.click()
+    w = widget(page)
+    expect(w.get_by_test_id("widget-app")).to_be_visible()
+    return w
+
+
+def start_chat(w: FrameLocator, name: str = "", email: str = "") -> None:
+    """Get past the pre-chat form when the inbox shows one."""
+    form = w.get_by_test_id("prechat-form")
+    expect(form.or_(w.get_by_test_id("message-input")).first).to_be_visible()
+    if form.count():
+        if name:
+            w.get_by_test_id("prechat-name").fill(name)
+        if email:
+            w.get_by_test_id("prechat-email").fill(email)
+        w.get_by_test_id("prechat-submit").click()
+    expect(w.get_by_test_id("message-input")).to_be_visible()
+
+
+def say(w: FrameLocator, text: str) -> None:
+    box = w.get_by_test_id("message-input")
+    box.fill(text)
+    box.press("Enter")
+    expect(box).to_have_value("")
+
+
+def bubbles(w: FrameLocator) -> list[str]:
+    return w.locator('[data-testid="message"] .bub').all_text_contents()
+
+
+def no_dialogs(page: Page) -> list[str]:
+    seen: list[str] = []
+
+    def on_dialog(dialog: Any) -> None:
+        seen.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    return seen
+
+
+# --- tests -------------------------------------------------------------------------------
+
+
+def test_build_output_and_size_budget() -> None:
+    report = json.loads((WIDGET_DIR / "size-report.json").read_text())
+    assert report["ok"] is True
+    assert report["loader"]["files"] == ["widget.js"]
+    assert report["loader"]["gzip"] <= 5 * 1024
+    assert "frame.html" in report["frame"]["files"]
+    assert report["frame"]["gzip"] <= 30 * 1024
+    html = (WIDGET_DIR / "frame.html").read_text()
+    assets = re.findall(r'(?:src|href)="(/widget/assets/[^"]+)"', html)
+    assert assets, html
+    for asset in assets:
+        assert (WIDGET_DIR / asset.removeprefix("/widget/")).is_file(), asset
+
+
+def test_cross_origin_embed_chat_both_ways(
+    page: Page, host_site: HostSite, e2e_server: E2EServer, operator: Operator
+) -> None:
+    page.add_init_script(COUNT_BEEPS)
+    dialogs = no_dialogs(page)
+    page.goto(host_site.url)
+    launcher = page.get_by_test_id("otklik-launcher")
+    expect(launcher).to_be_visible()
+    # The host page's `button { width: 10px !important }` does not reach the launcher.
+    box = launcher.bounding_box()
+    assert box is not None and box["width"] >= 48 and box["height"] >= 48
+    expect(page.get_by_test_id("otklik-badge")).to_be_hidden()
+    expect(launcher).to_have_attribute("aria-expanded", "false")
+
+    launcher.click()
+    expect(launcher).to_have_attribute("aria-expanded", "true")
+    frame_el = page.get_by_test_id("otklik-frame")
+    src = frame_el.get_attribute("src") or ""
+    assert src.startswith(f"{e2e_server.url}/widget/frame?inbox={e2e_server.inbox_key}")
+    w = widget(page)
+    start_chat(w, name="Ivan", email="ivan@example.com")
+    say(w, "Hello, my order is late")
+    expect(w.locator(SENT)).to_have_count(1)
+
+    conversation = operator.only_conversation()
+    assert conversation["contact"]["name"] == "Ivan"
+    assert conversation["contact"]["email"] == "ivan@example.com"
+    assert operator.texts(conversation["id"]) == ["Hello, my order is late"]
+
+    # Operator typing → indicator in the widget; visitor typing → operator socket.
+    with operator.socket() as agent_ws:
+        agent_ws.send(
+            json.dumps({"type": "typing", "conversation_id": conversation["id"], "typing": True})
+        )
+        expect(w.get_by_test_id("typing-indicator")).to_be_visible()
+        w.get_by_test_id("message-input").press_sequentially("one more", delay=20)
+        for _ in range(20):
+            frame = json.loads(agent_ws.recv(5))
+            if frame.get("type") == "typing" and frame.get("author_type") == "contact":
+                assert frame["conversation_id"] == conversation["id"]
+                assert frame["typing"] is True
+                break
+        else:
+            pytest.fail("the operator never saw the visitor typing")
+
+    operator.reply(conversation["id"], "Let me check that for you")
+    reply = w.locator('[data-testid="message"][data-author="agent"]')
+    expect(reply).to_have_count(1)
+    expect(reply.locator(".bub")).to_have_text("Let me check that for you")
+    expect(reply.locator(".who")).to_have_text("Admin")
+    expect(w.get_by_test_id("typing-indicator")).to_be_hidden()
+    expect(w.get_by_test_id("connection-state")).to_have_attribute("data-state", "online")
+    # the log is announced to screen readers
+    expect(w.get_by_test_id("message-list")).to_have_attribute("aria-live", "polite")
+    assert dialogs == []
+
+
+def test_user_text_is_never_html(page: Page, e2e_server: E2EServer, operator: Operator) -> None:
+    dialogs = no_dialogs(page)
+    w = open_widget(page, f"{e2e_server.url}/demo")
+    start_chat(w, name="<img src=x onerror=alert('name')>")
+    payloads = ["<img src=x onerror=alert(1)>", "<script>alert(2)</script>"]
+    for text in payloads:
+        say(w, text)
+    expect(w.locator(SENT)).to_have_count(2)
+    conversation = operator.only_conversation()
+    operator.reply(conversation["id"], '<b>bold</b><svg onload="alert(3)"></svg>')
+    expect(w.locator('[data-testid="message"]')).to_have_count(3)
+    assert bubbles(w) == [*payloads, '<b>bold</b><svg onload="alert(3)"></svg>']
+    frame = widget_frame(page)
+    assert frame.locator(".log img, .log script, .log b, .log svg").count() == 0
+    page.wait_for_timeout(300)
+    assert dialogs == []
+
+
+def test_unread_badge_sound_and_same_visitor_after_reload(
+    page: Page, e2e_server: E2EServer, operator: Operator
+) -> None:
+    page.add_init_script(COUNT_BEEPS)
+    w = open_widget(page, f"{e2e_server.url}/demo")
+    start_chat(w)
+    say(w, "Anyone there?")
+    expect(w.locator(SENT)).to_have_count(1)
+    conversation = operator.only_conversation()
+    contact_id = conversation["contact"]["id"]
+
+    page.get_by_test_id("otklik-launcher").click()  # close
+    expect(page.get_by_test_id("otklik-frame")).to_be_hidden()
+    first = operator.reply(conversation["id"], "Yes, hello!")
+    badge = page.get_by_test_id("otklik-badge")
+    expect(badge).to_be_visible()
+    expect(badge).to_have_text("1")
+    operator.reply(conversation["id"], "How can I help?")
+    expect(badge).to_have_text("2")
+    launcher = page.get_by_test_id("otklik-launcher")
+    expect(launcher).to_have_attribute("aria-label", re.compile("2"))
+    assert widget_frame(page).evaluate("window.__otklikBeeps") >= 1
+
+    # A new page load: the same visitor, the same history, the badge still counts.
+    page.reload()
+    expect(page.get_by_test_id("otklik-badge")).to_have_text("2")
+    page.get_by_test_id("otklik-launcher").click()
+    w = widget(page)
+    expect(w.locator('[data-testid="message"]')).to_have_count(3)
+    assert bubbles(w) == ["Anyone there?", "Yes, hello!", "How can I help?"]
+    expect(w.locator(f'[data-msg-id="{first["id"]}"]')).to_have_count(1)
+    expect(page.get_by_test_id("otklik-badge")).to_be_hidden()
+    expect(w.get_by_test_id("prechat-form")).to_have_count(0)
+    say(w, "Still me")
+    expect(w.locator(SENT)).to_have_count(2)
+    assert operator.only_conversation()["contact"]["id"] == contact_id
+    assert operator.texts(conversation["id"])[-1] == "Still me"
+
+
+def test_messages_written_offline_are_sent_once_when_back(
+    context: BrowserContext, e2e_server: E2EServer, operator: Operator
+) -> None:
+    page = context.new_page()
+    w = open_widget(page, f"{e2e_server.url}/demo")
+    start_chat(w)
+    say(w, "first")
+    expect(w.locator(SENT)).to_have_count(1)
+    conversation = operator.only_conversation()
+
+    context.set_offline(True)
+    expect(w.get_by_test_id("connection-state")).to_have_attribute("data-state", "offline")
+    say(w, "written offline 1")
+    say(w, "written offline 2")
+    expect(w.locator(QUEUED)).to_have_count(2)
+    page.wait_for_timeout(1500)  # a retry or two fail meanwhile
+    assert operator.texts(conversation["id"]) == ["first"]
+
+    context.set_offline(False)
+    expect(w.locator(SENT)).to_have_count(3)
+    expect(w.get_by_test_id("connection-state")).not_to_have_attribute("data-state", "offline")
+    page.wait_for_timeout(500)
+    assert operator.texts(conversation["id"]) == ["first", "written offline 1", "written offline 2"]
+    assert bubbles(w) == ["first", "written offline 1", "written offline 2"]
+
+
+def test_queue_survives_a_reload_while_offline(
+    context: BrowserContext, e2e_server: E2EServer, operator: Operator
+) -> None:
+    page = context.new_page()
+    w = open_widget(page, f"{e2e_server.url}/demo")
+    start_chat(w)
+    say(w, "before")
+    expect(w.locator(SENT)).to_have_count(1)
+    context.set_offline(True)
+    say(w, "typed on the train")
+    expect(w.locator(QUEUED)).to_have_count(1)
+    page.close()
+
+    context.set_offline(False)
+    page = context.new_page()
+    page.goto(f"{e2e_server.url}/demo")
+    page.get_by_test_id("otklik-launcher").click()
+    w = widget(page)
+    expect(w.locator(SENT)).to_have_count(2)
+    conversation = operator.only_conversation()
+    page.wait_for_timeout(500)
+    assert operator.texts(conversation["id"]) == ["before", "typed on the train"]
+
+
+def test_socket_resumes_after_a_server_restart(
+    page: Page, e2e_server: E2EServer, operator: Operator
+) -> None:
+    w = open_widget(page, f"{e2e_server.url}/demo")
+    start_chat(w)
+    say(w, "before restart")
+    expect(w.locator(SENT)).to_have_count(1)
+    expect(w.get_by_test_id("connection-state")).to_have_attribute("data-state", "online")
+    conversation = operator.only_conversation()
+
+    e2e_server.restart(kill=True)
+    # Posted before the widget has reconnected: it arrives through the replay.
+    operator.reply(conversation["id"], "sent while you were away")
+    say(w, "after restart")
+    expect(w.locator('[data-testid="message"][data-author="agent"]')).to_have_count(
+        1, timeout=30_000
+    )
+    expect(w.locator(SENT)).to_have_count(
+        2, timeout=30_000
+    )
+    expect(w.get_by_test_id("connection-state")).to_have_attribute(
+        "data-state", "online", timeout=30_000
+    )
+    assert operator.texts(conversation["id"]) == [
+        "before restart",
+        "sent while you were away",
+        "after restart",
+    ]
+    assert len(bubbles(w)) == 3
+
+
+def test_phone_gets_a_full_screen_chat(browser: Browser, host_site: HostSite) -> None:
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True, locale="en-US"
+    )
+    try:
+        page = context.new_page()
+        w = open_widget(page, host_site.url)
+        box = page.get_by_test_id("otklik-frame").bounding_box()
+        assert box == {"x": 0, "y": 0, "width": 360, "height": 740}
+        expect(page.get_by_test_id("otklik-launcher")).to_be_hidden()
+        start_chat(w)
+        font = w.get_by_test_id("message-input").evaluate("e => getComputedStyle(e).fontSize")
+        assert float(font.removesuffix("px")) >= 16  # no iOS zoom on focus
+        say(w, "from my phone")
+        expect(w.locator(SENT)).to_have_count(1)
+        w.get_by_test_id("close-button").tap()
+        expect(page.get_by_test_id("otklik-frame")).to_be_hidden()
+        expect(page.get_by_test_id("otklik-launcher")).to_be_visible()
+    finally:
+        context.close()
+
+
+def test_keyboard_only(page: Page, e2e_server: E2EServer) -> None:
+    page.goto(f"{e2e_server.url}/demo")
+    launcher = page.get_by_test_id("otklik-launcher")
+    expect(launcher).to_be_visible()
+    launcher.focus()
+    page.keyboard.press("Enter")
+    w = widget(page)
+    # The first pre-chat field has the focus; Enter submits (both fields are optional).
+    expect(w.get_by_test_id("prechat-name")).to_be_focused()
+    page.keyboard.type("Kate")
+    page.keyboard.press("Enter")
+    expect(w.get_by_test_id("message-input")).to_be_focused()
+    page.keyboard.type("typed without a mouse")
+    page.keyboard.press("Enter")
+    expect(w.locator(SENT)).to_have_count(1)
+    page.keyboard.press("Escape")
+    expect(page.get_by_test_id("otklik-frame")).to_be_hidden()
+    expect(launcher).to_be_focused()
+
+
+def test_required_prechat_fields_and_russian(
+    page: Page, e2e_server: E2EServer, operator: Operator
+) -> None:
+    operator.set_inbox(
+        language="ru",
+        title="Поддержка",
+        greeting="Здравствуйте!",
+        color="#0f7b6c",
+        prechat={"name": "required", "email": "required"},
+    )
+    w = open_widget(page, f"{e2e_server.url}/demo")
+    expect(w.get_by_test_id("widget-title")).to_have_text("Поддержка")
+    expect(w.get_by_test_id("greeting")).to_have_text("Здравствуйте!")
+    expect(page.get_by_test_id("otklik-launcher")).to_have_attribute("aria-label", "Закрыть чат")
+    expect(w.get_by_test_id("message-input")).to_be_hidden()
+    w.get_by_test_id("prechat-submit").click()
+    expect(w.get_by_test_id("prechat-name-error")).to_have_text("Заполните это поле.")
+    expect(w.get_by_test_id("prechat-email-error")).to_have_text("Заполните это поле.")
+    expect(w.get_by_test_id("prechat-name")).to_be_focused()
+    w.get_by_test_id("prechat-name").fill("Анна")
+    w.get_by_test_id("prechat-email").fill("not an email")
+    w.get_by_test_id("prechat-submit").click()
+    expect(w.get_by_test_id("prechat-email-error")).to_have_text("Введите корректный адрес почты.")
+    w.get_by_test_id("prechat-email").fill("anna@example.com")
+    w.get_by_test_id("prechat-submit").click()
+    expect(w.get_by_test_id("message-input")).to_be_focused()
+    expect(w.get_by_test_id("send-button")).to_have_attribute("aria-label", "Отправить")
+    say(w, "Привет")
+    expect(w.locator(SENT)).to_have_count(1)
+    contact = operator.only_conversation()["contact"]
+    assert (contact["name"], contact["email"]) == ("Анна", "anna@example.com")

@@ -1,0 +1,644 @@
+"""The operator workspace in a real browser against a real server.
+
+Visitors are played over the widget API (HTTP + their socket); operators use the built Vue app.
+Every check goes through what a person sees (data-testid hooks) or through the public API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+import uuid
+from collections.abc import Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+from websockets.sync.client import ClientConnection, connect
+
+from otklik.config import Settings
+from otklik.web.pages import APP_DIR, WIDGET_DIR
+from tests.e2e.conftest import E2EServer
+from tests.processes import start_server
+from tests.test_processes import seed
+
+pytestmark = pytest.mark.e2e
+
+XSS = "<img src=x onerror=alert(1)>"
+LIVE = 10_000  # ms: anything that travels over the socket
+RECONNECT = 45_000  # ms: backoff after a server restart
+
+# Count WebAudio beeps (the workspace plays no files, it makes a tone).
+COUNT_BEEPS = """
+(() => {
+  const C = window.AudioContext || window.webkitAudioContext;
+  if (!C) return;
+  const make = C.prototype.createOscillator;
+  window.__beeps = 0;
+  C.prototype.createOscillator = function () { window.__beeps++; return make.call(this); };
+})();
+"""
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+T = TypeVar("T")
+
+
+def _in_thread(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """asyncio.run in a worker thread: the sync Playwright API keeps an event loop running in
+    the test's own thread, where asyncio.run() refuses to start."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(make())).result()
+
+
+@pytest.fixture
+def e2e_server(tmp_path: Path) -> Iterator[E2EServer]:
+    """conftest's server, started without asyncio.run in the Playwright thread."""
+    if not (APP_DIR / "index.html").is_file() or not (WIDGET_DIR / "widget.js").is_file():
+        pytest.fail("build the front end first: make build")
+    from otklik.core.migrate import upgrade
+
+    settings = Settings(data_dir=tmp_path / "data", secret_key="e2e-secret-key-0123456789")
+    _in_thread(lambda: asyncio.to_thread(upgrade, settings))
+    inbox_key = _in_thread(lambda: seed(settings))
+    process = _in_thread(lambda: start_server(settings, tmp_path, "server"))
+    server = E2EServer(settings=settings, log_dir=tmp_path, inbox_key=inbox_key, process=process)
+    try:
+        yield server
+    finally:
+        server.process.stop()
+
+
+
+class Api:
+    """An admin over the HTTP API (bearer token, no cookies)."""
+
+    def __init__(self, server: E2EServer) -> None:
+        self.http = httpx.Client(base_url=server.url, timeout=10)
+        response = self.http.post(
+            "/api/v1/auth/login",
+            json={"email": server.admin_email, "password": server.admin_password},
+        )
+        assert response.status_code == 200, response.text
+        self.me: dict[str, Any] = response.json()["agent"]
+        self.http.cookies.clear()
+        self.http.headers["Authorization"] = f"Bearer {response.json()['token']}"
+
+    def close(self) -> None:
+        self.http.close()
+
+    def create_agent(self, email: str, name: str, password: str = "agent-password-1") -> dict[str, Any]:
+        response = self.http.post(
+            "/api/v1/agents",
+            json={"email": email, "name": name, "password": password, "role": "agent", "languages": ["en"]},
+        )
+        assert response.status_code == 201, response.text
+        agent: dict[str, Any] = response.json()
+        return agent
+
+    def agents(self) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = self.http.get("/api/v1/agents").json()["items"]
+        return items
+
+    def messages(self, conversation_id: int) -> list[dict[str, Any]]:
+        response = self.http.get(f"/api/v1/conversations/{conversation_id}/messages", params={"limit": 200})
+        assert response.status_code == 200, response.text
+        items: list[dict[str, Any]] = response.json()["items"]
+        return items
+
+    def conversation(self, conversation_id: int) -> dict[str, Any]:
+        result: dict[str, Any] = self.http.get(f"/api/v1/conversations/{conversation_id}").json()
+        return result
+
+
+class Visitor:
+    """A website visitor over the widget API."""
+
+    def __init__(self, server: E2EServer, name: str | None = None, email: str | None = None) -> None:
+        self.server = server
+        self.http = httpx.Client(base_url=server.url, timeout=10)
+        body: dict[str, Any] = {"inbox_key": server.inbox_key}
+        if name is not None:
+            body["name"] = name
+        if email is not None:
+            body["email"] = email
+        response = self.http.post("/api/v1/widget/sessions", json=body)
+        assert response.status_code in (200, 201), response.text
+        self.token: str = response.json()["visitor_token"]
+        self.http.headers["Authorization"] = f"Bearer {self.token}"
+        self.conversation_id: int | None = None
+
+    def close(self) -> None:
+        self.http.close()
+
+    def say(self, text: str) -> dict[str, Any]:
+        response = self.http.post("/api/v1/widget/messages", json={"client_msg_id": uuid.uuid4().hex, "text": text})
+        assert response.status_code in (200, 201), response.text
+        message: dict[str, Any] = response.json()
+        self.conversation_id = message["conversation_id"]
+        return message
+
+    def texts(self) -> list[str]:
+        response = self.http.get("/api/v1/widget/messages")
+        assert response.status_code == 200, response.text
+        return [m["text"] for m in response.json()["items"]]
+
+    def socket(self) -> ClientConnection:
+        ws_url = self.server.url.replace("http://", "ws://")
+        conn = connect(f"{ws_url}/api/v1/widget/ws?token={self.token}")
+        conn.send(json.dumps({"type": "hello", "last_event_id": None}))
+        while json.loads(conn.recv(5)).get("type") != "ready":
+            pass
+        return conn
+
+
+@pytest.fixture
+def api(e2e_server: E2EServer) -> Iterator[Api]:
+    client = Api(e2e_server)
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+@pytest.fixture
+def visitors(e2e_server: E2EServer) -> Iterator[list[Visitor]]:
+    made: list[Visitor] = []
+    yield made
+    for v in made:
+        v.close()
+
+
+def new_visitor(server: E2EServer, made: list[Visitor], name: str | None = None, email: str | None = None) -> Visitor:
+    v = Visitor(server, name, email)
+    made.append(v)
+    return v
+
+
+def login(page: Page, server: E2EServer, email: str | None = None, password: str | None = None) -> None:
+    page.goto(server.url + "/app/")
+    page.get_by_test_id("login-email").fill(email or server.admin_email)
+    page.get_by_test_id("login-password").fill(password or server.admin_password)
+    page.get_by_test_id("login-submit").click()
+    expect(page.get_by_test_id("workspace")).to_be_visible()
+
+
+def item(page: Page, conversation_id: int) -> Any:
+    return page.locator(f'[data-testid="conversation-item"][data-conversation-id="{conversation_id}"]')
+
+
+def open_conversation(page: Page, server: E2EServer, conversation_id: int) -> None:
+    page.goto(f"{server.url}/app/c/{conversation_id}")
+    expect(page.get_by_test_id("conversation-pane")).to_be_visible()
+    expect(page.get_by_test_id("reply-box")).to_be_visible()
+
+
+def focus_page(page: Page) -> None:
+    """Put the focus outside any text field so shortcuts apply."""
+    page.get_by_test_id("message-list").click(position={"x": 5, "y": 5})
+
+
+def second_workspace(browser: Browser, server: E2EServer, api: Api, name: str = "Boris") -> tuple[BrowserContext, Page, dict[str, Any]]:
+    email = f"{name.lower()}@example.com"
+    agent = api.create_agent(email, name)
+    ctx = browser.new_context(locale="en-US", timezone_id="Europe/Moscow")
+    page = ctx.new_page()
+    login(page, server, email, "agent-password-1")
+    return ctx, page, agent
+
+
+# --- sign in -----------------------------------------------------------------------------
+
+
+def test_login_is_remembered_and_logout_ends_it(page: Page, e2e_server: E2EServer) -> None:
+    page.goto(e2e_server.url + "/app/")
+    page.get_by_test_id("login-email").fill(e2e_server.admin_email)
+    page.get_by_test_id("login-password").fill("wrong password")
+    page.get_by_test_id("login-submit").click()
+    expect(page.get_by_test_id("login-error")).to_be_visible()
+
+    login(page, e2e_server)
+    expect(page.get_by_test_id("current-agent")).to_have_text("Admin")
+    page.reload()
+    expect(page.get_by_test_id("workspace")).to_be_visible()
+    expect(page.get_by_test_id("login-form")).to_have_count(0)
+
+    page.get_by_test_id("logout-button").click()
+    expect(page.get_by_test_id("login-form")).to_be_visible()
+    page.reload()
+    expect(page.get_by_test_id("login-form")).to_be_visible()
+
+
+def test_deep_link_returns_after_login(page: Page, e2e_server: E2EServer, visitors: list[Visitor]) -> None:
+    v = new_visitor(e2e_server, visitors, "Deep")
+    v.say("hello")
+    page.goto(f"{e2e_server.url}/app/c/{v.conversation_id}")
+    page.get_by_test_id("login-email").fill(e2e_server.admin_email)
+    page.get_by_test_id("login-password").fill(e2e_server.admin_password)
+    page.get_by_test_id("login-submit").click()
+    expect(page.get_by_test_id("conversation-title")).to_have_text("Deep")
+
+
+# --- live list, unread, safe rendering ---------------------------------------------------------
+
+
+def test_new_visitor_message_shows_live_unread_and_literal(
+    page: Page, e2e_server: E2EServer, visitors: list[Visitor]
+) -> None:
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    login(page, e2e_server)
+    page.get_by_test_id("tab-unassigned").click()
+    expect(page.get_by_test_id("tab-count-unassigned")).to_have_text("0")
+
+    v = new_visitor(e2e_server, visitors, XSS, "x@example.org")
+    v.say(f"Help {XSS} <b>bold</b>")
+    assert v.conversation_id is not None
+    row = item(page, v.conversation_id)
+    expect(row).to_be_visible(timeout=LIVE)
+    expect(row.get_by_test_id("unread-badge")).to_have_text("1")
+    expect(row.get_by_test_id("conversation-name")).to_have_text(XSS)
+    expect(row.get_by_test_id("last-message-preview")).to_have_text(f"Help {XSS} <b>bold</b>")
+    expect(page.get_by_test_id("tab-count-unassigned")).to_have_text("1", timeout=LIVE)
+
+    v.say("second")
+    expect(row.get_by_test_id("unread-badge")).to_have_text("2", timeout=LIVE)
+
+    row.click()
+    expect(page.get_by_test_id("message-text").first).to_have_text(f"Help {XSS} <b>bold</b>")
+    expect(page.get_by_test_id("contact-name")).to_have_text(XSS)
+    expect(row.get_by_test_id("unread-badge")).to_have_count(0, timeout=LIVE)
+    assert page.locator("main img, #app img").count() == 0
+    assert page.locator("b", has_text="bold").count() == 0
+    assert dialogs == []
+
+
+# --- replying ------------------------------------------------------------------------------
+
+
+def test_reply_note_and_new_lines(page: Page, e2e_server: E2EServer, visitors: list[Visitor], api: Api) -> None:
+    v = new_visitor(e2e_server, visitors, "Vera")
+    v.say("Where is my order?")
+    assert v.conversation_id is not None
+    login(page, e2e_server)
+    open_conversation(page, e2e_server, v.conversation_id)
+
+    box = page.get_by_test_id("reply-box")
+    box.click()
+    box.type("Line one")
+    box.press("Shift+Enter")
+    box.type("Line two")
+    box.press("Enter")
+    sent = page.locator('[data-testid="message-item"][data-delivery="sent"]')
+    expect(sent).to_have_count(1, timeout=LIVE)
+    expect(sent.get_by_test_id("message-text")).to_have_text("Line one\nLine two")
+    expect(box).to_have_value("")
+
+    page.get_by_test_id("note-toggle").click()
+    expect(page.get_by_test_id("note-toggle")).to_have_attribute("aria-pressed", "true")
+    box.type("Customer is a VIP")
+    page.get_by_test_id("send-button").click()
+    note = page.locator('[data-testid="message-item"][data-private="true"]')
+    expect(note).to_have_count(1, timeout=LIVE)
+    expect(note.get_by_test_id("note-label")).to_be_visible()
+
+    assert v.texts() == ["Where is my order?", "Line one\nLine two"]  # the note never reaches the visitor
+    assert [m["private"] for m in api.messages(v.conversation_id)] == [False, False, True]
+
+    v.say("Thanks!")
+    expect(page.get_by_test_id("message-text").last).to_have_text("Thanks!", timeout=LIVE)
+
+
+def test_typing_indicator_both_ways(page: Page, e2e_server: E2EServer, visitors: list[Visitor]) -> None:
+    v = new_visitor(e2e_server, visitors, "Tanya")
+    v.say("hi")
+    assert v.conversation_id is not None
+    login(page, e2e_server)
+    open_conversation(page, e2e_server, v.conversation_id)
+
+    sock = v.socket()
+    try:
+        sock.send(json.dumps({"type": "typing", "typing": True}))
+        expect(page.get_by_test_id("typing-indicator")).to_contain_text("Tanya", timeout=LIVE)
+        sock.send(json.dumps({"type": "typing", "typing": False}))
+        expect(page.get_by_test_id("typing-indicator")).not_to_contain_text("Tanya", timeout=LIVE)
+
+        page.get_by_test_id("reply-box").type("Let me check")
+        deadline = time.monotonic() + 10
+        seen = False
+        while time.monotonic() < deadline and not seen:
+            try:
+                frame = json.loads(sock.recv(1))
+            except TimeoutError:
+                continue
+            seen = frame.get("type") == "typing" and frame.get("typing") is True
+        assert seen, "the visitor never heard the operator typing"
+    finally:
+        sock.close()
+
+
+# --- actions, live in every workspace ---------------------------------------------------------------
+
+
+def test_actions_are_live_in_another_workspace(
+    page: Page, browser: Browser, e2e_server: E2EServer, visitors: list[Visitor], api: Api
+) -> None:
+    v = new_visitor(e2e_server, visitors, "Olga")
+    v.say("hello")
+    cid = v.conversation_id
+    assert cid is not None
+    login(page, e2e_server)
+    other_ctx, other, boris = second_workspace(browser, e2e_server, api)
+    try:
+        other.get_by_test_id("tab-unassigned").click()
+        expect(item(other, cid)).to_be_visible(timeout=LIVE)
+        expect(other.get_by_test_id("tab-count-unassigned")).to_have_text("1")
+
+        open_conversation(page, e2e_server, cid)
+        focus_page(page)
+        page.keyboard.press("a")  # assign to me
+        expect(page.get_by_test_id("tab-count-mine")).to_have_text("1", timeout=LIVE)
+        expect(item(other, cid)).to_have_count(0, timeout=LIVE)
+        expect(other.get_by_test_id("tab-count-unassigned")).to_have_text("0", timeout=LIVE)
+
+        page.get_by_test_id("action-assign").click()
+        page.locator(f'[data-testid="assign-agent"][data-agent-id="{boris["id"]}"]').click()
+        other.get_by_test_id("tab-mine").click()
+        expect(item(other, cid)).to_be_visible(timeout=LIVE)
+        assert api.conversation(cid)["assignee_id"] == boris["id"]
+
+        item(other, cid).click()
+        status = other.get_by_test_id("conversation-status")
+        expect(status).to_have_text("Open")
+        page.get_by_test_id("action-resolve").click()
+        expect(status).to_have_text("Resolved", timeout=LIVE)
+        page.get_by_test_id("action-reopen").click()
+        expect(status).to_have_text("Open", timeout=LIVE)
+        page.get_by_test_id("action-pending").click()
+        expect(status).to_have_text("Pending", timeout=LIVE)
+        page.get_by_test_id("action-snooze").click()
+        page.get_by_test_id("snooze-1h").click()
+        expect(status).to_have_text("Snoozed", timeout=LIVE)
+        expect(other.get_by_test_id("snooze-until")).to_be_visible()
+        snoozed = api.conversation(cid)
+        assert snoozed["status"] == "snoozed" and snoozed["snooze_until"]
+    finally:
+        other_ctx.close()
+
+
+def test_snooze_with_a_picked_date(page: Page, e2e_server: E2EServer, visitors: list[Visitor], api: Api) -> None:
+    v = new_visitor(e2e_server, visitors, "Petr")
+    v.say("later please")
+    assert v.conversation_id is not None
+    login(page, e2e_server)
+    open_conversation(page, e2e_server, v.conversation_id)
+    page.get_by_test_id("action-snooze").click()
+    page.get_by_test_id("snooze-date").fill("2099-01-02T10:30")
+    page.get_by_test_id("snooze-date-apply").click()
+    expect(page.get_by_test_id("conversation-status")).to_have_text("Snoozed", timeout=LIVE)
+    # the context runs in Europe/Moscow (UTC+3): 10:30 there is 07:30 UTC
+    assert api.conversation(v.conversation_id)["snooze_until"].startswith("2099-01-02T07:30")
+
+
+# --- several dialogs: cache, drafts, alerts ---------------------------------------------------------
+
+
+def test_drafts_survive_switching_and_reload(page: Page, e2e_server: E2EServer, visitors: list[Visitor]) -> None:
+    a = new_visitor(e2e_server, visitors, "Anna")
+    a.say("one")
+    b = new_visitor(e2e_server, visitors, "Boris")
+    b.say("two")
+    assert a.conversation_id and b.conversation_id
+    login(page, e2e_server)
+    page.get_by_test_id("tab-unassigned").click()
+
+    item(page, a.conversation_id).click()
+    page.get_by_test_id("reply-box").fill("draft for Anna")
+    item(page, b.conversation_id).click()
+    expect(page.get_by_test_id("conversation-title")).to_have_text("Boris")
+    expect(page.get_by_test_id("reply-box")).to_have_value("")
+    page.get_by_test_id("note-toggle").click()
+    page.get_by_test_id("reply-box").fill("note draft for Boris")
+
+    item(page, a.conversation_id).click()
+    expect(page.get_by_test_id("reply-box")).to_have_value("draft for Anna")
+    expect(page.get_by_test_id("note-toggle")).to_have_attribute("aria-pressed", "false")
+
+    page.reload()
+    expect(page.get_by_test_id("reply-box")).to_have_value("draft for Anna")
+    item(page, b.conversation_id).click()
+    expect(page.get_by_test_id("reply-box")).to_have_value("note draft for Boris")
+    expect(page.get_by_test_id("note-toggle")).to_have_attribute("aria-pressed", "true")
+
+
+def test_message_in_another_dialog_is_unread_and_beeps(
+    context: BrowserContext, e2e_server: E2EServer, visitors: list[Visitor]
+) -> None:
+    context.add_init_script(COUNT_BEEPS)
+    page = context.new_page()
+    a = new_visitor(e2e_server, visitors, "Anna")
+    a.say("one")
+    b = new_visitor(e2e_server, visitors, "Boris")
+    b.say("two")
+    assert a.conversation_id and b.conversation_id
+    login(page, e2e_server)
+    page.get_by_test_id("tab-unassigned").click()
+    item(page, a.conversation_id).click()  # a user gesture: audio may start
+    expect(page.get_by_test_id("conversation-title")).to_have_text("Anna")
+    before = page.evaluate("window.__beeps")
+
+    b.say("are you there?")
+    expect(item(page, b.conversation_id).get_by_test_id("unread-badge")).to_have_text("2", timeout=LIVE)
+    page.wait_for_function(f"window.__beeps > {before}", timeout=LIVE)
+
+    # switching back and forth is served from the cache: no new request for Anna's messages
+    item(page, b.conversation_id).click()
+    expect(page.get_by_test_id("message-text").last).to_have_text("are you there?")
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    item(page, a.conversation_id).click()
+    expect(page.get_by_test_id("message-text").last).to_have_text("one")
+    assert not [u for u in requests if f"/conversations/{a.conversation_id}/messages" in u]
+
+
+# --- connection loss ------------------------------------------------------------------------------
+
+
+def test_offline_reply_is_queued_and_sent_once_after_server_restart(
+    page: Page, e2e_server: E2EServer, visitors: list[Visitor], api: Api
+) -> None:
+    v = new_visitor(e2e_server, visitors, "Rita")
+    v.say("before the outage")
+    cid = v.conversation_id
+    assert cid is not None
+    login(page, e2e_server)
+    open_conversation(page, e2e_server, cid)
+    expect(page.get_by_test_id("connection-banner")).to_have_count(0)
+
+    port = e2e_server.process.port
+    e2e_server.process.stop()
+    expect(page.get_by_test_id("connection-banner")).to_be_visible(timeout=RECONNECT)
+
+    text = "typed while the server was down"
+    page.get_by_test_id("reply-box").fill(text)
+    page.get_by_test_id("reply-box").press("Enter")
+    queued = page.locator('[data-testid="message-item"]', has_text=text)
+    expect(queued).to_have_attribute("data-delivery", "queued")
+    stored = page.evaluate("JSON.stringify(Object.entries(localStorage))")
+    assert text in stored
+
+    e2e_server.process = _in_thread(
+        lambda: start_server(e2e_server.settings, e2e_server.log_dir, "restarted", port=port)
+    )
+    v.say("while you reconnect")
+    expect(page.get_by_test_id("connection-banner")).to_have_count(0, timeout=RECONNECT)
+    expect(queued).to_have_attribute("data-delivery", "sent", timeout=LIVE)
+    expect(page.get_by_test_id("message-text").filter(has_text="while you reconnect")).to_have_count(1, timeout=LIVE)
+
+    v.say("after the outage")
+    expect(page.get_by_test_id("message-text").last).to_have_text("after the outage", timeout=LIVE)
+    texts = [m["text"] for m in api.messages(cid)]
+    assert texts.count(text) == 1
+    assert page.get_by_test_id("message-text").filter(has_text=text).count() == 1
+    assert v.texts().count(text) == 1
+
+
+# --- keyboard -------------------------------------------------------------------------------------
+
+
+def test_keyboard_shortcuts(page: Page, e2e_server: E2EServer, visitors: list[Visitor]) -> None:
+    ids = []
+    for name in ("First", "Second", "Third"):
+        v = new_visitor(e2e_server, visitors, name)
+        v.say(f"hello from {name}")
+        ids.append(v.conversation_id)
+    newest_first = list(reversed(ids))
+    login(page, e2e_server)
+    page.get_by_test_id("tab-unassigned").click()
+    expect(page.get_by_test_id("conversation-item")).to_have_count(3)
+
+    page.keyboard.press("j")
+    expect(page).to_have_url(re.compile(rf"/app/c/{newest_first[0]}$"))
+    page.keyboard.press("j")
+    expect(page).to_have_url(re.compile(rf"/app/c/{newest_first[1]}$"))
+    page.keyboard.press("k")
+    expect(page).to_have_url(re.compile(rf"/app/c/{newest_first[0]}$"))
+
+    page.keyboard.press("r")
+    box = page.get_by_test_id("reply-box")
+    expect(box).to_be_focused()
+    page.keyboard.type("just typing j and k")  # no navigation while typing
+    expect(page).to_have_url(re.compile(rf"/app/c/{newest_first[0]}$"))
+    expect(box).to_have_value("just typing j and k")
+    box.fill("")
+    page.keyboard.press("Escape")
+
+    page.keyboard.press("/")
+    expect(box).to_be_focused()
+    expect(box).to_have_value("/")
+    box.fill("")
+    page.keyboard.press("Escape")
+
+    page.keyboard.press("n")
+    expect(page.get_by_test_id("note-toggle")).to_have_attribute("aria-pressed", "true")
+    page.keyboard.press("Escape")
+
+    page.keyboard.press("?")
+    expect(page.get_by_test_id("shortcut-sheet")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.get_by_test_id("shortcut-sheet")).to_have_count(0)
+
+    focus_page(page)
+    page.keyboard.press("a")
+    expect(page.get_by_test_id("tab-count-mine")).to_have_text("1", timeout=LIVE)
+    page.keyboard.press("e")
+    expect(page.get_by_test_id("conversation-status")).to_have_text("Resolved", timeout=LIVE)
+
+
+# --- presence, language ------------------------------------------------------------------------------
+
+
+def test_presence_and_language_switch(page: Page, e2e_server: E2EServer, api: Api) -> None:
+    login(page, e2e_server)
+    page.get_by_test_id("presence-switch").select_option("away")
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        me = next(a for a in api.agents() if a["email"] == e2e_server.admin_email)
+        if me["status"] == "away":
+            break
+        time.sleep(0.2)
+    assert me["status"] == "away"
+
+    page.get_by_test_id("locale-switch").select_option("ru")
+    expect(page.get_by_test_id("nav-workspace")).to_have_text("Диалоги")
+    expect(page.get_by_test_id("tab-mine")).to_contain_text("Мои")
+    page.reload()
+    expect(page.get_by_test_id("nav-workspace")).to_have_text("Диалоги")
+    assert page.evaluate("document.documentElement.lang") == "ru"
+
+
+# --- settings ---------------------------------------------------------------------------------------
+
+
+def test_admin_settings(page: Page, e2e_server: E2EServer, api: Api) -> None:
+    login(page, e2e_server)
+    page.get_by_test_id("nav-settings").click()
+    expect(page.get_by_test_id("settings-agents")).to_be_visible()
+
+    page.get_by_test_id("agent-name").fill("Nadia")
+    page.get_by_test_id("agent-email").fill("nadia@example.com")
+    page.get_by_test_id("agent-password").fill("nadia-password-1")
+    page.get_by_test_id("language-en").check()
+    page.get_by_test_id("agent-create-submit").click()
+    row = page.get_by_test_id("agent-row").filter(has_text="nadia@example.com")
+    expect(row).to_be_visible()
+    row.get_by_test_id("agent-row-role").select_option("supervisor")
+    row.get_by_test_id("agent-deactivate").click()
+    expect(row.get_by_test_id("agent-activate")).to_be_visible()
+    nadia = next(a for a in api.agents() if a["email"] == "nadia@example.com")
+    assert nadia["role"] == "supervisor" and nadia["active"] is False
+    assert sorted(nadia["languages"]) == ["en", "ru"]
+
+    page.get_by_test_id("settings-nav-teams").click()
+    page.get_by_test_id("team-create-name").fill("Billing")
+    page.get_by_test_id("team-create-submit").click()
+    team = page.get_by_test_id("team-editor").filter(has=page.locator('[data-testid="team-name"]'))
+    expect(team).to_have_count(1)
+    team.locator(f'[data-testid="team-member"][data-agent-id="{api.me["id"]}"]').check()
+    team.get_by_test_id("team-save").click()
+    expect(team.get_by_test_id("team-save")).to_be_disabled()
+    teams = api.http.get("/api/v1/teams").json()["items"]
+    assert [(t["name"], t["agent_ids"]) for t in teams] == [("Billing", [api.me["id"]])]
+
+    page.get_by_test_id("settings-nav-inboxes").click()
+    form = page.get_by_test_id("inbox-form")
+    expect(form).to_be_visible()
+    page.get_by_test_id("inbox-title").fill("Ask us")
+    page.get_by_test_id("inbox-position").select_option("left")
+    page.get_by_test_id("inbox-prechat-email").select_option("required")
+    page.get_by_test_id("inbox-save").click()
+    expect(page.get_by_test_id("inbox-save-message")).to_be_visible()
+    inbox = next(i for i in api.http.get("/api/v1/inboxes").json()["items"] if i["public_key"] == e2e_server.inbox_key)
+    assert inbox["settings"]["title"] == "Ask us"
+    assert inbox["settings"]["position"] == "left"
+    assert inbox["settings"]["prechat"]["email"] == "required"
+    expect(page.get_by_test_id("embed-snippet")).to_have_value(
+        f'<script src="{e2e_server.url}/widget.js" data-inbox="{e2e_server.inbox_key}" async></script>'
+    )
+
+
+def test_settings_are_for_admins_only(browser: Browser, e2e_server: E2EServer, api: Api) -> None:
+    ctx, page, _ = second_workspace(browser, e2e_server, api, "Gleb")
+    try:
+        expect(page.get_by_test_id("nav-settings")).to_have_count(0)
+        page.goto(e2e_server.url + "/app/settings")
+        expect(page.get_by_test_id("workspace")).to_be_visible()
+        expect(page.get_by_test_id("settings")).to_have_count(0)
+    finally:
+        ctx.close()
