@@ -26,6 +26,8 @@ from otklik.realtime.api import router as realtime_router
 from otklik.realtime.broker import make_broker
 from otklik.realtime.hub import Hub
 from otklik.realtime.ws import Realtime
+from otklik.routing import service as routing
+from otklik.routing.api import router as routing_router
 from otklik.web.pages import router as pages_router
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,7 @@ log = logging.getLogger(__name__)
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    routing.install()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -71,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         inboxes_router,
         contacts_router,
         conversations_router,
+        routing_router,
         widget_router,
         widget_socket_router,
         realtime_router,

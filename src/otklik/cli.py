@@ -168,6 +168,9 @@ def worker() -> None:
     """Run background jobs only (use with OTKLIK_RUN_JOBS_IN_APP=false on the web processes)."""
     from otklik.jobs import handlers as _handlers  # noqa: F401  (registers the handlers)
     from otklik.jobs.runner import JobRunner
+    from otklik.routing import service as routing
+
+    routing.install()
 
     settings = get_settings()
     migrate()

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, EmailStr, Field
+from pydantic import BaseModel, EmailStr, Field, StringConstraints
 
 from otklik.core.schemas import StrictModel
 
 Role = Literal["admin", "supervisor", "agent"]
 Presence = Literal["online", "away", "offline"]
 Language = Literal["ru", "en"]
+Skill = Annotated[
+    str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=50)
+]
 
 
 class LoginIn(StrictModel):
@@ -27,6 +30,8 @@ class AgentOut(BaseModel):
     status: Presence
     active: bool
     team_ids: list[int]
+    max_concurrent: int
+    skills: list[str]
 
 
 class LoginOut(BaseModel):
@@ -41,6 +46,8 @@ class AgentCreate(StrictModel):
     password: str = Field(min_length=8, max_length=1000)
     role: Role = "agent"
     languages: list[Language] = Field(default_factory=list, max_length=10)
+    max_concurrent: int = Field(default=5, ge=1, le=50)
+    skills: list[Skill] = Field(default_factory=list, max_length=50)
 
 
 class AgentUpdate(StrictModel):
@@ -49,6 +56,8 @@ class AgentUpdate(StrictModel):
     languages: list[Language] | None = Field(default=None, max_length=10)
     active: bool | None = None
     password: str | None = Field(default=None, min_length=8, max_length=1000)
+    max_concurrent: int | None = Field(default=None, ge=1, le=50)
+    skills: list[Skill] | None = Field(default=None, max_length=50)
 
 
 class StatusIn(StrictModel):
@@ -59,13 +68,19 @@ class TeamOut(BaseModel):
     id: int
     name: str
     agent_ids: list[int]
+    line: int
+    escalates_to_id: int | None
 
 
 class TeamCreate(StrictModel):
     name: str = Field(min_length=1, max_length=200)
     agent_ids: list[int] = Field(default_factory=list, max_length=1000)
+    line: int = Field(default=1, ge=1, le=3)
+    escalates_to_id: int | None = None
 
 
 class TeamUpdate(StrictModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     agent_ids: list[int] | None = Field(default=None, max_length=1000)
+    line: int | None = Field(default=None, ge=1, le=3)
+    escalates_to_id: int | None = None

@@ -26,6 +26,7 @@ from otklik.core.clock import utcnow
 from otklik.core.errors import AppError, conflict, invalid, not_found
 from otklik.realtime import log
 from otklik.realtime.protocol import STREAM_AGENTS
+from otklik.routing import service as routing
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +60,8 @@ def agent_out(agent: Agent, team_ids: list[int]) -> AgentOut:
         status=agent.status,
         active=agent.active,
         team_ids=team_ids,
+        max_concurrent=agent.max_concurrent,
+        skills=list(agent.skills),
     )
 
 
@@ -93,6 +96,8 @@ async def create_agent(
         password_hash=security.hash_password(data.password),
         role=data.role,
         languages=list(data.languages),
+        max_concurrent=data.max_concurrent,
+        skills=list(dict.fromkeys(data.skills)),
     )
     session.add(agent)
     await session.flush()
@@ -144,10 +149,15 @@ async def update_agent(
 
 
 async def set_status(session: AsyncSession, *, agent: Agent, status: str) -> Agent:
-    """Presence is stored and announced to operators as a transient frame (not replayed)."""
-    if agent.status != status:
+    """Presence is stored and announced to operators as a transient frame (not replayed).
+
+    Routing reacts in the same transaction: coming online takes from the queues, going
+    offline may return conversations to them."""
+    previous = agent.status
+    if previous != status:
         agent.status = status
         agent.status_changed_at = utcnow()
+        await routing.agent_status_changed(session, agent=agent, previous=previous)
     log.stage_transient(
         session,
         stream=STREAM_AGENTS,
@@ -255,12 +265,33 @@ async def _members(session: AsyncSession, team_ids: Sequence[int]) -> dict[int, 
 async def list_teams(session: AsyncSession) -> list[TeamOut]:
     teams = (await session.execute(select(Team).order_by(Team.name))).scalars().all()
     members = await _members(session, [t.id for t in teams])
-    return [TeamOut(id=t.id, name=t.name, agent_ids=members.get(t.id, [])) for t in teams]
+    return [team_out(t, members.get(t.id, [])) for t in teams]
 
 
 async def describe_team(session: AsyncSession, team: Team) -> TeamOut:
     members = await _members(session, [team.id])
-    return TeamOut(id=team.id, name=team.name, agent_ids=members.get(team.id, []))
+    return team_out(team, members.get(team.id, []))
+
+
+def team_out(team: Team, agent_ids: list[int]) -> TeamOut:
+    return TeamOut(
+        id=team.id,
+        name=team.name,
+        agent_ids=agent_ids,
+        line=team.line,
+        escalates_to_id=team.escalates_to_id,
+    )
+
+
+async def _check_escalation_target(
+    session: AsyncSession, team_id: int | None, target_id: int | None
+) -> None:
+    if target_id is None:
+        return
+    if target_id == team_id:
+        raise invalid("A team cannot escalate to itself.")
+    if await session.get(Team, target_id) is None:
+        raise invalid(f"Team {target_id} does not exist.")
 
 
 async def get_team(session: AsyncSession, team_id: int) -> Team:
@@ -300,7 +331,8 @@ async def _name_taken(session: AsyncSession, name: str, except_id: int | None) -
 async def create_team(session: AsyncSession, *, data: TeamCreate, actor_id: int | None) -> Team:
     if await _name_taken(session, data.name, None):
         raise conflict(f"A team named {data.name!r} exists already.")
-    team = Team(name=data.name)
+    await _check_escalation_target(session, None, data.escalates_to_id)
+    team = Team(name=data.name, line=data.line, escalates_to_id=data.escalates_to_id)
     session.add(team)
     await session.flush()
     await _set_members(session, team, data.agent_ids)
@@ -326,6 +358,11 @@ async def update_team(
         team.name = data.name
     if data.agent_ids is not None:
         await _set_members(session, team, data.agent_ids)
+    if data.line is not None:
+        team.line = data.line
+    if "escalates_to_id" in data.model_fields_set:
+        await _check_escalation_target(session, team.id, data.escalates_to_id)
+        team.escalates_to_id = data.escalates_to_id
     audit.record(
         session,
         actor_type="agent",

@@ -2,18 +2,64 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints, field_validator
 
 from otklik.core.schemas import StrictModel
+from otklik.scripts.templates import TemplateError, check_template
 
 FieldMode = Literal["off", "optional", "required"]
+AssignmentMode = Literal["manual", "round_robin", "balanced"]
+OfflineBehavior = Literal["keep", "requeue"]
 
 
 class PrechatFields(StrictModel):
     name: FieldMode = "optional"
     email: FieldMode = "optional"
+
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+ClockTime = Annotated[str, StringConstraints(pattern=r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$")]
+
+
+class WorkingHours(StrictModel):
+    """Simple weekly hours: ``{"timezone": "Europe/Moscow", "days": {"mon": [["09:00",
+    "18:00"]]}}``. A day not listed is closed; ``enabled: false`` means "always open"."""
+
+    enabled: bool = True
+    timezone: str = Field(default="UTC", max_length=64)
+    days: dict[Weekday, list[tuple[ClockTime, ClockTime]]] = Field(default_factory=dict)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (use e.g. Europe/Moscow)") from exc
+        return value
+
+    @field_validator("days")
+    @classmethod
+    def _ordered(cls, value: dict[str, list[tuple[str, str]]]) -> dict[str, list[tuple[str, str]]]:
+        for day, spans in value.items():
+            if len(spans) > 10:
+                raise ValueError(f"{day}: at most 10 intervals a day")
+            for start, end in spans:
+                if start >= end:
+                    raise ValueError(f"{day}: {start}–{end} must start before it ends")
+        return value
+
+
+def _template(value: str | None) -> str | None:
+    if value:
+        try:
+            check_template(value)
+        except TemplateError as exc:
+            raise ValueError(str(exc)) from exc
+    return value
 
 
 class InboxSettings(StrictModel):
@@ -23,6 +69,21 @@ class InboxSettings(StrictModel):
     position: Literal["right", "left"] = "right"
     language: Literal["auto", "ru", "en"] = "auto"
     prechat: PrechatFields = Field(default_factory=PrechatFields)
+    #: How new conversations find an operator.
+    assignment: AssignmentMode = "manual"
+    #: When an operator goes offline: their open conversations stay theirs or go back to the queue.
+    offline_behavior: OfflineBehavior = "keep"
+    #: After this long in the queue a conversation goes to any team member, skills or not.
+    skill_fallback_minutes: int = Field(default=5, ge=0, le=1440)
+    #: Weekly hours for away messages and the "business hours" automation condition
+    #: (``None``: always open).
+    working_hours: WorkingHours | None = None
+    #: Posted as a bot message when a conversation starts (variables allowed; "" = off).
+    greeting_message: str = Field(default="", max_length=2000)
+    #: Posted when a customer writes outside working hours, once per closed stretch.
+    away_message: str = Field(default="", max_length=2000)
+
+    _templates = field_validator("greeting_message", "away_message")(_template)
 
 
 class InboxSettingsPatch(StrictModel):
@@ -32,6 +93,15 @@ class InboxSettingsPatch(StrictModel):
     position: Literal["right", "left"] | None = None
     language: Literal["auto", "ru", "en"] | None = None
     prechat: PrechatFields | None = None
+    assignment: AssignmentMode | None = None
+    offline_behavior: OfflineBehavior | None = None
+    skill_fallback_minutes: int | None = Field(default=None, ge=0, le=1440)
+    #: Replaces the whole object; send ``{"enabled": false}`` to switch hours off.
+    working_hours: WorkingHours | None = None
+    greeting_message: str | None = Field(default=None, max_length=2000)
+    away_message: str | None = Field(default=None, max_length=2000)
+
+    _templates = field_validator("greeting_message", "away_message")(_template)
 
 
 class InboxOut(BaseModel):

@@ -15,8 +15,10 @@ from otklik.conversations.schemas import (
     MessageIn,
     MessageOut,
     MessagePage,
+    PriorityIn,
     Status,
     StatusIn,
+    TagsIn,
     View,
 )
 from otklik.core.deps import AppSettings, DbSession
@@ -112,3 +114,21 @@ async def change_status(
 @router.post("/conversations/{conversation_id}/read", response_model=ConversationOut)
 async def mark_read(conversation_id: int, _: CurrentAgent, session: DbSession) -> ConversationOut:
     return await service.mark_read(session, conversation_id=conversation_id)
+
+
+@router.post("/conversations/{conversation_id}/tags", response_model=ConversationOut)
+async def set_tags(
+    conversation_id: int, body: TagsIn, _: CurrentAgent, session: DbSession
+) -> ConversationOut:
+    return await service.set_tags(
+        session, conversation_id=conversation_id, add=body.add, remove=body.remove
+    )
+
+
+@router.post("/conversations/{conversation_id}/priority", response_model=ConversationOut)
+async def set_priority(
+    conversation_id: int, body: PriorityIn, _: CurrentAgent, session: DbSession
+) -> ConversationOut:
+    return await service.set_priority(
+        session, conversation_id=conversation_id, priority=body.priority
+    )

@@ -73,6 +73,8 @@ class Conversation(Base):
     language: Mapped[str | None] = mapped_column(String(10))
     #: Skill tags an agent must have to be auto-assigned this conversation.
     required_skills: Mapped[list[str]] = mapped_column(Json, default=list, server_default="[]")
+    #: The tags, denormalised for display; ``conversation_tags`` indexes them for filters.
+    tags: Mapped[list[str]] = mapped_column(Json, default=list, server_default="[]")
     #: Values of admin-defined custom attributes, by key.
     attributes: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     #: Set while the conversation waits in its team's queue for a free agent (arrival order).

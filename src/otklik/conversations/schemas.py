@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, StringConstraints, field_validator
 
 from otklik.core.schemas import StrictModel
 
@@ -44,6 +44,10 @@ class ConversationOut(BaseModel):
     last_activity_at: datetime
     created_at: datetime
     last_message: LastMessage | None
+    tags: list[str]
+    language: str | None
+    attributes: dict[str, Any]
+    queued_at: datetime | None
 
 
 class VisitorConversation(BaseModel):
@@ -117,3 +121,17 @@ class StatusIn(StrictModel):
         if value is not None and value.tzinfo is None:
             raise ValueError("snooze_until needs a time zone offset (e.g. Z)")
         return value
+
+
+Tag = Annotated[
+    str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=50)
+]
+
+
+class TagsIn(StrictModel):
+    add: list[Tag] = Field(default_factory=list, max_length=50)
+    remove: list[Tag] = Field(default_factory=list, max_length=50)
+
+
+class PriorityIn(StrictModel):
+    priority: Priority

@@ -10,14 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Select, func, select, tuple_
+from sqlalchemy import ColumnElement, Select, delete, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otklik.accounts.models import Agent, Team
 from otklik.channels.models import Inbox
 from otklik.contacts.models import Contact
 from otklik.conversations import events
-from otklik.conversations.models import Conversation, Message
+from otklik.conversations.models import Conversation, ConversationTag, Message
 from otklik.conversations.schemas import (
     ContactBrief,
     ConversationOut,
@@ -88,6 +88,10 @@ def conversation_out(
         last_activity_at=conversation.last_activity_at,
         created_at=conversation.created_at,
         last_message=last,
+        tags=list(conversation.tags),
+        language=conversation.language,
+        attributes=dict(conversation.attributes),
+        queued_at=conversation.queued_at,
     )
 
 
@@ -362,12 +366,14 @@ async def post_visitor_message(
     created = conversation is None
     status_changed = False
     if conversation is None:
+        language = contact.attributes.get("language")
         conversation = Conversation(
             inbox_id=inbox.id,
             contact_id=contact.id,
             channel=inbox.channel,
             status="open",
             team_id=inbox.team_id,
+            language=language if isinstance(language, str) else None,
             created_at=now,
             last_activity_at=now,
         )
@@ -474,6 +480,80 @@ async def change_status(
     return await _announce_conversation(
         session, conversation, event_type=events.CONVERSATION_UPDATED, tell_visitor=True
     )
+
+
+async def set_tags(
+    session: AsyncSession, *, conversation_id: int, add: list[str], remove: list[str]
+) -> ConversationOut:
+    conversation = await get_conversation(session, conversation_id, lock=True)
+    current = list(conversation.tags)
+    wanted = [t for t in current if t not in remove] + [
+        t for t in dict.fromkeys(add) if t not in current and t not in remove
+    ]
+    if wanted == current:
+        return await describe(session, conversation_id)
+    for tag in set(current) - set(wanted):
+        await session.execute(
+            delete(ConversationTag).where(
+                ConversationTag.conversation_id == conversation.id, ConversationTag.tag == tag
+            )
+        )
+    session.add_all(
+        ConversationTag(conversation_id=conversation.id, tag=tag)
+        for tag in wanted
+        if tag not in current
+    )
+    conversation.tags = wanted
+    return await _announce_conversation(
+        session, conversation, event_type=events.CONVERSATION_UPDATED
+    )
+
+
+async def set_priority(
+    session: AsyncSession, *, conversation_id: int, priority: str
+) -> ConversationOut:
+    conversation = await get_conversation(session, conversation_id, lock=True)
+    if conversation.priority == priority:
+        return await describe(session, conversation_id)
+    conversation.priority = priority
+    return await _announce_conversation(
+        session, conversation, event_type=events.CONVERSATION_UPDATED
+    )
+
+
+async def post_automatic_message(
+    session: AsyncSession,
+    *,
+    conversation_id: int,
+    text: str,
+    author_type: str = "bot",
+    author_name: str | None = None,
+    private: bool = False,
+) -> Message:
+    """A message from the system or a bot (greetings, away notices, escalation notes).
+
+    It is shown like any other message but, being automatic, neither answers the customer
+    (``waiting_since`` stays) nor counts as an operator reply in reports."""
+    conversation = await get_conversation(session, conversation_id, lock=True)
+    now = utcnow()
+    message = Message(
+        conversation_id=conversation.id,
+        author_type=author_type,
+        author_id=None,
+        author_name=author_name,
+        private=private,
+        text=text,
+        client_msg_id=None,
+        created_at=now,
+    )
+    session.add(message)
+    await session.flush()
+    conversation.last_message_id = message.id
+    conversation.last_activity_at = now
+    contact = await session.get_one(Contact, conversation.contact_id)
+    await session.flush()
+    await _announce_message(session, conversation, message, contact)
+    return message
 
 
 async def mark_read(session: AsyncSession, *, conversation_id: int) -> ConversationOut:

@@ -13,6 +13,7 @@ from otklik.core.clock import utcnow
 from otklik.jobs.models import Job
 from otklik.jobs.registry import JobContext, job
 from otklik.realtime import log
+from otklik.routing import service as routing
 
 
 @job("conversations.wake_snoozed")
@@ -40,3 +41,9 @@ async def prune(ctx: JobContext, payload: dict[str, Any]) -> None:
             Job.state.in_(("done", "failed")), Job.finished_at < utcnow() - timedelta(days=7)
         )
     )
+
+
+@job("routing.drain")
+async def drain_queues(ctx: JobContext, payload: dict[str, Any]) -> None:
+    """Lets skill fall-back timeouts take effect even when nothing else happens."""
+    await routing.drain_all_queues(ctx.session)

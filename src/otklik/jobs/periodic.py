@@ -22,6 +22,7 @@ class Periodic:
 SCHEDULE: tuple[Periodic, ...] = (
     Periodic("maintenance.auto_resolve", 300),
     Periodic("maintenance.prune", 3600),
+    Periodic("routing.drain", 30),
 )
 
 _last_slot: dict[str, int] = {}

@@ -9,6 +9,7 @@ resumes "after N" can never skip an event that committed late with a smaller id.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,6 +25,19 @@ _LOCK_KEY = "otklik.event_lock_taken"
 EVENT_ORDER_LOCK = 7_312_001
 
 
+Listener = Callable[[AsyncSession, Event], Awaitable[None]]
+_listeners: list[Listener] = []
+
+
+def add_listener(listener: Listener) -> None:
+    """Call ``listener`` for every event appended, inside the same transaction.
+
+    This is how other domains react to changes (automation rules, routing) without the
+    conversations service importing them: the reaction commits or rolls back with the change."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
 async def append(
     session: AsyncSession, *, stream: str, type: str, payload: dict[str, Any]
 ) -> Event:
@@ -34,6 +48,8 @@ async def append(
     session.add(event)
     await session.flush()
     session.info.setdefault(PENDING_KEY, []).append(event)
+    for listener in _listeners:
+        await listener(session, event)
     return event
 
 

@@ -10,13 +10,19 @@ from otklik.accounts.deps import bearer_token
 from otklik.channels import service as inboxes
 from otklik.channels.schemas import PublicInbox, WidgetConfigOut
 from otklik.channels.widget import service
-from otklik.channels.widget.schemas import SessionIn, SessionOut, VisitorMessages
+from otklik.channels.widget.schemas import (
+    OfflineMessageIn,
+    SessionIn,
+    SessionOut,
+    VisitorMessages,
+)
 from otklik.conversations import service as conversations
 from otklik.conversations.schemas import MessageOut, VisitorMessageIn
 from otklik.core.deps import AppSettings, DbSession
 from otklik.core.errors import unauthorized
 from otklik.core.routing import TransactionalRoute
 from otklik.core.security import VisitorTokens
+from otklik.routing.schemas import QueueOut
 
 router = APIRouter(prefix="/api/v1/widget", route_class=TransactionalRoute, tags=["widget"])
 
@@ -91,3 +97,18 @@ async def list_messages(
         session, contact_id=visitor.contact_id, inbox_id=visitor.inbox.id, after=after
     )
     return VisitorMessages(items=items)
+
+
+@router.post("/offline", response_model=SessionOut, status_code=201)
+async def leave_offline_message(
+    body: OfflineMessageIn, session: DbSession, tokens: Tokens, settings: AppSettings
+) -> SessionOut:
+    return await service.leave_offline_message(
+        session, data=body, tokens=tokens, max_chars=settings.max_message_chars
+    )
+
+
+@router.get("/queue", response_model=QueueOut)
+async def queue_position(visitor: CurrentVisitor, session: DbSession) -> QueueOut:
+    """The visitor's place in the queue (1 = next), or null when not waiting."""
+    return QueueOut(position=await service.queue_position(session, visitor=visitor))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, EmailStr, Field
 
 from otklik.conversations.schemas import MessageOut
@@ -13,6 +15,8 @@ class SessionIn(StrictModel):
     name: str | None = Field(default=None, max_length=200)
     email: EmailStr | None = None
     visitor_token: str | None = Field(default=None, max_length=500)
+    #: The visitor's language (the widget sends the browser's); routing matches it.
+    language: Literal["ru", "en"] | None = None
 
 
 class SessionOut(BaseModel):
@@ -23,3 +27,15 @@ class SessionOut(BaseModel):
 
 class VisitorMessages(BaseModel):
     items: list[MessageOut]
+
+
+class OfflineMessageIn(StrictModel):
+    """Left when nobody is online; answered later by email."""
+
+    inbox_key: str = Field(min_length=1, max_length=64)
+    name: str | None = Field(default=None, max_length=200)
+    email: EmailStr
+    text: str = Field(min_length=1)
+    client_msg_id: str = Field(min_length=1, max_length=64)
+    visitor_token: str | None = Field(default=None, max_length=500)
+    language: Literal["ru", "en"] | None = None

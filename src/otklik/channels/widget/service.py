@@ -10,12 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from otklik.channels import service as inboxes
 from otklik.channels.models import Inbox
 from otklik.channels.schemas import InboxSettings
-from otklik.channels.widget.schemas import SessionIn, SessionOut
+from otklik.channels.widget.schemas import OfflineMessageIn, SessionIn, SessionOut
 from otklik.contacts import service as contacts
 from otklik.contacts.models import Contact
+from otklik.conversations import service as conversations
 from otklik.conversations.models import Conversation
 from otklik.core.errors import AppError, invalid
 from otklik.core.security import VisitorIdentity, VisitorTokens
+from otklik.routing import assignment
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,11 +48,16 @@ async def start_session(
     _check_prechat(inboxes.inbox_settings(inbox), data, resuming=contact is not None)
     email = str(data.email).lower() if data.email else None
     if contact is None:
+        attributes = {"source": "widget"}
+        if data.language:
+            attributes["language"] = data.language
         contact = await contacts.create_contact(
-            session, name=data.name or None, email=email, attributes={"source": "widget"}
+            session, name=data.name or None, email=email, attributes=attributes
         )
     else:
         await contacts.update_identity(session, contact=contact, name=data.name, email=email)
+        if data.language and contact.attributes.get("language") != data.language:
+            contact.attributes = {**contact.attributes, "language": data.language}
     conversation_id = await session.scalar(
         select(Conversation.id)
         .where(Conversation.contact_id == contact.id, Conversation.inbox_id == inbox.id)
@@ -71,3 +78,47 @@ async def visitor_for_token(
     if inbox is None:
         raise AppError(401, "unauthorized", "The visitor token is not valid.")
     return Visitor(inbox=inbox, contact_id=identity.contact_id)
+
+
+async def leave_offline_message(
+    session: AsyncSession, *, data: OfflineMessageIn, tokens: VisitorTokens, max_chars: int
+) -> SessionOut:
+    """The offline form: a contact with an email, and a conversation answered later by mail."""
+    started = await start_session(
+        session,
+        data=SessionIn(
+            inbox_key=data.inbox_key,
+            name=data.name,
+            email=data.email,
+            visitor_token=data.visitor_token,
+            language=data.language,
+        ),
+        tokens=tokens,
+    )
+    inbox = await inboxes.inbox_by_key(session, data.inbox_key)
+    posted = await conversations.post_visitor_message(
+        session,
+        inbox=inbox,
+        contact_id=started.contact_id,
+        client_msg_id=data.client_msg_id,
+        text=data.text,
+        max_chars=max_chars,
+    )
+    conversation = await session.get_one(Conversation, posted.message.conversation_id)
+    conversation.attributes = {**conversation.attributes, "left_offline": True}
+    return started.model_copy(update={"conversation_id": conversation.id})
+
+
+async def queue_position(session: AsyncSession, *, visitor: Visitor) -> int | None:
+    conversation = await session.scalar(
+        select(Conversation)
+        .where(
+            Conversation.contact_id == visitor.contact_id,
+            Conversation.inbox_id == visitor.inbox.id,
+        )
+        .order_by(Conversation.id.desc())
+        .limit(1)
+    )
+    if conversation is None:
+        return None
+    return await assignment.queue_position(session, conversation)

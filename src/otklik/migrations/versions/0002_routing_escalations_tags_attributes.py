@@ -140,6 +140,14 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("language", sa.String(length=10), nullable=True))
         batch_op.add_column(
             sa.Column(
+                "tags",
+                sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+                server_default="[]",
+                nullable=False,
+            )
+        )
+        batch_op.add_column(
+            sa.Column(
                 "required_skills",
                 sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
                 server_default="[]",
@@ -218,6 +226,7 @@ def downgrade() -> None:
         batch_op.drop_column("queued_at")
         batch_op.drop_column("attributes")
         batch_op.drop_column("required_skills")
+        batch_op.drop_column("tags")
         batch_op.drop_column("language")
 
     with op.batch_alter_table("agents", schema=None) as batch_op:
