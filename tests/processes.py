@@ -52,6 +52,16 @@ class ServerProcess:
                 self.kill()
 
 
+def _spawn(settings: Settings, port: int, log_path: Path) -> subprocess.Popen[bytes]:
+    with log_path.open("wb") as log_file:
+        return subprocess.Popen(
+            [sys.executable, "-m", "otklik.cli", "run", "--port", str(port), "--no-migrate"],
+            env=server_env(settings),
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+
+
 async def start_server(
     settings: Settings, log_dir: Path, name: str, *, port: int | None = None
 ) -> ServerProcess:
@@ -60,14 +70,8 @@ async def start_server(
         port = sock.getsockname()[1]
         sock.close()
     log_path = log_dir / f"{name}.log"
-    with log_path.open("wb") as log_file:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "otklik.cli", "run", "--port", str(port), "--no-migrate"],
-            env=server_env(settings),
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
-    server = ServerProcess(process, port, log_path)
+    server = ServerProcess(_spawn(settings, port, log_path), port, log_path)
+    process = server.process
     async with httpx.AsyncClient() as client:
         for _ in range(200):
             if process.poll() is not None:

@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from sqlalchemy import func, select
 
 from otklik.accounts.models import Agent
@@ -37,10 +36,14 @@ def test_help_lists_every_command(tmp_path: Path) -> None:
 
 
 def test_create_admin_then_sign_in_refuses_duplicates(settings: Settings) -> None:
-    created = otklik(settings, "create-admin", "--email", "Boss@Example.com", "--password", "s3cret-pass")
+    created = otklik(
+        settings, "create-admin", "--email", "Boss@Example.com", "--password", "s3cret-pass"
+    )
     assert created.returncode == 0, created.stdout + created.stderr
     assert "created" in created.stdout
-    again = otklik(settings, "create-admin", "--email", "boss@example.com", "--password", "s3cret-pass")
+    again = otklik(
+        settings, "create-admin", "--email", "boss@example.com", "--password", "s3cret-pass"
+    )
     assert again.returncode == 1 and "exists already" in again.stdout
     short = otklik(settings, "create-admin", "--email", "x@example.com", "--password", "short")
     assert short.returncode == 2

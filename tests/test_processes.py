@@ -28,7 +28,9 @@ async def seed(settings: Settings) -> str:
         async with db.session(write=True) as session:
             await accounts.create_agent(
                 session,
-                data=AgentCreate(email=ADMIN_EMAIL, name="Admin", password=ADMIN_PASSWORD, role="admin"),
+                data=AgentCreate(
+                    email=ADMIN_EMAIL, name="Admin", password=ADMIN_PASSWORD, role="admin"
+                ),
                 actor_id=None,
             )
             inbox = await inboxes.create_inbox(
@@ -61,7 +63,9 @@ async def test_two_processes_on_postgres_deliver_each_others_events(
         agent_sock = await Socket.open(f"{first.ws_url}/api/v1/ws?token={token}")
         await agent_sock.ready()
         async with httpx.AsyncClient(base_url=second.url) as via_b:
-            session = (await via_b.post("/api/v1/widget/sessions", json={"inbox_key": inbox_key})).json()
+            session = (
+                await via_b.post("/api/v1/widget/sessions", json={"inbox_key": inbox_key})
+            ).json()
             visitor_sock = await Socket.open(
                 f"{second.ws_url}/api/v1/widget/ws?token={session['visitor_token']}"
             )
@@ -84,8 +88,10 @@ async def test_two_processes_on_postgres_deliver_each_others_events(
             )
             assert reply.status_code == 201
         got = await visitor_sock.until(
-            lambda f: f.get("type") == "message.created"
-            and f["data"]["message"]["author_type"] == "agent"
+            lambda f: (
+                f.get("type") == "message.created"
+                and f["data"]["message"]["author_type"] == "agent"
+            )
         )
         # Over NOTIFY's 8000-byte limit: travels as a reference and is loaded by the listener.
         assert got["data"]["message"]["text"].startswith("answered via process A")
@@ -107,7 +113,9 @@ async def test_sigkill_loses_no_acknowledged_message(settings: Settings, tmp_pat
     tokens: list[str] = []
     async with httpx.AsyncClient(base_url=server.url, timeout=5) as client:
         for _ in range(6):
-            session = (await client.post("/api/v1/widget/sessions", json={"inbox_key": inbox_key})).json()
+            session = (
+                await client.post("/api/v1/widget/sessions", json={"inbox_key": inbox_key})
+            ).json()
             tokens.append(session["visitor_token"])
             acknowledged[session["visitor_token"]] = set()
 

@@ -16,7 +16,9 @@ TYPES = ("text", "number", "date", "list", "boolean")
 
 class AttributeDefinition(Base):
     __tablename__ = "attribute_definitions"
-    __table_args__ = (UniqueConstraint("entity", "key", name="uq_attribute_definitions_entity_key"),)
+    __table_args__ = (
+        UniqueConstraint("entity", "key", name="uq_attribute_definitions_entity_key"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     entity: Mapped[str] = mapped_column(String(20))
