@@ -156,3 +156,26 @@ async def test_duplicate_agent_email_is_409(workspace: Workspace) -> None:
     body = {"email": "admin@example.com", "name": "Twin", "password": "password-123"}
     response = await workspace.api.post("/api/v1/agents", headers=workspace.auth(), json=body)
     assert response.status_code == 409 and error_code(response) == "conflict"
+
+
+async def test_widget_config_is_readable_cross_origin(workspace: Workspace) -> None:
+    response = await workspace.api.get(
+        "/api/v1/widget/config",
+        params={"inbox_key": workspace.inbox_key},
+        headers={"Origin": "https://shop.example"},
+    )
+    assert response.headers["access-control-allow-origin"] == "*"
+    # The operator API stays same-origin only.
+    private = await workspace.api.get(
+        "/api/v1/conversations", headers={**workspace.auth(), "Origin": "https://shop.example"}
+    )
+    assert "access-control-allow-origin" not in private.headers
+
+
+async def test_health_and_openapi(workspace: Workspace) -> None:
+    health = await workspace.api.get("/healthz")
+    assert health.json()["status"] == "ok"
+    spec = await workspace.api.get("/api/openapi.json")
+    assert "/api/v1/widget/messages" in spec.json()["paths"]
+    docs = await workspace.api.get("/api/docs")
+    assert docs.status_code == 200 and "swagger" in docs.text.lower()

@@ -11,6 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from otklik import __version__
 from otklik.accounts.api import router as accounts_router
+from otklik.attributes.api import router as attributes_router
 from otklik.channels.api import router as inboxes_router
 from otklik.channels.widget.api import router as widget_router
 from otklik.channels.widget.socket import router as widget_socket_router
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         contacts_router,
         conversations_router,
         routing_router,
+        attributes_router,
         widget_router,
         widget_socket_router,
         realtime_router,

@@ -12,9 +12,11 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
@@ -44,6 +46,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.e2e)
 
 
+T = TypeVar("T")
+
+
+def run_async(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """``asyncio.run`` in a worker thread: the sync Playwright API keeps an event loop running
+    in the test's own thread, where ``asyncio.run()`` refuses to start."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(make())).result()
+
+
 @dataclass
 class E2EServer:
     settings: Settings
@@ -64,7 +76,9 @@ class E2EServer:
             self.process.kill()
         else:
             self.process.stop()
-        self.process = asyncio.run(start_server(self.settings, self.log_dir, "restarted", port=port))
+        self.process = run_async(
+            lambda: start_server(self.settings, self.log_dir, "restarted", port=port)
+        )
 
 
 @pytest.fixture
@@ -74,9 +88,9 @@ def e2e_server(tmp_path: Path) -> Iterator[E2EServer]:
     from otklik.core.migrate import upgrade
 
     settings = Settings(data_dir=tmp_path / "data", secret_key="e2e-secret-key-0123456789")
-    upgrade(settings)
-    inbox_key = asyncio.run(seed(settings))
-    process = asyncio.run(start_server(settings, tmp_path, "server"))
+    run_async(lambda: asyncio.to_thread(upgrade, settings))
+    inbox_key = run_async(lambda: seed(settings))
+    process = run_async(lambda: start_server(settings, tmp_path, "server"))
     server = E2EServer(settings=settings, log_dir=tmp_path, inbox_key=inbox_key, process=process)
     try:
         yield server

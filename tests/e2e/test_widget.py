@@ -7,17 +7,14 @@ An operator is played over the HTTP API and the operator socket.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import threading
 import uuid
-from collections.abc import Callable, Coroutine, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
@@ -25,11 +22,8 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Frame, FrameLocator, Page, expect
 from websockets.sync.client import ClientConnection, connect
 
-from otklik.config import Settings
-from otklik.web.pages import APP_DIR, WIDGET_DIR
+from otklik.web.pages import WIDGET_DIR
 from tests.e2e.conftest import E2EServer
-from tests.processes import start_server
-from tests.test_processes import seed
 
 pytestmark = pytest.mark.e2e
 T = TypeVar("T")
@@ -58,43 +52,6 @@ COUNT_BEEPS = """
 
 
 # --- helpers -----------------------------------------------------------------------------
-
-
-def _in_thread(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    """asyncio.run in a worker thread: the sync Playwright API keeps an event loop running
-    in the test's own thread, where asyncio.run() refuses to start."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(lambda: asyncio.run(make())).result()
-
-
-class WidgetServer(E2EServer):
-    def restart(self, *, kill: bool = False) -> None:
-        port = self.process.port
-        if kill:
-            self.process.kill()
-        else:
-            self.process.stop()
-        self.process = _in_thread(
-            lambda: start_server(self.settings, self.log_dir, "restarted", port=port)
-        )
-
-
-@pytest.fixture
-def e2e_server(tmp_path: Path) -> Iterator[E2EServer]:
-    """conftest's server, started without asyncio.run in the Playwright thread."""
-    if not (APP_DIR / "index.html").is_file() or not (WIDGET_DIR / "widget.js").is_file():
-        pytest.fail("build the front end first: make build")
-    from otklik.core.migrate import upgrade
-
-    settings = Settings(data_dir=tmp_path / "data", secret_key="e2e-secret-key-0123456789")
-    _in_thread(lambda: asyncio.to_thread(upgrade, settings))
-    inbox_key = _in_thread(lambda: seed(settings))
-    process = _in_thread(lambda: start_server(settings, tmp_path, "server"))
-    server = WidgetServer(settings=settings, log_dir=tmp_path, inbox_key=inbox_key, process=process)
-    try:
-        yield server
-    finally:
-        server.process.stop()
 
 
 @dataclass
@@ -150,7 +107,9 @@ class Operator:
             "/api/v1/auth/login",
             json={"email": server.admin_email, "password": server.admin_password},
         )
-        assert login.status_code == 200, login.text
+        if login.status_code != 200:
+            self.http.close()
+            pytest.fail(f"operator login failed: {login.text}")
         self.token = login.json()["token"]
         self.http.cookies.clear()
         self.http.headers["Authorization"] = f"Bearer {self.token}"
@@ -469,9 +428,7 @@ def test_socket_resumes_after_a_server_restart(
     expect(w.locator('[data-testid="message"][data-author="agent"]')).to_have_count(
         1, timeout=30_000
     )
-    expect(w.locator(SENT)).to_have_count(
-        2, timeout=30_000
-    )
+    expect(w.locator(SENT)).to_have_count(2, timeout=30_000)
     expect(w.get_by_test_id("connection-state")).to_have_attribute(
         "data-state", "online", timeout=30_000
     )

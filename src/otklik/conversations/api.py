@@ -10,8 +10,11 @@ from otklik.accounts.deps import CurrentAgent
 from otklik.conversations import service
 from otklik.conversations.schemas import (
     AssignIn,
+    BulkIn,
+    BulkOut,
     ConversationOut,
     ConversationPage,
+    MergeIn,
     MessageIn,
     MessageOut,
     MessagePage,
@@ -132,3 +135,15 @@ async def set_priority(
     return await service.set_priority(
         session, conversation_id=conversation_id, priority=body.priority
     )
+
+
+@router.post("/conversations/{conversation_id}/merge", response_model=ConversationOut)
+async def merge(
+    conversation_id: int, body: MergeIn, _: CurrentAgent, session: DbSession
+) -> ConversationOut:
+    return await service.merge(session, conversation_id=conversation_id, other_id=body.other_id)
+
+
+@router.post("/conversations/bulk", response_model=BulkOut)
+async def bulk(body: BulkIn, _: CurrentAgent, session: DbSession) -> BulkOut:
+    return BulkOut(items=await service.bulk(session, data=body))

@@ -5,3 +5,4 @@ from __future__ import annotations
 CONVERSATION_CREATED = "conversation.created"
 CONVERSATION_UPDATED = "conversation.updated"
 MESSAGE_CREATED = "message.created"
+CONVERSATION_MERGED = "conversation.merged"

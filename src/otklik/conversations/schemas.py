@@ -135,3 +135,25 @@ class TagsIn(StrictModel):
 
 class PriorityIn(StrictModel):
     priority: Priority
+
+
+class MergeIn(StrictModel):
+    other_id: int
+
+
+BulkAction = Literal["assign", "tag", "status", "priority"]
+
+
+class BulkIn(StrictModel):
+    ids: list[int] = Field(min_length=1, max_length=100)
+    action: BulkAction
+    agent_id: int | None = None
+    team_id: int | None = None
+    add_tags: list[Tag] = Field(default_factory=list, max_length=50)
+    remove_tags: list[Tag] = Field(default_factory=list, max_length=50)
+    status: Literal["open", "pending", "resolved"] | None = None
+    priority: Priority | None = None
+
+
+class BulkOut(BaseModel):
+    items: list[ConversationOut]

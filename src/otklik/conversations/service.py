@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, func, select, tuple_
+from sqlalchemy import ColumnElement, Select, delete, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otklik.accounts.models import Agent, Team
@@ -19,6 +20,7 @@ from otklik.contacts.models import Contact
 from otklik.conversations import events
 from otklik.conversations.models import Conversation, ConversationTag, Message
 from otklik.conversations.schemas import (
+    BulkIn,
     ContactBrief,
     ConversationOut,
     ConversationPage,
@@ -521,6 +523,88 @@ async def set_priority(
     )
 
 
+async def set_attributes(
+    session: AsyncSession, *, conversation_id: int, values: dict[str, Any]
+) -> ConversationOut:
+    """Store already-validated custom attribute values (see ``otklik.attributes``)."""
+    conversation = await get_conversation(session, conversation_id, lock=True)
+    conversation.attributes = values
+    return await _announce_conversation(
+        session, conversation, event_type=events.CONVERSATION_UPDATED
+    )
+
+
+async def merge(session: AsyncSession, *, conversation_id: int, other_id: int) -> ConversationOut:
+    """Move ``other_id``'s messages into ``conversation_id`` and close ``other_id``.
+
+    Message ids come from one sequence in time order, so the merged history interleaves by
+    time on its own. Client ids of moved messages are prefixed so they cannot collide."""
+    if conversation_id == other_id:
+        raise invalid("A conversation cannot be merged into itself.")
+    ids = sorted((conversation_id, other_id))
+    locked = {
+        c.id: c
+        for c in (
+            await session.execute(
+                select(Conversation).where(Conversation.id.in_(ids)).with_for_update()
+            )
+        ).scalars()
+    }
+    for ident in ids:
+        if ident not in locked:
+            raise not_found("Conversation", ident)
+    target, source = locked[conversation_id], locked[other_id]
+    if target.contact_id != source.contact_id:
+        raise invalid("Only conversations of the same contact can be merged.")
+    if source.merged_into_id is not None:
+        raise invalid(f"Conversation {other_id} was merged already.")
+    await session.execute(
+        update(Message)
+        .where(Message.conversation_id == source.id, Message.client_msg_id.is_not(None))
+        .values(client_msg_id=func.substr(f"m{source.id}:" + Message.client_msg_id, 1, 64))
+    )
+    await session.execute(
+        update(Message)
+        .where(Message.conversation_id == source.id)
+        .values(conversation_id=target.id)
+    )
+    await session.execute(
+        update(ConversationTag)
+        .where(
+            ConversationTag.conversation_id == source.id,
+            ConversationTag.tag.not_in(list(target.tags) or [""]),
+        )
+        .values(conversation_id=target.id)
+    )
+    target.tags = list(dict.fromkeys([*target.tags, *source.tags]))
+    target.unread_count += source.unread_count
+    waits = [w for w in (target.waiting_since, source.waiting_since) if w is not None]
+    target.waiting_since = min(waits) if waits else None
+    target.last_message_id = await session.scalar(
+        select(func.max(Message.id)).where(Message.conversation_id == target.id)
+    )
+    target.last_activity_at = max(target.last_activity_at, source.last_activity_at)
+    target.attributes = {**source.attributes, **target.attributes}
+    source.status = "resolved"
+    source.resolved_at = utcnow()
+    source.merged_into_id = target.id
+    source.unread_count = 0
+    source.waiting_since = None
+    source.last_message_id = None
+    await _announce_conversation(
+        session, source, event_type=events.CONVERSATION_UPDATED, tell_visitor=True
+    )
+    await log.append(
+        session,
+        stream=STREAM_AGENTS,
+        type=events.CONVERSATION_MERGED,
+        payload={"from_id": source.id, "into_id": target.id},
+    )
+    return await _announce_conversation(
+        session, target, event_type=events.CONVERSATION_UPDATED, tell_visitor=True
+    )
+
+
 async def post_automatic_message(
     session: AsyncSession,
     *,
@@ -611,3 +695,45 @@ async def resolve_idle(session: AsyncSession, *, idle_hours: int, batch: int = 2
             session, conversation, event_type=events.CONVERSATION_UPDATED, tell_visitor=True
         )
     return len(conversations)
+
+
+async def bulk(session: AsyncSession, *, data: BulkIn) -> list[ConversationOut]:
+    """One action on many conversations, all or nothing (one transaction)."""
+    if data.action == "status" and data.status is None:
+        raise invalid("Give the status to set.")
+    if data.action == "priority" and data.priority is None:
+        raise invalid("Give the priority to set.")
+    if data.action == "tag" and not (data.add_tags or data.remove_tags):
+        raise invalid("Give tags to add or remove.")
+    results = []
+    for conversation_id in dict.fromkeys(data.ids):
+        if data.action == "assign":
+            results.append(
+                await assign(
+                    session,
+                    conversation_id=conversation_id,
+                    agent_id=data.agent_id,
+                    team_id=data.team_id,
+                    fields=set(data.model_fields_set) & {"agent_id", "team_id"},
+                )
+            )
+        elif data.action == "tag":
+            results.append(
+                await set_tags(
+                    session,
+                    conversation_id=conversation_id,
+                    add=data.add_tags,
+                    remove=data.remove_tags,
+                )
+            )
+        elif data.action == "status" and data.status is not None:
+            results.append(
+                await change_status(
+                    session, conversation_id=conversation_id, status=data.status, snooze_until=None
+                )
+            )
+        elif data.priority is not None:
+            results.append(
+                await set_priority(session, conversation_id=conversation_id, priority=data.priority)
+            )
+    return results

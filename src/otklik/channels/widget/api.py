@@ -47,8 +47,12 @@ CurrentVisitor = Annotated[service.Visitor, Depends(current_visitor)]
 
 @router.get("/config", response_model=WidgetConfigOut)
 async def widget_config(
-    session: DbSession, inbox_key: Annotated[str, Query(min_length=1, max_length=64)]
+    session: DbSession,
+    response: Response,
+    inbox_key: Annotated[str, Query(min_length=1, max_length=64)],
 ) -> WidgetConfigOut:
+    """Public: the loader on a customer's site reads it cross-origin (no credentials)."""
+    response.headers["Access-Control-Allow-Origin"] = "*"
     inbox = await inboxes.inbox_by_key(session, inbox_key)
     return WidgetConfigOut(
         inbox=PublicInbox(name=inbox.name, settings=inboxes.inbox_settings(inbox)),

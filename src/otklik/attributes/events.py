@@ -1,0 +1,3 @@
+"""Attribute values travel inside ``conversation.updated``; definitions have no live events."""
+
+from __future__ import annotations

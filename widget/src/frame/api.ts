@@ -1,0 +1,80 @@
+/** HTTP client for the visitor endpoints of docs/api.md. The frame runs on the API's origin. */
+import type { Message, Session, WidgetConfig } from './types';
+
+/** The server answered with an error body `{"error": {"code", "message"}}`. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** No answer at all: offline, DNS, timeout, connection reset. Always worth retrying. */
+export class NetworkError extends Error {
+  constructor(message = 'network error') {
+    super(message);
+    this.name = 'NetworkError';
+  }
+}
+
+/** Errors after which the same request may succeed later (keep the message queued). */
+export function isRetryable(err: unknown): boolean {
+  if (err instanceof NetworkError) return true;
+  if (err instanceof ApiError) return err.status >= 500 || err.status === 429 || err.status === 408;
+  return false;
+}
+
+export interface Api {
+  config(inboxKey: string): Promise<WidgetConfig>;
+  session(body: { inbox_key: string; name?: string; email?: string; visitor_token?: string }): Promise<Session>;
+  messages(token: string, after?: number): Promise<{ items: Message[] }>;
+  send(token: string, body: { client_msg_id: string; text: string }): Promise<Message>;
+}
+
+export function createApi(base = '/api/v1', fetchImpl: typeof fetch = (...a) => fetch(...a), timeoutMs = 15000): Api {
+  async function request<T>(method: string, path: string, opts: { body?: unknown; token?: string } = {}): Promise<T> {
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
+    if (opts.token) headers.Authorization = `Bearer ${opts.token}`;
+    const ctrl = typeof AbortController === 'function' ? new AbortController() : null;
+    const timer = ctrl ? setTimeout(() => ctrl.abort(), timeoutMs) : null;
+    let res: Response;
+    try {
+      res = await fetchImpl(base + path, {
+        method,
+        headers,
+        body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+        credentials: 'omit',
+        cache: 'no-store',
+        signal: ctrl?.signal,
+      });
+    } catch (e) {
+      throw new NetworkError(e instanceof Error ? e.message : String(e));
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
+    let payload: unknown = null;
+    try {
+      payload = await res.json();
+    } catch {
+      if (res.ok) throw new NetworkError('bad response body');
+    }
+    if (!res.ok) {
+      const err = (payload as { error?: { code?: string; message?: string } } | null)?.error;
+      throw new ApiError(res.status, err?.code ?? 'http_' + res.status, err?.message ?? res.statusText);
+    }
+    return payload as T;
+  }
+
+  return {
+    config: (inboxKey) => request('GET', `/widget/config?inbox_key=${encodeURIComponent(inboxKey)}`),
+    session: (body) => request('POST', '/widget/sessions', { body }),
+    messages: (token, after) =>
+      request('GET', `/widget/messages${after === undefined ? '' : `?after=${after}`}`, { token }),
+    send: (token, body) => request('POST', '/widget/messages', { body, token }),
+  };
+}

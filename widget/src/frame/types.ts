@@ -1,0 +1,44 @@
+/** Shapes from docs/api.md (visitor side). */
+export type AuthorType = 'contact' | 'agent' | 'bot' | 'system';
+export type FieldMode = 'off' | 'optional' | 'required';
+
+export interface InboxSettings {
+  color: string;
+  title: string;
+  greeting: string;
+  position: 'right' | 'left';
+  language: 'auto' | 'ru' | 'en';
+  prechat: { name: FieldMode; email: FieldMode };
+}
+
+export interface WidgetConfig {
+  inbox: { name: string; settings: InboxSettings };
+  agents_online: boolean;
+}
+
+export interface Session {
+  visitor_token: string;
+  contact_id: number;
+  conversation_id: number | null;
+}
+
+export interface Message {
+  id: number;
+  conversation_id: number;
+  author_type: AuthorType;
+  author_id: number | null;
+  author_name: string | null;
+  private: boolean;
+  text: string;
+  client_msg_id: string | null;
+  created_at: string;
+}
+
+/** A frame from the server socket. Events have a numeric id; transient frames don't. */
+export interface ServerFrame {
+  type: string;
+  id?: number;
+  data?: unknown;
+  last_event_id?: number | null;
+  [key: string]: unknown;
+}

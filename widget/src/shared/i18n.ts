@@ -1,0 +1,139 @@
+/**
+ * Every visitor-facing string of the widget lives here, in Russian and English.
+ * UI code never hard-codes text: it calls `t(key)` / `loaderText(lang, key)`.
+ *
+ * The loader and the frame use separate tables so the loader bundle stays tiny
+ * (tree-shaking drops `FRAME` from widget.js).
+ */
+
+export type Lang = 'ru' | 'en';
+export type LanguageSetting = 'auto' | Lang;
+
+export const LOADER = {
+  en: {
+    open: 'Open chat',
+    close: 'Close chat',
+    unread: 'Unread messages: {n}',
+    frameTitle: 'Support chat',
+  },
+  ru: {
+    open: 'Открыть чат',
+    close: 'Закрыть чат',
+    unread: 'Непрочитанных сообщений: {n}',
+    frameTitle: 'Чат поддержки',
+  },
+} as const;
+
+export const FRAME = {
+  en: {
+    title: 'Support',
+    agentsOnline: 'We are online',
+    agentsOffline: 'We will reply as soon as we can',
+    close: 'Close chat',
+    prechatIntro: 'Please introduce yourself so we know how to reach you.',
+    name: 'Name',
+    email: 'Email',
+    optional: '(optional)',
+    start: 'Start chat',
+    required: 'Please fill in this field.',
+    badEmail: 'Please enter a valid email address.',
+    inputLabel: 'Message',
+    placeholder: 'Write a message…',
+    send: 'Send',
+    messages: 'Messages',
+    you: 'You',
+    operator: 'Operator',
+    bot: 'Assistant',
+    typing: '{name} is typing…',
+    typingAnon: 'Operator is typing…',
+    sending: 'Sending…',
+    queued: 'Will be sent when the network is back',
+    sent: 'Sent',
+    failed: 'Not sent.',
+    retry: 'Retry',
+    tooLong: 'The message is too long.',
+    connecting: 'Connecting…',
+    connected: 'Connected',
+    offline: 'No connection. Messages will be sent when the network is back.',
+    unavailable: 'The chat is unavailable right now. Retrying…',
+    sessionFailed: 'Could not start the chat. Please try again.',
+    poweredBy: 'Otklik',
+  },
+  ru: {
+    title: 'Поддержка',
+    agentsOnline: 'Мы на связи',
+    agentsOffline: 'Ответим, как только сможем',
+    close: 'Свернуть чат',
+    prechatIntro: 'Представьтесь, пожалуйста, чтобы мы знали, как к вам обращаться.',
+    name: 'Имя',
+    email: 'Эл. почта',
+    optional: '(необязательно)',
+    start: 'Начать чат',
+    required: 'Заполните это поле.',
+    badEmail: 'Введите корректный адрес почты.',
+    inputLabel: 'Сообщение',
+    placeholder: 'Напишите сообщение…',
+    send: 'Отправить',
+    messages: 'Сообщения',
+    you: 'Вы',
+    operator: 'Оператор',
+    bot: 'Помощник',
+    typing: '{name} печатает…',
+    typingAnon: 'Оператор печатает…',
+    sending: 'Отправляется…',
+    queued: 'Отправится, когда появится связь',
+    sent: 'Отправлено',
+    failed: 'Не отправлено.',
+    retry: 'Повторить',
+    tooLong: 'Сообщение слишком длинное.',
+    connecting: 'Подключение…',
+    connected: 'Подключено',
+    offline: 'Нет связи. Сообщения отправятся, когда связь восстановится.',
+    unavailable: 'Чат сейчас недоступен. Пробуем снова…',
+    sessionFailed: 'Не удалось начать чат. Попробуйте ещё раз.',
+    poweredBy: 'Otklik',
+  },
+} as const;
+
+export type LoaderKey = keyof (typeof LOADER)['en'];
+export type FrameKey = keyof (typeof FRAME)['en'];
+
+/** Replace `{name}` placeholders; values are plain text (the UI renders with textContent). */
+export function format(template: string, vars?: Record<string, string | number>): string {
+  if (!vars) return template;
+  return template.replace(/\{(\w+)\}/g, (m, k: string) => (k in vars ? String(vars[k]) : m));
+}
+
+/**
+ * Choose the widget language: the inbox setting wins unless it is `auto`,
+ * then the first browser language that we support, then English.
+ */
+export function pickLanguage(
+  setting: string | null | undefined,
+  browserLanguages: readonly string[] | null | undefined,
+): Lang {
+  if (setting === 'ru' || setting === 'en') return setting;
+  for (const raw of browserLanguages ?? []) {
+    const base = String(raw).toLowerCase().split(/[-_]/)[0];
+    if (base === 'ru' || base === 'en') return base;
+  }
+  return 'en';
+}
+
+/** The browser's preferred languages, robust to old browsers and tests. */
+export function browserLanguages(nav: Pick<Navigator, 'languages' | 'language'> | undefined = globalThis.navigator): string[] {
+  if (!nav) return [];
+  if (nav.languages && nav.languages.length) return [...nav.languages];
+  return nav.language ? [nav.language] : [];
+}
+
+export function loaderText(lang: Lang, key: LoaderKey, vars?: Record<string, string | number>): string {
+  return format(LOADER[lang][key], vars);
+}
+
+export type Translate = (key: FrameKey, vars?: Record<string, string | number>) => string;
+
+export function frameTranslator(lang: Lang): Translate {
+  const table = FRAME[lang];
+  return (key, vars) => format(table[key], vars);
+}

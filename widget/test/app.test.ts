@@ -1,0 +1,290 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { WidgetApp } from '../src/frame/app';
+import { memoryKV, type KV } from '../src/frame/storage';
+import { FakeBackend, fakeBridge, FakeSocket } from './fakes';
+
+type Setup = ReturnType<typeof setup>;
+
+function setup(opts: { kv?: KV; backend?: FakeBackend; embedded?: boolean; languages?: string[] } = {}) {
+  const backend = opts.backend ?? new FakeBackend();
+  const kv = opts.kv ?? memoryKV();
+  const b = fakeBridge(opts.embedded ?? true);
+  const mount = document.createElement('div');
+  document.body.append(mount);
+  let online = true;
+  const beeps: number[] = [];
+  const app = new WidgetApp({
+    inboxKey: 'K',
+    api: backend,
+    kv,
+    bridge: b.bridge,
+    mount,
+    wsUrl: (t) => `ws://test/api/v1/widget/ws?token=${t}`,
+    WebSocketImpl: FakeSocket as unknown as { new (url: string): WebSocket },
+    isOnline: () => online,
+    languages: opts.languages ?? ['en-US'],
+    beep: () => beeps.push(Date.now()),
+  });
+  return {
+    app,
+    backend,
+    kv,
+    mount,
+    bridge: b,
+    beeps,
+    setOnline(v: boolean) {
+      online = v;
+      backend.online = v;
+      dispatchEvent(new Event(v ? 'online' : 'offline'));
+    },
+    q: (id: string) => mount.querySelector<HTMLElement>(`[data-testid="${id}"]`),
+    items: () => Array.from(mount.querySelectorAll<HTMLElement>('[data-testid="message"]')),
+  };
+}
+
+async function settle(): Promise<void> {
+  for (let i = 0; i < 20; i++) await Promise.resolve();
+  await vi.advanceTimersByTimeAsync(0);
+}
+
+/** Connect the latest fake socket and finish the handshake like the server would. */
+async function connect(_t: Setup, lastEventId = 1): Promise<FakeSocket> {
+  const ws = FakeSocket.last;
+  ws.open();
+  ws.frame({ type: 'ready', last_event_id: lastEventId });
+  await settle();
+  return ws;
+}
+
+function type(t: Setup, text: string): void {
+  const input = t.q('message-input') as HTMLTextAreaElement;
+  input.value = text;
+  input.dispatchEvent(new Event('input'));
+  input.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+}
+
+beforeEach(() => {
+  FakeSocket.reset();
+  vi.useFakeTimers();
+  document.body.innerHTML = '';
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('WidgetApp', () => {
+  it('shows the greeting, sends on Enter and confirms the message in place', async () => {
+    const t = setup();
+    await t.app.start();
+    expect(t.q('greeting')?.textContent).toBe('Hi! Ask us anything.');
+    expect(t.q('widget-title')?.textContent).toBe('Help');
+    expect(t.bridge.last('config')).toMatchObject({ config: { color: '#1f6feb', position: 'right', language: 'en' } });
+    type(t, 'Hello there');
+    expect((t.q('message-input') as HTMLTextAreaElement).value).toBe('');
+    await settle();
+    expect(t.backend.sessions).toHaveLength(1);
+    expect(t.backend.sendCalls).toHaveLength(1);
+    const [el] = t.items();
+    expect(el.dataset.state).toBe('sent');
+    expect(el.dataset.msgId).toBe('100');
+    expect(el.dataset.clientMsgId).toBe(t.backend.sendCalls[0].client_msg_id);
+    expect(t.kv.get('token')).toBe('tok1');
+    expect(FakeSocket.last.url).toBe('ws://test/api/v1/widget/ws?token=tok1');
+  });
+
+  it('queues messages written offline and sends each exactly once when back online', async () => {
+    const t = setup();
+    await t.app.start();
+    t.setOnline(false);
+    type(t, 'one');
+    type(t, 'two');
+    await settle();
+    expect(t.items().map((e) => e.dataset.state)).toEqual(['queued', 'queued']);
+    expect(t.q('connection-state')?.dataset.state).toBe('offline');
+    expect((t.kv.get('outbox') as unknown[]).length).toBe(2);
+    t.setOnline(true);
+    await settle();
+    expect(t.backend.sendCalls.map((c) => c.text)).toEqual(['one', 'two']);
+    expect(t.items().map((e) => e.dataset.state)).toEqual(['sent', 'sent']);
+    expect(t.kv.get('outbox')).toBeNull();
+    // the socket echo of the same messages changes nothing
+    const ws = await connect(t);
+    for (const m of t.backend.messagesByConv) ws.frame({ id: 50 + m.id, type: 'message.created', data: { message: m } });
+    await settle();
+    expect(t.items()).toHaveLength(2);
+  });
+
+  it('a lost POST answer is retried with the same client_msg_id and stored once', async () => {
+    const t = setup();
+    await t.app.start();
+    t.backend.loseAnswers = 1;
+    type(t, 'important');
+    await settle();
+    expect(t.items()[0].dataset.state).toBe('queued');
+    await vi.advanceTimersByTimeAsync(1100); // backoff retry
+    await settle();
+    const ids = t.backend.sendCalls.map((c) => c.client_msg_id);
+    expect(ids).toHaveLength(2);
+    expect(new Set(ids).size).toBe(1);
+    expect(t.backend.messagesByConv).toHaveLength(1);
+    expect(t.items()).toHaveLength(1);
+    expect(t.items()[0].dataset.state).toBe('sent');
+  });
+
+  it('keeps the queue across a reload and resumes the same visitor with history', async () => {
+    const kv = memoryKV();
+    const backend = new FakeBackend();
+    const first = setup({ kv, backend });
+    await first.app.start();
+    type(first, 'before reload');
+    await settle();
+    backend.agentReply('answer');
+    first.setOnline(false);
+    type(first, 'written offline');
+    await settle();
+
+    document.body.innerHTML = '';
+    FakeSocket.reset();
+    const second = setup({ kv, backend });
+    second.setOnline(true);
+    await second.app.start();
+    await settle();
+    expect(backend.sessions.at(-1)).toEqual({ inbox_key: 'K', visitor_token: 'tok1' }); // resume
+    await connect(second);
+    await settle();
+    expect(second.items().map((e) => e.querySelector('.bub')?.textContent)).toEqual(['before reload', 'answer', 'written offline']);
+    // The first page is still alive here (like a second tab) and flushes too when the
+    // network returns: the shared client_msg_id makes the server store it once.
+    expect(backend.messagesByConv.map((m) => m.text)).toEqual(['before reload', 'answer', 'written offline']);
+    expect(new Set(backend.sendCalls.filter((c) => c.text === 'written offline').map((c) => c.client_msg_id)).size).toBe(1);
+    expect(second.items().every((e) => e.dataset.state === 'sent')).toBe(true);
+  });
+
+  it('socket replies raise the unread badge while closed, beep, and clear when opened', async () => {
+    const t = setup();
+    await t.app.start();
+    t.bridge.send({ otklik: 1, type: 'open', mobile: false });
+    type(t, 'hi');
+    await settle();
+    const ws = await connect(t);
+    t.bridge.send({ otklik: 1, type: 'close' });
+    ws.frame({ type: 'typing', author_type: 'agent', name: 'Anna', typing: true });
+    expect(t.q('typing-indicator')?.hidden).toBe(false);
+    expect(t.q('typing-indicator')?.textContent).toBe('Anna is typing…');
+    const reply = t.backend.agentReply('Hello, how can I help?');
+    ws.frame({ id: 2, type: 'message.created', data: { message: reply } });
+    await settle();
+    expect(t.q('typing-indicator')?.hidden).toBe(true);
+    expect(t.bridge.last('unread')).toEqual({ type: 'unread', count: 1 });
+    expect(t.beeps).toHaveLength(1);
+    ws.frame({ id: 2, type: 'message.created', data: { message: reply } }); // replayed twice
+    await settle();
+    expect(t.beeps).toHaveLength(1);
+    t.bridge.send({ otklik: 1, type: 'open', mobile: true });
+    expect(t.bridge.last('unread')).toEqual({ type: 'unread', count: 0 });
+    expect(t.q('widget-app')?.classList.contains('mobile')).toBe(true);
+  });
+
+  it('renders hostile text literally', async () => {
+    const t = setup();
+    await t.app.start();
+    type(t, '<img src=x onerror=alert(1)>');
+    await settle();
+    const ws = await connect(t);
+    const evil = t.backend.agentReply('<script>window.__pwned = 1</script><b>bold</b>');
+    evil.author_name = '<img src=y onerror=alert(2)>';
+    ws.frame({ id: 2, type: 'message.created', data: { message: evil } });
+    await settle();
+    expect(t.mount.querySelector('img, script, b')).toBeNull();
+    const texts = t.items().map((e) => e.querySelector('.bub')?.textContent);
+    expect(texts).toEqual(['<img src=x onerror=alert(1)>', '<script>window.__pwned = 1</script><b>bold</b>']);
+    expect(t.items()[1].querySelector('.who')?.textContent).toBe('<img src=y onerror=alert(2)>');
+    expect((window as unknown as { __pwned?: number }).__pwned).toBeUndefined();
+  });
+
+  it('resync drops server state and refetches', async () => {
+    const t = setup();
+    await t.app.start();
+    type(t, 'hi');
+    await settle();
+    const ws = await connect(t);
+    t.backend.agentReply('missed while away');
+    ws.frame({ type: 'resync', last_event_id: 500 });
+    await settle();
+    expect(t.items().map((e) => e.querySelector('.bub')?.textContent)).toEqual(['hi', 'missed while away']);
+    expect(t.app.socket?.lastEventId).toBe(500);
+  });
+
+  it('a rejected message is marked failed and can be retried', async () => {
+    const t = setup();
+    await t.app.start();
+    t.app.send('x'.repeat(10001)); // server answers 413
+    await settle();
+    const el = t.items()[0];
+    expect(el.dataset.state).toBe('failed');
+    const retry = el.querySelector<HTMLButtonElement>('[data-testid="retry-button"]')!;
+    expect(retry.hidden).toBe(false);
+    expect(retry.textContent).toBe('Retry');
+    t.backend.send = async (token, body) => {
+      t.backend.sendCalls.push(body);
+      return { ...(await FakeBackend.prototype.send.call(t.backend, token, { ...body, text: 'short' })) };
+    };
+    retry.click();
+    await settle();
+    expect(t.items()[0].dataset.state).toBe('sent');
+  });
+
+  it('sends throttled typing frames over the socket', async () => {
+    const t = setup();
+    await t.app.start();
+    type(t, 'first');
+    await settle();
+    const ws = await connect(t);
+    const input = t.q('message-input') as HTMLTextAreaElement;
+    for (const v of ['a', 'ab', 'abc']) {
+      input.value = v;
+      input.dispatchEvent(new Event('input'));
+    }
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(ws.sent.filter((f) => f.type === 'typing')).toEqual([
+      { type: 'typing', typing: true },
+      { type: 'typing', typing: false },
+    ]);
+  });
+
+  it('shows the pre-chat form with required fields and passes the values to the session', async () => {
+    const backend = new FakeBackend();
+    backend.prechat = { name: 'required', email: 'optional' };
+    backend.language = 'ru';
+    const t = setup({ backend });
+    await t.app.start();
+    expect(t.q('composer')?.hidden).toBe(true);
+    expect(t.mount.querySelector('label[for="otklik-pre-name"]')?.textContent).toBe('Имя');
+    expect(t.mount.querySelector('label[for="otklik-pre-email"]')?.textContent).toBe('Эл. почта (необязательно)');
+    (t.q('prechat-email') as HTMLInputElement).value = 'not-an-email';
+    t.q('prechat-form')!.dispatchEvent(new Event('submit', { cancelable: true }));
+    expect(t.q('prechat-name-error')?.textContent).toBe('Заполните это поле.');
+    expect(t.q('prechat-email-error')?.textContent).toBe('Введите корректный адрес почты.');
+    (t.q('prechat-name') as HTMLInputElement).value = 'Иван';
+    (t.q('prechat-email') as HTMLInputElement).value = 'ivan@example.com';
+    t.q('prechat-form')!.dispatchEvent(new Event('submit', { cancelable: true }));
+    await settle();
+    expect(t.q('prechat-form')).toBeNull();
+    expect(t.q('composer')?.hidden).toBe(false);
+    expect(backend.sessions).toEqual([{ inbox_key: 'K', name: 'Иван', email: 'ivan@example.com' }]);
+    expect(t.q('send-button')?.getAttribute('aria-label')).toBe('Отправить');
+  });
+
+  it('starts over as a new visitor when the socket rejects the token', async () => {
+    const t = setup();
+    await t.app.start();
+    type(t, 'hi');
+    await settle();
+    expect(t.items()).toHaveLength(1);
+    FakeSocket.last.drop(4401);
+    await settle();
+    expect(t.app.token).toBeNull();
+    expect(t.items()).toHaveLength(0);
+    expect(t.kv.get('token')).toBeNull();
+  });
+});

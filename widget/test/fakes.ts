@@ -1,0 +1,154 @@
+/** Test doubles: a scriptable WebSocket, an in-memory API and a recording bridge. */
+import { ApiError, NetworkError, type Api } from '../src/frame/api';
+import type { FrameBridge } from '../src/frame/bridge';
+import type { Message } from '../src/frame/types';
+import type { LoaderToFrame } from '../src/shared/bridge';
+
+export class FakeSocket {
+  static all: FakeSocket[] = [];
+  static get last(): FakeSocket {
+    return FakeSocket.all[FakeSocket.all.length - 1];
+  }
+  readyState = 0;
+  sent: Record<string, unknown>[] = [];
+  closed = false;
+  onopen: ((e: Event) => void) | null = null;
+  onmessage: ((e: MessageEvent) => void) | null = null;
+  onclose: ((e: CloseEvent) => void) | null = null;
+  onerror: ((e: Event) => void) | null = null;
+  constructor(readonly url: string) {
+    FakeSocket.all.push(this);
+  }
+  send(data: string): void {
+    this.sent.push(JSON.parse(data) as Record<string, unknown>);
+  }
+  close(): void {
+    this.closed = true;
+    this.readyState = 3;
+  }
+  // --- driven by tests ---
+  open(): void {
+    this.readyState = 1;
+    this.onopen?.(new Event('open'));
+  }
+  frame(f: Record<string, unknown>): void {
+    this.onmessage?.({ data: JSON.stringify(f) } as MessageEvent);
+  }
+  drop(code = 1006): void {
+    this.readyState = 3;
+    this.onclose?.({ code } as CloseEvent);
+  }
+  static reset(): void {
+    FakeSocket.all = [];
+  }
+}
+
+export function msg(id: number, over: Partial<Message> = {}): Message {
+  return {
+    id,
+    conversation_id: 1,
+    author_type: 'agent',
+    author_id: 7,
+    author_name: 'Anna',
+    private: false,
+    text: `message ${id}`,
+    client_msg_id: null,
+    created_at: new Date(Date.UTC(2026, 10, 24, 7, 0, id)).toISOString(),
+    ...over,
+  };
+}
+
+/** A tiny in-memory backend that follows docs/api.md closely enough for the client. */
+export class FakeBackend implements Api {
+  online = true;
+  /** Make the next N sends fail *after* storing (the answer is lost on the way back). */
+  loseAnswers = 0;
+  messagesByConv: Message[] = [];
+  tokens = new Set<string>();
+  sessions: Record<string, unknown>[] = [];
+  sendCalls: { client_msg_id: string; text: string }[] = [];
+  private nextId = 100;
+  private nextToken = 1;
+  prechat: { name: 'off' | 'optional' | 'required'; email: 'off' | 'optional' | 'required' } = { name: 'off', email: 'off' };
+  language: 'auto' | 'ru' | 'en' = 'en';
+
+  private net(): void {
+    if (!this.online) throw new NetworkError('offline');
+  }
+
+  async config() {
+    this.net();
+    return {
+      inbox: {
+        name: 'Support',
+        settings: {
+          color: '#1f6feb',
+          title: 'Help',
+          greeting: 'Hi! Ask us anything.',
+          position: 'right' as const,
+          language: this.language,
+          prechat: this.prechat,
+        },
+      },
+      agents_online: true,
+    };
+  }
+
+  async session(body: { inbox_key: string; name?: string; email?: string; visitor_token?: string }) {
+    this.net();
+    this.sessions.push(body);
+    let token = body.visitor_token;
+    if (!token || !this.tokens.has(token)) {
+      token = `tok${this.nextToken++}`;
+      this.tokens.add(token);
+    }
+    return { visitor_token: token, contact_id: 1, conversation_id: this.messagesByConv.length ? 1 : null };
+  }
+
+  async messages(token: string, after?: number) {
+    this.net();
+    if (!this.tokens.has(token)) throw new ApiError(401, 'unauthorized', 'bad token');
+    return { items: this.messagesByConv.filter((m) => after === undefined || m.id > after) };
+  }
+
+  async send(token: string, body: { client_msg_id: string; text: string }) {
+    this.net();
+    if (!this.tokens.has(token)) throw new ApiError(401, 'unauthorized', 'bad token');
+    if (body.text.length > 10000) throw new ApiError(413, 'too_large', 'too long');
+    this.sendCalls.push(body);
+    let m = this.messagesByConv.find((x) => x.client_msg_id === body.client_msg_id);
+    if (!m) {
+      m = msg(this.nextId++, { author_type: 'contact', author_id: 1, author_name: null, text: body.text, client_msg_id: body.client_msg_id });
+      this.messagesByConv.push(m);
+    }
+    if (this.loseAnswers > 0) {
+      this.loseAnswers--;
+      throw new NetworkError('answer lost');
+    }
+    return m;
+  }
+
+  agentReply(text: string): Message {
+    const m = msg(this.nextId++, { text });
+    this.messagesByConv.push(m);
+    return m;
+  }
+}
+
+export function fakeBridge(embedded = true) {
+  const posted: Record<string, unknown>[] = [];
+  let handler: ((m: LoaderToFrame) => void) | null = null;
+  const bridge: FrameBridge = {
+    embedded,
+    post: (m) => posted.push(m as Record<string, unknown>),
+    listen: (h) => {
+      handler = h;
+    },
+  };
+  return {
+    bridge,
+    posted,
+    send: (m: LoaderToFrame) => handler?.(m),
+    last: (type: string) => [...posted].reverse().find((p) => p.type === type),
+  };
+}
