@@ -20,9 +20,15 @@ from otklik.core.migrate import upgrade
 from otklik.models import Base
 from tests.support import ADMIN_EMAIL, ADMIN_PASSWORD, LiveServer, Workspace
 
-PG_URL = os.environ.get(
-    "OTKLIK_TEST_PG_URL", "postgresql+asyncpg://postgres:postgres@127.0.0.1:5432/otklik_test"
+_PG_BASE_URL = make_url(
+    os.environ.get(
+        "OTKLIK_TEST_PG_URL", "postgresql+asyncpg://postgres:postgres@127.0.0.1:5432/otklik_test"
+    )
 )
+# One database per test run, so two runs on one machine never drop each other's tables.
+PG_URL = _PG_BASE_URL.set(
+    database=f"{_PG_BASE_URL.database or 'otklik_test'}_{os.getpid()}"
+).render_as_string(hide_password=False)
 SECRET = "test-secret-key-0123456789"
 
 
@@ -47,10 +53,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return data_dir / "otklik.db"
 
 
-@pytest.fixture(scope="session")
-def pg_database() -> str:
-    """A fresh PostgreSQL database for this run, migrated by the real migrations."""
-    name = make_url(PG_URL).database or "otklik_test"
+def _recreate_database(name: str, *, create: bool) -> None:
     conn = _pg_connect("postgres")
     try:
         with conn.cursor() as cur:
@@ -58,11 +61,20 @@ def pg_database() -> str:
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,)
             )
             cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            cur.execute(f'CREATE DATABASE "{name}"')
+            if create:
+                cur.execute(f'CREATE DATABASE "{name}"')
     finally:
         conn.close()
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for this run, migrated by the real migrations."""
+    name = make_url(PG_URL).database or "otklik_test"
+    _recreate_database(name, create=True)
     upgrade(Settings(database_url=PG_URL, secret_key=SECRET))
-    return PG_URL
+    yield PG_URL
+    _recreate_database(name, create=False)
 
 
 def _truncate_pg() -> None:

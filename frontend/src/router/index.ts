@@ -1,0 +1,36 @@
+import { createRouter, createWebHistory, type Router } from 'vue-router'
+import { useSessionStore } from '@/stores/session'
+import LoginView from '@/views/LoginView.vue'
+import SettingsView from '@/views/SettingsView.vue'
+import WorkspaceView from '@/views/WorkspaceView.vue'
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    public?: boolean
+    admin?: boolean
+  }
+}
+
+export function createAppRouter(): Router {
+  const router = createRouter({
+    history: createWebHistory('/app/'),
+    routes: [
+      { path: '/login', name: 'login', component: LoginView, meta: { public: true } },
+      { path: '/', name: 'inbox', component: WorkspaceView },
+      { path: '/c/:id(\\d+)', name: 'conversation', component: WorkspaceView },
+      { path: '/settings/:section(agents|teams|inboxes)?', name: 'settings', component: SettingsView, meta: { admin: true } },
+      { path: '/:rest(.*)*', redirect: '/' },
+    ],
+  })
+
+  router.beforeEach(async (to) => {
+    const session = useSessionStore()
+    await session.ensureChecked()
+    if (to.meta.public) return to.name === 'login' && session.me ? { path: '/' } : true
+    if (!session.me) return { name: 'login', query: to.fullPath !== '/' ? { next: to.fullPath } : {} }
+    if (to.meta.admin && !session.isAdmin) return { path: '/' }
+    return true
+  })
+
+  return router
+}

@@ -1,0 +1,53 @@
+import { computed, ref } from 'vue'
+import { defineStore } from 'pinia'
+import { agents as agentsApi, teams as teamsApi } from '@/api/client'
+import type { Agent, Presence, Team } from '@/api/types'
+import { useSessionStore } from './session'
+
+/** Colleagues and teams: for assignment menus, names and presence. */
+export const useAgentsStore = defineStore('agents', () => {
+  const agents = ref<Agent[]>([])
+  const teams = ref<Team[]>([])
+  const loaded = ref(false)
+
+  const byId = computed(() => new Map(agents.value.map((a) => [a.id, a])))
+  const teamById = computed(() => new Map(teams.value.map((t) => [t.id, t])))
+  const activeAgents = computed(() => agents.value.filter((a) => a.active))
+
+  async function load(): Promise<void> {
+    const [a, t] = await Promise.all([agentsApi.list(), teamsApi.list()])
+    agents.value = a.items
+    teams.value = t.items
+    loaded.value = true
+  }
+
+  function upsert(agent: Agent): void {
+    const idx = agents.value.findIndex((a) => a.id === agent.id)
+    if (idx >= 0) agents.value[idx] = agent
+    else agents.value.push(agent)
+    useSessionStore().updateMe(agent)
+  }
+
+  function upsertTeam(team: Team): void {
+    const idx = teams.value.findIndex((t) => t.id === team.id)
+    if (idx >= 0) teams.value[idx] = team
+    else teams.value.push(team)
+  }
+
+  function setPresence(agentId: number, status: Presence): void {
+    const agent = byId.value.get(agentId)
+    if (agent) upsert({ ...agent, status })
+  }
+
+  async function setMyStatus(status: Presence): Promise<void> {
+    upsert(await agentsApi.setMyStatus(status))
+  }
+
+  function reset(): void {
+    agents.value = []
+    teams.value = []
+    loaded.value = false
+  }
+
+  return { agents, teams, loaded, byId, teamById, activeAgents, load, upsert, upsertTeam, setPresence, setMyStatus, reset }
+})

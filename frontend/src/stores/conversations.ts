@@ -1,0 +1,199 @@
+import { computed, ref } from 'vue'
+import { defineStore } from 'pinia'
+import { conversations as api, type AssignBody } from '@/api/client'
+import type { Conversation, ConversationStatus, ConversationView, Counts } from '@/api/types'
+import { usePrefsStore } from './prefs'
+import { useSessionStore } from './session'
+
+const PAGE = 25
+
+export function activityTime(c: Conversation): number {
+  return Date.parse(c.last_activity_at)
+}
+
+/** Newest activity first; ties by id so the order is stable. */
+export function byActivity(a: Conversation, b: Conversation): number {
+  return activityTime(b) - activityTime(a) || b.id - a.id
+}
+
+export function matchesView(c: Conversation, view: ConversationView, myId: number | null): boolean {
+  if (view === 'mine') return myId !== null && c.assignee_id === myId
+  if (view === 'unassigned') return c.assignee_id === null
+  return true
+}
+
+/**
+ * Every conversation we know of, kept current by socket events, and the list the operator
+ * looks at (a view × a status). The list is computed from the cache, so an event that moves a
+ * conversation in or out of the list shows at once, without a refetch.
+ */
+export const useConversationsStore = defineStore('conversations', () => {
+  const prefs = usePrefsStore()
+  const session = useSessionStore()
+
+  const byId = ref<Record<number, Conversation>>({})
+  const counts = ref<Counts>({ mine: 0, unassigned: 0, all: 0 })
+  const nextCursor = ref<string | null>(null)
+  /** while more pages exist, hide cached items older than the last loaded one (no gaps) */
+  const cutoff = ref<number | null>(null)
+  const loading = ref(false)
+  const loadError = ref<string | null>(null)
+  const activeId = ref<number | null>(null)
+  let listRequest = 0
+  let countsTimer: ReturnType<typeof setTimeout> | null = null
+
+  const view = computed(() => prefs.view)
+  const status = computed(() => prefs.status)
+
+  const list = computed<Conversation[]>(() => {
+    const myId = session.myId
+    const min = cutoff.value
+    return Object.values(byId.value)
+      .filter(
+        (c) =>
+          c.status === prefs.status &&
+          matchesView(c, prefs.view, myId) &&
+          (min === null || activityTime(c) >= min),
+      )
+      .sort(byActivity)
+  })
+
+  const active = computed(() => (activeId.value === null ? null : (byId.value[activeId.value] ?? null)))
+
+  function upsert(conv: Conversation): void {
+    byId.value[conv.id] = conv
+  }
+
+  function applyPage(items: Conversation[], cursor: string | null): void {
+    for (const c of items) upsert(c)
+    nextCursor.value = cursor
+    const last = items[items.length - 1]
+    cutoff.value = cursor && last ? activityTime(last) : null
+  }
+
+  /** Load the first page of the current list. `reset` drops cached conversations (resync). */
+  async function fetchList(reset = false): Promise<void> {
+    const req = ++listRequest
+    loading.value = true
+    loadError.value = null
+    try {
+      const page = await api.list({ view: prefs.view, status: prefs.status, limit: PAGE })
+      if (req !== listRequest) return
+      if (reset) {
+        const keep = activeId.value === null ? undefined : byId.value[activeId.value]
+        byId.value = {}
+        if (keep) upsert(keep)
+      }
+      counts.value = page.counts
+      applyPage(page.items, page.next_cursor)
+    } catch (err) {
+      if (req === listRequest) loadError.value = err instanceof Error ? err.message : String(err)
+      throw err
+    } finally {
+      if (req === listRequest) loading.value = false
+    }
+  }
+
+  async function loadMore(): Promise<void> {
+    if (!nextCursor.value || loading.value) return
+    loading.value = true
+    const req = listRequest
+    try {
+      const page = await api.list({ view: prefs.view, status: prefs.status, cursor: nextCursor.value, limit: PAGE })
+      if (req !== listRequest) return
+      counts.value = page.counts
+      applyPage(page.items, page.next_cursor)
+    } finally {
+      if (req === listRequest) loading.value = false
+    }
+  }
+
+  function setView(v: ConversationView): Promise<void> {
+    prefs.view = v
+    cutoff.value = null
+    return fetchList().catch(() => undefined)
+  }
+
+  function setStatus(s: ConversationStatus): Promise<void> {
+    prefs.status = s
+    cutoff.value = null
+    return fetchList().catch(() => undefined)
+  }
+
+  /** Counts live: a burst of events costs one small request. */
+  function scheduleCounts(delayMs = 300): void {
+    if (countsTimer) clearTimeout(countsTimer)
+    countsTimer = setTimeout(() => {
+      countsTimer = null
+      api
+        .list({ view: prefs.view, status: prefs.status, limit: 1 })
+        .then((page) => {
+          counts.value = page.counts
+        })
+        .catch(() => undefined)
+    }, delayMs)
+  }
+
+  /** Make sure a conversation (e.g. from a deep link) is in the cache. */
+  async function ensure(id: number): Promise<Conversation> {
+    const cached = byId.value[id]
+    if (cached) return cached
+    const conv = await api.get(id)
+    upsert(conv)
+    return conv
+  }
+
+  async function assign(id: number, body: AssignBody): Promise<void> {
+    upsert(await api.assign(id, body))
+    scheduleCounts()
+  }
+
+  async function changeStatus(id: number, s: ConversationStatus, snoozeUntil?: Date): Promise<void> {
+    upsert(await api.setStatus(id, s, snoozeUntil?.toISOString()))
+    scheduleCounts()
+  }
+
+  async function markRead(id: number): Promise<void> {
+    const conv = byId.value[id]
+    if (!conv || conv.unread_count === 0) return
+    upsert({ ...conv, unread_count: 0 })
+    try {
+      upsert(await api.markRead(id))
+    } catch {
+      // the next event or refetch corrects the badge
+    }
+  }
+
+  function reset(): void {
+    byId.value = {}
+    counts.value = { mine: 0, unassigned: 0, all: 0 }
+    nextCursor.value = null
+    cutoff.value = null
+    activeId.value = null
+    listRequest++
+  }
+
+  return {
+    byId,
+    counts,
+    nextCursor,
+    loading,
+    loadError,
+    activeId,
+    view,
+    status,
+    list,
+    active,
+    upsert,
+    fetchList,
+    loadMore,
+    setView,
+    setStatus,
+    scheduleCounts,
+    ensure,
+    assign,
+    changeStatus,
+    markRead,
+    reset,
+  }
+})

@@ -1,0 +1,37 @@
+// Start and stop everything that belongs to a signed-in operator.
+import type { Agent } from '@/api/types'
+import { useAgentsStore } from '@/stores/agents'
+import { useContactsStore } from '@/stores/contacts'
+import { useConversationsStore } from '@/stores/conversations'
+import { useDraftsStore } from '@/stores/drafts'
+import { useMessagesStore } from '@/stores/messages'
+import { useOutboxStore } from '@/stores/outbox'
+import { useRealtimeStore } from '@/stores/realtime'
+import { useTypingStore } from '@/stores/typing'
+
+let bootedFor: number | null = null
+
+export function bootWorkspace(me: Agent): void {
+  if (bootedFor === me.id) return
+  if (bootedFor !== null) teardownWorkspace()
+  bootedFor = me.id
+  useDraftsStore().load(me.id)
+  useOutboxStore().load(me.id)
+  void useAgentsStore()
+    .load()
+    .catch(() => undefined)
+  useRealtimeStore().start()
+}
+
+export function teardownWorkspace(): void {
+  bootedFor = null
+  useRealtimeStore().stop()
+  useConversationsStore().reset()
+  useMessagesStore().reset()
+  useContactsStore().reset()
+  useTypingStore().reset()
+  useAgentsStore().reset()
+  // drafts and the outbox stay in localStorage for the next sign-in of the same operator
+  useDraftsStore().reset()
+  useOutboxStore().reset()
+}
