@@ -1,0 +1,44 @@
+"""Take the README screenshots from a running demo server.
+
+    otklik demo && otklik run --port 8000 &
+    .venv/bin/python scripts/screenshots.py http://127.0.0.1:8000
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+
+
+def main(base: str) -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        for locale in ("en", "ru"):
+            page = browser.new_page(viewport={"width": 1440, "height": 860}, locale=locale)
+            page.goto(f"{base}/app/")
+            page.get_by_test_id("login-email").fill("admin@example.com")
+            page.get_by_test_id("login-password").fill("otklik-demo-admin")
+            page.get_by_test_id("login-submit").click()
+            page.get_by_test_id("conversation-item").first.click()
+            page.wait_for_timeout(800)
+            suffix = "" if locale == "en" else "-ru"
+            page.screenshot(path=str(OUT / f"workspace{suffix}.png"))
+            page.close()
+        phone = browser.new_page(viewport={"width": 390, "height": 760}, locale="ru-RU")
+        phone.goto(f"{base}/demo")
+        phone.get_by_test_id("otklik-launcher").click()
+        phone.wait_for_timeout(1500)
+        phone.screenshot(path=str(OUT / "widget.png"))
+        browser.close()
+    print("screenshots in", OUT, [p.name for p in OUT.iterdir() if re.search(r"\.png$", p.name)])
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000")
