@@ -34,8 +34,10 @@ async def test_tags_and_priority_show_in_the_list_and_live(workspace: Workspace)
     )
     assert bad.status_code == 422
     frame = await sock.until(
-        lambda f: f.get("type") == "conversation.updated"
-        and f["data"]["conversation"]["priority"] == "urgent"
+        lambda f: (
+            f.get("type") == "conversation.updated"
+            and f["data"]["conversation"]["priority"] == "urgent"
+        )
     )
     assert frame["data"]["conversation"]["tags"] == ["refund"]
     await sock.close()
@@ -44,8 +46,13 @@ async def test_tags_and_priority_show_in_the_list_and_live(workspace: Workspace)
 async def test_custom_attributes_are_typed(workspace: Workspace) -> None:
     definitions = [
         {"entity": "conversation", "key": "order_id", "label": "Order", "type": "number"},
-        {"entity": "conversation", "key": "plan", "label": "Plan", "type": "list",
-         "options": ["free", "pro"]},
+        {
+            "entity": "conversation",
+            "key": "plan",
+            "label": "Plan",
+            "type": "list",
+            "options": ["free", "pro"],
+        },
         {"entity": "conversation", "key": "due", "label": "Due", "type": "date"},
         {"entity": "contact", "key": "vip", "label": "VIP", "type": "boolean"},
     ]
@@ -71,7 +78,9 @@ async def test_custom_attributes_are_typed(workspace: Workspace) -> None:
     for values in ({"order_id": "many"}, {"plan": "gold"}, {"due": "tomorrow"}, {"nope": 1}):
         refused = await workspace.api.put(url, headers=workspace.auth(), json={"values": values})
         assert refused.status_code == 422, values
-    cleared = await workspace.api.put(url, headers=workspace.auth(), json={"values": {"plan": None}})
+    cleared = await workspace.api.put(
+        url, headers=workspace.auth(), json={"values": {"plan": None}}
+    )
     assert cleared.json()["attributes"] == {"order_id": 48213, "due": "2026-12-31"}
     contact = await workspace.api.put(
         f"/api/v1/contacts/{visitor.contact_id}/attributes",
@@ -117,9 +126,7 @@ async def test_merge_interleaves_messages_and_closes_the_other(workspace: Worksp
         "reply in the second",
         "back in the first",
     ]
-    other = await workspace.api.get(
-        f"/api/v1/conversations/{second_id}", headers=workspace.auth()
-    )
+    other = await workspace.api.get(f"/api/v1/conversations/{second_id}", headers=workspace.auth())
     assert other.json()["status"] == "resolved"
     again = await workspace.api.post(
         f"/api/v1/conversations/{first_id}/merge",
@@ -137,7 +144,9 @@ async def test_merge_interleaves_messages_and_closes_the_other(workspace: Worksp
 
 
 async def test_bulk_actions_apply_to_all_or_none(workspace: Workspace) -> None:
-    ids = [(await (await workspace.visitor(f"V{i}")).say("hi"))["conversation_id"] for i in range(3)]
+    ids = [
+        (await (await workspace.visitor(f"V{i}")).say("hi"))["conversation_id"] for i in range(3)
+    ]
     tagged = await workspace.api.post(
         "/api/v1/conversations/bulk",
         headers=workspace.auth(),
@@ -167,3 +176,42 @@ async def test_bulk_actions_apply_to_all_or_none(workspace: Workspace) -> None:
         json={"ids": ids, "action": "assign", "agent_id": workspace.admin_id},
     )
     assert {c["assignee_id"] for c in assigned.json()["items"]} == {workspace.admin_id}
+
+
+async def test_view_counts_match_the_conversations_after_every_kind_of_change(
+    workspace: Workspace,
+) -> None:
+    other_agent, _ = await workspace.agent("counted@example.com")
+    visitors = [await workspace.visitor(f"C{i}") for i in range(6)]
+    ids = [(await v.say("hi"))["conversation_id"] for v in visitors]
+    auth = workspace.auth()
+    await workspace.reply(ids[0], "mine now")  # replying assigns to me
+    await workspace.api.post(
+        f"/api/v1/conversations/{ids[1]}/assign", headers=auth, json={"agent_id": other_agent}
+    )
+    await workspace.api.post(
+        f"/api/v1/conversations/{ids[2]}/status", headers=auth, json={"status": "pending"}
+    )
+    await workspace.api.post(
+        "/api/v1/conversations/bulk",
+        headers=auth,
+        json={"ids": ids[3:5], "action": "status", "status": "resolved"},
+    )
+    await visitors[3].say("reopening")  # a customer writing again reopens
+    await workspace.api.post(
+        f"/api/v1/conversations/{ids[1]}/assign", headers=auth, json={"agent_id": None}
+    )
+
+    for status in ("open", "pending", "snoozed", "resolved"):
+        everything = (
+            await workspace.api.get(
+                "/api/v1/conversations", headers=auth, params={"status": status, "limit": 100}
+            )
+        ).json()
+        items = everything["items"]
+        expected = {
+            "all": len(items),
+            "mine": sum(c["assignee_id"] == workspace.admin_id for c in items),
+            "unassigned": sum(c["assignee_id"] is None for c in items),
+        }
+        assert everything["counts"] == expected, status

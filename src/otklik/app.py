@@ -17,6 +17,7 @@ from otklik.channels.widget.api import router as widget_router
 from otklik.channels.widget.socket import router as widget_socket_router
 from otklik.config import Settings, get_settings
 from otklik.contacts.api import router as contacts_router
+from otklik.conversations import counts
 from otklik.conversations.api import router as conversations_router
 from otklik.core.db import Database
 from otklik.core.http import BodyLimit, SecurityHeaders, install_error_handlers
@@ -29,6 +30,9 @@ from otklik.realtime.hub import Hub
 from otklik.realtime.ws import Realtime
 from otklik.routing import service as routing
 from otklik.routing.api import router as routing_router
+from otklik.scripts import engine as scripts
+from otklik.scripts import timers as _scripts_timers  # noqa: F401  (registers the job)
+from otklik.scripts.api import router as scripts_router
 from otklik.web.pages import router as pages_router
 
 log = logging.getLogger(__name__)
@@ -37,6 +41,8 @@ log = logging.getLogger(__name__)
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     routing.install()
+    counts.install()
+    scripts.install()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -77,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         conversations_router,
         routing_router,
         attributes_router,
+        scripts_router,
         widget_router,
         widget_socket_router,
         realtime_router,

@@ -60,6 +60,8 @@ def run(
         workers=workers,
         proxy_headers=True,
         ws_ping_interval=None,  # our protocol has its own heartbeats
+        # Chat frames are small; per-socket deflate state would cost ~100 KB of RAM each.
+        ws_per_message_deflate=False,
         log_level="info",
     )
 
@@ -166,11 +168,16 @@ def demo(
 @app.command()
 def worker() -> None:
     """Run background jobs only (use with OTKLIK_RUN_JOBS_IN_APP=false on the web processes)."""
+    from otklik.conversations import counts
     from otklik.jobs import handlers as _handlers  # noqa: F401  (registers the handlers)
     from otklik.jobs.runner import JobRunner
     from otklik.routing import service as routing
+    from otklik.scripts import engine as scripts
+    from otklik.scripts import timers as _timers  # noqa: F401  (registers the job)
 
     routing.install()
+    counts.install()
+    scripts.install()
 
     settings = get_settings()
     migrate()

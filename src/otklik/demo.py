@@ -22,6 +22,7 @@ from otklik.channels import service as inboxes
 from otklik.channels.models import Inbox
 from otklik.channels.schemas import InboxCreate, InboxSettings, PrechatFields
 from otklik.contacts.models import Contact
+from otklik.conversations import counts
 from otklik.conversations.models import Conversation, Message
 from otklik.core.clock import utcnow
 from otklik.core.db import Database
@@ -261,6 +262,8 @@ async def add_conversations(
         done += batch
         if progress is not None:
             progress(batch)
+    async with db.session(write=True) as session:
+        await session.run_sync(counts.rebuild)
     if db.dialect == "postgresql":
         # Explicit ids bypassed the sequences; move them past the new rows.
         async with db.session(write=True) as session:

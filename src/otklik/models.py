@@ -1,15 +1,16 @@
 """Imports every table so metadata (Alembic, tests) sees the whole schema."""
 
 from otklik.accounts.models import Agent, AuthSession, LoginAttempt, Team, TeamMember
+from otklik.attributes.models import AttributeDefinition
 from otklik.audit.models import AuditEntry
 from otklik.channels.models import Inbox
 from otklik.contacts.models import Contact
-from otklik.attributes.models import AttributeDefinition
 from otklik.conversations.models import Conversation, ConversationTag, Message
 from otklik.core.db import Base
 from otklik.jobs.models import Job
 from otklik.realtime.models import Event
 from otklik.routing.models import Escalation
+from otklik.scripts.models import AutomationRule, CannedAnswer, Macro, ScriptFiring
 
 __all__ = [
     "Agent",
@@ -18,6 +19,8 @@ __all__ = [
     "Escalation",
     "AuditEntry",
     "AuthSession",
+    "AutomationRule",
+    "CannedAnswer",
     "Base",
     "Contact",
     "Conversation",
@@ -25,7 +28,9 @@ __all__ = [
     "Inbox",
     "Job",
     "LoginAttempt",
+    "Macro",
     "Message",
+    "ScriptFiring",
     "Team",
     "TeamMember",
 ]

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otklik.accounts import events
@@ -324,7 +324,7 @@ async def _set_members(session: AsyncSession, team: Team, agent_ids: list[int]) 
 async def _name_taken(session: AsyncSession, name: str, except_id: int | None) -> bool:
     query = select(func.count()).select_from(Team).where(func.lower(Team.name) == name.lower())
     if except_id is not None:
-        query = query.where(or_(Team.id != except_id))
+        query = query.where(Team.id != except_id)
     return bool(await session.scalar(query))
 
 

@@ -90,3 +90,14 @@ class ConversationTag(Base):
         ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
     )
     tag: Mapped[str] = mapped_column(String(50), primary_key=True, index=True)
+
+
+class ConversationCount(Base):
+    """How many conversations have each (status, assignee); ``assignee_key`` 0 = nobody.
+    Maintained by ``otklik.conversations.counts``."""
+
+    __tablename__ = "conversation_counts"
+
+    status: Mapped[str] = mapped_column(String(10), primary_key=True)
+    assignee_key: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    n: Mapped[int] = mapped_column(default=0)

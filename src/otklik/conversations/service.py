@@ -18,7 +18,12 @@ from otklik.accounts.models import Agent, Team
 from otklik.channels.models import Inbox
 from otklik.contacts.models import Contact
 from otklik.conversations import events
-from otklik.conversations.models import Conversation, ConversationTag, Message
+from otklik.conversations.models import (
+    Conversation,
+    ConversationCount,
+    ConversationTag,
+    Message,
+)
 from otklik.conversations.schemas import (
     BulkIn,
     ContactBrief,
@@ -137,18 +142,27 @@ def _view_filter(view: str, agent_id: int) -> list[ColumnElement[bool]]:
     return []
 
 
+async def view_counts(session: AsyncSession, *, agent_id: int, status: str) -> ViewCounts:
+    """Read from the maintained counters (see ``counts.py``): a few rows, not a scan."""
+    rows = (
+        await session.execute(
+            select(ConversationCount.assignee_key, ConversationCount.n).where(
+                ConversationCount.status == status
+            )
+        )
+    ).all()
+    by_assignee = {key: n for key, n in rows}
+    return ViewCounts(
+        all=sum(by_assignee.values()),
+        mine=by_assignee.get(agent_id, 0),
+        unassigned=by_assignee.get(0, 0),
+    )
+
+
 async def list_conversations(
     session: AsyncSession, *, agent: Agent, view: str, status: str, cursor: str | None, limit: int
 ) -> ConversationPage:
-    counts_row = (
-        await session.execute(
-            select(
-                func.count(),
-                func.count().filter(Conversation.assignee_id == agent.id),
-                func.count().filter(Conversation.assignee_id.is_(None)),
-            ).where(Conversation.status == status)
-        )
-    ).one()
+    counts = await view_counts(session, agent_id=agent.id, status=status)
     query = _with_contact_and_last().where(Conversation.status == status)
     for condition in _view_filter(view, agent.id):
         query = query.where(condition)
@@ -169,7 +183,7 @@ async def list_conversations(
     return ConversationPage(
         items=[conversation_out(c, contact, m) for c, contact, m in page],
         next_cursor=next_cursor,
-        counts=ViewCounts(all=counts_row[0], mine=counts_row[1], unassigned=counts_row[2]),
+        counts=counts,
     )
 
 
@@ -286,6 +300,36 @@ def _check_length(text: str, limit: int) -> None:
         )
 
 
+async def _store_message(
+    session: AsyncSession,
+    conversation: Conversation,
+    *,
+    author_type: str,
+    author_id: int | None,
+    author_name: str | None,
+    text: str,
+    private: bool = False,
+    client_msg_id: str | None = None,
+) -> Message:
+    """Insert a message and make it the conversation's latest activity."""
+    now = utcnow()
+    message = Message(
+        conversation_id=conversation.id,
+        author_type=author_type,
+        author_id=author_id,
+        author_name=author_name,
+        private=private,
+        text=text,
+        client_msg_id=client_msg_id,
+        created_at=now,
+    )
+    session.add(message)
+    await session.flush()
+    conversation.last_message_id = message.id
+    conversation.last_activity_at = now
+    return message
+
+
 async def _existing(
     session: AsyncSession, conversation_id: int, client_msg_id: str
 ) -> Message | None:
@@ -313,21 +357,16 @@ async def post_agent_message(
     previous = await _existing(session, conversation_id, client_msg_id)
     if previous is not None:
         return Posted(message=previous, created=False)
-    now = utcnow()
-    message = Message(
-        conversation_id=conversation.id,
+    message = await _store_message(
+        session,
+        conversation,
         author_type="agent",
         author_id=agent.id,
         author_name=agent.name,
         private=private,
         text=text,
         client_msg_id=client_msg_id,
-        created_at=now,
     )
-    session.add(message)
-    await session.flush()
-    conversation.last_message_id = message.id
-    conversation.last_activity_at = now
     if not private:
         conversation.waiting_since = None
         conversation.unread_count = 0
@@ -386,20 +425,15 @@ async def post_visitor_message(
         conversation.status = "open"
         conversation.snooze_until = None
         status_changed = True
-    message = Message(
-        conversation_id=conversation.id,
+    message = await _store_message(
+        session,
+        conversation,
         author_type="contact",
         author_id=contact.id,
         author_name=contact.name,
-        private=False,
         text=text,
         client_msg_id=client_msg_id,
-        created_at=now,
     )
-    session.add(message)
-    await session.flush()
-    conversation.last_message_id = message.id
-    conversation.last_activity_at = now
     conversation.unread_count += 1
     if conversation.waiting_since is None:
         conversation.waiting_since = now
@@ -619,21 +653,15 @@ async def post_automatic_message(
     It is shown like any other message but, being automatic, neither answers the customer
     (``waiting_since`` stays) nor counts as an operator reply in reports."""
     conversation = await get_conversation(session, conversation_id, lock=True)
-    now = utcnow()
-    message = Message(
-        conversation_id=conversation.id,
+    message = await _store_message(
+        session,
+        conversation,
         author_type=author_type,
         author_id=None,
         author_name=author_name,
         private=private,
         text=text,
-        client_msg_id=None,
-        created_at=now,
     )
-    session.add(message)
-    await session.flush()
-    conversation.last_message_id = message.id
-    conversation.last_activity_at = now
     contact = await session.get_one(Contact, conversation.contact_id)
     await session.flush()
     await _announce_message(session, conversation, message, contact)

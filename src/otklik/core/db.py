@@ -9,6 +9,7 @@ on writers thanks to WAL. On PostgreSQL both names point to the same engine.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -28,6 +29,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
 
 from otklik.config import Settings
+from otklik.core.writer import WriteBatcher
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -124,7 +126,7 @@ class Database:
                 self.url, pool_size=10, max_overflow=20, pool_pre_ping=True
             )
             self.read_engine = self.write_engine
-        self._writer = async_sessionmaker(self.write_engine, expire_on_commit=False)
+        self.writer = WriteBatcher(self.write_engine, on_commit=self._after_commit)
         self._reader = async_sessionmaker(self.read_engine, expire_on_commit=False)
         #: Called after every successful commit (the realtime layer publishes events here).
         self.after_commit: list[AfterCommit] = []
@@ -135,23 +137,36 @@ class Database:
 
     @asynccontextmanager
     async def session(self, *, write: bool) -> AsyncIterator[AsyncSession]:
-        """A transaction: committed when the block ends normally, rolled back otherwise."""
-        maker = self._writer if write else self._reader
-        async with maker() as session:
+        """A transaction: committed (durably) when the block ends normally, rolled back
+        otherwise. Writes are group-committed (see ``writer.py``); the block's exit waits
+        for the commit, so whoever answers a client after it answers with committed data."""
+        if not write:
+            async with self._reader() as session:
+                # A read session just closes: that ends its transaction without expiring
+                # the loaded objects, which callers may keep reading after the block.
+                yield session
+            return
+        async with self.writer.turn() as (conn, batch):
+            session = AsyncSession(
+                bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False
+            )
             try:
                 yield session
-                if write:
-                    await session.commit()
-                # A read session just closes: closing ends the transaction without expiring
-                # the loaded objects, which callers may keep reading after the block.
+                await session.commit()  # releases this writer's savepoint
+                batch.committed.append(session)
             except BaseException:
-                await session.rollback()
+                await session.rollback()  # back to this writer's savepoint only
                 raise
-        if write:
-            for hook in self.after_commit:
-                await hook(session)
+            finally:
+                await session.close()
+        await asyncio.shield(batch.done)
+
+    async def _after_commit(self, session: AsyncSession) -> None:
+        for hook in self.after_commit:
+            await hook(session)
 
     async def dispose(self) -> None:
+        await self.writer.close()
         await self.write_engine.dispose()
         if self.read_engine is not self.write_engine:
             await self.read_engine.dispose()

@@ -9,6 +9,7 @@ resumes "after N" can never skip an event that committed late with a smaller id.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,10 +19,10 @@ from sqlalchemy import delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otklik.realtime.models import Event
-from otklik.realtime.protocol import Outgoing, dumps, event_frame
+from otklik.realtime.protocol import Outgoing, dumps
 
 PENDING_KEY = "otklik.pending_events"
-_LOCK_KEY = "otklik.event_lock_taken"
+LOCK_TAKEN_KEY = "otklik.event_lock_taken"
 EVENT_ORDER_LOCK = 7_312_001
 
 
@@ -41,10 +42,10 @@ def add_listener(listener: Listener) -> None:
 async def append(
     session: AsyncSession, *, stream: str, type: str, payload: dict[str, Any]
 ) -> Event:
-    if session.get_bind().dialect.name == "postgresql" and not session.info.get(_LOCK_KEY):
+    if session.get_bind().dialect.name == "postgresql" and not session.info.get(LOCK_TAKEN_KEY):
         await session.execute(text(f"SELECT pg_advisory_xact_lock({EVENT_ORDER_LOCK})"))
-        session.info[_LOCK_KEY] = True
-    event = Event(stream=stream, type=type, payload=payload)
+        session.info[LOCK_TAKEN_KEY] = True
+    event = Event(stream=stream, type=type, payload_json=dumps(payload))
     session.add(event)
     await session.flush()
     session.info.setdefault(PENDING_KEY, []).append(event)
@@ -61,16 +62,14 @@ def stage_transient(session: AsyncSession, *, stream: str, frame: dict[str, Any]
 def take_pending(session: AsyncSession) -> list[Outgoing]:
     """What the just-committed transaction appended, as frames to publish in order."""
     pending: list[Event | Outgoing] = session.info.pop(PENDING_KEY, [])
-    session.info.pop(_LOCK_KEY, None)
+    session.info.pop(LOCK_TAKEN_KEY, None)
     return [item if isinstance(item, Outgoing) else to_outgoing(item) for item in pending]
 
 
 def to_outgoing(event: Event) -> Outgoing:
-    return Outgoing(
-        stream=event.stream,
-        text=dumps(event_frame(event.id, event.type, event.payload)),
-        event_id=event.id,
-    )
+    # The event frame {"id", "type", "data"}, built without re-serialising the payload.
+    text = f'{{"id":{event.id},"type":{json.dumps(event.type)},"data":{event.payload_json}}}'
+    return Outgoing(stream=event.stream, text=text, event_id=event.id)
 
 
 @dataclass(frozen=True, slots=True)

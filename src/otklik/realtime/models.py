@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index, String
+from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from otklik.core.clock import utcnow
@@ -20,5 +21,12 @@ class Event(Base):
     #: Who may see it: ``agents`` (every operator) or ``contact:<id>`` (one visitor).
     stream: Mapped[str] = mapped_column(String(64))
     type: Mapped[str] = mapped_column(String(64))
-    payload: Mapped[dict[str, Any]]
+    #: The payload as JSON text, exactly as sent: a replay concatenates it into frames
+    #: without parsing and re-serialising (the catch-up after 1,000 missed events is hot).
+    payload_json: Mapped[str] = mapped_column("payload", Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads(self.payload_json)
+        return data

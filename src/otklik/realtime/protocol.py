@@ -26,10 +26,6 @@ def dumps(frame: dict[str, Any]) -> str:
     return json.dumps(frame, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
-def event_frame(event_id: int, event_type: str, data: dict[str, Any]) -> dict[str, Any]:
-    return {"id": event_id, "type": event_type, "data": data}
-
-
 def ready_frame(last_event_id: int) -> dict[str, Any]:
     return {"type": "ready", "last_event_id": last_event_id}
 

@@ -1,0 +1,103 @@
+"""Per-view conversation counts kept up to date in the same transaction as each change.
+
+Counting a million conversations on every list request costs a full index scan (over 100 ms
+on SQLite). Instead, a tiny table holds one row per (status, assignee) with the number of
+conversations; every flush that creates, deletes or changes the status or assignee of a
+conversation adjusts it. The list then reads a handful of rows.
+
+Bulk loaders that bypass the ORM (``otklik demo --conversations``) call :func:`rebuild`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from sqlalchemy import delete, event, func, insert, inspect, literal_column, select, text
+from sqlalchemy.orm import Session, UOWTransaction
+
+from otklik.conversations.models import Conversation, ConversationCount
+from otklik.core.db import insert_for
+from otklik.realtime.log import EVENT_ORDER_LOCK, LOCK_TAKEN_KEY
+
+Key = tuple[str, int]
+
+
+def _key(status: str, assignee_id: int | None) -> Key:
+    return (status, assignee_id or 0)
+
+
+def _old(obj: Conversation, attr: str) -> Any:
+    history = inspect(obj).attrs[attr].history
+    if history.deleted:
+        return history.deleted[0]
+    if history.unchanged:
+        return history.unchanged[0]
+    return getattr(obj, attr)
+
+
+def _deltas(session: Session) -> Counter[Key]:
+    deltas: Counter[Key] = Counter()
+    for obj in session.new:
+        if isinstance(obj, Conversation):
+            deltas[_key(obj.status or "open", obj.assignee_id)] += 1
+    for obj in session.deleted:
+        if isinstance(obj, Conversation):
+            deltas[_key(_old(obj, "status"), _old(obj, "assignee_id"))] -= 1
+    for obj in session.dirty:
+        if not isinstance(obj, Conversation):
+            continue
+        state = inspect(obj)
+        if not (
+            state.attrs.status.history.has_changes()
+            or state.attrs.assignee_id.history.has_changes()
+        ):
+            continue
+        before = _key(_old(obj, "status"), _old(obj, "assignee_id"))
+        after = _key(obj.status, obj.assignee_id)
+        if before != after:
+            deltas[before] -= 1
+            deltas[after] += 1
+    return Counter({k: v for k, v in deltas.items() if v})
+
+
+def _apply(session: Session, _flush: UOWTransaction, _instances: Any) -> None:
+    deltas = _deltas(session)
+    if not deltas:
+        return
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql" and not session.info.get(LOCK_TAKEN_KEY):
+        # Take the event-order lock first: every conversation change appends an event
+        # anyway, and one lock order (events, then count rows) rules out deadlocks.
+        session.execute(text(f"SELECT pg_advisory_xact_lock({EVENT_ORDER_LOCK})"))
+        session.info[LOCK_TAKEN_KEY] = True
+    table = ConversationCount.__table__
+    for (status, assignee_key), delta in sorted(deltas.items()):
+        statement = insert_for(dialect)(table).values(
+            status=status, assignee_key=assignee_key, n=delta
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=["status", "assignee_key"],
+            set_={"n": table.c.n + statement.excluded.n},
+        )
+        session.execute(statement)
+
+
+def install() -> None:
+    if not event.contains(Session, "before_flush", _apply):
+        event.listen(Session, "before_flush", _apply)
+
+
+def rebuild(session: Session) -> None:
+    """Recount from the conversations table (after bulk loads that bypass the ORM)."""
+    # A literal, not a bound parameter: PostgreSQL must see the same expression in GROUP BY.
+    assignee_key = func.coalesce(Conversation.assignee_id, literal_column("0"))
+    session.execute(delete(ConversationCount))
+    session.execute(
+        insert(ConversationCount).from_select(
+            ["status", "assignee_key", "n"],
+            select(Conversation.status, assignee_key, func.count()).group_by(
+                Conversation.status, assignee_key
+            ),
+        )
+    )

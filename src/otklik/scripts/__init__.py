@@ -1,0 +1,1 @@
+"""Canned answers, macros, automation rules and auto-replies."""

@@ -1,0 +1,152 @@
+"""Automation on events: which triggers an operator event means, and running the rules.
+
+Called for every event appended, inside the triggering transaction. Loop guard: while rules
+(or auto-replies) act, the flag :data:`changes.PAUSED_KEY` is set; events their actions
+append are ignored, so no rule ever triggers itself or another rule. Each rule runs in its own
+savepoint: a failing rule is logged and skipped, the customer's message still goes through.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from otklik.conversations import events as conversation_events
+from otklik.realtime import log
+from otklik.realtime.models import Event
+from otklik.realtime.protocol import STREAM_AGENTS
+from otklik.scripts import actions, autoreplies, changes, conditions
+from otklik.scripts.context import facts_for, latest_customer_text, load_target
+from otklik.scripts.models import AutomationRule
+from otklik.scripts.perform import perform
+from otklik.scripts.savepoint import isolated
+
+logger = logging.getLogger(__name__)
+#: Automatic messages are capped like operators' messages (the default setting).
+MAX_CHARS = 10_000
+_WATCHED_TYPES = (
+    conversation_events.CONVERSATION_CREATED,
+    conversation_events.CONVERSATION_UPDATED,
+    conversation_events.MESSAGE_CREATED,
+)
+
+
+def triggers_for(event: Event, before: dict[str, Any]) -> list[str]:
+    """The triggers an operator event stands for, given the noted old values."""
+    data = event.payload.get("conversation") or {}
+    found = []
+    if event.type == conversation_events.CONVERSATION_CREATED:
+        found.append("conversation_created")
+    message = event.payload.get("message")
+    if event.type == conversation_events.MESSAGE_CREATED and message:
+        if message.get("author_type") == "contact":
+            found.append("message_created")
+    if "status" in before and before["status"] != data.get("status"):
+        found.append("status_changed")
+    became = [
+        before[field] != data.get(field) and data.get(field) is not None
+        for field in ("assignee_id", "team_id")
+        if field in before
+    ]
+    if any(became):
+        found.append("assigned")
+    return found
+
+
+async def rules_for(session: AsyncSession, triggers: Sequence[str]) -> list[AutomationRule]:
+    rows = await session.scalars(
+        select(AutomationRule)
+        .where(AutomationRule.enabled.is_(True), AutomationRule.trigger.in_(list(triggers)))
+        .order_by(AutomationRule.position, AutomationRule.id)
+    )
+    return list(rows)
+
+
+async def run_rule(
+    session: AsyncSession,
+    rule: AutomationRule,
+    *,
+    conversation_id: int,
+    facts: conditions.Facts,
+) -> bool:
+    """Check the conditions, run the actions in a savepoint; ``False`` if they did not hold
+    or the rule failed (logged)."""
+    results = conditions.evaluate(conditions.load_conditions(rule.conditions), facts)
+    if not conditions.satisfied(results, match=rule.match):
+        return False
+    try:
+        async with isolated(session):
+            await perform(
+                session,
+                conversation_id=conversation_id,
+                actions=actions.load_actions(rule.actions),
+                agent=None,
+                max_chars=MAX_CHARS,
+            )
+    except Exception:
+        logger.warning(
+            "automation rule %s (%r) failed on conversation %s",
+            rule.id,
+            rule.name,
+            conversation_id,
+            exc_info=True,
+        )
+        return False
+    return True
+
+
+async def _react(
+    session: AsyncSession, event: Event, conversation_id: int, triggers: list[str]
+) -> None:
+    inbox_id = event.payload["conversation"].get("inbox_id")
+    if isinstance(inbox_id, int):
+        if "conversation_created" in triggers:
+            await autoreplies.greet(session, conversation_id=conversation_id, inbox_id=inbox_id)
+        if "message_created" in triggers:
+            await autoreplies.away(session, conversation_id=conversation_id, inbox_id=inbox_id)
+    rules = await rules_for(session, triggers)
+    if not rules:
+        return
+    target = await load_target(session, conversation_id)
+    text = ""
+    if any(conditions.needs_text(conditions.load_conditions(r.conditions)) for r in rules):
+        message = event.payload.get("message")
+        if message and message.get("author_type") == "contact":
+            text = str(message.get("text", ""))
+        else:
+            text = await latest_customer_text(session, conversation_id)
+    for rule in rules:
+        # Facts afresh for each rule: an earlier rule may have changed tags or priority.
+        await run_rule(
+            session, rule, conversation_id=conversation_id, facts=facts_for(target, text=text)
+        )
+
+
+async def on_event(session: AsyncSession, event: Event) -> None:
+    if event.stream != STREAM_AGENTS or event.type not in _WATCHED_TYPES:
+        return
+    data = event.payload.get("conversation")
+    if not isinstance(data, dict) or not isinstance(data.get("id"), int):
+        return
+    conversation_id: int = data["id"]
+    before = changes.take(session.info, conversation_id)
+    if session.info.get(changes.PAUSED_KEY):
+        return
+    triggers = triggers_for(event, before)
+    if not triggers:
+        return
+    session.info[changes.PAUSED_KEY] = True
+    try:
+        await _react(session, event, conversation_id, triggers)
+    finally:
+        session.info[changes.PAUSED_KEY] = False
+
+
+def install() -> None:
+    """Start reacting to events (each process that writes calls this once)."""
+    changes.install()
+    log.add_listener(on_event)
