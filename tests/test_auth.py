@@ -182,3 +182,24 @@ async def test_presence_is_stored_and_broadcast(workspace: Workspace) -> None:
     me = await workspace.api.get("/api/v1/auth/me", headers=workspace.auth())
     assert me.json()["status"] == "away"
     await sock.close()
+
+
+async def test_audit_log_records_settings_changes_for_admins_only(workspace: Workspace) -> None:
+    agent_id, agent_token = await workspace.agent("audited@example.com")
+    await workspace.api.patch(
+        f"/api/v1/agents/{agent_id}", headers=workspace.auth(), json={"role": "supervisor"}
+    )
+    log = await workspace.api.get("/api/v1/audit", headers=workspace.auth())
+    assert log.status_code == 200
+    actions = [(e["action"], e["target_id"]) for e in log.json()["items"]]
+    assert actions[0] == ("agent.updated", agent_id)
+    assert ("agent.created", agent_id) in actions
+    assert log.json()["items"][0]["data"] == {"role": "supervisor"}
+    only = await workspace.api.get(
+        "/api/v1/audit", headers=workspace.auth(), params={"action": "inbox.created"}
+    )
+    assert {e["action"] for e in only.json()["items"]} == {"inbox.created"}
+    refused = await workspace.api.get(
+        "/api/v1/audit", headers={"Authorization": f"Bearer {agent_token}"}
+    )
+    assert refused.status_code == 403

@@ -12,6 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from otklik import __version__
 from otklik.accounts.api import router as accounts_router
 from otklik.attributes.api import router as attributes_router
+from otklik.audit.api import router as audit_router
 from otklik.channels.api import router as inboxes_router
 from otklik.channels.widget.api import router as widget_router
 from otklik.channels.widget.socket import router as widget_socket_router
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         conversations_router,
         routing_router,
         attributes_router,
+        audit_router,
         scripts_router,
         widget_router,
         widget_socket_router,
