@@ -12,7 +12,7 @@ from otklik.config import Settings
 from otklik.core import clock
 from otklik.core.db import Database
 from otklik.jobs.models import Job
-from otklik.jobs.registry import JobContext, enqueue, job
+from otklik.jobs.registry import IOJobContext, JobContext, RetryAfter, enqueue, io_job, job
 from otklik.jobs.runner import JobRunner
 from tests.support import Workspace
 
@@ -24,6 +24,37 @@ async def flaky(ctx: JobContext, payload: dict[str, Any]) -> None:
     calls.append(payload)
     if payload.get("fail"):
         raise RuntimeError("remote said no")
+
+
+@io_job("tests.network")
+async def network(ctx: IOJobContext, payload: dict[str, Any]) -> None:
+    calls.append(payload)
+    if payload.get("throttled") and len(calls) == 1:
+        raise RetryAfter(30, "429 Too Many Requests")
+
+
+async def test_io_job_runs_outside_a_transaction_and_honours_retry_after(
+    db: Database, settings: Settings
+) -> None:
+    calls.clear()
+    async with db.session(write=True) as session:
+        await enqueue(session, name="tests.network", payload={"throttled": True})
+    start = datetime.now(UTC)
+    clock.freeze(start)
+    try:
+        await JobRunner(db, settings).run_due()
+        async with db.session(write=False) as session:
+            stored = (await session.execute(select(Job))).scalar_one()
+        assert stored.state == "queued"
+        assert stored.run_at == start + timedelta(seconds=30)  # as the remote asked
+        assert stored.last_error == "retry in 30 s: 429 Too Many Requests"
+        clock.freeze(start + timedelta(seconds=31))
+        await JobRunner(db, settings).run_due()
+    finally:
+        clock.freeze(None)
+    async with db.session(write=False) as session:
+        stored = (await session.execute(select(Job))).scalar_one()
+    assert stored.state == "done" and len(calls) == 2
 
 
 async def test_snoozed_conversation_wakes_up_on_time(workspace: Workspace) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from otklik.config import Settings
 from otklik.core.clock import utcnow
-from otklik.core.db import insert_for
+from otklik.core.db import Database, insert_for
 from otklik.jobs.models import Job
 
 
@@ -23,8 +23,27 @@ class JobContext:
     settings: Settings
 
 
+@dataclass(frozen=True, slots=True)
+class IOJobContext:
+    """For jobs that talk to the network (send a mail, call a webhook): no transaction is
+    held while they wait; they open short sessions from ``db`` before and after the I/O."""
+
+    db: Database
+    settings: Settings
+
+
+class RetryAfter(Exception):
+    """Raise from a handler to run the job again after ``seconds`` (e.g. an API's 429)."""
+
+    def __init__(self, seconds: float, reason: str = "asked to retry later") -> None:
+        super().__init__(reason)
+        self.seconds = seconds
+
+
 Handler = Callable[[JobContext, dict[str, Any]], Awaitable[None]]
+IOHandler = Callable[[IOJobContext, dict[str, Any]], Awaitable[None]]
 _handlers: dict[str, Handler] = {}
+_io_handlers: dict[str, IOHandler] = {}
 
 
 def job(name: str) -> Callable[[Handler], Handler]:
@@ -40,8 +59,24 @@ def job(name: str) -> Callable[[Handler], Handler]:
     return register
 
 
+def io_job(name: str) -> Callable[[IOHandler], IOHandler]:
+    """Register a handler that runs outside any transaction (see :class:`IOJobContext`)."""
+
+    def register(handler: IOHandler) -> IOHandler:
+        if name in _io_handlers and _io_handlers[name] is not handler:
+            raise ValueError(f"job {name!r} registered twice")
+        _io_handlers[name] = handler
+        return handler
+
+    return register
+
+
 def handler_for(name: str) -> Handler | None:
     return _handlers.get(name)
+
+
+def io_handler_for(name: str) -> IOHandler | None:
+    return _io_handlers.get(name)
 
 
 async def enqueue(

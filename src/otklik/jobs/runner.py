@@ -18,7 +18,13 @@ from otklik.core.clock import utcnow
 from otklik.core.db import Database
 from otklik.jobs import periodic
 from otklik.jobs.models import Job
-from otklik.jobs.registry import JobContext, handler_for
+from otklik.jobs.registry import (
+    IOJobContext,
+    JobContext,
+    RetryAfter,
+    handler_for,
+    io_handler_for,
+)
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)
@@ -96,13 +102,21 @@ class JobRunner:
 
     async def _run_one(self, job: Job) -> None:
         handler = handler_for(job.name)
+        io_handler = io_handler_for(job.name)
         error: str | None = None
-        if handler is None:
+        retry_in: timedelta | None = None
+        if handler is None and io_handler is None:
             error = f"no handler registered for {job.name!r}"
         else:
             try:
-                async with self.db.session(write=True) as session:
-                    await handler(JobContext(session, self.settings), dict(job.payload))
+                if io_handler is not None:
+                    await io_handler(IOJobContext(self.db, self.settings), dict(job.payload))
+                elif handler is not None:
+                    async with self.db.session(write=True) as session:
+                        await handler(JobContext(session, self.settings), dict(job.payload))
+            except RetryAfter as exc:
+                error = f"retry in {exc.seconds:.0f} s: {exc}"[:2000]
+                retry_in = timedelta(seconds=max(exc.seconds, 0.1))
             except Exception as exc:
                 log.exception("job %s (%s) failed", job.id, job.name)
                 error = f"{type(exc).__name__}: {exc}"[:2000]
@@ -115,9 +129,9 @@ class JobRunner:
             if error is None:
                 stored.state = "done"
                 stored.finished_at = utcnow()
-            elif stored.attempts >= stored.max_attempts or handler is None:
+            elif stored.attempts >= stored.max_attempts or (handler is None and io_handler is None):
                 stored.state = "failed"
                 stored.finished_at = utcnow()
             else:
                 stored.state = "queued"
-                stored.run_at = utcnow() + backoff(stored.attempts)
+                stored.run_at = utcnow() + (retry_in or backoff(stored.attempts))
