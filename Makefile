@@ -40,13 +40,13 @@ demo: $(STAMP) ## Seed the demo workspace only
 	$(BIN)/otklik demo
 
 lint: $(STAMP) ## ruff, ruff format --check and mypy --strict
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests $(wildcard bench)
+	$(BIN)/ruff format --check src tests $(wildcard bench)
 	$(BIN)/mypy src
 
 format: $(STAMP) ## Apply ruff fixes and formatting
-	$(BIN)/ruff check --fix src tests bench
-	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests $(wildcard bench)
+	$(BIN)/ruff format src tests $(wildcard bench)
 
 test-js: build ## Vitest and type checks of the operator app and the widget
 	cd frontend && npm run typecheck && npm test
