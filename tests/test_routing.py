@@ -342,3 +342,51 @@ async def test_offline_form_creates_a_conversation_with_an_email(workspace: Work
     assert data["contact"]["email"] == "olga@example.com"
     assert data["attributes"] == {"left_offline": True}
     assert data["last_message"]["text"] == "Please call me back"
+
+
+async def test_offline_form_retry_without_token_does_not_duplicate(workspace: Workspace) -> None:
+    body = {
+        "inbox_key": workspace.inbox_key,
+        "email": "retry@example.com",
+        "text": "Call me",
+        "client_msg_id": "offline-1",
+    }
+    first = await workspace.api.post("/api/v1/widget/offline", json=body)
+    again = await workspace.api.post("/api/v1/widget/offline", json=body)
+    assert first.status_code == again.status_code == 201
+    assert again.json()["conversation_id"] == first.json()["conversation_id"]
+    assert again.json()["contact_id"] == first.json()["contact_id"]
+    listed = await workspace.api.get("/api/v1/conversations", headers=workspace.auth())
+    assert listed.json()["counts"]["all"] == 1
+
+
+async def test_resolved_conversation_leaves_the_queue(workspace: Workspace) -> None:
+    await setup_team(workspace, [{}], mode="balanced", online=False)
+    conversation_id, visitor = await new_chat(workspace, "A")
+    position = await workspace.api.get("/api/v1/widget/queue", headers=visitor.headers)
+    assert position.json() == {"position": 1}
+    await workspace.api.post(
+        f"/api/v1/conversations/{conversation_id}/status",
+        headers=workspace.auth(),
+        json={"status": "resolved"},
+    )
+    position = await workspace.api.get("/api/v1/widget/queue", headers=visitor.headers)
+    assert position.json() == {"position": None}
+    assert (await conversation(workspace, conversation_id))["queued_at"] is None
+
+
+async def test_agents_without_languages_take_any_language(workspace: Workspace) -> None:
+    _, ids, _ = await setup_team(workspace, [{}], mode="round_robin")
+    conversation_id, _ = await new_chat(workspace, "Kate", language="en")
+    assert (await conversation(workspace, conversation_id))["assignee_id"] == ids[0]
+
+
+async def test_assignment_is_announced_to_the_waiting_visitor(workspace: Workspace) -> None:
+    _, ids, tokens = await setup_team(workspace, [{}], mode="balanced", online=False)
+    conversation_id, visitor = await new_chat(workspace, "A")
+    sock = await visitor.socket()
+    await sock.ready()
+    await set_status(workspace, tokens[0], "online")
+    frame = await sock.until(lambda f: f.get("type") == "conversation.updated")
+    assert frame["data"]["conversation"] == {"id": conversation_id, "status": "open"}
+    await sock.close()

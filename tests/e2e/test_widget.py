@@ -2,7 +2,8 @@
 
 The host page is served from a second origin (another port on 127.0.0.1), so the loader,
 the iframe and the postMessage bridge run cross-origin exactly as on a customer's site.
-An operator is played over the HTTP API and the operator socket.
+An operator is played over the HTTP API and the operator socket; the ``operator`` fixture
+is online, so new visitors get the live chat rather than the offline form.
 """
 
 from __future__ import annotations
@@ -117,10 +118,32 @@ class Operator:
     def close(self) -> None:
         self.http.close()
 
-    def set_inbox(self, **settings: Any) -> None:
+    def set_status(self, status: str) -> None:
+        response = self.http.put("/api/v1/agents/me/status", json={"status": status})
+        assert response.status_code == 200, response.text
+
+    def inbox_id(self) -> int:
         inboxes = self.http.get("/api/v1/inboxes").json()["items"]
         inbox = next(i for i in inboxes if i["public_key"] == self.server.inbox_key)
-        response = self.http.patch(f"/api/v1/inboxes/{inbox['id']}", json={"settings": settings})
+        return int(inbox["id"])
+
+    def set_inbox(self, team_id: int | None = None, **settings: Any) -> None:
+        body: dict[str, Any] = {"settings": settings}
+        if team_id is not None:
+            body["team_id"] = team_id
+        response = self.http.patch(f"/api/v1/inboxes/{self.inbox_id()}", json=body)
+        assert response.status_code == 200, response.text
+
+    def conversation(self, conversation_id: int) -> dict[str, Any]:
+        response = self.http.get(f"/api/v1/conversations/{conversation_id}")
+        assert response.status_code == 200, response.text
+        result: dict[str, Any] = response.json()
+        return result
+
+    def resolve(self, conversation_id: int) -> None:
+        response = self.http.post(
+            f"/api/v1/conversations/{conversation_id}/status", json={"status": "resolved"}
+        )
         assert response.status_code == 200, response.text
 
     def conversations(self) -> list[dict[str, Any]]:
@@ -166,8 +189,10 @@ class Operator:
 
 @pytest.fixture
 def operator(e2e_server: E2EServer) -> Iterator[Operator]:
+    """The admin, signed in and online: nobody online would mean the offline form."""
     op = Operator(e2e_server)
     try:
+        op.set_status("online")
         yield op
     finally:
         op.close()
@@ -440,6 +465,7 @@ def test_socket_resumes_after_a_server_restart(
     assert len(bubbles(w)) == 3
 
 
+@pytest.mark.usefixtures("operator")
 def test_phone_gets_a_full_screen_chat(browser: Browser, host_site: HostSite) -> None:
     context = browser.new_context(
         viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True, locale="en-US"
@@ -462,6 +488,7 @@ def test_phone_gets_a_full_screen_chat(browser: Browser, host_site: HostSite) ->
         context.close()
 
 
+@pytest.mark.usefixtures("operator")
 def test_keyboard_only(page: Page, e2e_server: E2EServer) -> None:
     page.goto(f"{e2e_server.url}/demo")
     launcher = page.get_by_test_id("otklik-launcher")
@@ -513,3 +540,143 @@ def test_required_prechat_fields_and_russian(
     expect(w.locator(SENT)).to_have_count(1)
     contact = operator.only_conversation()["contact"]
     assert (contact["name"], contact["email"]) == ("Анна", "anna@example.com")
+
+
+def test_nobody_online_gets_the_offline_form(
+    page: Page, e2e_server: E2EServer, operator: Operator
+) -> None:
+    operator.set_status("offline")
+    w = open_widget(page, f"{e2e_server.url}/demo")
+    form = w.get_by_test_id("offline-form")
+    expect(form).to_be_visible()
+    expect(w.get_by_test_id("message-input")).to_be_hidden()
+    expect(w.get_by_test_id("agents-status")).to_have_text("We will reply as soon as we can")
+
+    w.get_by_test_id("offline-name").fill("Olga")
+    w.get_by_test_id("offline-email").fill("olga@example.invalid")  # fine here, not for the server
+    w.get_by_test_id("offline-message").fill("Please call me back\nabout order 42")
+    w.get_by_test_id("offline-submit").click()
+    expect(w.get_by_test_id("offline-email-error")).to_have_text(
+        "Please enter a valid email address."
+    )
+    expect(w.get_by_test_id("offline-email")).to_be_focused()
+    # nothing typed is lost, nothing was created
+    expect(w.get_by_test_id("offline-message")).to_have_value("Please call me back\nabout order 42")
+    expect(w.get_by_test_id("offline-name")).to_have_value("Olga")
+    assert operator.conversations() == []
+
+    w.get_by_test_id("offline-email").fill("olga@example.com")
+    w.get_by_test_id("offline-submit").click()
+    expect(w.get_by_test_id("offline-confirmation")).to_have_text(
+        "Thank you! We will answer by email at olga@example.com."
+    )
+    expect(form).to_have_count(0)
+    expect(w.locator(SENT)).to_have_count(1)
+    assert bubbles(w) == ["Please call me back\nabout order 42"]
+    expect(w.get_by_test_id("queue-position")).to_be_hidden()
+
+    conversation = operator.only_conversation()
+    assert conversation["contact"]["email"] == "olga@example.com"
+    assert conversation["contact"]["name"] == "Olga"
+    assert operator.texts(conversation["id"]) == ["Please call me back\nabout order 42"]
+
+    # A later visit is the same visitor with the history, and the normal chat.
+    page.reload()
+    expect(page.get_by_test_id("otklik-frame")).to_be_visible()  # it was open in this tab
+    w = widget(page)
+    expect(w.locator(SENT)).to_have_count(1)
+    expect(w.get_by_test_id("message-input")).to_be_visible()
+    expect(w.get_by_test_id("offline-form")).to_have_count(0)
+    say(w, "Any news?")
+    expect(w.locator(SENT)).to_have_count(2)
+    assert operator.texts(conversation["id"])[-1] == "Any news?"
+    assert len(operator.conversations()) == 1
+
+
+def test_offline_form_gives_way_to_the_chat_when_an_operator_comes_online(
+    context: BrowserContext, e2e_server: E2EServer, operator: Operator
+) -> None:
+    operator.set_status("offline")
+    page = context.new_page()
+    w = open_widget(page, f"{e2e_server.url}/demo")
+    expect(w.get_by_test_id("offline-form")).to_be_visible()
+    w.get_by_test_id("offline-message").fill("half-written question")
+
+    operator.set_status("online")
+    # The widget asks again every minute, and at once when the network comes back.
+    context.set_offline(True)
+    context.set_offline(False)
+    expect(w.get_by_test_id("offline-form")).to_have_count(0)
+    expect(w.get_by_test_id("agents-status")).to_have_text("We are online")
+    start_chat(w)  # the inbox's (optional) pre-chat form, then the text is still there
+    box = w.get_by_test_id("message-input")
+    expect(box).to_have_value("half-written question")
+    box.press("Enter")
+    expect(w.locator(SENT)).to_have_count(1)
+    assert operator.texts(operator.only_conversation()["id"]) == ["half-written question"]
+
+
+def test_visitor_sees_their_place_in_the_queue(
+    page: Page, e2e_server: E2EServer, operator: Operator
+) -> None:
+    # A team whose only agent takes one conversation at a time, auto-assigned.
+    agent = operator.http.post(
+        "/api/v1/agents",
+        json={
+            "email": "solo@example.com",
+            "name": "Solo",
+            "password": "solo-password-1",
+            "role": "agent",
+            "languages": ["ru", "en"],
+        },
+    )
+    assert agent.status_code == 201, agent.text
+    agent_id = agent.json()["id"]
+    capped = operator.http.patch(f"/api/v1/agents/{agent_id}", json={"max_concurrent": 1})
+    assert capped.status_code == 200, capped.text
+    team = operator.http.post("/api/v1/teams", json={"name": "Solo team", "agent_ids": [agent_id]})
+    assert team.status_code == 201, team.text
+    operator.set_inbox(team_id=team.json()["id"], assignment="balanced")
+    with httpx.Client(base_url=e2e_server.url, timeout=10) as solo:
+        login = solo.post(
+            "/api/v1/auth/login", json={"email": "solo@example.com", "password": "solo-password-1"}
+        )
+        assert login.status_code == 200, login.text
+        solo.cookies.clear()
+        solo.headers["Authorization"] = f"Bearer {login.json()['token']}"
+        online = solo.put("/api/v1/agents/me/status", json={"status": "online"})
+        assert online.status_code == 200, online.text
+
+    # The first visitor (over the API) takes the agent's only slot.
+    api = operator.http
+    first = api.post(
+        "/api/v1/widget/sessions", json={"inbox_key": e2e_server.inbox_key, "language": "en"}
+    ).json()
+    bearer = {"Authorization": f"Bearer {first['visitor_token']}"}
+    sent = api.post(
+        "/api/v1/widget/messages",
+        json={"client_msg_id": uuid.uuid4().hex, "text": "first in line"},
+        headers=bearer,
+    )
+    assert sent.status_code == 201, sent.text
+    first_id = sent.json()["conversation_id"]
+    assert operator.conversation(first_id)["assignee_id"] == agent_id
+    assert api.get("/api/v1/widget/queue", headers=bearer).json() == {"position": None}
+
+    # The browser visitor writes and waits.
+    w = open_widget(page, f"{e2e_server.url}/demo")
+    start_chat(w)
+    expect(w.get_by_test_id("queue-position")).to_be_hidden()
+    say(w, "Is anyone free?")
+    expect(w.locator(SENT)).to_have_count(1)
+    notice = w.get_by_test_id("queue-position")
+    expect(notice).to_have_text("You are number 1 in the queue")
+    second = next(c for c in operator.conversations() if c["id"] != first_id)
+    assert second["assignee_id"] is None
+    assert second["language"] == "en"  # the widget told the server its language
+
+    # The slot frees up: the waiting conversation is assigned and the notice goes.
+    operator.resolve(first_id)
+    assert operator.conversation(second["id"])["assignee_id"] == agent_id
+    expect(notice).to_be_hidden(timeout=20_000)  # the next 15 s poll
+    expect(w.get_by_test_id("message-input")).to_be_visible()

@@ -1,67 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { WidgetApp } from '../src/frame/app';
-import { memoryKV, type KV } from '../src/frame/storage';
-import { FakeBackend, fakeBridge, FakeSocket } from './fakes';
-
-type Setup = ReturnType<typeof setup>;
-
-function setup(opts: { kv?: KV; backend?: FakeBackend; embedded?: boolean; languages?: string[] } = {}) {
-  const backend = opts.backend ?? new FakeBackend();
-  const kv = opts.kv ?? memoryKV();
-  const b = fakeBridge(opts.embedded ?? true);
-  const mount = document.createElement('div');
-  document.body.append(mount);
-  let online = true;
-  const beeps: number[] = [];
-  const app = new WidgetApp({
-    inboxKey: 'K',
-    api: backend,
-    kv,
-    bridge: b.bridge,
-    mount,
-    wsUrl: (t) => `ws://test/api/v1/widget/ws?token=${t}`,
-    WebSocketImpl: FakeSocket as unknown as { new (url: string): WebSocket },
-    isOnline: () => online,
-    languages: opts.languages ?? ['en-US'],
-    beep: () => beeps.push(Date.now()),
-  });
-  return {
-    app,
-    backend,
-    kv,
-    mount,
-    bridge: b,
-    beeps,
-    setOnline(v: boolean) {
-      online = v;
-      backend.online = v;
-      dispatchEvent(new Event(v ? 'online' : 'offline'));
-    },
-    q: (id: string) => mount.querySelector<HTMLElement>(`[data-testid="${id}"]`),
-    items: () => Array.from(mount.querySelectorAll<HTMLElement>('[data-testid="message"]')),
-  };
-}
-
-async function settle(): Promise<void> {
-  for (let i = 0; i < 20; i++) await Promise.resolve();
-  await vi.advanceTimersByTimeAsync(0);
-}
-
-/** Connect the latest fake socket and finish the handshake like the server would. */
-async function connect(_t: Setup, lastEventId = 1): Promise<FakeSocket> {
-  const ws = FakeSocket.last;
-  ws.open();
-  ws.frame({ type: 'ready', last_event_id: lastEventId });
-  await settle();
-  return ws;
-}
-
-function type(t: Setup, text: string): void {
-  const input = t.q('message-input') as HTMLTextAreaElement;
-  input.value = text;
-  input.dispatchEvent(new Event('input'));
-  input.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
-}
+import { memoryKV } from '../src/frame/storage';
+import { FakeBackend, FakeSocket } from './fakes';
+import { connect, settle, setup, type } from './harness';
 
 beforeEach(() => {
   FakeSocket.reset();
@@ -82,7 +22,7 @@ describe('WidgetApp', () => {
     type(t, 'Hello there');
     expect((t.q('message-input') as HTMLTextAreaElement).value).toBe('');
     await settle();
-    expect(t.backend.sessions).toHaveLength(1);
+    expect(t.backend.sessions).toEqual([{ inbox_key: 'K', language: 'en' }]); // routing matches operators by language
     expect(t.backend.sendCalls).toHaveLength(1);
     const [el] = t.items();
     expect(el.dataset.state).toBe('sent');
@@ -149,7 +89,7 @@ describe('WidgetApp', () => {
     second.setOnline(true);
     await second.app.start();
     await settle();
-    expect(backend.sessions.at(-1)).toEqual({ inbox_key: 'K', visitor_token: 'tok1' }); // resume
+    expect(backend.sessions.at(-1)).toEqual({ inbox_key: 'K', visitor_token: 'tok1', language: 'en' }); // resume
     await connect(second);
     await settle();
     expect(second.items().map((e) => e.querySelector('.bub')?.textContent)).toEqual(['before reload', 'answer', 'written offline']);
@@ -271,7 +211,7 @@ describe('WidgetApp', () => {
     await settle();
     expect(t.q('prechat-form')).toBeNull();
     expect(t.q('composer')?.hidden).toBe(false);
-    expect(backend.sessions).toEqual([{ inbox_key: 'K', name: 'Иван', email: 'ivan@example.com' }]);
+    expect(backend.sessions).toEqual([{ inbox_key: 'K', name: 'Иван', email: 'ivan@example.com', language: 'ru' }]);
     expect(t.q('send-button')?.getAttribute('aria-label')).toBe('Отправить');
   });
 

@@ -1,5 +1,5 @@
 /** Test doubles: a scriptable WebSocket, an in-memory API and a recording bridge. */
-import { ApiError, NetworkError, type Api } from '../src/frame/api';
+import { ApiError, NetworkError, type Api, type OfflineBody, type SessionBody } from '../src/frame/api';
 import type { FrameBridge } from '../src/frame/bridge';
 import type { Message } from '../src/frame/types';
 import type { LoaderToFrame } from '../src/shared/bridge';
@@ -65,8 +65,14 @@ export class FakeBackend implements Api {
   loseAnswers = 0;
   messagesByConv: Message[] = [];
   tokens = new Set<string>();
-  sessions: Record<string, unknown>[] = [];
+  sessions: SessionBody[] = [];
   sendCalls: { client_msg_id: string; text: string }[] = [];
+  offlineCalls: OfflineBody[] = [];
+  configCalls = 0;
+  agentsOnline = true;
+  /** What GET /widget/queue answers; `queueCalls` counts the requests. */
+  queuePosition: number | null = null;
+  queueCalls = 0;
   private nextId = 100;
   private nextToken = 1;
   prechat: { name: 'off' | 'optional' | 'required'; email: 'off' | 'optional' | 'required' } = { name: 'off', email: 'off' };
@@ -78,6 +84,7 @@ export class FakeBackend implements Api {
 
   async config() {
     this.net();
+    this.configCalls++;
     return {
       inbox: {
         name: 'Support',
@@ -90,14 +97,18 @@ export class FakeBackend implements Api {
           prechat: this.prechat,
         },
       },
-      agents_online: true,
+      agents_online: this.agentsOnline,
     };
   }
 
-  async session(body: { inbox_key: string; name?: string; email?: string; visitor_token?: string }) {
+  async session(body: SessionBody) {
     this.net();
     this.sessions.push(body);
-    let token = body.visitor_token;
+    return this.identify(body.visitor_token);
+  }
+
+  private identify(visitorToken?: string) {
+    let token = visitorToken;
     if (!token || !this.tokens.has(token)) {
       token = `tok${this.nextToken++}`;
       this.tokens.add(token);
@@ -126,6 +137,25 @@ export class FakeBackend implements Api {
       throw new NetworkError('answer lost');
     }
     return m;
+  }
+
+  /** Like the server: a bad email is a 422 naming the field; the message opens the conversation. */
+  async offline(body: OfflineBody) {
+    this.offlineCalls.push(body); // attempts, also those the network eats
+    this.net();
+    if (!/^[^\s@]+@[^\s@]+\.[a-z]{2,}$/.test(body.email) || body.email.endsWith('.invalid')) {
+      throw new ApiError(422, 'validation_error', 'email: value is not a valid email address: reserved name');
+    }
+    const s = this.identify(body.visitor_token);
+    await this.send(s.visitor_token, { client_msg_id: body.client_msg_id, text: body.text });
+    return { ...s, conversation_id: 1 };
+  }
+
+  async queue(token: string) {
+    this.net();
+    if (!this.tokens.has(token)) throw new ApiError(401, 'unauthorized', 'bad token');
+    this.queueCalls++;
+    return { position: this.queuePosition };
   }
 
   agentReply(text: string): Message {

@@ -480,8 +480,9 @@ async def assign(
         if team_id is not None and await session.get(Team, team_id) is None:
             raise invalid(f"Team {team_id} does not exist.")
         conversation.team_id = team_id
+    # The visitor hears it too: a widget waiting in a queue refreshes its place at once.
     return await _announce_conversation(
-        session, conversation, event_type=events.CONVERSATION_UPDATED
+        session, conversation, event_type=events.CONVERSATION_UPDATED, tell_visitor=True
     )
 
 
@@ -503,6 +504,8 @@ async def change_status(
     conversation = await get_conversation(session, conversation_id, lock=True)
     conversation.status = status
     conversation.snooze_until = snooze_until
+    if status != "open":
+        conversation.queued_at = None  # only open conversations wait for an operator
     if status == "resolved":
         conversation.resolved_at = now
     if status == "snoozed" and snooze_until is not None:

@@ -64,6 +64,11 @@ def _required_skills(conversation: Conversation, known_skills: set[str]) -> set[
     return set(conversation.required_skills) | (set(conversation.tags) & known_skills)
 
 
+def _speaks(agent: Agent, language: str | None) -> bool:
+    """Agents who list no languages take any; others only the languages they list."""
+    return not language or not agent.languages or language in agent.languages
+
+
 def _eligible(
     conversation: Conversation,
     candidates: Sequence[Candidate],
@@ -78,11 +83,7 @@ def _eligible(
     known = {skill for c in candidates for skill in c.agent.skills}
     required = _required_skills(conversation, known)
     language = conversation.language
-    return [
-        c
-        for c in free
-        if required <= set(c.agent.skills) and (not language or language in c.agent.languages)
-    ]
+    return [c for c in free if required <= set(c.agent.skills) and _speaks(c.agent, language)]
 
 
 def _pick_round_robin(inbox: Inbox, eligible: list[Candidate]) -> Candidate:
@@ -170,7 +171,11 @@ async def assign_waiting(session: AsyncSession, *, team_id: int | None) -> int:
 
 async def queue_position(session: AsyncSession, conversation: Conversation) -> int | None:
     """1 for the next in line; ``None`` when not waiting in a queue."""
-    if conversation.queued_at is None or conversation.assignee_id is not None:
+    if (
+        conversation.queued_at is None
+        or conversation.assignee_id is not None
+        or conversation.status != "open"
+    ):
         return None
     ahead = await session.scalar(
         select(func.count())

@@ -1,5 +1,6 @@
 /** HTTP client for the visitor endpoints of docs/api.md. The frame runs on the API's origin. */
-import type { Message, Session, WidgetConfig } from './types';
+import type { Lang } from '../shared/i18n';
+import type { Message, QueueInfo, Session, WidgetConfig } from './types';
 
 /** The server answered with an error body `{"error": {"code", "message"}}`. */
 export class ApiError extends Error {
@@ -28,11 +29,33 @@ export function isRetryable(err: unknown): boolean {
   return false;
 }
 
+export interface SessionBody {
+  inbox_key: string;
+  name?: string;
+  email?: string;
+  visitor_token?: string;
+  /** The language the widget UI uses; routing matches operators by it. */
+  language?: Lang;
+}
+
+/** The offline form: contact + message, answered later by email. */
+export interface OfflineBody {
+  inbox_key: string;
+  name?: string;
+  email: string;
+  text: string;
+  client_msg_id: string;
+  visitor_token?: string;
+  language?: Lang;
+}
+
 export interface Api {
   config(inboxKey: string): Promise<WidgetConfig>;
-  session(body: { inbox_key: string; name?: string; email?: string; visitor_token?: string }): Promise<Session>;
+  session(body: SessionBody): Promise<Session>;
   messages(token: string, after?: number): Promise<{ items: Message[] }>;
   send(token: string, body: { client_msg_id: string; text: string }): Promise<Message>;
+  offline(body: OfflineBody): Promise<Session>;
+  queue(token: string): Promise<QueueInfo>;
 }
 
 export function createApi(base = '/api/v1', fetchImpl: typeof fetch = (...a) => fetch(...a), timeoutMs = 15000): Api {
@@ -76,5 +99,7 @@ export function createApi(base = '/api/v1', fetchImpl: typeof fetch = (...a) => 
     messages: (token, after) =>
       request('GET', `/widget/messages${after === undefined ? '' : `?after=${after}`}`, { token }),
     send: (token, body) => request('POST', '/widget/messages', { body, token }),
+    offline: (body) => request('POST', '/widget/offline', { body }),
+    queue: (token) => request('GET', '/widget/queue', { token }),
   };
 }

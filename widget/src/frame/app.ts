@@ -1,19 +1,22 @@
 /**
  * The frame app's controller: wires config, session, message store, offline queue,
- * resumable socket, typing, unread count and sound to the view.
+ * resumable socket, typing, unread count, sound, the offline form (nobody online) and
+ * the visitor's place in the team queue to the view.
  */
 import { safeColor } from '../shared/bridge';
 import { browserLanguages, frameTranslator, pickLanguage, type Lang, type Translate } from '../shared/i18n';
-import { ApiError, isRetryable, type Api } from './api';
+import { ApiError, isRetryable, type Api, type OfflineBody } from './api';
 import type { FrameBridge } from './bridge';
-import { countUnread, MessageStore } from './messages';
+import { newClientMsgId } from './ids';
+import { countUnread, MessageStore, type ChatItem } from './messages';
 import { Outbox, type SendResult } from './outbox';
+import { QueueWatcher } from './queue';
 import { backoffDelay, ResumableSocket, type EventFrame } from './socket';
 import { beep, unlockSound } from './sound';
 import type { KV } from './storage';
 import { TypingIndicator, TypingSender } from './typing';
 import type { Message, ServerFrame, WidgetConfig } from './types';
-import { ChatView, type ConnView } from './view';
+import { ChatView, serverFieldErrors, type ConnView, type OfflineValues } from './view';
 
 export interface AppDeps {
   inboxKey: string;
@@ -34,6 +37,10 @@ interface Profile {
 }
 
 const HISTORY_LIMIT = 50;
+/** While the offline form is shown, ask this often whether an operator came online. */
+export const CONFIG_RECHECK_MS = 60000;
+/** While the visitor waits for the first operator reply, ask for the queue position this often. */
+export const QUEUE_POLL_MS = 15000;
 
 export class WidgetApp {
   config: WidgetConfig | null = null;
@@ -54,6 +61,15 @@ export class WidgetApp {
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
   private flushAttempts = 0;
   private historyTimer: ReturnType<typeof setTimeout> | null = null;
+  private recheckTimer: ReturnType<typeof setInterval> | null = null;
+  /** The offline message being sent; a retry of the same text keeps its client_msg_id. */
+  private offlineDraft: { cid: string; text: string } | null = null;
+  private offlineBusy = false;
+  /** Shown after the offline form: "we'll answer by email at …" (until an operator replies). */
+  private doneEmail: string | null = null;
+  /** Message text typed in the offline form, put into the composer after the pre-chat form. */
+  private carryText = '';
+  readonly queue: QueueWatcher;
   private readonly typingOut: TypingSender;
   private readonly typingIn: TypingIndicator;
   private readonly online: () => boolean;
@@ -70,6 +86,11 @@ export class WidgetApp {
     this.typingOut = new TypingSender((typing) => this.socket?.send({ type: 'typing', typing }));
     this.typingIn = new TypingIndicator((visible, name) => this.view?.setTyping(visible, name));
     this.isOpen = !d.bridge.embedded;
+    this.queue = new QueueWatcher(
+      async () => (this.token ? (await d.api.queue(this.token)).position : null),
+      (position) => this.view?.setQueue(position),
+      QUEUE_POLL_MS,
+    );
   }
 
   /** Load the inbox config (retrying on network trouble), then show the chat. */
@@ -82,9 +103,12 @@ export class WidgetApp {
         this.view?.setMobile(m.mobile);
         this.view?.focus();
         this.updateUnread();
+        this.updateWaiting(this.store.list());
+        void this.recheckAgents();
       } else if (m.type === 'close') {
         this.isOpen = false;
         this.typingOut.stop();
+        this.updateWaiting(this.store.list());
       } else if (m.type === 'viewport') {
         this.mobile = m.mobile;
         this.view?.setMobile(m.mobile);
@@ -105,6 +129,7 @@ export class WidgetApp {
     }
     this.mountView(this.config);
     this.restore();
+    this.showEntry();
     if (this.token) void this.resume();
     void this.flush();
   }
@@ -141,23 +166,19 @@ export class WidgetApp {
         onRetry: (cid) => this.retry(cid),
         onClose: () => this.d.bridge.post({ type: 'close' }),
         onPrechat: (values) => this.submitPrechat(values),
+        onOffline: (values) => void this.submitOffline(values),
         onInput: (empty) => this.typingOut.input(empty),
       },
     );
     this.d.mount.textContent = '';
     this.d.mount.append(this.view.root);
-    const pre = s.prechat ?? { name: 'off', email: 'off' };
-    const needsPrechat = (pre.name !== 'off' || pre.email !== 'off') && !this.token && !this.d.kv.get<Profile>('profile');
-    if (needsPrechat) this.view.showPrechat(pre);
-    else this.view.showChat();
-    this.d.bridge.post({ type: 'resize', height: needsPrechat ? 560 : 600 });
     this.view.setMobile(this.mobile);
-    if (this.isOpen) this.view.focus();
 
     addEventListener('online', () => {
       this.updateConn();
       this.socket?.reconnectNow();
       void this.flush();
+      void this.recheckAgents();
     });
     addEventListener('offline', () => this.updateConn());
     document.addEventListener('visibilitychange', () => this.updateUnread());
@@ -165,6 +186,70 @@ export class WidgetApp {
     document.addEventListener('pointerdown', unlock, { once: true });
     document.addEventListener('keydown', unlock, { once: true });
     this.updateConn();
+  }
+
+  /** Nobody online and no conversation yet: the offline form replaces the chat. */
+  private wantsOfflineForm(): boolean {
+    return !!this.config && !this.config.agents_online && !this.hasConversation();
+  }
+
+  private hasConversation(): boolean {
+    return this.conversationId !== null || this.store.list().length > 0 || this.outbox.items().length > 0;
+  }
+
+  /**
+   * The offline form, the pre-chat form or the chat, from who is online and what we know
+   * about the visitor. `carry`: what was typed in the offline form, kept when switching.
+   */
+  private showEntry(carry: OfflineValues | null = null): void {
+    const view = this.view;
+    if (!view || !this.config) return;
+    const pre = this.config.inbox.settings.prechat ?? { name: 'off', email: 'off' };
+    const profile = this.d.kv.get<Profile>('profile');
+    let height = 600;
+    if (this.wantsOfflineForm()) {
+      view.showOffline(pre.name, { name: profile?.name, email: profile?.email });
+    } else if ((pre.name !== 'off' || pre.email !== 'off') && !this.token && !profile) {
+      view.showPrechat(pre, { name: carry?.name, email: carry?.email });
+      this.carryText = carry?.text ?? '';
+      height = 560;
+    } else {
+      view.showChat(carry?.text);
+    }
+    this.d.bridge.post({ type: 'resize', height });
+    if (this.isOpen) view.focus();
+    this.syncRecheck();
+  }
+
+  /** Re-ask the config every minute while the offline form is up. */
+  private syncRecheck(): void {
+    const showing = !!this.view?.offlineValues();
+    if (showing && !this.recheckTimer) this.recheckTimer = setInterval(() => void this.recheckAgents(), CONFIG_RECHECK_MS);
+    else if (!showing && this.recheckTimer) {
+      clearInterval(this.recheckTimer);
+      this.recheckTimer = null;
+    }
+  }
+
+  /** Has an operator come online? Then the live chat replaces the offline form. Not while closed. */
+  private async recheckAgents(): Promise<void> {
+    if (!this.isOpen || !this.view?.offlineValues()) return;
+    let cfg: WidgetConfig;
+    try {
+      cfg = await this.d.api.config(this.d.inboxKey);
+    } catch {
+      return; // try again at the next tick
+    }
+    if (!this.config || this.config.agents_online === cfg.agents_online) return;
+    this.config.agents_online = cfg.agents_online;
+    this.view.setAgentsOnline(cfg.agents_online);
+    this.leaveOfflineForm();
+  }
+
+  /** Switch away from the offline form when it no longer applies (never mid-submit). */
+  private leaveOfflineForm(): void {
+    const typed = this.view?.offlineValues();
+    if (typed && !this.offlineBusy && !this.wantsOfflineForm()) this.showEntry(typed);
   }
 
   /** Show what we have before the network answers: cached history and the offline queue. */
@@ -186,7 +271,7 @@ export class WidgetApp {
   private async resume(): Promise<void> {
     const old = this.token!;
     try {
-      const s = await this.d.api.session({ inbox_key: this.d.inboxKey, visitor_token: old });
+      const s = await this.d.api.session({ inbox_key: this.d.inboxKey, visitor_token: old, language: this.lang });
       if (s.visitor_token !== old) this.forgetVisitor();
       this.adoptSession(s.visitor_token, s.conversation_id);
     } catch (e) {
@@ -205,6 +290,7 @@ export class WidgetApp {
     if (conversationId !== null) this.conversationId = conversationId;
     this.postSession();
     this.startSocket();
+    this.leaveOfflineForm();
   }
 
   /** The token is no good: start over as a new visitor (history belongs to the old one). */
@@ -225,7 +311,7 @@ export class WidgetApp {
     if (this.token) return Promise.resolve(this.token);
     if (!this.sessionPromise) {
       const profile = this.d.kv.get<Profile>('profile');
-      const body: { inbox_key: string; name?: string; email?: string } = { inbox_key: this.d.inboxKey };
+      const body: { inbox_key: string; name?: string; email?: string; language: Lang } = { inbox_key: this.d.inboxKey, language: this.lang };
       if (profile?.name) body.name = profile.name;
       if (profile?.email) body.email = profile.email;
       this.sessionPromise = this.d.api
@@ -243,12 +329,46 @@ export class WidgetApp {
 
   private submitPrechat(values: Profile): void {
     this.d.kv.set('profile', values);
-    this.view?.showChat();
+    this.view?.showChat(this.carryText);
+    this.carryText = '';
     this.view?.focus();
     this.d.bridge.post({ type: 'resize', height: 600 });
-    const body = { inbox_key: this.d.inboxKey, name: values.name || undefined, email: values.email || undefined };
+    const body = { inbox_key: this.d.inboxKey, name: values.name || undefined, email: values.email || undefined, language: this.lang };
     if (this.token) void this.d.api.session({ ...body, visitor_token: this.token }).catch(() => undefined);
     else void this.ensureSession().catch(() => this.view?.showNotice(this.online() ? this.t('sessionFailed') : null));
+  }
+
+  /** The offline form: one request makes the contact, the conversation and the message. */
+  private async submitOffline(values: OfflineValues): Promise<void> {
+    const view = this.view;
+    if (!view || this.offlineBusy) return;
+    if (this.offlineDraft?.text !== values.text) this.offlineDraft = { cid: newClientMsgId(), text: values.text };
+    const cid = this.offlineDraft.cid;
+    const body: OfflineBody = { inbox_key: this.d.inboxKey, email: values.email, text: values.text, client_msg_id: cid, language: this.lang };
+    if (values.name) body.name = values.name;
+    if (this.token) body.visitor_token = this.token;
+    this.offlineBusy = true;
+    view.setOfflineBusy(true);
+    try {
+      const s = await this.d.api.offline(body);
+      this.offlineDraft = null;
+      if (this.token && s.visitor_token !== this.token) this.forgetVisitor();
+      this.d.kv.set('profile', { name: values.name, email: values.email });
+      this.store.addPending(cid, values.text, new Date().toISOString(), 'sent');
+      this.doneEmail = values.email;
+      view.showOfflineDone(values.email);
+      this.adoptSession(s.visitor_token, s.conversation_id);
+      this.render();
+      this.syncRecheck();
+      if (this.isOpen) view.focus();
+    } catch (e) {
+      const errors = e instanceof ApiError && e.status === 422 ? serverFieldErrors(e.message, values) : e instanceof ApiError && e.status === 413 ? { text: 'tooLong' as const } : {};
+      if (Object.keys(errors).length) view.offlineErrors(errors);
+      else view.offlineFailed(this.t('offlineFailed'));
+    } finally {
+      this.offlineBusy = false;
+      view.setOfflineBusy(false);
+    }
   }
 
   private startSocket(): void {
@@ -261,6 +381,7 @@ export class WidgetApp {
           onReady: ({ fresh }) => {
             if (fresh || this.needRefetch) void this.refetch();
             void this.flush();
+            void this.recheckAgents();
           },
           onResync: () => void this.refetch(),
           onState: () => this.updateConn(),
@@ -278,7 +399,10 @@ export class WidgetApp {
   private onEvent(f: EventFrame): void {
     const data = (f.data ?? {}) as { message?: Message; conversation?: { id?: number } };
     if (f.type === 'message.created' && data.message) this.apply(data.message, true);
-    else if (f.type === 'conversation.updated' && typeof data.conversation?.id === 'number') this.conversationId = data.conversation.id;
+    else if (f.type === 'conversation.updated' && typeof data.conversation?.id === 'number') {
+      this.conversationId = data.conversation.id;
+      this.queue.poke();
+    }
   }
 
   private onTransient(f: ServerFrame): void {
@@ -399,8 +523,26 @@ export class WidgetApp {
     this.view?.setConnection(state);
   }
 
+  /**
+   * Queue position: watched from the visitor's first message until an operator replies,
+   * while the chat is open (a returning visitor's frame waits preloaded on every page).
+   * The email confirmation of the offline form stands in for it until then.
+   */
+  private updateWaiting(items: readonly ChatItem[]): void {
+    const replied = items.some((i) => i.authorType === 'agent');
+    if (replied && this.doneEmail !== null) {
+      this.doneEmail = null;
+      this.view?.setDone(null);
+    }
+    const waiting = this.isOpen && !!this.token && this.doneEmail === null && !replied && items.some((i) => i.mine && i.id !== null);
+    if (waiting) this.queue.start();
+    else if (this.queue.active) this.queue.stop();
+  }
+
   private render(): void {
-    this.view?.renderMessages(this.store.list());
+    const items = this.store.list();
+    this.view?.renderMessages(items);
+    this.updateWaiting(items);
     this.updateUnread();
     if (!this.historyTimer) {
       this.historyTimer = setTimeout(() => {

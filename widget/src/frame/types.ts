@@ -22,6 +22,11 @@ export interface Session {
   conversation_id: number | null;
 }
 
+export interface QueueInfo {
+  /** 1 = next in line; null when not waiting in a queue. */
+  position: number | null;
+}
+
 export interface Message {
   id: number;
   conversation_id: number;

@@ -1,5 +1,5 @@
 /** The chat window's DOM. All visitor-facing text comes from i18n; user text goes in as text nodes. */
-import type { Translate } from '../shared/i18n';
+import type { FrameKey, Translate } from '../shared/i18n';
 import { contrastText, h, ICON_CLOSE, ICON_SEND, svgIcon } from './dom';
 import type { ChatItem } from './messages';
 import type { FieldMode } from './types';
@@ -11,7 +11,22 @@ export interface ViewCallbacks {
   onRetry(clientMsgId: string): void;
   onClose(): void;
   onPrechat(values: { name: string; email: string }): void;
+  onOffline(values: OfflineValues): void;
   onInput(empty: boolean): void;
+}
+
+export interface OfflineValues {
+  name: string;
+  email: string;
+  text: string;
+}
+
+export type OfflineField = keyof OfflineValues;
+export type OfflineErrors = Partial<Record<OfflineField, FrameKey>>;
+
+interface Slot {
+  input: HTMLInputElement | HTMLTextAreaElement;
+  err: HTMLElement;
 }
 
 export interface ViewOptions {
@@ -42,6 +57,27 @@ export function validatePrechat(
   return errors;
 }
 
+/** Offline form validation: email and message are required, the name only if pre-chat requires it. */
+export function validateOffline(nameMode: FieldMode, values: OfflineValues): OfflineErrors {
+  const errors: OfflineErrors = validatePrechat({ name: nameMode === 'required' ? 'required' : 'off', email: 'required' }, values);
+  if (!values.text.trim()) errors.text = 'required';
+  else if (values.text.length > MAX_TEXT) errors.text = 'tooLong';
+  return errors;
+}
+
+/**
+ * Field errors from a 422 answer. The server names the field first for schema errors
+ * ("email: value is not a valid email address …") and mentions it in rule errors
+ * ("Please give your name."); anything else is not about a field (empty result).
+ */
+export function serverFieldErrors(message: string, values: OfflineValues): OfflineErrors {
+  const m = /^(name|email|text)\b/.exec(message) ?? /\b(name|email)\b/i.exec(message);
+  if (!m) return {};
+  const field = m[1].toLowerCase() as OfflineField;
+  const empty = !values[field].trim();
+  return { [field]: empty ? 'required' : field === 'email' ? 'badEmail' : 'invalid' };
+}
+
 export class ChatView {
   readonly root: HTMLElement;
   private readonly t: Translate;
@@ -53,7 +89,11 @@ export class ChatView {
   private readonly input: HTMLTextAreaElement;
   private readonly composer: HTMLFormElement;
   private readonly notice: HTMLElement;
-  private prechat: HTMLFormElement | null = null;
+  private readonly queue: HTMLElement;
+  private readonly done: HTMLElement;
+  /** The pre-chat or offline form shown instead of the composer, if any. */
+  private form: HTMLFormElement | null = null;
+  private offline: { slots: Record<OfflineField, Slot>; error: HTMLElement; submit: HTMLButtonElement } | null = null;
   private readonly els = new Map<string, HTMLElement>();
 
   constructor(
@@ -83,6 +123,8 @@ export class ChatView {
     });
     const send = h('button', { type: 'submit', class: 'send', 'aria-label': t('send'), title: t('send'), 'data-testid': 'send-button' }, svgIcon(ICON_SEND));
     this.notice = h('p', { class: 'notice', role: 'alert', 'data-testid': 'composer-notice', hidden: true });
+    this.queue = h('p', { class: 'info', role: 'status', 'data-testid': 'queue-position', hidden: true });
+    this.done = h('p', { class: 'info', role: 'status', 'data-testid': 'offline-confirmation', hidden: true });
     this.composer = h(
       'form',
       { class: 'composer', 'data-testid': 'composer' },
@@ -106,7 +148,7 @@ export class ChatView {
       cb.onInput(!this.input.value.trim());
     });
 
-    this.root = h('div', { class: 'app', lang: opts.lang, 'data-testid': 'widget-app' }, header, this.conn, this.scroller, this.typing, this.notice, this.composer);
+    this.root = h('div', { class: 'app', lang: opts.lang, 'data-testid': 'widget-app' }, header, this.conn, this.scroller, this.typing, this.done, this.queue, this.notice, this.composer);
     this.root.style.setProperty('--c', opts.color);
     this.root.style.setProperty('--ct', contrastText(opts.color));
     this.setAgentsOnline(opts.agentsOnline);
@@ -159,67 +201,151 @@ export class ChatView {
     this.typing.textContent = visible ? (name ? this.t('typing', { name }) : this.t('typingAnon')) : '';
   }
 
-  /** Pre-chat form instead of the composer. */
-  showPrechat(fields: { name: FieldMode; email: FieldMode }, initial: { name?: string; email?: string } = {}): void {
-    const t = this.t;
-    const form = h('form', { class: 'pre', 'data-testid': 'prechat-form', novalidate: true }, h('p', { class: 'intro' }, t('prechatIntro')));
-    const inputs: Partial<Record<'name' | 'email', { input: HTMLInputElement; err: HTMLElement }>> = {};
-    for (const field of ['name', 'email'] as const) {
-      const mode = fields[field];
-      if (mode === 'off') continue;
-      const id = `otklik-pre-${field}`;
-      const err = h('p', { class: 'err', id: `${id}-err`, 'data-testid': `prechat-${field}-error`, hidden: true });
-      const input = h('input', {
-        id,
-        name: field,
-        type: field === 'email' ? 'email' : 'text',
-        autocomplete: field,
-        required: mode === 'required',
-        'aria-required': mode === 'required' ? 'true' : null,
-        'aria-describedby': `${id}-err`,
-        maxlength: 200,
-        'data-testid': `prechat-${field}`,
-      });
-      input.value = initial[field] ?? '';
-      const label = h('label', { for: id }, t(field), mode === 'optional' ? h('span', { class: 'opt' }, ` ${t('optional')}`) : null);
-      form.append(h('div', { class: 'field' }, label, input, err));
-      inputs[field] = { input, err };
+  /** A labelled input (or textarea for the message) with its error line. */
+  private field(kind: 'pre' | 'off', field: 'name' | 'email' | 'text', mode: FieldMode, value = ''): { row: HTMLElement; slot: Slot } {
+    const id = `otklik-${kind}-${field}`;
+    const test = `${kind === 'pre' ? 'prechat' : 'offline'}-${field === 'text' ? 'message' : field}`;
+    const err = h('p', { class: 'err', id: `${id}-err`, 'data-testid': `${test}-error`, hidden: true });
+    const attrs = {
+      id,
+      name: field,
+      required: mode === 'required',
+      'aria-required': mode === 'required' ? 'true' : null,
+      'aria-describedby': `${id}-err`,
+      'data-testid': test,
+    };
+    const input =
+      field === 'text'
+        ? h('textarea', { ...attrs, rows: 4, maxlength: MAX_TEXT })
+        : h('input', { ...attrs, type: field === 'email' ? 'email' : 'text', autocomplete: field, maxlength: 200 });
+    input.value = value;
+    const label = h('label', { for: id }, this.t(field === 'text' ? 'inputLabel' : field), mode === 'optional' ? h('span', { class: 'opt' }, ` ${this.t('optional')}`) : null);
+    return { row: h('div', { class: 'field' }, label, input, err), slot: { input, err } };
+  }
+
+  /** Show an error key per field (none: clear); focus the first bad field. Returns whether any. */
+  private markErrors(slots: Partial<Record<string, Slot>>, errors: Partial<Record<string, FrameKey>>): boolean {
+    let first: Slot['input'] | null = null;
+    for (const [field, slot] of Object.entries(slots)) {
+      if (!slot) continue;
+      const key = errors[field];
+      slot.err.textContent = key ? this.t(key) : '';
+      slot.err.hidden = !key;
+      slot.input.setAttribute('aria-invalid', String(!!key));
+      if (key && !first) first = slot.input;
     }
-    form.append(h('button', { type: 'submit', class: 'start', 'data-testid': 'prechat-submit' }, t('start')));
-    form.addEventListener('submit', (e) => {
-      e.preventDefault();
-      const values = { name: inputs.name?.input.value.trim() ?? '', email: inputs.email?.input.value.trim() ?? '' };
-      const errors = validatePrechat(fields, values);
-      let first: HTMLInputElement | null = null;
-      for (const field of ['name', 'email'] as const) {
-        const slot = inputs[field];
-        if (!slot) continue;
-        const key = errors[field];
-        slot.err.textContent = key ? t(key) : '';
-        slot.err.hidden = !key;
-        slot.input.setAttribute('aria-invalid', String(!!key));
-        if (key && !first) first = slot.input;
-      }
-      if (first) {
-        first.focus();
-        return;
-      }
-      this.cb.onPrechat(values);
-    });
-    this.prechat?.remove();
-    this.prechat = form;
+    first?.focus();
+    return !!first;
+  }
+
+  /** Put a form where the composer was. */
+  private mountForm(form: HTMLFormElement): void {
+    this.form?.remove();
+    this.offline = null;
+    this.form = form;
     this.scroller.append(form);
     this.composer.hidden = true;
   }
 
-  showChat(): void {
-    this.prechat?.remove();
-    this.prechat = null;
+  /** Pre-chat form instead of the composer. */
+  showPrechat(fields: { name: FieldMode; email: FieldMode }, initial: { name?: string; email?: string } = {}): void {
+    const form = h('form', { class: 'pre', 'data-testid': 'prechat-form', novalidate: true }, h('p', { class: 'intro' }, this.t('prechatIntro')));
+    const slots: Partial<Record<'name' | 'email', Slot>> = {};
+    for (const field of ['name', 'email'] as const) {
+      if (fields[field] === 'off') continue;
+      const { row, slot } = this.field('pre', field, fields[field], initial[field]);
+      form.append(row);
+      slots[field] = slot;
+    }
+    form.append(h('button', { type: 'submit', class: 'start', 'data-testid': 'prechat-submit' }, this.t('start')));
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const values = { name: slots.name?.input.value.trim() ?? '', email: slots.email?.input.value.trim() ?? '' };
+      if (!this.markErrors(slots, validatePrechat(fields, values))) this.cb.onPrechat(values);
+    });
+    this.mountForm(form);
+  }
+
+  /** Nobody online: contact + message, answered later by email. */
+  showOffline(nameMode: FieldMode, initial: Partial<OfflineValues> = {}): void {
+    const t = this.t;
+    const form = h('form', { class: 'pre', 'data-testid': 'offline-form', novalidate: true }, h('p', { class: 'intro' }, t('offlineIntro')));
+    const name = this.field('off', 'name', nameMode === 'required' ? 'required' : 'optional', initial.name);
+    const email = this.field('off', 'email', 'required', initial.email);
+    const text = this.field('off', 'text', 'required', initial.text);
+    const error = h('p', { class: 'err', role: 'alert', 'data-testid': 'offline-error', hidden: true });
+    const submit = h('button', { type: 'submit', class: 'start', 'data-testid': 'offline-submit' }, t('leaveMessage'));
+    form.append(name.row, email.row, text.row, error, submit);
+    const slots = { name: name.slot, email: email.slot, text: text.slot };
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      if (submit.disabled) return;
+      const values = this.offlineValues()!;
+      this.offlineFailed(null);
+      if (!this.markErrors(slots, validateOffline(nameMode, values))) this.cb.onOffline(values);
+    });
+    this.mountForm(form);
+    this.offline = { slots, error, submit };
+  }
+
+  /** What the visitor typed into the offline form (null when it isn't shown). */
+  offlineValues(): OfflineValues | null {
+    const o = this.offline;
+    if (!o) return null;
+    return { name: o.slots.name.input.value.trim(), email: o.slots.email.input.value.trim(), text: o.slots.text.input.value };
+  }
+
+  /** Field errors from the server (422); the typed text stays. */
+  offlineErrors(errors: OfflineErrors): void {
+    if (this.offline) this.markErrors(this.offline.slots, errors);
+  }
+
+  /** A form-level error (network, server); null clears it. */
+  offlineFailed(text: string | null): void {
+    const err = this.offline?.error;
+    if (!err) return;
+    err.textContent = text ?? '';
+    err.hidden = !text;
+  }
+
+  setOfflineBusy(busy: boolean): void {
+    if (!this.offline) return;
+    this.offline.submit.disabled = busy;
+    this.offline.submit.setAttribute('aria-busy', String(busy));
+  }
+
+  /** The offline message went through: back to the normal composer with a confirmation. */
+  showOfflineDone(email: string): void {
+    this.showChat();
+    this.setDone(email);
+  }
+
+  /** "We'll answer by email at …" above the send box; null hides it. */
+  setDone(email: string | null): void {
+    this.done.textContent = email === null ? '' : this.t('offlineDone', { email });
+    this.done.hidden = email === null;
+  }
+
+  /** "You are number N in the queue" above the send box; null hides it. */
+  setQueue(position: number | null): void {
+    this.queue.textContent = position === null ? '' : this.t('queue', { n: position });
+    this.queue.hidden = position === null;
+  }
+
+  /** The normal composer; `text` carries over what was typed in a form. */
+  showChat(text?: string): void {
+    this.form?.remove();
+    this.form = null;
+    this.offline = null;
     this.composer.hidden = false;
+    if (text && !this.input.value) {
+      this.input.value = text;
+      this.autosize();
+    }
   }
 
   focus(): void {
-    const target = this.prechat?.querySelector('input') ?? this.input;
+    const target = this.form?.querySelector<HTMLElement>('input, textarea') ?? this.input;
     target.focus();
   }
 

@@ -14,7 +14,7 @@ from otklik.channels.widget.schemas import OfflineMessageIn, SessionIn, SessionO
 from otklik.contacts import service as contacts
 from otklik.contacts.models import Contact
 from otklik.conversations import service as conversations
-from otklik.conversations.models import Conversation
+from otklik.conversations.models import Conversation, Message
 from otklik.core.errors import AppError, invalid
 from otklik.core.security import VisitorIdentity, VisitorTokens
 from otklik.routing import assignment
@@ -83,7 +83,14 @@ async def visitor_for_token(
 async def leave_offline_message(
     session: AsyncSession, *, data: OfflineMessageIn, tokens: VisitorTokens, max_chars: int
 ) -> SessionOut:
-    """The offline form: a contact with an email, and a conversation answered later by mail."""
+    """The offline form: a contact with an email, and a conversation answered later by mail.
+
+    A retry without a token (the first answer was lost) finds the first attempt by its
+    client id and email instead of creating a second contact."""
+    if data.visitor_token is None:
+        repeat = await _offline_repeat(session, data=data, tokens=tokens)
+        if repeat is not None:
+            return repeat
     started = await start_session(
         session,
         data=SessionIn(
@@ -107,6 +114,30 @@ async def leave_offline_message(
     conversation = await session.get_one(Conversation, posted.message.conversation_id)
     conversation.attributes = {**conversation.attributes, "left_offline": True}
     return started.model_copy(update={"conversation_id": conversation.id})
+
+
+async def _offline_repeat(
+    session: AsyncSession, *, data: OfflineMessageIn, tokens: VisitorTokens
+) -> SessionOut | None:
+    inbox = await inboxes.inbox_by_key(session, data.inbox_key)
+    row = (
+        await session.execute(
+            select(Conversation.id, Conversation.contact_id)
+            .join(Message, Message.conversation_id == Conversation.id)
+            .join(Contact, Contact.id == Conversation.contact_id)
+            .where(
+                Conversation.inbox_id == inbox.id,
+                Message.client_msg_id == data.client_msg_id,
+                Contact.email == str(data.email).lower(),
+            )
+            .limit(1)
+        )
+    ).first()
+    if row is None:
+        return None
+    conversation_id, contact_id = row
+    token = tokens.issue(VisitorIdentity(inbox_id=inbox.id, contact_id=contact_id))
+    return SessionOut(visitor_token=token, contact_id=contact_id, conversation_id=conversation_id)
 
 
 async def queue_position(session: AsyncSession, *, visitor: Visitor) -> int | None:
