@@ -9,30 +9,26 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from otklik import __version__
+from otklik import __version__, wiring
 from otklik.accounts.api import router as accounts_router
 from otklik.attributes.api import router as attributes_router
 from otklik.audit.api import router as audit_router
+from otklik.channels import base as channel_plugins
 from otklik.channels.api import router as inboxes_router
 from otklik.channels.widget.api import router as widget_router
 from otklik.channels.widget.socket import router as widget_socket_router
 from otklik.config import Settings, get_settings
 from otklik.contacts.api import router as contacts_router
-from otklik.conversations import counts
 from otklik.conversations.api import router as conversations_router
 from otklik.core.db import Database
 from otklik.core.http import BodyLimit, SecurityHeaders, install_error_handlers
 from otklik.core.security import VisitorTokens
-from otklik.jobs import handlers as _job_handlers  # noqa: F401  (registers the handlers)
 from otklik.jobs.runner import JobRunner
 from otklik.realtime.api import router as realtime_router
 from otklik.realtime.broker import make_broker
 from otklik.realtime.hub import Hub
 from otklik.realtime.ws import Realtime
-from otklik.routing import service as routing
 from otklik.routing.api import router as routing_router
-from otklik.scripts import engine as scripts
-from otklik.scripts import timers as _scripts_timers  # noqa: F401  (registers the job)
 from otklik.scripts.api import router as scripts_router
 from otklik.web.pages import router as pages_router
 
@@ -41,9 +37,7 @@ log = logging.getLogger(__name__)
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    routing.install()
-    counts.install()
-    scripts.install()
+    wiring.install()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -92,6 +86,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         pages_router,
     ):
         app.include_router(router)
+    for channel in channel_plugins.channel_names():
+        plugin = channel_plugins.plugin_for(channel)
+        for router in plugin.routers() if plugin is not None else []:
+            app.include_router(router)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

@@ -168,16 +168,10 @@ def demo(
 @app.command()
 def worker() -> None:
     """Run background jobs only (use with OTKLIK_RUN_JOBS_IN_APP=false on the web processes)."""
-    from otklik.conversations import counts
-    from otklik.jobs import handlers as _handlers  # noqa: F401  (registers the handlers)
+    from otklik import wiring
     from otklik.jobs.runner import JobRunner
-    from otklik.routing import service as routing
-    from otklik.scripts import engine as scripts
-    from otklik.scripts import timers as _timers  # noqa: F401  (registers the job)
 
-    routing.install()
-    counts.install()
-    scripts.install()
+    wiring.install()
 
     settings = get_settings()
     migrate()

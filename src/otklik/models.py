@@ -4,7 +4,7 @@ from otklik.accounts.models import Agent, AuthSession, LoginAttempt, Team, TeamM
 from otklik.attributes.models import AttributeDefinition
 from otklik.audit.models import AuditEntry
 from otklik.channels.models import Inbox
-from otklik.contacts.models import Contact
+from otklik.contacts.models import Contact, ContactIdentity
 from otklik.conversations.models import Conversation, ConversationTag, Message
 from otklik.core.db import Base
 from otklik.jobs.models import Job
@@ -23,6 +23,7 @@ __all__ = [
     "CannedAnswer",
     "Base",
     "Contact",
+    "ContactIdentity",
     "Conversation",
     "Event",
     "Inbox",

@@ -7,7 +7,8 @@ from fastapi import APIRouter
 from otklik.accounts.deps import AdminAgent, CurrentAgent
 from otklik.channels import service
 from otklik.channels.schemas import InboxCreate, InboxOut, InboxUpdate
-from otklik.core.deps import DbSession
+from otklik.core.crypto import SecretBox
+from otklik.core.deps import AppSettings, DbSession
 from otklik.core.routing import TransactionalRoute
 from otklik.core.schemas import Items
 
@@ -20,13 +21,20 @@ async def list_inboxes(_: CurrentAgent, session: DbSession) -> Items[InboxOut]:
 
 
 @router.post("/inboxes", response_model=InboxOut, status_code=201)
-async def create_inbox(body: InboxCreate, admin: AdminAgent, session: DbSession) -> InboxOut:
-    return service.inbox_out(await service.create_inbox(session, data=body, actor_id=admin.id))
+async def create_inbox(
+    body: InboxCreate, admin: AdminAgent, session: DbSession, settings: AppSettings
+) -> InboxOut:
+    box = SecretBox(settings.resolved_secret_key())
+    inbox = await service.create_inbox(session, data=body, actor_id=admin.id, box=box)
+    return service.inbox_out(inbox)
 
 
 @router.patch("/inboxes/{inbox_id}", response_model=InboxOut)
 async def update_inbox(
-    inbox_id: int, body: InboxUpdate, admin: AdminAgent, session: DbSession
+    inbox_id: int, body: InboxUpdate, admin: AdminAgent, session: DbSession, settings: AppSettings
 ) -> InboxOut:
-    inbox = await service.update_inbox(session, inbox_id=inbox_id, data=body, actor_id=admin.id)
+    box = SecretBox(settings.resolved_secret_key())
+    inbox = await service.update_inbox(
+        session, inbox_id=inbox_id, data=body, actor_id=admin.id, box=box
+    )
     return service.inbox_out(inbox)

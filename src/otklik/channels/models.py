@@ -24,6 +24,9 @@ class Inbox(Base):
     public_key: Mapped[str] = mapped_column(String(64), unique=True)
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: Channel credentials and connection settings (mailbox, bot token); secrets inside are
+    #: encrypted with the server's key (``core/crypto.py``) and never sent to browsers.
+    channel_config: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     #: Round robin's position: the agent who got the previous conversation.
     round_robin_last_agent_id: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator
@@ -111,19 +111,25 @@ class InboxOut(BaseModel):
     public_key: str
     team_id: int | None
     settings: InboxSettings
+    #: The channel's configuration with secrets masked (empty for the widget).
+    config: dict[str, Any] = Field(default_factory=dict)
 
 
 class InboxCreate(StrictModel):
     name: str = Field(min_length=1, max_length=200)
-    channel: Literal["widget"]
+    #: ``widget`` or an installed channel plugin's name (``email``, ``telegram``, ``api``…).
+    channel: str = Field(min_length=1, max_length=30)
     team_id: int | None = None
     settings: InboxSettings = Field(default_factory=InboxSettings)
+    config: dict[str, Any] = Field(default_factory=dict)
 
 
 class InboxUpdate(StrictModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     team_id: int | None = None
     settings: InboxSettingsPatch | None = None
+    #: Changed keys of the channel configuration; secrets left out (or masked) are kept.
+    config: dict[str, Any] | None = None
 
 
 class PublicInbox(BaseModel):

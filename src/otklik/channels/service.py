@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otklik.accounts.models import Agent, Team, TeamMember
 from otklik.audit import service as audit
+from otklik.channels import config as channel_config
+from otklik.channels.base import channel_names, plugin_for
 from otklik.channels.models import Inbox
 from otklik.channels.schemas import InboxCreate, InboxOut, InboxSettings, InboxUpdate
+from otklik.core.crypto import SecretBox
 from otklik.core.errors import invalid, not_found
 
 
@@ -27,7 +31,21 @@ def inbox_out(inbox: Inbox) -> InboxOut:
         public_key=inbox.public_key,
         team_id=inbox.team_id,
         settings=inbox_settings(inbox),
+        config=channel_config.public(plugin_for(inbox.channel), inbox.channel_config),
     )
+
+
+def _sealed_config(
+    channel: str, raw: dict[str, Any], box: SecretBox, previous: dict[str, Any]
+) -> dict[str, Any]:
+    if channel == "widget":
+        if raw:
+            raise invalid("A widget inbox has no channel config; use settings.")
+        return {}
+    plugin = plugin_for(channel)
+    if plugin is None:
+        raise invalid(f"Unknown channel {channel!r}; installed: {', '.join(channel_names())}.")
+    return channel_config.seal(plugin, raw, box, previous=previous)
 
 
 async def list_inboxes(session: AsyncSession) -> list[Inbox]:
@@ -53,14 +71,23 @@ async def _check_team(session: AsyncSession, team_id: int | None) -> None:
         raise invalid(f"Team {team_id} does not exist.")
 
 
-async def create_inbox(session: AsyncSession, *, data: InboxCreate, actor_id: int | None) -> Inbox:
+async def create_inbox(
+    session: AsyncSession,
+    *,
+    data: InboxCreate,
+    actor_id: int | None,
+    box: SecretBox | None = None,
+) -> Inbox:
     await _check_team(session, data.team_id)
+    if data.channel != "widget" and box is None:
+        raise ValueError("a channel inbox needs the secret box to seal its config")
     inbox = Inbox(
         name=data.name,
         channel=data.channel,
         public_key=secrets.token_urlsafe(18),
         team_id=data.team_id,
         settings=data.settings.model_dump(),
+        channel_config=_sealed_config(data.channel, data.config, box, {}) if box else {},
     )
     session.add(inbox)
     await session.flush()
@@ -77,9 +104,11 @@ async def create_inbox(session: AsyncSession, *, data: InboxCreate, actor_id: in
 
 
 async def update_inbox(
-    session: AsyncSession, *, inbox_id: int, data: InboxUpdate, actor_id: int
+    session: AsyncSession, *, inbox_id: int, data: InboxUpdate, actor_id: int, box: SecretBox
 ) -> Inbox:
     inbox = await get_inbox(session, inbox_id)
+    if data.config is not None:
+        inbox.channel_config = _sealed_config(inbox.channel, data.config, box, inbox.channel_config)
     fields = data.model_fields_set
     if "name" in fields and data.name is not None:
         inbox.name = data.name
@@ -97,7 +126,7 @@ async def update_inbox(
         action="inbox.updated",
         target_type="inbox",
         target_id=inbox.id,
-        data=data.model_dump(exclude_unset=True),
+        data=data.model_dump(exclude_unset=True, exclude={"config"}),
     )
     return inbox
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from otklik.core.clock import utcnow
@@ -21,3 +21,20 @@ class Contact(Base):
     attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ContactIdentity(Base):
+    """Who a contact is on a channel: a Telegram user id, an email address, an API id."""
+
+    __tablename__ = "contact_identities"
+    __table_args__ = (
+        UniqueConstraint("inbox_id", "external_id", name="uq_contact_identities_inbox_external"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    inbox_id: Mapped[int] = mapped_column(ForeignKey("inboxes.id", ondelete="CASCADE"))
+    external_id: Mapped[str] = mapped_column(String(255))
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -34,6 +34,13 @@ class Message(Base):
     text: Mapped[str] = mapped_column(Text)
     client_msg_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The channel's own id of this message (a mail's Message-ID, a Telegram message id).
+    external_id: Mapped[str | None] = mapped_column(String(255))
+    #: For replies sent through a channel: pending → sent, or failed (with the reason).
+    delivery_status: Mapped[str | None] = mapped_column(String(10))
+    delivery_error: Mapped[str | None] = mapped_column(Text)
+    #: What the channel told us about the message (mail headers, the raw original, …).
+    channel_data: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
 
 
 class Conversation(Base):

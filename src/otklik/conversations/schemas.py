@@ -65,6 +65,9 @@ class MessageOut(BaseModel):
     text: str
     client_msg_id: str | None
     created_at: datetime
+    #: Replies through email/Telegram/…: "pending", "sent" or "failed" (null in the widget).
+    delivery_status: Literal["pending", "sent", "failed"] | None = None
+    delivery_error: str | None = None
 
 
 class ViewCounts(BaseModel):

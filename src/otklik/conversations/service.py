@@ -43,6 +43,8 @@ from otklik.realtime import log
 from otklik.realtime.protocol import STREAM_AGENTS, contact_stream
 
 PREVIEW_CHARS = 200
+#: The job that sends operators' replies through email, Telegram and other channels.
+DELIVER_JOB = "channels.deliver"
 
 
 @dataclass(frozen=True, slots=True)
@@ -372,6 +374,12 @@ async def post_agent_message(
         conversation.unread_count = 0
         if conversation.assignee_id is None:
             conversation.assignee_id = agent.id
+        if conversation.channel != "widget":
+            # Delivered by the channel in a job, after this commit and outside any transaction.
+            message.delivery_status = "pending"
+            await jobs.enqueue(
+                session, name=DELIVER_JOB, payload={"message_id": message.id}, max_attempts=6
+            )
     contact = await session.get_one(Contact, conversation.contact_id)
     await session.flush()
     await _announce_message(session, conversation, message, contact)
@@ -386,23 +394,42 @@ async def post_visitor_message(
     client_msg_id: str,
     text: str,
     max_chars: int,
+    conversation_id: int | None = None,
+    new_conversation: bool = False,
 ) -> Posted:
+    """A customer's message (widget, or any channel through ``channels.inbound``).
+
+    It goes to ``conversation_id`` when given (and it is this contact's, in this inbox), else
+    to the contact's latest conversation in the inbox, or to a new one when there is none or
+    ``new_conversation`` is set. A repeated ``client_msg_id`` returns the first message."""
     _check_length(text, max_chars)
     contact = await session.scalar(
         select(Contact).where(Contact.id == contact_id).with_for_update()
     )
     if contact is None:
         raise AppError(401, "unauthorized", "This visitor no longer exists. Start a new chat.")
-    conversation = await session.scalar(
-        select(Conversation)
-        .where(Conversation.contact_id == contact.id, Conversation.inbox_id == inbox.id)
-        .order_by(Conversation.id.desc())
+    previous = await session.scalar(
+        select(Message)
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .where(
+            Conversation.contact_id == contact.id,
+            Conversation.inbox_id == inbox.id,
+            Message.client_msg_id == client_msg_id,
+        )
         .limit(1)
     )
-    if conversation is not None:
-        previous = await _existing(session, conversation.id, client_msg_id)
-        if previous is not None:
-            return Posted(message=previous, created=False)
+    if previous is not None:
+        return Posted(message=previous, created=False)
+    query = select(Conversation).where(
+        Conversation.contact_id == contact.id, Conversation.inbox_id == inbox.id
+    )
+    if conversation_id is not None:
+        query = query.where(Conversation.id == conversation_id)
+    conversation = (
+        None
+        if new_conversation
+        else await session.scalar(query.order_by(Conversation.id.desc()).limit(1))
+    )
     now = utcnow()
     created = conversation is None
     status_changed = False
@@ -669,6 +696,34 @@ async def post_automatic_message(
     await session.flush()
     await _announce_message(session, conversation, message, contact)
     return message
+
+
+async def record_delivery(
+    session: AsyncSession,
+    *,
+    message_id: int,
+    status: str,
+    error: str | None = None,
+    external_id: str | None = None,
+    channel_data: dict[str, Any] | None = None,
+) -> None:
+    """What the channel said about a reply; operators see it on the message live."""
+    message = await session.get(Message, message_id)
+    if message is None:
+        return
+    message.delivery_status = status
+    message.delivery_error = error
+    if external_id is not None:
+        message.external_id = external_id[:255]
+    if channel_data:
+        message.channel_data = {**message.channel_data, **channel_data}
+    await session.flush()
+    await log.append(
+        session,
+        stream=STREAM_AGENTS,
+        type=events.MESSAGE_UPDATED,
+        payload={"message": message_out(message).model_dump(mode="json")},
+    )
 
 
 async def mark_read(session: AsyncSession, *, conversation_id: int) -> ConversationOut:

@@ -30,6 +30,14 @@ class IOJobContext:
 
     db: Database
     settings: Settings
+    #: This run's number (1 = first) and the most the job gets: the last run may want to
+    #: record a failure where the user sees it.
+    attempt: int = 1
+    max_attempts: int = 1
+
+    @property
+    def last_attempt(self) -> bool:
+        return self.attempt >= self.max_attempts
 
 
 class RetryAfter(Exception):

@@ -110,7 +110,10 @@ class JobRunner:
         else:
             try:
                 if io_handler is not None:
-                    await io_handler(IOJobContext(self.db, self.settings), dict(job.payload))
+                    context = IOJobContext(
+                        self.db, self.settings, attempt=job.attempts, max_attempts=job.max_attempts
+                    )
+                    await io_handler(context, dict(job.payload))
                 elif handler is not None:
                     async with self.db.session(write=True) as session:
                         await handler(JobContext(session, self.settings), dict(job.payload))

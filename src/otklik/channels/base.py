@@ -1,0 +1,106 @@
+"""The one interface every channel implements, and the registry that finds them.
+
+A channel turns what arrives from outside (a mail, a Telegram update, an API call) into an
+:class:`InboundMessage` and hands it to :func:`otklik.channels.inbound.receive`; and it
+delivers operators' replies with :meth:`ChannelPlugin.send`, which runs in a job outside any
+database transaction. Channels register under the entry-point group ``otklik.channels``, so a
+VK, WhatsApp or MAX bridge is a separate package that installs next to Otklik.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from typing import Any, Protocol, runtime_checkable
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+ENTRY_POINT_GROUP = "otklik.channels"
+
+
+@dataclass(frozen=True, slots=True)
+class InboundMessage:
+    """One customer message, normalised."""
+
+    #: The channel's id of the message; a second delivery of the same id is ignored.
+    external_id: str
+    #: The channel's id of the customer (Telegram user id, email address, API contact id).
+    sender_id: str
+    text: str
+    sender_name: str | None = None
+    sender_email: str | None = None
+    #: The conversation the channel resolved this message to (a mail reply's thread);
+    #: ``None`` lets Otklik use the customer's latest conversation in the inbox.
+    conversation_id: int | None = None
+    #: Start a new conversation even if the customer has one (a mail with a new subject).
+    new_conversation: bool = False
+    #: Kept on the message: headers, the raw original, the channel's own ids.
+    channel_data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundMessage:
+    """An operator's public reply to deliver through the customer's channel."""
+
+    message_id: int
+    conversation_id: int
+    text: str
+    #: The customer's id on the channel (see :class:`InboundMessage.sender_id`).
+    recipient_id: str
+    recipient_name: str | None
+    recipient_email: str | None
+    author_name: str | None
+    #: The inbox's decrypted channel configuration.
+    config: dict[str, Any]
+    #: ``channel_data`` of the conversation's earlier messages, oldest first (for threading).
+    thread: list[dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryResult:
+    external_id: str | None = None
+    channel_data: dict[str, Any] = field(default_factory=dict)
+
+
+class DeliveryError(Exception):
+    """A permanent failure (bad address, bot blocked by the user): retrying will not help."""
+
+
+@runtime_checkable
+class ChannelPlugin(Protocol):
+    #: The ``channel`` value of inboxes this plugin serves (``email``, ``telegram``, ``api``).
+    name: str
+    #: Validates an inbox's ``channel_config``.
+    config_model: type[BaseModel]
+    #: Fields of ``config_model`` that are secrets: encrypted at rest, never sent to browsers.
+    secret_fields: frozenset[str]
+
+    async def send(self, message: OutboundMessage) -> DeliveryResult: ...
+
+    def routers(self) -> list[APIRouter]: ...
+
+
+_plugins: dict[str, ChannelPlugin] = {}
+
+
+def register(plugin: ChannelPlugin) -> ChannelPlugin:
+    if plugin.name in _plugins and _plugins[plugin.name] is not plugin:
+        raise ValueError(f"two channel plugins named {plugin.name!r}")
+    _plugins[plugin.name] = plugin
+    return plugin
+
+
+def load_entry_points() -> None:
+    """Register every plugin installed under the ``otklik.channels`` entry-point group."""
+    for entry in entry_points(group=ENTRY_POINT_GROUP):
+        plugin = entry.load()
+        register(plugin() if isinstance(plugin, type) else plugin)
+
+
+def plugin_for(channel: str) -> ChannelPlugin | None:
+    return _plugins.get(channel)
+
+
+def channel_names() -> list[str]:
+    return ["widget", *sorted(_plugins)]

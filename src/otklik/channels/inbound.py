@@ -1,0 +1,76 @@
+"""Receiving: a normalised inbound message becomes a contact, a conversation and a message."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from otklik.channels.base import InboundMessage
+from otklik.channels.models import Inbox
+from otklik.contacts import service as contacts
+from otklik.contacts.models import Contact, ContactIdentity
+from otklik.conversations import service as conversations
+from otklik.core.db import insert_for
+
+CHANNEL_TEXT_LIMIT = 100_000
+
+
+#: ``client_msg_id`` of channel messages: the channel's id, prefixed so it can never collide
+#: with the ids widget clients make up (64 characters at most, like every client id).
+def client_msg_id_for(external_id: str) -> str:
+    return f"ext:{external_id}"[:64]
+
+
+async def contact_for(session: AsyncSession, *, inbox: Inbox, message: InboundMessage) -> Contact:
+    """The contact behind ``sender_id`` in this inbox, created on first contact."""
+    found = await session.scalar(
+        select(Contact)
+        .join(ContactIdentity, ContactIdentity.contact_id == Contact.id)
+        .where(
+            ContactIdentity.inbox_id == inbox.id, ContactIdentity.external_id == message.sender_id
+        )
+    )
+    if found is not None:
+        await contacts.update_identity(
+            session, contact=found, name=message.sender_name, email=message.sender_email
+        )
+        return found
+    contact = await contacts.create_contact(
+        session,
+        name=message.sender_name,
+        email=message.sender_email.lower() if message.sender_email else None,
+        attributes={"source": inbox.channel},
+    )
+    insert = insert_for(session.get_bind().dialect.name)
+    await session.execute(
+        insert(ContactIdentity)
+        .values(inbox_id=inbox.id, external_id=message.sender_id, contact_id=contact.id)
+        .on_conflict_do_nothing(index_elements=["inbox_id", "external_id"])
+    )
+    return contact
+
+
+async def receive(
+    session: AsyncSession, *, inbox: Inbox, message: InboundMessage, max_chars: int
+) -> conversations.Posted:
+    """Store ``message``; a repeat of the same ``external_id`` returns the first one."""
+    contact = await contact_for(session, inbox=inbox, message=message)
+    # Channels bring what customers wrote elsewhere (long mails too): keep it, up to a bound.
+    limit = max(max_chars, CHANNEL_TEXT_LIMIT)
+    channel_data = dict(message.channel_data)
+    if len(message.text) > limit:
+        channel_data["truncated_from"] = len(message.text)
+    posted = await conversations.post_visitor_message(
+        session,
+        inbox=inbox,
+        contact_id=contact.id,
+        client_msg_id=client_msg_id_for(message.external_id),
+        text=message.text[:limit],
+        max_chars=limit,
+        conversation_id=message.conversation_id,
+        new_conversation=message.new_conversation,
+    )
+    if posted.created:
+        posted.message.external_id = message.external_id[:255]
+        posted.message.channel_data = channel_data
+    return posted

@@ -1,0 +1,105 @@
+"""Delivering operators' replies through the customer's channel, as a network job."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from otklik.channels import config as channel_config
+from otklik.channels.base import DeliveryError, OutboundMessage, plugin_for
+from otklik.channels.models import Inbox
+from otklik.contacts.models import Contact, ContactIdentity
+from otklik.conversations import service as conversations
+from otklik.conversations.models import Conversation, Message
+from otklik.core.crypto import SecretBox
+from otklik.jobs.registry import IOJobContext, RetryAfter, io_job
+
+THREAD_DEPTH = 20
+
+
+async def _outbound(ctx: IOJobContext, message_id: int) -> tuple[str, OutboundMessage] | None:
+    async with ctx.db.session(write=False) as session:
+        row = (
+            await session.execute(
+                select(Message, Conversation, Inbox, Contact)
+                .join(Conversation, Conversation.id == Message.conversation_id)
+                .join(Inbox, Inbox.id == Conversation.inbox_id)
+                .join(Contact, Contact.id == Conversation.contact_id)
+                .where(Message.id == message_id)
+            )
+        ).first()
+        if row is None:
+            return None
+        message, conversation, inbox, contact = row
+        identity = await session.scalar(
+            select(ContactIdentity.external_id).where(
+                ContactIdentity.contact_id == contact.id, ContactIdentity.inbox_id == inbox.id
+            )
+        )
+        thread = (
+            (
+                await session.execute(
+                    select(Message.channel_data)
+                    .where(Message.conversation_id == conversation.id, Message.id < message.id)
+                    .order_by(Message.id.desc())
+                    .limit(THREAD_DEPTH)
+                )
+            )
+            .scalars()
+            .all()
+        )
+    plugin = plugin_for(inbox.channel)
+    box = SecretBox(ctx.settings.resolved_secret_key())
+    config: dict[str, Any] = (
+        channel_config.open_(plugin, inbox.channel_config, box) if plugin else {}
+    )
+    return inbox.channel, OutboundMessage(
+        message_id=message.id,
+        conversation_id=conversation.id,
+        text=message.text,
+        recipient_id=identity or (contact.email or ""),
+        recipient_name=contact.name,
+        recipient_email=contact.email,
+        author_name=message.author_name,
+        config=config,
+        thread=[data for data in reversed(thread) if data],
+    )
+
+
+async def _record(ctx: IOJobContext, message_id: int, **result: Any) -> None:
+    async with ctx.db.session(write=True) as session:
+        await conversations.record_delivery(session, message_id=message_id, **result)
+
+
+@io_job(conversations.DELIVER_JOB)
+async def deliver(ctx: IOJobContext, payload: dict[str, Any]) -> None:
+    message_id = int(payload["message_id"])
+    loaded = await _outbound(ctx, message_id)
+    if loaded is None:
+        return  # the conversation was deleted meanwhile
+    channel, outbound = loaded
+    plugin = plugin_for(channel)
+    if plugin is None:
+        await _record(ctx, message_id, status="failed", error=f"No {channel!r} channel installed.")
+        return
+    try:
+        result = await plugin.send(outbound)
+    except DeliveryError as exc:
+        await _record(ctx, message_id, status="failed", error=str(exc)[:2000])
+        return
+    except RetryAfter:
+        raise
+    except Exception as exc:
+        if ctx.last_attempt:
+            await _record(
+                ctx, message_id, status="failed", error=f"{type(exc).__name__}: {exc}"[:2000]
+            )
+        raise
+    await _record(
+        ctx,
+        message_id,
+        status="sent",
+        external_id=result.external_id,
+        channel_data=result.channel_data,
+    )
