@@ -49,6 +49,8 @@ class WriteBatcher:
         self._conn: AsyncConnection | None = None
         self._transaction: AsyncTransaction | None = None
         self._batch: Batch | None = None
+        #: Scheduled commits; asyncio keeps only weak references to tasks.
+        self._tasks: set[asyncio.Task[None]] = set()
 
     @asynccontextmanager
     async def turn(self) -> AsyncIterator[tuple[AsyncConnection, Batch]]:
@@ -75,7 +77,9 @@ class WriteBatcher:
                 elif not batch.commit_scheduled:
                     # Somebody is queued: let them join, then commit after them.
                     batch.commit_scheduled = True
-                    asyncio.get_running_loop().create_task(self._commit_after_queue(batch))
+                    task = asyncio.get_running_loop().create_task(self._commit_after_queue(batch))
+                    self._tasks.add(task)
+                    task.add_done_callback(self._tasks.discard)
             finally:
                 self._lock.release()
 
