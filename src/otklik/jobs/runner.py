@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 
 from otklik.config import Settings
 from otklik.core.clock import utcnow
@@ -68,6 +68,12 @@ class JobRunner:
 
     async def claim(self) -> list[Job]:
         now = utcnow()
+        # Look first on the read pool: an idle poll must not take a turn on the write
+        # connection (and, on SQLite, a commit) every second.
+        async with self.db.session(write=False) as session:
+            due = await session.scalar(select(Job.id).where(self._claimable(now)).limit(1))
+        if due is None:
+            return []
         async with self.db.session(write=True) as session:
             jobs = (
                 (
@@ -93,6 +99,12 @@ class JobRunner:
                 job.locked_until = now + LEASE
                 job.attempts += 1
         return list(jobs)
+
+    @staticmethod
+    def _claimable(now: datetime) -> ColumnElement[bool]:
+        return (Job.run_at <= now) & or_(
+            Job.state == "queued", (Job.state == "running") & (Job.locked_until < now)
+        )
 
     async def run_due(self) -> int:
         jobs = await self.claim()
