@@ -264,6 +264,11 @@ async def add_conversations(
             progress(batch)
     async with db.session(write=True) as session:
         await session.run_sync(counts.rebuild)
+    # Fresh statistics, or the query planner guesses (PostgreSQL sorted 120k rows for one
+    # list page without them, where autovacuum had not run yet).
+    async with db.read_engine.connect() as conn:
+        await conn.execute(text("ANALYZE"))
+        await conn.commit()
     if db.dialect == "postgresql":
         # Explicit ids bypassed the sequences; move them past the new rows.
         async with db.session(write=True) as session:

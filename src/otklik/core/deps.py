@@ -1,4 +1,7 @@
-"""``Annotated`` dependency aliases used by every route."""
+"""``Annotated`` dependency aliases used by every route.
+
+They are ``async def`` on purpose: FastAPI runs plain ``def`` dependencies in a thread pool,
+a thread hop per dependency per request for what is an attribute lookup."""
 
 from __future__ import annotations
 
@@ -10,17 +13,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from otklik.config import Settings
 
 
-def get_session(request: Request) -> AsyncSession:
+async def get_session(request: Request) -> AsyncSession:
     session: AsyncSession = request.state.db_session
     return session
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def client_ip(request: Request) -> str:
+async def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 

@@ -67,9 +67,13 @@ def take_pending(session: AsyncSession) -> list[Outgoing]:
 
 
 def to_outgoing(event: Event) -> Outgoing:
+    return _frame(event.id, event.stream, event.type, event.payload_json)
+
+
+def _frame(event_id: int, stream: str, kind: str, payload_json: str) -> Outgoing:
     # The event frame {"id", "type", "data"}, built without re-serialising the payload.
-    text = f'{{"id":{event.id},"type":{json.dumps(event.type)},"data":{event.payload_json}}}'
-    return Outgoing(stream=event.stream, text=text, event_id=event.id)
+    text = f'{{"id":{event_id},"type":{json.dumps(kind)},"data":{payload_json}}}'
+    return Outgoing(stream=stream, text=text, event_id=event_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,21 +95,19 @@ async def replay(session: AsyncSession, *, streams: list[str], after_id: int, li
     if after_id > newest or (oldest and after_id < oldest - 1):
         # Unknown future id (database replaced) or events already pruned: cannot replay.
         return Replay(events=[], resync=True, last_event_id=newest)
+    # Plain columns, not ORM objects: a catch-up of a thousand events is a hot path.
     rows = (
-        (
-            await session.execute(
-                select(Event)
-                .where(Event.stream.in_(streams), Event.id > after_id)
-                .order_by(Event.id)
-                .limit(limit + 1)
-            )
+        await session.execute(
+            select(Event.id, Event.stream, Event.type, Event.payload_json)
+            .where(Event.stream.in_(streams), Event.id > after_id)
+            .order_by(Event.id)
+            .limit(limit + 1)
         )
-        .scalars()
-        .all()
-    )
+    ).all()
     if len(rows) > limit:
         return Replay(events=[], resync=True, last_event_id=newest)
-    return Replay(events=[to_outgoing(row) for row in rows], resync=False, last_event_id=newest)
+    frames = [_frame(ident, stream, kind, payload) for ident, stream, kind, payload in rows]
+    return Replay(events=frames, resync=False, last_event_id=newest)
 
 
 async def prune(session: AsyncSession, *, before: datetime) -> int:

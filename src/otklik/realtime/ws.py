@@ -131,10 +131,14 @@ async def _send_live(ws: WebSocket, realtime: Realtime, subscriber: Subscriber, 
     heartbeat = realtime.settings.heartbeat_seconds
     while True:
         try:
-            frame = await asyncio.wait_for(subscriber.queue.get(), heartbeat)
-        except TimeoutError:
-            await ws.send_text(HEARTBEAT)
-            continue
+            # Frames already queued need no timer: wait_for costs a task per call.
+            frame = subscriber.queue.get_nowait()
+        except asyncio.QueueEmpty:
+            try:
+                frame = await asyncio.wait_for(subscriber.queue.get(), heartbeat)
+            except TimeoutError:
+                await ws.send_text(HEARTBEAT)
+                continue
         if frame is RESYNC_MARKER:
             subscriber.overflowed = False
             async with realtime.db.session(write=False) as session:

@@ -1,0 +1,1 @@
+"""Otklik benchmark harness (``python -m bench.run``). Never part of ``make test``."""

@@ -1,0 +1,449 @@
+"""Otklik's benchmarks with their baselines.
+
+``python -m bench.run [--quick] [--only ingest,fanout,idle,bigdata]
+                     [--database sqlite|postgres|both]``
+
+Each benchmark measures its baseline in the same run (the bare uvicorn app in ``echo_app.py``
+or raw SQL) and reports Otklik's figures next to it and against the targets of the issue.
+Prints JSON lines while it runs and a table at the end; both also go to ``bench/results/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import math
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench import bigdata, fanout, idle, ingest, profiling
+from bench.bigdata import Call
+from bench.load import Target, http_session, login, post_json, raise_fd_limit
+from bench.report import Check, Reporter, Result
+from bench.server import (
+    BENCH_DIR,
+    PG_ADMIN_DSN,
+    REPO_DIR,
+    Database,
+    OtklikEnv,
+    PgWaits,
+    Server,
+    echo_server,
+    fresh_otklik,
+    machine_info,
+    pg_available,
+    pg_settings,
+)
+
+ADMIN_EMAIL = "bench@example.com"
+ADMIN_PASSWORD = "bench-password-1"
+BENCHES = ("ingest", "fanout", "idle", "bigdata")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Sizes and durations; ``--quick`` shrinks them so everything ends in under 3 minutes."""
+
+    visitors: int
+    sender_procs: int
+    warmup_s: float
+    duration_s: float
+    fanout_sockets: int
+    fanout_events: int
+    fanout_interval_s: float
+    idle_sockets: int
+    idle_hold_s: float
+    conversations: int
+    calls: int
+    listener_procs: int = 2
+    holder_procs: int = 4
+
+    @staticmethod
+    def make(args: argparse.Namespace) -> Plan:
+        quick = args.quick
+        return Plan(
+            visitors=args.visitors or 100,
+            sender_procs=args.client_procs or 2,
+            warmup_s=2.0 if quick else 3.0,
+            duration_s=args.duration or (6.0 if quick else 20.0),
+            fanout_sockets=1000,
+            fanout_events=12 if quick else 40,
+            fanout_interval_s=0.25,
+            idle_sockets=args.idle_sockets or (1000 if quick else 10_000),
+            idle_hold_s=20.5 if quick else 30.0,
+            conversations=args.conversations or (20_000 if quick else 1_000_000),
+            calls=20 if quick else 100,
+        )
+
+
+class Harness:
+    def __init__(self, args: argparse.Namespace, reporter: Reporter, workdir: Path) -> None:
+        self.args = args
+        self.plan = Plan.make(args)
+        self.report = reporter
+        self.workdir = workdir
+        self.compression: str | None = None if args.ws_compression == "none" else "deflate"
+        self.results_dir: Path = args.out.resolve()  # servers run in their data dirs
+        self._label = ""  # the benchmark being run, for profile file names
+        self._extensions: dict[str, dict[str, str]] = {}
+
+    # ------------------------------------------------------------------ targets
+
+    def targets(self, database: Database) -> list[tuple[str, Any]]:
+        """The baseline first, then Otklik (entered lazily, one after the other)."""
+        pairs: list[tuple[str, Any]] = [("echo", self.echo())]
+        if not self.args.baseline_only:
+            pairs.append(("otklik", self.otklik(database)))
+        return pairs
+
+    @contextlib.contextmanager
+    def echo(self) -> Iterator[tuple[Server, Target]]:
+        with echo_server(self.workdir) as server:
+            yield (
+                server,
+                Target(
+                    "echo",
+                    server.base_url,
+                    server.ws_url,
+                    "echo",
+                    "echo-operator",
+                    1,
+                    self.compression,
+                ),
+            )
+
+    @contextlib.contextmanager
+    def otklik(
+        self,
+        database: Database,
+        env: OtklikEnv | None = None,
+        login_as: tuple[str, str] | None = None,
+        inbox_key: str | None = None,
+        sql_trace: Path | None = None,
+    ) -> Iterator[tuple[Server, Target]]:
+        """A running ``otklik`` and a logged-in operator (a fresh workspace unless ``env``).
+
+        ``sql_trace``: run it under ``sqltrace_server.py`` (records its SQL, jobs off)."""
+        if env is None:
+            env = fresh_otklik(database, self.workdir)
+            env.cli("create-admin", "--email", ADMIN_EMAIL, "--password", ADMIN_PASSWORD)
+        server = env.server(workers=self.args.workers)
+        prof = self.results_dir / f"cprofile-{self._label}.prof"
+        if sql_trace is not None:
+            wrapper = str(BENCH_DIR / "sqltrace_server.py")
+            server.argv = [sys.executable, wrapper, str(sql_trace), *server.argv[1:]]
+            server.env = {
+                **server.env,
+                "PYTHONPATH": str(REPO_DIR),
+                "OTKLIK_RUN_JOBS_IN_APP": "false",
+            }
+        elif self.args.profile == "cprofile" and self._label:
+            server.argv = [
+                sys.executable,
+                str(BENCH_DIR / "cprofile_server.py"),
+                str(prof),
+                *server.argv[1:],
+            ]
+            server.env = {**server.env, "PYTHONPATH": str(REPO_DIR)}
+        with server:
+            target = asyncio.run(self._workspace(server, login_as, inbox_key))
+            yield server, target
+        if self.args.profile == "cprofile" and self._label and prof.exists():
+            summary = profiling.summarize_cprofile(prof)
+            (self.results_dir / f"cprofile-{self._label}.summary.txt").write_text(summary + "\n")
+            self.report.note(self._label, summary)
+
+    async def _workspace(
+        self, server: Server, login_as: tuple[str, str] | None, inbox_key: str | None
+    ) -> Target:
+        email, password = login_as or (ADMIN_EMAIL, ADMIN_PASSWORD)
+        async with http_session() as http:
+            token, agent_id = await login(http, server.base_url, email, password)
+            if inbox_key is None:
+                status, body = await post_json(
+                    http,
+                    f"{server.base_url}/api/v1/inboxes",
+                    {"name": "Bench", "channel": "widget"},
+                    token,
+                )
+                if status != 201:
+                    raise RuntimeError(f"creating the bench inbox failed: {status} {body}")
+                inbox_key = str(body["public_key"])
+        return Target(
+            "otklik", server.base_url, server.ws_url, inbox_key, token, agent_id, self.compression
+        )
+
+    @contextlib.contextmanager
+    def profiled(self, server: Server, label: str, enabled: bool = True) -> Iterator[None]:
+        """With ``--profile py-spy``: sample the server while the block runs; summary beside it."""
+        if not (self.args.profile == "py-spy" and enabled):
+            yield
+            return
+        raw = self.results_dir / f"profile-{label}.txt"
+        proc = profiling.start(server.pid, 3600, raw)
+        if proc is None:
+            self.report.note(label, "py-spy not installed: no profile")
+            yield
+            return
+        time.sleep(1.0)
+        try:
+            yield
+        finally:
+            proc.send_signal(signal.SIGINT)
+            try:
+                _, err = proc.communicate(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                err = b""
+            if raw.exists():
+                summary = profiling.summarize(raw)
+                (self.results_dir / f"profile-{label}.summary.txt").write_text(summary + "\n")
+                self.report.note(label, f"profile: {raw} (summary beside it)\n{summary[:3000]}")
+            else:
+                self.report.note(
+                    label, f"py-spy wrote nothing: {err.decode(errors='replace')[-500:]}"
+                )
+
+    # ------------------------------------------------------------------ benchmarks
+
+    def ingest(self, database: Database) -> None:
+        p = self.plan
+        rates: dict[str, float] = {}
+        for name, target_cm in self.targets(database):
+            pg = name == "otklik" and database == "postgres"
+            with (
+                target_cm as (server, target),
+                self.profiled(server, f"ingest-{database}", name == "otklik"),
+                PgWaits() if pg else contextlib.nullcontext() as waits,
+            ):
+                out = ingest.run(
+                    target,
+                    server,
+                    visitors=p.visitors,
+                    sender_procs=p.sender_procs,
+                    warmup_s=p.warmup_s,
+                    duration_s=p.duration_s,
+                )
+            if waits is not None:
+                out["pg_active_backends_by_wait"] = waits.summary()
+                self.report.note("ingest", f"PostgreSQL backends by wait: {waits.summary()}")
+            rates[name] = out["rate"]
+            ingest.record(self.report, name, database, out)
+            self._client_bound("ingest", out)
+        if "otklik" in rates:
+            ratio = rates["otklik"] / rates["echo"] if rates.get("echo") else math.nan
+            pct = round(ratio * 100, 1)
+            self.report.check(Check("ingest", database, "rate vs echo", pct, "%", 60, True))
+
+    def fanout(self, database: Database) -> None:
+        p = self.plan
+        for name, target_cm in self.targets(database):
+            with (
+                target_cm as (server, target),
+                self.profiled(server, f"fanout-{database}", name == "otklik"),
+            ):
+                out = fanout.run(
+                    target,
+                    server,
+                    sockets=p.fanout_sockets,
+                    procs=p.listener_procs,
+                    events=p.fanout_events,
+                    interval_s=p.fanout_interval_s,
+                )
+            fanout.record(self.report, name, database, out)
+            self._client_bound("fanout", out)
+            self._same_extensions("fanout", name, out)
+
+    def idle(self, database: Database) -> None:
+        p = self.plan
+        for name, target_cm in self.targets(database):
+            with target_cm as (server, target):
+                out = idle.run(
+                    target,
+                    server,
+                    sockets=p.idle_sockets,
+                    procs=p.holder_procs,
+                    hold_s=p.idle_hold_s,
+                )
+            idle.record(self.report, name, database, out)
+            self._same_extensions("idle", name, out)
+
+    def bigdata(self, database: Database) -> None:
+        p = self.plan
+        env = fresh_otklik(database, self.workdir)
+        t0 = time.monotonic()
+        output = env.cli("demo", "--conversations", str(p.conversations))
+        seed_s = round(time.monotonic() - t0, 1)
+        email, password, key = bigdata.demo_credentials(output)
+        admin = (email, password)
+        self.report.note("bigdata", f"seeded {p.conversations:,} conversations in {seed_s:.0f} s")
+        extra = {"conversations": p.conversations}
+        self.report.add(Result("bigdata", "otklik", database, "demo seed", seed_s, "s", extra))
+        trace = self.workdir / f"sql-{database}.pickle"
+        # 1. On a server that records its SQL: events for the catch-up, the calls to make
+        #    and the statements each one runs.
+        with self.otklik(database, env, admin, key, sql_trace=trace) as (_, target):
+            calls = asyncio.run(self._bigdata_prepare(target, trace))
+        # 2. On the server as it ships: time the calls, then their statements raw.
+        with (
+            self.otklik(database, env, admin, key) as (server, target),
+            self.profiled(server, f"bigdata-{database}"),
+        ):
+            asyncio.run(self._bigdata_measure(target, env, calls))
+        bigdata.record(self.report, database, calls)
+
+    async def _bigdata_prepare(self, target: Target, trace: Path) -> list[Call]:
+        await bigdata.make_events(target, bigdata.CATCH_UP_EVENTS + 50)
+        async with http_session() as http:
+            api = bigdata.Api(target, http)
+            calls = await bigdata.plan(api)
+            await bigdata.record_statements(api, calls, trace)
+        return calls
+
+    async def _bigdata_measure(self, target: Target, env: OtklikEnv, calls: list[Call]) -> None:
+        async with http_session() as http, bigdata.RawSQL(env.database, env.url) as raw:
+            await bigdata.measure(bigdata.Api(target, http), raw, calls, rounds=self.plan.calls)
+
+    def _same_extensions(self, bench: str, name: str, out: dict[str, Any]) -> None:
+        """Baseline and Otklik must negotiate the same socket extensions to be comparable."""
+        seen = self._extensions.setdefault(bench, {})
+        seen[name] = str(out.get("compression"))
+        if len(set(seen.values())) > 1:
+            self.report.note(bench, f"the targets negotiated different extensions: {seen}")
+
+    def _client_bound(self, bench: str, out: dict[str, Any]) -> None:
+        if out.get("client_cpu_max_proc_pct", 0) > 85:
+            self.report.note(
+                bench,
+                f"a client process used {out['client_cpu_max_proc_pct']}% of a core: "
+                "the client may be the bottleneck (raise --client-procs)",
+            )
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(
+        prog="python -m bench.run",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    ap.add_argument("--quick", action="store_true", help="small sizes, short windows (< 3 minutes)")
+    ap.add_argument(
+        "--only", default=",".join(BENCHES), help="comma list of: " + ", ".join(BENCHES)
+    )
+    ap.add_argument("--database", default="sqlite", choices=("sqlite", "postgres", "both"))
+    ap.add_argument("--visitors", type=int, help="ingest: visitors (default 100)")
+    ap.add_argument("--duration", type=float, help="ingest: measured seconds (default 20, quick 8)")
+    ap.add_argument("--client-procs", type=int, help="ingest: sender processes (default 2)")
+    ap.add_argument("--idle-sockets", type=int, help="idle: sockets (default 10000, quick 2000)")
+    ap.add_argument(
+        "--conversations", type=int, help="bigdata: demo size (default 1000000, quick 20000)"
+    )
+    ap.add_argument("--workers", type=int, default=1, help="otklik run --workers (default 1)")
+    ap.add_argument(
+        "--ws-compression",
+        default="deflate",
+        choices=("deflate", "none"),
+        help="offer permessage-deflate like browsers do (default) or not",
+    )
+    ap.add_argument(
+        "--profile",
+        nargs="?",
+        const="py-spy",
+        choices=("py-spy", "cprofile"),
+        help="py-spy (default) attaches to the server during ingest and bigdata; cprofile "
+        "runs the server under cProfile for exact counts per request (slow: no figures)",
+    )
+    ap.add_argument("--out", type=Path, default=BENCH_DIR / "results", help="where results go")
+    ap.add_argument("--baseline-only", action="store_true", help=argparse.SUPPRESS)  # harness work
+    ap.add_argument("--keep", action="store_true", help="keep the scratch data directories")
+    args = ap.parse_args(argv)
+    unknown = set(args.only.split(",")) - set(BENCHES)
+    if unknown:
+        ap.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    fds = raise_fd_limit()
+    args.out.mkdir(parents=True, exist_ok=True)
+    reporter = Reporter(args.out / "latest.jsonl")
+    databases: list[Database] = (
+        ["sqlite", "postgres"] if args.database == "both" else [args.database]
+    )
+    command = "python -m bench.run " + " ".join(
+        shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:])
+    )
+    reporter.meta(
+        command=command.strip(),
+        machine=machine_info(),
+        plan=Plan.make(args).__dict__,
+        git=_git_rev(),
+        open_files_limit=fds,
+        started=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    )
+    workdir = Path(tempfile.mkdtemp(prefix="otklik-bench-"))
+    harness = Harness(args, reporter, workdir)
+    started = time.monotonic()
+    failed = False
+    try:
+        for database in databases:
+            why = pg_available() if database == "postgres" else None
+            if why is not None:
+                reporter.note("postgres", f"skipped: no PostgreSQL at {PG_ADMIN_DSN} ({why})")
+                failed = failed or args.database == "postgres"
+                continue
+            if database == "postgres":
+                reporter.meta(postgres=pg_settings())
+            for bench in BENCHES:
+                if bench not in args.only.split(","):
+                    continue
+                t0 = time.monotonic()
+                harness._label = f"{bench}-{database}"
+                try:
+                    getattr(harness, bench)(database)
+                except Exception as exc:  # one broken benchmark must not hide the others
+                    failed = True
+                    reporter.note(bench, f"FAILED on {database}: {exc!r}")
+                    import traceback
+
+                    traceback.print_exc()
+                reporter.note(bench, f"{database}: {time.monotonic() - t0:.0f} s")
+    finally:
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+    table = reporter.table()
+    elapsed = time.monotonic() - started
+    print("\n" + table + f"\n\n{elapsed:.0f} s in all; JSON lines in {args.out / 'latest.jsonl'}")
+    (args.out / "latest.md").write_text(f"`{command.strip()}` — {elapsed:.0f} s\n\n{table}\n")
+    return 1 if failed else 0
+
+
+def _git_rev() -> str:
+    """The commit measured, ``+dirty`` when the server's sources have uncommitted changes."""
+
+    def git(*args: str) -> str:
+        done = subprocess.run(
+            ["git", "-C", str(REPO_DIR), *args], capture_output=True, text=True, check=False
+        )
+        return done.stdout.strip()
+
+    try:
+        rev = git("rev-parse", "--short", "HEAD") or "uncommitted"
+        return rev + ("+dirty" if git("status", "--porcelain", "--", "src", "alembic") else "")
+    except OSError:
+        return "unknown"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
