@@ -8,6 +8,7 @@ import { useMessagesStore } from '@/stores/messages'
 import { useOutboxStore } from '@/stores/outbox'
 import { useRealtimeStore } from '@/stores/realtime'
 import { useTypingStore } from '@/stores/typing'
+import { resetConversationTools } from '@/stores/tools'
 
 let bootedFor: number | null = null
 
@@ -31,6 +32,7 @@ export function teardownWorkspace(): void {
   useContactsStore().reset()
   useTypingStore().reset()
   useAgentsStore().reset()
+  resetConversationTools()
   // drafts and the outbox stay in localStorage for the next sign-in of the same operator
   useDraftsStore().reset()
   useOutboxStore().reset()

@@ -655,3 +655,244 @@ def test_settings_are_for_admins_only(browser: Browser, e2e_server: E2EServer, a
         expect(page.get_by_test_id("settings")).to_have_count(0)
     finally:
         ctx.close()
+
+
+# --- the operator's daily tools: canned answers, routing, bulk, tags and priority ---------------
+
+
+def wait_for(check: Any, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.2)
+
+
+def test_canned_answer_from_the_reply_box(
+    page: Page, e2e_server: E2EServer, visitors: list[Visitor], api: Api
+) -> None:
+    created = api.http.post(
+        "/api/v1/canned-answers",
+        json={
+            "shortcut": "greet",
+            "title": "Greeting",
+            "text": "Hello, {{contact.name}}! How can I help?",
+            "scope": "global",
+        },
+    )
+    assert created.status_code == 201, created.text
+    answer_id = created.json()["id"]
+    v = new_visitor(e2e_server, visitors, "Vera")
+    v.say("hi there")
+    assert v.conversation_id is not None
+    login(page, e2e_server)
+    open_conversation(page, e2e_server, v.conversation_id)
+
+    focus_page(page)
+    page.keyboard.press("/")  # the shortcut opens the list in the reply box
+    box = page.get_by_test_id("reply-box")
+    expect(box).to_be_focused()
+    options = page.get_by_test_id("canned-option")
+    expect(options).to_have_count(1)
+    expect(options.first).to_contain_text("/greet")
+    expect(options.first).to_contain_text("Greeting")
+    expect(options.first).to_contain_text("Hello, {{contact.name}}!")
+
+    # a change announced live reaches the open list
+    other = api.http.post(
+        "/api/v1/canned-answers",
+        json={"shortcut": "bye", "title": "Goodbye", "text": "Bye!", "scope": "global"},
+    )
+    assert other.status_code == 201, other.text
+    expect(options).to_have_count(2, timeout=LIVE)
+
+    page.keyboard.type("gre")
+    expect(options).to_have_count(1)
+    expect(options.first).to_have_attribute("aria-selected", "true")
+    box.press("Enter")
+    expect(box).to_have_value("Hello, Vera! How can I help?")
+    expect(page.get_by_test_id("canned-picker")).to_have_count(0)
+
+    box.press("Enter")
+    sent = page.locator('[data-testid="message-item"][data-delivery="sent"]')
+    expect(sent).to_have_count(1, timeout=LIVE)
+    expect(sent.get_by_test_id("message-text")).to_have_text("Hello, Vera! How can I help?")
+    wait_for(lambda: "Hello, Vera! How can I help?" in v.texts())
+    assert api.http.get(f"/api/v1/canned-answers/{answer_id}").json()["usage_count"] == 1
+
+    # Esc closes the list and keeps the text
+    box.type("/zzz")
+    expect(page.get_by_test_id("canned-empty")).to_be_visible()
+    box.press("Escape")
+    expect(page.get_by_test_id("canned-picker")).to_have_count(0)
+    expect(box).to_have_value("/zzz")
+    expect(box).to_be_focused()
+
+
+def test_escalate_with_hand_back_and_hand_back(
+    page: Page, browser: Browser, e2e_server: E2EServer, visitors: list[Visitor], api: Api
+) -> None:
+    l1 = api.http.post("/api/v1/teams", json={"name": "First line", "agent_ids": [api.me["id"]]})
+    l2 = api.http.post("/api/v1/teams", json={"name": "Second line", "line": 2})
+    assert l1.status_code == 201 and l2.status_code == 201, (l1.text, l2.text)
+    v = new_visitor(e2e_server, visitors, "Ivan")
+    v.say("My invoice is wrong")
+    cid = v.conversation_id
+    assert cid is not None
+    api.http.post(f"/api/v1/conversations/{cid}/assign", json={"agent_id": api.me["id"]})
+    login(page, e2e_server)
+    open_conversation(page, e2e_server, cid)
+    other_ctx, other, boris = second_workspace(browser, e2e_server, api)
+    try:
+        patched = api.http.patch(
+            f"/api/v1/teams/{l2.json()['id']}", json={"agent_ids": [boris["id"]]}
+        )
+        assert patched.status_code == 200, patched.text
+
+        page.get_by_test_id("action-escalate").click()
+        dialog = page.get_by_test_id("escalate-dialog")
+        expect(dialog).to_be_visible()
+        page.get_by_test_id("escalate-submit").click()
+        expect(page.get_by_test_id("escalate-error")).to_be_visible()  # the reason is required
+        expect(page.get_by_test_id("escalate-team")).to_have_value("")  # next line by default
+        page.get_by_test_id("escalate-reason").fill("Needs billing access")
+        page.get_by_test_id("escalate-hand-back").check()
+        page.get_by_test_id("escalate-submit").click()
+        expect(dialog).to_have_count(0)
+
+        note = page.locator('[data-testid="message-item"][data-author="system"]')
+        expect(note).to_have_count(1, timeout=LIVE)
+        expect(note.get_by_test_id("message-text")).to_have_text(
+            "→ Second line: Needs billing access"
+        )
+        expect(note.get_by_test_id("system-label")).to_have_text("System note")
+        expect(note).to_have_attribute("data-private", "true")
+        expect(page.get_by_test_id("team-badge").first).to_have_text("Second line")
+        expect(page.get_by_test_id("queued-badge").first).to_be_visible()
+        page.get_by_test_id("tab-all").click()
+        expect(item(page, cid).get_by_test_id("queued-badge")).to_be_visible()
+        expect(item(page, cid).get_by_test_id("team-badge")).to_have_text("Second line")
+        escalated = api.conversation(cid)
+        assert escalated["team_id"] == l2.json()["id"] and escalated["assignee_id"] is None
+        assert escalated["queued_at"]
+
+        # the second line answers and hands it back with a note
+        open_conversation(other, e2e_server, cid)
+        expect(other.locator('[data-testid="message-item"][data-author="system"]')).to_have_count(1)
+        other.get_by_test_id("action-hand-back").click()
+        expect(other.get_by_test_id("hand-back-reason")).to_contain_text("Needs billing access")
+        other.get_by_test_id("hand-back-submit").click()
+        expect(other.get_by_test_id("hand-back-error")).to_be_visible()  # the note is required
+        other.get_by_test_id("hand-back-note").fill("Invoice corrected, please confirm")
+        other.get_by_test_id("hand-back-submit").click()
+        expect(other.get_by_test_id("hand-back-dialog")).to_have_count(0)
+        expect(other.get_by_test_id("action-hand-back")).to_have_count(0, timeout=LIVE)
+
+        expect(note).to_have_count(2, timeout=LIVE)
+        expect(note.last.get_by_test_id("message-text")).to_have_text(
+            "← Invoice corrected, please confirm"
+        )
+        expect(note.last.get_by_test_id("message-author")).to_have_text("Boris")
+        expect(page.get_by_test_id("assignee-name")).to_have_text("Admin", timeout=LIVE)
+        expect(page.get_by_test_id("queued-badge")).to_have_count(0)
+        expect(page.get_by_test_id("action-hand-back")).to_have_count(0)
+        back = api.conversation(cid)
+        assert back["assignee_id"] == api.me["id"] and back["team_id"] is None
+        assert back["queued_at"] is None
+        # private notes never reach the visitor
+        assert not [t for t in v.texts() if "billing access" in t or "Invoice corrected" in t]
+    finally:
+        other_ctx.close()
+
+
+def test_bulk_select_and_resolve(
+    page: Page, e2e_server: E2EServer, visitors: list[Visitor], api: Api
+) -> None:
+    ids = []
+    for name in ("Alla", "Boris", "Clara"):
+        v = new_visitor(e2e_server, visitors, name)
+        v.say(f"question from {name}")
+        ids.append(v.conversation_id)
+    first, second, third = ids
+    assert first and second and third
+    login(page, e2e_server)
+    page.get_by_test_id("tab-unassigned").click()
+    expect(page.get_by_test_id("conversation-item")).to_have_count(3)
+    expect(page.get_by_test_id("bulk-bar")).to_have_count(0)
+
+    item(page, first).click()
+    focus_page(page)
+    page.keyboard.press("x")  # toggles the open conversation
+    box = page.locator(f'[data-testid="select-conversation"][data-conversation-id="{first}"]')
+    expect(box).to_be_checked()
+    page.locator(f'[data-testid="select-conversation"][data-conversation-id="{second}"]').check()
+    expect(page.get_by_test_id("bulk-count")).to_have_text("2 selected")
+
+    page.get_by_test_id("bulk-resolve").click()
+    expect(item(page, first)).to_have_count(0, timeout=LIVE)
+    expect(item(page, second)).to_have_count(0)
+    expect(item(page, third)).to_be_visible()
+    expect(page.get_by_test_id("bulk-bar")).to_have_count(0)
+    assert [api.conversation(i)["status"] for i in ids] == ["resolved", "resolved", "open"]
+    expect(page.get_by_test_id("tab-count-unassigned")).to_have_text("1", timeout=LIVE)
+
+
+def test_tags_and_priority_are_live_in_another_workspace(
+    page: Page, browser: Browser, e2e_server: E2EServer, visitors: list[Visitor], api: Api
+) -> None:
+    earlier = new_visitor(e2e_server, visitors, "Earlier")
+    earlier.say("old question")
+    assert earlier.conversation_id is not None
+    tagged = api.http.post(
+        f"/api/v1/conversations/{earlier.conversation_id}/tags", json={"add": ["billing"]}
+    )
+    assert tagged.status_code == 200, tagged.text
+    v = new_visitor(e2e_server, visitors, "Nina")
+    v.say("the app crashes")
+    cid = v.conversation_id
+    assert cid is not None
+    login(page, e2e_server)
+    other_ctx, other, _ = second_workspace(browser, e2e_server, api)
+    try:
+        other.get_by_test_id("tab-all").click()
+        other_row = item(other, cid)
+        expect(other_row).to_be_visible(timeout=LIVE)
+        expect(other_row.get_by_test_id("list-tag")).to_have_count(0)
+
+        page.get_by_test_id("tab-all").click()
+        open_conversation(page, e2e_server, cid)
+        tag_input = page.get_by_test_id("tag-input")
+        # suggestions come from tags seen in loaded conversations
+        expect(
+            page.locator('[data-testid="tag-editor"] datalist option[value="billing"]')
+        ).to_have_count(1)
+        tag_input.fill("Crash")
+        tag_input.press("Enter")
+        tag_input.fill("vip")
+        tag_input.press("Enter")
+        expect(page.get_by_test_id("tag-chip")).to_have_count(2)
+        expect(tag_input).to_have_value("")
+        expect(other_row.get_by_test_id("list-tag")).to_have_text(["crash", "vip"], timeout=LIVE)
+
+        page.get_by_test_id("priority-select").select_option("urgent")
+        expect(other_row.get_by_test_id("priority-badge")).to_have_attribute(
+            "data-priority", "urgent", timeout=LIVE
+        )
+        expect(item(page, cid).get_by_test_id("priority-badge")).to_have_attribute(
+            "data-priority", "urgent"
+        )
+
+        other_row.click()
+        expect(other.get_by_test_id("priority-select")).to_have_value("urgent")
+        expect(other.get_by_test_id("tag-chip")).to_have_count(2)
+        page.locator('[data-testid="tag-chip"][data-tag="crash"]').get_by_test_id(
+            "tag-remove"
+        ).click()
+        expect(other.get_by_test_id("tag-chip")).to_have_count(1, timeout=LIVE)
+        expect(other_row.get_by_test_id("list-tag")).to_have_text(["vip"])
+        page.get_by_test_id("priority-select").select_option("low")
+        expect(other.get_by_test_id("priority-select")).to_have_value("low", timeout=LIVE)
+
+        stored = api.conversation(cid)
+        assert stored["tags"] == ["vip"] and stored["priority"] == "low"
+    finally:
+        other_ctx.close()

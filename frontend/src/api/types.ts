@@ -1,4 +1,5 @@
 // Shapes of the Otklik HTTP API v1 (docs/api.md).
+import type { ToolEventFrame } from './events'
 
 export type Role = 'admin' | 'supervisor' | 'agent'
 export type Presence = 'online' | 'away' | 'offline'
@@ -87,6 +88,11 @@ export interface Conversation {
   last_activity_at: string
   created_at: string
   last_message: LastMessage | null
+  tags: string[]
+  language: string | null
+  attributes: Record<string, unknown>
+  /** set while the conversation waits in its team's queue */
+  queued_at: string | null
 }
 
 export interface Counts {
@@ -129,6 +135,7 @@ export type EventFrame =
   | { id: number; type: 'conversation.updated'; data: { conversation: Conversation } }
   | { id: number; type: 'message.created'; data: { message: Message; conversation: Conversation } }
   | { id: number; type: 'agent.updated'; data: { agent: Agent } }
+  | ToolEventFrame
 
 export interface TypingFrame {
   type: 'typing'

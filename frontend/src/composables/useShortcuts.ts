@@ -1,6 +1,16 @@
 import { onBeforeUnmount, onMounted } from 'vue'
 
-export type ShortcutAction = 'next' | 'prev' | 'reply' | 'note' | 'resolve' | 'assignMe' | 'slash' | 'help' | 'escape'
+export type ShortcutAction =
+  | 'next'
+  | 'prev'
+  | 'reply'
+  | 'note'
+  | 'resolve'
+  | 'assignMe'
+  | 'select'
+  | 'slash'
+  | 'help'
+  | 'escape'
 
 export const SHORTCUTS: { keys: string; action: ShortcutAction }[] = [
   { keys: 'j', action: 'next' },
@@ -9,6 +19,7 @@ export const SHORTCUTS: { keys: string; action: ShortcutAction }[] = [
   { keys: 'n', action: 'note' },
   { keys: 'e', action: 'resolve' },
   { keys: 'a', action: 'assignMe' },
+  { keys: 'x', action: 'select' },
   { keys: '/', action: 'slash' },
   { keys: '?', action: 'help' },
 ]

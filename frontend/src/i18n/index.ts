@@ -2,6 +2,8 @@ import { createI18n } from 'vue-i18n'
 import { storedLocale, type Locale } from '@/stores/prefs'
 import en from './en'
 import ru from './ru'
+import { withConversationTools } from './conversation-tools'
+import { withSettingsScripts } from './settings-scripts'
 
 export type MessageSchema = typeof en
 
@@ -24,7 +26,7 @@ export const i18n = createI18n<[MessageSchema], Locale, false>({
   legacy: false,
   locale: storedLocale(),
   fallbackLocale: 'en',
-  messages: { en, ru },
+  messages: withSettingsScripts(withConversationTools({ en, ru })),
   pluralRules: { ru: russianPlural },
   missingWarn: import.meta.env.DEV,
   fallbackWarn: false,

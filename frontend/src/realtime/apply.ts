@@ -9,6 +9,7 @@ import { useNotificationsStore } from '@/stores/notifications'
 import { useOutboxStore } from '@/stores/outbox'
 import { useSessionStore } from '@/stores/session'
 import { useTypingStore } from '@/stores/typing'
+import { applyToolEvent } from './apply-tools'
 
 export function applyEvent(frame: EventFrame): void {
   const conversations = useConversationsStore()
@@ -32,6 +33,7 @@ export function applyEvent(frame: EventFrame): void {
       useAgentsStore().upsert(frame.data.agent)
       break
     default:
+      applyToolEvent(frame)
       break
   }
 }

@@ -1,4 +1,5 @@
 import { createRouter, createWebHistory, type Router } from 'vue-router'
+import { SECTION_PATTERN, openToEveryone } from '@/components/settings/sections'
 import { useSessionStore } from '@/stores/session'
 import LoginView from '@/views/LoginView.vue'
 import SettingsView from '@/views/SettingsView.vue'
@@ -18,7 +19,7 @@ export function createAppRouter(): Router {
       { path: '/login', name: 'login', component: LoginView, meta: { public: true } },
       { path: '/', name: 'inbox', component: WorkspaceView },
       { path: '/c/:id(\\d+)', name: 'conversation', component: WorkspaceView },
-      { path: '/settings/:section(agents|teams|inboxes)?', name: 'settings', component: SettingsView, meta: { admin: true } },
+      { path: `/settings/:section(${SECTION_PATTERN})?`, name: 'settings', component: SettingsView, meta: { admin: true } },
       { path: '/:rest(.*)*', redirect: '/' },
     ],
   })
@@ -28,7 +29,7 @@ export function createAppRouter(): Router {
     await session.ensureChecked()
     if (to.meta.public) return to.name === 'login' && session.me ? { path: '/' } : true
     if (!session.me) return { name: 'login', query: to.fullPath !== '/' ? { next: to.fullPath } : {} }
-    if (to.meta.admin && !session.isAdmin) return { path: '/' }
+    if (to.meta.admin && !session.isAdmin && !openToEveryone(to.params.section)) return { path: '/' }
     return true
   })
 

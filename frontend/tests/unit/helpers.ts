@@ -71,6 +71,10 @@ export function makeConversation(over: Partial<Conversation> = {}): Conversation
     last_activity_at: '2026-11-24T07:00:00Z',
     created_at: '2026-11-24T06:00:00Z',
     last_message: null,
+    tags: [],
+    language: null,
+    attributes: {},
+    queued_at: null,
     ...over,
   }
 }

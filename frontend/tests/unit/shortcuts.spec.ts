@@ -9,17 +9,18 @@ function press(key: string, target: HTMLElement = document.body, init: KeyboardE
 
 describe('shortcuts', () => {
   it('maps keys to actions', () => {
-    expect(['j', 'k', 'r', 'n', 'e', 'a', '/', '?'].map((k) => shortcutFor(press(k)))).toEqual([
+    expect(['j', 'k', 'r', 'n', 'e', 'a', 'x', '/', '?'].map((k) => shortcutFor(press(k)))).toEqual([
       'next',
       'prev',
       'reply',
       'note',
       'resolve',
       'assignMe',
+      'select',
       'slash',
       'help',
     ])
-    expect(shortcutFor(press('x'))).toBeNull()
+    expect(shortcutFor(press('z'))).toBeNull()
   })
 
   it('never fires while typing in a field', () => {

@@ -1,0 +1,212 @@
+// Shapes used by the settings pages of issue 5: routing fields of agents, teams and inboxes,
+// auto-replies, canned answers, macros, automation rules and custom attribute definitions
+// (docs/api.md, src/otklik/{accounts,channels,scripts,attributes}/schemas.py).
+import type { Agent, ConversationStatus, Inbox, InboxSettings, Priority, Team } from './types'
+
+export type Scope = 'personal' | 'team' | 'global'
+
+export interface AgentRouting extends Agent {
+  max_concurrent: number
+  skills: string[]
+}
+
+export interface TeamLine extends Team {
+  line: number
+  escalates_to_id: number | null
+}
+
+export type AssignmentMode = 'manual' | 'round_robin' | 'balanced'
+export type OfflineBehavior = 'keep' | 'requeue'
+export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun'
+/** ["09:00", "18:00"]; "24:00" is allowed as an end. */
+export type TimeRange = [string, string]
+
+export interface WorkingHours {
+  enabled: boolean
+  timezone: string
+  /** A day not listed (or listed with no ranges) is closed. */
+  days: Partial<Record<Weekday, TimeRange[]>>
+}
+
+export interface InboxSettingsFull extends InboxSettings {
+  assignment: AssignmentMode
+  offline_behavior: OfflineBehavior
+  skill_fallback_minutes: number
+  working_hours: WorkingHours | null
+  greeting_message: string
+  away_message: string
+}
+
+export interface InboxFull extends Omit<Inbox, 'settings'> {
+  settings: InboxSettingsFull
+}
+
+// ---- canned answers -----------------------------------------------------------------
+
+export interface CannedAnswer {
+  id: number
+  shortcut: string
+  title: string
+  text: string
+  category: string | null
+  scope: Scope
+  team_id: number | null
+  owner_id: number | null
+  usage_count: number
+  last_used_at: string | null
+  created_at: string
+  updated_at: string
+}
+
+export interface CannedAnswerInput {
+  shortcut: string
+  title: string
+  text: string
+  category: string | null
+  scope: Scope
+  team_id: number | null
+}
+
+export interface CannedQuery {
+  q?: string
+  category?: string
+  scope?: Scope | ''
+  limit?: number
+}
+
+export type OnConflict = 'skip' | 'update' | 'fail'
+
+export interface ImportResult {
+  created: number
+  updated: number
+  skipped: number
+}
+
+// ---- actions (macros and rules) -----------------------------------------------------
+
+export type Action =
+  | { type: 'add_tags'; tags: string[] }
+  | { type: 'remove_tags'; tags: string[] }
+  | { type: 'set_priority'; priority: Priority }
+  | { type: 'assign_agent'; agent_id: number | null }
+  | { type: 'assign_team'; team_id: number | null }
+  | { type: 'set_status'; status: ConversationStatus; snooze_minutes?: number | null }
+  | { type: 'send_message'; text: string }
+  | { type: 'send_canned'; canned_answer_id: number }
+  | { type: 'add_note'; text: string }
+  | { type: 'escalate'; to_team_id: number | null; reason: string; hand_back: boolean }
+  | { type: 'run_macro'; macro_id: number }
+
+export type ActionType = Action['type']
+
+export interface Macro {
+  id: number
+  name: string
+  scope: Scope
+  team_id: number | null
+  owner_id: number | null
+  actions: Action[]
+  created_at: string
+  updated_at: string
+}
+
+export interface MacroInput {
+  name: string
+  scope: Scope
+  team_id: number | null
+  actions: Action[]
+}
+
+export interface MacroRunResult {
+  conversation_id: number
+  ok: boolean
+  error: { code: string; message: string } | null
+}
+
+// ---- automation rules ---------------------------------------------------------------
+
+export type TriggerType =
+  | 'conversation_created'
+  | 'message_created'
+  | 'status_changed'
+  | 'assigned'
+  | 'no_operator_reply'
+  | 'no_customer_reply'
+
+export interface Trigger {
+  type: TriggerType
+  /** Only (and always) for the time triggers. */
+  minutes: number | null
+}
+
+export type AttributeValue = string | number | boolean | null
+
+export type Condition =
+  | { field: 'inbox'; op: 'in' | 'not_in'; value: number[] }
+  | { field: 'channel'; op: 'in' | 'not_in'; value: string[] }
+  | { field: 'text'; op: 'contains' | 'not_contains' | 'matches'; value: string }
+  | { field: 'language'; op: 'in' | 'not_in'; value: string[] }
+  | { field: 'tag'; op: 'has' | 'has_not'; value: string }
+  | { field: 'priority'; op: 'in' | 'not_in'; value: Priority[] }
+  | { field: 'status'; op: 'in' | 'not_in'; value: ConversationStatus[] }
+  | {
+      field: 'contact_attribute'
+      key: string
+      op: 'equals' | 'not_equals' | 'contains' | 'is_set' | 'is_not_set'
+      value: AttributeValue
+    }
+  | { field: 'business_hours'; op: 'inside' | 'outside' }
+
+export type ConditionField = Condition['field']
+export type Match = 'all' | 'any'
+
+export interface Rule {
+  id: number
+  name: string
+  enabled: boolean
+  trigger: Trigger
+  match: Match
+  conditions: Condition[]
+  actions: Action[]
+  position: number
+  created_at: string
+  updated_at: string
+}
+
+export interface RuleInput {
+  name: string
+  enabled: boolean
+  trigger: Trigger
+  match: Match
+  conditions: Condition[]
+  actions: Action[]
+  position?: number
+}
+
+export interface RuleTestResult {
+  matches: boolean
+  conditions: boolean[]
+}
+
+// ---- custom attributes --------------------------------------------------------------
+
+export type AttributeEntity = 'conversation' | 'contact'
+export type AttributeType = 'text' | 'number' | 'date' | 'list' | 'boolean'
+
+export interface AttributeDefinition {
+  id: number
+  entity: AttributeEntity
+  key: string
+  label: string
+  type: AttributeType
+  options: string[]
+  created_at: string
+}
+
+export interface AttributeDefinitionInput {
+  entity: AttributeEntity
+  key: string
+  label: string
+  type: AttributeType
+  options: string[]
+}

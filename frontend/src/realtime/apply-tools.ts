@@ -1,0 +1,40 @@
+// Events of routing and scripts → store updates. Idempotent like apply.ts: an escalation is
+// upserted by id, the others only drop caches or refetch.
+import type { ToolEventFrame } from '@/api/events'
+import { i18n } from '@/i18n'
+import { useCannedAnswersStore } from '@/stores/cannedAnswers'
+import { useConversationsStore } from '@/stores/conversations'
+import { useEscalationsStore } from '@/stores/escalations'
+import { useMacrosStore } from '@/stores/macros'
+import { useToastStore } from '@/stores/toasts'
+import { afterMerge } from '@/stores/triage'
+import { useUiStore } from '@/stores/ui'
+
+export function applyToolEvent(frame: ToolEventFrame): void {
+  switch (frame.type) {
+    case 'conversation.escalated':
+    case 'conversation.handed_back':
+      useEscalationsStore().receive(frame.data.escalation)
+      break
+    case 'conversation.merged':
+      onMerged(frame.data.from_id, frame.data.into_id)
+      break
+    case 'canned_answer.changed':
+    case 'canned_answers.imported':
+      useCannedAnswersStore().invalidate()
+      break
+    case 'macro.changed':
+      useMacrosStore().invalidate()
+      break
+    default:
+      break
+  }
+}
+
+/** The conversation on screen was merged into another one: follow it there. */
+function onMerged(fromId: number, intoId: number): void {
+  void afterMerge(fromId, intoId)
+  if (useConversationsStore().activeId !== fromId) return
+  useToastStore().push(i18n.global.t('tools.merge.movedTo', { from: fromId, into: intoId }))
+  useUiStore().requestOpen(intoId)
+}

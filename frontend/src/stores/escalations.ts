@@ -1,0 +1,70 @@
+import { ref } from 'vue'
+import { defineStore } from 'pinia'
+import { routing as api, type EscalateBody, type Escalation, type TransferBody } from '@/api/routing'
+import { useConversationsStore } from './conversations'
+
+/** The escalation waiting to be handed back (the newest one that asked for it), if any. */
+export function pendingHandBack(items: Escalation[] | undefined): Escalation | null {
+  if (!items) return null
+  for (let i = items.length - 1; i >= 0; i--) {
+    const e = items[i]!
+    if (e.hand_back && e.handed_back_at === null) return e
+  }
+  return null
+}
+
+/**
+ * Escalation history per conversation (loaded when a conversation is opened, kept current by
+ * `conversation.escalated` / `conversation.handed_back`), and the routing actions.
+ */
+export const useEscalationsStore = defineStore('escalations', () => {
+  const byConversation = ref<Record<number, Escalation[]>>({})
+
+  async function load(conversationId: number): Promise<void> {
+    try {
+      const page = await api.escalations(conversationId)
+      byConversation.value[conversationId] = page.items
+    } catch {
+      // the header simply offers no hand-back; the next event or open tries again
+    }
+  }
+
+  /** From an event: replace by id, keep the order by id. Ignored until the history is loaded. */
+  function receive(escalation: Escalation): void {
+    const list = byConversation.value[escalation.conversation_id]
+    if (!list) return
+    const idx = list.findIndex((e) => e.id === escalation.id)
+    if (idx >= 0) list.splice(idx, 1, escalation)
+    else {
+      list.push(escalation)
+      list.sort((a, b) => a.id - b.id)
+    }
+  }
+
+  function pending(conversationId: number): Escalation | null {
+    return pendingHandBack(byConversation.value[conversationId])
+  }
+
+  async function escalate(conversationId: number, body: EscalateBody): Promise<void> {
+    useConversationsStore().upsert(await api.escalate(conversationId, body))
+    useConversationsStore().scheduleCounts()
+    await load(conversationId)
+  }
+
+  async function handBack(conversationId: number, note: string): Promise<void> {
+    useConversationsStore().upsert(await api.handBack(conversationId, note))
+    useConversationsStore().scheduleCounts()
+    await load(conversationId)
+  }
+
+  async function transfer(conversationId: number, body: TransferBody): Promise<void> {
+    useConversationsStore().upsert(await api.transfer(conversationId, body))
+    useConversationsStore().scheduleCounts()
+  }
+
+  function reset(): void {
+    byConversation.value = {}
+  }
+
+  return { byConversation, load, receive, pending, escalate, handBack, transfer, reset }
+})
