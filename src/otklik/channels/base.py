@@ -9,6 +9,7 @@ VK, WhatsApp or MAX bridge is a separate package that installs next to Otklik.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import Any, Protocol, runtime_checkable
@@ -17,6 +18,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 ENTRY_POINT_GROUP = "otklik.channels"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,8 +96,11 @@ def register(plugin: ChannelPlugin) -> ChannelPlugin:
 def load_entry_points() -> None:
     """Register every plugin installed under the ``otklik.channels`` entry-point group."""
     for entry in entry_points(group=ENTRY_POINT_GROUP):
-        plugin = entry.load()
-        register(plugin() if isinstance(plugin, type) else plugin)
+        try:
+            plugin = entry.load()
+            register(plugin() if isinstance(plugin, type) else plugin)
+        except Exception:  # one broken bridge must not take the whole desk down
+            log.exception("channel plugin %r could not be loaded", entry.name)
 
 
 def plugin_for(channel: str) -> ChannelPlugin | None:
