@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes sure what the test suite needs outside Python is present on this machine:
-# Debian's chromium (for Playwright) and a PostgreSQL server on 127.0.0.1:5432 that accepts
-# postgres/postgres. Installs and starts them when missing; does nothing when they are there.
+# Debian's chromium (for Playwright), Debian's Dovecot (the email tests start their own IMAP
+# server from it) and a PostgreSQL server on 127.0.0.1:5432 that accepts postgres/postgres.
+# Installs and starts them when missing; does nothing when they are there.
 set -euo pipefail
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo -n "$@"; fi; }
@@ -14,6 +15,11 @@ apt_install() {
 if ! command -v chromium >/dev/null 2>&1; then
   echo "== installing Debian's chromium for browser tests"
   apt_install chromium
+fi
+
+if ! command -v dovecot >/dev/null 2>&1 && [ ! -x /usr/sbin/dovecot ]; then
+  echo "== installing Debian's Dovecot for the email channel tests"
+  apt_install dovecot-imapd
 fi
 
 pg_up() { pg_isready -q -h 127.0.0.1 -p 5432 >/dev/null 2>&1; }

@@ -11,6 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from otklik import __version__, wiring
 from otklik.accounts.api import router as accounts_router
+from otklik.attachments import api as attachments_api
 from otklik.attributes.api import router as attributes_router
 from otklik.audit.api import router as audit_router
 from otklik.channels import base as channel_plugins
@@ -31,6 +32,7 @@ from otklik.realtime.ws import Realtime
 from otklik.routing.api import router as routing_router
 from otklik.scripts.api import router as scripts_router
 from otklik.web.pages import router as pages_router
+from otklik.webhooks.api import router as webhooks_router
 
 log = logging.getLogger(__name__)
 
@@ -52,11 +54,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.visitor_tokens = VisitorTokens(settings.resolved_secret_key())
         runner = JobRunner(db, settings) if settings.run_jobs_in_app else None
         if runner is not None:
+            # Plugins first: a delivery job may need a plugin's keys the moment jobs run.
+            await channel_plugins.start_plugins(db=db, settings=settings)
             runner.start()
         try:
             yield
         finally:
             if runner is not None:
+                await channel_plugins.stop_plugins()
                 await runner.stop()
             await broker.stop()
             await db.dispose()
@@ -76,10 +81,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         inboxes_router,
         contacts_router,
         conversations_router,
+        attachments_api.router,
         routing_router,
         attributes_router,
         audit_router,
         scripts_router,
+        webhooks_router,
         widget_router,
         widget_socket_router,
         realtime_router,
@@ -103,6 +110,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_methods=["*"],
             allow_headers=["*"],
         )
-    app.add_middleware(BodyLimit)
+    app.add_middleware(BodyLimit, allowances=attachments_api.body_allowances(settings))
     app.add_middleware(SecurityHeaders)
     return app

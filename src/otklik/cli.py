@@ -169,6 +169,7 @@ def demo(
 def worker() -> None:
     """Run background jobs only (use with OTKLIK_RUN_JOBS_IN_APP=false on the web processes)."""
     from otklik import wiring
+    from otklik.channels import base as channel_plugins
     from otklik.jobs.runner import JobRunner
 
     wiring.install()
@@ -183,9 +184,11 @@ def worker() -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
+        await channel_plugins.start_plugins(db=db, settings=settings)
         runner.start()
         console.print("Worker running; Ctrl+C stops it.")
         await stop.wait()
+        await channel_plugins.stop_plugins()
         await runner.stop()
         await db.dispose()
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -34,8 +36,23 @@ class Settings(BaseSettings):
     job_poll_seconds: float = 1.0
     login_attempts_per_minute: int = 5
     max_message_chars: int = 10_000
+    #: The largest file an operator, a visitor or a channel may attach (bytes).
+    max_attachment_bytes: int = 10 * 1024 * 1024
     #: SQLite ``synchronous`` pragma: FULL keeps every acknowledged write across power loss.
     sqlite_synchronous: str = "FULL"
+    #: Hosts and networks that webhooks and channel callbacks may reach although they are not
+    #: public (loopback, LAN, link-local…), e.g. ``hooks.lan,10.1.0.0/16`` (or a JSON list).
+    webhook_allow_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    @field_validator("webhook_allow_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
 
     def resolved_database_url(self) -> str:
         if self.database_url:

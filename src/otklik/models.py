@@ -1,6 +1,7 @@
 """Imports every table so metadata (Alembic, tests) sees the whole schema."""
 
 from otklik.accounts.models import Agent, AuthSession, LoginAttempt, Team, TeamMember
+from otklik.attachments.models import Attachment
 from otklik.attributes.models import AttributeDefinition
 from otklik.audit.models import AuditEntry
 from otklik.channels.models import Inbox
@@ -11,9 +12,11 @@ from otklik.jobs.models import Job
 from otklik.realtime.models import Event
 from otklik.routing.models import Escalation
 from otklik.scripts.models import AutomationRule, CannedAnswer, Macro, ScriptFiring
+from otklik.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Agent",
+    "Attachment",
     "AttributeDefinition",
     "ConversationTag",
     "Escalation",
@@ -34,4 +37,6 @@ __all__ = [
     "ScriptFiring",
     "Team",
     "TeamMember",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

@@ -12,10 +12,12 @@ from otklik.jobs import handlers as _handlers  # noqa: F401  (registers the core
 from otklik.routing import service as routing
 from otklik.scripts import engine as scripts
 from otklik.scripts import timers as _timers  # noqa: F401  (registers the timer job)
+from otklik.webhooks import service as webhooks
 
 
 def install() -> None:
     counts.install()
     routing.install()
     scripts.install()
+    webhooks.install()
     channel_plugins.load_entry_points()

@@ -25,6 +25,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from otklik.web.pages import WIDGET_DIR
 from tests.e2e.conftest import E2EServer
+from tests.test_attachments import tiny_png
 
 pytestmark = pytest.mark.e2e
 T = TypeVar("T")
@@ -680,3 +681,60 @@ def test_visitor_sees_their_place_in_the_queue(
     assert operator.conversation(second["id"])["assignee_id"] == agent_id
     expect(notice).to_be_hidden(timeout=20_000)  # the next 15 s poll
     expect(w.get_by_test_id("message-input")).to_be_visible()
+
+
+def test_visitor_attaches_an_image_and_both_sides_see_it(
+    page: Page, e2e_server: E2EServer, operator: Operator
+) -> None:
+    png = tiny_png()
+    decoded = (
+        "(id) => { const i = document.querySelector(`[data-testid=message][data-msg-id='${id}']"
+        " [data-testid=attachment-image]`);"
+        " return !!i && i.complete && i.naturalWidth === 2 && i.src.startsWith('blob:'); }"
+    )
+    w = open_widget(page, f"{e2e_server.url}/demo")
+    start_chat(w, name="Pic")
+    w.get_by_test_id("attach-input").set_input_files(
+        files=[{"name": "cat.png", "mimeType": "image/png", "buffer": png}]
+    )
+    expect(w.get_by_test_id("upload-item")).to_have_attribute("data-state", "ready")
+    w.get_by_test_id("message-input").press("Enter")  # no text: the image alone
+    expect(w.locator(SENT)).to_have_count(1)
+    expect(w.get_by_test_id("upload-list")).to_be_hidden()
+
+    conversation = operator.only_conversation()
+    [message] = operator.messages(conversation["id"])
+    [attachment] = message["attachments"]
+    assert attachment["filename"] == "cat.png" and attachment["inline"] is True
+    assert attachment["content_type"] == "image/png"
+    got = operator.http.get(attachment["url"])
+    assert got.status_code == 200 and got.content == png
+    assert got.headers["content-disposition"].startswith("inline;")
+    widget_frame(page).wait_for_function(decoded, arg=message["id"])
+
+    # The operator answers with an image and a file: a preview (fetched with the visitor's
+    # token) and a download link.
+    ids = []
+    for name, data in (("reply.png", png), ("notes.txt", b"plain notes")):
+        upload = operator.http.post(
+            f"/api/v1/conversations/{conversation['id']}/attachments",
+            files={"file": (name, data, "application/octet-stream")},
+        )
+        assert upload.status_code == 201, upload.text
+        ids.append(upload.json()["id"])
+    reply = operator.http.post(
+        f"/api/v1/conversations/{conversation['id']}/messages",
+        json={"client_msg_id": uuid.uuid4().hex, "text": "Here you go", "attachment_ids": ids},
+    )
+    assert reply.status_code == 201, reply.text
+    answer = w.locator(f'[data-testid="message"][data-msg-id="{reply.json()["id"]}"]')
+    expect(answer.locator(".bub")).to_have_text("Here you go")
+    expect(answer.get_by_test_id("attachment-link")).to_contain_text("notes.txt")
+    widget_frame(page).wait_for_function(decoded, arg=reply.json()["id"])
+
+    # After a reload the visitor's own image comes from the server too.
+    page.reload()
+    w = widget(page)
+    page.get_by_test_id("otklik-launcher").click()
+    expect(w.locator(SENT)).to_have_count(1)
+    widget_frame(page).wait_for_function(decoded, arg=message["id"])

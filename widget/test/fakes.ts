@@ -1,7 +1,7 @@
 /** Test doubles: a scriptable WebSocket, an in-memory API and a recording bridge. */
 import { ApiError, NetworkError, type Api, type OfflineBody, type SessionBody } from '../src/frame/api';
 import type { FrameBridge } from '../src/frame/bridge';
-import type { Message } from '../src/frame/types';
+import type { Attachment, Message } from '../src/frame/types';
 import type { LoaderToFrame } from '../src/shared/bridge';
 
 export class FakeSocket {
@@ -66,7 +66,9 @@ export class FakeBackend implements Api {
   messagesByConv: Message[] = [];
   tokens = new Set<string>();
   sessions: SessionBody[] = [];
-  sendCalls: { client_msg_id: string; text: string }[] = [];
+  sendCalls: { client_msg_id: string; text: string; attachment_ids?: number[] }[] = [];
+  uploaded = new Map<number, Attachment>();
+  failUploads = 0;
   offlineCalls: OfflineBody[] = [];
   configCalls = 0;
   agentsOnline = true;
@@ -122,14 +124,35 @@ export class FakeBackend implements Api {
     return { items: this.messagesByConv.filter((m) => after === undefined || m.id > after) };
   }
 
-  async send(token: string, body: { client_msg_id: string; text: string }) {
+  async upload(token: string, file: Blob, name: string, progress?: (done: number) => void) {
+    this.net();
+    if (!this.tokens.has(token)) throw new ApiError(401, 'unauthorized', 'bad token');
+    if (this.failUploads > 0) {
+      this.failUploads--;
+      throw new NetworkError('upload failed');
+    }
+    progress?.(1);
+    const id = this.nextId++;
+    const a = { id, filename: name, content_type: file.type, size: file.size, url: `/api/v1/attachments/${id}`, inline: file.type === 'image/png' };
+    this.uploaded.set(id, a);
+    return a;
+  }
+
+  async file(token: string, url: string): Promise<Blob> {
+    this.net();
+    if (!this.tokens.has(token)) throw new ApiError(401, 'unauthorized', 'bad token');
+    return new Blob([url]);
+  }
+
+  async send(token: string, body: { client_msg_id: string; text: string; attachment_ids?: number[] }) {
     this.net();
     if (!this.tokens.has(token)) throw new ApiError(401, 'unauthorized', 'bad token');
     if (body.text.length > 10000) throw new ApiError(413, 'too_large', 'too long');
     this.sendCalls.push(body);
     let m = this.messagesByConv.find((x) => x.client_msg_id === body.client_msg_id);
     if (!m) {
-      m = msg(this.nextId++, { author_type: 'contact', author_id: 1, author_name: null, text: body.text, client_msg_id: body.client_msg_id });
+      const attachments = (body.attachment_ids ?? []).map((i) => this.uploaded.get(i)!);
+      m = msg(this.nextId++, { author_type: 'contact', author_id: 1, author_name: null, text: body.text, client_msg_id: body.client_msg_id, attachments });
       this.messagesByConv.push(m);
     }
     if (this.loseAnswers > 0) {

@@ -12,13 +12,26 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
-from typing import Any, Protocol, runtime_checkable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from fastapi import APIRouter
 from pydantic import BaseModel
 
+if TYPE_CHECKING:
+    from otklik.config import Settings
+    from otklik.core.db import Database
+
 ENTRY_POINT_GROUP = "otklik.channels"
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class InboundFile:
+    """A file that came with a customer's message (a mail attachment, a Telegram photo)."""
+
+    filename: str
+    data: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +52,9 @@ class InboundMessage:
     new_conversation: bool = False
     #: Kept on the message: headers, the raw original, the channel's own ids.
     channel_data: dict[str, Any] = field(default_factory=dict)
+    #: Stored as attachments by ``inbound.receive`` (give it ``settings=``); type sniffed,
+    #: files over ``OTKLIK_MAX_ATTACHMENT_BYTES`` skipped and named in ``skipped_files``.
+    files: tuple[InboundFile, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +73,19 @@ class OutboundMessage:
     config: dict[str, Any]
     #: ``channel_data`` of the conversation's earlier messages, oldest first (for threading).
     thread: list[dict[str, Any]]
+    #: Written by a bot or the system, not by an operator (mail marks it ``Auto-Submitted``).
+    automatic: bool = False
+    #: The reply's attachments; read ``path`` in ``send`` (it runs outside any transaction).
+    files: tuple[OutboundFile, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundFile:
+    filename: str
+    #: Sniffed from the content when it was stored.
+    content_type: str
+    size: int
+    path: Path
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +110,31 @@ class ChannelPlugin(Protocol):
     async def send(self, message: OutboundMessage) -> DeliveryResult: ...
 
     def routers(self) -> list[APIRouter]: ...
+
+
+@runtime_checkable
+class BackgroundPlugin(Protocol):
+    """Optional hooks of a plugin with work of its own (a mailbox poller, a bot's long poll).
+
+    The process that runs jobs (the app with ``run_jobs_in_app``, or ``otklik worker``) calls
+    ``start`` once after startup and ``stop`` on shutdown; a plugin without them is left alone.
+    """
+
+    async def start(self, *, db: Database, settings: Settings) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+async def start_plugins(*, db: Database, settings: Settings) -> None:
+    for plugin in list(_plugins.values()):
+        if isinstance(plugin, BackgroundPlugin):
+            await plugin.start(db=db, settings=settings)
+
+
+async def stop_plugins() -> None:
+    for plugin in list(_plugins.values()):
+        if isinstance(plugin, BackgroundPlugin):
+            await plugin.stop()
 
 
 _plugins: dict[str, ChannelPlugin] = {}

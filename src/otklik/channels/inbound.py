@@ -5,8 +5,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from otklik.attachments import service as attachments
+from otklik.attachments.models import Attachment
 from otklik.channels.base import InboundMessage
 from otklik.channels.models import Inbox
+from otklik.config import Settings
 from otklik.contacts import service as contacts
 from otklik.contacts.models import Contact, ContactIdentity
 from otklik.conversations import service as conversations
@@ -51,25 +54,59 @@ async def contact_for(session: AsyncSession, *, inbox: Inbox, message: InboundMe
 
 
 async def receive(
-    session: AsyncSession, *, inbox: Inbox, message: InboundMessage, max_chars: int
+    session: AsyncSession,
+    *,
+    inbox: Inbox,
+    message: InboundMessage,
+    max_chars: int,
+    settings: Settings | None = None,
 ) -> conversations.Posted:
-    """Store ``message``; a repeat of the same ``external_id`` returns the first one."""
+    """Store ``message``; a repeat of the same ``external_id`` returns the first one.
+
+    ``message.files`` are stored as attachments (``settings`` is required then)."""
     contact = await contact_for(session, inbox=inbox, message=message)
     # Channels bring what customers wrote elsewhere (long mails too): keep it, up to a bound.
     limit = max(max_chars, CHANNEL_TEXT_LIMIT)
     channel_data = dict(message.channel_data)
     if len(message.text) > limit:
         channel_data["truncated_from"] = len(message.text)
+    stored: list[Attachment] = []
+    skipped: list[str] = []
+    if message.files:
+        if settings is None:
+            raise ValueError("inbound.receive needs settings= to store files")
+        for file in message.files:
+            if len(file.data) > settings.max_attachment_bytes or not file.data:
+                skipped.append(attachments.sanitise_filename(file.filename))
+                continue
+            stored.append(
+                await attachments.store_bytes(
+                    session,
+                    settings=settings,
+                    filename=file.filename,
+                    data=file.data,
+                    uploader_type="contact",
+                    uploader_id=contact.id,
+                )
+            )
+    if skipped:
+        channel_data["skipped_files"] = skipped
+    text = message.text[:limit]
+    if not text.strip() and not stored and skipped:
+        text = "\n".join(f"[{name}]" for name in skipped)
     posted = await conversations.post_visitor_message(
         session,
         inbox=inbox,
         contact_id=contact.id,
         client_msg_id=client_msg_id_for(message.external_id),
-        text=message.text[:limit],
+        text=text,
         max_chars=limit,
         conversation_id=message.conversation_id,
         new_conversation=message.new_conversation,
+        attachment_ids=[a.id for a in stored],
     )
+    if stored and settings is not None and not posted.created:  # a repeat: keep the first
+        await attachments.discard(session, settings=settings, attachments=stored)
     if posted.created:
         posted.message.external_id = message.external_id[:255]
         posted.message.channel_data = channel_data

@@ -6,8 +6,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from otklik.attachments import service as attachments
+from otklik.attachments.models import Attachment
 from otklik.channels import config as channel_config
-from otklik.channels.base import DeliveryError, OutboundMessage, plugin_for
+from otklik.channels.base import DeliveryError, OutboundFile, OutboundMessage, plugin_for
 from otklik.channels.models import Inbox
 from otklik.contacts.models import Contact, ContactIdentity
 from otklik.conversations import service as conversations
@@ -49,6 +51,13 @@ async def _outbound(ctx: IOJobContext, message_id: int) -> tuple[str, OutboundMe
             .scalars()
             .all()
         )
+        files = (
+            await session.scalars(
+                select(Attachment)
+                .where(Attachment.message_id == message.id)
+                .order_by(Attachment.id)
+            )
+        ).all()
     plugin = plugin_for(inbox.channel)
     box = SecretBox(ctx.settings.resolved_secret_key())
     config: dict[str, Any] = (
@@ -64,6 +73,16 @@ async def _outbound(ctx: IOJobContext, message_id: int) -> tuple[str, OutboundMe
         author_name=message.author_name,
         config=config,
         thread=[data for data in reversed(thread) if data],
+        automatic=message.author_type != "agent",
+        files=tuple(
+            OutboundFile(
+                filename=f.filename,
+                content_type=f.content_type,
+                size=f.size,
+                path=attachments.file_path(ctx.settings, f),
+            )
+            for f in files
+        ),
     )
 
 

@@ -86,10 +86,11 @@ async def post_message(
         text=body.text,
         private=body.private,
         max_chars=settings.max_message_chars,
+        attachment_ids=body.attachment_ids,
     )
     if not posted.created:
         response.status_code = 200
-    return service.message_out(posted.message)
+    return service.message_out(posted.message, posted.attachments)
 
 
 @router.post("/conversations/{conversation_id}/assign", response_model=ConversationOut)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, StringConstraints, field_validator
+from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
+from otklik.attachments.schemas import AttachmentOut
 from otklik.core.schemas import StrictModel
 
 Status = Literal["open", "pending", "snoozed", "resolved"]
@@ -70,6 +71,8 @@ class MessageOut(BaseModel):
     #: Replies through email/Telegram/…: "pending", "sent" or "failed" (null in the widget).
     delivery_status: Literal["pending", "sent", "failed"] | None = None
     delivery_error: str | None = None
+    #: Files on the message (safe images have ``inline: true``: show a preview).
+    attachments: list[AttachmentOut] = Field(default_factory=list)
 
 
 class ViewCounts(BaseModel):
@@ -89,26 +92,29 @@ class MessagePage(BaseModel):
     has_more: bool
 
 
-def _not_blank(text: str) -> str:
-    if not text.strip():
-        raise ValueError("the text is empty")
-    return text
+#: Ids of uploads (``POST …/attachments``) to send on the message; at most 10.
+AttachmentIds = Annotated[list[int], Field(max_length=10)]
 
 
-class MessageIn(StrictModel):
+class _WithText(StrictModel):
     client_msg_id: str = Field(min_length=1, max_length=64)
     # The length limit is checked by the service so that it answers 413, not 422.
-    text: str = Field(min_length=1)
+    text: str = ""
+    attachment_ids: AttachmentIds = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _something_to_send(self) -> _WithText:
+        if not self.text.strip() and not self.attachment_ids:
+            raise ValueError("text: the text is empty (and there is no attachment)")
+        return self
+
+
+class MessageIn(_WithText):
     private: bool = False
 
-    _text_not_blank = field_validator("text")(_not_blank)
 
-
-class VisitorMessageIn(StrictModel):
-    client_msg_id: str = Field(min_length=1, max_length=64)
-    text: str = Field(min_length=1)
-
-    _text_not_blank = field_validator("text")(_not_blank)
+class VisitorMessageIn(_WithText):
+    pass
 
 
 class AssignIn(StrictModel):

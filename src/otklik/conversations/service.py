@@ -7,7 +7,8 @@ changes of their own conversations on ``contact:<id>``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,6 +16,9 @@ from sqlalchemy import ColumnElement, Select, delete, func, select, tuple_, upda
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otklik.accounts.models import Agent, Team
+from otklik.attachments import service as attachments
+from otklik.attachments.models import Attachment
+from otklik.attachments.schemas import AttachmentOut
 from otklik.channels.models import Inbox
 from otklik.contacts.models import Contact
 from otklik.conversations import events
@@ -53,18 +57,22 @@ class Posted:
 
     message: Message
     created: bool
+    #: The message's attachments (its events and answers carry them).
+    attachments: list[AttachmentOut] = field(default_factory=list)
 
 
 # --- shapes ------------------------------------------------------------------------------
 
 
-def message_out(message: Message) -> MessageOut:
-    return MessageOut.model_validate(message, from_attributes=True)
+def message_out(message: Message, files: Sequence[AttachmentOut] = ()) -> MessageOut:
+    out = MessageOut.model_validate(message, from_attributes=True)
+    out.attachments = list(files)
+    return out
 
 
-def visitor_message_out(message: Message) -> MessageOut:
+def visitor_message_out(message: Message, files: Sequence[AttachmentOut] = ()) -> MessageOut:
     """What a visitor may see: agent ids and other people's client ids are not theirs."""
-    out = message_out(message)
+    out = message_out(message, files)
     if message.author_type != "contact":
         out = out.model_copy(update={"author_id": None, "client_msg_id": None})
     return out
@@ -203,7 +211,10 @@ async def list_messages(
         (await session.execute(query.order_by(Message.id.desc()).limit(limit + 1))).scalars().all()
     )
     page = list(reversed(rows[:limit]))
-    return MessagePage(items=[message_out(m) for m in page], has_more=len(rows) > limit)
+    files = await attachments.for_messages(session, [m.id for m in page])
+    return MessagePage(
+        items=[message_out(m, files.get(m.id, ())) for m in page], has_more=len(rows) > limit
+    )
 
 
 async def contact_conversations(session: AsyncSession, *, contact_id: int) -> list[ConversationOut]:
@@ -233,7 +244,8 @@ async def visitor_messages(
     if after is not None:
         query = query.where(Message.id > after)
     rows = (await session.execute(query.order_by(Message.id).limit(limit))).scalars().all()
-    return [visitor_message_out(m) for m in rows]
+    files = await attachments.for_messages(session, [m.id for m in rows])
+    return [visitor_message_out(m, files.get(m.id, ())) for m in rows]
 
 
 # --- events ------------------------------------------------------------------------------
@@ -272,7 +284,11 @@ async def _announce_conversation(
 
 
 async def _announce_message(
-    session: AsyncSession, conversation: Conversation, message: Message, contact: Contact
+    session: AsyncSession,
+    conversation: Conversation,
+    message: Message,
+    contact: Contact,
+    files: Sequence[AttachmentOut] = (),
 ) -> None:
     out = conversation_out(conversation, contact, message)
     await log.append(
@@ -280,7 +296,7 @@ async def _announce_message(
         stream=STREAM_AGENTS,
         type=events.MESSAGE_CREATED,
         payload={
-            "message": message_out(message).model_dump(mode="json"),
+            "message": message_out(message, files).model_dump(mode="json"),
             "conversation": out.model_dump(mode="json"),
         },
     )
@@ -289,7 +305,7 @@ async def _announce_message(
             session,
             stream=contact_stream(conversation.contact_id),
             type=events.MESSAGE_CREATED,
-            payload={"message": visitor_message_out(message).model_dump(mode="json")},
+            payload={"message": visitor_message_out(message, files).model_dump(mode="json")},
         )
 
 
@@ -343,6 +359,11 @@ async def _existing(
     )
 
 
+async def _repeat(session: AsyncSession, message: Message) -> Posted:
+    files = await attachments.for_messages(session, [message.id])
+    return Posted(message=message, created=False, attachments=files.get(message.id, []))
+
+
 async def post_agent_message(
     session: AsyncSession,
     *,
@@ -352,6 +373,7 @@ async def post_agent_message(
     text: str,
     private: bool,
     max_chars: int,
+    attachment_ids: Sequence[int] = (),
 ) -> Posted:
     _check_length(text, max_chars)
     # The row lock serialises concurrent retries of one send on PostgreSQL; SQLite has
@@ -359,7 +381,7 @@ async def post_agent_message(
     conversation = await get_conversation(session, conversation_id, lock=True)
     previous = await _existing(session, conversation_id, client_msg_id)
     if previous is not None:
-        return Posted(message=previous, created=False)
+        return await _repeat(session, previous)
     message = await _store_message(
         session,
         conversation,
@@ -369,6 +391,13 @@ async def post_agent_message(
         private=private,
         text=text,
         client_msg_id=client_msg_id,
+    )
+    files = await attachments.attach(
+        session,
+        message=message,
+        attachment_ids=attachment_ids,
+        uploader_type="agent",
+        uploader_id=agent.id,
     )
     if not private:
         conversation.waiting_since = None
@@ -383,8 +412,8 @@ async def post_agent_message(
             )
     contact = await session.get_one(Contact, conversation.contact_id)
     await session.flush()
-    await _announce_message(session, conversation, message, contact)
-    return Posted(message=message, created=True)
+    await _announce_message(session, conversation, message, contact, files)
+    return Posted(message=message, created=True, attachments=files)
 
 
 async def post_visitor_message(
@@ -397,12 +426,14 @@ async def post_visitor_message(
     max_chars: int,
     conversation_id: int | None = None,
     new_conversation: bool = False,
+    attachment_ids: Sequence[int] = (),
 ) -> Posted:
     """A customer's message (widget, or any channel through ``channels.inbound``).
 
     It goes to ``conversation_id`` when given (and it is this contact's, in this inbox), else
     to the contact's latest conversation in the inbox, or to a new one when there is none or
-    ``new_conversation`` is set. A repeated ``client_msg_id`` returns the first message."""
+    ``new_conversation`` is set. A repeated ``client_msg_id`` returns the first message.
+    ``attachment_ids``: this contact's unused uploads (``otklik.attachments``) to put on it."""
     _check_length(text, max_chars)
     contact = await session.scalar(
         select(Contact).where(Contact.id == contact_id).with_for_update()
@@ -420,7 +451,7 @@ async def post_visitor_message(
         .limit(1)
     )
     if previous is not None:
-        return Posted(message=previous, created=False)
+        return await _repeat(session, previous)
     query = select(Conversation).where(
         Conversation.contact_id == contact.id, Conversation.inbox_id == inbox.id
     )
@@ -462,6 +493,13 @@ async def post_visitor_message(
         text=text,
         client_msg_id=client_msg_id,
     )
+    files = await attachments.attach(
+        session,
+        message=message,
+        attachment_ids=attachment_ids,
+        uploader_type="contact",
+        uploader_id=contact.id,
+    )
     conversation.unread_count += 1
     if conversation.waiting_since is None:
         conversation.waiting_since = now
@@ -482,8 +520,8 @@ async def post_visitor_message(
             type=events.CONVERSATION_UPDATED,
             payload={"conversation": visitor.model_dump(mode="json")},
         )
-    await _announce_message(session, conversation, message, contact)
-    return Posted(message=message, created=True)
+    await _announce_message(session, conversation, message, contact, files)
+    return Posted(message=message, created=True, attachments=files)
 
 
 async def assign(
@@ -635,6 +673,11 @@ async def merge(session: AsyncSession, *, conversation_id: int, other_id: int) -
         .values(conversation_id=target.id)
     )
     await session.execute(
+        update(Attachment)
+        .where(Attachment.conversation_id == source.id)
+        .values(conversation_id=target.id)
+    )
+    await session.execute(
         update(ConversationTag)
         .where(
             ConversationTag.conversation_id == source.id,
@@ -694,6 +737,12 @@ async def post_automatic_message(
         private=private,
         text=text,
     )
+    if author_type == "bot" and not private and conversation.channel != "widget":
+        # A bot's public answer (greeting, away notice) reaches the customer like a reply.
+        message.delivery_status = "pending"
+        await jobs.enqueue(
+            session, name=DELIVER_JOB, payload={"message_id": message.id}, max_attempts=6
+        )
     contact = await session.get_one(Contact, conversation.contact_id)
     await session.flush()
     await _announce_message(session, conversation, message, contact)
@@ -720,11 +769,14 @@ async def record_delivery(
     if channel_data:
         message.channel_data = {**message.channel_data, **channel_data}
     await session.flush()
+    files = await attachments.for_messages(session, [message.id])
     await log.append(
         session,
         stream=STREAM_AGENTS,
         type=events.MESSAGE_UPDATED,
-        payload={"message": message_out(message).model_dump(mode="json")},
+        payload={
+            "message": message_out(message, files.get(message.id, ())).model_dump(mode="json")
+        },
     )
 
 

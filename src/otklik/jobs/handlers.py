@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import delete
 
 from otklik.accounts import service as accounts
+from otklik.attachments import service as attachments
 from otklik.conversations import service as conversations
 from otklik.core.clock import utcnow
 from otklik.jobs.models import Job
@@ -36,6 +37,7 @@ async def prune(ctx: JobContext, payload: dict[str, Any]) -> None:
     retention = timedelta(days=ctx.settings.event_retention_days)
     await log.prune(ctx.session, before=utcnow() - retention)
     await accounts.prune_login_attempts(ctx.session)
+    await attachments.prune_unsent(ctx.session, settings=ctx.settings)
     await ctx.session.execute(
         delete(Job).where(
             Job.state.in_(("done", "failed")), Job.finished_at < utcnow() - timedelta(days=7)

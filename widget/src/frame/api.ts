@@ -1,6 +1,6 @@
 /** HTTP client for the visitor endpoints of docs/api.md. The frame runs on the API's origin. */
 import type { Lang } from '../shared/i18n';
-import type { Message, QueueInfo, Session, WidgetConfig } from './types';
+import type { Attachment, Message, QueueInfo, Session, WidgetConfig } from './types';
 
 /** The server answered with an error body `{"error": {"code", "message"}}`. */
 export class ApiError extends Error {
@@ -53,9 +53,41 @@ export interface Api {
   config(inboxKey: string): Promise<WidgetConfig>;
   session(body: SessionBody): Promise<Session>;
   messages(token: string, after?: number): Promise<{ items: Message[] }>;
-  send(token: string, body: { client_msg_id: string; text: string }): Promise<Message>;
+  send(token: string, body: SendBody): Promise<Message>;
   offline(body: OfflineBody): Promise<Session>;
   queue(token: string): Promise<QueueInfo>;
+  /** Upload one file (multipart `file`); `progress` gets 0…1 while it goes. */
+  upload(token: string, file: Blob, name: string, progress?: (done: number) => void): Promise<Attachment>;
+  /** An attachment's bytes (the visitor authenticates with a header, so no plain `src`). */
+  file(token: string, url: string): Promise<Blob>;
+}
+
+export interface SendBody {
+  client_msg_id: string;
+  text: string;
+  attachment_ids?: number[];
+}
+
+/** An error body's parts, or a generic one. */
+function apiError(status: number, payload: unknown, fallback: string): ApiError {
+  const err = (payload as { error?: { code?: string; message?: string } } | null)?.error;
+  return new ApiError(status, err?.code ?? 'http_' + status, err?.message ?? fallback);
+}
+
+/** XHR, not fetch: only XHR reports upload progress. */
+function xhrUpload(url: string, token: string, file: Blob, name: string, progress?: (done: number) => void): Promise<Attachment> {
+  return new Promise((resolve, reject) => {
+    const x = new XMLHttpRequest();
+    x.open('POST', url);
+    x.setRequestHeader('Authorization', `Bearer ${token}`);
+    x.responseType = 'json';
+    x.upload.onprogress = (e) => e.lengthComputable && progress?.(e.loaded / e.total);
+    x.onload = () => (x.status === 201 ? resolve(x.response as Attachment) : reject(apiError(x.status, x.response, x.statusText)));
+    x.onerror = x.ontimeout = () => reject(new NetworkError('upload failed'));
+    const form = new FormData();
+    form.append('file', file, name);
+    x.send(form);
+  });
 }
 
 export function createApi(base = '/api/v1', fetchImpl: typeof fetch = (...a) => fetch(...a), timeoutMs = 15000): Api {
@@ -86,10 +118,7 @@ export function createApi(base = '/api/v1', fetchImpl: typeof fetch = (...a) => 
     } catch {
       if (res.ok) throw new NetworkError('bad response body');
     }
-    if (!res.ok) {
-      const err = (payload as { error?: { code?: string; message?: string } } | null)?.error;
-      throw new ApiError(res.status, err?.code ?? 'http_' + res.status, err?.message ?? res.statusText);
-    }
+    if (!res.ok) throw apiError(res.status, payload, res.statusText);
     return payload as T;
   }
 
@@ -101,5 +130,16 @@ export function createApi(base = '/api/v1', fetchImpl: typeof fetch = (...a) => 
     send: (token, body) => request('POST', '/widget/messages', { body, token }),
     offline: (body) => request('POST', '/widget/offline', { body }),
     queue: (token) => request('GET', '/widget/queue', { token }),
+    upload: (token, file, name, progress) => xhrUpload(base + '/widget/attachments', token, file, name, progress),
+    file: async (token, url) => {
+      let res: Response;
+      try {
+        res = await fetchImpl(url, { headers: { Authorization: `Bearer ${token}` }, credentials: 'omit' });
+      } catch (e) {
+        throw new NetworkError(e instanceof Error ? e.message : String(e));
+      }
+      if (!res.ok) throw new ApiError(res.status, 'http_' + res.status, res.statusText);
+      return res.blob();
+    },
   };
 }

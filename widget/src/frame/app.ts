@@ -9,14 +9,14 @@ import { ApiError, isRetryable, type Api, type OfflineBody } from './api';
 import type { FrameBridge } from './bridge';
 import { newClientMsgId } from './ids';
 import { countUnread, MessageStore, type ChatItem } from './messages';
-import { Outbox, type SendResult } from './outbox';
+import { Outbox, type OutboxItem, type SendResult } from './outbox';
 import { QueueWatcher } from './queue';
 import { backoffDelay, ResumableSocket, type EventFrame } from './socket';
 import { beep, unlockSound } from './sound';
 import type { KV } from './storage';
 import { TypingIndicator, TypingSender } from './typing';
-import type { Message, ServerFrame, WidgetConfig } from './types';
-import { ChatView, serverFieldErrors, type ConnView, type OfflineValues } from './view';
+import type { Attachment, Message, ServerFrame, WidgetConfig } from './types';
+import { ChatView, serverFieldErrors, type ConnView, type OfflineValues, type UploadInfo } from './view';
 
 export interface AppDeps {
   inboxKey: string;
@@ -29,6 +29,11 @@ export interface AppDeps {
   isOnline?: () => boolean;
   languages?: readonly string[];
   beep?: () => void;
+}
+
+interface Upload extends UploadInfo {
+  file: File;
+  attachment?: Attachment;
 }
 
 interface Profile {
@@ -70,6 +75,10 @@ export class WidgetApp {
   /** Message text typed in the offline form, put into the composer after the pre-chat form. */
   private carryText = '';
   readonly queue: QueueWatcher;
+  /** Files picked for the next message, uploaded at once. */
+  uploads: Upload[] = [];
+  /** Blob URLs of attachments (a picked image's own file, or fetched with the token). */
+  private fileUrls = new Map<number, Promise<string>>();
   private readonly typingOut: TypingSender;
   private readonly typingIn: TypingIndicator;
   private readonly online: () => boolean;
@@ -168,6 +177,16 @@ export class WidgetApp {
         onPrechat: (values) => this.submitPrechat(values),
         onOffline: (values) => void this.submitOffline(values),
         onInput: (empty) => this.typingOut.input(empty),
+        onAttach: (files) => this.attach(files),
+        onUploadRetry: (key) => {
+          const u = this.uploads.find((x) => x.key === key);
+          if (u) void this.upload(u);
+        },
+        onUploadRemove: (key) => {
+          this.uploads = this.uploads.filter((x) => x.key !== key);
+          this.view?.renderUploads(this.uploads);
+        },
+        loadFile: (a) => this.loadFile(a),
       },
     );
     this.d.mount.textContent = '';
@@ -257,7 +276,7 @@ export class WidgetApp {
     const cached = this.d.kv.get<Message[]>('history');
     if (Array.isArray(cached)) for (const m of cached) this.store.upsert(m);
     for (const item of this.outbox.items()) {
-      this.store.addPending(item.clientMsgId, item.text, item.createdAt, item.failed ? 'failed' : 'queued');
+      this.store.addPending(item.clientMsgId, item.text, item.createdAt, item.failed ? 'failed' : 'queued', item.files);
     }
     this.render();
     this.postSession();
@@ -304,6 +323,9 @@ export class WidgetApp {
     this.socket?.stop();
     this.socket?.reset();
     this.store.replaceServer([]);
+    this.uploads = []; // the old visitor's uploads are not the new one's to send
+    this.view?.renderUploads(this.uploads);
+    this.fileUrls.clear();
     this.render();
   }
 
@@ -437,10 +459,58 @@ export class WidgetApp {
     }
   }
 
+  /** Files picked: each uploads at once and waits above the send box for the message. */
+  attach(files: File[]): void {
+    for (const file of files) {
+      const u: Upload = { key: newClientMsgId(), name: file.name, file, state: 'uploading', progress: 0 };
+      this.uploads.push(u);
+      void this.upload(u);
+    }
+  }
+
+  private async upload(u: Upload): Promise<void> {
+    u.state = 'uploading';
+    u.progress = 0;
+    this.view?.renderUploads(this.uploads);
+    try {
+      const token = await this.ensureSession();
+      const a = await this.d.api.upload(token, u.file, u.file.name, (p) => {
+        u.progress = p;
+        this.view?.renderUploads(this.uploads);
+      });
+      u.attachment = a;
+      u.state = 'ready';
+      if (a.inline && typeof URL.createObjectURL === 'function') this.fileUrls.set(a.id, Promise.resolve(URL.createObjectURL(u.file)));
+    } catch (e) {
+      u.state = 'failed';
+      u.error = this.t(e instanceof ApiError && e.status === 413 ? 'fileTooBig' : 'uploadFailed');
+    }
+    this.view?.renderUploads(this.uploads);
+  }
+
+  loadFile(a: Attachment): Promise<string> {
+    let url = this.fileUrls.get(a.id);
+    if (!url) {
+      url = this.ensureSession()
+        .then((token) => this.d.api.file(token, a.url))
+        .then((blob) => URL.createObjectURL(blob));
+      url.catch(() => this.fileUrls.delete(a.id));
+      this.fileUrls.set(a.id, url);
+    }
+    return url;
+  }
+
   send(text: string): boolean {
-    if (!text.trim()) return false;
-    const item = this.outbox.add(text);
-    this.store.addPending(item.clientMsgId, text, item.createdAt, this.online() ? 'sending' : 'queued');
+    if (this.uploads.some((u) => u.state === 'uploading')) {
+      this.view?.showNotice(this.t('waitUpload'));
+      return false;
+    }
+    const files = this.uploads.flatMap((u) => (u.state === 'ready' && u.attachment ? [u.attachment] : []));
+    if (!text.trim() && !files.length) return false;
+    this.uploads = this.uploads.filter((u) => u.state !== 'ready');
+    this.view?.renderUploads(this.uploads);
+    const item = this.outbox.add(text, files);
+    this.store.addPending(item.clientMsgId, text, item.createdAt, this.online() ? 'sending' : 'queued', files);
     this.typingOut.stop();
     this.render();
     void this.flush();
@@ -459,7 +529,7 @@ export class WidgetApp {
     if (!this.outbox.pending().length) return;
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = null;
-    const done = await this.outbox.flush((item) => this.sendOne(item.clientMsgId, item.text));
+    const done = await this.outbox.flush((item) => this.sendOne(item));
     if (done) {
       this.flushAttempts = 0;
     } else if (!this.flushTimer) {
@@ -467,14 +537,16 @@ export class WidgetApp {
     }
   }
 
-  private async sendOne(cid: string, text: string): Promise<SendResult> {
+  private async sendOne(item: OutboxItem): Promise<SendResult> {
+    const cid = item.clientMsgId;
     if (this.store.isConfirmed(cid)) return 'sent';
     this.store.setState(cid, 'sending');
     this.render();
     for (let attempt = 0; ; attempt++) {
       try {
         const token = await this.ensureSession();
-        const m = await this.d.api.send(token, { client_msg_id: cid, text });
+        const ids = item.files?.map((f) => f.id);
+        const m = await this.d.api.send(token, ids?.length ? { client_msg_id: cid, text: item.text, attachment_ids: ids } : { client_msg_id: cid, text: item.text });
         if (this.conversationId === null) this.conversationId = m.conversation_id;
         this.apply(m, false);
         this.postSession();

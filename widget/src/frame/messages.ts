@@ -4,7 +4,7 @@
  * bubble turns into the confirmed one in place and nothing is ever shown twice —
  * whichever arrives first: the POST answer, the socket event, a history fetch.
  */
-import type { AuthorType, Message } from './types';
+import type { Attachment, AuthorType, Message } from './types';
 
 export type Delivery = 'sending' | 'queued' | 'failed' | 'sent';
 
@@ -18,6 +18,7 @@ export interface ChatItem {
   createdAt: string;
   mine: boolean;
   state: Delivery;
+  attachments: Attachment[];
 }
 
 export class MessageStore {
@@ -41,6 +42,7 @@ export class MessageStore {
       createdAt: m.created_at,
       mine,
       state: 'sent',
+      attachments: m.attachments ?? [],
     };
     this.items.set(key, item);
     this.keyById.set(m.id, key);
@@ -49,7 +51,7 @@ export class MessageStore {
   }
 
   /** Show a message the visitor just wrote (or one restored from the offline queue). */
-  addPending(clientMsgId: string, text: string, createdAt: string, state: Delivery): ChatItem {
+  addPending(clientMsgId: string, text: string, createdAt: string, state: Delivery, attachments: Attachment[] = []): ChatItem {
     const key = `c:${clientMsgId}`;
     const existing = this.items.get(key);
     if (existing) return existing;
@@ -63,6 +65,7 @@ export class MessageStore {
       createdAt,
       mine: true,
       state,
+      attachments,
     };
     this.items.set(key, item);
     return item;
@@ -121,6 +124,7 @@ export class MessageStore {
         text: i.text,
         client_msg_id: i.clientMsgId,
         created_at: i.createdAt,
+        attachments: i.attachments,
       }));
   }
 }

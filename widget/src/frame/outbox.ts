@@ -8,6 +8,7 @@
  * the visitor may retry it by hand — and the flush goes on.
  */
 import type { KV } from './storage';
+import type { Attachment } from './types';
 import { newClientMsgId } from './ids';
 
 export interface OutboxItem {
@@ -15,6 +16,8 @@ export interface OutboxItem {
   text: string;
   createdAt: string;
   failed?: boolean;
+  /** Uploaded files sent with the message (their ids go as `attachment_ids`). */
+  files?: Attachment[];
 }
 
 export type SendResult = 'sent' | 'retry' | 'failed';
@@ -48,8 +51,9 @@ export class Outbox {
     return this.queue.filter((i) => !i.failed);
   }
 
-  add(text: string): OutboxItem {
+  add(text: string, files?: Attachment[]): OutboxItem {
     const item: OutboxItem = { clientMsgId: this.makeId(), text, createdAt: this.now().toISOString() };
+    if (files?.length) item.files = files;
     this.queue.push(item);
     this.save();
     return item;

@@ -27,6 +27,16 @@ export interface QueueInfo {
   position: number | null;
 }
 
+/** A file on a message; `inline` = a safe image to preview. Fetch `url` with the visitor token. */
+export interface Attachment {
+  id: number;
+  filename: string;
+  content_type: string;
+  size: number;
+  url: string;
+  inline: boolean;
+}
+
 export interface Message {
   id: number;
   conversation_id: number;
@@ -37,6 +47,7 @@ export interface Message {
   text: string;
   client_msg_id: string | null;
   created_at: string;
+  attachments?: Attachment[];
 }
 
 /** A frame from the server socket. Events have a numeric id; transient frames don't. */

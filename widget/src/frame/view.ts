@@ -1,8 +1,8 @@
 /** The chat window's DOM. All visitor-facing text comes from i18n; user text goes in as text nodes. */
 import type { FrameKey, Translate } from '../shared/i18n';
-import { contrastText, h, ICON_CLOSE, ICON_SEND, svgIcon } from './dom';
+import { contrastText, h, ICON_CLIP, ICON_CLOSE, ICON_SEND, svgIcon } from './dom';
 import type { ChatItem } from './messages';
-import type { FieldMode } from './types';
+import type { Attachment, FieldMode } from './types';
 
 export type ConnView = 'idle' | 'connecting' | 'online' | 'offline';
 
@@ -13,6 +13,25 @@ export interface ViewCallbacks {
   onPrechat(values: { name: string; email: string }): void;
   onOffline(values: OfflineValues): void;
   onInput(empty: boolean): void;
+  onAttach(files: File[]): void;
+  onUploadRetry(key: string): void;
+  onUploadRemove(key: string): void;
+  /** A URL the browser may show or download (a blob URL: the files need the visitor token). */
+  loadFile(attachment: Attachment): Promise<string>;
+}
+
+/** A file being uploaded, shown above the send box until the message goes. */
+export interface UploadInfo {
+  key: string;
+  name: string;
+  state: 'uploading' | 'ready' | 'failed';
+  progress: number;
+  error?: string;
+}
+
+/** "1.2 MB", "35 KB". */
+export function fileSize(bytes: number): string {
+  return bytes >= 1048576 ? `${(bytes / 1048576).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} KB`;
 }
 
 export interface OfflineValues {
@@ -91,6 +110,7 @@ export class ChatView {
   private readonly notice: HTMLElement;
   private readonly queue: HTMLElement;
   private readonly done: HTMLElement;
+  private readonly ups: HTMLElement;
   /** The pre-chat or offline form shown instead of the composer, if any. */
   private form: HTMLFormElement | null = null;
   private offline: { slots: Record<OfflineField, Slot>; error: HTMLElement; submit: HTMLButtonElement } | null = null;
@@ -125,10 +145,21 @@ export class ChatView {
     this.notice = h('p', { class: 'notice', role: 'alert', 'data-testid': 'composer-notice', hidden: true });
     this.queue = h('p', { class: 'info', role: 'status', 'data-testid': 'queue-position', hidden: true });
     this.done = h('p', { class: 'info', role: 'status', 'data-testid': 'offline-confirmation', hidden: true });
+    this.ups = h('div', { class: 'ups', 'data-testid': 'upload-list', hidden: true });
+    const picker = h('input', { type: 'file', multiple: true, class: 'sr', tabindex: -1, 'aria-hidden': 'true', 'data-testid': 'attach-input' });
+    picker.addEventListener('change', () => {
+      const files = Array.from(picker.files ?? []);
+      picker.value = '';
+      if (files.length) cb.onAttach(files);
+    });
+    const clip = h('button', { type: 'button', class: 'clip', 'aria-label': t('attach'), title: t('attach'), 'data-testid': 'attach-button' }, svgIcon(ICON_CLIP));
+    clip.addEventListener('click', () => picker.click());
     this.composer = h(
       'form',
       { class: 'composer', 'data-testid': 'composer' },
       h('label', { class: 'sr', for: 'otklik-input' }, t('inputLabel')),
+      clip,
+      picker,
       this.input,
       send,
     );
@@ -148,7 +179,7 @@ export class ChatView {
       cb.onInput(!this.input.value.trim());
     });
 
-    this.root = h('div', { class: 'app', lang: opts.lang, 'data-testid': 'widget-app' }, header, this.conn, this.scroller, this.typing, this.done, this.queue, this.notice, this.composer);
+    this.root = h('div', { class: 'app', lang: opts.lang, 'data-testid': 'widget-app' }, header, this.conn, this.scroller, this.typing, this.ups, this.done, this.queue, this.notice, this.composer);
     this.root.style.setProperty('--c', opts.color);
     this.root.style.setProperty('--ct', contrastText(opts.color));
     this.setAgentsOnline(opts.agentsOnline);
@@ -159,7 +190,6 @@ export class ChatView {
 
   private submit(): void {
     const text = this.input.value;
-    if (!text.trim()) return;
     if (text.length > MAX_TEXT) {
       this.showNotice(this.t('tooLong'));
       return;
@@ -173,6 +203,25 @@ export class ChatView {
   private autosize(): void {
     this.input.style.height = 'auto';
     this.input.style.height = `${Math.min(this.input.scrollHeight, 120)}px`;
+  }
+
+  /** The files waiting to go with the next message. */
+  renderUploads(list: readonly UploadInfo[]): void {
+    this.ups.textContent = '';
+    for (const u of list) {
+      const label = u.state === 'uploading' ? this.t('uploading', { p: Math.round(u.progress * 100) }) : u.state === 'failed' ? (u.error ?? this.t('uploadFailed')) : '';
+      const row = h('div', { class: `up ${u.state}`, 'data-testid': 'upload-item', 'data-state': u.state }, h('span', { class: 'fn' }, u.name), h('span', { class: 'us' }, label));
+      if (u.state === 'failed') {
+        const retry = h('button', { type: 'button', class: 'rt', 'data-testid': 'upload-retry' }, this.t('retry'));
+        retry.addEventListener('click', () => this.cb.onUploadRetry(u.key));
+        row.append(retry);
+      }
+      const remove = h('button', { type: 'button', class: 'rm', 'aria-label': this.t('remove'), title: this.t('remove'), 'data-testid': 'upload-remove' }, svgIcon(ICON_CLOSE));
+      remove.addEventListener('click', () => this.cb.onUploadRemove(u.key));
+      row.append(remove);
+      this.ups.append(row);
+    }
+    this.ups.hidden = !list.length;
   }
 
   showNotice(text: string | null): void {
@@ -400,7 +449,34 @@ export class ChatView {
       retry.addEventListener('click', () => item.clientMsgId && this.cb.onRetry(item.clientMsgId));
       meta.append(retry);
     }
-    return h('div', { 'data-testid': 'message' }, who, bubble, meta);
+    return h('div', { 'data-testid': 'message' }, who, bubble, h('div', { class: 'files' }), meta);
+  }
+
+  /** Previews for safe images, download links for the rest; filled once per set of files. */
+  private renderFiles(box: HTMLElement, files: readonly Attachment[]): void {
+    const ids = files.map((a) => a.id).join(',');
+    if (box.getAttribute('data-ids') === ids) return;
+    box.setAttribute('data-ids', ids);
+    box.textContent = '';
+    box.hidden = !files.length;
+    for (const a of files) {
+      const link = h('a', { class: a.inline ? 'pvl' : 'file', href: '#', 'data-testid': a.inline ? 'attachment-preview' : 'attachment-link', 'data-attachment-id': a.id });
+      if (a.inline) {
+        const img = h('img', { class: 'pv', alt: this.t('image', { name: a.filename }), 'data-testid': 'attachment-image' });
+        this.cb.loadFile(a).then(
+          (src) => (img.src = src),
+          () => img.setAttribute('data-state', 'failed'),
+        );
+        link.append(img);
+      } else {
+        link.append(h('span', { class: 'fn' }, a.filename), h('span', { class: 'sz' }, fileSize(a.size)));
+      }
+      link.addEventListener('click', (e) => {
+        e.preventDefault();
+        void this.cb.loadFile(a).then((url) => h('a', { href: url, download: a.filename }).click(), () => undefined);
+      });
+      box.append(link);
+    }
   }
 
   private update(el: HTMLElement, item: ChatItem, prev: ChatItem | null): void {
@@ -410,7 +486,9 @@ export class ChatView {
     if (item.id !== null) el.setAttribute('data-msg-id', String(item.id));
     else el.removeAttribute('data-msg-id');
     if (item.clientMsgId) el.setAttribute('data-client-msg-id', item.clientMsgId);
-    const [who, , meta] = Array.from(el.children) as HTMLElement[];
+    const [who, bubble, files, meta] = Array.from(el.children) as HTMLElement[];
+    bubble.hidden = !item.text;
+    this.renderFiles(files, item.attachments);
     const name = item.mine
       ? ''
       : item.authorName || this.t(item.authorType === 'bot' ? 'bot' : 'operator');

@@ -63,6 +63,13 @@ export const FRAME = {
     offlineDone: 'Thank you! We will answer by email at {email}.',
     offlineFailed: 'Could not send the message. Please try again.',
     queue: 'You are number {n} in the queue',
+    attach: 'Attach a file',
+    uploading: 'Uploading… {p}%',
+    uploadFailed: 'Not uploaded.',
+    fileTooBig: 'The file is too large.',
+    waitUpload: 'Please wait until the files are uploaded.',
+    remove: 'Remove',
+    image: 'Image: {name}',
     poweredBy: 'Otklik',
   },
   ru: {
@@ -104,6 +111,13 @@ export const FRAME = {
     offlineFailed: 'Не удалось отправить сообщение. Попробуйте ещё раз.',
     // Ordinals in the masculine nominative all shorten to «-й»: 1-й, 2-й, 3-й, 11-й, 22-й.
     queue: 'Вы {n}-й в очереди',
+    attach: 'Прикрепить файл',
+    uploading: 'Загрузка… {p}%',
+    uploadFailed: 'Не загружено.',
+    fileTooBig: 'Файл слишком большой.',
+    waitUpload: 'Дождитесь окончания загрузки файлов.',
+    remove: 'Убрать',
+    image: 'Изображение: {name}',
     poweredBy: 'Otklik',
   },
 } as const;

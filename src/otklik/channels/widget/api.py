@@ -27,7 +27,7 @@ from otklik.routing.schemas import QueueOut
 router = APIRouter(prefix="/api/v1/widget", route_class=TransactionalRoute, tags=["widget"])
 
 
-def visitor_tokens(request: Request) -> VisitorTokens:
+async def visitor_tokens(request: Request) -> VisitorTokens:
     tokens: VisitorTokens = request.app.state.visitor_tokens
     return tokens
 
@@ -85,10 +85,11 @@ async def post_message(
         client_msg_id=body.client_msg_id,
         text=body.text,
         max_chars=settings.max_message_chars,
+        attachment_ids=body.attachment_ids,
     )
     if not posted.created:
         response.status_code = 200
-    return conversations.visitor_message_out(posted.message)
+    return conversations.visitor_message_out(posted.message, posted.attachments)
 
 
 @router.get("/messages", response_model=VisitorMessages)

@@ -1,0 +1,1 @@
+"""Files attached to messages: uploaded by operators and visitors, or brought by channels."""

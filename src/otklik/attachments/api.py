@@ -1,0 +1,180 @@
+"""Uploading and downloading attachments.
+
+Uploads are not :class:`~otklik.core.routing.TransactionalRoute` s on purpose: the body (up
+to ``OTKLIK_MAX_ATTACHMENT_BYTES``) streams to disk first, outside any transaction, and only
+then does the service take a short write transaction to record the file (ADR 6: nothing slow
+inside the write turn). Callers are identified in a short read transaction before the body is
+read.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import FileResponse
+from sqlalchemy import select
+
+from otklik.accounts.deps import bearer_token, current_caller
+from otklik.attachments import service
+from otklik.attachments.models import Attachment
+from otklik.attachments.schemas import AttachmentOut
+from otklik.channels.widget import service as widget
+from otklik.config import Settings
+from otklik.conversations.models import Conversation
+from otklik.core.db import Database
+from otklik.core.deps import AppSettings
+from otklik.core.errors import not_found, unauthorized
+from otklik.core.security import VisitorTokens
+
+router = APIRouter(prefix="/api/v1", tags=["attachments"])
+
+#: The paths that take bodies beyond the app's 1 MB limit (see ``core.http.BodyLimit``).
+UPLOAD_PATHS = re.compile(r"^/api/v1/(conversations/\d+|widget)/attachments$")
+
+_UPLOAD_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                }
+            }
+        },
+    }
+}
+_UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {
+    413: {"description": "Larger than OTKLIK_MAX_ATTACHMENT_BYTES"},
+    415: {"description": "Not multipart/form-data"},
+}
+
+
+def body_allowances(settings: Settings) -> list[tuple[re.Pattern[str], int]]:
+    """For ``BodyLimit``: the upload routes may take a file plus its multipart envelope."""
+    return [(UPLOAD_PATHS, settings.max_attachment_bytes + service.MULTIPART_OVERHEAD)]
+
+
+def _db(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+def _tokens(request: Request) -> VisitorTokens:
+    tokens: VisitorTokens = request.app.state.visitor_tokens
+    return tokens
+
+
+async def _uploading_agent(request: Request, conversation_id: int) -> int:
+    """The signed-in agent's id, once the conversation is known to exist."""
+    async with _db(request).session(write=False) as session:
+        caller = await current_caller(request, session)
+        exists = await session.scalar(
+            select(Conversation.id).where(Conversation.id == conversation_id)
+        )
+    if exists is None:
+        raise not_found("Conversation", conversation_id)
+    return caller.agent.id
+
+
+async def _uploading_visitor(request: Request) -> tuple[int, int | None]:
+    """The visitor's contact id and their latest conversation in the inbox (if any)."""
+    token = bearer_token(request)
+    if token is None:
+        raise unauthorized("Send the visitor token as 'Authorization: Bearer <token>'.")
+    async with _db(request).session(write=False) as session:
+        visitor = await widget.visitor_for_token(session, token=token, tokens=_tokens(request))
+        conversation_id = await session.scalar(
+            select(Conversation.id)
+            .where(
+                Conversation.contact_id == visitor.contact_id,
+                Conversation.inbox_id == visitor.inbox.id,
+            )
+            .order_by(Conversation.id.desc())
+            .limit(1)
+        )
+    return visitor.contact_id, conversation_id
+
+
+@router.post(
+    "/conversations/{conversation_id}/attachments",
+    response_model=AttachmentOut,
+    status_code=201,
+    openapi_extra=_UPLOAD_BODY,
+    responses=_UPLOAD_ERRORS,
+)
+async def upload_as_agent(
+    conversation_id: int,
+    request: Request,
+    agent_id: Annotated[int, Depends(_uploading_agent)],
+    settings: AppSettings,
+) -> AttachmentOut:
+    """Upload a file (multipart field ``file``); send it with a message's ``attachment_ids``."""
+    return await service.receive_upload(
+        _db(request),
+        settings=settings,
+        body=request.stream(),
+        content_type=request.headers.get("content-type"),
+        conversation_id=conversation_id,
+        uploader_type="agent",
+        uploader_id=agent_id,
+    )
+
+
+@router.post(
+    "/widget/attachments",
+    response_model=AttachmentOut,
+    status_code=201,
+    openapi_extra=_UPLOAD_BODY,
+    responses=_UPLOAD_ERRORS,
+    tags=["widget"],
+)
+async def upload_as_visitor(
+    request: Request,
+    visitor: Annotated[tuple[int, int | None], Depends(_uploading_visitor)],
+    settings: AppSettings,
+) -> AttachmentOut:
+    """A visitor's upload (bearer visitor token); sent with ``attachment_ids`` on a message."""
+    contact_id, conversation_id = visitor
+    return await service.receive_upload(
+        _db(request),
+        settings=settings,
+        body=request.stream(),
+        content_type=request.headers.get("content-type"),
+        conversation_id=conversation_id,
+        uploader_type="contact",
+        uploader_id=contact_id,
+    )
+
+
+@router.get(
+    "/attachments/{attachment_id}",
+    response_class=FileResponse,
+    responses={200: {"content": {"application/octet-stream": {}}}, 404: {}},
+)
+async def download(attachment_id: int, request: Request, settings: AppSettings) -> FileResponse:
+    """The file, for operators (token or cookie) and for the visitor whose public message
+    carries it (visitor token). Safe images come inline, everything else as a download."""
+    token = bearer_token(request)
+    identity = _tokens(request).read(token) if token else None
+    attachment: Attachment
+    async with _db(request).session(write=False) as session:
+        if identity is not None:
+            attachment = await service.for_visitor(
+                session,
+                attachment_id=attachment_id,
+                contact_id=identity.contact_id,
+                inbox_id=identity.inbox_id,
+            )
+        else:
+            await current_caller(request, session)
+            attachment = await service.for_agent(session, attachment_id=attachment_id)
+    path = service.file_path(settings, attachment)
+    if not path.is_file():
+        raise not_found("Attachment", attachment_id)
+    return FileResponse(
+        path, media_type=attachment.content_type, headers=service.download_headers(attachment)
+    )

@@ -1,0 +1,140 @@
+"""The API channel's writes: find the inbox by its key, store what the bridge sends."""
+
+from __future__ import annotations
+
+import hmac
+import json
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from otklik.channels import config as channel_config
+from otklik.channels import inbound
+from otklik.channels.api_channel.config import key_hash
+from otklik.channels.api_channel.schemas import (
+    ContactIn,
+    ContactOut,
+    ConversationIn,
+    MessageIn,
+    PostedOut,
+)
+from otklik.channels.base import InboundMessage, plugin_for
+from otklik.channels.models import Inbox
+from otklik.contacts.models import ContactIdentity
+from otklik.conversations.models import Conversation
+from otklik.core.crypto import SecretBox
+from otklik.core.errors import invalid, not_found, unauthorized
+
+CHANNEL = "api"
+KEY_HEADER = "X-Otklik-Inbox-Key"
+MAX_DATA_BYTES = 8192
+
+
+async def inbox_for_key(session: AsyncSession, *, api_key: str | None, box: SecretBox) -> Inbox:
+    if not api_key:
+        raise unauthorized(f"Send the inbox's API key in the {KEY_HEADER} header.")
+    inbox = await session.scalar(
+        select(Inbox).where(
+            Inbox.channel == CHANNEL,
+            Inbox.channel_config["api_key_hash"].as_string() == key_hash(api_key),
+        )
+    )
+    plugin = plugin_for(CHANNEL)
+    if inbox is None or plugin is None:
+        raise unauthorized("The inbox key is wrong.")
+    stored = channel_config.open_(plugin, inbox.channel_config, box).get("api_key", "")
+    if not hmac.compare_digest(str(stored).encode(), api_key.encode()):
+        raise unauthorized("The inbox key is wrong.")
+    return inbox
+
+
+async def upsert_contact(session: AsyncSession, *, inbox: Inbox, data: ContactIn) -> ContactOut:
+    contact = await inbound.contact_for(
+        session,
+        inbox=inbox,
+        message=InboundMessage(
+            external_id="",
+            sender_id=data.sender_id,
+            text="",
+            sender_name=data.name,
+            sender_email=str(data.email) if data.email else None,
+        ),
+    )
+    return ContactOut(
+        contact_id=contact.id, sender_id=data.sender_id, name=contact.name, email=contact.email
+    )
+
+
+async def is_new_contact(session: AsyncSession, *, inbox: Inbox, sender_id: str) -> bool:
+    found = await session.scalar(
+        select(ContactIdentity.id).where(
+            ContactIdentity.inbox_id == inbox.id, ContactIdentity.external_id == sender_id
+        )
+    )
+    return found is None
+
+
+async def _check_conversation(
+    session: AsyncSession, *, inbox: Inbox, sender_id: str, conversation_id: int
+) -> None:
+    """A bridge may only post into its customer's conversations of this inbox."""
+    found = await session.scalar(
+        select(Conversation.id)
+        .join(ContactIdentity, ContactIdentity.contact_id == Conversation.contact_id)
+        .where(
+            Conversation.id == conversation_id,
+            Conversation.inbox_id == inbox.id,
+            ContactIdentity.inbox_id == inbox.id,
+            ContactIdentity.external_id == sender_id,
+        )
+    )
+    if found is None:
+        raise not_found(f"Conversation of {sender_id!r} in this inbox:", conversation_id)
+
+
+async def post_message(
+    session: AsyncSession,
+    *,
+    inbox: Inbox,
+    data: MessageIn | ConversationIn,
+    max_chars: int,
+    new_conversation: bool = False,
+) -> PostedOut:
+    if len(json.dumps(data.data)) > MAX_DATA_BYTES:
+        raise invalid(f"data: at most {MAX_DATA_BYTES} bytes of JSON.")
+    conversation_id = data.conversation_id if isinstance(data, MessageIn) else None
+    if conversation_id is not None:
+        await _check_conversation(
+            session, inbox=inbox, sender_id=data.sender_id, conversation_id=conversation_id
+        )
+    posted = await inbound.receive(
+        session,
+        inbox=inbox,
+        message=InboundMessage(
+            external_id=data.external_id,
+            sender_id=data.sender_id,
+            text=data.text,
+            sender_name=data.sender_name,
+            sender_email=str(data.sender_email) if data.sender_email else None,
+            conversation_id=conversation_id,
+            new_conversation=new_conversation,
+            channel_data={"api": data.data} if data.data else {},
+        ),
+        max_chars=max_chars,
+    )
+    message = posted.message
+    conversation = await session.get_one(Conversation, message.conversation_id)
+    return PostedOut(
+        message_id=message.id,
+        conversation_id=message.conversation_id,
+        contact_id=conversation.contact_id,
+        created=posted.created,
+    )
+
+
+async def reveal_key(session: AsyncSession, *, inbox_id: int, box: SecretBox) -> str:
+    inbox = await session.get(Inbox, inbox_id)
+    plugin = plugin_for(CHANNEL)
+    if inbox is None or inbox.channel != CHANNEL or plugin is None:
+        raise not_found("API inbox", inbox_id)
+    return str(channel_config.open_(plugin, inbox.channel_config, box)["api_key"])

@@ -1,0 +1,139 @@
+"""A small typed client for the Telegram Bot API (the few methods a support desk needs).
+
+Every call is ``POST {api_base}/bot<token>/<method>`` with a JSON body; the answer is
+``{"ok": true, "result": …}`` or ``{"ok": false, "error_code", "description",
+"parameters": {"retry_after"}}``. Files download from ``{api_base}/file/bot<token>/<path>``.
+
+Why not aiogram (the design's first choice): every aiogram release up to 3.31 pins
+``pydantic<2.14``, and Otklik runs on pydantic 2.14 — installing it downgrades pydantic for
+the whole application. The handful of methods used here are plain JSON over HTTPS; see
+``docs/adr/0007-telegram-over-httpx.md``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+DEFAULT_API_BASE = "https://api.telegram.org"
+#: Telegram's limit for one text message.
+MESSAGE_LIMIT = 4096
+#: The Bot API serves files up to 20 MB through getFile.
+MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
+
+
+class TelegramError(Exception):
+    def __init__(self, code: int, description: str, retry_after: float | None = None) -> None:
+        super().__init__(f"Telegram error {code}: {description}")
+        self.code = code
+        self.description = description
+        self.retry_after = retry_after
+
+
+class BotApi:
+    def __init__(
+        self,
+        token: str,
+        *,
+        api_base: str = DEFAULT_API_BASE,
+        client: httpx.AsyncClient | None = None,
+    ) -> None:
+        self.token = token
+        self.api_base = api_base.rstrip("/")
+        self._client = client or httpx.AsyncClient(timeout=httpx.Timeout(10.0, read=70.0))
+        self._own_client = client is None
+
+    async def __aenter__(self) -> BotApi:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        if self._own_client:
+            await self._client.aclose()
+
+    async def call(self, method: str, **params: Any) -> Any:
+        body = {k: v for k, v in params.items() if v is not None}
+        response = await self._client.post(f"{self.api_base}/bot{self.token}/{method}", json=body)
+        try:
+            data: dict[str, Any] = response.json()
+        except ValueError:
+            raise TelegramError(response.status_code, response.text[:200] or "no body") from None
+        if data.get("ok") is True:
+            return data.get("result")
+        parameters = data.get("parameters") or {}
+        retry_after = parameters.get("retry_after")
+        raise TelegramError(
+            int(data.get("error_code") or response.status_code),
+            str(data.get("description") or "request failed"),
+            float(retry_after) if isinstance(retry_after, int | float) else None,
+        )
+
+    async def get_me(self) -> dict[str, Any]:
+        result: dict[str, Any] = await self.call("getMe")
+        return result
+
+    async def get_updates(
+        self, *, offset: int | None, wait_seconds: int, allowed_updates: list[str]
+    ) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = await self.call(
+            "getUpdates", offset=offset, timeout=wait_seconds, allowed_updates=allowed_updates
+        )
+        return result
+
+    async def set_webhook(self, *, url: str, secret_token: str, allowed_updates: list[str]) -> None:
+        await self.call(
+            "setWebhook", url=url, secret_token=secret_token, allowed_updates=allowed_updates
+        )
+
+    async def delete_webhook(self) -> None:
+        await self.call("deleteWebhook")
+
+    async def send_message(self, *, chat_id: int | str, text: str) -> dict[str, Any]:
+        result: dict[str, Any] = await self.call("sendMessage", chat_id=chat_id, text=text)
+        return result
+
+    async def download(self, file_id: str) -> tuple[str, bytes]:
+        """``(file_path, data)`` of a file a customer sent (getFile, then the file URL)."""
+        info: dict[str, Any] = await self.call("getFile", file_id=file_id)
+        path = str(info.get("file_path") or "")
+        if not path:
+            raise TelegramError(400, "getFile returned no file_path")
+        if int(info.get("file_size") or 0) > MAX_DOWNLOAD_BYTES:
+            raise TelegramError(400, "file too large to download")
+        response = await self._client.get(f"{self.api_base}/file/bot{self.token}/{path}")
+        if response.status_code != 200:
+            raise TelegramError(response.status_code, "file download failed")
+        return path, response.content
+
+
+def split_text(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Pieces of at most ``limit`` characters, cut at a paragraph, line or word break when
+    there is one in the second half of the piece."""
+    pieces: list[str] = []
+    rest = text
+    while _units(rest) > limit:
+        size = limit
+        while _units(rest[:size]) > limit:  # characters outside the BMP count twice
+            size = max(1, size - (_units(rest[:size]) - limit + 1) // 2)
+        window = rest[:size]
+        cut = -1
+        for separator in ("\n\n", "\n", " "):
+            at = window.rfind(separator)
+            if at >= size // 2:
+                cut = at + len(separator)
+                break
+        if cut <= 0:
+            cut = size
+        pieces.append(rest[:cut].rstrip() or rest[:cut])
+        rest = rest[cut:]
+    if rest or not pieces:
+        pieces.append(rest)
+    return pieces
+
+
+def _units(text: str) -> int:
+    """Length as Telegram counts it (UTF-16 code units)."""
+    return len(text.encode("utf-16-le")) // 2

@@ -1,0 +1,193 @@
+"""The ``telegram`` channel plugin: one bot per inbox, webhook or long polling."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+from typing import Any
+
+import httpx
+from fastapi import APIRouter
+
+from otklik.channels.base import DeliveryError, DeliveryResult, OutboundMessage
+from otklik.channels.telegram import service
+from otklik.channels.telegram.api import router
+from otklik.channels.telegram.botapi import DEFAULT_API_BASE, BotApi, TelegramError, split_text
+from otklik.channels.telegram.config import TelegramConfig
+from otklik.channels.telegram.parse import ALLOWED_UPDATES
+from otklik.config import Settings
+from otklik.core.crypto import SecretBox
+from otklik.core.db import Database
+from otklik.jobs.registry import RetryAfter
+
+log = logging.getLogger(__name__)
+#: A 429 in the middle of a long reply is waited out here, up to this long, so the pieces
+#: already sent are not sent again by a retried job.
+INLINE_WAIT_SECONDS = 10.0
+
+
+def webhook_url(config: dict[str, Any], inbox_id: int) -> str:
+    return f"{config['public_url']}/api/v1/channels/telegram/{inbox_id}/webhook"
+
+
+def _fingerprint(config: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()
+
+
+class TelegramChannel:
+    name = "telegram"
+    config_model = TelegramConfig
+    secret_fields = frozenset({"bot_token", "webhook_secret"})
+
+    def __init__(self) -> None:
+        #: How often the inboxes are re-read: new bots start polling, changed ones restart,
+        #: webhook-mode bots get ``setWebhook``.
+        self.rescan_seconds = 10.0
+        #: Pause after a failed getUpdates (a 429 waits its ``retry_after`` instead).
+        self.error_pause = 5.0
+        self._db: Database | None = None
+        self._settings: Settings | None = None
+        self._supervisor: asyncio.Task[None] | None = None
+        self._pollers: dict[int, tuple[str, asyncio.Task[None]]] = {}
+        self._webhooks: dict[int, str] = {}
+
+    def routers(self) -> list[APIRouter]:
+        return [router]
+
+    # --- background: long polling and webhook registration ------------------------------
+
+    async def start(self, *, db: Database, settings: Settings) -> None:
+        self._db, self._settings = db, settings
+        self._supervisor = asyncio.create_task(self._supervise(), name="telegram-supervisor")
+
+    async def stop(self) -> None:
+        tasks = [task for _, task in self._pollers.values()]
+        if self._supervisor is not None:
+            tasks.append(self._supervisor)
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._pollers.clear()
+        self._webhooks.clear()
+        self._supervisor = None
+
+    async def _supervise(self) -> None:
+        while True:
+            try:
+                await self.reconcile()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("telegram: reading the inboxes failed")
+            await asyncio.sleep(self.rescan_seconds)
+
+    async def reconcile(self) -> None:
+        assert self._db is not None and self._settings is not None
+        box = SecretBox(self._settings.resolved_secret_key())
+        async with self._db.session(write=False) as session:
+            configs = {
+                inbox.id: service.opened_config(inbox, box)
+                for inbox in await service.telegram_inboxes(session)
+            }
+        polling = {i for i, c in configs.items() if c.get("mode") == "polling"}
+        for inbox_id in set(self._pollers) - polling:
+            self._pollers.pop(inbox_id)[1].cancel()
+        for inbox_id, config in configs.items():
+            fingerprint = _fingerprint(config)
+            if inbox_id in polling:
+                self._webhooks.pop(inbox_id, None)
+                current = self._pollers.get(inbox_id)
+                if current and current[0] == fingerprint and not current[1].done():
+                    continue
+                if current:
+                    current[1].cancel()
+                task = asyncio.create_task(
+                    self._poll(inbox_id, config), name=f"telegram-{inbox_id}"
+                )
+                self._pollers[inbox_id] = (fingerprint, task)
+            elif self._webhooks.get(inbox_id) != fingerprint:
+                try:
+                    async with self._bot(config) as bot:
+                        await bot.set_webhook(
+                            url=webhook_url(config, inbox_id),
+                            secret_token=config["webhook_secret"],
+                            allowed_updates=ALLOWED_UPDATES,
+                        )
+                except (TelegramError, httpx.HTTPError) as exc:
+                    log.warning("telegram inbox %s: setWebhook failed: %s", inbox_id, exc)
+                    continue  # tried again at the next scan
+                self._webhooks[inbox_id] = fingerprint
+        for inbox_id in set(self._webhooks) - set(configs):
+            self._webhooks.pop(inbox_id)
+
+    def _bot(self, config: dict[str, Any]) -> BotApi:
+        return BotApi(
+            str(config["bot_token"]), api_base=str(config.get("api_base") or DEFAULT_API_BASE)
+        )
+
+    async def _poll(self, inbox_id: int, config: dict[str, Any]) -> None:
+        assert self._db is not None
+        offset: int | None = None
+        timeout = int(config.get("poll_timeout", 25))
+        async with self._bot(config) as bot:
+            with contextlib.suppress(TelegramError, httpx.HTTPError):
+                await bot.delete_webhook()  # getUpdates is refused while a webhook is set
+            while True:
+                try:
+                    updates = await bot.get_updates(
+                        offset=offset, wait_seconds=timeout, allowed_updates=ALLOWED_UPDATES
+                    )
+                    if updates:
+                        # Stored as jobs first; only then is the offset advanced (confirmed).
+                        async with self._db.session(write=True) as session:
+                            for update in updates:
+                                await service.enqueue_update(
+                                    session, inbox_id=inbox_id, update=update
+                                )
+                        offset = max(int(u["update_id"]) for u in updates) + 1
+                    elif timeout == 0:
+                        await asyncio.sleep(1.0)
+                except asyncio.CancelledError:
+                    raise
+                except TelegramError as exc:
+                    log.warning("telegram inbox %s: getUpdates failed: %s", inbox_id, exc)
+                    await asyncio.sleep(exc.retry_after or self.error_pause)
+                except Exception as exc:
+                    log.warning("telegram inbox %s: polling failed: %r", inbox_id, exc)
+                    await asyncio.sleep(self.error_pause)
+
+    # --- replies ------------------------------------------------------------------------
+
+    async def send(self, message: OutboundMessage) -> DeliveryResult:
+        chat_id = message.recipient_id
+        if not chat_id.lstrip("-").isdigit():
+            raise DeliveryError("This customer has no Telegram chat with the bot.")
+        sent: list[int] = []
+        async with self._bot(message.config) as bot:
+            for piece in split_text(message.text):
+                sent.append(await self._send_piece(bot, int(chat_id), piece, started=bool(sent)))
+        return DeliveryResult(
+            external_id=f"{chat_id}:{sent[0]}",
+            channel_data={"telegram": {"chat_id": int(chat_id), "message_ids": sent}},
+        )
+
+    async def _send_piece(self, bot: BotApi, chat_id: int, text: str, *, started: bool) -> int:
+        for attempt in range(2):
+            try:
+                result = await bot.send_message(chat_id=chat_id, text=text)
+                return int(result["message_id"])
+            except TelegramError as exc:
+                if exc.retry_after is not None:
+                    if started and attempt == 0 and exc.retry_after <= INLINE_WAIT_SECONDS:
+                        await asyncio.sleep(exc.retry_after)
+                        continue
+                    raise RetryAfter(exc.retry_after, exc.description) from exc
+                if exc.code in (400, 401, 403, 404):
+                    raise DeliveryError(exc.description) from exc
+                raise
+        raise RetryAfter(INLINE_WAIT_SECONDS, "Telegram asked to wait twice")

@@ -1,0 +1,1 @@
+"""Outgoing webhooks: signed JSON posts to admins' endpoints when conversations change."""
