@@ -9,44 +9,75 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, func, select, tuple_, update
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otklik.accounts.models import Agent, Team
 from otklik.attachments import service as attachments
-from otklik.attachments.models import Attachment
 from otklik.attachments.schemas import AttachmentOut
 from otklik.channels.models import Inbox
 from otklik.contacts.models import Contact
 from otklik.conversations import events
+from otklik.conversations.announce import announce_conversation, announce_message
+from otklik.conversations.lifecycle import resolve_idle, wake_snoozed
+from otklik.conversations.merging import merge
 from otklik.conversations.models import (
     Conversation,
-    ConversationCount,
     ConversationTag,
     Message,
 )
+from otklik.conversations.queries import (
+    contact_conversations,
+    describe,
+    get_conversation,
+    list_conversations,
+    list_messages,
+    view_counts,
+    visitor_messages,
+)
 from otklik.conversations.schemas import (
     BulkIn,
-    ContactBrief,
     ConversationOut,
-    ConversationPage,
-    LastMessage,
-    MessageOut,
-    MessagePage,
-    ViewCounts,
     VisitorConversation,
 )
+from otklik.conversations.shapes import conversation_out, message_out, visitor_message_out
 from otklik.core.clock import utcnow
-from otklik.core.errors import AppError, invalid, not_found
-from otklik.core.pagination import decode_cursor, encode_cursor
+from otklik.core.errors import AppError, invalid
 from otklik.jobs import registry as jobs
 from otklik.realtime import log
 from otklik.realtime.protocol import STREAM_AGENTS, contact_stream
 
-PREVIEW_CHARS = 200
+__all__ = [
+    "DELIVER_JOB",
+    "Posted",
+    "assign",
+    "bulk",
+    "change_status",
+    "contact_conversations",
+    "conversation_out",
+    "describe",
+    "get_conversation",
+    "list_conversations",
+    "list_messages",
+    "mark_read",
+    "merge",
+    "message_out",
+    "post_agent_message",
+    "post_automatic_message",
+    "post_visitor_message",
+    "record_delivery",
+    "resolve_idle",
+    "set_attributes",
+    "set_priority",
+    "set_tags",
+    "view_counts",
+    "visitor_message_out",
+    "visitor_messages",
+    "wake_snoozed",
+]
 #: The job that sends operators' replies through email, Telegram and other channels.
 DELIVER_JOB = "channels.deliver"
 
@@ -61,255 +92,7 @@ class Posted:
     attachments: list[AttachmentOut] = field(default_factory=list)
 
 
-# --- shapes ------------------------------------------------------------------------------
-
-
-def message_out(message: Message, files: Sequence[AttachmentOut] = ()) -> MessageOut:
-    out = MessageOut.model_validate(message, from_attributes=True)
-    out.attachments = list(files)
-    return out
-
-
-def visitor_message_out(message: Message, files: Sequence[AttachmentOut] = ()) -> MessageOut:
-    """What a visitor may see: agent ids and other people's client ids are not theirs."""
-    out = message_out(message, files)
-    if message.author_type != "contact":
-        out = out.model_copy(update={"author_id": None, "client_msg_id": None})
-    return out
-
-
-def conversation_out(
-    conversation: Conversation, contact: Contact, last_message: Message | None
-) -> ConversationOut:
-    last = None
-    if last_message is not None:
-        last = LastMessage(
-            id=last_message.id,
-            text=last_message.text[:PREVIEW_CHARS],
-            author_type=last_message.author_type,
-            private=last_message.private,
-            created_at=last_message.created_at,
-        )
-    return ConversationOut(
-        id=conversation.id,
-        inbox_id=conversation.inbox_id,
-        channel=conversation.channel,
-        contact=ContactBrief(id=contact.id, name=contact.name, email=contact.email),
-        status=conversation.status,
-        snooze_until=conversation.snooze_until,
-        assignee_id=conversation.assignee_id,
-        team_id=conversation.team_id,
-        priority=conversation.priority,
-        unread_count=conversation.unread_count,
-        waiting_since=conversation.waiting_since,
-        last_activity_at=conversation.last_activity_at,
-        created_at=conversation.created_at,
-        last_message=last,
-        tags=list(conversation.tags),
-        language=conversation.language,
-        attributes=dict(conversation.attributes),
-        queued_at=conversation.queued_at,
-        merged_into_id=conversation.merged_into_id,
-    )
-
-
-def _with_contact_and_last() -> Select[Conversation, Contact, Message]:
-    return (
-        select(Conversation, Contact, Message)
-        .join(Contact, Contact.id == Conversation.contact_id)
-        .outerjoin(Message, Message.id == Conversation.last_message_id)
-    )
-
-
-# --- reads -------------------------------------------------------------------------------
-
-
-async def get_conversation(
-    session: AsyncSession, conversation_id: int, *, lock: bool = False
-) -> Conversation:
-    query = select(Conversation).where(Conversation.id == conversation_id)
-    if lock:
-        query = query.with_for_update()
-    conversation = await session.scalar(query)
-    if conversation is None:
-        raise not_found("Conversation", conversation_id)
-    return conversation
-
-
-async def describe(session: AsyncSession, conversation_id: int) -> ConversationOut:
-    row = (
-        await session.execute(_with_contact_and_last().where(Conversation.id == conversation_id))
-    ).first()
-    if row is None:
-        raise not_found("Conversation", conversation_id)
-    return conversation_out(row[0], row[1], row[2])
-
-
-def _view_filter(view: str, agent_id: int) -> list[ColumnElement[bool]]:
-    if view == "mine":
-        return [Conversation.assignee_id == agent_id]
-    if view == "unassigned":
-        return [Conversation.assignee_id.is_(None)]
-    return []
-
-
-async def view_counts(session: AsyncSession, *, agent_id: int, status: str) -> ViewCounts:
-    """Read from the maintained counters (see ``counts.py``): a few rows, not a scan."""
-    rows = (
-        await session.execute(
-            select(ConversationCount.assignee_key, ConversationCount.n).where(
-                ConversationCount.status == status
-            )
-        )
-    ).all()
-    by_assignee = {key: n for key, n in rows}
-    return ViewCounts(
-        all=sum(by_assignee.values()),
-        mine=by_assignee.get(agent_id, 0),
-        unassigned=by_assignee.get(0, 0),
-    )
-
-
-async def list_conversations(
-    session: AsyncSession, *, agent: Agent, view: str, status: str, cursor: str | None, limit: int
-) -> ConversationPage:
-    counts = await view_counts(session, agent_id=agent.id, status=status)
-    query = _with_contact_and_last().where(Conversation.status == status)
-    for condition in _view_filter(view, agent.id):
-        query = query.where(condition)
-    if cursor:
-        moment, ident = decode_cursor(cursor)
-        query = query.where(
-            tuple_(Conversation.last_activity_at, Conversation.id) < tuple_(moment, ident)
-        )
-    query = query.order_by(Conversation.last_activity_at.desc(), Conversation.id.desc()).limit(
-        limit + 1
-    )
-    rows = (await session.execute(query)).all()
-    page = rows[:limit]
-    next_cursor = None
-    if len(rows) > limit:
-        last = page[-1][0]
-        next_cursor = encode_cursor(last.last_activity_at, last.id)
-    return ConversationPage(
-        items=[conversation_out(c, contact, m) for c, contact, m in page],
-        next_cursor=next_cursor,
-        counts=counts,
-    )
-
-
-async def list_messages(
-    session: AsyncSession, *, conversation_id: int, before: int | None, limit: int
-) -> MessagePage:
-    exists = await session.scalar(select(Conversation.id).where(Conversation.id == conversation_id))
-    if exists is None:
-        raise not_found("Conversation", conversation_id)
-    query = select(Message).where(Message.conversation_id == conversation_id)
-    if before is not None:
-        query = query.where(Message.id < before)
-    rows = (
-        (await session.execute(query.order_by(Message.id.desc()).limit(limit + 1))).scalars().all()
-    )
-    page = list(reversed(rows[:limit]))
-    files = await attachments.for_messages(session, [m.id for m in page])
-    return MessagePage(
-        items=[message_out(m, files.get(m.id, ())) for m in page], has_more=len(rows) > limit
-    )
-
-
-async def contact_conversations(session: AsyncSession, *, contact_id: int) -> list[ConversationOut]:
-    rows = (
-        await session.execute(
-            _with_contact_and_last()
-            .where(Conversation.contact_id == contact_id)
-            .order_by(Conversation.last_activity_at.desc(), Conversation.id.desc())
-            .limit(100)
-        )
-    ).all()
-    return [conversation_out(c, contact, m) for c, contact, m in rows]
-
-
-async def visitor_messages(
-    session: AsyncSession, *, contact_id: int, inbox_id: int, after: int | None, limit: int = 500
-) -> list[MessageOut]:
-    query = (
-        select(Message)
-        .join(Conversation, Conversation.id == Message.conversation_id)
-        .where(
-            Conversation.contact_id == contact_id,
-            Conversation.inbox_id == inbox_id,
-            Message.private.is_(False),
-        )
-    )
-    if after is not None:
-        query = query.where(Message.id > after)
-    rows = (await session.execute(query.order_by(Message.id).limit(limit))).scalars().all()
-    files = await attachments.for_messages(session, [m.id for m in rows])
-    return [visitor_message_out(m, files.get(m.id, ())) for m in rows]
-
-
-# --- events ------------------------------------------------------------------------------
-
-
-async def _announce_conversation(
-    session: AsyncSession,
-    conversation: Conversation,
-    *,
-    event_type: str,
-    contact: Contact | None = None,
-    last_message: Message | None = None,
-    tell_visitor: bool = False,
-) -> ConversationOut:
-    await session.flush()
-    if contact is None:
-        contact = await session.get_one(Contact, conversation.contact_id)
-    if last_message is None and conversation.last_message_id is not None:
-        last_message = await session.get(Message, conversation.last_message_id)
-    out = conversation_out(conversation, contact, last_message)
-    await log.append(
-        session,
-        stream=STREAM_AGENTS,
-        type=event_type,
-        payload={"conversation": out.model_dump(mode="json")},
-    )
-    if tell_visitor:
-        visitor = VisitorConversation(id=conversation.id, status=out.status)
-        await log.append(
-            session,
-            stream=contact_stream(conversation.contact_id),
-            type=events.CONVERSATION_UPDATED,
-            payload={"conversation": visitor.model_dump(mode="json")},
-        )
-    return out
-
-
-async def _announce_message(
-    session: AsyncSession,
-    conversation: Conversation,
-    message: Message,
-    contact: Contact,
-    files: Sequence[AttachmentOut] = (),
-) -> None:
-    out = conversation_out(conversation, contact, message)
-    await log.append(
-        session,
-        stream=STREAM_AGENTS,
-        type=events.MESSAGE_CREATED,
-        payload={
-            "message": message_out(message, files).model_dump(mode="json"),
-            "conversation": out.model_dump(mode="json"),
-        },
-    )
-    if not message.private:
-        await log.append(
-            session,
-            stream=contact_stream(conversation.contact_id),
-            type=events.MESSAGE_CREATED,
-            payload={"message": visitor_message_out(message, files).model_dump(mode="json")},
-        )
-
-
-# --- writes ------------------------------------------------------------------------------
+# --- writes-------------------------------------------------------------------------------
 
 
 def _check_length(text: str, limit: int) -> None:
@@ -412,7 +195,7 @@ async def post_agent_message(
             )
     contact = await session.get_one(Contact, conversation.contact_id)
     await session.flush()
-    await _announce_message(session, conversation, message, contact, files)
+    await announce_message(session, conversation, message, contact, files)
     return Posted(message=message, created=True, attachments=files)
 
 
@@ -505,7 +288,7 @@ async def post_visitor_message(
         conversation.waiting_since = now
     await session.flush()
     if created:
-        await _announce_conversation(
+        await announce_conversation(
             session,
             conversation,
             event_type=events.CONVERSATION_CREATED,
@@ -520,7 +303,7 @@ async def post_visitor_message(
             type=events.CONVERSATION_UPDATED,
             payload={"conversation": visitor.model_dump(mode="json")},
         )
-    await _announce_message(session, conversation, message, contact, files)
+    await announce_message(session, conversation, message, contact, files)
     return Posted(message=message, created=True, attachments=files)
 
 
@@ -548,7 +331,7 @@ async def assign(
             raise invalid(f"Team {team_id} does not exist.")
         conversation.team_id = team_id
     # The visitor hears it too: a widget waiting in a queue refreshes its place at once.
-    return await _announce_conversation(
+    return await announce_conversation(
         session, conversation, event_type=events.CONVERSATION_UPDATED, tell_visitor=True
     )
 
@@ -583,7 +366,7 @@ async def change_status(
             run_at=snooze_until,
             dedupe_key=f"wake:{conversation.id}:{snooze_until.isoformat()}",
         )
-    return await _announce_conversation(
+    return await announce_conversation(
         session, conversation, event_type=events.CONVERSATION_UPDATED, tell_visitor=True
     )
 
@@ -610,7 +393,7 @@ async def set_tags(
         if tag not in current
     )
     conversation.tags = wanted
-    return await _announce_conversation(
+    return await announce_conversation(
         session, conversation, event_type=events.CONVERSATION_UPDATED
     )
 
@@ -622,7 +405,7 @@ async def set_priority(
     if conversation.priority == priority:
         return await describe(session, conversation_id)
     conversation.priority = priority
-    return await _announce_conversation(
+    return await announce_conversation(
         session, conversation, event_type=events.CONVERSATION_UPDATED
     )
 
@@ -633,84 +416,8 @@ async def set_attributes(
     """Store already-validated custom attribute values (see ``otklik.attributes``)."""
     conversation = await get_conversation(session, conversation_id, lock=True)
     conversation.attributes = values
-    return await _announce_conversation(
+    return await announce_conversation(
         session, conversation, event_type=events.CONVERSATION_UPDATED
-    )
-
-
-async def merge(session: AsyncSession, *, conversation_id: int, other_id: int) -> ConversationOut:
-    """Move ``other_id``'s messages into ``conversation_id`` and close ``other_id``.
-
-    Message ids come from one sequence in time order, so the merged history interleaves by
-    time on its own. Client ids of moved messages are prefixed so they cannot collide."""
-    if conversation_id == other_id:
-        raise invalid("A conversation cannot be merged into itself.")
-    ids = sorted((conversation_id, other_id))
-    locked = {
-        c.id: c
-        for c in (
-            await session.execute(
-                select(Conversation).where(Conversation.id.in_(ids)).with_for_update()
-            )
-        ).scalars()
-    }
-    for ident in ids:
-        if ident not in locked:
-            raise not_found("Conversation", ident)
-    target, source = locked[conversation_id], locked[other_id]
-    if target.contact_id != source.contact_id:
-        raise invalid("Only conversations of the same contact can be merged.")
-    if source.merged_into_id is not None:
-        raise invalid(f"Conversation {other_id} was merged already.")
-    await session.execute(
-        update(Message)
-        .where(Message.conversation_id == source.id, Message.client_msg_id.is_not(None))
-        .values(client_msg_id=func.substr(f"m{source.id}:" + Message.client_msg_id, 1, 64))
-    )
-    await session.execute(
-        update(Message)
-        .where(Message.conversation_id == source.id)
-        .values(conversation_id=target.id)
-    )
-    await session.execute(
-        update(Attachment)
-        .where(Attachment.conversation_id == source.id)
-        .values(conversation_id=target.id)
-    )
-    await session.execute(
-        update(ConversationTag)
-        .where(
-            ConversationTag.conversation_id == source.id,
-            ConversationTag.tag.not_in(list(target.tags) or [""]),
-        )
-        .values(conversation_id=target.id)
-    )
-    target.tags = list(dict.fromkeys([*target.tags, *source.tags]))
-    target.unread_count += source.unread_count
-    waits = [w for w in (target.waiting_since, source.waiting_since) if w is not None]
-    target.waiting_since = min(waits) if waits else None
-    target.last_message_id = await session.scalar(
-        select(func.max(Message.id)).where(Message.conversation_id == target.id)
-    )
-    target.last_activity_at = max(target.last_activity_at, source.last_activity_at)
-    target.attributes = {**source.attributes, **target.attributes}
-    source.status = "resolved"
-    source.resolved_at = utcnow()
-    source.merged_into_id = target.id
-    source.unread_count = 0
-    source.waiting_since = None
-    source.last_message_id = None
-    await _announce_conversation(
-        session, source, event_type=events.CONVERSATION_UPDATED, tell_visitor=True
-    )
-    await log.append(
-        session,
-        stream=STREAM_AGENTS,
-        type=events.CONVERSATION_MERGED,
-        payload={"from_id": source.id, "into_id": target.id},
-    )
-    return await _announce_conversation(
-        session, target, event_type=events.CONVERSATION_UPDATED, tell_visitor=True
     )
 
 
@@ -745,7 +452,7 @@ async def post_automatic_message(
         )
     contact = await session.get_one(Contact, conversation.contact_id)
     await session.flush()
-    await _announce_message(session, conversation, message, contact)
+    await announce_message(session, conversation, message, contact)
     return message
 
 
@@ -785,56 +492,9 @@ async def mark_read(session: AsyncSession, *, conversation_id: int) -> Conversat
     if conversation.unread_count == 0:
         return await describe(session, conversation_id)
     conversation.unread_count = 0
-    return await _announce_conversation(
+    return await announce_conversation(
         session, conversation, event_type=events.CONVERSATION_UPDATED
     )
-
-
-async def wake_snoozed(session: AsyncSession, *, conversation_id: int, until: datetime) -> bool:
-    """Reopen a conversation whose snooze ran out, unless it was changed meanwhile."""
-    conversation = await session.scalar(
-        select(Conversation).where(Conversation.id == conversation_id).with_for_update()
-    )
-    if conversation is None or conversation.status != "snoozed":
-        return False
-    if conversation.snooze_until is None or conversation.snooze_until != until:
-        return False
-    conversation.status = "open"
-    conversation.snooze_until = None
-    conversation.last_activity_at = utcnow()
-    await _announce_conversation(
-        session, conversation, event_type=events.CONVERSATION_UPDATED, tell_visitor=True
-    )
-    return True
-
-
-async def resolve_idle(session: AsyncSession, *, idle_hours: int, batch: int = 200) -> int:
-    """Resolve open/pending conversations with no activity for ``idle_hours``."""
-    cutoff = utcnow() - timedelta(hours=idle_hours)
-    conversations = (
-        (
-            await session.execute(
-                select(Conversation)
-                .where(
-                    Conversation.status.in_(("open", "pending")),
-                    Conversation.last_activity_at < cutoff,
-                )
-                .order_by(Conversation.id)
-                .limit(batch)
-                .with_for_update(skip_locked=True)
-            )
-        )
-        .scalars()
-        .all()
-    )
-    now = utcnow()
-    for conversation in conversations:
-        conversation.status = "resolved"
-        conversation.resolved_at = now
-        await _announce_conversation(
-            session, conversation, event_type=events.CONVERSATION_UPDATED, tell_visitor=True
-        )
-    return len(conversations)
 
 
 async def bulk(session: AsyncSession, *, data: BulkIn) -> list[ConversationOut]:

@@ -1,0 +1,153 @@
+"""Reads the operator and visitor APIs serve: lists, one conversation, message pages."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from otklik.accounts.models import Agent
+from otklik.attachments import service as attachments
+from otklik.conversations.models import (
+    Conversation,
+    ConversationCount,
+    Message,
+)
+from otklik.conversations.schemas import (
+    ConversationOut,
+    ConversationPage,
+    MessageOut,
+    MessagePage,
+    ViewCounts,
+)
+from otklik.conversations.shapes import (
+    conversation_out,
+    message_out,
+    visitor_message_out,
+    with_contact_and_last,
+)
+from otklik.core.errors import not_found
+from otklik.core.pagination import decode_cursor, encode_cursor
+
+
+async def get_conversation(
+    session: AsyncSession, conversation_id: int, *, lock: bool = False
+) -> Conversation:
+    query = select(Conversation).where(Conversation.id == conversation_id)
+    if lock:
+        query = query.with_for_update()
+    conversation = await session.scalar(query)
+    if conversation is None:
+        raise not_found("Conversation", conversation_id)
+    return conversation
+
+
+async def describe(session: AsyncSession, conversation_id: int) -> ConversationOut:
+    row = (
+        await session.execute(with_contact_and_last().where(Conversation.id == conversation_id))
+    ).first()
+    if row is None:
+        raise not_found("Conversation", conversation_id)
+    return conversation_out(row[0], row[1], row[2])
+
+
+def _view_filter(view: str, agent_id: int) -> list[ColumnElement[bool]]:
+    if view == "mine":
+        return [Conversation.assignee_id == agent_id]
+    if view == "unassigned":
+        return [Conversation.assignee_id.is_(None)]
+    return []
+
+
+async def view_counts(session: AsyncSession, *, agent_id: int, status: str) -> ViewCounts:
+    """Read from the maintained counters (see ``counts.py``): a few rows, not a scan."""
+    rows = (
+        await session.execute(
+            select(ConversationCount.assignee_key, ConversationCount.n).where(
+                ConversationCount.status == status
+            )
+        )
+    ).all()
+    by_assignee = {key: n for key, n in rows}
+    return ViewCounts(
+        all=sum(by_assignee.values()),
+        mine=by_assignee.get(agent_id, 0),
+        unassigned=by_assignee.get(0, 0),
+    )
+
+
+async def list_conversations(
+    session: AsyncSession, *, agent: Agent, view: str, status: str, cursor: str | None, limit: int
+) -> ConversationPage:
+    counts = await view_counts(session, agent_id=agent.id, status=status)
+    query = with_contact_and_last().where(Conversation.status == status)
+    for condition in _view_filter(view, agent.id):
+        query = query.where(condition)
+    if cursor:
+        moment, ident = decode_cursor(cursor)
+        query = query.where(
+            tuple_(Conversation.last_activity_at, Conversation.id) < tuple_(moment, ident)
+        )
+    query = query.order_by(Conversation.last_activity_at.desc(), Conversation.id.desc()).limit(
+        limit + 1
+    )
+    rows = (await session.execute(query)).all()
+    page = rows[:limit]
+    next_cursor = None
+    if len(rows) > limit:
+        last = page[-1][0]
+        next_cursor = encode_cursor(last.last_activity_at, last.id)
+    return ConversationPage(
+        items=[conversation_out(c, contact, m) for c, contact, m in page],
+        next_cursor=next_cursor,
+        counts=counts,
+    )
+
+
+async def list_messages(
+    session: AsyncSession, *, conversation_id: int, before: int | None, limit: int
+) -> MessagePage:
+    exists = await session.scalar(select(Conversation.id).where(Conversation.id == conversation_id))
+    if exists is None:
+        raise not_found("Conversation", conversation_id)
+    query = select(Message).where(Message.conversation_id == conversation_id)
+    if before is not None:
+        query = query.where(Message.id < before)
+    rows = (
+        (await session.execute(query.order_by(Message.id.desc()).limit(limit + 1))).scalars().all()
+    )
+    page = list(reversed(rows[:limit]))
+    files = await attachments.for_messages(session, [m.id for m in page])
+    return MessagePage(
+        items=[message_out(m, files.get(m.id, ())) for m in page], has_more=len(rows) > limit
+    )
+
+
+async def contact_conversations(session: AsyncSession, *, contact_id: int) -> list[ConversationOut]:
+    rows = (
+        await session.execute(
+            with_contact_and_last()
+            .where(Conversation.contact_id == contact_id)
+            .order_by(Conversation.last_activity_at.desc(), Conversation.id.desc())
+            .limit(100)
+        )
+    ).all()
+    return [conversation_out(c, contact, m) for c, contact, m in rows]
+
+
+async def visitor_messages(
+    session: AsyncSession, *, contact_id: int, inbox_id: int, after: int | None, limit: int = 500
+) -> list[MessageOut]:
+    query = (
+        select(Message)
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .where(
+            Conversation.contact_id == contact_id,
+            Conversation.inbox_id == inbox_id,
+            Message.private.is_(False),
+        )
+    )
+    if after is not None:
+        query = query.where(Message.id > after)
+    rows = (await session.execute(query.order_by(Message.id).limit(limit))).scalars().all()
+    files = await attachments.for_messages(session, [m.id for m in rows])
+    return [visitor_message_out(m, files.get(m.id, ())) for m in rows]

@@ -1,0 +1,79 @@
+"""API shapes of conversations and messages, built from rows (no queries here)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import Select, select
+
+from otklik.attachments.schemas import AttachmentOut
+from otklik.contacts.models import Contact
+from otklik.conversations.models import (
+    Conversation,
+    Message,
+)
+from otklik.conversations.schemas import (
+    ContactBrief,
+    ConversationOut,
+    LastMessage,
+    MessageOut,
+)
+
+PREVIEW_CHARS = 200
+
+
+def message_out(message: Message, files: Sequence[AttachmentOut] = ()) -> MessageOut:
+    out = MessageOut.model_validate(message, from_attributes=True)
+    out.attachments = list(files)
+    return out
+
+
+def visitor_message_out(message: Message, files: Sequence[AttachmentOut] = ()) -> MessageOut:
+    """What a visitor may see: agent ids and other people's client ids are not theirs."""
+    out = message_out(message, files)
+    if message.author_type != "contact":
+        out = out.model_copy(update={"author_id": None, "client_msg_id": None})
+    return out
+
+
+def conversation_out(
+    conversation: Conversation, contact: Contact, last_message: Message | None
+) -> ConversationOut:
+    last = None
+    if last_message is not None:
+        last = LastMessage(
+            id=last_message.id,
+            text=last_message.text[:PREVIEW_CHARS],
+            author_type=last_message.author_type,
+            private=last_message.private,
+            created_at=last_message.created_at,
+        )
+    return ConversationOut(
+        id=conversation.id,
+        inbox_id=conversation.inbox_id,
+        channel=conversation.channel,
+        contact=ContactBrief(id=contact.id, name=contact.name, email=contact.email),
+        status=conversation.status,
+        snooze_until=conversation.snooze_until,
+        assignee_id=conversation.assignee_id,
+        team_id=conversation.team_id,
+        priority=conversation.priority,
+        unread_count=conversation.unread_count,
+        waiting_since=conversation.waiting_since,
+        last_activity_at=conversation.last_activity_at,
+        created_at=conversation.created_at,
+        last_message=last,
+        tags=list(conversation.tags),
+        language=conversation.language,
+        attributes=dict(conversation.attributes),
+        queued_at=conversation.queued_at,
+        merged_into_id=conversation.merged_into_id,
+    )
+
+
+def with_contact_and_last() -> Select[Conversation, Contact, Message]:
+    return (
+        select(Conversation, Contact, Message)
+        .join(Contact, Contact.id == Conversation.contact_id)
+        .outerjoin(Message, Message.id == Conversation.last_message_id)
+    )
