@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
@@ -79,6 +80,24 @@ class E2EServer:
         self.process = run_async(
             lambda: start_server(self.settings, self.log_dir, "restarted", port=port)
         )
+
+
+class AdminApi:
+    """An admin over the HTTP API (bearer token, no cookies); tests extend it with calls."""
+
+    def __init__(self, server: E2EServer) -> None:
+        self.http = httpx.Client(base_url=server.url, timeout=10)
+        response = self.http.post(
+            "/api/v1/auth/login",
+            json={"email": server.admin_email, "password": server.admin_password},
+        )
+        assert response.status_code == 200, response.text
+        self.me: dict[str, Any] = response.json()["agent"]
+        self.http.cookies.clear()
+        self.http.headers["Authorization"] = f"Bearer {response.json()['token']}"
+
+    def close(self) -> None:
+        self.http.close()
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import E2EServer
+from tests.e2e.conftest import AdminApi, E2EServer
 
 pytestmark = pytest.mark.e2e
 
@@ -25,22 +25,8 @@ pytestmark = pytest.mark.e2e
 # --- helpers -------------------------------------------------------------------------------------
 
 
-class Api:
+class Api(AdminApi):
     """An admin over the HTTP API (bearer token, no cookies)."""
-
-    def __init__(self, server: E2EServer) -> None:
-        self.http = httpx.Client(base_url=server.url, timeout=10)
-        response = self.http.post(
-            "/api/v1/auth/login",
-            json={"email": server.admin_email, "password": server.admin_password},
-        )
-        assert response.status_code == 200, response.text
-        self.me: dict[str, Any] = response.json()["agent"]
-        self.http.cookies.clear()
-        self.http.headers["Authorization"] = f"Bearer {response.json()['token']}"
-
-    def close(self) -> None:
-        self.http.close()
 
     def get(self, path: str, **params: Any) -> Any:
         response = self.http.get(f"/api/v1{path}", params=params)

@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Dialog, Page, expect
 from websockets.sync.client import ClientConnection, connect
 
-from tests.e2e.conftest import E2EServer, run_async
+from tests.e2e.conftest import AdminApi, E2EServer, run_async
 from tests.processes import start_server
 
 pytestmark = pytest.mark.e2e
@@ -43,22 +43,8 @@ COUNT_BEEPS = """
 # --- helpers -------------------------------------------------------------------------------------
 
 
-class Api:
+class Api(AdminApi):
     """An admin over the HTTP API (bearer token, no cookies)."""
-
-    def __init__(self, server: E2EServer) -> None:
-        self.http = httpx.Client(base_url=server.url, timeout=10)
-        response = self.http.post(
-            "/api/v1/auth/login",
-            json={"email": server.admin_email, "password": server.admin_password},
-        )
-        assert response.status_code == 200, response.text
-        self.me: dict[str, Any] = response.json()["agent"]
-        self.http.cookies.clear()
-        self.http.headers["Authorization"] = f"Bearer {response.json()['token']}"
-
-    def close(self) -> None:
-        self.http.close()
 
     def create_agent(
         self, email: str, name: str, password: str = "agent-password-1"

@@ -5,41 +5,20 @@
  */
 import { safeColor } from '../shared/bridge';
 import { browserLanguages, frameTranslator, pickLanguage, type Lang, type Translate } from '../shared/i18n';
-import { ApiError, isRetryable, type Api, type OfflineBody } from './api';
-import type { FrameBridge } from './bridge';
+import { ApiError, isRetryable, type OfflineBody } from './api';
+import type { AppDeps, Profile, Upload } from './app-deps';
+
+export type { AppDeps } from './app-deps';
+import { FileUrls } from './files';
 import { newClientMsgId } from './ids';
 import { countUnread, MessageStore, type ChatItem } from './messages';
 import { Outbox, type OutboxItem, type SendResult } from './outbox';
 import { QueueWatcher } from './queue';
 import { backoffDelay, ResumableSocket, type EventFrame } from './socket';
 import { beep, unlockSound } from './sound';
-import type { KV } from './storage';
 import { TypingIndicator, TypingSender } from './typing';
 import type { Attachment, Message, ServerFrame, WidgetConfig } from './types';
-import { ChatView, serverFieldErrors, type ConnView, type OfflineValues, type UploadInfo } from './view';
-
-export interface AppDeps {
-  inboxKey: string;
-  api: Api;
-  kv: KV;
-  bridge: FrameBridge;
-  mount: HTMLElement;
-  wsUrl: (token: string) => string;
-  WebSocketImpl?: { new (url: string): WebSocket };
-  isOnline?: () => boolean;
-  languages?: readonly string[];
-  beep?: () => void;
-}
-
-interface Upload extends UploadInfo {
-  file: File;
-  attachment?: Attachment;
-}
-
-interface Profile {
-  name: string;
-  email: string;
-}
+import { ChatView, serverFieldErrors, type ConnView, type OfflineValues } from './view';
 
 const HISTORY_LIMIT = 50;
 /** While the offline form is shown, ask this often whether an operator came online. */
@@ -78,7 +57,7 @@ export class WidgetApp {
   /** Files picked for the next message, uploaded at once. */
   uploads: Upload[] = [];
   /** Blob URLs of attachments (a picked image's own file, or fetched with the token). */
-  private fileUrls = new Map<number, Promise<string>>();
+  private readonly fileUrls = new FileUrls();
   private readonly typingOut: TypingSender;
   private readonly typingIn: TypingIndicator;
   private readonly online: () => boolean;
@@ -480,7 +459,7 @@ export class WidgetApp {
       });
       u.attachment = a;
       u.state = 'ready';
-      if (a.inline && typeof URL.createObjectURL === 'function') this.fileUrls.set(a.id, Promise.resolve(URL.createObjectURL(u.file)));
+      if (a.inline) this.fileUrls.rememberLocal(a.id, u.file);
     } catch (e) {
       u.state = 'failed';
       u.error = this.t(e instanceof ApiError && e.status === 413 ? 'fileTooBig' : 'uploadFailed');
@@ -489,15 +468,7 @@ export class WidgetApp {
   }
 
   loadFile(a: Attachment): Promise<string> {
-    let url = this.fileUrls.get(a.id);
-    if (!url) {
-      url = this.ensureSession()
-        .then((token) => this.d.api.file(token, a.url))
-        .then((blob) => URL.createObjectURL(blob));
-      url.catch(() => this.fileUrls.delete(a.id));
-      this.fileUrls.set(a.id, url);
-    }
-    return url;
+    return this.fileUrls.get(a.id, () => this.ensureSession().then((token) => this.d.api.file(token, a.url)));
   }
 
   send(text: string): boolean {
