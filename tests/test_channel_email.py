@@ -431,3 +431,50 @@ async def test_a_new_uidvalidity_rereads_the_mailbox_without_duplicates(
         stored = await session.get_one(Inbox, inbox["id"])
     assert stored.channel_config["imap_state"]["uidvalidity"] == real_validity
     assert stored.channel_config["imap_state"]["last_uid"] == 2
+
+
+async def test_a_new_import_date_brings_in_older_mail_once(
+    workspace: Workspace, db: Database, dovecot: Dovecot, sink: SmtpSink
+) -> None:
+    await dovecot.append(mail("written before the inbox existed", subject="Old question"))
+    inbox = await email_inbox(workspace, dovecot, sink, config={"imap_since": None})
+    for _ in range(100):  # the poller's first look: from now on only
+        async with db.session(write=False) as session:
+            if (await session.get_one(Inbox, inbox["id"])).channel_config.get("imap_state"):
+                break
+        await asyncio.sleep(0.1)
+    await dovecot.append(mail("a new question", subject="New question"))
+    await wait_messages(db, inbox["id"], 1)
+    await asyncio.sleep(0.3)
+    assert [m.text for m in await messages_of(db, inbox["id"])] == ["a new question"]
+
+    # The admin picks a date in the settings: mail since then is imported, nothing twice.
+    today = datetime.now(UTC).date().isoformat()
+    changed = await workspace.api.patch(
+        f"/api/v1/inboxes/{inbox['id']}",
+        headers=workspace.auth(),
+        json={"config": {"imap_since": today}},
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["config"]["imap_since"] == today
+    await plugin.refresh()
+    await wait_messages(db, inbox["id"], 2)
+    await asyncio.sleep(0.5)  # give a repeat the chance to show
+    texts = [m.text for m in await messages_of(db, inbox["id"])]
+    assert texts == ["a new question", "written before the inbox existed"]
+    assert await conversation_count(db, inbox["id"]) == 2
+    async with db.session(write=False) as session:
+        stored = await session.get_one(Inbox, inbox["id"])
+    state = stored.channel_config["imap_state"]
+    assert state["since"] == today and state["last_uid"] == 2
+
+    # Mail keeps arriving as before; a restart does not import again.
+    await dovecot.append(mail("and one more", subject="Third"))
+    await wait_messages(db, inbox["id"], 3)
+    fetched_before = len(plugin.fetched)
+    await plugin.stop()
+    await plugin.start(db=workspace.server.app.state.db, settings=workspace.server.settings)
+    await plugin.refresh()
+    await asyncio.sleep(0.5)
+    assert list(plugin.fetched)[fetched_before:] == []
+    assert len(await messages_of(db, inbox["id"])) == 3

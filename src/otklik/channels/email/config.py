@@ -22,6 +22,9 @@ class ImapState(BaseModel):
     last_uid: int = Field(ge=0)
     #: When this state was written (UTC date), to backfill from after a UIDVALIDITY change.
     checked_on: date | None = None
+    #: The inbox's ``imap_since`` when this state began: another date in the settings means
+    #: the admin asked for an import from that date.
+    since: date | None = None
 
 
 class EmailConfig(BaseModel):
@@ -39,7 +42,9 @@ class EmailConfig(BaseModel):
     imap_username: str = Field(default="", max_length=255)
     imap_password: str = Field(default="", max_length=1000)
     imap_folder: str = Field(default="INBOX", min_length=1, max_length=255)
-    #: On the first connection, import mail received since this date (``None``: only new mail).
+    #: Import mail received since this date — on the first connection, and again whenever
+    #: the date is changed (mail stored already is recognised by its Message-ID);
+    #: ``None``: only new mail.
     imap_since: date | None = None
     #: Seconds between checks when the server has no IDLE (and the longest IDLE wait).
     poll_seconds: int = Field(default=60, ge=1, le=1800)

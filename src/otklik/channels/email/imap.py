@@ -157,7 +157,11 @@ class ImapPoller:
             uidvalidity = _code(lines, "UIDVALIDITY") or 0
             uidnext = _code(lines, "UIDNEXT")
             state = await self._state()
-            if state is None or state.uidvalidity != uidvalidity:
+            if (
+                state is None
+                or state.uidvalidity != uidvalidity
+                or state.since != self.config.imap_since
+            ):
                 await self._backfill(client, state, uidvalidity, uidnext)
             idle = client.has_capability("IDLE")
             while True:
@@ -185,6 +189,8 @@ class ImapPoller:
             previous = ImapState.model_validate(stored)
             if previous.uidvalidity == state.uidvalidity and previous.last_uid >= state.last_uid:
                 return  # another poller (another process) got further
+            if previous.since != state.since:
+                return  # the settings changed under us: the new poller owns the state
         inbox.channel_config = {
             **inbox.channel_config,
             "imap_state": state.model_dump(mode="json"),
@@ -193,29 +199,34 @@ class ImapPoller:
     async def _backfill(
         self, client: IMAP4, state: ImapState | None, uidvalidity: int, uidnext: int | None
     ) -> None:
-        """First connection, or a new UIDVALIDITY: decide where to start."""
+        """First connection, a new UIDVALIDITY, or a new "import since" date: decide where
+        to (re)start. Mail read again is recognised by its Message-ID and not stored twice."""
         since = self.config.imap_since
-        if state is not None and state.checked_on is not None:
-            # The mailbox was rebuilt: look again from shortly before we last looked;
-            # Message-IDs keep what was stored already from being stored twice.
+        same_era = state is not None and state.uidvalidity == uidvalidity
+        if state is not None and not same_era and state.checked_on is not None:
+            # The mailbox was rebuilt: look again from shortly before we last looked.
             since = state.checked_on - timedelta(days=1)
             log.warning("inbox %s: UIDVALIDITY changed; re-reading since %s", self.inbox_id, since)
-        start = 0
-        if since is None:
-            start = max((uidnext or 1) - 1, 0)  # only mail that arrives from now on
-        else:
+        newest = max((uidnext or 1) - 1, 0)
+        start = newest  # only mail that arrives from now on
+        if since is not None:
             uids = _uids(
                 _check(
                     await client.uid_search("SINCE", _imap_date(since), charset=None),
                     "SEARCH",
                 )
             )
-            start = uids[0] - 1 if uids else max((uidnext or 1) - 1, 0)
+            start = uids[0] - 1 if uids else newest
+        if same_era and state is not None:
+            # A changed date never skips mail that was not read yet.
+            start = min(start, state.last_uid) if since is not None else state.last_uid
+            log.info("inbox %s: importing mail again from %s", self.inbox_id, since)
         new_state = ImapState(
             account=self.config.imap_account,
             uidvalidity=uidvalidity,
             last_uid=start,
             checked_on=utcnow().date(),
+            since=self.config.imap_since,
         )
         async with self.db.session(write=True) as session:
             inbox = await session.get(Inbox, self.inbox_id, with_for_update=True)
@@ -246,6 +257,7 @@ class ImapPoller:
             uidvalidity=uidvalidity,
             last_uid=uid,
             checked_on=utcnow().date(),
+            since=self.config.imap_since,
         )
 
         async def mark(session: AsyncSession, inbox: Inbox) -> None:
