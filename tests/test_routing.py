@@ -390,3 +390,42 @@ async def test_assignment_is_announced_to_the_waiting_visitor(workspace: Workspa
     frame = await sock.until(lambda f: f.get("type") == "conversation.updated")
     assert frame["data"]["conversation"] == {"id": conversation_id, "status": "open"}
     await sock.close()
+
+
+async def test_escalation_lines_cannot_form_a_loop(workspace: Workspace) -> None:
+    async def team(name: str, line: int, escalates_to_id: int | None = None) -> int:
+        response = await workspace.api.post(
+            "/api/v1/teams",
+            headers=workspace.auth(),
+            json={"name": name, "line": line, "escalates_to_id": escalates_to_id},
+        )
+        assert response.status_code == 201, response.text
+        return int(response.json()["id"])
+
+    third = await team("3rd line", 3)
+    second = await team("2nd line", 2, third)
+    first = await team("1st line", 1, second)
+
+    async def point(team_id: int, target: int | None) -> Any:
+        return await workspace.api.patch(
+            f"/api/v1/teams/{team_id}", headers=workspace.auth(), json={"escalates_to_id": target}
+        )
+
+    itself = await point(first, first)
+    assert itself.status_code == 422
+    loop = await point(third, first)
+    assert loop.status_code == 422
+    assert loop.json()["error"]["message"] == (
+        "This would make an escalation loop: 3rd line → 1st line → 2nd line → 3rd line."
+    )
+    teams = {
+        t["id"]: t
+        for t in (await workspace.api.get("/api/v1/teams", headers=workspace.auth())).json()[
+            "items"
+        ]
+    }
+    assert teams[third]["escalates_to_id"] is None  # nothing was changed
+    # Re-pointing along the line is fine: 1st line straight to the 3rd.
+    assert (await point(first, third)).status_code == 200
+    assert (await point(second, None)).status_code == 200
+    assert (await point(third, second)).status_code == 200  # 3 → 2 with 2 going nowhere

@@ -290,8 +290,27 @@ async def _check_escalation_target(
         return
     if target_id == team_id:
         raise invalid("A team cannot escalate to itself.")
-    if await session.get(Team, target_id) is None:
+    target = await session.get(Team, target_id)
+    if target is None:
         raise invalid(f"Team {target_id} does not exist.")
+    if team_id is None:
+        return  # a new team: nobody escalates to it yet, so no loop can close
+    # Follow the line upwards from the target: coming back to this team would make a loop
+    # (line 1 → line 2 → line 1) where "escalate" never reaches anybody new.
+    chain = [target.name]
+    seen = {target_id}
+    next_id = target.escalates_to_id
+    while next_id is not None and next_id not in seen:
+        if next_id == team_id:
+            this = await session.get_one(Team, team_id)
+            loop = " → ".join([this.name, *chain, this.name])
+            raise invalid(f"This would make an escalation loop: {loop}.")
+        seen.add(next_id)
+        upper = await session.get(Team, next_id)
+        if upper is None:
+            break
+        chain.append(upper.name)
+        next_id = upper.escalates_to_id
 
 
 async def get_team(session: AsyncSession, team_id: int) -> Team:
