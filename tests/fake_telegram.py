@@ -13,6 +13,7 @@ import asyncio
 import itertools
 import socket
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import uvicorn
@@ -23,6 +24,19 @@ from starlette.routing import Route
 
 TOKEN = "123456789:AAE_fake-token-for-tests_0123456789"
 BOT = {"id": 123456789, "is_bot": True, "first_name": "Otklik Test", "username": "otklik_test_bot"}
+
+
+#: How JPEG, PNG and WebP files begin (the fake refuses other bytes as a photo, like Telegram).
+IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"RIFF")
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file a bot uploaded with sendPhoto / sendDocument."""
+
+    filename: str
+    content_type: str
+    data: bytes
 
 
 def error(code: int, description: str, retry_after: int | None = None) -> JSONResponse:
@@ -43,6 +57,8 @@ class FakeBotApi:
         self.calls: list[str] = []
         self.webhook: dict[str, Any] | None = None
         self.files: dict[str, tuple[str, bytes]] = {}
+        #: Files bots uploaded, in order.
+        self.uploads: list[Upload] = []
         #: Errors the next sendMessage calls answer with, in order (code, description, retry).
         self.send_errors: list[tuple[int, str, int | None]] = []
         self._new_update = asyncio.Event()
@@ -74,8 +90,14 @@ class FakeBotApi:
             if isinstance(body, dict):
                 params.update(body)
         elif "form" in content_type:
-            form = await request.form()
-            params.update({k: v for k, v in form.items() if isinstance(v, str)})
+            async with request.form() as form:  # closes the uploads' temporary files
+                for key, value in form.multi_items():
+                    if isinstance(value, str):
+                        params[key] = value
+                    else:  # an uploaded file (multipart/form-data)
+                        params[key] = Upload(
+                            value.filename or "", value.content_type or "", await value.read()
+                        )
         return params
 
     async def _method(self, request: Request) -> Response:
@@ -151,17 +173,54 @@ class FakeBotApi:
         self.sent.append(message)
         return message
 
+    def _file_id(self, value: Any) -> str | JSONResponse:
+        """A new upload is stored under a fresh file_id; a string is an earlier file_id."""
+        if isinstance(value, Upload):
+            if not value.data:
+                return error(400, "Bad Request: file must be non-empty")
+            file_id = f"up-{next(self.message_ids)}"
+            self.files[file_id] = (f"uploads/{value.filename}", value.data)
+            self.uploads.append(value)
+            return file_id
+        if not value:
+            return error(400, "Bad Request: there is no file in the request")
+        return str(value)
+
+    def _caption(self, params: dict[str, Any]) -> str | None | JSONResponse:
+        caption = params.get("caption")
+        if caption and len(str(caption).encode("utf-16-le")) // 2 > 1024:
+            return error(400, "Bad Request: message caption is too long")
+        return str(caption) if caption else None
+
     async def _sendPhoto(self, params: dict[str, Any]) -> Any:  # noqa: N802
-        photo = [
-            {"file_id": str(params.get("photo")), "file_unique_id": "p", "width": 1, "height": 1}
-        ]
-        message = self._message(params["chat_id"], photo=photo, caption=params.get("caption"))
+        upload = params.get("photo")
+        if isinstance(upload, Upload) and not upload.data.startswith(IMAGE_MAGIC):
+            return error(400, "Bad Request: IMAGE_PROCESS_FAILED")
+        file_id, caption = self._file_id(upload), self._caption(params)
+        if isinstance(file_id, JSONResponse):
+            return file_id
+        if isinstance(caption, JSONResponse):
+            return caption
+        photo = [{"file_id": file_id, "file_unique_id": file_id, "width": 1, "height": 1}]
+        message = self._message(params["chat_id"], photo=photo, caption=caption)
         self.sent.append(message)
         return message
 
     async def _sendDocument(self, params: dict[str, Any]) -> Any:  # noqa: N802
-        document = {"file_id": str(params.get("document")), "file_unique_id": "d"}
-        message = self._message(params["chat_id"], document=document, caption=params.get("caption"))
+        upload = params.get("document")
+        file_id, caption = self._file_id(upload), self._caption(params)
+        if isinstance(file_id, JSONResponse):
+            return file_id
+        if isinstance(caption, JSONResponse):
+            return caption
+        document: dict[str, Any] = {"file_id": file_id, "file_unique_id": file_id}
+        if isinstance(upload, Upload):
+            document |= {
+                "file_name": upload.filename,
+                "mime_type": upload.content_type,
+                "file_size": len(upload.data),
+            }
+        message = self._message(params["chat_id"], document=document, caption=caption)
         self.sent.append(message)
         return message
 

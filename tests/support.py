@@ -177,12 +177,18 @@ class Workspace:
         return int(response.json()["id"]), str(login.json()["token"])
 
     async def reply(
-        self, conversation_id: int, text: str, *, private: bool = False
+        self,
+        conversation_id: int,
+        text: str,
+        *,
+        private: bool = False,
+        attachment_ids: list[int] | None = None,
     ) -> dict[str, Any]:
+        body: dict[str, Any] = {"client_msg_id": new_id(), "text": text, "private": private}
+        if attachment_ids:
+            body["attachment_ids"] = attachment_ids
         response = await self.api.post(
-            f"/api/v1/conversations/{conversation_id}/messages",
-            headers=self.auth(),
-            json={"client_msg_id": new_id(), "text": text, "private": private},
+            f"/api/v1/conversations/{conversation_id}/messages", headers=self.auth(), json=body
         )
         assert response.status_code == 201, response.text
         result: dict[str, Any] = response.json()

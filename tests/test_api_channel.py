@@ -279,3 +279,64 @@ async def test_replies_reach_the_bridge_signed(
     nowhere = await workspace.reply(conversation_id, "fifth")
     unset = await delivered(workspace, conversation_id, nowhere["id"])
     assert unset["delivery_error"] == "This API inbox has no webhook_url to deliver replies to."
+
+
+async def test_a_failed_reply_is_sent_again_on_request(
+    workspace: Workspace, bridge: Receiver
+) -> None:
+    inbox, key = await api_inbox(workspace, {})
+    posted = await workspace.api.post(
+        f"{BASE}/messages",
+        headers={"X-Otklik-Inbox-Key": key},
+        json={"external_id": "tg-9", "sender_id": "u9", "text": "where is my parcel?"},
+    )
+    conversation_id = posted.json()["conversation_id"]
+    agent_sock = await workspace.agent_socket()
+    await agent_sock.ready()
+    reply = await workspace.reply(conversation_id, "It left the warehouse today")
+    failed = await delivered(workspace, conversation_id, reply["id"])
+    assert failed["delivery_status"] == "failed"
+    retry_url = f"/api/v1/conversations/{conversation_id}/messages/{reply['id']}/retry"
+
+    # The admin connects the bridge; the operator sends the reply again.
+    await workspace.api.patch(
+        f"/api/v1/inboxes/{inbox['id']}",
+        headers=workspace.auth(),
+        json={"config": {"webhook_url": f"{bridge.url}/hook"}},
+    )
+    again = await workspace.api.post(retry_url, headers=workspace.auth())
+    assert again.status_code == 200, again.text
+    assert again.json()["delivery_status"] == "pending"
+    assert again.json()["delivery_error"] is None
+    sent = await delivered(workspace, conversation_id, reply["id"])
+    assert sent["delivery_status"] == "sent"
+    (request,) = bridge.requests
+    assert json.loads(request.body)["message"]["text"] == "It left the warehouse today"
+
+    def updates() -> list[str]:
+        return [
+            f["data"]["message"]["delivery_status"]
+            for f in agent_sock.frames
+            if f.get("type") == "message.updated" and f["data"]["message"]["id"] == reply["id"]
+        ]
+
+    while len(updates()) < 3:
+        await agent_sock.until(lambda f: f.get("type") == "message.updated")
+    assert updates() == ["failed", "pending", "sent"]
+
+    # Only a failed reply can be retried: a sent one, a visitor's, or one elsewhere cannot.
+    twice = await workspace.api.post(retry_url, headers=workspace.auth())
+    assert twice.status_code == 409 and twice.json()["error"]["code"] == "not_failed"
+    customer = (await messages_of(workspace, conversation_id))[0]
+    theirs = await workspace.api.post(
+        f"/api/v1/conversations/{conversation_id}/messages/{customer['id']}/retry",
+        headers=workspace.auth(),
+    )
+    assert theirs.status_code == 409
+    elsewhere = await workspace.api.post(
+        f"/api/v1/conversations/{conversation_id + 1000}/messages/{reply['id']}/retry",
+        headers=workspace.auth(),
+    )
+    assert elsewhere.status_code == 404
+    assert len(bridge.requests) == 1
+    await agent_sock.close()

@@ -18,6 +18,7 @@ from otklik.core.db import Database
 from otklik.jobs.models import Job
 from tests.fake_telegram import TOKEN, FakeBotApi
 from tests.support import Workspace
+from tests.test_attachments import stored_files, tiny_png, upload_as_agent
 
 USER = {
     "id": 555001,
@@ -283,6 +284,79 @@ async def test_photos_and_documents_become_attachments(
     assert messages[1]["text"] == ""
     assert [a["filename"] for a in messages[1]["attachments"]] == ["order.txt"]
     assert "getFile" in bot_api.calls
+
+
+async def test_replies_send_photos_and_files_back(
+    bot_api: FakeBotApi, workspace: Workspace
+) -> None:
+    inbox = await telegram_inbox(workspace, bot_api)
+    bot_api.push(text_message(7, "Пришлите, пожалуйста, счёт"))
+    (conversation,) = await eventually(lambda: conversations_of(workspace, inbox["id"]))
+    conversation_id = conversation["id"]
+
+    async def upload(name: str, data: bytes, mime: str) -> int:
+        response = await upload_as_agent(workspace, conversation_id, name, data, mime)
+        assert response.status_code == 201, response.text
+        return int(response.json()["id"])
+
+    png = tiny_png()
+    invoice = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+    photo_id = await upload("receipt.png", png, "image/png")
+    pdf_id = await upload("invoice.pdf", invoice, "application/pdf")
+
+    # A short text rides on the first file as its caption.
+    reply = await workspace.reply(
+        conversation_id, "Счёт и чек во вложении", attachment_ids=[photo_id, pdf_id]
+    )
+    delivered = await eventually(
+        lambda: _delivered(messages_of(workspace, conversation_id), reply["id"])
+    )
+    assert delivered["delivery_status"] == "sent", delivered
+    photo, document = bot_api.sent
+    assert photo["caption"] == "Счёт и чек во вложении" and "photo" in photo
+    assert document["document"]["file_name"] == "invoice.pdf" and document["caption"] is None
+    assert [(u.filename, u.data) for u in bot_api.uploads] == [
+        ("receipt.png", png),
+        ("invoice.pdf", invoice),
+    ]
+    assert bot_api.uploads[1].content_type == "application/pdf"
+
+    # A text too long for a caption goes first, on its own; a file alone needs no text.
+    long_text = "подробности " * 100  # 1,200 characters
+    notes_id = await upload("notes.txt", b"line one\n", "text/plain")
+    await workspace.reply(conversation_id, long_text, attachment_ids=[notes_id])
+    await eventually(lambda: len(bot_api.sent) == 4)
+    assert bot_api.sent[2]["text"] == long_text.strip()
+    assert bot_api.sent[3]["document"]["file_name"] == "notes.txt"
+    assert bot_api.sent[3]["caption"] is None
+    alone_id = await upload("photo.png", png, "image/png")
+    alone = await workspace.reply(conversation_id, "", attachment_ids=[alone_id])
+    await eventually(lambda: len(bot_api.sent) == 5)
+    assert "photo" in bot_api.sent[4] and bot_api.sent[4]["caption"] is None
+    sent = await eventually(
+        lambda: _delivered(messages_of(workspace, conversation_id), alone["id"])
+    )
+    assert sent["delivery_status"] == "sent"
+
+
+async def test_a_reply_whose_file_vanished_from_storage_fails_visibly(
+    bot_api: FakeBotApi, workspace: Workspace
+) -> None:
+    inbox = await telegram_inbox(workspace, bot_api)
+    bot_api.push(text_message(8, "файл?"))
+    (conversation,) = await eventually(lambda: conversations_of(workspace, inbox["id"]))
+    uploaded = await upload_as_agent(workspace, conversation["id"], "a.png", tiny_png())
+    for path in stored_files(workspace):
+        path.unlink()  # a restored backup without the attachments folder, say
+    reply = await workspace.reply(
+        conversation["id"], "держите", attachment_ids=[uploaded.json()["id"]]
+    )
+    failed = await eventually(
+        lambda: _delivered(messages_of(workspace, conversation["id"]), reply["id"])
+    )
+    assert failed["delivery_status"] == "failed"
+    assert failed["delivery_error"].startswith("An attachment is missing from storage")
+    assert bot_api.sent == []
 
 
 def test_split_text_respects_the_limit() -> None:

@@ -93,6 +93,20 @@ async def post_message(
     return service.message_out(posted.message, posted.attachments)
 
 
+@router.post(
+    "/conversations/{conversation_id}/messages/{message_id}/retry",
+    response_model=MessageOut,
+    responses={409: {"description": "The message's delivery has not failed"}},
+)
+async def retry_message(
+    conversation_id: int, message_id: int, _: CurrentAgent, session: DbSession
+) -> MessageOut:
+    """Send a reply whose delivery failed through its channel again."""
+    return await service.retry_delivery(
+        session, conversation_id=conversation_id, message_id=message_id
+    )
+
+
 @router.post("/conversations/{conversation_id}/assign", response_model=ConversationOut)
 async def assign(
     conversation_id: int, body: AssignIn, _: CurrentAgent, session: DbSession

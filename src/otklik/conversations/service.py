@@ -22,6 +22,12 @@ from otklik.channels.models import Inbox
 from otklik.contacts.models import Contact
 from otklik.conversations import events
 from otklik.conversations.announce import announce_conversation, announce_message
+from otklik.conversations.delivery import (
+    DELIVER_JOB,
+    enqueue_delivery,
+    record_delivery,
+    retry_delivery,
+)
 from otklik.conversations.lifecycle import resolve_idle, wake_snoozed
 from otklik.conversations.merging import merge
 from otklik.conversations.models import (
@@ -48,7 +54,7 @@ from otklik.core.clock import utcnow
 from otklik.core.errors import AppError, invalid
 from otklik.jobs import registry as jobs
 from otklik.realtime import log
-from otklik.realtime.protocol import STREAM_AGENTS, contact_stream
+from otklik.realtime.protocol import contact_stream
 
 __all__ = [
     "DELIVER_JOB",
@@ -70,6 +76,7 @@ __all__ = [
     "post_visitor_message",
     "record_delivery",
     "resolve_idle",
+    "retry_delivery",
     "set_attributes",
     "set_priority",
     "set_tags",
@@ -78,8 +85,6 @@ __all__ = [
     "visitor_messages",
     "wake_snoozed",
 ]
-#: The job that sends operators' replies through email, Telegram and other channels.
-DELIVER_JOB = "channels.deliver"
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,10 +194,7 @@ async def post_agent_message(
             conversation.assignee_id = agent.id
         if conversation.channel != "widget":
             # Delivered by the channel in a job, after this commit and outside any transaction.
-            message.delivery_status = "pending"
-            await jobs.enqueue(
-                session, name=DELIVER_JOB, payload={"message_id": message.id}, max_attempts=6
-            )
+            await enqueue_delivery(session, message)
     contact = await session.get_one(Contact, conversation.contact_id)
     await session.flush()
     await announce_message(session, conversation, message, contact, files)
@@ -446,45 +448,11 @@ async def post_automatic_message(
     )
     if author_type == "bot" and not private and conversation.channel != "widget":
         # A bot's public answer (greeting, away notice) reaches the customer like a reply.
-        message.delivery_status = "pending"
-        await jobs.enqueue(
-            session, name=DELIVER_JOB, payload={"message_id": message.id}, max_attempts=6
-        )
+        await enqueue_delivery(session, message)
     contact = await session.get_one(Contact, conversation.contact_id)
     await session.flush()
     await announce_message(session, conversation, message, contact)
     return message
-
-
-async def record_delivery(
-    session: AsyncSession,
-    *,
-    message_id: int,
-    status: str,
-    error: str | None = None,
-    external_id: str | None = None,
-    channel_data: dict[str, Any] | None = None,
-) -> None:
-    """What the channel said about a reply; operators see it on the message live."""
-    message = await session.get(Message, message_id)
-    if message is None:
-        return
-    message.delivery_status = status
-    message.delivery_error = error
-    if external_id is not None:
-        message.external_id = external_id[:255]
-    if channel_data:
-        message.channel_data = {**message.channel_data, **channel_data}
-    await session.flush()
-    files = await attachments.for_messages(session, [message.id])
-    await log.append(
-        session,
-        stream=STREAM_AGENTS,
-        type=events.MESSAGE_UPDATED,
-        payload={
-            "message": message_out(message, files.get(message.id, ())).model_dump(mode="json")
-        },
-    )
 
 
 async def mark_read(session: AsyncSession, *, conversation_id: int) -> ConversationOut:

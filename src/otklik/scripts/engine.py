@@ -1,7 +1,7 @@
 """Automation on events: which triggers an operator event means, and running the rules.
 
 Called for every event appended, inside the triggering transaction. Loop guard: while rules
-(or auto-replies) act, the flag :data:`changes.PAUSED_KEY` is set; events their actions
+(or auto-replies) act, the flag :data:`changes.AUTOMATING_KEY` is set; events their actions
 append are ignored, so no rule ever triggers itself or another rule. Each rule runs in its own
 savepoint: a failing rule is logged and skipped, the customer's message still goes through.
 """
@@ -15,11 +15,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from otklik.conversations import changes
 from otklik.conversations import events as conversation_events
 from otklik.realtime import log
 from otklik.realtime.models import Event
 from otklik.realtime.protocol import STREAM_AGENTS
-from otklik.scripts import actions, autoreplies, changes, conditions
+from otklik.scripts import actions, autoreplies, conditions
 from otklik.scripts.context import facts_for, latest_customer_text, load_target
 from otklik.scripts.models import AutomationRule
 from otklik.scripts.perform import perform
@@ -28,6 +29,8 @@ from otklik.scripts.savepoint import isolated
 logger = logging.getLogger(__name__)
 #: Automatic messages are capped like operators' messages (the default setting).
 MAX_CHARS = 10_000
+#: Where this reader's notes of old conversation values are kept (``conversations.changes``).
+NOTES_KEY = "otklik.scripts.before"
 _WATCHED_TYPES = (
     conversation_events.CONVERSATION_CREATED,
     conversation_events.CONVERSATION_UPDATED,
@@ -45,14 +48,10 @@ def triggers_for(event: Event, before: dict[str, Any]) -> list[str]:
     if event.type == conversation_events.MESSAGE_CREATED and message:
         if message.get("author_type") == "contact":
             found.append("message_created")
-    if "status" in before and before["status"] != data.get("status"):
+    changed = changes.what_changed(before, data)
+    if changes.STATUS in changed:
         found.append("status_changed")
-    became = [
-        before[field] != data.get(field) and data.get(field) is not None
-        for field in ("assignee_id", "team_id")
-        if field in before
-    ]
-    if any(became):
+    if changes.ASSIGNMENT in changed:
         found.append("assigned")
     return found
 
@@ -133,20 +132,20 @@ async def on_event(session: AsyncSession, event: Event) -> None:
     if not isinstance(data, dict) or not isinstance(data.get("id"), int):
         return
     conversation_id: int = data["id"]
-    before = changes.take(session.info, conversation_id)
-    if session.info.get(changes.PAUSED_KEY):
+    before = changes.take(session.info, NOTES_KEY, conversation_id)
+    if session.info.get(changes.AUTOMATING_KEY):
         return
     triggers = triggers_for(event, before)
     if not triggers:
         return
-    session.info[changes.PAUSED_KEY] = True
+    session.info[changes.AUTOMATING_KEY] = True
     try:
         await _react(session, event, conversation_id, triggers)
     finally:
-        session.info[changes.PAUSED_KEY] = False
+        session.info[changes.AUTOMATING_KEY] = False
 
 
 def install() -> None:
     """Start reacting to events (each process that writes calls this once)."""
-    changes.install()
+    changes.register(NOTES_KEY, skip_automation=True)
     log.add_listener(on_event)

@@ -21,10 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from otklik.channels.models import Inbox
 from otklik.contacts.models import Contact
+from otklik.conversations import changes
 from otklik.conversations.models import Conversation, Message
 from otklik.core.clock import utcnow
 from otklik.jobs.registry import JobContext, job
-from otklik.scripts import changes
 from otklik.scripts.conditions import evaluate, load_conditions, needs_text, satisfied
 from otklik.scripts.context import Target, facts_for, latest_customer_text
 from otklik.scripts.engine import run_rule
@@ -98,7 +98,7 @@ async def fire_time_rules(session: AsyncSession) -> int:
         )
     )
     fired = 0
-    session.info[changes.PAUSED_KEY] = True
+    session.info[changes.AUTOMATING_KEY] = True
     try:
         for rule in rules:
             wants_text = needs_text(load_conditions(rule.conditions))
@@ -111,7 +111,7 @@ async def fire_time_rules(session: AsyncSession) -> int:
                 for due in batch:
                     fired += await _consider(session, rule, due, wants_text)
     finally:
-        session.info[changes.PAUSED_KEY] = False
+        session.info[changes.AUTOMATING_KEY] = False
     return fired
 
 

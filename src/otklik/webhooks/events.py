@@ -1,22 +1,12 @@
-"""Which webhook events an operator event stands for.
-
-Events carry the conversation's new state only; "status changed" and "assigned" need the
-old one. As in ``scripts/changes.py``, an ``after_flush`` hook notes the first old value per
-conversation and field in ``session.info`` (under this domain's own key, and also while
-automation acts: a rule's changes are changes for integrators too); the listener takes the
-notes when the conversation's next operator event arrives.
-"""
+"""Which webhook events an operator event stands for ("status changed" and "assigned" are
+derived from the old values ``conversations.changes`` notes)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event as sa_event
-from sqlalchemy import inspect
-from sqlalchemy.orm import Session, UOWTransaction
-
+from otklik.conversations import changes
 from otklik.conversations import events as conversation_events
-from otklik.conversations.models import Conversation
 from otklik.realtime.models import Event
 from otklik.routing import events as routing_events
 
@@ -26,25 +16,13 @@ CONVERSATION_STATUS_CHANGED = "conversation.status_changed"
 CONVERSATION_ASSIGNED = "conversation.assigned"
 CONVERSATION_ESCALATED = "conversation.escalated"
 
-WATCHED = ("status", "assignee_id", "team_id")
+#: Where this reader's notes of old conversation values are kept (``conversations.changes``);
+#: automation's own changes are noted too: they are changes for integrators as well.
 NOTES_KEY = "otklik.webhooks.before"
 
 
-def _note(session: Session, _flush: UOWTransaction) -> None:
-    for obj in session.dirty:
-        if not isinstance(obj, Conversation):
-            continue
-        attrs = inspect(obj).attrs
-        for name in WATCHED:
-            history = attrs[name].history
-            if history.added and history.deleted:
-                notes: dict[int, dict[str, Any]] = session.info.setdefault(NOTES_KEY, {})
-                notes.setdefault(obj.id, {}).setdefault(name, history.deleted[0])
-
-
 def install_notes() -> None:
-    if not sa_event.contains(Session, "after_flush", _note):
-        sa_event.listen(Session, "after_flush", _note)
+    changes.register(NOTES_KEY, skip_automation=False)
 
 
 def webhook_events_for(event: Event, session_info: dict[str, Any]) -> list[str]:
@@ -62,14 +40,11 @@ def webhook_events_for(event: Event, session_info: dict[str, Any]) -> list[str]:
     elif event.type != conversation_events.CONVERSATION_UPDATED:
         return []
     data = event.payload.get("conversation") or {}
-    notes: dict[int, dict[str, Any]] = session_info.get(NOTES_KEY, {})
-    before = notes.pop(data["id"], {}) if isinstance(data.get("id"), int) else {}
-    if "status" in before and before["status"] != data.get("status"):
+    if not isinstance(data.get("id"), int):
+        return found
+    changed = changes.what_changed(changes.take(session_info, NOTES_KEY, data["id"]), data)
+    if changes.STATUS in changed:
         found.append(CONVERSATION_STATUS_CHANGED)
-    if any(
-        before[name] != data.get(name) and data.get(name) is not None
-        for name in ("assignee_id", "team_id")
-        if name in before
-    ):
+    if changes.ASSIGNMENT in changed:
         found.append(CONVERSATION_ASSIGNED)
     return found

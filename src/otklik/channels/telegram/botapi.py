@@ -19,8 +19,15 @@ import httpx
 DEFAULT_API_BASE = "https://api.telegram.org"
 #: Telegram's limit for one text message.
 MESSAGE_LIMIT = 4096
+#: Telegram's limit for a photo or document caption.
+CAPTION_LIMIT = 1024
 #: The Bot API serves files up to 20 MB through getFile.
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
+#: Uploads: photos up to 10 MB (larger images go as documents), other files up to 50 MB.
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+#: Image types ``sendPhoto`` takes; anything else is sent with ``sendDocument``.
+PHOTO_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
 
 
 class TelegramError(Exception):
@@ -57,6 +64,9 @@ class BotApi:
     async def call(self, method: str, **params: Any) -> Any:
         body = {k: v for k, v in params.items() if v is not None}
         response = await self._client.post(f"{self.api_base}/bot{self.token}/{method}", json=body)
+        return self._result(response)
+
+    def _result(self, response: httpx.Response) -> Any:
         try:
             data: dict[str, Any] = response.json()
         except ValueError:
@@ -95,6 +105,33 @@ class BotApi:
         result: dict[str, Any] = await self.call("sendMessage", chat_id=chat_id, text=text)
         return result
 
+    async def send_file(
+        self,
+        *,
+        chat_id: int | str,
+        filename: str,
+        content_type: str,
+        data: bytes,
+        caption: str | None = None,
+    ) -> dict[str, Any]:
+        """Upload a file (``multipart/form-data``): ``sendPhoto`` for a JPEG/PNG/WebP image of
+        up to 10 MB, ``sendDocument`` for anything else."""
+        method, field = (
+            ("sendPhoto", "photo")
+            if content_type in PHOTO_TYPES and len(data) <= MAX_PHOTO_BYTES
+            else ("sendDocument", "document")
+        )
+        form = {"chat_id": str(chat_id)}
+        if caption:
+            form["caption"] = caption
+        response = await self._client.post(
+            f"{self.api_base}/bot{self.token}/{method}",
+            data=form,
+            files={field: (filename, data, content_type)},
+        )
+        result: dict[str, Any] = self._result(response)
+        return result
+
     async def download(self, file_id: str) -> tuple[str, bytes]:
         """``(file_path, data)`` of a file a customer sent (getFile, then the file URL)."""
         info: dict[str, Any] = await self.call("getFile", file_id=file_id)
@@ -114,10 +151,10 @@ def split_text(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     there is one in the second half of the piece."""
     pieces: list[str] = []
     rest = text
-    while _units(rest) > limit:
+    while telegram_length(rest) > limit:
         size = limit
-        while _units(rest[:size]) > limit:  # characters outside the BMP count twice
-            size = max(1, size - (_units(rest[:size]) - limit + 1) // 2)
+        while telegram_length(rest[:size]) > limit:  # characters outside the BMP count twice
+            size = max(1, size - (telegram_length(rest[:size]) - limit + 1) // 2)
         window = rest[:size]
         cut = -1
         for separator in ("\n\n", "\n", " "):
@@ -134,6 +171,6 @@ def split_text(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     return pieces
 
 
-def _units(text: str) -> int:
+def telegram_length(text: str) -> int:
     """Length as Telegram counts it (UTF-16 code units)."""
     return len(text.encode("utf-16-le")) // 2

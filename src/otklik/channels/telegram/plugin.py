@@ -7,15 +7,25 @@ import contextlib
 import hashlib
 import json
 import logging
+from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 import httpx
 from fastapi import APIRouter
 
-from otklik.channels.base import DeliveryError, DeliveryResult, OutboundMessage
+from otklik.channels.base import DeliveryError, DeliveryResult, OutboundFile, OutboundMessage
 from otklik.channels.telegram import service
 from otklik.channels.telegram.api import router
-from otklik.channels.telegram.botapi import DEFAULT_API_BASE, BotApi, TelegramError, split_text
+from otklik.channels.telegram.botapi import (
+    CAPTION_LIMIT,
+    DEFAULT_API_BASE,
+    MAX_UPLOAD_BYTES,
+    BotApi,
+    TelegramError,
+    split_text,
+    telegram_length,
+)
 from otklik.channels.telegram.config import TelegramConfig
 from otklik.channels.telegram.parse import ALLOWED_UPDATES
 from otklik.config import Settings
@@ -167,19 +177,50 @@ class TelegramChannel:
         chat_id = message.recipient_id
         if not chat_id.lstrip("-").isdigit():
             raise DeliveryError("This customer has no Telegram chat with the bot.")
+        files = await _read_files(message.files)
+        text = message.text.strip()
+        # A short text rides on the first file as its caption (as a person would send it);
+        # a long one goes first, split at Telegram's limit.
+        caption = text if files and telegram_length(text) <= CAPTION_LIMIT else None
+        pieces = split_text(text) if text and caption is None else []
+        if not pieces and not files:
+            raise DeliveryError("The reply has neither text nor files to send.")
         sent: list[int] = []
         async with self._bot(message.config) as bot:
-            for piece in split_text(message.text):
-                sent.append(await self._send_piece(bot, int(chat_id), piece, started=bool(sent)))
+            for piece in pieces:
+                sent.append(
+                    await self._send_piece(
+                        partial(bot.send_message, chat_id=int(chat_id), text=piece),
+                        started=bool(sent),
+                    )
+                )
+            for index, (file, data) in enumerate(files):
+                sent.append(
+                    await self._send_piece(
+                        partial(
+                            bot.send_file,
+                            chat_id=int(chat_id),
+                            filename=file.filename,
+                            content_type=file.content_type,
+                            data=data,
+                            caption=caption if index == 0 else None,
+                        ),
+                        started=bool(sent),
+                    )
+                )
         return DeliveryResult(
             external_id=f"{chat_id}:{sent[0]}",
             channel_data={"telegram": {"chat_id": int(chat_id), "message_ids": sent}},
         )
 
-    async def _send_piece(self, bot: BotApi, chat_id: int, text: str, *, started: bool) -> int:
+    async def _send_piece(
+        self, call: Callable[[], Awaitable[dict[str, Any]]], *, started: bool
+    ) -> int:
+        """One Bot API send; a short 429 after earlier pieces went out is waited out here,
+        so a retried job does not send those pieces twice."""
         for attempt in range(2):
             try:
-                result = await bot.send_message(chat_id=chat_id, text=text)
+                result = await call()
                 return int(result["message_id"])
             except TelegramError as exc:
                 if exc.retry_after is not None:
@@ -191,3 +232,16 @@ class TelegramChannel:
                     raise DeliveryError(exc.description) from exc
                 raise
         raise RetryAfter(INLINE_WAIT_SECONDS, "Telegram asked to wait twice")
+
+
+async def _read_files(files: tuple[OutboundFile, ...]) -> list[tuple[OutboundFile, bytes]]:
+    for file in files:
+        if file.size > MAX_UPLOAD_BYTES:
+            raise DeliveryError(
+                f"{file.filename} is {file.size // (1024 * 1024)} MB; bots may send files"
+                f" up to {MAX_UPLOAD_BYTES // (1024 * 1024)} MB."
+            )
+    try:
+        return await asyncio.to_thread(lambda: [(f, f.path.read_bytes()) for f in files])
+    except OSError as exc:
+        raise DeliveryError(f"An attachment is missing from storage: {exc}") from exc

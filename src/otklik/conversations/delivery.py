@@ -1,0 +1,92 @@
+"""What happens to a reply after it is stored: the channel's verdict, and a retry by hand.
+
+Replies through email, Telegram and other channels leave in a ``channels.deliver`` job
+(``otklik.channels.outbound``); operators see ``pending`` → ``sent`` or ``failed`` on the
+message live (``message.updated``) and may send a failed one again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from otklik.attachments import service as attachments
+from otklik.conversations import events
+from otklik.conversations.models import Message
+from otklik.conversations.schemas import MessageOut
+from otklik.conversations.shapes import message_out
+from otklik.core.errors import AppError, not_found
+from otklik.jobs import registry as jobs
+from otklik.realtime import log
+from otklik.realtime.protocol import STREAM_AGENTS
+
+#: The job that sends operators' replies through email, Telegram and other channels.
+DELIVER_JOB = "channels.deliver"
+#: Attempts of one delivery job (backoff between them) before the reply is marked failed.
+DELIVER_ATTEMPTS = 6
+
+
+async def enqueue_delivery(session: AsyncSession, message: Message) -> None:
+    """Mark ``message`` pending and send it after this transaction commits."""
+    message.delivery_status = "pending"
+    message.delivery_error = None
+    await jobs.enqueue(
+        session,
+        name=DELIVER_JOB,
+        payload={"message_id": message.id},
+        max_attempts=DELIVER_ATTEMPTS,
+    )
+
+
+async def _announce_update(session: AsyncSession, message: Message) -> MessageOut:
+    await session.flush()
+    files = await attachments.for_messages(session, [message.id])
+    out = message_out(message, files.get(message.id, ()))
+    await log.append(
+        session,
+        stream=STREAM_AGENTS,
+        type=events.MESSAGE_UPDATED,
+        payload={"message": out.model_dump(mode="json")},
+    )
+    return out
+
+
+async def record_delivery(
+    session: AsyncSession,
+    *,
+    message_id: int,
+    status: str,
+    error: str | None = None,
+    external_id: str | None = None,
+    channel_data: dict[str, Any] | None = None,
+) -> None:
+    """What the channel said about a reply; operators see it on the message live."""
+    message = await session.get(Message, message_id)
+    if message is None:
+        return
+    message.delivery_status = status
+    message.delivery_error = error
+    if external_id is not None:
+        message.external_id = external_id[:255]
+    if channel_data:
+        message.channel_data = {**message.channel_data, **channel_data}
+    await _announce_update(session, message)
+
+
+async def retry_delivery(
+    session: AsyncSession, *, conversation_id: int, message_id: int
+) -> MessageOut:
+    """Send a failed reply again (after the admin fixed the mailbox, the bridge came back…)."""
+    message = await session.get(Message, message_id, with_for_update=True)
+    if message is None or message.conversation_id != conversation_id:
+        raise not_found("Message", message_id)
+    if message.delivery_status != "failed":
+        raise AppError(
+            409,
+            "not_failed",
+            "Only a reply whose delivery failed can be sent again"
+            f" (this one is {message.delivery_status or 'not sent through a channel'}).",
+        )
+    await enqueue_delivery(session, message)
+    return await _announce_update(session, message)
