@@ -8,6 +8,7 @@ import { useMessagesStore } from '@/stores/messages'
 import { useOutboxStore } from '@/stores/outbox'
 import { useRealtimeStore } from '@/stores/realtime'
 import { useTypingStore } from '@/stores/typing'
+import { useUploadsStore } from '@/stores/uploads'
 import { resetConversationTools } from '@/stores/tools'
 
 let bootedFor: number | null = null
@@ -36,4 +37,5 @@ export function teardownWorkspace(): void {
   // drafts and the outbox stay in localStorage for the next sign-in of the same operator
   useDraftsStore().reset()
   useOutboxStore().reset()
+  useUploadsStore().reset()
 }

@@ -83,6 +83,9 @@ async function parseError(res: Response): Promise<ApiError> {
 export interface RequestOptions {
   query?: Query
   body?: unknown
+  /** a multipart body (file uploads); the browser sets its Content-Type with the boundary */
+  form?: FormData
+  signal?: AbortSignal
   /** do not call the global 401 handler (login, the first /auth/me) */
   quiet401?: boolean
 }
@@ -100,7 +103,8 @@ export async function request<T>(method: string, path: string, opts: RequestOpti
       method,
       headers,
       credentials: 'same-origin',
-      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+      body: opts.form ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)),
+      signal: opts.signal,
     })
   } catch {
     throw new NetworkError()

@@ -1,4 +1,6 @@
 // Shapes of the Otklik HTTP API v1 (docs/api.md).
+import type { Attachment } from './attachments'
+import type { DeliveryStatus } from './delivery'
 import type { ToolEventFrame } from './events'
 
 export type Role = 'admin' | 'supervisor' | 'agent'
@@ -63,6 +65,10 @@ export interface Message {
   text: string
   client_msg_id: string | null
   created_at: string
+  /** public replies in channels other than the widget: what the channel said */
+  delivery_status: DeliveryStatus | null
+  delivery_error: string | null
+  attachments: Attachment[]
 }
 
 export interface LastMessage {
@@ -134,6 +140,7 @@ export type EventFrame =
   | { id: number; type: 'conversation.created'; data: { conversation: Conversation } }
   | { id: number; type: 'conversation.updated'; data: { conversation: Conversation } }
   | { id: number; type: 'message.created'; data: { message: Message; conversation: Conversation } }
+  | { id: number; type: 'message.updated'; data: { message: Message } }
   | { id: number; type: 'agent.updated'; data: { agent: Agent } }
   | ToolEventFrame
 

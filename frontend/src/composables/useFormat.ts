@@ -9,6 +9,10 @@ export function useFormat() {
     dateTime: (v: string | Date) => f.formatDateTime(v, locale.value),
     listTime: (v: string | Date, now: Date) => f.formatListTime(v, locale.value, now),
     duration: (ms: number) => f.formatDuration(ms, locale.value),
+    size: (bytes: number) => {
+      const { value, unit } = f.formatSize(bytes, locale.value)
+      return t(`files.size.${unit}`, { n: value })
+    },
     day: (v: string | Date, now: Date) => {
       const rel = f.relativeDay(v, now)
       if (rel === 'today') return t('time.today')

@@ -2,6 +2,7 @@ import { createI18n } from 'vue-i18n'
 import { storedLocale, type Locale } from '@/stores/prefs'
 import en from './en'
 import ru from './ru'
+import { withAttachments } from './attachments'
 import { withConversationTools } from './conversation-tools'
 import { withSettingsScripts } from './settings-scripts'
 
@@ -26,7 +27,7 @@ export const i18n = createI18n<[MessageSchema], Locale, false>({
   legacy: false,
   locale: storedLocale(),
   fallbackLocale: 'en',
-  messages: withSettingsScripts(withConversationTools({ en, ru })),
+  messages: withAttachments(withSettingsScripts(withConversationTools({ en, ru }))),
   pluralRules: { ru: russianPlural },
   missingWarn: import.meta.env.DEV,
   fallbackWarn: false,

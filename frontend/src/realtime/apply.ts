@@ -29,6 +29,9 @@ export function applyEvent(frame: EventFrame): void {
       onIncoming(conversation, message)
       break
     }
+    case 'message.updated':
+      useMessagesStore().update(frame.data.message)
+      break
     case 'agent.updated':
       useAgentsStore().upsert(frame.data.agent)
       break

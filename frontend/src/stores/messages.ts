@@ -1,6 +1,7 @@
 import { ref } from 'vue'
 import { defineStore } from 'pinia'
 import { conversations as api } from '@/api/client'
+import { retryDelivery as retryDeliveryApi } from '@/api/delivery'
 import type { Message } from '@/api/types'
 
 const PAGE = 50
@@ -30,6 +31,14 @@ export function upsertMessage(items: Message[], msg: Message): boolean {
   while (at > 0 && items[at - 1]!.id > msg.id) at--
   items.splice(at, 0, msg)
   return idx < 0
+}
+
+/** Replace a message that is already here (same id), in place. Returns true when it was here. */
+export function replaceMessage(items: Message[], msg: Message): boolean {
+  const idx = items.findIndex((m) => m.id === msg.id)
+  if (idx < 0) return false
+  items.splice(idx, 1, msg)
+  return true
 }
 
 export function mergeMessages(items: Message[], incoming: Message[]): void {
@@ -102,6 +111,24 @@ export const useMessagesStore = defineStore('messages', () => {
     upsertMessage(t.items, msg)
   }
 
+  /**
+   * A message changed (`message.updated`: a channel reported delivery). Only messages already
+   * shown are replaced: one not loaded yet (an older page) arrives with its page, up to date.
+   */
+  function update(msg: Message): void {
+    const t = threads.value[msg.conversation_id]
+    if (t) replaceMessage(t.items, msg)
+  }
+
+  /**
+   * Send a failed reply through its channel again. The answer (`pending`) is not applied: the
+   * retry's own `message.updated` and the channel's verdict come as events, in order, and a
+   * fast verdict may arrive before this answer does; applying the answer then would undo it.
+   */
+  async function retryDelivery(conversationId: number, messageId: number): Promise<void> {
+    await retryDeliveryApi(conversationId, messageId)
+  }
+
   /** After a resync: every cached thread but the open one may have missed messages. */
   function markAllStale(exceptId: number | null): void {
     for (const [key, t] of Object.entries(threads.value)) {
@@ -113,5 +140,5 @@ export const useMessagesStore = defineStore('messages', () => {
     threads.value = {}
   }
 
-  return { threads, thread, open, refetch, loadOlder, receive, markAllStale, reset }
+  return { threads, thread, open, refetch, loadOlder, receive, update, retryDelivery, markAllStale, reset }
 })

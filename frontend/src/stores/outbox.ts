@@ -1,6 +1,7 @@
 import { computed, ref } from 'vue'
 import { defineStore } from 'pinia'
 import { conversations as api } from '@/api/client'
+import type { Attachment } from '@/api/attachments'
 import { ApiError, isNetworkError } from '@/api/http'
 import type { Message } from '@/api/types'
 import { loadJson, saveJson } from '@/utils/storage'
@@ -14,6 +15,8 @@ export interface OutboxItem {
   client_msg_id: string
   text: string
   private: boolean
+  /** uploaded already; sent as `attachment_ids` (kept whole to show them while pending) */
+  attachments: Attachment[]
   created_at: string
   state: OutboxState
   error: string | null
@@ -47,7 +50,9 @@ export const useOutboxStore = defineStore('outbox', () => {
     agentId.value = id
     const stored = loadJson<OutboxItem[]>(keyFor(id), [])
     // a send cut short by a reload may or may not have arrived: sending again is safe
-    items.value = Array.isArray(stored) ? stored.map((i) => (i.state === 'sending' ? { ...i, state: 'queued' } : i)) : []
+    items.value = Array.isArray(stored)
+      ? stored.map((i) => ({ ...i, attachments: i.attachments ?? [], state: i.state === 'sending' ? 'queued' : i.state }))
+      : []
   }
 
   function forConversation(id: number): OutboxItem[] {
@@ -56,12 +61,13 @@ export const useOutboxStore = defineStore('outbox', () => {
 
   const pendingCount = computed(() => items.value.filter((i) => i.state !== 'failed').length)
 
-  function enqueue(conversationId: number, text: string, isPrivate: boolean): OutboxItem {
+  function enqueue(conversationId: number, text: string, isPrivate: boolean, attachments: Attachment[] = []): OutboxItem {
     const item: OutboxItem = {
       conversation_id: conversationId,
       client_msg_id: uuid(),
       text,
       private: isPrivate,
+      attachments,
       created_at: new Date().toISOString(),
       state: 'queued',
       error: null,
@@ -108,6 +114,7 @@ export const useOutboxStore = defineStore('outbox', () => {
         client_msg_id: item.client_msg_id,
         text: item.text,
         private: item.private,
+        attachment_ids: item.attachments.map((a) => a.id),
       })
       messages.receive(msg)
       confirm(msg)

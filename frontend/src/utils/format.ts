@@ -102,3 +102,21 @@ export function fromLocalInputValue(value: string): Date | null {
   const d = new Date(value)
   return Number.isNaN(d.getTime()) ? null : d
 }
+
+export type SizeUnit = 'b' | 'kb' | 'mb' | 'gb'
+const SIZE_UNITS: SizeUnit[] = ['b', 'kb', 'mb', 'gb']
+
+/** A file size for people: the number in the locale's digits and its unit (1 kB = 1024 B). */
+export function formatSize(bytes: number, locale: string): { value: string; unit: SizeUnit } {
+  let value = Math.max(0, bytes)
+  let unit = 0
+  while (value >= 1024 && unit < SIZE_UNITS.length - 1) {
+    value /= 1024
+    unit++
+  }
+  const digits = unit === 0 || value >= 10 ? 0 : 1
+  return {
+    value: new Intl.NumberFormat(locale, { maximumFractionDigits: digits }).format(value),
+    unit: SIZE_UNITS[unit]!,
+  }
+}

@@ -45,7 +45,7 @@ describe('MessageItem', () => {
   })
 
   it('shows delivery states of own messages and offers retry when failed', async () => {
-    const item = { conversation_id: 1, client_msg_id: 'c1', text: 'hi', private: false, created_at: '2026-11-24T07:00:00Z', state: 'failed' as const, error: 'Too long.' }
+    const item = { conversation_id: 1, client_msg_id: 'c1', text: 'hi', private: false, attachments: [], created_at: '2026-11-24T07:00:00Z', state: 'failed' as const, error: 'Too long.' }
     const w = mount(MessageItem, { props: { message: fromOutbox(item, 'Me', true) }, ...opts() })
     expect(w.attributes('data-delivery')).toBe('failed')
     await w.get('[data-testid="retry-button"]').trigger('click')

@@ -90,6 +90,9 @@ export function makeMessage(over: Partial<Message> = {}): Message {
     text: 'hello',
     client_msg_id: null,
     created_at: '2026-11-24T07:00:00Z',
+    delivery_status: null,
+    delivery_error: null,
+    attachments: [],
     ...over,
   }
 }

@@ -1,12 +1,16 @@
+import type { Attachment } from '@/api/attachments'
+import type { DeliveryStatus } from '@/api/delivery'
 import type { AuthorType, Message } from '@/api/types'
 import type { OutboxItem } from '@/stores/outbox'
 
+/** How far our own message got to the Otklik server (the outbox). */
 export type Delivery = 'sending' | 'queued' | 'sent' | 'failed'
 
 /** A message as the conversation view shows it: from the server or still in our outbox. */
 export interface DisplayMessage {
   key: string
   id: number | null
+  conversationId: number
   clientMsgId: string | null
   authorType: AuthorType
   authorName: string | null
@@ -16,6 +20,10 @@ export interface DisplayMessage {
   createdAt: string
   delivery: Delivery | null
   error: string | null
+  attachments: Attachment[]
+  /** how far a public reply got through its channel to the customer (not in the widget) */
+  channelDelivery: DeliveryStatus | null
+  channelError: string | null
 }
 
 export function fromMessage(m: Message, myId: number | null): DisplayMessage {
@@ -23,6 +31,7 @@ export function fromMessage(m: Message, myId: number | null): DisplayMessage {
   return {
     key: `m${m.id}`,
     id: m.id,
+    conversationId: m.conversation_id,
     clientMsgId: m.client_msg_id,
     authorType: m.author_type,
     authorName: m.author_name,
@@ -32,6 +41,9 @@ export function fromMessage(m: Message, myId: number | null): DisplayMessage {
     createdAt: m.created_at,
     delivery: own ? 'sent' : null,
     error: null,
+    attachments: m.attachments,
+    channelDelivery: m.private ? null : m.delivery_status,
+    channelError: m.delivery_error,
   }
 }
 
@@ -39,6 +51,7 @@ export function fromOutbox(item: OutboxItem, myName: string | null, online: bool
   return {
     key: `c${item.client_msg_id}`,
     id: null,
+    conversationId: item.conversation_id,
     clientMsgId: item.client_msg_id,
     authorType: 'agent',
     authorName: myName,
@@ -48,6 +61,9 @@ export function fromOutbox(item: OutboxItem, myName: string | null, online: bool
     createdAt: item.created_at,
     delivery: item.state === 'failed' ? 'failed' : item.state === 'queued' && !online ? 'queued' : 'sending',
     error: item.error,
+    attachments: item.attachments,
+    channelDelivery: null,
+    channelError: null,
   }
 }
 
