@@ -399,3 +399,26 @@ async def test_channels_store_inbound_files_and_get_reply_files(workspace: Works
     (file,) = sent.files
     assert (file.filename, file.content_type, file.size) == ("invoice.pdf", "application/pdf", 13)
     assert file.path.read_bytes() == b"%PDF-1.7 bill"
+
+
+async def test_files_keep_one_order_in_the_answer_the_event_and_the_history(
+    workspace: Workspace,
+) -> None:
+    visitor = await workspace.visitor()
+    conversation_id = (await visitor.say("two files please"))["conversation_id"]
+    first = (await upload_as_agent(workspace, conversation_id, "a.png", tiny_png())).json()
+    second = (await upload_as_agent(workspace, conversation_id, "b.txt", b"b", "text/plain")).json()
+    sock = await workspace.agent_socket()
+    await sock.ready()
+    # Named in the other order (as a browser may, when the second upload finished first).
+    sent = await agent_send(workspace, conversation_id, [second["id"], first["id"]], text="both")
+    assert sent.status_code == 201, sent.text
+    event = await sock.until(lambda f: f.get("type") == "message.created")
+    page = await workspace.api.get(
+        f"/api/v1/conversations/{conversation_id}/messages", headers=workspace.auth()
+    )
+    names = ["a.png", "b.txt"]
+    assert [a["filename"] for a in sent.json()["attachments"]] == names
+    assert [a["filename"] for a in event["data"]["message"]["attachments"]] == names
+    assert [a["filename"] for a in page.json()["items"][-1]["attachments"]] == names
+    await sock.close()

@@ -411,7 +411,8 @@ async def attach(
         rows[ident].message_id = message.id
         rows[ident].conversation_id = message.conversation_id
     await session.flush()
-    return [attachment_out(rows[ident]) for ident in wanted]
+    # In upload order, as every later read lists them (``for_messages`` sorts by id).
+    return [attachment_out(rows[ident]) for ident in sorted(wanted)]
 
 
 # --- downloads ---------------------------------------------------------------------------
