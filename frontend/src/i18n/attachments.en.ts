@@ -3,6 +3,7 @@
 const en = {
   files: {
     size: { b: '{n} B', kb: '{n} KB', mb: '{n} MB', gb: '{n} GB' },
+    onlyFiles: '📎 Files',
     list: 'Attachments',
     open: 'Open {name} in a new tab',
     download: 'Download {name}',

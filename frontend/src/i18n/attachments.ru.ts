@@ -4,6 +4,7 @@ import type en from './attachments.en'
 const ru: typeof en = {
   files: {
     size: { b: '{n} Б', kb: '{n} КБ', mb: '{n} МБ', gb: '{n} ГБ' },
+    onlyFiles: '📎 Файлы',
     list: 'Вложения',
     open: 'Открыть {name} в новой вкладке',
     download: 'Скачать {name}',

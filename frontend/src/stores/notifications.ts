@@ -1,6 +1,7 @@
 import { ref } from 'vue'
 import { defineStore } from 'pinia'
 import type { Conversation, Message } from '@/api/types'
+import { i18n } from '@/i18n'
 import { beep } from '@/utils/sound'
 import { usePrefsStore } from './prefs'
 import { useUiStore } from './ui'
@@ -38,7 +39,8 @@ export const useNotificationsStore = defineStore('notifications', () => {
     }
     if (permission.value !== 'granted' || typeof Notification === 'undefined') return
     try {
-      const n = new Notification(title, { body: msg.text.slice(0, 160), tag: `otklik-conversation-${conv.id}` })
+      const body = msg.text.trim() ? msg.text.slice(0, 160) : i18n.global.t('files.onlyFiles')
+      const n = new Notification(title, { body, tag: `otklik-conversation-${conv.id}` })
       n.onclick = () => {
         window.focus()
         useUiStore().requestOpen(conv.id)

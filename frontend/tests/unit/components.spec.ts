@@ -129,6 +129,15 @@ describe('ConversationListItem', () => {
     expect(w.get('[data-testid="unread-badge"]').text()).toBe('3')
     expect(w.get('[data-testid="waiting-time"]').text()).toContain('10')
   })
+
+  it('says a message without text brought files', () => {
+    const conv = makeConversation({
+      id: 10,
+      last_message: { id: 2, text: '', author_type: 'contact', private: false, created_at: '2026-11-24T07:50:00Z' },
+    })
+    const w = mount(ConversationListItem, { props: { conversation: conv, active: false, now: new Date() }, ...opts() })
+    expect(w.get('[data-testid="last-message-preview"]').text()).toBe('📎 Files')
+  })
 })
 
 describe('ConnectionBanner', () => {
