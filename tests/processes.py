@@ -22,6 +22,8 @@ def server_env(settings: Settings) -> dict[str, str]:
     env["OTKLIK_SECRET_KEY"] = settings.resolved_secret_key()
     if settings.database_url:
         env["OTKLIK_DATABASE_URL"] = settings.database_url
+    if settings.webhook_allow_hosts:
+        env["OTKLIK_WEBHOOK_ALLOW_HOSTS"] = ",".join(settings.webhook_allow_hosts)
     return env
 
 

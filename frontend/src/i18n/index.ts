@@ -3,6 +3,7 @@ import { storedLocale, type Locale } from '@/stores/prefs'
 import en from './en'
 import ru from './ru'
 import { withConversationTools } from './conversation-tools'
+import { withSettingsChannels } from './settings-channels'
 import { withSettingsScripts } from './settings-scripts'
 
 export type MessageSchema = typeof en
@@ -26,7 +27,7 @@ export const i18n = createI18n<[MessageSchema], Locale, false>({
   legacy: false,
   locale: storedLocale(),
   fallbackLocale: 'en',
-  messages: withSettingsScripts(withConversationTools({ en, ru })),
+  messages: withSettingsChannels(withSettingsScripts(withConversationTools({ en, ru }))),
   pluralRules: { ru: russianPlural },
   missingWarn: import.meta.env.DEV,
   fallbackWarn: false,
