@@ -122,6 +122,10 @@ async def test_config_is_validated_and_secrets_are_masked(
             json={"name": "T", "channel": "telegram", "config": config},
         )
         assert bad.status_code == 422, (config, bad.text)
+        if config.get("mode") == "webhook":  # a check of the whole config names no field
+            assert bad.json()["error"]["message"] == (
+                "config: webhook mode needs public_url (Otklik's address as Telegram sees it)"
+            )
 
 
 async def test_webhook_mode_sets_the_webhook_and_takes_updates(

@@ -101,12 +101,18 @@ class AdminApi:
 
 
 @pytest.fixture
-def e2e_server(tmp_path: Path) -> Iterator[E2EServer]:
+def e2e_settings(tmp_path: Path) -> Settings:
+    """The server's settings; a test module overrides this fixture to change them."""
+    return Settings(data_dir=tmp_path / "data", secret_key="e2e-secret-key-0123456789")
+
+
+@pytest.fixture
+def e2e_server(tmp_path: Path, e2e_settings: Settings) -> Iterator[E2EServer]:
     if not (APP_DIR / "index.html").is_file() or not (WIDGET_DIR / "widget.js").is_file():
         pytest.fail("build the front end first: make build")
     from otklik.core.migrate import upgrade
 
-    settings = Settings(data_dir=tmp_path / "data", secret_key="e2e-secret-key-0123456789")
+    settings = e2e_settings
     run_async(lambda: asyncio.to_thread(upgrade, settings))
     inbox_key = run_async(lambda: seed(settings))
     process = run_async(lambda: start_server(settings, tmp_path, "server"))

@@ -4,6 +4,7 @@ import en from './en'
 import ru from './ru'
 import { withAttachments } from './attachments'
 import { withConversationTools } from './conversation-tools'
+import { withSettingsChannels } from './settings-channels'
 import { withSettingsScripts } from './settings-scripts'
 
 export type MessageSchema = typeof en
@@ -27,7 +28,7 @@ export const i18n = createI18n<[MessageSchema], Locale, false>({
   legacy: false,
   locale: storedLocale(),
   fallbackLocale: 'en',
-  messages: withAttachments(withSettingsScripts(withConversationTools({ en, ru }))),
+  messages: withSettingsChannels(withAttachments(withSettingsScripts(withConversationTools({ en, ru })))),
   pluralRules: { ru: russianPlural },
   missingWarn: import.meta.env.DEV,
   fallbackWarn: false,

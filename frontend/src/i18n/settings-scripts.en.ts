@@ -9,6 +9,7 @@ const settingsScriptsEn = {
       agents: 'Operators',
       teams: 'Teams',
       inboxes: 'Inboxes',
+      webhooks: 'Webhooks',
       canned: 'Canned answers',
       macros: 'Macros',
       rules: 'Automation',

@@ -8,6 +8,7 @@ const settingsScriptsRu: typeof settingsScriptsEn = {
       agents: 'Операторы',
       teams: 'Команды',
       inboxes: 'Каналы',
+      webhooks: 'Вебхуки',
       canned: 'Шаблоны ответов',
       macros: 'Макросы',
       rules: 'Автоматизация',

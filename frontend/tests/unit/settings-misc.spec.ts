@@ -64,10 +64,12 @@ describe('rule order', () => {
 describe('settings sections', () => {
   it('operators and supervisors get canned answers and macros only', () => {
     expect(sectionsFor(false)).toEqual(['canned', 'macros'])
-    expect(sectionsFor(true)).toHaveLength(7)
+    expect(sectionsFor(true)).toHaveLength(8)
     expect(sectionOf(undefined, true)).toBe('agents')
     expect(sectionOf('rules', false)).toBe('canned')
     expect(sectionOf('macros', false)).toBe('macros')
+    expect(sectionOf('webhooks', false)).toBe('canned')
+    expect(sectionOf('webhooks', true)).toBe('webhooks')
     expect(openToEveryone('canned')).toBe(true)
     expect(openToEveryone('rules')).toBe(false)
     expect(openToEveryone(undefined)).toBe(false)

@@ -25,8 +25,10 @@ def seal(
         valid = plugin.config_model.model_validate(merged).model_dump(mode="json")
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first.get("loc", ()))
-        raise invalid(f"config.{where}: {first.get('msg', 'invalid')}") from exc
+        where = ".".join(["config", *(str(p) for p in first.get("loc", ()))])
+        # a model-level check has no field (no "config.:") and needs no "Value error, "
+        message = str(first.get("msg", "invalid")).removeprefix("Value error, ")
+        raise invalid(f"{where}: {message}") from exc
     for name in plugin.secret_fields:
         if isinstance(valid.get(name), str) and valid[name]:
             valid[name] = box.seal(valid[name])

@@ -5,6 +5,7 @@ export const SECTIONS = [
   { name: 'agents', adminOnly: true },
   { name: 'teams', adminOnly: true },
   { name: 'inboxes', adminOnly: true },
+  { name: 'webhooks', adminOnly: true },
   { name: 'canned', adminOnly: false },
   { name: 'macros', adminOnly: false },
   { name: 'rules', adminOnly: true },

@@ -1,0 +1,91 @@
+// Inboxes of every channel and their connection settings (src/otklik/channels/api.py,
+// docs/channels.md). The server masks secrets in what it returns (MASK); a secret left out of an
+// update, or sent back as the mask, keeps its stored value.
+import { request } from './http'
+import type { InboxFull, InboxSettingsFull } from './settings-types'
+import type { Items } from './types'
+
+export const CHANNELS = ['widget', 'email', 'telegram', 'api'] as const
+export type ChannelName = (typeof CHANNELS)[number]
+
+/** How the server shows a secret that is set. */
+export const MASK = '********'
+
+export type SmtpSecurity = 'starttls' | 'ssl' | 'none'
+export type TelegramMode = 'polling' | 'webhook'
+
+/** Where the IMAP poller is in the mailbox; written by the server only. */
+export interface ImapState {
+  account: string
+  uidvalidity: number
+  last_uid: number
+  checked_on: string | null
+}
+
+/** EmailConfig of src/otklik/channels/email/config.py, as an admin sees it. */
+export interface EmailConfig {
+  address: string
+  from_name: string
+  imap_enabled: boolean
+  imap_host: string
+  imap_port: number
+  imap_ssl: boolean
+  imap_username: string
+  imap_password: string
+  imap_folder: string
+  imap_since: string | null
+  poll_seconds: number
+  smtp_host: string
+  smtp_port: number
+  smtp_security: SmtpSecurity
+  smtp_username: string
+  smtp_password: string
+  ingress_enabled: boolean
+  ingress_host: string
+  ingress_port: number
+  imap_state?: ImapState | null
+}
+
+export interface TelegramConfig {
+  bot_token: string
+  mode: TelegramMode
+  public_url: string | null
+  api_base: string
+  poll_timeout?: number
+  webhook_secret?: string
+}
+
+export interface ApiChannelConfig {
+  api_key: string
+  webhook_url: string | null
+  api_key_hash?: string
+}
+
+/** An inbox of any channel, with its configuration (secrets masked). */
+export interface ChannelInbox extends Omit<InboxFull, 'channel'> {
+  channel: ChannelName
+  config: Partial<EmailConfig & TelegramConfig & ApiChannelConfig> & Record<string, unknown>
+}
+
+export interface NewInbox {
+  name: string
+  channel: ChannelName
+  team_id?: number | null
+  config?: Record<string, unknown>
+}
+
+export interface InboxPatch {
+  name?: string
+  team_id?: number | null
+  settings?: Partial<InboxSettingsFull>
+  /** Changed keys only; secrets left out are kept. */
+  config?: Record<string, unknown>
+}
+
+export const channelInboxes = {
+  list: () => request<Items<ChannelInbox>>('GET', '/inboxes'),
+  create: (body: NewInbox) => request<ChannelInbox>('POST', '/inboxes', { body }),
+  update: (id: number, body: InboxPatch) => request<ChannelInbox>('PATCH', `/inboxes/${id}`, { body }),
+  /** Admins: an API inbox's key in clear, for the bridge's settings. */
+  revealKey: (id: number) => request<{ api_key: string }>('GET', `/channels/api/inboxes/${id}/key`),
+}
