@@ -363,6 +363,17 @@ async def test_a_reply_whose_file_vanished_from_storage_fails_visibly(
     assert bot_api.sent == []
 
 
+async def test_a_new_bot_starts_at_once_not_at_the_next_scan(
+    bot_api: FakeBotApi, workspace: Workspace
+) -> None:
+    telegram.rescan_seconds = 60.0
+    await asyncio.sleep(0.3)  # the supervisor made its first scan and sleeps for a minute
+    inbox = await telegram_inbox(workspace, bot_api)
+    bot_api.push(text_message(9, "Здравствуйте"))
+    (conversation,) = await eventually(lambda: conversations_of(workspace, inbox["id"]), within=5.0)
+    assert conversation["last_message"]["text"] == "Здравствуйте"
+
+
 def test_split_text_respects_the_limit() -> None:
     assert split_text("short") == ["short"]
     assert split_text("") == [""]

@@ -41,7 +41,7 @@ const settingsChannelsEn = {
         imapSsl: 'SSL/TLS connection',
         folder: 'Folder',
         since: 'Import mail since',
-        sinceHint: 'On the first connection, mail received since this date is imported. Empty: only new mail.',
+        sinceHint: 'Mail received since this date is imported on the first connection, and again each time you change the date (nothing is imported twice). Empty: only new mail.',
         pollSeconds: 'Check every, seconds',
         state: 'Read up to message UID {uid} in {account}.',
         checkedOn: 'Last checked on {date}.',

@@ -19,6 +19,8 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
     from otklik.config import Settings
     from otklik.core.db import Database
 
@@ -125,10 +127,35 @@ class BackgroundPlugin(Protocol):
     async def stop(self) -> None: ...
 
 
+@runtime_checkable
+class RescanningPlugin(Protocol):
+    """A background plugin that looks at the inboxes now and then and can be told to look now."""
+
+    def wake(self) -> None: ...
+
+
+#: Set in ``session.info`` by a write that created or changed an inbox.
+INBOXES_CHANGED = "otklik.channels.inboxes_changed"
+
+
+def inboxes_changed(session_info: dict[str, Any]) -> None:
+    """Note that this transaction changes inboxes: running plugins look again after commit."""
+    session_info[INBOXES_CHANGED] = True
+
+
+async def _wake_after_inbox_change(session: AsyncSession) -> None:
+    if session.info.pop(INBOXES_CHANGED, False):
+        for plugin in list(_plugins.values()):
+            if isinstance(plugin, RescanningPlugin):
+                plugin.wake()
+
+
 async def start_plugins(*, db: Database, settings: Settings) -> None:
     for plugin in list(_plugins.values()):
         if isinstance(plugin, BackgroundPlugin):
             await plugin.start(db=db, settings=settings)
+    if _wake_after_inbox_change not in db.after_commit:
+        db.after_commit.append(_wake_after_inbox_change)
 
 
 async def stop_plugins() -> None:

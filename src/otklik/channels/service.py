@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from otklik.accounts.models import Agent, Team, TeamMember
 from otklik.audit import service as audit
 from otklik.channels import config as channel_config
-from otklik.channels.base import channel_names, plugin_for
+from otklik.channels.base import channel_names, inboxes_changed, plugin_for
 from otklik.channels.models import Inbox
 from otklik.channels.schemas import InboxCreate, InboxOut, InboxSettings, InboxUpdate
 from otklik.core.crypto import SecretBox
@@ -100,6 +100,7 @@ async def create_inbox(
         target_id=inbox.id,
         data={"name": data.name, "channel": data.channel},
     )
+    inboxes_changed(session.info)
     return inbox
 
 
@@ -128,6 +129,7 @@ async def update_inbox(
         target_id=inbox.id,
         data=data.model_dump(exclude_unset=True, exclude={"config"}),
     )
+    inboxes_changed(session.info)
     return inbox
 
 

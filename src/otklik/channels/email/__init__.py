@@ -22,6 +22,7 @@ from otklik.channels.email.imap import ImapPoller, opened_config
 from otklik.channels.email.send import send as send_mail
 from otklik.channels.email.tokens import ReplyTokens
 from otklik.channels.models import Inbox
+from otklik.channels.rescan import Rescan
 from otklik.config import Settings
 from otklik.core.db import Database
 
@@ -63,6 +64,7 @@ class EmailChannel:
         self._supervisor: asyncio.Task[None] | None = None
         self._running: dict[int, _Running] = {}
         self._refreshing = asyncio.Lock()
+        self._rescan = Rescan()
         #: ``(inbox_id, uid)`` of the mails fetched over IMAP, latest last (diagnostics).
         self.fetched: deque[tuple[int, int]] = deque(maxlen=10_000)
 
@@ -83,6 +85,7 @@ class EmailChannel:
         self._tokens = ReplyTokens(settings.resolved_secret_key())
         # Made here, in the loop that uses it (an asyncio lock binds to its first loop).
         self._refreshing = asyncio.Lock()
+        self._rescan = Rescan()
         self._supervisor = asyncio.create_task(self._supervise(), name="email-supervisor")
 
     async def stop(self) -> None:
@@ -104,7 +107,11 @@ class EmailChannel:
                 raise
             except Exception:
                 log.exception("email: looking for inboxes failed")
-            await asyncio.sleep(self.rescan_seconds)
+            await self._rescan.pause(self.rescan_seconds)
+
+    def wake(self) -> None:
+        """An inbox was created or changed here: match the pollers to the inboxes now."""
+        self._rescan.wake()
 
     async def refresh(self) -> None:
         """Start, restart or stop pollers and listeners to match the email inboxes now."""

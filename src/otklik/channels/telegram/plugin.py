@@ -15,6 +15,7 @@ import httpx
 from fastapi import APIRouter
 
 from otklik.channels.base import DeliveryError, DeliveryResult, OutboundFile, OutboundMessage
+from otklik.channels.rescan import Rescan
 from otklik.channels.telegram import service
 from otklik.channels.telegram.api import router
 from otklik.channels.telegram.botapi import (
@@ -63,6 +64,7 @@ class TelegramChannel:
         self._supervisor: asyncio.Task[None] | None = None
         self._pollers: dict[int, tuple[str, asyncio.Task[None]]] = {}
         self._webhooks: dict[int, str] = {}
+        self._rescan = Rescan()
 
     def routers(self) -> list[APIRouter]:
         return [router]
@@ -71,6 +73,7 @@ class TelegramChannel:
 
     async def start(self, *, db: Database, settings: Settings) -> None:
         self._db, self._settings = db, settings
+        self._rescan = Rescan()  # in the loop that runs the supervisor
         self._supervisor = asyncio.create_task(self._supervise(), name="telegram-supervisor")
 
     async def stop(self) -> None:
@@ -94,7 +97,11 @@ class TelegramChannel:
                 raise
             except Exception:
                 log.exception("telegram: reading the inboxes failed")
-            await asyncio.sleep(self.rescan_seconds)
+            await self._rescan.pause(self.rescan_seconds)
+
+    def wake(self) -> None:
+        """An inbox was created or changed here: reconcile the bots now."""
+        self._rescan.wake()
 
     async def reconcile(self) -> None:
         assert self._db is not None and self._settings is not None
