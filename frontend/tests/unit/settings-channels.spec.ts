@@ -4,6 +4,7 @@ import { createPinia, setActivePinia, type Pinia } from 'pinia'
 import type { Component } from 'vue'
 import { MASK, type ChannelInbox, type ChannelName } from '@/api/channels'
 import ApiConnection from '@/components/settings/channels/ApiConnection.vue'
+import { channelLabel } from '@/components/settings/channels/channelLabel'
 import { configPayload, draftFor, TELEGRAM_API_BASE, type ApiDraft, type EmailDraft } from '@/components/settings/channels/drafts'
 import NewInboxForm from '@/components/settings/channels/NewInboxForm.vue'
 import { putSecret } from '@/components/settings/channels/secrets'
@@ -71,6 +72,17 @@ function inbox(channel: ChannelName, config: Record<string, unknown> = {}, id = 
     config,
   }
 }
+
+describe('channelLabel', () => {
+  it('names known channels in the UI language and others by their plugin name', () => {
+    const g = i18n.global
+    g.locale.value = 'ru'
+    expect(channelLabel(g, 'email')).toBe(g.t('setup.channels.kinds.email'))
+    expect(channelLabel(g, 'email')).not.toContain('setup.')
+    expect(channelLabel(g, 'vk')).toBe('vk')
+    g.locale.value = 'en'
+  })
+})
 
 describe('secrets', () => {
   it('an untouched secret is left out, the mask goes back as the mask, typed text as typed, null removes', () => {
