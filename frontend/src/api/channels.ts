@@ -88,4 +88,6 @@ export const channelInboxes = {
   update: (id: number, body: InboxPatch) => request<ChannelInbox>('PATCH', `/inboxes/${id}`, { body }),
   /** Admins: an API inbox's key in clear, for the bridge's settings. */
   revealKey: (id: number) => request<{ api_key: string }>('GET', `/channels/api/inboxes/${id}/key`),
+  /** Admins: a new key made by the server; the old one stops working at once. */
+  rotateKey: (id: number) => request<{ api_key: string }>('POST', `/channels/api/inboxes/${id}/key`),
 }

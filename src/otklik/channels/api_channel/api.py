@@ -95,3 +95,14 @@ async def reveal_key(
     """Admins: the inbox's API key, to paste into the bridge's settings."""
     box = SecretBox(settings.resolved_secret_key())
     return KeyOut(api_key=await service.reveal_key(session, inbox_id=inbox_id, box=box))
+
+
+@router.post("/inboxes/{inbox_id}/key", response_model=KeyOut)
+async def rotate_key(
+    inbox_id: int, admin: AdminAgent, session: DbSession, settings: AppSettings
+) -> KeyOut:
+    """Admins: replace the inbox's API key with a new one (the old one stops working)."""
+    box = SecretBox(settings.resolved_secret_key())
+    return KeyOut(
+        api_key=await service.rotate_key(session, inbox_id=inbox_id, actor_id=admin.id, box=box)
+    )

@@ -8,9 +8,10 @@ import json
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from otklik.audit import service as audit
 from otklik.channels import config as channel_config
 from otklik.channels import inbound
-from otklik.channels.api_channel.config import key_hash
+from otklik.channels.api_channel.config import key_hash, new_api_key
 from otklik.channels.api_channel.schemas import (
     ContactIn,
     ContactOut,
@@ -132,9 +133,36 @@ async def post_message(
     )
 
 
-async def reveal_key(session: AsyncSession, *, inbox_id: int, box: SecretBox) -> str:
-    inbox = await session.get(Inbox, inbox_id)
-    plugin = plugin_for(CHANNEL)
-    if inbox is None or inbox.channel != CHANNEL or plugin is None:
+async def _api_inbox(session: AsyncSession, inbox_id: int, *, lock: bool = False) -> Inbox:
+    inbox = await session.get(Inbox, inbox_id, with_for_update=lock)
+    if inbox is None or inbox.channel != CHANNEL or plugin_for(CHANNEL) is None:
         raise not_found("API inbox", inbox_id)
+    return inbox
+
+
+async def reveal_key(session: AsyncSession, *, inbox_id: int, box: SecretBox) -> str:
+    inbox = await _api_inbox(session, inbox_id)
+    plugin = plugin_for(CHANNEL)
+    assert plugin is not None
     return str(channel_config.open_(plugin, inbox.channel_config, box)["api_key"])
+
+
+async def rotate_key(session: AsyncSession, *, inbox_id: int, actor_id: int, box: SecretBox) -> str:
+    """A new key for the inbox (the old one stops working at once); returns it in clear."""
+    inbox = await _api_inbox(session, inbox_id, lock=True)
+    plugin = plugin_for(CHANNEL)
+    assert plugin is not None
+    api_key = new_api_key()
+    inbox.channel_config = channel_config.seal(
+        plugin, {"api_key": api_key}, box, previous=inbox.channel_config
+    )
+    audit.record(
+        session,
+        actor_type="agent",
+        actor_id=actor_id,
+        action="inbox.api_key_rotated",
+        target_type="inbox",
+        target_id=inbox.id,
+        data={},
+    )
+    return api_key
