@@ -148,3 +148,12 @@ def context(browser: Browser) -> Iterator[BrowserContext]:
 @pytest.fixture
 def page(context: BrowserContext) -> Page:
     return context.new_page()
+
+
+@pytest.fixture
+def visitors() -> Iterator[list[Any]]:
+    """Visitors made with ``tests.e2e.visitors.new_visitor``; closed after the test."""
+    made: list[Any] = []
+    yield made
+    for v in made:
+        v.close()

@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import csv
 import io
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import AdminApi, E2EServer
+from tests.e2e.visitors import Visitor, new_visitor
 
 pytestmark = pytest.mark.e2e
 
@@ -42,29 +41,6 @@ class Api(AdminApi):
         return next(i for i in self.get("/inboxes")["items"] if i["public_key"] == public_key)
 
 
-class Visitor:
-    """A website visitor over the widget API."""
-
-    def __init__(self, server: E2EServer, name: str) -> None:
-        self.http = httpx.Client(base_url=server.url, timeout=10)
-        response = self.http.post(
-            "/api/v1/widget/sessions", json={"inbox_key": server.inbox_key, "name": name}
-        )
-        assert response.status_code in (200, 201), response.text
-        self.http.headers["Authorization"] = f"Bearer {response.json()['visitor_token']}"
-
-    def say(self, text: str) -> int:
-        response = self.http.post(
-            "/api/v1/widget/messages", json={"client_msg_id": uuid.uuid4().hex, "text": text}
-        )
-        assert response.status_code in (200, 201), response.text
-        conversation_id: int = response.json()["conversation_id"]
-        return conversation_id
-
-    def close(self) -> None:
-        self.http.close()
-
-
 @pytest.fixture
 def api(e2e_server: E2EServer) -> Iterator[Api]:
     client = Api(e2e_server)
@@ -72,20 +48,6 @@ def api(e2e_server: E2EServer) -> Iterator[Api]:
         yield client
     finally:
         client.close()
-
-
-@pytest.fixture
-def visitors(e2e_server: E2EServer) -> Iterator[list[Visitor]]:
-    made: list[Visitor] = []
-    yield made
-    for v in made:
-        v.close()
-
-
-def new_visitor(server: E2EServer, made: list[Visitor], name: str) -> Visitor:
-    v = Visitor(server, name)
-    made.append(v)
-    return v
 
 
 def login(
@@ -232,8 +194,8 @@ def test_rule_built_in_the_ui_tags_and_prioritises_a_new_conversation(
         {"type": "set_priority", "priority": "high"},
     ]
 
-    refund = new_visitor(e2e_server, visitors, "Rita").say("I want a refund")
-    other = new_visitor(e2e_server, visitors, "Oleg").say("Where is my parcel?")
+    refund = new_visitor(e2e_server, visitors, "Rita").say("I want a refund")["conversation_id"]
+    other = new_visitor(e2e_server, visitors, "Oleg").say("Where is my parcel?")["conversation_id"]
     tagged = api.get(f"/conversations/{refund}")
     assert tagged["tags"] == ["refund"] and tagged["priority"] == "high"
     untouched = api.get(f"/conversations/{other}")
@@ -256,7 +218,7 @@ def test_rule_built_in_the_ui_tags_and_prioritises_a_new_conversation(
     row.get_by_test_id("rule-enabled").click()
     expect(row.get_by_test_id("rule-enabled")).not_to_be_checked()
     assert api.get("/automation-rules")["items"][0]["enabled"] is False
-    later = new_visitor(e2e_server, visitors, "Rolf").say("refund please")
+    later = new_visitor(e2e_server, visitors, "Rolf").say("refund please")["conversation_id"]
     assert api.get(f"/conversations/{later}")["tags"] == []
 
 
@@ -365,7 +327,7 @@ def test_macro_built_in_the_ui_runs_over_the_api(
         {"type": "set_status", "status": "pending", "snooze_minutes": None},
     ]
 
-    conversation_id = new_visitor(e2e_server, visitors, "Vera").say("hello")
+    conversation_id = new_visitor(e2e_server, visitors, "Vera").say("hello")["conversation_id"]
     run = api.post(f"/macros/{macro['id']}/run", {"conversation_ids": [conversation_id]})
     assert [r["ok"] for r in run["results"]] == [True], run
     after = api.get(f"/conversations/{conversation_id}")

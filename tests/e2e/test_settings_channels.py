@@ -28,7 +28,8 @@ from playwright.sync_api import Page, expect
 
 from otklik.config import Settings
 from tests.e2e.conftest import E2EServer
-from tests.e2e.test_settings import Api, Visitor, login, new_visitor, open_section
+from tests.e2e.test_settings import Api, login, open_section
+from tests.e2e.visitors import Visitor, new_visitor
 from tests.fake_telegram import TOKEN, FakeBotApi
 from tests.mailservers import MAILBOX_PASSWORD, MAILBOX_USER, Dovecot, SmtpSink
 from tests.receivers import Receiver
@@ -139,14 +140,6 @@ def api(e2e_server: E2EServer) -> Iterator[Api]:
         yield client
     finally:
         client.close()
-
-
-@pytest.fixture
-def visitors(e2e_server: E2EServer) -> Iterator[list[Visitor]]:
-    made: list[Visitor] = []
-    yield made
-    for v in made:
-        v.close()
 
 
 # --- helpers ---------------------------------------------------------------------------------

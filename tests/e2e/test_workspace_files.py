@@ -17,7 +17,8 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.e2e.conftest import E2EServer
-from tests.e2e.test_workspace import LIVE, Api, Visitor, login, open_conversation
+from tests.e2e.test_workspace import LIVE, Api, login, open_conversation
+from tests.e2e.visitors import Visitor
 from tests.receivers import Received, Receiver
 from tests.test_attachments import PE, tiny_png
 
