@@ -372,3 +372,36 @@ async def test_escalation_is_announced(workspace: Workspace, receiver: Receiver)
     escalation = by_event["conversation.escalated"]["data"]["escalation"]
     assert escalation["reason"] == "502 on checkout"
     assert by_event["conversation.assigned"]["data"]["conversation"]["team_id"] == team.json()["id"]
+
+
+async def test_a_new_signing_secret_signs_what_follows(
+    workspace: Workspace, receiver: Receiver
+) -> None:
+    endpoint = await register(workspace, f"{receiver.url}/hook", ["message.created"])
+    rotated = await workspace.api.post(
+        f"/api/v1/webhooks/{endpoint['id']}/secret", headers=workspace.auth()
+    )
+    assert rotated.status_code == 200, rotated.text
+    new_secret = rotated.json()["secret"]
+    assert new_secret and new_secret != endpoint["secret"]
+    listed = await workspace.api.get(f"/api/v1/webhooks/{endpoint['id']}", headers=workspace.auth())
+    assert listed.json()["secret"] is None  # shown once, in the answer that made it
+
+    visitor = await workspace.visitor()
+    await visitor.say("signed with the new secret?")
+    (request,) = await receiver.wait_for(1)
+    stamp, signature = request.headers["x-otklik-timestamp"], request.headers["x-otklik-signature"]
+    assert signing.verify(new_secret, timestamp=stamp, signature=signature, body=request.body)
+    assert not signing.verify(
+        endpoint["secret"], timestamp=stamp, signature=signature, body=request.body
+    )
+
+    _, agent_token = await workspace.agent("agent@example.com")
+    for headers, endpoint_id, status in (
+        (workspace.auth(agent_token), endpoint["id"], 403),
+        (workspace.auth(), endpoint["id"] + 1000, 404),
+    ):
+        refused = await workspace.api.post(
+            f"/api/v1/webhooks/{endpoint_id}/secret", headers=headers
+        )
+        assert refused.status_code == status

@@ -51,6 +51,8 @@ export const webhooks = {
   update: (id: number, body: Partial<WebhookInput>) =>
     request<WebhookEndpoint>('PATCH', `/webhooks/${id}`, { body }),
   remove: (id: number) => request<void>('DELETE', `/webhooks/${id}`),
+  /** A new signing secret made by the server; in this answer only. */
+  rotateSecret: (id: number) => request<WebhookEndpoint>('POST', `/webhooks/${id}/secret`),
   deliveries: (id: number, beforeId: number | null = null, limit = 25) =>
     request<DeliveryPage>('GET', `/webhooks/${id}/deliveries`, { query: { before_id: beforeId, limit } }),
   resend: (deliveryId: number) =>

@@ -173,6 +173,26 @@ describe('WebhooksSettings', () => {
     expect(w.findAll('[data-testid="webhook-row"]')).toHaveLength(1)
     w.unmount()
   })
+
+  it('makes a new signing secret after a confirmation and shows it once', async () => {
+    const { calls } = mockFetch({
+      'GET /webhooks/events': () => ({ items: EVENTS }),
+      'GET /webhooks': () => ({ items: [endpoint({ id: 4 })] }),
+      'POST /webhooks/4/secret': () => ({ ...endpoint({ id: 4 }), secret: 'a-fresh-secret-0123456789abcd' }),
+    })
+    const w = mount(WebhooksSettings, { ...opts() })
+    await flushPromises()
+    await w.get('[data-testid="webhook-rotate"]').trigger('click')
+    expect(calls.some((c) => c.method === 'POST')).toBe(false)
+    expect(w.get('[data-testid="webhook-rotate-question"]').text()).toContain('Replace the secret?')
+    await w.get('[data-testid="webhook-rotate-confirm"]').trigger('click')
+    await flushPromises()
+    expect(calls.filter((c) => c.method === 'POST').map((c) => c.path)).toEqual(['/webhooks/4/secret'])
+    expect((w.get('[data-testid="webhook-secret-value"]').element as HTMLInputElement).value).toBe(
+      'a-fresh-secret-0123456789abcd',
+    )
+    w.unmount()
+  })
 })
 
 describe('DeliveryLog', () => {

@@ -59,6 +59,16 @@ async def update_endpoint(
     )
 
 
+@router.post("/webhooks/{endpoint_id}/secret", response_model=EndpointOut)
+async def rotate_secret(
+    endpoint_id: int, admin: AdminAgent, session: DbSession, settings: AppSettings
+) -> EndpointOut:
+    """A new signing secret (in this answer only); the receiver must be given it."""
+    return await service.rotate_secret(
+        session, endpoint_id=endpoint_id, actor_id=admin.id, settings=settings
+    )
+
+
 @router.delete("/webhooks/{endpoint_id}", status_code=204)
 async def delete_endpoint(endpoint_id: int, admin: AdminAgent, session: DbSession) -> Response:
     await service.delete_endpoint(session, endpoint_id=endpoint_id, actor_id=admin.id)

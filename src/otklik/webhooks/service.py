@@ -152,6 +152,17 @@ async def update_endpoint(
     return endpoint_out(endpoint, secret=data.secret)
 
 
+async def rotate_secret(
+    session: AsyncSession, *, endpoint_id: int, actor_id: int, settings: Settings
+) -> EndpointOut:
+    """A new signing secret made here, answered once; deliveries from now on are signed with it."""
+    endpoint = await get_endpoint(session, endpoint_id)
+    secret = secrets.token_urlsafe(32)
+    endpoint.secret = SecretBox(settings.resolved_secret_key()).seal(secret)
+    _audit(session, actor_id, "webhook.secret_rotated", endpoint, {})
+    return endpoint_out(endpoint, secret=secret)
+
+
 async def delete_endpoint(session: AsyncSession, *, endpoint_id: int, actor_id: int) -> None:
     endpoint = await get_endpoint(session, endpoint_id)
     _audit(session, actor_id, "webhook.deleted", endpoint, {"url": endpoint.url})
