@@ -90,6 +90,48 @@ async def test_custom_attributes_are_typed(workspace: Workspace) -> None:
     assert contact.json()["attributes"]["vip"] is True
 
 
+async def test_contacts_and_attribute_definitions_change_live(workspace: Workspace) -> None:
+    sock = await workspace.agent_socket()
+    await sock.ready()
+    created = await workspace.api.post(
+        "/api/v1/attribute-definitions",
+        headers=workspace.auth(),
+        json={"entity": "contact", "key": "tier", "label": "Tier", "type": "text"},
+    )
+    assert created.status_code == 201, created.text
+    definition = created.json()
+    heard = await sock.until(lambda f: f.get("type") == "attribute_definition.changed")
+    assert heard["data"] == {"id": definition["id"], "entity": "contact", "deleted": False}
+
+    visitor = await workspace.visitor(name=None)
+    await visitor.say("hello")
+    changed = await workspace.api.put(
+        f"/api/v1/contacts/{visitor.contact_id}/attributes",
+        headers=workspace.auth(),
+        json={"values": {"tier": "gold"}},
+    )
+    assert changed.status_code == 200, changed.text
+    update = await sock.until(lambda f: f.get("type") == "contact.updated")
+    assert update["data"]["contact"]["id"] == visitor.contact_id
+    assert update["data"]["contact"]["attributes"]["tier"] == "gold"
+    refused = await workspace.api.put(
+        f"/api/v1/contacts/{visitor.contact_id}/attributes",
+        headers=workspace.auth(),
+        json={"values": {"tier": 5}},
+    )
+    assert refused.status_code == 422
+    gone = await workspace.api.delete(
+        f"/api/v1/attribute-definitions/{definition['id']}", headers=workspace.auth()
+    )
+    assert gone.status_code == 204, gone.text
+    deleted = await sock.until(lambda f: f.get("type") == "attribute_definition.changed")
+    assert deleted["data"]["deleted"] is True
+    # The refused write announced nothing.
+    updates = [f for f in sock.frames if f.get("type") == "contact.updated"]
+    assert len(updates) == 1
+    await sock.close()
+
+
 async def test_merge_interleaves_messages_and_closes_the_other(workspace: Workspace) -> None:
     visitor = await workspace.visitor()
     first = await visitor.say("first conversation, message 1", client_msg_id="same")

@@ -1,8 +1,10 @@
-// Events of routing and scripts → store updates. Idempotent like apply.ts: an escalation is
+// Events of routing, scripts, contacts and attribute definitions → store updates. Idempotent like apply.ts: an escalation is
 // upserted by id, the others only drop caches or refetch.
 import type { ToolEventFrame } from '@/api/events'
 import { i18n } from '@/i18n'
+import { useAttributeDefinitionsStore } from '@/stores/attributeDefinitions'
 import { useCannedAnswersStore } from '@/stores/cannedAnswers'
+import { useContactsStore } from '@/stores/contacts'
 import { useConversationsStore } from '@/stores/conversations'
 import { useEscalationsStore } from '@/stores/escalations'
 import { useMacrosStore } from '@/stores/macros'
@@ -25,6 +27,12 @@ export function applyToolEvent(frame: ToolEventFrame): void {
       break
     case 'macro.changed':
       useMacrosStore().invalidate()
+      break
+    case 'contact.updated':
+      useContactsStore().receive(frame.data.contact)
+      break
+    case 'attribute_definition.changed':
+      useAttributeDefinitionsStore().invalidate()
       break
     default:
       break

@@ -15,7 +15,7 @@ export const useAttributeDefinitionsStore = defineStore('attributeDefinitions', 
   const conversation = computed(() => items.value.filter((d) => d.entity === 'conversation'))
   const contact = computed(() => items.value.filter((d) => d.entity === 'contact'))
 
-  /** Definitions have no live events: fetched again whenever the customer card appears. */
+  /** Fetched when the customer card first appears, and again on `attribute_definition.changed`. */
   function load(): Promise<void> {
     loading ??= api
       .definitions()
@@ -44,10 +44,18 @@ export const useAttributeDefinitionsStore = defineStore('attributeDefinitions', 
     }
   }
 
+  /** An admin changed the definitions: fetch them again if anything here shows them. */
+  function invalidate(): void {
+    if (!loaded.value) return
+    // a fetch under way may have left before the change: fetch once more after it
+    if (loading) void loading.then(load)
+    else void load()
+  }
+
   function reset(): void {
     items.value = []
     loaded.value = false
   }
 
-  return { items, loaded, conversation, contact, load, forEntity, save, reset }
+  return { items, loaded, conversation, contact, load, invalidate, forEntity, save, reset }
 })

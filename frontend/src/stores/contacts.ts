@@ -24,11 +24,25 @@ export const useContactsStore = defineStore('contacts', () => {
     }
   }
 
+  /**
+   * A contact changed (`contact.updated`): the card shows it, and so do the conversations in
+   * the list (their brief copy of name and email). A contact nobody looks at is not kept.
+   */
+  function receive(contact: Contact): void {
+    if (byId.value[contact.id]) byId.value[contact.id] = contact
+    const conversations = useConversationsStore()
+    for (const conv of Object.values(conversations.byId)) {
+      if (conv.contact.id !== contact.id) continue
+      if (conv.contact.name === contact.name && conv.contact.email === contact.email) continue
+      conversations.upsert({ ...conv, contact: { ...conv.contact, name: contact.name, email: contact.email } })
+    }
+  }
+
   function reset(): void {
     byId.value = {}
     history.value = {}
     errors.value = {}
   }
 
-  return { byId, history, errors, load, reset }
+  return { byId, history, errors, load, receive, reset }
 })

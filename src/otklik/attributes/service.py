@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from otklik.attributes import events
 from otklik.attributes.models import AttributeDefinition
 from otklik.attributes.schemas import DefinitionIn, DefinitionOut, DefinitionUpdate
 from otklik.audit import service as audit
@@ -17,6 +18,8 @@ from otklik.conversations import service as conversations
 from otklik.conversations.schemas import ConversationOut
 from otklik.core.clock import utcnow
 from otklik.core.errors import conflict, invalid, not_found
+from otklik.realtime import log
+from otklik.realtime.protocol import STREAM_AGENTS
 
 
 def definition_out(definition: AttributeDefinition) -> DefinitionOut:
@@ -54,6 +57,7 @@ async def create_definition(
         target_id=definition.id,
         data=data.model_dump(),
     )
+    await _announce_definition(session, definition.id, definition.entity)
     return definition
 
 
@@ -78,6 +82,7 @@ async def update_definition(
         target_id=definition.id,
         data=data.model_dump(exclude_unset=True),
     )
+    await _announce_definition(session, definition.id, definition.entity)
     return definition
 
 
@@ -94,6 +99,19 @@ async def delete_definition(session: AsyncSession, *, definition_id: int, actor_
         target_type="attribute",
         target_id=definition_id,
         data={"key": definition.key, "entity": definition.entity},
+    )
+    await _announce_definition(session, definition_id, definition.entity, deleted=True)
+
+
+async def _announce_definition(
+    session: AsyncSession, definition_id: int, entity: str, *, deleted: bool = False
+) -> None:
+    await session.flush()
+    await log.append(
+        session,
+        stream=STREAM_AGENTS,
+        type=events.DEFINITION_CHANGED,
+        payload={"id": definition_id, "entity": entity, "deleted": deleted},
     )
 
 
@@ -168,4 +186,5 @@ async def set_contact_values(
         session, entity="contact", current=contact.attributes, values=values
     )
     contact.updated_at = utcnow()
+    await contacts.announce_contact(session, contact)
     return contact

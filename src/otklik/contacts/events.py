@@ -1,3 +1,6 @@
-"""Contact changes produce no live events yet (the card is fetched when opened)."""
+"""Live events about contacts, on the operators' stream."""
 
 from __future__ import annotations
+
+#: ``{"contact": Contact}`` — a contact's name, email or attributes changed.
+CONTACT_UPDATED = "contact.updated"

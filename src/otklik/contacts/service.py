@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from otklik.contacts import events
 from otklik.contacts.models import Contact
 from otklik.contacts.schemas import ContactOut
 from otklik.core.clock import utcnow
 from otklik.core.errors import not_found
+from otklik.realtime import log
+from otklik.realtime.protocol import STREAM_AGENTS
 
 
 def contact_out(contact: Contact) -> ContactOut:
@@ -43,4 +46,16 @@ async def update_identity(
         changed = True
     if changed:
         contact.updated_at = utcnow()
+        await announce_contact(session, contact)
     return contact
+
+
+async def announce_contact(session: AsyncSession, contact: Contact) -> None:
+    """Tell operators a contact changed (open customer cards and lists follow)."""
+    await session.flush()
+    await log.append(
+        session,
+        stream=STREAM_AGENTS,
+        type=events.CONTACT_UPDATED,
+        payload={"contact": contact_out(contact).model_dump(mode="json")},
+    )
