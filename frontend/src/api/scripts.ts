@@ -1,7 +1,7 @@
 // Canned answers and macros (docs/api.md, "Scripts"). The workspace uses them; the settings
 // pages manage them.
 import { request } from './http'
-import type { Conversation, Items } from './types'
+import type { Conversation, ConversationStatus, Items, Priority } from './types'
 
 export type ScriptScope = 'personal' | 'team' | 'global'
 
@@ -26,8 +26,21 @@ export interface CannedUse {
   canned_answer: CannedAnswer
 }
 
-/** One step of a macro or rule; the workspace only shows and runs macros. */
-export type ScriptAction = { type: string } & Record<string, unknown>
+/** One step of a macro or an automation rule (src/otklik/scripts/actions.py). */
+export type Action =
+  | { type: 'add_tags'; tags: string[] }
+  | { type: 'remove_tags'; tags: string[] }
+  | { type: 'set_priority'; priority: Priority }
+  | { type: 'assign_agent'; agent_id: number | null }
+  | { type: 'assign_team'; team_id: number | null }
+  | { type: 'set_status'; status: ConversationStatus; snooze_minutes?: number | null }
+  | { type: 'send_message'; text: string }
+  | { type: 'send_canned'; canned_answer_id: number }
+  | { type: 'add_note'; text: string }
+  | { type: 'escalate'; to_team_id: number | null; reason: string; hand_back: boolean }
+  | { type: 'run_macro'; macro_id: number }
+
+export type ActionType = Action['type']
 
 export interface Macro {
   id: number
@@ -35,7 +48,7 @@ export interface Macro {
   scope: ScriptScope
   team_id: number | null
   owner_id: number | null
-  actions: ScriptAction[]
+  actions: Action[]
   created_at: string
   updated_at: string
 }
@@ -50,7 +63,8 @@ export interface MacroRunResult {
 export interface CannedQuery {
   q?: string
   category?: string
-  scope?: ScriptScope
+  /** '' (a "scope: any" choice in a form) is the same as leaving it out */
+  scope?: ScriptScope | ''
   limit?: number
 }
 

@@ -1,9 +1,16 @@
 // Shapes used by the settings pages of issue 5: routing fields of agents, teams and inboxes,
 // auto-replies, canned answers, macros, automation rules and custom attribute definitions
 // (docs/api.md, src/otklik/{accounts,channels,scripts,attributes}/schemas.py).
+//
+// Canned answers, macros and attribute definitions are the workspace's own types (scripts.ts,
+// attributes.ts), re-exported here so the settings pages import from one place.
+import type { AttributeEntity, AttributeType, AttributeValue } from './attributes'
+import type { Action, ScriptScope } from './scripts'
 import type { Agent, ConversationStatus, Inbox, InboxSettings, Priority, Team } from './types'
 
-export type Scope = 'personal' | 'team' | 'global'
+export type { AttributeDefinition, AttributeEntity, AttributeType, AttributeValue } from './attributes'
+export type { Action, ActionType, CannedAnswer, CannedQuery, Macro, MacroRunResult } from './scripts'
+export type Scope = ScriptScope
 
 export interface AgentRouting extends Agent {
   max_concurrent: number
@@ -43,21 +50,6 @@ export interface InboxFull extends Omit<Inbox, 'settings'> {
 
 // ---- canned answers -----------------------------------------------------------------
 
-export interface CannedAnswer {
-  id: number
-  shortcut: string
-  title: string
-  text: string
-  category: string | null
-  scope: Scope
-  team_id: number | null
-  owner_id: number | null
-  usage_count: number
-  last_used_at: string | null
-  created_at: string
-  updated_at: string
-}
-
 export interface CannedAnswerInput {
   shortcut: string
   title: string
@@ -65,13 +57,6 @@ export interface CannedAnswerInput {
   category: string | null
   scope: Scope
   team_id: number | null
-}
-
-export interface CannedQuery {
-  q?: string
-  category?: string
-  scope?: Scope | ''
-  limit?: number
 }
 
 export type OnConflict = 'skip' | 'update' | 'fail'
@@ -84,43 +69,11 @@ export interface ImportResult {
 
 // ---- actions (macros and rules) -----------------------------------------------------
 
-export type Action =
-  | { type: 'add_tags'; tags: string[] }
-  | { type: 'remove_tags'; tags: string[] }
-  | { type: 'set_priority'; priority: Priority }
-  | { type: 'assign_agent'; agent_id: number | null }
-  | { type: 'assign_team'; team_id: number | null }
-  | { type: 'set_status'; status: ConversationStatus; snooze_minutes?: number | null }
-  | { type: 'send_message'; text: string }
-  | { type: 'send_canned'; canned_answer_id: number }
-  | { type: 'add_note'; text: string }
-  | { type: 'escalate'; to_team_id: number | null; reason: string; hand_back: boolean }
-  | { type: 'run_macro'; macro_id: number }
-
-export type ActionType = Action['type']
-
-export interface Macro {
-  id: number
-  name: string
-  scope: Scope
-  team_id: number | null
-  owner_id: number | null
-  actions: Action[]
-  created_at: string
-  updated_at: string
-}
-
 export interface MacroInput {
   name: string
   scope: Scope
   team_id: number | null
   actions: Action[]
-}
-
-export interface MacroRunResult {
-  conversation_id: number
-  ok: boolean
-  error: { code: string; message: string } | null
 }
 
 // ---- automation rules ---------------------------------------------------------------
@@ -138,8 +91,6 @@ export interface Trigger {
   /** Only (and always) for the time triggers. */
   minutes: number | null
 }
-
-export type AttributeValue = string | number | boolean | null
 
 export type Condition =
   | { field: 'inbox'; op: 'in' | 'not_in'; value: number[] }
@@ -189,19 +140,6 @@ export interface RuleTestResult {
 }
 
 // ---- custom attributes --------------------------------------------------------------
-
-export type AttributeEntity = 'conversation' | 'contact'
-export type AttributeType = 'text' | 'number' | 'date' | 'list' | 'boolean'
-
-export interface AttributeDefinition {
-  id: number
-  entity: AttributeEntity
-  key: string
-  label: string
-  type: AttributeType
-  options: string[]
-  created_at: string
-}
 
 export interface AttributeDefinitionInput {
   entity: AttributeEntity
