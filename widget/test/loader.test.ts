@@ -114,6 +114,13 @@ describe('loader (widget.js)', () => {
     expect(document.querySelector('[data-otklik]')!.shadowRoot!.querySelector('[data-testid="otklik-frame"]')).not.toBeNull();
   });
 
+  it('draws nothing for an inbox that is turned off', async () => {
+    vi.stubGlobal('fetch', vi.fn(async () => ({ ok: false, status: 403, json: async () => ({}) })));
+    await load().catch(() => undefined); // the launcher may be gone before load() looks at it
+    await new Promise((r) => setTimeout(r, 0));
+    expect(document.querySelector('[data-otklik="PUB_KEY"]')).toBeNull();
+  });
+
   it('keeps working when the config request fails (no CORS)', async () => {
     vi.stubGlobal('fetch', vi.fn(async () => Promise.reject(new TypeError('Failed to fetch'))));
     const { $ } = await load();

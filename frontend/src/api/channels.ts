@@ -64,6 +64,7 @@ export interface ApiChannelConfig {
 /** An inbox of any channel, with its configuration (secrets masked). */
 export interface ChannelInbox extends Omit<InboxFull, 'channel'> {
   channel: ChannelName
+  active: boolean
   config: Partial<EmailConfig & TelegramConfig & ApiChannelConfig> & Record<string, unknown>
 }
 
@@ -77,6 +78,8 @@ export interface NewInbox {
 export interface InboxPatch {
   name?: string
   team_id?: number | null
+  /** false: turned off — takes nothing new; its conversations can still be answered */
+  active?: boolean
   settings?: Partial<InboxSettingsFull>
   /** Changed keys only; secrets left out are kept. */
   config?: Record<string, unknown>

@@ -5,6 +5,10 @@
 const settingsChannelsEn = {
   setup: {
     channels: {
+      active: 'Inbox is on',
+      activeHint: 'New messages come in through this channel.',
+      offHint: 'Turned off: nothing new comes in (the widget is hidden, the mailbox and the bot are not read, the API refuses). Operators can still answer its conversations.',
+      off: 'off',
       new: 'New inbox',
       newTitle: 'New inbox',
       channel: 'Channel',

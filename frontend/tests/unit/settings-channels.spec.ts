@@ -54,6 +54,7 @@ function inbox(channel: ChannelName, config: Record<string, unknown> = {}, id = 
     name: `My ${channel}`,
     channel,
     public_key: 'pk',
+    active: true,
     team_id: null,
     settings: {
       color: '#1f6feb',
@@ -218,6 +219,20 @@ describe('config payloads', () => {
 })
 
 describe('InboxForm', () => {
+  it('turns an inbox off and says what that means', async () => {
+    const { calls } = mockFetch({
+      'PATCH /inboxes/5': (_url, init) => ({ ...inbox('api', { api_key: MASK }), ...(JSON.parse(String(init.body)) as object) }),
+    })
+    const w = mount(InboxForm, { props: { inbox: inbox('api', { api_key: MASK }) }, ...opts() })
+    expect(w.get('[data-testid="inbox-active-hint"]').text()).toContain('New messages come in')
+    await w.get('[data-testid="inbox-active"]').setValue(false)
+    expect(w.get('[data-testid="inbox-active-hint"]').text()).toContain('Turned off')
+    await w.get('form').trigger('submit')
+    await flushPromises()
+    expect((calls[0]!.body as { active: boolean }).active).toBe(false)
+    w.unmount()
+  })
+
   it('an email inbox: connection fields instead of the widget look; untouched passwords are not sent', async () => {
     const { calls } = mockFetch({
       'PATCH /inboxes/5': (_url, init) => {

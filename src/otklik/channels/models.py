@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from otklik.core.clock import utcnow
@@ -27,6 +27,9 @@ class Inbox(Base):
     #: Channel credentials and connection settings (mailbox, bot token); secrets inside are
     #: encrypted with the server's key (``core/crypto.py``) and never sent to browsers.
     channel_config: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
+    #: Turned off: the channel takes nothing new (no polling, the widget and API refuse);
+    #: operators can still answer its conversations and read their history.
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())
     #: Round robin's position: the agent who got the previous conversation.
     round_robin_last_agent_id: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -110,6 +110,8 @@ class InboxOut(BaseModel):
     channel: str
     public_key: str
     team_id: int | None
+    #: ``false``: turned off — takes nothing new; its conversations can still be answered.
+    active: bool = True
     settings: InboxSettings
     #: The channel's configuration with secrets masked (empty for the widget).
     config: dict[str, Any] = Field(default_factory=dict)
@@ -127,6 +129,7 @@ class InboxCreate(StrictModel):
 class InboxUpdate(StrictModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     team_id: int | None = None
+    active: bool | None = None
     settings: InboxSettingsPatch | None = None
     #: Changed keys of the channel configuration; secrets left out (or masked) are kept.
     config: dict[str, Any] | None = None

@@ -15,7 +15,7 @@ from otklik.channels.base import channel_names, inboxes_changed, plugin_for
 from otklik.channels.models import Inbox
 from otklik.channels.schemas import InboxCreate, InboxOut, InboxSettings, InboxUpdate
 from otklik.core.crypto import SecretBox
-from otklik.core.errors import invalid, not_found
+from otklik.core.errors import AppError, invalid, not_found
 
 
 def inbox_settings(inbox: Inbox) -> InboxSettings:
@@ -30,6 +30,7 @@ def inbox_out(inbox: Inbox) -> InboxOut:
         channel=inbox.channel,
         public_key=inbox.public_key,
         team_id=inbox.team_id,
+        active=inbox.active,
         settings=inbox_settings(inbox),
         config=channel_config.public(plugin_for(inbox.channel), inbox.channel_config),
     )
@@ -63,7 +64,14 @@ async def inbox_by_key(session: AsyncSession, public_key: str) -> Inbox:
     inbox = await session.scalar(select(Inbox).where(Inbox.public_key == public_key))
     if inbox is None:
         raise not_found("Inbox with key", repr(public_key[:64]))
+    ensure_active(inbox)
     return inbox
+
+
+def ensure_active(inbox: Inbox) -> None:
+    """Refuse what a customer or a bridge sends to an inbox an admin turned off."""
+    if not inbox.active:
+        raise AppError(403, "inbox_off", "This inbox is turned off.")
 
 
 async def _check_team(session: AsyncSession, team_id: int | None) -> None:
@@ -116,6 +124,8 @@ async def update_inbox(
     if "team_id" in fields:
         await _check_team(session, data.team_id)
         inbox.team_id = data.team_id
+    if data.active is not None:
+        inbox.active = data.active
     if data.settings is not None:
         merged = inbox_settings(inbox).model_dump()
         merged.update(data.settings.model_dump(exclude_unset=True, exclude_none=True))

@@ -216,8 +216,14 @@ function boot(script: HTMLScriptElement): void {
     if (!cached.color) preload();
   };
   fetch(`${host}/api/v1/widget/config?inbox_key=${encodeURIComponent(key)}`, { credentials: 'omit' })
-    .then((r) => (r.ok ? r.json() : null))
-    .then((body: { inbox?: { settings?: Partial<ConfigSummary> } } | null) => {
+    .then((r) => {
+      // 403: an admin turned this inbox off. No launcher, and no chat that cannot be sent.
+      if (r.status !== 403) return r.ok ? r.json() : null;
+      rootEl.remove();
+      return undefined;
+    })
+    .then((body: { inbox?: { settings?: Partial<ConfigSummary> } } | null | undefined) => {
+      if (body === undefined) return;
       const s = body?.inbox?.settings;
       if (s) applyConfig({ color: s.color, position: s.position, language: s.language });
       else noConfig();

@@ -21,6 +21,7 @@ from otklik.channels.api_channel.schemas import (
 )
 from otklik.channels.base import InboundMessage, plugin_for
 from otklik.channels.models import Inbox
+from otklik.channels.service import ensure_active
 from otklik.contacts.models import ContactIdentity
 from otklik.conversations.models import Conversation
 from otklik.core.crypto import SecretBox
@@ -46,6 +47,7 @@ async def inbox_for_key(session: AsyncSession, *, api_key: str | None, box: Secr
     stored = channel_config.open_(plugin, inbox.channel_config, box).get("api_key", "")
     if not hmac.compare_digest(str(stored).encode(), api_key.encode()):
         raise unauthorized("The inbox key is wrong.")
+    ensure_active(inbox)
     return inbox
 
 

@@ -124,7 +124,11 @@ class EmailChannel:
             return
         async with db.session(write=False) as session:
             inboxes = list(
-                (await session.execute(select(Inbox).where(Inbox.channel == self.name)))
+                (
+                    await session.execute(
+                        select(Inbox).where(Inbox.channel == self.name, Inbox.active.is_(True))
+                    )
+                )
                 .scalars()
                 .all()
             )

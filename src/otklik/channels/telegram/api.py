@@ -28,9 +28,12 @@ async def webhook(
 ) -> dict[str, bool]:
     """Queue the update (answered once it is stored; Telegram retries otherwise)."""
     box = SecretBox(settings.resolved_secret_key())
-    await service.check_webhook_secret(
+    inbox = await service.check_webhook_secret(
         session, inbox_id=inbox_id, secret=x_telegram_bot_api_secret_token, box=box
     )
+    if not inbox.active:
+        # Turned off: taken and dropped, so that Telegram does not retry it for a day.
+        return {"ok": True}
     try:
         update = json.loads(await request.body())
     except ValueError:

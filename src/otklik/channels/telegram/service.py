@@ -40,7 +40,9 @@ def opened_config(inbox: Inbox, box: SecretBox) -> dict[str, Any]:
 
 
 async def telegram_inboxes(session: AsyncSession) -> list[Inbox]:
-    return list(await session.scalars(select(Inbox).where(Inbox.channel == CHANNEL)))
+    return list(
+        await session.scalars(select(Inbox).where(Inbox.channel == CHANNEL, Inbox.active.is_(True)))
+    )
 
 
 async def enqueue_update(session: AsyncSession, *, inbox_id: int, update: dict[str, Any]) -> None:
@@ -58,7 +60,7 @@ async def enqueue_update(session: AsyncSession, *, inbox_id: int, update: dict[s
 
 async def check_webhook_secret(
     session: AsyncSession, *, inbox_id: int, secret: str | None, box: SecretBox
-) -> None:
+) -> Inbox:
     """Telegram's ``X-Telegram-Bot-Api-Secret-Token`` must match, compared in constant time."""
     inbox = await session.get(Inbox, inbox_id)
     if inbox is None or inbox.channel != CHANNEL:
@@ -66,6 +68,7 @@ async def check_webhook_secret(
     expected = str(opened_config(inbox, box).get("webhook_secret") or "")
     if not secret or not expected or not hmac.compare_digest(secret.encode(), expected.encode()):
         raise AppError(401, "unauthorized", f"The {SECRET_HEADER} header is missing or wrong.")
+    return inbox
 
 
 @io_job(UPDATE_JOB)

@@ -77,6 +77,7 @@ async def visitor_for_token(
     inbox = await session.get(Inbox, identity.inbox_id)
     if inbox is None:
         raise AppError(401, "unauthorized", "The visitor token is not valid.")
+    inboxes.ensure_active(inbox)
     return Visitor(inbox=inbox, contact_id=identity.contact_id)
 
 
