@@ -119,6 +119,29 @@ async def test_a_telegram_bot_turned_off_stops_polling(
     await eventually(lambda: not bot_api.updates)
 
 
+async def test_a_webhook_bot_turned_off_loses_its_webhook(
+    bot_api: FakeBotApi, workspace: Workspace
+) -> None:
+    inbox = await telegram_inbox(
+        workspace, bot_api, mode="webhook", public_url=workspace.server.url
+    )
+    webhook = await eventually(lambda: bot_api.webhook)
+    await switch(workspace, inbox["id"], False)
+    await eventually(lambda: bot_api.webhook is None)
+    # What Telegram still had in flight is taken and dropped.
+    late = await workspace.api.post(
+        webhook["url"],
+        json={"update_id": 5, "message": text_message(5, "late")},
+        headers={"X-Telegram-Bot-Api-Secret-Token": webhook["secret_token"]},
+    )
+    assert late.status_code == 200
+    await asyncio.sleep(0.5)
+    assert await conversations_of(workspace, inbox["id"]) == []
+    await switch(workspace, inbox["id"], True)
+    again = await eventually(lambda: bot_api.webhook)
+    assert again["url"] == webhook["url"]
+
+
 @pytest.fixture
 def dovecot() -> Iterator[Dovecot]:
     server = Dovecot()

@@ -64,6 +64,8 @@ class TelegramChannel:
         self._supervisor: asyncio.Task[None] | None = None
         self._pollers: dict[int, tuple[str, asyncio.Task[None]]] = {}
         self._webhooks: dict[int, str] = {}
+        #: Inboxes turned off whose webhook was removed (or that had none) in this process.
+        self._turned_off: set[int] = set()
         self._rescan = Rescan()
 
     def routers(self) -> list[APIRouter]:
@@ -87,6 +89,7 @@ class TelegramChannel:
                 await task
         self._pollers.clear()
         self._webhooks.clear()
+        self._turned_off.clear()
         self._supervisor = None
 
     async def _supervise(self) -> None:
@@ -107,10 +110,15 @@ class TelegramChannel:
         assert self._db is not None and self._settings is not None
         box = SecretBox(self._settings.resolved_secret_key())
         async with self._db.session(write=False) as session:
-            configs = {
-                inbox.id: service.opened_config(inbox, box)
-                for inbox in await service.telegram_inboxes(session)
+            inboxes = await service.telegram_inboxes(session)
+            configs = {i.id: service.opened_config(i, box) for i in inboxes if i.active}
+            turned_off = {
+                i.id: service.opened_config(i, box)
+                for i in inboxes
+                if not i.active and i.id not in self._turned_off
             }
+        await self._remove_webhooks(turned_off)
+        self._turned_off &= {i.id for i in inboxes if not i.active}
         polling = {i for i, c in configs.items() if c.get("mode") == "polling"}
         for inbox_id in set(self._pollers) - polling:
             self._pollers.pop(inbox_id)[1].cancel()
@@ -141,6 +149,20 @@ class TelegramChannel:
                 self._webhooks[inbox_id] = fingerprint
         for inbox_id in set(self._webhooks) - set(configs):
             self._webhooks.pop(inbox_id)
+
+    async def _remove_webhooks(self, turned_off: dict[int, dict[str, Any]]) -> None:
+        """An inbox turned off: Telegram should stop posting to us (once per process; the
+        webhook endpoint drops what still arrives)."""
+        for inbox_id, config in turned_off.items():
+            self._webhooks.pop(inbox_id, None)
+            if config.get("mode") == "webhook":
+                try:
+                    async with self._bot(config) as bot:
+                        await bot.delete_webhook()
+                except (TelegramError, httpx.HTTPError) as exc:
+                    log.warning("telegram inbox %s: deleteWebhook failed: %s", inbox_id, exc)
+                    continue  # tried again at the next scan
+            self._turned_off.add(inbox_id)
 
     def _bot(self, config: dict[str, Any]) -> BotApi:
         return BotApi(
