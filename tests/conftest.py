@@ -14,10 +14,13 @@ from sqlalchemy.engine import make_url
 
 from otklik.accounts import service as accounts
 from otklik.accounts.schemas import AgentCreate
+from otklik.channels.telegram import plugin as telegram_plugin
 from otklik.config import Settings
 from otklik.core.db import Database
 from otklik.core.migrate import upgrade
 from otklik.models import Base
+from tests.fake_telegram import FakeBotApi
+from tests.mailservers import Dovecot, SmtpSink
 from tests.support import ADMIN_EMAIL, ADMIN_PASSWORD, LiveServer, Workspace
 
 _PG_BASE_URL = make_url(
@@ -147,3 +150,41 @@ async def workspace(server: LiveServer, db: Database) -> AsyncIterator[Workspace
             inbox_key=inbox.json()["public_key"],
             inbox_id=inbox.json()["id"],
         )
+
+
+# --- local stand-ins for the channels' servers (tests/mailservers.py, tests/fake_telegram.py)
+
+
+@pytest.fixture
+def dovecot() -> Iterator[Dovecot]:
+    """A real IMAP server (Debian's Dovecot) on 127.0.0.1 with one mailbox."""
+    server = Dovecot()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+async def sink() -> AsyncIterator[SmtpSink]:
+    """An aiosmtpd server on 127.0.0.1 that keeps what Otklik sends."""
+    server = SmtpSink()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def bot_api() -> AsyncIterator[FakeBotApi]:
+    """The Telegram Bot API's wire format, served locally."""
+    fake = FakeBotApi()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+def fast_telegram_rescans() -> Iterator[None]:
+    """The Telegram supervisor looks at the inboxes every 0.1 s (10 s in production)."""
+    telegram_plugin.rescan_seconds, telegram_plugin.error_pause = 0.1, 0.1
+    yield
+    telegram_plugin.rescan_seconds, telegram_plugin.error_pause = 10.0, 5.0

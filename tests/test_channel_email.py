@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Any
 
 import aiosmtplib
-import pytest
 from sqlalchemy import func, select
 
 from otklik.attachments.models import Attachment
@@ -27,22 +26,6 @@ from tests.mailservers import MAILBOX_PASSWORD, MAILBOX_USER, Dovecot, SmtpSink
 from tests.support import Workspace, free_socket
 
 CUSTOMER = "olga@customer.example"
-
-
-@pytest.fixture
-def dovecot() -> Iterator[Dovecot]:
-    server = Dovecot()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-async def sink() -> AsyncIterator[SmtpSink]:
-    server = SmtpSink()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 def mail(

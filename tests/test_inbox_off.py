@@ -4,20 +4,19 @@ conversations can still be answered, and turning it on again brings it back."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
 
 from otklik.channels.email import plugin as email_plugin
-from otklik.channels.telegram import plugin as telegram
-from otklik.config import Settings
 from tests.fake_telegram import FakeBotApi
 from tests.mailservers import Dovecot, SmtpSink
 from tests.support import Workspace, new_id
 from tests.test_api_channel import BASE, api_inbox
 from tests.test_channel_email import email_inbox, mail, wait_messages
 from tests.test_telegram import conversations_of, eventually, telegram_inbox, text_message
+
+pytestmark = pytest.mark.usefixtures("fast_telegram_rescans")
 
 
 async def switch(ws: Workspace, inbox_id: int, active: bool) -> dict[str, Any]:
@@ -65,11 +64,6 @@ async def test_a_widget_inbox_turned_off_refuses_visitors(workspace: Workspace) 
     assert (await visitor.say("back again"))["conversation_id"] == first["conversation_id"]
 
 
-@pytest.fixture(autouse=True)
-def allow_test_receivers(settings: Settings) -> None:
-    settings.webhook_allow_hosts = ["127.0.0.2/32"]
-
-
 async def test_an_api_inbox_turned_off_refuses_the_bridge(workspace: Workspace) -> None:
     inbox, key = await api_inbox(workspace, {})
     body = {"external_id": "m1", "sender_id": "u1", "text": "hello"}
@@ -85,21 +79,6 @@ async def test_an_api_inbox_turned_off_refuses_the_bridge(workspace: Workspace) 
         f"{BASE}/messages", headers={"X-Otklik-Inbox-Key": "otk_" + "x" * 40}, json=body
     )
     assert wrong.status_code == 401  # a wrong key learns nothing about the inbox
-
-
-@pytest.fixture(autouse=True)
-def fast_rescans() -> Iterator[None]:
-    telegram.rescan_seconds, telegram.error_pause = 0.1, 0.1
-    yield
-    telegram.rescan_seconds, telegram.error_pause = 10.0, 5.0
-
-
-@pytest.fixture
-async def bot_api() -> AsyncIterator[FakeBotApi]:
-    fake = FakeBotApi()
-    await fake.start()
-    yield fake
-    await fake.stop()
 
 
 async def test_a_telegram_bot_turned_off_stops_polling(
@@ -140,22 +119,6 @@ async def test_a_webhook_bot_turned_off_loses_its_webhook(
     await switch(workspace, inbox["id"], True)
     again = await eventually(lambda: bot_api.webhook)
     assert again["url"] == webhook["url"]
-
-
-@pytest.fixture
-def dovecot() -> Iterator[Dovecot]:
-    server = Dovecot()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-async def sink() -> AsyncIterator[SmtpSink]:
-    server = SmtpSink()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 async def test_a_mailbox_turned_off_is_not_read(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -29,21 +29,7 @@ USER = {
     "language_code": "ru",
 }
 CHAT = {"id": 555001, "type": "private", "first_name": "Мария"}
-
-
-@pytest.fixture(autouse=True)
-def fast_rescans() -> Iterator[None]:
-    telegram.rescan_seconds, telegram.error_pause = 0.1, 0.1
-    yield
-    telegram.rescan_seconds, telegram.error_pause = 10.0, 5.0
-
-
-@pytest.fixture
-async def bot_api() -> AsyncIterator[FakeBotApi]:
-    fake = FakeBotApi()
-    await fake.start()
-    yield fake
-    await fake.stop()
+pytestmark = pytest.mark.usefixtures("fast_telegram_rescans")
 
 
 async def telegram_inbox(ws: Workspace, fake: FakeBotApi, **config: Any) -> dict[str, Any]:

@@ -126,14 +126,6 @@ def sink(background: Background) -> SmtpSink:
 
 
 @pytest.fixture
-def dovecot() -> Iterator[Dovecot]:
-    server = Dovecot()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def api(e2e_server: E2EServer) -> Iterator[Api]:
     client = Api(e2e_server)
     try:

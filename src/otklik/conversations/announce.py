@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from otklik.attachments import service as attachments
 from otklik.attachments.schemas import AttachmentOut
 from otklik.contacts.models import Contact
 from otklik.conversations import events
@@ -18,6 +19,7 @@ from otklik.conversations.models import (
 )
 from otklik.conversations.schemas import (
     ConversationOut,
+    MessageOut,
     VisitorConversation,
 )
 from otklik.conversations.shapes import conversation_out, message_out, visitor_message_out
@@ -81,3 +83,17 @@ async def announce_message(
             type=events.MESSAGE_CREATED,
             payload={"message": visitor_message_out(message, files).model_dump(mode="json")},
         )
+
+
+async def announce_message_update(session: AsyncSession, message: Message) -> MessageOut:
+    """Operators hear that a message changed (its delivery state); visitors are not told."""
+    await session.flush()
+    files = await attachments.for_messages(session, [message.id])
+    out = message_out(message, files.get(message.id, ()))
+    await log.append(
+        session,
+        stream=STREAM_AGENTS,
+        type=events.MESSAGE_UPDATED,
+        payload={"message": out.model_dump(mode="json")},
+    )
+    return out

@@ -11,15 +11,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from otklik.attachments import service as attachments
-from otklik.conversations import events
+from otklik.conversations.announce import announce_message_update
 from otklik.conversations.models import Message
 from otklik.conversations.schemas import MessageOut
-from otklik.conversations.shapes import message_out
 from otklik.core.errors import AppError, not_found
 from otklik.jobs import registry as jobs
-from otklik.realtime import log
-from otklik.realtime.protocol import STREAM_AGENTS
 
 #: The job that sends operators' replies through email, Telegram and other channels.
 DELIVER_JOB = "channels.deliver"
@@ -37,19 +33,6 @@ async def enqueue_delivery(session: AsyncSession, message: Message) -> None:
         payload={"message_id": message.id},
         max_attempts=DELIVER_ATTEMPTS,
     )
-
-
-async def _announce_update(session: AsyncSession, message: Message) -> MessageOut:
-    await session.flush()
-    files = await attachments.for_messages(session, [message.id])
-    out = message_out(message, files.get(message.id, ()))
-    await log.append(
-        session,
-        stream=STREAM_AGENTS,
-        type=events.MESSAGE_UPDATED,
-        payload={"message": out.model_dump(mode="json")},
-    )
-    return out
 
 
 async def record_delivery(
@@ -71,7 +54,7 @@ async def record_delivery(
         message.external_id = external_id[:255]
     if channel_data:
         message.channel_data = {**message.channel_data, **channel_data}
-    await _announce_update(session, message)
+    await announce_message_update(session, message)
 
 
 async def retry_delivery(
@@ -89,4 +72,4 @@ async def retry_delivery(
             f" (this one is {message.delivery_status or 'not sent through a channel'}).",
         )
     await enqueue_delivery(session, message)
-    return await _announce_update(session, message)
+    return await announce_message_update(session, message)
