@@ -11,18 +11,29 @@ FRONTEND_SOURCES := $(shell find frontend -path frontend/node_modules -prune -o 
 WIDGET_SOURCES := $(shell find widget -path widget/node_modules -prune -o -type f -print 2>/dev/null)
 PG_TEST_URL ?= postgresql+asyncpg://postgres:postgres@127.0.0.1:5432/otklik_test
 
-.PHONY: help install build run demo test test-python test-js test-e2e lint format bench bench-quick clean
+.PHONY: help install lock upgrade-lock build run demo test test-python test-js test-e2e lint format bench bench-quick clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F':.*?## ' '{printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+LOCK_COMMAND := uv pip compile pyproject.toml requirements-build.in --extra test --extra bench \
+	--python-version 3.11 --universal --generate-hashes -q -o requirements.lock
+
+# Every package comes from requirements.lock (exact versions and hashes); Otklik itself is
+# installed on top without dependencies, so nothing unlocked can slip in.
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e ".[test]"
+	$(BIN)/python -m pip install -q --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
-install: $(STAMP) ## Create .venv and install Otklik with its test tools
+install: $(STAMP) ## Create .venv and install Otklik with its test tools from requirements.lock
+
+lock: $(STAMP) ## Re-resolve requirements.lock within pyproject.toml's ranges (keeps pins; see README)
+	$(BIN)/$(LOCK_COMMAND)
+
+upgrade-lock: $(STAMP) ## Upgrade every locked package to the newest version the ranges allow
+	$(BIN)/$(LOCK_COMMAND) --upgrade
 
 $(STATIC)/app/index.html: $(FRONTEND_SOURCES)
 	cd frontend && npm ci --no-audit --no-fund && npm run build
@@ -67,11 +78,9 @@ test: ## Install what the tests need (chromium, PostgreSQL) and run every test
 	$(MAKE) test-e2e
 
 bench: build ## Benchmarks with baselines (minutes; see bench/RESULTS.md)
-	$(BIN)/pip install -q -r bench/requirements.txt
 	$(BIN)/python -m bench.run
 
-bench-quick: build ## Benchmarks, quick mode (under 3 minutes)
-	$(BIN)/pip install -q -r bench/requirements.txt
+bench-quick: build ## Benchmarks, quick mode (under 4 minutes)
 	$(BIN)/python -m bench.run --quick
 
 clean: ## Remove the venv, builds and local data
