@@ -258,7 +258,7 @@ def record(
     report.add_rows(bench, name, database, rows, extra)
     if name == "otklik" and bench == "ingest":
         rate = round(out["rate"], 1)
-        what = "acked msg/s (1 process, FULL)" if database == "sqlite" else "acked msg/s"
+        what = "acked msg/s (1 process, FULL)" if database == "sqlite" else "acked msg/s (1 worker)"
         if out.get("workers", 1) == 1:
             limit = RATE_TARGET[database]
             report.check(Check("ingest", database, what, rate, "msg/s", limit, True))

@@ -258,6 +258,8 @@ class Harness:
         )
         if compare:  # the same closed loop on `otklik run --workers 2`, same run, fresh database
             targets.append(("otklik-2w", self.otklik(database, workers=2)))
+        elif self.args.pg_workers_compare and database != "postgres":
+            self.report.note("ingest", f"--pg-workers-compare: PostgreSQL only, not {database}")
         for name, target_cm in targets:
             pg = name.startswith("otklik") and database == "postgres"
             with (
@@ -500,6 +502,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     unknown = set(args.only.split(",")) - set(BENCHES)
     if unknown:
         ap.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
+    if args.pg_workers_compare and args.workers != 1:
+        ap.error("--pg-workers-compare compares 2 workers with 1: leave --workers at 1")
     if not 0 < args.rate <= 20_000:
         ap.error("--rate must be in (0, 20000] msg/s")
     return args
