@@ -447,7 +447,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    ap.add_argument("--quick", action="store_true", help="small sizes, short windows (< 3 minutes)")
+    ap.add_argument(
+        "--quick", action="store_true", help="small sizes, short windows (< 4 minutes on SQLite)"
+    )
     ap.add_argument(
         "--only", default=",".join(BENCHES), help="comma list of: " + ", ".join(BENCHES)
     )
