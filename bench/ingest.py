@@ -451,7 +451,7 @@ def run_open(
         )
         for i, n in enumerate(parts)
     ]
-    listen = IngestConfig(target, 0, warmup_s, duration_s, prefix, drain_s=drain_s + 2)
+    listen = IngestConfig(target, 0, warmup_s, duration_s, prefix, drain_s=drain_s + 1)
     jobs: list[tuple[Any, Any]] = [(receiver, listen)] + [(open_sender, c) for c in cfgs]
     with Pool(jobs) as pool:
         pool.collect("ready", timeout=600)

@@ -101,10 +101,10 @@ class Plan:
             warmup_s=2.0 if quick else 3.0,
             duration_s=args.duration or (6.0 if quick else 20.0),
             open_rate=args.rate,
-            open_visitors=args.open_visitors or args.visitors or (300 if quick else 1000),
+            open_visitors=args.open_visitors or args.visitors or (200 if quick else 1000),
             open_warmup_s=2.0 if quick else 3.0,
             open_duration_s=args.duration or (5.0 if quick else 20.0),
-            open_drain_s=3.0 if quick else 10.0,
+            open_drain_s=2.0 if quick else 10.0,
             create_warmup_s=1.0 if quick else 2.0,
             create_duration_s=3.0 if quick else 10.0,
             fanout_sockets=1000,
@@ -457,7 +457,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument(
         "--visitors",
         type=int,
-        help="ingest and openloop: visitors (default 100 closed loop; 1000 open loop, quick 300)",
+        help="ingest and openloop: visitors (default 100 closed loop; 1000 open loop, quick 200)",
     )
     ap.add_argument("--open-visitors", type=int, help="openloop only: visitors (overrides)")
     ap.add_argument(
