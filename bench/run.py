@@ -332,7 +332,9 @@ class Harness:
                 self.report.note(
                     "openloop",
                     f"{name}: the client's clock ran {out['client_sched_lag_p99_ms']} ms late at "
-                    "p99: part of the latency is the client's (raise --client-procs)",
+                    f"p99 (machine at {out['machine_cpu_pct']}% of a core, client processes "
+                    f"{out['client_cpu_total_pct']}%): up to that much of the latency is the "
+                    "client's or the machine's, not the server's",
                 )
 
     def create(self, database: Database) -> None:
