@@ -311,6 +311,7 @@ async def open_sender(w: WorkerCtx, cfg: OpenConfig) -> None:
     sched_lag: list[float] = []  # s, how late the client's own clock loop fired a send
     conn_wait: list[float] = []  # s, waiting for a free connection (the client's queue)
     pending: dict[asyncio.Task[None], int] = {}
+    lag_at: dict[int, int] = {}
 
     w.report("ready")
     await w.wait("go")
@@ -378,6 +379,7 @@ async def open_sender(w: WorkerCtx, cfg: OpenConfig) -> None:
         if window0 <= due:
             scheduled += 1
             sched_lag.append((now - due) / 1e9)
+            lag_at[due] = now - due
         if len(pending) >= cfg.max_pending:
             if window0 <= due:
                 client_dropped += 1
@@ -414,6 +416,10 @@ async def open_sender(w: WorkerCtx, cfg: OpenConfig) -> None:
             "ack_lat": ack_lat,
             "sched_lag_p50_ms": summary_ms(sched_lag)["p50_ms"],
             "sched_lag_p99_ms": summary_ms(sched_lag)["p99_ms"],
+            "sched_lag_top_ms": [round(x * 1000, 2) for x in sorted(sched_lag)[-5:]],
+            "sched_lag_top_at_s": [
+                round((due - window0) / 1e9, 3) for due in sorted(lag_at, key=lag_at.get)[-5:]
+            ],
             "conn_wait_p99_ms": summary_ms(conn_wait)["p99_ms"],
             "connections": opened,
             "cutoff_ns": cutoff,
