@@ -8,6 +8,11 @@ cost of Otklik itself from the cost of Python + uvicorn + sockets on this machin
 - ``POST /api/v1/widget/messages`` → 201 Message; pushed as a ``message.created`` event to every
   operator socket and to the visitor's own socket (serialised once, bounded queue per socket).
 - ``POST /api/v1/conversations/{id}/assign`` → 200.
+- ``POST /api/v1/inboxes`` → 201 (any channel; an ``api`` inbox keeps the key it was given).
+- ``POST /api/v1/channels/api/conversations`` with ``X-Otklik-Inbox-Key`` → 201
+  ``{message_id, conversation_id, contact_id, created}`` (a new contact per new ``sender_id``,
+  always a new conversation), pushed as ``message.created`` to every operator socket; 401
+  without the key, 200 for an ``external_id`` seen before (docs/channels.md).
 - sockets ``/api/v1/ws`` and ``/api/v1/widget/ws``: ``hello`` → ``ready``, ``ping`` → ``pong``,
   a ``heartbeat`` every 20 s.
 
@@ -35,6 +40,10 @@ _event_ids = itertools.count(1)
 _contact_ids = itertools.count(1)
 _operators: set[asyncio.Queue[str]] = set()
 _visitors: dict[str, set[asyncio.Queue[str]]] = {}
+_conversation_ids = itertools.count(1)
+_inbox_ids = itertools.count(1)
+_senders: dict[str, int] = {}  # the API channel's sender_id -> contact id
+_external_ids: dict[str, dict[str, Any]] = {}  # external_id -> the first answer
 _last_event_id = 0
 _background: set[asyncio.Task[None]] = set()
 
@@ -71,11 +80,15 @@ async def _respond(send: Send, status: int, payload: object) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def _bearer(scope: Scope) -> str:
-    for name, value in scope["headers"]:
-        if name == b"authorization":
-            return str(value.decode().removeprefix("Bearer ").strip())
+def _header(scope: Scope, name: bytes) -> str:
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode())
     return ""
+
+
+def _bearer(scope: Scope) -> str:
+    return _header(scope, b"authorization").removeprefix("Bearer ").strip()
 
 
 async def _http(scope: Scope, receive: Receive, send: Send) -> None:
@@ -97,6 +110,17 @@ async def _http(scope: Scope, receive: Receive, send: Send) -> None:
         await _respond(send, 201, _publish(_bearer(scope), body))
     elif path.startswith("/api/v1/conversations/") and path.endswith("/assign"):
         await _respond(send, 200, {"id": int(path.split("/")[4]), "assignee_id": 1})
+    elif path == "/api/v1/inboxes" and method == "POST":
+        inbox_id = next(_inbox_ids)
+        config = body.get("config") or {}
+        answer = {"id": inbox_id, "name": body.get("name"), "channel": body.get("channel")}
+        await _respond(send, 201, {**answer, "public_key": f"echo{inbox_id}", "config": config})
+    elif path == "/api/v1/channels/api/conversations" and method == "POST":
+        if not _header(scope, b"x-otklik-inbox-key"):
+            await _respond(send, 401, {"error": {"code": "unauthorized", "message": "key"}})
+            return
+        status, answer = _api_conversation(body)
+        await _respond(send, status, answer)
     else:
         await _respond(send, 404, {"error": {"code": "not_found", "message": path}})
 
@@ -122,6 +146,42 @@ def _publish(visitor_token: str, body: dict[str, Any]) -> dict[str, Any]:
             continue
         queue.put_nowait(frame)
     return message
+
+
+def _api_conversation(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """The API channel's new conversation: contact by sender_id, idempotent by external_id."""
+    global _last_event_id
+    external_id = str(body.get("external_id", ""))
+    if external_id in _external_ids:
+        return 200, {**_external_ids[external_id], "created": False}
+    sender = str(body.get("sender_id", ""))
+    contact_id = _senders.get(sender)
+    if contact_id is None:
+        contact_id = _senders[sender] = next(_contact_ids)
+    message = {
+        "id": next(_message_ids),
+        "conversation_id": next(_conversation_ids),
+        "author_type": "contact",
+        "author_id": contact_id,
+        "text": body.get("text", ""),
+        "client_msg_id": None,
+        "private": False,
+    }
+    _last_event_id = next(_event_ids)
+    frame = json.dumps(
+        {"id": _last_event_id, "type": "message.created", "data": {"message": message}}
+    )
+    for queue in _operators:
+        if not queue.full():
+            queue.put_nowait(frame)
+    answer = {
+        "message_id": message["id"],
+        "conversation_id": message["conversation_id"],
+        "contact_id": contact_id,
+        "created": True,
+    }
+    _external_ids[external_id] = answer
+    return 201, answer
 
 
 async def _websocket(scope: Scope, receive: Receive, send: Send) -> None:

@@ -342,11 +342,15 @@ class KeepAlive:
             self._reader, self._writer = await asyncio.open_connection(self.host, self.port)
         return self._reader, self._writer
 
-    async def post(self, path: str, body: bytes, token: str) -> tuple[int, bytes]:
+    async def post(
+        self, path: str, body: bytes, token: str | None = None, headers: str = ""
+    ) -> tuple[int, bytes]:
+        """``headers``: extra header lines, each ending in CRLF (``"X-Key: v\\r\\n"``)."""
         reader, writer = await self._connect()
+        auth = f"Authorization: Bearer {token}\r\n" if token else ""
         head = (
             f"POST {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
-            f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+            f"{auth}{headers}Content-Type: application/json\r\n"
             f"Content-Length: {len(body)}\r\n\r\n"
         ).encode()
         writer.write(head + body)

@@ -37,7 +37,7 @@ class Result:
     """One measured figure of one benchmark on one target (otklik or its baseline)."""
 
     bench: str
-    target: str  # "otklik" | "echo" | "raw-sql"
+    target: str  # "otklik" | "echo" | "raw-sql" | "1-worker" (baseline of --workers 2)
     database: str  # "sqlite" | "postgres" | "-"
     metric: str
     value: float
@@ -133,7 +133,9 @@ class Reporter:
         grid = [("bench", "db", "metric", "otklik", "baseline", "otklik/baseline", "unit")]
         for (bench, db, metric), by_target in rows.items():
             mine = by_target.get("otklik")
-            base = next((by_target[t] for t in ("echo", "raw-sql") if t in by_target), None)
+            base = next(
+                (by_target[t] for t in ("echo", "raw-sql", "1-worker") if t in by_target), None
+            )
             ratio = "" if not (mine and base and base.value) else f"{mine.value / base.value:.2f}x"
             base_cell = f"{_fmt(base.value)} ({base.target})" if base else ""
             either = mine or base

@@ -1,7 +1,7 @@
 """Otklik's benchmarks with their baselines.
 
-``python -m bench.run [--quick] [--only ingest,fanout,idle,bigdata]
-                     [--database sqlite|postgres|both]``
+``python -m bench.run [--quick] [--only ingest,openloop,create,fanout,idle,bigdata]
+                     [--database sqlite|postgres|both] [--pg-workers-compare]``
 
 Each benchmark measures its baseline in the same run (the bare uvicorn app in ``echo_app.py``
 or raw SQL) and reports Otklik's figures next to it and against the targets of the issue.
@@ -13,6 +13,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import hashlib
+import importlib.metadata
 import math
 import shlex
 import shutil
@@ -26,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench import bigdata, fanout, idle, ingest, profiling
+from bench import bigdata, create, fanout, idle, ingest, profiling
 from bench.bigdata import Call
 from bench.load import Target, http_session, login, post_json, raise_fd_limit
 from bench.report import Check, Reporter, Result
@@ -47,17 +49,39 @@ from bench.server import (
 
 ADMIN_EMAIL = "bench@example.com"
 ADMIN_PASSWORD = "bench-password-1"
-BENCHES = ("ingest", "fanout", "idle", "bigdata")
+BENCHES = ("ingest", "openloop", "create", "fanout", "idle", "bigdata")
+#: Whose installed (locked) versions every run records.
+DEPENDENCIES = (
+    "fastapi",
+    "starlette",
+    "uvicorn",
+    "sqlalchemy",
+    "aiosqlite",
+    "asyncpg",
+    "pydantic",
+    "uvloop",
+    "httptools",
+    "websockets",
+)
+#: The repository's lock file, whichever of these exists at its root.
+LOCK_FILES = ("requirements.lock", "uv.lock", "pylock.toml")
 
 
 @dataclass(frozen=True)
 class Plan:
-    """Sizes and durations; ``--quick`` shrinks them so everything ends in under 3 minutes."""
+    """Sizes and durations; ``--quick`` shrinks them so everything ends in under 4 minutes."""
 
     visitors: int
     sender_procs: int
     warmup_s: float
     duration_s: float
+    open_rate: float
+    open_visitors: int
+    open_warmup_s: float
+    open_duration_s: float
+    open_drain_s: float
+    create_warmup_s: float
+    create_duration_s: float
     fanout_sockets: int
     fanout_events: int
     fanout_interval_s: float
@@ -76,6 +100,13 @@ class Plan:
             sender_procs=args.client_procs or 2,
             warmup_s=2.0 if quick else 3.0,
             duration_s=args.duration or (6.0 if quick else 20.0),
+            open_rate=args.rate,
+            open_visitors=args.open_visitors or args.visitors or (200 if quick else 1000),
+            open_warmup_s=2.0 if quick else 3.0,
+            open_duration_s=args.duration or (5.0 if quick else 20.0),
+            open_drain_s=2.0 if quick else 10.0,
+            create_warmup_s=1.0 if quick else 2.0,
+            create_duration_s=3.0 if quick else 10.0,
             fanout_sockets=1000,
             fanout_events=12 if quick else 40,
             fanout_interval_s=0.25,
@@ -130,14 +161,16 @@ class Harness:
         login_as: tuple[str, str] | None = None,
         inbox_key: str | None = None,
         sql_trace: Path | None = None,
+        workers: int | None = None,
     ) -> Iterator[tuple[Server, Target]]:
         """A running ``otklik`` and a logged-in operator (a fresh workspace unless ``env``).
 
-        ``sql_trace``: run it under ``sqltrace_server.py`` (records its SQL, jobs off)."""
+        ``sql_trace``: run it under ``sqltrace_server.py`` (records its SQL, jobs off).
+        ``workers``: ``otklik run --workers`` (default: ``--workers`` of the command line)."""
         if env is None:
             env = fresh_otklik(database, self.workdir)
             env.cli("create-admin", "--email", ADMIN_EMAIL, "--password", ADMIN_PASSWORD)
-        server = env.server(workers=self.args.workers)
+        server = env.server(workers=workers or self.args.workers)
         prof = self.results_dir / f"cprofile-{self._label}.prof"
         if sql_trace is not None:
             wrapper = str(BENCH_DIR / "sqltrace_server.py")
@@ -219,8 +252,16 @@ class Harness:
     def ingest(self, database: Database) -> None:
         p = self.plan
         rates: dict[str, float] = {}
-        for name, target_cm in self.targets(database):
-            pg = name == "otklik" and database == "postgres"
+        targets = self.targets(database)
+        compare = (
+            self.args.pg_workers_compare and database == "postgres" and not self.args.baseline_only
+        )
+        if compare:  # the same closed loop on `otklik run --workers 2`, same run, fresh database
+            targets.append(("otklik-2w", self.otklik(database, workers=2)))
+        elif self.args.pg_workers_compare and database != "postgres":
+            self.report.note("ingest", f"--pg-workers-compare: PostgreSQL only, not {database}")
+        for name, target_cm in targets:
+            pg = name.startswith("otklik") and database == "postgres"
             with (
                 target_cm as (server, target),
                 self.profiled(server, f"ingest-{database}", name == "otklik"),
@@ -238,12 +279,84 @@ class Harness:
                 out["pg_active_backends_by_wait"] = waits.summary()
                 self.report.note("ingest", f"PostgreSQL backends by wait: {waits.summary()}")
             rates[name] = out["rate"]
-            ingest.record(self.report, name, database, out)
+            if name == "otklik-2w":
+                out["workers"] = 2
+                ingest.record(self.report, "otklik", database, out, bench="ingest --workers 2")
+                self.report.add(
+                    Result(
+                        "ingest --workers 2",
+                        "1-worker",
+                        database,
+                        "acked msg/s",
+                        round(rates.get("otklik", math.nan), 1),
+                        "msg/s",
+                    )
+                )
+            else:
+                out["workers"] = self.args.workers
+                ingest.record(self.report, name, database, out)
             self._client_bound("ingest", out)
         if "otklik" in rates:
             ratio = rates["otklik"] / rates["echo"] if rates.get("echo") else math.nan
             pct = round(ratio * 100, 1)
             self.report.check(Check("ingest", database, "rate vs echo", pct, "%", 60, True))
+        if "otklik-2w" in rates:
+            one = rates.get("otklik") or math.nan
+            scale = round(rates["otklik-2w"] / one, 2)
+            self.report.check(
+                Check("ingest", database, "--workers 2 / 1 worker", scale, "x", 1.6, True)
+            )
+
+    def openloop(self, database: Database) -> None:
+        """Ingest at a fixed arrival rate (``--rate`` over ``--visitors``), latency from the
+        scheduled send instant: the latency target under load, without coordinated omission."""
+        p = self.plan
+        for name, target_cm in self.targets(database):
+            with (
+                target_cm as (server, target),
+                self.profiled(server, f"openloop-{database}", name == "otklik"),
+            ):
+                out = ingest.run_open(
+                    target,
+                    server,
+                    rate=p.open_rate,
+                    visitors=p.open_visitors,
+                    sender_procs=p.sender_procs,
+                    warmup_s=p.open_warmup_s,
+                    duration_s=p.open_duration_s,
+                    drain_s=p.open_drain_s,
+                )
+            ingest.record_open(self.report, name, database, out)
+            self._client_bound("openloop", out)
+            if out["client_sched_lag_p99_ms"] > 5:
+                self.report.note(
+                    "openloop",
+                    f"{name}: the client's clock ran {out['client_sched_lag_p99_ms']} ms late at "
+                    f"p99 (machine at {out['machine_cpu_pct']}% of a core, client processes "
+                    f"{out['client_cpu_total_pct']}%): up to that much of the latency is the "
+                    "client's or the machine's, not the server's",
+                )
+
+    def create(self, database: Database) -> None:
+        """New conversations through the API channel: 1 client, then 8, on one server."""
+        p = self.plan
+        for name, target_cm in self.targets(database):
+            with (
+                target_cm as (server, target),
+                self.profiled(server, f"create-{database}", name == "otklik"),
+            ):
+                key = asyncio.run(create.api_inbox(target))
+                for clients in (1, 8):
+                    out = create.run(
+                        target,
+                        server,
+                        key,
+                        clients=clients,
+                        warmup_s=p.create_warmup_s,
+                        duration_s=p.create_duration_s,
+                    )
+                    create.record(self.report, name, database, out)
+                    self._client_bound("create", out)
 
     def fanout(self, database: Database) -> None:
         p = self.plan
@@ -336,19 +449,42 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    ap.add_argument("--quick", action="store_true", help="small sizes, short windows (< 3 minutes)")
+    ap.add_argument(
+        "--quick", action="store_true", help="small sizes, short windows (< 4 minutes on SQLite)"
+    )
     ap.add_argument(
         "--only", default=",".join(BENCHES), help="comma list of: " + ", ".join(BENCHES)
     )
     ap.add_argument("--database", default="sqlite", choices=("sqlite", "postgres", "both"))
-    ap.add_argument("--visitors", type=int, help="ingest: visitors (default 100)")
-    ap.add_argument("--duration", type=float, help="ingest: measured seconds (default 20, quick 8)")
+    ap.add_argument(
+        "--visitors",
+        type=int,
+        help="ingest and openloop: visitors (default 100 closed loop; 1000 open loop, quick 200)",
+    )
+    ap.add_argument("--open-visitors", type=int, help="openloop only: visitors (overrides)")
+    ap.add_argument(
+        "--rate",
+        type=float,
+        default=1000.0,
+        help="openloop: arrival rate in msg/s, spread over the visitors (default 1000)",
+    )
+    ap.add_argument(
+        "--duration",
+        type=float,
+        help="ingest, openloop: measured seconds (default 20; quick 6 and 5)",
+    )
     ap.add_argument("--client-procs", type=int, help="ingest: sender processes (default 2)")
     ap.add_argument("--idle-sockets", type=int, help="idle: sockets (default 10000, quick 2000)")
     ap.add_argument(
         "--conversations", type=int, help="bigdata: demo size (default 1000000, quick 20000)"
     )
     ap.add_argument("--workers", type=int, default=1, help="otklik run --workers (default 1)")
+    ap.add_argument(
+        "--pg-workers-compare",
+        action="store_true",
+        help="ingest on PostgreSQL: also run `otklik run --workers 2` in the same run and "
+        "compare its rate with 1 worker (target: >= 1.6x)",
+    )
     ap.add_argument(
         "--ws-compression",
         default="deflate",
@@ -370,6 +506,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     unknown = set(args.only.split(",")) - set(BENCHES)
     if unknown:
         ap.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
+    if args.pg_workers_compare and args.workers != 1:
+        ap.error("--pg-workers-compare compares 2 workers with 1: leave --workers at 1")
+    if not 0 < args.rate <= 20_000:
+        ap.error("--rate must be in (0, 20000] msg/s")
     return args
 
 
@@ -389,6 +529,8 @@ def main(argv: list[str] | None = None) -> int:
         machine=machine_info(),
         plan=Plan.make(args).__dict__,
         git=_git_rev(),
+        dependencies=_dependencies(),
+        lock_file=_lock_file(),
         open_files_limit=fds,
         started=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     )
@@ -440,9 +582,32 @@ def _git_rev() -> str:
 
     try:
         rev = git("rev-parse", "--short", "HEAD") or "uncommitted"
-        return rev + ("+dirty" if git("status", "--porcelain", "--", "src", "alembic") else "")
+        # the built front end may be a symlink in a worktree: not code under test
+        paths = ("--", "src", "alembic", ":(exclude)src/otklik/static")
+        return rev + ("+dirty" if git("status", "--porcelain", *paths) else "")
     except OSError:
         return "unknown"
+
+
+def _dependencies() -> dict[str, str | None]:
+    """The installed versions of the server's main dependencies (the lock file's, when the
+    environment was installed from it); None for one that is not installed."""
+    out: dict[str, str | None] = {}
+    for name in DEPENDENCIES:
+        try:
+            out[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def _lock_file() -> dict[str, str] | None:
+    """The repository's lock file and its sha256 (None when it has none)."""
+    for name in LOCK_FILES:
+        path = REPO_DIR / name
+        if path.is_file():
+            return {"name": name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+    return None
 
 
 if __name__ == "__main__":
