@@ -10,6 +10,7 @@ on writers thanks to WAL. On PostgreSQL both names point to the same engine.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -17,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, event
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -29,6 +30,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
 
 from otklik.config import Settings
+from otklik.core import sqlite_inline
 from otklik.core.writer import WriteBatcher
 
 NAMING = {
@@ -78,14 +80,21 @@ AfterCommit = Callable[[AsyncSession], Awaitable[None]]
 
 
 def _sqlite_pragmas(synchronous: str) -> Callable[[Any, ConnectionPoolEntry], None]:
-    def on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
-        # Let SQLAlchemy's "begin" hook, not the driver, decide how transactions start.
-        dbapi_connection.isolation_level = None
+    def on_connect(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        # Let SQLAlchemy's "begin" hook, not the driver, decide how transactions start
+        # (an inline connection is opened that way already).
+        if not getattr(record.driver_connection, "inline", False):
+            dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         # First: the pragmas below may wait for another connection's lock (a process
         # starting while another one writes), and should wait as long as any statement.
         cursor.execute("PRAGMA busy_timeout=15000")
-        cursor.execute("PRAGMA journal_mode=WAL")
+        # WAL is a property of the file: set it only when it is not set yet. Setting it again
+        # on every connection takes a lock that can fail at once ("database is locked",
+        # without waiting) while another connection opens at the same moment.
+        cursor.execute("PRAGMA journal_mode")
+        if str(cursor.fetchone()[0]).lower() != "wal":
+            cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
@@ -93,12 +102,31 @@ def _sqlite_pragmas(synchronous: str) -> Callable[[Any, ConnectionPoolEntry], No
     return on_connect
 
 
+def _use_wal(path: str) -> None:
+    """Put the file in WAL mode before any pooled connection opens it.
+
+    Switching the journal mode needs the file to itself and fails at once, without waiting,
+    when another connection opens at that moment; done here, once, nobody else is there yet."""
+    if not path or path == ":memory:":
+        return
+    conn = sqlite3.connect(path, timeout=15)
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+    finally:
+        conn.close()
+
+
 def _make_sqlite_engine(url: str, synchronous: str, *, writer: bool) -> AsyncEngine:
+    options: dict[str, Any] = {}
+    if writer:
+        # The write connection runs its statements inline (see sqlite_inline.py).
+        options["async_creator"] = sqlite_inline.creator(make_url(url).database or "")
     engine = create_async_engine(
         url,
         pool_size=1 if writer else 8,
         max_overflow=0,
         pool_timeout=120,
+        **options,
     )
     event.listen(engine.sync_engine, "connect", _sqlite_pragmas(synchronous))
     begin_sql = "BEGIN IMMEDIATE" if writer else "BEGIN"
@@ -121,6 +149,7 @@ class Database:
             sync = settings.sqlite_synchronous.upper()
             if sync not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
                 raise ValueError(f"OTKLIK_SQLITE_SYNCHRONOUS={sync!r} is not a SQLite level")
+            _use_wal(make_url(self.url).database or "")
             self.write_engine = _make_sqlite_engine(self.url, sync, writer=True)
             self.read_engine = _make_sqlite_engine(self.url, sync, writer=False)
         else:
