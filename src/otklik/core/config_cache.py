@@ -22,7 +22,9 @@ session, and sees its own change.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+import os
+import secrets
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 from weakref import WeakKeyDictionary
@@ -38,6 +40,8 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 #: ``session.info`` key: the entry names this transaction changed.
 STALE_KEY = "otklik.config.stale"
+#: ``session.info`` key: the versions its changes gave them (SQLite).
+VERSIONS_KEY = "otklik.config.versions"
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -67,6 +71,10 @@ class ConfigCache:
         self._db = db
         self._values: dict[str, Any] = {}
         self._generations: dict[str, int] = {}
+        #: Names the announcements of this cache's process (PostgreSQL).
+        self.origin = f"{os.getpid()}-{secrets.token_hex(4)}"
+        #: SQLite: the ``config_versions`` this cache is up to date with.
+        self._versions: dict[str, int] = {}
         #: How many loads ran (tests and diagnostics).
         self.loads = 0
 
@@ -89,10 +97,25 @@ class ConfigCache:
     def drop_all(self) -> None:
         self.drop([*_entries, *self._values])
 
+    def apply_versions(self, versions: Mapping[str, int]) -> None:
+        """SQLite: the versions just read; drop the entries someone else changed."""
+        # Versions only grow; a smaller one comes from a read older than our own commit.
+        moved = [
+            name for name, version in versions.items() if version > self._versions.get(name, 0)
+        ]
+        self.drop(moved)
+        for name in moved:
+            self._versions[name] = versions[name]
+
     async def after_commit(self, session: AsyncSession) -> None:
         names: set[str] | None = session.info.pop(STALE_KEY, None)
         if names:
             self.drop(names)
+        for name, version in session.info.pop(VERSIONS_KEY, {}).items():
+            # Our own change, right after the versions we know: no need to drop it again
+            # when the poll sees it. After anybody else's, the poll must see the gap.
+            if self._versions.get(name, 0) == version - 1:
+                self._versions[name] = version
 
 
 _caches: WeakKeyDictionary[Engine, ConfigCache] = WeakKeyDictionary()
@@ -113,6 +136,11 @@ def cache_for(session: AsyncSession) -> ConfigCache | None:
     return _caches.get(session.get_bind().engine)
 
 
+def cache_for_db(db: Database) -> ConfigCache:
+    """The cache :func:`attach` gave ``db``."""
+    return _caches[db.write_engine.sync_engine]
+
+
 async def get(session: AsyncSession, entry: Entry[T]) -> T:
     """The entry's value for code running in ``session``."""
     cache = cache_for(session)
@@ -126,4 +154,8 @@ async def changed(session: AsyncSession, *entries: Entry[Any]) -> None:
     commits (and none does if it rolls back)."""
     names = {e.name for e in entries}
     session.info.setdefault(STALE_KEY, set()).update(names)
-    await config_signal.announce(session, names)
+    cache = cache_for(session)
+    versions = await config_signal.announce(
+        session, names, origin=cache.origin if cache is not None else ""
+    )
+    session.info.setdefault(VERSIONS_KEY, {}).update(versions)

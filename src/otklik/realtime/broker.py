@@ -54,11 +54,11 @@ class InProcessBroker:
 
     async def start(self) -> None:
         if self.db is not None and self.config is not None:
-            known = await self._versions(self.db)
             # Whatever was cached before the first reading may predate a change it counts.
             self.config.drop_all()
+            self.config.apply_versions(await self._versions(self.db))
             self._poller = asyncio.get_running_loop().create_task(
-                self._poll_config(self.db, self.config, known)
+                self._poll_config(self.db, self.config)
             )
 
     async def stop(self) -> None:
@@ -73,7 +73,7 @@ class InProcessBroker:
         async with db.session(write=False) as session:
             return await config_signal.read_versions(session)
 
-    async def _poll_config(self, db: Database, config: ConfigCache, known: dict[str, int]) -> None:
+    async def _poll_config(self, db: Database, config: ConfigCache) -> None:
         while True:
             await asyncio.sleep(CONFIG_POLL_SECONDS)
             try:
@@ -81,10 +81,7 @@ class InProcessBroker:
             except Exception:  # the database is busy or restarting: look again soon
                 log.warning("reading configuration versions failed", exc_info=True)
                 continue
-            moved = [name for name, version in versions.items() if known.get(name) != version]
-            if moved:
-                config.drop(moved)
-            known = versions
+            config.apply_versions(versions)
 
     async def publish(self, frames: list[Outgoing]) -> None:
         self.hub.deliver(frames)
@@ -146,8 +143,10 @@ class PostgresBroker:
         self.hub.deliver([Outgoing(stream=body["s"], text=body["t"], event_id=body["e"])])
 
     def _on_config(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
-        if self.config is not None:
-            self.config.drop(config_signal.decode(payload))
+        origin, names = config_signal.decode(payload)
+        # The sender's own cache dropped these right after its commit.
+        if self.config is not None and origin != self.config.origin:
+            self.config.drop(names)
 
     async def _deliver_ref(self, event_id: int) -> None:
         async with self.db.session(write=False) as session:
