@@ -15,7 +15,7 @@ from otklik.core import config_cache
 from otklik.core.db import Database
 from otklik.scripts.engine import RULES
 from tests.receivers import Receiver
-from tests.scripts_support import conversation, rule
+from tests.scripts_support import canned, conversation, rule, team
 from tests.support import Workspace
 from tests.test_queries import count_selects
 
@@ -219,3 +219,38 @@ async def test_a_load_overtaken_by_a_change_is_not_kept(cached_db: Database) -> 
     _gate["release"].set()
     assert await loading == 1  # read before the commit: that caller may see the old value
     assert await read() == 2  # but it was not kept
+
+
+async def test_team_membership_changes_are_obeyed_at_once(workspace: Workspace) -> None:
+    """Team items are visible through the cached team directory; joining or leaving a team
+    is obeyed by the very next request."""
+    ws = workspace
+    created = await ws.api.post(
+        "/api/v1/agents",
+        headers=ws.auth(),
+        json={
+            "email": "ann@example.com",
+            "name": "Ann",
+            "password": "long-password-1",
+            "role": "agent",
+        },
+    )
+    assert created.status_code == 201, created.text
+    ann = created.json()["id"]
+    login = await ws.api.post(
+        "/api/v1/auth/login", json={"email": "ann@example.com", "password": "long-password-1"}
+    )
+    ann_token = login.json()["token"]
+    ws.api.cookies.clear()
+    team_id = await team(ws, "Billing")
+    answer = await canned(ws, shortcut="refund", scope="team", team_id=team_id)
+    path = f"/api/v1/canned-answers/{answer['id']}"
+    assert (await ws.api.get(path, headers=ws.auth(ann_token))).status_code == 404
+    join = {"agent_ids": [ann]}
+    assert (await ws.api.patch(f"/api/v1/teams/{team_id}", headers=ws.auth(), json=join)).is_success
+    assert (await ws.api.get(path, headers=ws.auth(ann_token))).status_code == 200
+    leave = {"agent_ids": []}
+    assert (
+        await ws.api.patch(f"/api/v1/teams/{team_id}", headers=ws.auth(), json=leave)
+    ).is_success
+    assert (await ws.api.get(path, headers=ws.auth(ann_token))).status_code == 404
