@@ -17,8 +17,10 @@ def count_selects(workspace: Workspace) -> Iterator[list[str]]:
     statements: list[str] = []
 
     def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        # The background job runner polls on its own; only the request's queries count.
-        if statement.lstrip().upper().startswith("SELECT") and "FROM jobs" not in statement:
+        # The job runner and the broker's configuration poll (SQLite) run on their own;
+        # only the request's queries count.
+        background = "FROM jobs" in statement or "FROM config_versions" in statement
+        if statement.lstrip().upper().startswith("SELECT") and not background:
             statements.append(statement)
 
     engines = {db.read_engine.sync_engine, db.write_engine.sync_engine}

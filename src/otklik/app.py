@@ -21,6 +21,7 @@ from otklik.channels.widget.socket import router as widget_socket_router
 from otklik.config import Settings, get_settings
 from otklik.contacts.api import router as contacts_router
 from otklik.conversations.api import router as conversations_router
+from otklik.core import config_cache
 from otklik.core.db import Database
 from otklik.core.http import BodyLimit, SecurityHeaders, install_error_handlers
 from otklik.core.security import VisitorTokens
@@ -45,7 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = Database(settings)
         hub = Hub(queue_size=settings.socket_queue_size)
-        broker = make_broker(hub, db)
+        broker = make_broker(hub, db, config=config_cache.attach(db))
         await broker.start()
         realtime = Realtime(db=db, hub=hub, broker=broker, settings=settings)
         db.after_commit.append(realtime.publish_committed)

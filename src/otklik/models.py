@@ -7,6 +7,7 @@ from otklik.audit.models import AuditEntry
 from otklik.channels.models import Inbox
 from otklik.contacts.models import Contact, ContactIdentity
 from otklik.conversations.models import Conversation, ConversationTag, Message
+from otklik.core.config_signal import ConfigVersion
 from otklik.core.db import Base
 from otklik.jobs.models import Job
 from otklik.realtime.models import Event
@@ -24,6 +25,7 @@ __all__ = [
     "AuthSession",
     "AutomationRule",
     "CannedAnswer",
+    "ConfigVersion",
     "Base",
     "Contact",
     "ContactIdentity",

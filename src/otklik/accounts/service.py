@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from types import MappingProxyType
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,7 +22,7 @@ from otklik.accounts.schemas import (
     TeamUpdate,
 )
 from otklik.audit import service as audit
-from otklik.core import security
+from otklik.core import config_cache, security
 from otklik.core.clock import utcnow
 from otklik.core.errors import AppError, conflict, invalid, not_found
 from otklik.realtime import log
@@ -250,6 +251,51 @@ async def prune_login_attempts(session: AsyncSession) -> None:
 # --- teams -------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class TeamInfo:
+    """A team as permission checks read it (cached)."""
+
+    id: int
+    name: str
+    line: int
+    escalates_to_id: int | None
+    agent_ids: frozenset[int]
+
+
+@dataclass(frozen=True, slots=True)
+class TeamDirectory:
+    by_id: Mapping[int, TeamInfo]
+
+    def team_ids_of(self, agent_id: int) -> list[int]:
+        return sorted(t.id for t in self.by_id.values() if agent_id in t.agent_ids)
+
+
+async def _team_directory(session: AsyncSession) -> TeamDirectory:
+    teams = (
+        await session.execute(select(Team.id, Team.name, Team.line, Team.escalates_to_id))
+    ).all()
+    members = await _members(session, [t.id for t in teams])
+    infos = {
+        ident: TeamInfo(
+            id=ident,
+            name=name,
+            line=line,
+            escalates_to_id=escalates_to_id,
+            agent_ids=frozenset(members.get(ident, [])),
+        )
+        for ident, name, line, escalates_to_id in teams
+    }
+    return TeamDirectory(by_id=MappingProxyType(infos))
+
+
+#: Every team with its members (``create_team`` and ``update_team`` mark it).
+TEAMS = config_cache.entry("teams", _team_directory)
+
+
+async def team_directory(session: AsyncSession) -> TeamDirectory:
+    return await config_cache.get(session, TEAMS)
+
+
 async def _members(session: AsyncSession, team_ids: Sequence[int]) -> dict[int, list[int]]:
     rows = await session.execute(
         select(TeamMember.team_id, TeamMember.agent_id)
@@ -355,6 +401,7 @@ async def create_team(session: AsyncSession, *, data: TeamCreate, actor_id: int 
     session.add(team)
     await session.flush()
     await _set_members(session, team, data.agent_ids)
+    await config_cache.changed(session, TEAMS)
     audit.record(
         session,
         actor_type="agent" if actor_id else "system",
@@ -382,6 +429,7 @@ async def update_team(
     if "escalates_to_id" in data.model_fields_set:
         await _check_escalation_target(session, team.id, data.escalates_to_id)
         team.escalates_to_id = data.escalates_to_id
+    await config_cache.changed(session, TEAMS)
     audit.record(
         session,
         actor_type="agent",

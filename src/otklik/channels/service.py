@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import func, select
@@ -14,13 +17,78 @@ from otklik.channels import config as channel_config
 from otklik.channels.base import channel_names, inboxes_changed, plugin_for
 from otklik.channels.models import Inbox
 from otklik.channels.schemas import InboxCreate, InboxOut, InboxSettings, InboxUpdate
+from otklik.core import config_cache
 from otklik.core.crypto import SecretBox
 from otklik.core.errors import AppError, invalid, not_found
 
 
-def inbox_settings(inbox: Inbox) -> InboxSettings:
+@dataclass(frozen=True, slots=True)
+class InboxInfo:
+    """An inbox's configuration as the hot path reads it (cached; no channel secrets, no
+    routing state). ``settings`` is shared by every reader: never change it."""
+
+    id: int
+    name: str
+    channel: str
+    public_key: str
+    team_id: int | None
+    active: bool
+    settings: InboxSettings
+
+
+#: The ORM row (in a session) or the cached snapshot: both answer these questions.
+AnyInbox = Inbox | InboxInfo
+
+
+@dataclass(frozen=True, slots=True)
+class InboxDirectory:
+    by_id: Mapping[int, InboxInfo]
+    by_key: Mapping[str, InboxInfo]
+
+
+def _stored_settings(raw: dict[str, Any]) -> InboxSettings:
+    return InboxSettings.model_validate({**InboxSettings().model_dump(), **raw})
+
+
+def inbox_settings(inbox: AnyInbox) -> InboxSettings:
     """Stored settings over today's defaults, so a new setting never breaks an old inbox."""
-    return InboxSettings.model_validate({**InboxSettings().model_dump(), **inbox.settings})
+    if isinstance(inbox, InboxInfo):
+        return inbox.settings
+    return _stored_settings(inbox.settings)
+
+
+async def _directory(session: AsyncSession) -> InboxDirectory:
+    rows = await session.execute(
+        select(
+            Inbox.id,
+            Inbox.name,
+            Inbox.channel,
+            Inbox.public_key,
+            Inbox.team_id,
+            Inbox.active,
+            Inbox.settings,
+        )
+    )
+    infos = [
+        InboxInfo(
+            id=ident,
+            name=name,
+            channel=channel,
+            public_key=key,
+            team_id=team_id,
+            active=active,
+            settings=_stored_settings(raw),
+        )
+        for ident, name, channel, key, team_id, active, raw in rows
+    ]
+    return InboxDirectory(
+        by_id=MappingProxyType({info.id: info for info in infos}),
+        by_key=MappingProxyType({info.public_key: info for info in infos}),
+    )
+
+
+#: Every inbox, by id and by public key (``create_inbox`` and ``update_inbox`` mark it).
+INBOXES = config_cache.entry("inboxes", _directory)
 
 
 def inbox_out(inbox: Inbox) -> InboxOut:
@@ -60,15 +128,21 @@ async def get_inbox(session: AsyncSession, inbox_id: int) -> Inbox:
     return inbox
 
 
-async def inbox_by_key(session: AsyncSession, public_key: str) -> Inbox:
-    inbox = await session.scalar(select(Inbox).where(Inbox.public_key == public_key))
+async def inbox_by_key(session: AsyncSession, public_key: str) -> InboxInfo:
+    """The active inbox with this public key (cached); 404 unknown, 403 turned off."""
+    inbox = (await config_cache.get(session, INBOXES)).by_key.get(public_key)
     if inbox is None:
         raise not_found("Inbox with key", repr(public_key[:64]))
     ensure_active(inbox)
     return inbox
 
 
-def ensure_active(inbox: Inbox) -> None:
+async def inbox_by_id(session: AsyncSession, inbox_id: int) -> InboxInfo | None:
+    """The inbox's cached configuration, turned off or not; ``None`` when there is none."""
+    return (await config_cache.get(session, INBOXES)).by_id.get(inbox_id)
+
+
+def ensure_active(inbox: AnyInbox) -> None:
     """Refuse what a customer or a bridge sends to an inbox an admin turned off."""
     if not inbox.active:
         raise AppError(403, "inbox_off", "This inbox is turned off.")
@@ -109,6 +183,7 @@ async def create_inbox(
         data={"name": data.name, "channel": data.channel},
     )
     inboxes_changed(session.info)
+    await config_cache.changed(session, INBOXES)
     return inbox
 
 
@@ -140,10 +215,11 @@ async def update_inbox(
         data=data.model_dump(exclude_unset=True, exclude={"config"}),
     )
     inboxes_changed(session.info)
+    await config_cache.changed(session, INBOXES)
     return inbox
 
 
-async def agents_online(session: AsyncSession, inbox: Inbox) -> bool:
+async def agents_online(session: AsyncSession, inbox: AnyInbox) -> bool:
     """Is anyone who answers this inbox (its team, or everyone when it has none) online?"""
     query = (
         select(func.count())

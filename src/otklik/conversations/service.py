@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from otklik.accounts.models import Agent, Team
 from otklik.attachments import service as attachments
 from otklik.attachments.schemas import AttachmentOut
-from otklik.channels.models import Inbox
+from otklik.channels.service import AnyInbox  # the cached snapshot or the row (config cache)
 from otklik.contacts.models import Contact
 from otklik.conversations import events
 from otklik.conversations.announce import announce_conversation, announce_message
@@ -204,7 +204,7 @@ async def post_agent_message(
 async def post_visitor_message(
     session: AsyncSession,
     *,
-    inbox: Inbox,
+    inbox: AnyInbox,
     contact_id: int,
     client_msg_id: str,
     text: str,

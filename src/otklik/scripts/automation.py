@@ -6,10 +6,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otklik.accounts.models import Agent
+from otklik.core import config_cache
 from otklik.core.clock import utcnow
 from otklik.core.errors import invalid, not_found
 from otklik.scripts import actions, conditions, events, scopes
 from otklik.scripts.context import facts_for, latest_customer_text, load_target
+from otklik.scripts.engine import RULES
 from otklik.scripts.models import AutomationRule
 from otklik.scripts.schemas import RuleIn, RuleOut, RulePatch, RuleTestOut, TriggerIn
 
@@ -69,6 +71,7 @@ async def create_rule(session: AsyncSession, *, admin: Agent, data: RuleIn) -> A
     )
     session.add(rule)
     await session.flush()
+    await config_cache.changed(session, RULES)
     await events.changed(session, events.AUTOMATION_RULE_CHANGED, item_id=rule.id, placement=GLOBAL)
     return rule
 
@@ -99,6 +102,7 @@ async def update_rule(session: AsyncSession, *, rule_id: int, data: RulePatch) -
         rule.position = data.position
     rule.updated_at = utcnow()
     await session.flush()
+    await config_cache.changed(session, RULES)
     await events.changed(session, events.AUTOMATION_RULE_CHANGED, item_id=rule.id, placement=GLOBAL)
     return rule
 
@@ -107,6 +111,7 @@ async def delete_rule(session: AsyncSession, *, rule_id: int) -> None:
     rule = await get_rule(session, rule_id)
     await session.delete(rule)
     await session.flush()
+    await config_cache.changed(session, RULES)
     await events.changed(
         session, events.AUTOMATION_RULE_CHANGED, item_id=rule_id, placement=GLOBAL, deleted=True
     )

@@ -11,9 +11,8 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from otklik.channels.models import Inbox
 from otklik.channels.schemas import InboxSettings
-from otklik.channels.service import inbox_settings
+from otklik.channels.service import inbox_by_id
 from otklik.conversations import service as conversations
 from otklik.core.clock import utcnow
 from otklik.scripts.context import Target, load_target, template_values
@@ -38,9 +37,8 @@ async def _send(session: AsyncSession, target: Target, template: str, what: str)
 
 
 async def _settings(session: AsyncSession, inbox_id: int) -> InboxSettings | None:
-    # The inbox is usually in the session already (the widget request loaded it): no query.
-    inbox = await session.get(Inbox, inbox_id)
-    return inbox_settings(inbox) if inbox is not None else None
+    inbox = await inbox_by_id(session, inbox_id)  # cached: no query
+    return inbox.settings if inbox is not None else None
 
 
 async def greet(session: AsyncSession, *, conversation_id: int, inbox_id: int) -> None:

@@ -8,8 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otklik.accounts.models import Agent
-from otklik.channels.models import Inbox
-from otklik.channels.service import inbox_settings
+from otklik.channels.service import AnyInbox, inbox_by_id, inbox_settings
 from otklik.contacts.models import Contact
 from otklik.conversations.models import Conversation, Message
 from otklik.core.clock import utcnow
@@ -23,21 +22,21 @@ from otklik.scripts.templates import ATTRIBUTE_PREFIX, first_name
 class Target:
     conversation: Conversation
     contact: Contact
-    inbox: Inbox
+    inbox: AnyInbox
 
 
 async def load_target(session: AsyncSession, conversation_id: int) -> Target:
     row = (
         await session.execute(
-            select(Conversation, Contact, Inbox)
+            select(Conversation, Contact)
             .join(Contact, Contact.id == Conversation.contact_id)
-            .join(Inbox, Inbox.id == Conversation.inbox_id)
             .where(Conversation.id == conversation_id)
         )
     ).first()
-    if row is None:
+    inbox = await inbox_by_id(session, row[0].inbox_id) if row is not None else None
+    if row is None or inbox is None:
         raise not_found("Conversation", conversation_id)
-    return Target(conversation=row[0], contact=row[1], inbox=row[2])
+    return Target(conversation=row[0], contact=row[1], inbox=inbox)
 
 
 def agent_values(agent: Agent | None) -> dict[str, str | None]:

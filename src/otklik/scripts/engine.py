@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -17,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from otklik.conversations import changes
 from otklik.conversations import events as conversation_events
+from otklik.core import config_cache
 from otklik.realtime import log
 from otklik.realtime.models import Event
 from otklik.realtime.protocol import STREAM_AGENTS
@@ -56,25 +58,57 @@ def triggers_for(event: Event, before: dict[str, Any]) -> list[str]:
     return found
 
 
-async def rules_for(session: AsyncSession, triggers: Sequence[str]) -> list[AutomationRule]:
+@dataclass(frozen=True, slots=True)
+class ActiveRule:
+    """An enabled rule as the engine runs it: conditions and actions parsed once."""
+
+    id: int
+    name: str
+    trigger: str
+    match: str
+    conditions: tuple[conditions.Condition, ...]
+    actions: tuple[actions.Action, ...]
+
+
+def active_rule(rule: AutomationRule) -> ActiveRule:
+    return ActiveRule(
+        id=rule.id,
+        name=rule.name,
+        trigger=rule.trigger,
+        match=rule.match,
+        conditions=tuple(conditions.load_conditions(rule.conditions)),
+        actions=tuple(actions.load_actions(rule.actions)),
+    )
+
+
+async def _enabled_rules(session: AsyncSession) -> tuple[ActiveRule, ...]:
     rows = await session.scalars(
         select(AutomationRule)
-        .where(AutomationRule.enabled.is_(True), AutomationRule.trigger.in_(list(triggers)))
+        .where(AutomationRule.enabled.is_(True))
         .order_by(AutomationRule.position, AutomationRule.id)
     )
-    return list(rows)
+    return tuple(active_rule(rule) for rule in rows)
+
+
+#: Every enabled rule, in running order (``scripts.automation`` marks it changed).
+RULES = config_cache.entry("automation_rules", _enabled_rules)
+
+
+async def rules_for(session: AsyncSession, triggers: Sequence[str]) -> list[ActiveRule]:
+    wanted = set(triggers)
+    return [rule for rule in await config_cache.get(session, RULES) if rule.trigger in wanted]
 
 
 async def run_rule(
     session: AsyncSession,
-    rule: AutomationRule,
+    rule: ActiveRule,
     *,
     conversation_id: int,
     facts: conditions.Facts,
 ) -> bool:
     """Check the conditions, run the actions in a savepoint; ``False`` if they did not hold
     or the rule failed (logged)."""
-    results = conditions.evaluate(conditions.load_conditions(rule.conditions), facts)
+    results = conditions.evaluate(rule.conditions, facts)
     if not conditions.satisfied(results, match=rule.match):
         return False
     try:
@@ -82,7 +116,7 @@ async def run_rule(
             await perform(
                 session,
                 conversation_id=conversation_id,
-                actions=actions.load_actions(rule.actions),
+                actions=list(rule.actions),
                 agent=None,
                 max_chars=MAX_CHARS,
             )
@@ -112,7 +146,7 @@ async def _react(
         return
     target = await load_target(session, conversation_id)
     text = ""
-    if any(conditions.needs_text(conditions.load_conditions(r.conditions)) for r in rules):
+    if any(conditions.needs_text(r.conditions) for r in rules):
         message = event.payload.get("message")
         if message and message.get("author_type") == "contact":
             text = str(message.get("text", ""))

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from otklik.accounts.models import Agent, TeamMember
+from otklik.accounts.models import Agent
+from otklik.accounts.service import team_directory
 from otklik.conversations import service as conversations
 from otklik.core.clock import utcnow
 from otklik.core.errors import AppError, conflict, invalid, not_found
@@ -55,9 +56,8 @@ async def _canned_keys(session: AsyncSession, placement: scopes.Placement) -> li
         return ["global"]
     if placement.scope == "team":
         return ["global", placement.key]
-    team_ids = await session.scalars(
-        select(TeamMember.team_id).where(TeamMember.agent_id == placement.owner_id)
-    )
+    teams = await team_directory(session)
+    team_ids = teams.team_ids_of(placement.owner_id) if placement.owner_id is not None else []
     return ["global", placement.key, *(f"team:{t}" for t in team_ids)]
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otklik.accounts.models import Agent, Team, TeamMember
+from otklik.accounts.service import team_directory
 from otklik.core.errors import conflict, forbidden, invalid
 from otklik.scripts.models import Scoped
 
@@ -56,12 +57,8 @@ async def can_see(session: AsyncSession, agent: Agent, item: Scoped) -> bool:
         return True
     if item.scope == "personal":
         return item.owner_id == agent.id
-    member = await session.scalar(
-        select(TeamMember.agent_id).where(
-            TeamMember.team_id == item.team_id, TeamMember.agent_id == agent.id
-        )
-    )
-    return member is not None
+    team = (await team_directory(session)).by_id.get(item.team_id or 0)
+    return team is not None and agent.id in team.agent_ids
 
 
 def check_can_edit(agent: Agent, placement: Placement) -> None:

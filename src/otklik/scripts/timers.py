@@ -27,7 +27,7 @@ from otklik.core.clock import utcnow
 from otklik.jobs.registry import JobContext, job
 from otklik.scripts.conditions import evaluate, load_conditions, needs_text, satisfied
 from otklik.scripts.context import Target, facts_for, latest_customer_text
-from otklik.scripts.engine import run_rule
+from otklik.scripts.engine import active_rule, run_rule
 from otklik.scripts.firings import fire_once
 from otklik.scripts.models import TIME_TRIGGERS, AutomationRule, ScriptFiring
 
@@ -132,7 +132,9 @@ async def _consider(session: AsyncSession, rule: AutomationRule, due: Due, wants
     )
     if not (first and matched):
         return 0
-    return int(await run_rule(session, rule, conversation_id=conversation_id, facts=facts))
+    return int(
+        await run_rule(session, active_rule(rule), conversation_id=conversation_id, facts=facts)
+    )
 
 
 @job("scripts.time_triggers")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from otklik import __version__
 from otklik.audit import service as audit
 from otklik.config import Settings
+from otklik.core import config_cache
 from otklik.core.clock import utcnow
 from otklik.core.crypto import SecretBox
 from otklik.core.errors import invalid, not_found
@@ -83,6 +85,27 @@ def delivery_out(delivery: WebhookDelivery) -> DeliveryOut:
 # --- endpoints ---------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class ActiveEndpoint:
+    """What making deliveries needs of an active endpoint (the job reads the rest)."""
+
+    id: int
+    events: tuple[str, ...]
+
+
+async def _active_endpoints(session: AsyncSession) -> tuple[ActiveEndpoint, ...]:
+    rows = await session.execute(
+        select(WebhookEndpoint.id, WebhookEndpoint.events)
+        .where(WebhookEndpoint.active.is_(True))
+        .order_by(WebhookEndpoint.id)
+    )
+    return tuple(ActiveEndpoint(id=ident, events=tuple(events)) for ident, events in rows)
+
+
+#: The active endpoints, for every event; the writes below mark it changed.
+ACTIVE_ENDPOINTS = config_cache.entry("webhook_endpoints", _active_endpoints)
+
+
 def check_literal_target(url: str, policy: ssrf.Policy) -> None:
     """Refuse at once a URL whose host is a forbidden IP literal (names are checked after
     resolution, at delivery: no DNS lookups inside a transaction)."""
@@ -123,6 +146,7 @@ async def create_endpoint(
     )
     session.add(endpoint)
     await session.flush()
+    await config_cache.changed(session, ACTIVE_ENDPOINTS)
     _audit(session, actor_id, "webhook.created", endpoint, {"url": data.url})
     return endpoint_out(endpoint, secret=secret)
 
@@ -148,6 +172,7 @@ async def update_endpoint(
     if data.secret is not None:
         endpoint.secret = SecretBox(settings.resolved_secret_key()).seal(data.secret)
     changed = data.model_dump(exclude_unset=True, exclude={"secret"})
+    await config_cache.changed(session, ACTIVE_ENDPOINTS)
     _audit(session, actor_id, "webhook.updated", endpoint, changed)
     return endpoint_out(endpoint, secret=data.secret)
 
@@ -167,6 +192,7 @@ async def delete_endpoint(session: AsyncSession, *, endpoint_id: int, actor_id: 
     endpoint = await get_endpoint(session, endpoint_id)
     _audit(session, actor_id, "webhook.deleted", endpoint, {"url": endpoint.url})
     await session.delete(endpoint)
+    await config_cache.changed(session, ACTIVE_ENDPOINTS)
 
 
 def _audit(
@@ -249,10 +275,7 @@ async def on_event(session: AsyncSession, event: Event) -> None:
     names = webhook_events_for(event, session.info)
     if not names:
         return
-    endpoints = list(
-        await session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.active.is_(True)))
-    )
-    for endpoint in endpoints:
+    for endpoint in await config_cache.get(session, ACTIVE_ENDPOINTS):
         for name in names:
             if name in endpoint.events:
                 await _add_delivery(
