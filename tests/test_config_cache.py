@@ -145,10 +145,6 @@ async def test_a_warm_widget_session_reads_no_inbox(workspace: Workspace) -> Non
     assert [s for s in statements if "FROM inboxes" in s] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="until channels/widget/service.visitor_for_token reads channels.service.inbox_by_id",
-)
 async def test_a_warm_visitor_message_reads_no_inbox(workspace: Workspace) -> None:
     visitor = await workspace.visitor()
     await visitor.say("first")

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otklik.channels import service as inboxes
-from otklik.channels.models import Inbox
+from otklik.channels.service import InboxInfo
 from otklik.channels.schemas import InboxSettings
 from otklik.channels.widget.schemas import OfflineMessageIn, SessionIn, SessionOut
 from otklik.contacts import service as contacts
@@ -22,7 +22,7 @@ from otklik.routing import assignment
 
 @dataclass(frozen=True, slots=True)
 class Visitor:
-    inbox: Inbox
+    inbox: InboxInfo
     contact_id: int
 
 
@@ -74,7 +74,8 @@ async def visitor_for_token(
     identity = tokens.read(token)
     if identity is None:
         raise AppError(401, "unauthorized", "The visitor token is not valid.")
-    inbox = await session.get(Inbox, identity.inbox_id)
+    # From the per-process configuration cache: no query for the inbox on the hot path.
+    inbox = await inboxes.inbox_by_id(session, identity.inbox_id)
     if inbox is None:
         raise AppError(401, "unauthorized", "The visitor token is not valid.")
     inboxes.ensure_active(inbox)
