@@ -16,6 +16,7 @@ import contextlib
 import hashlib
 import importlib.metadata
 import math
+import os
 import shlex
 import shutil
 import signal
@@ -184,7 +185,7 @@ class Harness:
             server.argv = [sys.executable, wrapper, str(sql_trace), *server.argv[1:]]
             server.env = {
                 **server.env,
-                "PYTHONPATH": str(REPO_DIR),
+                "PYTHONPATH": _pythonpath(server.env),
                 "OTKLIK_RUN_JOBS_IN_APP": "false",
             }
         elif self.args.profile == "cprofile" and self._label:
@@ -194,7 +195,7 @@ class Harness:
                 str(prof),
                 *server.argv[1:],
             ]
-            server.env = {**server.env, "PYTHONPATH": str(REPO_DIR)}
+            server.env = {**server.env, "PYTHONPATH": _pythonpath(server.env)}
         with server:
             target = asyncio.run(self._workspace(server, login_as, inbox_key))
             yield server, target
@@ -607,6 +608,13 @@ def main(argv: list[str] | None = None) -> int:
     print("\n" + table + f"\n\n{elapsed:.0f} s in all; JSON lines in {args.out / 'latest.jsonl'}")
     (args.out / "latest.md").write_text(f"`{command.strip()}` — {elapsed:.0f} s\n\n{table}\n")
     return 1 if failed else 0
+
+
+def _pythonpath(env: dict[str, str]) -> str:
+    """For a server started through a wrapper in bench/: the repository first, for the
+    wrapper, then the ``PYTHONPATH`` the plain ``otklik run`` gets, so both run the same
+    ``otklik`` (a worktree's ``src`` rather than the package installed in the venv)."""
+    return os.pathsep.join(filter(None, [str(REPO_DIR), env.get("PYTHONPATH", "")]))
 
 
 def _git_rev() -> str:
