@@ -165,8 +165,12 @@ async def make_events(target: Target, count: int) -> None:
         await asyncio.gather(*(write(t, count // len(tokens) + 1) for t in tokens))
 
 
-def read_trace(path: Path) -> list[tuple[float, str, Any]]:
-    records: list[tuple[float, str, Any]] = []
+#: One recorded statement: (time.time(), SQL, parameters, connection); see sqltrace_server.py.
+TraceRecord = tuple[float, str, Any, int]
+
+
+def read_trace(path: Path) -> list[TraceRecord]:
+    records: list[TraceRecord] = []
     if not os.path.exists(path):  # noqa: ASYNC240 - a local file of a few kB
         return records
     with open(path, "rb") as fh:  # noqa: ASYNC230
@@ -185,7 +189,7 @@ async def record_statements(api: Api, calls: list[Call], trace: Path) -> None:
             before = len(read_trace(trace))
             await api.run(call, i)
             await asyncio.sleep(0.05)  # let the server's last write reach the file
-            ran = [(sql, params) for _, sql, params in read_trace(trace)[before:]]
+            ran = [(sql, params) for _, sql, params, _ in read_trace(trace)[before:]]
             queries = [s for s in ran if not _NOT_QUERIES.match(s[0])]
             reads = [s for s in queries if _READ.match(s[0])]
             call.skipped_writes = len(queries) - len(reads)

@@ -37,7 +37,9 @@ class Result:
     """One measured figure of one benchmark on one target (otklik or its baseline)."""
 
     bench: str
-    target: str  # "otklik" | "echo" | "raw-sql" | "1-worker" (baseline of --workers 2)
+    #: "otklik" | "echo" | "raw-sql" | "1-worker" (baseline of --workers 2), or a layer of the
+    #: write-turn replay ("sa-core-sync", ...), shown in the otklik column with its name.
+    target: str
     database: str  # "sqlite" | "postgres" | "-"
     metric: str
     value: float
@@ -76,12 +78,18 @@ class Check:
         return f"{self.value / self.limit:.2f}x the limit"
 
 
+#: Targets shown in the baseline column, in order of preference.
+BASELINES = ("echo", "raw-sql", "1-worker")
+
+
 class Reporter:
     """Prints every figure as a JSON line the moment it is known and keeps it for the table."""
 
     def __init__(self, jsonl_path: Path | None) -> None:
         self.results: list[Result] = []
         self.checks: list[Check] = []
+        #: Sentences printed under the tables (for example how far ingest is from its limit).
+        self.summaries: list[str] = []
         self.path = jsonl_path
         if jsonl_path is not None:
             jsonl_path.parent.mkdir(parents=True, exist_ok=True)
@@ -120,6 +128,11 @@ class Reporter:
                 )
             )
 
+    def summary(self, bench: str, text: str) -> None:
+        """A sentence for under the tables (and a JSON line now)."""
+        self.summaries.append(f"[{bench}] {text}")
+        self._write({"kind": "summary", "bench": bench, "text": text})
+
     def check(self, check: Check) -> None:
         self.checks.append(check)
         record = {"kind": "check", **asdict(check), "passed": check.passed, "margin": check.margin}
@@ -132,17 +145,20 @@ class Reporter:
             rows.setdefault((r.bench, r.database, r.metric), {})[r.target] = r
         grid = [("bench", "db", "metric", "otklik", "baseline", "otklik/baseline", "unit")]
         for (bench, db, metric), by_target in rows.items():
-            mine = by_target.get("otklik")
-            base = next(
-                (by_target[t] for t in ("echo", "raw-sql", "1-worker") if t in by_target), None
+            mine = by_target.get("otklik") or next(
+                (r for t, r in by_target.items() if t not in BASELINES), None
             )
+            base = next((by_target[t] for t in BASELINES if t in by_target), None)
             ratio = "" if not (mine and base and base.value) else f"{mine.value / base.value:.2f}x"
             base_cell = f"{_fmt(base.value)} ({base.target})" if base else ""
+            mine_cell = ""
+            if mine is not None:
+                mine_cell = _fmt(mine.value)
+                if mine.target != "otklik":
+                    mine_cell += f" ({mine.target})"
             either = mine or base
             unit = either.unit if either else ""
-            grid.append(
-                (bench, db, metric, _fmt(mine.value) if mine else "", base_cell, ratio, unit)
-            )
+            grid.append((bench, db, metric, mine_cell, base_cell, ratio, unit))
         out = [_grid(grid), ""]
         checks = [("bench", "db", "target of the issue", "value", "limit", "verdict")]
         for c in self.checks:
@@ -160,6 +176,8 @@ class Reporter:
             )
         if len(checks) > 1:
             out.append(_grid(checks))
+        if self.summaries:
+            out += ["", *self.summaries]
         return "\n".join(out)
 
 
@@ -215,6 +233,8 @@ def load(paths: Iterable[Path]) -> Reporter:
                 reporter.results.append(
                     Result(value=math.nan if value is None else value, **record)
                 )
+            elif kind == "summary":
+                reporter.summaries.append(f"[{record['bench']}] {record['text']}")
             elif kind == "check":
                 record.pop("passed")
                 record.pop("margin")

@@ -1,6 +1,6 @@
 """Otklik's benchmarks with their baselines.
 
-``python -m bench.run [--quick] [--only ingest,openloop,create,fanout,idle,bigdata]
+``python -m bench.run [--quick] [--only ingest,turnlimit,openloop,create,fanout,idle,bigdata]
                      [--database sqlite|postgres|both] [--pg-workers-compare]``
 
 Each benchmark measures its baseline in the same run (the bare uvicorn app in ``echo_app.py``
@@ -16,6 +16,7 @@ import contextlib
 import hashlib
 import importlib.metadata
 import math
+import os
 import shlex
 import shutil
 import signal
@@ -28,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench import bigdata, create, fanout, idle, ingest, profiling
+from bench import bigdata, create, fanout, idle, ingest, profiling, turnlimit
 from bench.bigdata import Call
 from bench.load import Target, http_session, login, post_json, raise_fd_limit
 from bench.report import Check, Reporter, Result
@@ -49,7 +50,8 @@ from bench.server import (
 
 ADMIN_EMAIL = "bench@example.com"
 ADMIN_PASSWORD = "bench-password-1"
-BENCHES = ("ingest", "openloop", "create", "fanout", "idle", "bigdata")
+#: In running order: turnlimit compares its limit with the ingest of the same run.
+BENCHES = ("ingest", "turnlimit", "openloop", "create", "fanout", "idle", "bigdata")
 #: Whose installed (locked) versions every run records.
 DEPENDENCIES = (
     "fastapi",
@@ -89,6 +91,8 @@ class Plan:
     idle_hold_s: float
     conversations: int
     calls: int
+    limit_turns: int
+    limit_seconds: float
     listener_procs: int = 2
     holder_procs: int = 4
 
@@ -114,6 +118,8 @@ class Plan:
             idle_hold_s=20.5 if quick else 30.0,
             conversations=args.conversations or (20_000 if quick else 1_000_000),
             calls=20 if quick else 100,
+            limit_turns=2000 if quick else 5000,
+            limit_seconds=3.0 if quick else 5.0,
         )
 
 
@@ -127,6 +133,8 @@ class Harness:
         self.results_dir: Path = args.out.resolve()  # servers run in their data dirs
         self._label = ""  # the benchmark being run, for profile file names
         self._extensions: dict[str, dict[str, str]] = {}
+        #: This run's closed-loop ingest figures of Otklik, by database (for turnlimit).
+        self._ingest: dict[str, dict[str, Any]] = {}
 
     # ------------------------------------------------------------------ targets
 
@@ -177,7 +185,7 @@ class Harness:
             server.argv = [sys.executable, wrapper, str(sql_trace), *server.argv[1:]]
             server.env = {
                 **server.env,
-                "PYTHONPATH": str(REPO_DIR),
+                "PYTHONPATH": _pythonpath(server.env),
                 "OTKLIK_RUN_JOBS_IN_APP": "false",
             }
         elif self.args.profile == "cprofile" and self._label:
@@ -187,7 +195,7 @@ class Harness:
                 str(prof),
                 *server.argv[1:],
             ]
-            server.env = {**server.env, "PYTHONPATH": str(REPO_DIR)}
+            server.env = {**server.env, "PYTHONPATH": _pythonpath(server.env)}
         with server:
             target = asyncio.run(self._workspace(server, login_as, inbox_key))
             yield server, target
@@ -295,6 +303,8 @@ class Harness:
             else:
                 out["workers"] = self.args.workers
                 ingest.record(self.report, name, database, out)
+                if name == "otklik":
+                    self._ingest[database] = out
             self._client_bound("ingest", out)
         if "otklik" in rates:
             ratio = rates["otklik"] / rates["echo"] if rates.get("echo") else math.nan
@@ -306,6 +316,35 @@ class Harness:
             self.report.check(
                 Check("ingest", database, "--workers 2 / 1 worker", scale, "x", 1.6, True)
             )
+
+    def turnlimit(self, database: Database) -> None:
+        """The ceiling of the write path: one visitor message's write turn, recorded from the
+        server, replayed through bare sqlite3 and up through SQLAlchemy (``turnlimit.py``)."""
+        if database != "sqlite":
+            self.report.note("turnlimit", f"SQLite only: skipped on {database}")
+            return
+        p = self.plan
+        env = fresh_otklik(database, self.workdir)
+        env.cli("create-admin", "--email", ADMIN_EMAIL, "--password", ADMIN_PASSWORD)
+        trace = self.workdir / f"turn-{database}.pickle"
+        with self.otklik(database, env, sql_trace=trace) as (_, target):
+            turn = asyncio.run(turnlimit.record_turn(target, trace))
+        self.report.note(
+            "turnlimit",
+            f"recorded write turn ({len(turn.body) + 2} statements, {turn.shapes} distinct "
+            f"shape(s) among {turnlimit.TRACED_MESSAGES} messages, POST {turn.post_ms} ms on "
+            f"the idle tracing server): {turn.describe()}",
+        )
+        steps = turnlimit.run_layers(
+            turn,
+            Path(env.url.split("///", 1)[1]),
+            env.data_dir,
+            turns=p.limit_turns,
+            seconds=p.limit_seconds,
+            synchronous=env.env()["OTKLIK_SQLITE_SYNCHRONOUS"],
+            note=lambda text: self.report.note("turnlimit", text),
+        )
+        turnlimit.record(self.report, database, turn, steps, self._ingest.get(database))
 
     def openloop(self, database: Database) -> None:
         """Ingest at a fixed arrival rate (``--rate`` over ``--visitors``), latency from the
@@ -569,6 +608,13 @@ def main(argv: list[str] | None = None) -> int:
     print("\n" + table + f"\n\n{elapsed:.0f} s in all; JSON lines in {args.out / 'latest.jsonl'}")
     (args.out / "latest.md").write_text(f"`{command.strip()}` — {elapsed:.0f} s\n\n{table}\n")
     return 1 if failed else 0
+
+
+def _pythonpath(env: dict[str, str]) -> str:
+    """For a server started through a wrapper in bench/: the repository first, for the
+    wrapper, then the ``PYTHONPATH`` the plain ``otklik run`` gets, so both run the same
+    ``otklik`` (a worktree's ``src`` rather than the package installed in the venv)."""
+    return os.pathsep.join(filter(None, [str(REPO_DIR), env.get("PYTHONPATH", "")]))
 
 
 def _git_rev() -> str:

@@ -4,7 +4,12 @@
 benchmark starts the server this way once, makes each kind of call once, and replays exactly
 the statements recorded in that call's time window, raw through the driver: its baseline
 follows whatever SQL the server runs today, without a copy of that SQL to keep up to date.
-Each record is a pickled ``(time.time(), statement, parameters)``.
+The write-turn limit (``turnlimit.py``) records one visitor message's write turn the same way.
+
+Each record is a pickled ``(time.time(), statement, parameters, connection)``: ``connection``
+tells the pooled connections apart (the same number for every statement of one connection).
+Commits and rollbacks are recorded too, as the statements ``COMMIT`` and ``ROLLBACK`` with no
+parameters: the drivers run them as calls (``connection.commit()``), not as SQL text.
 """
 
 from __future__ import annotations
@@ -21,6 +26,13 @@ def _stop(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(0)
 
 
+def _connection_id(conn: Any) -> int:
+    try:
+        return id(conn.connection.dbapi_connection)
+    except Exception:  # noqa: BLE001 - an invalidated connection: still record the statement
+        return 0
+
+
 def main() -> None:
     out, args = sys.argv[1], sys.argv[2:]
     signal.signal(signal.SIGTERM, _stop)
@@ -30,13 +42,18 @@ def main() -> None:
 
     sink = open(out, "ab")  # noqa: SIM115 - open for the life of the process
 
+    def dump(conn: Any, statement: str, parameters: Any) -> None:
+        pickle.dump((time.time(), statement, parameters, _connection_id(conn)), sink)
+        sink.flush()
+
     def record(
         conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool
     ) -> None:
-        pickle.dump((time.time(), statement, parameters), sink)
-        sink.flush()
+        dump(conn, statement, parameters)
 
     event.listen(Engine, "before_cursor_execute", record)
+    event.listen(Engine, "commit", lambda conn: dump(conn, "COMMIT", ()))
+    event.listen(Engine, "rollback", lambda conn: dump(conn, "ROLLBACK", ()))
     from otklik.cli import app
 
     try:
