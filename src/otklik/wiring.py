@@ -1,23 +1,60 @@
-"""Connect the domains' in-transaction reactions and job handlers, once per process.
+"""How the domains react to each other's events, and their job handlers, once per process.
 
-The web app and ``otklik worker`` both call :func:`install`: a worker that lacked, say, the
-routing listener would make changes nobody reacts to."""
+Every cross-domain reaction is one line below: which event, which subscriber, and whether it
+acts inside the emitting transaction or after commit. The web app and ``otklik worker`` both
+call :func:`install`: a worker that lacked, say, routing would make changes nobody reacts to.
+
+Inside the transaction (they commit or roll back with the change):
+- the realtime log writes each event's feed first (``core.events`` does it before any
+  subscriber), so live clients hear exactly what committed;
+- routing queues and assigns new or reopened conversations and refills freed capacity;
+- automation runs greetings, away replies and rules (its rule data comes from a cache);
+- outgoing webhooks write their outbox rows (delivery + job), sent by the job runner after
+  commit — an event no endpoint wants costs nothing (endpoints are cached).
+"""
 
 from __future__ import annotations
 
+from otklik.accounts.events import AgentStatusChanged
 from otklik.channels import base as channel_plugins
 from otklik.channels import outbound as _outbound  # noqa: F401  (registers the delivery job)
 from otklik.conversations import counts
+from otklik.conversations.changes import AUTOMATION
+from otklik.conversations.events import ConversationCreated, ConversationUpdated, MessageCreated
+from otklik.core.events import bus
 from otklik.jobs import handlers as _handlers  # noqa: F401  (registers the core jobs)
+from otklik.realtime import log
+from otklik.routing import events as routing_events
 from otklik.routing import service as routing
-from otklik.scripts import engine as scripts
+from otklik.scripts import engine as automation
 from otklik.scripts import timers as _timers  # noqa: F401  (registers the timer job)
 from otklik.webhooks import service as webhooks
 
 
 def install() -> None:
     counts.install()
-    routing.install()
-    scripts.install()
+    automation.install()
     webhooks.install()
+    bus.clear()
+    bus.write_feeds_with(log.write_feed)
+
+    routed = frozenset({routing_events.CAUSE})
+    bus.subscribe(ConversationCreated, routing.on_conversation_changed, ignore_caused_by=routed)
+    bus.subscribe(ConversationUpdated, routing.on_conversation_changed, ignore_caused_by=routed)
+    bus.subscribe(AgentStatusChanged, routing.on_agent_status_changed, ignore_caused_by=routed)
+
+    automated = frozenset({AUTOMATION})
+    react = automation.on_conversation_event
+    bus.subscribe(ConversationCreated, react, ignore_caused_by=automated)
+    bus.subscribe(ConversationUpdated, react, ignore_caused_by=automated)
+    bus.subscribe(MessageCreated, react, ignore_caused_by=automated)
+
+    for hooked in (
+        ConversationCreated,
+        ConversationUpdated,
+        MessageCreated,
+        routing_events.ConversationEscalated,
+    ):
+        bus.subscribe(hooked, webhooks.on_domain_event)
+
     channel_plugins.load_entry_points()

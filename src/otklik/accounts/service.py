@@ -25,9 +25,9 @@ from otklik.audit import service as audit
 from otklik.core import config_cache, security
 from otklik.core.clock import utcnow
 from otklik.core.errors import AppError, conflict, invalid, not_found
+from otklik.core.events import bus
 from otklik.realtime import log
 from otklik.realtime.protocol import STREAM_AGENTS
-from otklik.routing import service as routing
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +158,10 @@ async def set_status(session: AsyncSession, *, agent: Agent, status: str) -> Age
     if previous != status:
         agent.status = status
         agent.status_changed_at = utcnow()
-        await routing.agent_status_changed(session, agent=agent, previous=previous)
+        await bus.emit(
+            session,
+            events.AgentStatusChanged(agent_id=agent.id, status=status, previous=previous),
+        )
     log.stage_transient(
         session,
         stream=STREAM_AGENTS,

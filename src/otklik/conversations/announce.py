@@ -1,7 +1,7 @@
-"""Events of conversation changes, appended in the change's own transaction.
+"""Emitting the typed events of conversation changes, in the change's own transaction.
 
-Operators hear everything on the ``agents`` stream; a visitor hears only public messages and
-status changes of their own conversations on ``contact:<id>``."""
+What each audience hears is decided by the events themselves (``conversations/events.py``);
+here the current state is read and shaped into them."""
 
 from __future__ import annotations
 
@@ -20,41 +20,32 @@ from otklik.conversations.models import (
 from otklik.conversations.schemas import (
     ConversationOut,
     MessageOut,
-    VisitorConversation,
 )
 from otklik.conversations.shapes import conversation_out, message_out, visitor_message_out
-from otklik.realtime import log
-from otklik.realtime.protocol import STREAM_AGENTS, contact_stream
+from otklik.core.events import bus
 
 
 async def announce_conversation(
     session: AsyncSession,
     conversation: Conversation,
     *,
-    event_type: str,
+    created: bool = False,
     contact: Contact | None = None,
     last_message: Message | None = None,
     tell_visitor: bool = False,
 ) -> ConversationOut:
+    """Emit ``ConversationCreated`` (``created=True``) or ``ConversationUpdated``."""
     await session.flush()
     if contact is None:
         contact = await session.get_one(Contact, conversation.contact_id)
     if last_message is None and conversation.last_message_id is not None:
         last_message = await session.get(Message, conversation.last_message_id)
     out = conversation_out(conversation, contact, last_message)
-    await log.append(
-        session,
-        stream=STREAM_AGENTS,
-        type=event_type,
-        payload={"conversation": out.model_dump(mode="json")},
-    )
-    if tell_visitor:
-        visitor = VisitorConversation(id=conversation.id, status=out.status)
-        await log.append(
-            session,
-            stream=contact_stream(conversation.contact_id),
-            type=events.CONVERSATION_UPDATED,
-            payload={"conversation": visitor.model_dump(mode="json")},
+    if created:
+        await bus.emit(session, events.ConversationCreated(conversation=out))
+    else:
+        await bus.emit(
+            session, events.ConversationUpdated(conversation=out, tell_visitor=tell_visitor)
         )
     return out
 
@@ -65,24 +56,18 @@ async def announce_message(
     message: Message,
     contact: Contact,
     files: Sequence[AttachmentOut] = (),
+    *,
+    reopened: bool = False,
 ) -> None:
-    out = conversation_out(conversation, contact, message)
-    await log.append(
+    await bus.emit(
         session,
-        stream=STREAM_AGENTS,
-        type=events.MESSAGE_CREATED,
-        payload={
-            "message": message_out(message, files).model_dump(mode="json"),
-            "conversation": out.model_dump(mode="json"),
-        },
+        events.MessageCreated(
+            conversation=conversation_out(conversation, contact, message),
+            message=message_out(message, files),
+            visitor_message=None if message.private else visitor_message_out(message, files),
+            reopened=reopened,
+        ),
     )
-    if not message.private:
-        await log.append(
-            session,
-            stream=contact_stream(conversation.contact_id),
-            type=events.MESSAGE_CREATED,
-            payload={"message": visitor_message_out(message, files).model_dump(mode="json")},
-        )
 
 
 async def announce_message_update(session: AsyncSession, message: Message) -> MessageOut:
@@ -90,10 +75,5 @@ async def announce_message_update(session: AsyncSession, message: Message) -> Me
     await session.flush()
     files = await attachments.for_messages(session, [message.id])
     out = message_out(message, files.get(message.id, ()))
-    await log.append(
-        session,
-        stream=STREAM_AGENTS,
-        type=events.MESSAGE_UPDATED,
-        payload={"message": out.model_dump(mode="json")},
-    )
+    await bus.emit(session, events.MessageUpdated(message=out))
     return out

@@ -17,11 +17,12 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, UOWTransaction
 
 from otklik.conversations.models import Conversation
+from otklik.core.events import bus
 
 WATCHED = ("status", "assignee_id", "team_id")
-#: Set in ``session.info`` while automation acts: readers registered with
-#: ``skip_automation`` note nothing then (a rule's own actions must not look like triggers).
-AUTOMATING_KEY = "otklik.changes.automating"
+#: The cause (``core.events.EventBus.caused_by``) automation acts under: readers registered
+#: with ``skip_automation`` note nothing then (a rule's own actions must not look like triggers).
+AUTOMATION = "automation"
 #: The old value when SQLAlchemy no longer had it (the attribute was not loaded).
 UNKNOWN = object()
 
@@ -46,7 +47,7 @@ def register(key: str, *, skip_automation: bool) -> None:
 
 
 def _note(session: Session, _flush: UOWTransaction) -> None:
-    automating = bool(session.info.get(AUTOMATING_KEY))
+    automating = AUTOMATION in bus.causes()
     readers = [r for r in _readers.values() if not (automating and r.skip_automation)]
     if not readers:
         return

@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from otklik.conversations import events
 from otklik.conversations.announce import announce_conversation
 from otklik.conversations.models import (
     Conversation,
@@ -27,9 +26,7 @@ async def wake_snoozed(session: AsyncSession, *, conversation_id: int, until: da
     conversation.status = "open"
     conversation.snooze_until = None
     conversation.last_activity_at = utcnow()
-    await announce_conversation(
-        session, conversation, event_type=events.CONVERSATION_UPDATED, tell_visitor=True
-    )
+    await announce_conversation(session, conversation, tell_visitor=True)
     return True
 
 
@@ -56,7 +53,5 @@ async def resolve_idle(session: AsyncSession, *, idle_hours: int, batch: int = 2
     for conversation in conversations:
         conversation.status = "resolved"
         conversation.resolved_at = now
-        await announce_conversation(
-            session, conversation, event_type=events.CONVERSATION_UPDATED, tell_visitor=True
-        )
+        await announce_conversation(session, conversation, tell_visitor=True)
     return len(conversations)

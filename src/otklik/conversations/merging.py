@@ -18,8 +18,7 @@ from otklik.conversations.schemas import (
 )
 from otklik.core.clock import utcnow
 from otklik.core.errors import invalid, not_found
-from otklik.realtime import log
-from otklik.realtime.protocol import STREAM_AGENTS
+from otklik.core.events import bus
 
 
 async def merge(session: AsyncSession, *, conversation_id: int, other_id: int) -> ConversationOut:
@@ -84,15 +83,6 @@ async def merge(session: AsyncSession, *, conversation_id: int, other_id: int) -
     source.unread_count = 0
     source.waiting_since = None
     source.last_message_id = None
-    await announce_conversation(
-        session, source, event_type=events.CONVERSATION_UPDATED, tell_visitor=True
-    )
-    await log.append(
-        session,
-        stream=STREAM_AGENTS,
-        type=events.CONVERSATION_MERGED,
-        payload={"from_id": source.id, "into_id": target.id},
-    )
-    return await announce_conversation(
-        session, target, event_type=events.CONVERSATION_UPDATED, tell_visitor=True
-    )
+    await announce_conversation(session, source, tell_visitor=True)
+    await bus.emit(session, events.ConversationMerged(from_id=source.id, into_id=target.id))
+    return await announce_conversation(session, target, tell_visitor=True)

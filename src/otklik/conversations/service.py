@@ -20,7 +20,6 @@ from otklik.attachments import service as attachments
 from otklik.attachments.schemas import AttachmentOut
 from otklik.channels.service import AnyInbox  # the cached snapshot or the row (config cache)
 from otklik.contacts.models import Contact
-from otklik.conversations import events
 from otklik.conversations.announce import announce_conversation, announce_message
 from otklik.conversations.delivery import (
     DELIVER_JOB,
@@ -47,14 +46,11 @@ from otklik.conversations.queries import (
 from otklik.conversations.schemas import (
     BulkIn,
     ConversationOut,
-    VisitorConversation,
 )
 from otklik.conversations.shapes import conversation_out, message_out, visitor_message_out
 from otklik.core.clock import utcnow
 from otklik.core.errors import AppError, invalid
 from otklik.jobs import registry as jobs
-from otklik.realtime import log
-from otklik.realtime.protocol import contact_stream
 
 __all__ = [
     "DELIVER_JOB",
@@ -293,19 +289,11 @@ async def post_visitor_message(
         await announce_conversation(
             session,
             conversation,
-            event_type=events.CONVERSATION_CREATED,
+            created=True,
             contact=contact,
             last_message=message,
         )
-    elif status_changed:
-        visitor = VisitorConversation(id=conversation.id, status="open")
-        await log.append(
-            session,
-            stream=contact_stream(contact.id),
-            type=events.CONVERSATION_UPDATED,
-            payload={"conversation": visitor.model_dump(mode="json")},
-        )
-    await announce_message(session, conversation, message, contact, files)
+    await announce_message(session, conversation, message, contact, files, reopened=status_changed)
     return Posted(message=message, created=True, attachments=files)
 
 
@@ -333,9 +321,7 @@ async def assign(
             raise invalid(f"Team {team_id} does not exist.")
         conversation.team_id = team_id
     # The visitor hears it too: a widget waiting in a queue refreshes its place at once.
-    return await announce_conversation(
-        session, conversation, event_type=events.CONVERSATION_UPDATED, tell_visitor=True
-    )
+    return await announce_conversation(session, conversation, tell_visitor=True)
 
 
 async def change_status(
@@ -368,9 +354,7 @@ async def change_status(
             run_at=snooze_until,
             dedupe_key=f"wake:{conversation.id}:{snooze_until.isoformat()}",
         )
-    return await announce_conversation(
-        session, conversation, event_type=events.CONVERSATION_UPDATED, tell_visitor=True
-    )
+    return await announce_conversation(session, conversation, tell_visitor=True)
 
 
 async def set_tags(
@@ -395,9 +379,7 @@ async def set_tags(
         if tag not in current
     )
     conversation.tags = wanted
-    return await announce_conversation(
-        session, conversation, event_type=events.CONVERSATION_UPDATED
-    )
+    return await announce_conversation(session, conversation)
 
 
 async def set_priority(
@@ -407,9 +389,7 @@ async def set_priority(
     if conversation.priority == priority:
         return await describe(session, conversation_id)
     conversation.priority = priority
-    return await announce_conversation(
-        session, conversation, event_type=events.CONVERSATION_UPDATED
-    )
+    return await announce_conversation(session, conversation)
 
 
 async def set_attributes(
@@ -418,9 +398,7 @@ async def set_attributes(
     """Store already-validated custom attribute values (see ``otklik.attributes``)."""
     conversation = await get_conversation(session, conversation_id, lock=True)
     conversation.attributes = values
-    return await announce_conversation(
-        session, conversation, event_type=events.CONVERSATION_UPDATED
-    )
+    return await announce_conversation(session, conversation)
 
 
 async def post_automatic_message(
@@ -460,9 +438,7 @@ async def mark_read(session: AsyncSession, *, conversation_id: int) -> Conversat
     if conversation.unread_count == 0:
         return await describe(session, conversation_id)
     conversation.unread_count = 0
-    return await announce_conversation(
-        session, conversation, event_type=events.CONVERSATION_UPDATED
-    )
+    return await announce_conversation(session, conversation)
 
 
 async def bulk(session: AsyncSession, *, data: BulkIn) -> list[ConversationOut]:

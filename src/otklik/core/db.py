@@ -31,6 +31,7 @@ from sqlalchemy.types import TypeDecorator
 
 from otklik.config import Settings
 from otklik.core import sqlite_inline
+from otklik.core.events import bus
 from otklik.core.writer import WriteBatcher
 
 NAMING = {
@@ -159,8 +160,9 @@ class Database:
             self.read_engine = self.write_engine
         self.writer = WriteBatcher(self.write_engine, on_commit=self._after_commit)
         self._reader = async_sessionmaker(self.read_engine, expire_on_commit=False)
-        #: Called after every successful commit (the realtime layer publishes events here).
-        self.after_commit: list[AfterCommit] = []
+        #: Called after every successful commit (the realtime layer publishes events here;
+        #: the event bus runs its after-commit subscribers).
+        self.after_commit: list[AfterCommit] = [bus.run_after_commit]
 
     @property
     def dialect(self) -> str:

@@ -10,7 +10,6 @@ resumes "after N" can never skip an event that committed late with a smaller id.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,25 +17,13 @@ from typing import Any
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from otklik.core.events import FeedEntry
 from otklik.realtime.models import Event
 from otklik.realtime.protocol import Outgoing, dumps
 
 PENDING_KEY = "otklik.pending_events"
 LOCK_TAKEN_KEY = "otklik.event_lock_taken"
 EVENT_ORDER_LOCK = 7_312_001
-
-
-Listener = Callable[[AsyncSession, Event], Awaitable[None]]
-_listeners: list[Listener] = []
-
-
-def add_listener(listener: Listener) -> None:
-    """Call ``listener`` for every event appended, inside the same transaction.
-
-    This is how other domains react to changes (automation rules, routing) without the
-    conversations service importing them: the reaction commits or rolls back with the change."""
-    if listener not in _listeners:
-        _listeners.append(listener)
 
 
 async def append(
@@ -49,9 +36,13 @@ async def append(
     session.add(event)
     await session.flush()
     session.info.setdefault(PENDING_KEY, []).append(event)
-    for listener in _listeners:
-        await listener(session, event)
     return event
+
+
+async def write_feed(session: AsyncSession, entry: FeedEntry) -> int:
+    """The event bus's log writer (``core.events``): one feed entry becomes one event row."""
+    event = await append(session, stream=entry.stream, type=entry.type, payload=entry.payload)
+    return event.id
 
 
 def stage_transient(session: AsyncSession, *, stream: str, frame: dict[str, Any]) -> None:

@@ -5,23 +5,21 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from otklik.accounts.events import AgentStatusChanged
 from otklik.accounts.models import Agent, Team
 from otklik.channels.models import Inbox
 from otklik.channels.service import inbox_settings
 from otklik.conversations import service as conversations
+from otklik.conversations.events import ConversationCreated, ConversationUpdated
 from otklik.conversations.models import Conversation
 from otklik.conversations.schemas import ConversationOut
 from otklik.core.clock import utcnow
 from otklik.core.errors import invalid, not_found
-from otklik.realtime import log
-from otklik.realtime.models import Event
-from otklik.realtime.protocol import STREAM_AGENTS
+from otklik.core.events import Emitted, bus
 from otklik.routing import events
 from otklik.routing.assignment import assign_waiting, take_routing_lock
 from otklik.routing.models import Escalation
 from otklik.routing.schemas import EscalationOut
-
-_BUSY = "otklik.routing_busy"
 
 
 def escalation_out(escalation: Escalation) -> EscalationOut:
@@ -103,12 +101,7 @@ async def escalate(
     conversation.team_id = target.id
     conversation.assignee_id = None
     conversation.queued_at = utcnow()
-    await log.append(
-        session,
-        stream=STREAM_AGENTS,
-        type=events.CONVERSATION_ESCALATED,
-        payload={"escalation": escalation_out(escalation).model_dump(mode="json")},
-    )
+    await bus.emit(session, events.ConversationEscalated(escalation=escalation_out(escalation)))
     out = await conversations.assign(
         session,
         conversation_id=conversation.id,
@@ -147,12 +140,7 @@ async def hand_back(
         private=True,
     )
     conversation.queued_at = None
-    await log.append(
-        session,
-        stream=STREAM_AGENTS,
-        type=events.CONVERSATION_HANDED_BACK,
-        payload={"escalation": escalation_out(escalation).model_dump(mode="json")},
-    )
+    await bus.emit(session, events.ConversationHandedBack(escalation=escalation_out(escalation)))
     return await conversations.assign(
         session,
         conversation_id=conversation.id,
@@ -225,26 +213,24 @@ async def drain_all_queues(session: AsyncSession) -> int:
     return total
 
 
-async def agent_status_changed(session: AsyncSession, *, agent: Agent, previous: str) -> None:
+async def on_agent_status_changed(
+    session: AsyncSession, emitted: Emitted[AgentStatusChanged]
+) -> None:
     """Coming online pulls from the queues; going offline may give conversations back."""
-    if session.info.get(_BUSY):
-        return
-    session.info[_BUSY] = True
-    try:
-        if agent.status == "online" and previous != "online":
+    change = emitted.event
+    async with bus.caused_by(events.CAUSE):
+        if change.status == "online" and change.previous != "online":
             await drain_all_queues(session)
-        elif agent.status == "offline" and previous != "offline":
-            await _requeue_conversations_of(session, agent)
-    finally:
-        session.info[_BUSY] = False
+        elif change.status == "offline" and change.previous != "offline":
+            await _requeue_conversations_of(session, change.agent_id)
 
 
-async def _requeue_conversations_of(session: AsyncSession, agent: Agent) -> None:
+async def _requeue_conversations_of(session: AsyncSession, agent_id: int) -> None:
     rows = (
         await session.execute(
             select(Conversation, Inbox)
             .join(Inbox, Inbox.id == Conversation.inbox_id)
-            .where(Conversation.assignee_id == agent.id, Conversation.status == "open")
+            .where(Conversation.assignee_id == agent_id, Conversation.status == "open")
         )
     ).all()
     for conversation, inbox in rows:
@@ -262,23 +248,14 @@ async def _requeue_conversations_of(session: AsyncSession, agent: Agent) -> None
         await drain_all_queues(session)
 
 
-async def on_event(session: AsyncSession, event: Event) -> None:
+async def on_conversation_changed(
+    session: AsyncSession, emitted: Emitted[ConversationCreated] | Emitted[ConversationUpdated]
+) -> None:
     """Keep queues moving: route new or reopened conversations, refill freed capacity."""
-    if event.stream != STREAM_AGENTS or session.info.get(_BUSY):
-        return
-    if event.type not in ("conversation.created", "conversation.updated"):
-        return
-    data = event.payload["conversation"]
-    session.info[_BUSY] = True
-    try:
-        if data["status"] == "open" and data["assignee_id"] is None and data["queued_at"] is None:
-            conversation = await session.get_one(Conversation, data["id"])
+    data = emitted.event.conversation
+    async with bus.caused_by(events.CAUSE):
+        if data.status == "open" and data.assignee_id is None and data.queued_at is None:
+            conversation = await session.get_one(Conversation, data.id)
             await _queue(session, conversation)
-        elif event.type == "conversation.updated":
+        elif isinstance(emitted.event, ConversationUpdated):
             await drain_all_queues(session)
-    finally:
-        session.info[_BUSY] = False
-
-
-def install() -> None:
-    log.add_listener(on_event)

@@ -1,9 +1,10 @@
 """Automation on events: which triggers an operator event means, and running the rules.
 
-Called for every event appended, inside the triggering transaction. Loop guard: while rules
-(or auto-replies) act, the flag :data:`changes.AUTOMATING_KEY` is set; events their actions
-append are ignored, so no rule ever triggers itself or another rule. Each rule runs in its own
-savepoint: a failing rule is logged and skipped, the customer's message still goes through.
+Subscribed (``wiring.py``) to conversation and message events, inside the triggering
+transaction. Loop guard: rules and auto-replies act under the cause
+:data:`changes.AUTOMATION` and the subscription ignores events of that cause, so no rule ever
+triggers itself or another rule. Each rule runs in its own savepoint: a failing rule is logged
+and skipped, the customer's message still goes through.
 """
 
 from __future__ import annotations
@@ -17,11 +18,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otklik.conversations import changes
-from otklik.conversations import events as conversation_events
+from otklik.conversations.events import ConversationCreated, ConversationUpdated, MessageCreated
+from otklik.conversations.schemas import ConversationOut
 from otklik.core import config_cache
-from otklik.realtime import log
-from otklik.realtime.models import Event
-from otklik.realtime.protocol import STREAM_AGENTS
+from otklik.core.events import Emitted, bus
 from otklik.scripts import actions, autoreplies, conditions
 from otklik.scripts.context import facts_for, latest_customer_text, load_target
 from otklik.scripts.models import AutomationRule
@@ -33,29 +33,31 @@ logger = logging.getLogger(__name__)
 MAX_CHARS = 10_000
 #: Where this reader's notes of old conversation values are kept (``conversations.changes``).
 NOTES_KEY = "otklik.scripts.before"
-_WATCHED_TYPES = (
-    conversation_events.CONVERSATION_CREATED,
-    conversation_events.CONVERSATION_UPDATED,
-    conversation_events.MESSAGE_CREATED,
-)
+#: The events automation reacts to.
+Watched = ConversationCreated | ConversationUpdated | MessageCreated
 
 
-def triggers_for(event: Event, before: dict[str, Any]) -> list[str]:
-    """The triggers an operator event stands for, given the noted old values."""
-    data = event.payload.get("conversation") or {}
+def triggers_for(event: Watched, before: dict[str, Any]) -> list[str]:
+    """The triggers an event stands for, given the noted old values."""
     found = []
-    if event.type == conversation_events.CONVERSATION_CREATED:
+    if isinstance(event, ConversationCreated):
         found.append("conversation_created")
-    message = event.payload.get("message")
-    if event.type == conversation_events.MESSAGE_CREATED and message:
-        if message.get("author_type") == "contact":
-            found.append("message_created")
-    changed = changes.what_changed(before, data)
+    if isinstance(event, MessageCreated) and event.message.author_type == "contact":
+        found.append("message_created")
+    changed = changes.what_changed(before, _state(event.conversation))
     if changes.STATUS in changed:
         found.append("status_changed")
     if changes.ASSIGNMENT in changed:
         found.append("assigned")
     return found
+
+
+def _state(conversation: ConversationOut) -> dict[str, Any]:
+    return {
+        "status": conversation.status,
+        "assignee_id": conversation.assignee_id,
+        "team_id": conversation.team_id,
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,24 +134,20 @@ async def run_rule(
     return True
 
 
-async def _react(
-    session: AsyncSession, event: Event, conversation_id: int, triggers: list[str]
-) -> None:
-    inbox_id = event.payload["conversation"].get("inbox_id")
-    if isinstance(inbox_id, int):
-        if "conversation_created" in triggers:
-            await autoreplies.greet(session, conversation_id=conversation_id, inbox_id=inbox_id)
-        if "message_created" in triggers:
-            await autoreplies.away(session, conversation_id=conversation_id, inbox_id=inbox_id)
+async def _react(session: AsyncSession, event: Watched, triggers: list[str]) -> None:
+    conversation_id, inbox_id = event.conversation.id, event.conversation.inbox_id
+    if "conversation_created" in triggers:
+        await autoreplies.greet(session, conversation_id=conversation_id, inbox_id=inbox_id)
+    if "message_created" in triggers:
+        await autoreplies.away(session, conversation_id=conversation_id, inbox_id=inbox_id)
     rules = await rules_for(session, triggers)
     if not rules:
         return
     target = await load_target(session, conversation_id)
     text = ""
     if any(conditions.needs_text(r.conditions) for r in rules):
-        message = event.payload.get("message")
-        if message and message.get("author_type") == "contact":
-            text = str(message.get("text", ""))
+        if isinstance(event, MessageCreated) and event.message.author_type == "contact":
+            text = event.message.text
         else:
             text = await latest_customer_text(session, conversation_id)
     for rule in rules:
@@ -159,27 +157,19 @@ async def _react(
         )
 
 
-async def on_event(session: AsyncSession, event: Event) -> None:
-    if event.stream != STREAM_AGENTS or event.type not in _WATCHED_TYPES:
-        return
-    data = event.payload.get("conversation")
-    if not isinstance(data, dict) or not isinstance(data.get("id"), int):
-        return
-    conversation_id: int = data["id"]
-    before = changes.take(session.info, NOTES_KEY, conversation_id)
-    if session.info.get(changes.AUTOMATING_KEY):
-        return
+async def on_conversation_event(
+    session: AsyncSession,
+    emitted: Emitted[ConversationCreated] | Emitted[ConversationUpdated] | Emitted[MessageCreated],
+) -> None:
+    event = emitted.event
+    before = changes.take(session.info, NOTES_KEY, event.conversation.id)
     triggers = triggers_for(event, before)
     if not triggers:
         return
-    session.info[changes.AUTOMATING_KEY] = True
-    try:
-        await _react(session, event, conversation_id, triggers)
-    finally:
-        session.info[changes.AUTOMATING_KEY] = False
+    async with bus.caused_by(changes.AUTOMATION):
+        await _react(session, event, triggers)
 
 
 def install() -> None:
-    """Start reacting to events (each process that writes calls this once)."""
+    """Note old conversation values for this reader (subscriptions are in ``wiring.py``)."""
     changes.register(NOTES_KEY, skip_automation=True)
-    log.add_listener(on_event)

@@ -24,6 +24,7 @@ from otklik.contacts.models import Contact
 from otklik.conversations import changes
 from otklik.conversations.models import Conversation, Message
 from otklik.core.clock import utcnow
+from otklik.core.events import bus
 from otklik.jobs.registry import JobContext, job
 from otklik.scripts.conditions import evaluate, load_conditions, needs_text, satisfied
 from otklik.scripts.context import Target, facts_for, latest_customer_text
@@ -98,8 +99,7 @@ async def fire_time_rules(session: AsyncSession) -> int:
         )
     )
     fired = 0
-    session.info[changes.AUTOMATING_KEY] = True
-    try:
+    async with bus.caused_by(changes.AUTOMATION):
         for rule in rules:
             wants_text = needs_text(load_conditions(rule.conditions))
             handled = 0
@@ -110,8 +110,6 @@ async def fire_time_rules(session: AsyncSession) -> int:
                 handled += len(batch)
                 for due in batch:
                     fired += await _consider(session, rule, due, wants_text)
-    finally:
-        session.info[changes.AUTOMATING_KEY] = False
     return fired
 
 

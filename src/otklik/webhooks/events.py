@@ -1,4 +1,4 @@
-"""Which webhook events an operator event stands for ("status changed" and "assigned" are
+"""Which webhook events a domain event stands for ("status changed" and "assigned" are
 derived from the old values ``conversations.changes`` notes)."""
 
 from __future__ import annotations
@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from otklik.conversations import changes
-from otklik.conversations import events as conversation_events
-from otklik.realtime.models import Event
-from otklik.routing import events as routing_events
+from otklik.conversations.events import ConversationCreated, ConversationUpdated, MessageCreated
+from otklik.core.events import DomainEvent
+from otklik.routing.events import ConversationEscalated
 
 MESSAGE_CREATED = "message.created"
 CONVERSATION_CREATED = "conversation.created"
@@ -25,24 +25,27 @@ def install_notes() -> None:
     changes.register(NOTES_KEY, skip_automation=False)
 
 
-def webhook_events_for(event: Event, session_info: dict[str, Any]) -> list[str]:
-    """The webhook event names for one event of the ``agents`` stream.
+def webhook_events_for(event: DomainEvent, session_info: dict[str, Any]) -> list[str]:
+    """The webhook event names a domain event stands for.
 
     A message can change its conversation too (a customer's message reopens it, an operator's
     first reply takes it), so status and assignment are derived on every conversation event."""
-    if event.type == routing_events.CONVERSATION_ESCALATED:
+    if isinstance(event, ConversationEscalated):
         return [CONVERSATION_ESCALATED]
     found = []
-    if event.type == conversation_events.MESSAGE_CREATED:
+    if isinstance(event, MessageCreated):
         found.append(MESSAGE_CREATED)
-    elif event.type == conversation_events.CONVERSATION_CREATED:
+    elif isinstance(event, ConversationCreated):
         found.append(CONVERSATION_CREATED)
-    elif event.type != conversation_events.CONVERSATION_UPDATED:
+    elif not isinstance(event, ConversationUpdated):
         return []
-    data = event.payload.get("conversation") or {}
-    if not isinstance(data.get("id"), int):
-        return found
-    changed = changes.what_changed(changes.take(session_info, NOTES_KEY, data["id"]), data)
+    conversation = event.conversation
+    state = {
+        "status": conversation.status,
+        "assignee_id": conversation.assignee_id,
+        "team_id": conversation.team_id,
+    }
+    changed = changes.what_changed(changes.take(session_info, NOTES_KEY, conversation.id), state)
     if changes.STATUS in changed:
         found.append(CONVERSATION_STATUS_CHANGED)
     if changes.ASSIGNMENT in changed:

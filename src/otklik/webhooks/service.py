@@ -27,10 +27,9 @@ from otklik.core import config_cache
 from otklik.core.clock import utcnow
 from otklik.core.crypto import SecretBox
 from otklik.core.errors import invalid, not_found
+from otklik.core.events import DomainEvent, Emitted
 from otklik.jobs import registry as jobs
 from otklik.jobs.registry import IOJobContext, RetryAfter, io_job
-from otklik.realtime import log
-from otklik.realtime.models import Event
 from otklik.realtime.protocol import STREAM_AGENTS
 from otklik.webhooks import signing, ssrf
 from otklik.webhooks.events import install_notes, webhook_events_for
@@ -268,13 +267,20 @@ async def resend(session: AsyncSession, *, delivery_id: int) -> WebhookDelivery:
     )
 
 
-async def on_event(session: AsyncSession, event: Event) -> None:
-    """``realtime.log`` listener: one delivery per subscribed endpoint, in this transaction."""
-    if event.stream != STREAM_AGENTS:
-        return
-    names = webhook_events_for(event, session.info)
+async def on_domain_event(session: AsyncSession, emitted: Emitted[DomainEvent]) -> None:
+    """One outbox row (delivery + job) per subscribed endpoint, in the event's transaction.
+
+    Inside the transaction on purpose: the delivery commits with the change or not at all,
+    and with the endpoints cached an event nobody subscribed to costs no statement."""
+    names = webhook_events_for(emitted.event, session.info)
     if not names:
         return
+    # The document carries what operators received: the agents-stream entry and its id.
+    entry, event_id = next(
+        (e, i)
+        for e, i in zip(emitted.feed, emitted.log_ids, strict=True)
+        if e.stream == STREAM_AGENTS
+    )
     for endpoint in await config_cache.get(session, ACTIVE_ENDPOINTS):
         for name in names:
             if name in endpoint.events:
@@ -284,9 +290,9 @@ async def on_event(session: AsyncSession, event: Event) -> None:
                     event=name,
                     payload={
                         "event": name,
-                        "event_id": event.id,
-                        "created_at": _iso(event.created_at),
-                        "data": event.payload,
+                        "event_id": event_id,
+                        "created_at": _iso(emitted.at),
+                        "data": entry.payload,
                     },
                 )
 
@@ -384,6 +390,5 @@ async def deliver(ctx: IOJobContext, payload: dict[str, Any]) -> None:
 
 
 def install() -> None:
-    """Start turning events into deliveries (each process that writes calls this once)."""
+    """Note old conversation values for this reader (subscriptions are in ``wiring.py``)."""
     install_notes()
-    log.add_listener(on_event)

@@ -1,0 +1,171 @@
+"""Typed domain events: how one domain reacts to another without importing it.
+
+A service that changes something emits one event — a frozen pydantic model from its domain's
+``events.py`` — through :data:`bus`. The bus does three things, in this order:
+
+1. writes the event's *feed* (what live clients may hear: ``(stream, type, payload)`` rows of
+   the realtime log) through the log writer that ``wiring.py`` plugs in;
+2. calls the subscribers registered for that event type **inside** the transaction (they
+   commit or roll back with the change: routing, automation, outgoing-webhook outbox rows);
+3. queues the subscribers registered **after commit**; they run once the transaction is
+   durable, and never if it rolls back (best-effort work such as cache drops and
+   notifications; durable after-commit work enqueues a job from an inside subscriber instead).
+
+Subscribers are registered in ``wiring.py`` only, so the flow between domains reads in one
+place and mypy checks every subscriber against its event type.
+
+Causes replace the re-entry flags the log listeners needed: ``async with bus.caused_by(X)``
+marks every event emitted inside the block (and inside what its subscribers do) as caused by
+``X``; a subscriber that must not react to its own consequences says so when it subscribes
+(``ignore_caused_by=``). The chain of causes is part of what each subscriber receives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from otklik.core.clock import utcnow
+
+Phase = Literal["in_transaction", "after_commit"]
+AFTER_COMMIT_KEY = "otklik.events.after_commit"
+
+
+@dataclass(frozen=True, slots=True)
+class FeedEntry:
+    """One row of the realtime log an event becomes: who hears it and what they get."""
+
+    stream: str
+    type: str
+    payload: dict[str, Any]
+
+
+class DomainEvent(BaseModel):
+    """Base of every typed event: immutable, and unknown fields are an error."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    #: The event's name, also the ``type`` of its realtime frames (``message.created``).
+    name: ClassVar[str]
+
+    def feed(self) -> list[FeedEntry]:
+        """What live clients hear of it (nothing by default)."""
+        return []
+
+
+E = TypeVar("E", bound=DomainEvent)
+
+
+@dataclass(frozen=True, slots=True)
+class Emitted(Generic[E]):
+    """An event as a subscriber receives it."""
+
+    event: E
+    #: The realtime-log rows written for it, and their ids (same order).
+    feed: tuple[FeedEntry, ...]
+    log_ids: tuple[int, ...]
+    at: datetime
+    #: What the event happened in the course of, outermost first (``("automation",)``).
+    causes: tuple[str, ...]
+
+
+Subscriber = Callable[[AsyncSession, Emitted[E]], Awaitable[None]]
+AfterCommit = Callable[[Emitted[E]], Awaitable[None]]
+#: Writes a feed entry to the realtime log in the session's transaction; returns the row id.
+LogWriter = Callable[[AsyncSession, FeedEntry], Awaitable[int]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Subscription:
+    handler: Callable[..., Awaitable[None]]
+    ignore_caused_by: frozenset[str]
+
+
+@dataclass
+class EventBus:
+    _inside: dict[type[DomainEvent], list[_Subscription]] = field(default_factory=dict)
+    _after: dict[type[DomainEvent], list[_Subscription]] = field(default_factory=dict)
+    _log_writer: LogWriter | None = None
+    _causes: ContextVar[tuple[str, ...]] = field(
+        default_factory=lambda: ContextVar("otklik_event_causes", default=())
+    )
+
+    def write_feeds_with(self, writer: LogWriter) -> None:
+        self._log_writer = writer
+
+    def subscribe(
+        self,
+        event_type: type[E],
+        handler: Subscriber[E],
+        *,
+        ignore_caused_by: frozenset[str] = frozenset(),
+    ) -> None:
+        """React inside the emitting transaction."""
+        self._add(self._inside, event_type, _Subscription(handler, ignore_caused_by))
+
+    def subscribe_after_commit(self, event_type: type[E], handler: AfterCommit[E]) -> None:
+        """React once the emitting transaction has committed (never if it rolls back)."""
+        self._add(self._after, event_type, _Subscription(handler, frozenset()))
+
+    @staticmethod
+    def _add(
+        table: dict[type[DomainEvent], list[_Subscription]],
+        event_type: type[DomainEvent],
+        subscription: _Subscription,
+    ) -> None:
+        handlers = table.setdefault(event_type, [])
+        if all(s.handler is not subscription.handler for s in handlers):
+            handlers.append(subscription)
+
+    def clear(self) -> None:
+        """Forget every subscription (``wiring.install`` starts from a clean bus)."""
+        self._inside.clear()
+        self._after.clear()
+
+    @asynccontextmanager
+    async def caused_by(self, cause: str) -> AsyncIterator[None]:
+        token = self._causes.set((*self._causes.get(), cause))
+        try:
+            yield
+        finally:
+            self._causes.reset(token)
+
+    async def emit(self, session: AsyncSession, event: DomainEvent) -> Emitted[DomainEvent]:
+        feed = tuple(event.feed()) if self._log_writer is not None else ()
+        log_ids = []
+        for entry in feed:
+            assert self._log_writer is not None
+            log_ids.append(await self._log_writer(session, entry))
+        causes = self._causes.get()
+        emitted: Emitted[DomainEvent] = Emitted(event, feed, tuple(log_ids), utcnow(), causes)
+        after = self._after.get(type(event))
+        if after:  # queued first: after commit, reactions run in the order events were emitted
+            queued: list[tuple[_Subscription, Emitted[DomainEvent]]]
+            queued = session.info.setdefault(AFTER_COMMIT_KEY, [])
+            queued.extend((subscription, emitted) for subscription in after)
+        for subscription in self._inside.get(type(event), ()):
+            if subscription.ignore_caused_by.isdisjoint(causes):
+                await subscription.handler(session, emitted)
+        return emitted
+
+    def causes(self) -> tuple[str, ...]:
+        """The causes in force here (see :meth:`caused_by`)."""
+        return self._causes.get()
+
+    async def run_after_commit(self, session: AsyncSession) -> None:
+        """Called by the database once ``session``'s transaction is durable."""
+        queued: list[tuple[_Subscription, Emitted[DomainEvent]]]
+        queued = session.info.pop(AFTER_COMMIT_KEY, [])
+        for subscription, emitted in queued:
+            await subscription.handler(emitted)
+
+
+#: The process's one bus.
+bus = EventBus()
