@@ -26,6 +26,7 @@ from otklik.core.http import BodyLimit, SecurityHeaders, install_error_handlers
 from otklik.core.security import VisitorTokens
 from otklik.jobs.runner import JobRunner
 from otklik.realtime.api import router as realtime_router
+from otklik.realtime.auth import SocketAuth
 from otklik.realtime.broker import make_broker
 from otklik.realtime.hub import Hub
 from otklik.realtime.ws import Realtime
@@ -44,13 +45,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = Database(settings)
-        hub = Hub(queue_size=settings.socket_queue_size)
+        hub = Hub(
+            queue_size=settings.socket_queue_size,
+            heartbeat_seconds=lambda: settings.heartbeat_seconds,
+        )
         broker = make_broker(hub, db)
         await broker.start()
         realtime = Realtime(db=db, hub=hub, broker=broker, settings=settings)
         db.after_commit.append(realtime.publish_committed)
         app.state.db = db
         app.state.realtime = realtime
+        app.state.socket_auth = SocketAuth(db, hub)
         app.state.visitor_tokens = VisitorTokens(settings.resolved_secret_key())
         runner = JobRunner(db, settings) if settings.run_jobs_in_app else None
         if runner is not None:
