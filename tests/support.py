@@ -62,6 +62,11 @@ class LiveServer:
             self._server.should_exit = True
             await self._task
 
+    def connections(self) -> list[Any]:
+        """The server's open connections (uvicorn protocol objects)."""
+        assert self._server is not None
+        return list(self._server.server_state.connections)
+
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import socket
 from typing import Any
 
+import websockets
+
 from otklik.realtime.protocol import STREAM_AGENTS, Outgoing, dumps
-from tests.support import Workspace
+from tests.support import Socket, Workspace
 
 
 def message_ids(frames: list[dict[str, Any]]) -> list[int]:
@@ -86,24 +89,49 @@ async def test_unknown_future_event_id_gets_resync(workspace: Workspace) -> None
 
 
 async def test_slow_socket_overflow_turns_into_resync(workspace: Workspace) -> None:
-    """A client that cannot keep up is not buffered forever: it is told to resync."""
+    """A client that stops reading is not buffered forever: once its transport is full and
+    more than ``queue_size`` frames wait behind it, it is told to resync instead."""
     hub = workspace.server.app.state.realtime.hub
-    hub.queue_size = 2  # this socket may hold two frames
-    sock = await workspace.agent_socket()
+    hub.queue_size = 2  # this socket may queue two frames behind a full transport
+    # A small receive buffer, so the kernel cannot swallow the whole burst for the client.
+    raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8192)
+    raw.connect(("127.0.0.1", workspace.server.port))
+    raw.setblocking(False)
+    conn = await websockets.connect(
+        f"{workspace.server.ws_url}/api/v1/ws?token={workspace.token}", sock=raw, max_size=2**22
+    )
+    sock = Socket(conn)
+    await sock.send({"type": "hello", "last_event_id": None})
     await sock.ready()
     visitor = await workspace.visitor()
     await visitor.say("before the burst")
     await sock.until(lambda f: f.get("type") == "message.created")
-    # A burst delivered in one go, faster than any socket could drain it.
+    # And a small send buffer on the server's side of it (loopback is generous otherwise).
+    (server_side,) = [
+        c for c in workspace.server.connections() if hasattr(c, "writable") and c.transport
+    ]
+    server_side.transport.get_extra_info("socket").setsockopt(
+        socket.SOL_SOCKET, socket.SO_SNDBUF, 8192
+    )
+    # A burst delivered in one go while the client reads nothing: ~16 MB, more than the
+    # socket buffers between us take, so writes must queue and the queue overflows.
+    pad = "x" * 8000
     burst = [
         Outgoing(
-            stream=STREAM_AGENTS, text=dumps({"id": 10**9 + i, "type": "x"}), event_id=10**9 + i
+            stream=STREAM_AGENTS,
+            text=dumps({"id": 10**9 + i, "type": "x", "pad": pad}),
+            event_id=10**9 + i,
         )
-        for i in range(5)
+        for i in range(2000)
     ]
     hub.deliver(burst)
-    frame = await sock.until(lambda f: f.get("type") == "resync")
+    assert not server_side.writable.is_set()  # the server's transport is full: writes queue
+    frame = await sock.until(lambda f: f.get("type") == "resync", within=30)
     assert "id" not in frame
+    received = [f["id"] for f in sock.frames if f.get("type") == "x"]
+    assert 0 < len(received) < len(burst)
+    assert received == sorted(received)  # in order, even around the writes that waited
     # Live delivery carries on after the resync.
     await visitor.say("after the burst")
     live = await sock.until(lambda f: f.get("type") == "message.created")
@@ -112,8 +140,6 @@ async def test_slow_socket_overflow_turns_into_resync(workspace: Workspace) -> N
 
 
 async def test_bad_hello_is_refused_with_an_error_frame(workspace: Workspace) -> None:
-    from tests.support import Socket
-
     sock = await Socket.open(
         f"{workspace.server.ws_url}/api/v1/ws?token={workspace.token}", hello=False
     )
@@ -124,10 +150,6 @@ async def test_bad_hello_is_refused_with_an_error_frame(workspace: Workspace) ->
 
 
 async def test_socket_with_bad_token_is_closed_with_4401(workspace: Workspace) -> None:
-    import websockets
-
-    from tests.support import Socket
-
     sock = await Socket.open(f"{workspace.server.ws_url}/api/v1/ws?token=nope", hello=False)
     frame = await sock.next()
     assert frame == {"type": "error", "code": "unauthorized", "message": "Sign in first."}

@@ -18,6 +18,7 @@ from otklik.channels import base as channel_plugins
 from otklik.channels.api import router as inboxes_router
 from otklik.channels.widget.api import router as widget_router
 from otklik.channels.widget.socket import router as widget_socket_router
+from otklik.channels.widget.socket import visitor_socket
 from otklik.config import Settings, get_settings
 from otklik.contacts.api import router as contacts_router
 from otklik.conversations.api import router as conversations_router
@@ -26,9 +27,12 @@ from otklik.core.db import Database
 from otklik.core.http import BodyLimit, SecurityHeaders, install_error_handlers
 from otklik.core.security import VisitorTokens
 from otklik.jobs.runner import JobRunner
+from otklik.realtime.api import agent_socket
 from otklik.realtime.api import router as realtime_router
+from otklik.realtime.auth import SocketAuth
 from otklik.realtime.broker import make_broker
 from otklik.realtime.hub import Hub
+from otklik.realtime.routes import SocketRoutes
 from otklik.realtime.ws import Realtime
 from otklik.routing.api import router as routing_router
 from otklik.scripts.api import router as scripts_router
@@ -45,13 +49,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = Database(settings)
-        hub = Hub(queue_size=settings.socket_queue_size)
+        hub = Hub(
+            queue_size=settings.socket_queue_size,
+            heartbeat_seconds=lambda: settings.heartbeat_seconds,
+        )
         broker = make_broker(hub, db, config=config_cache.attach(db))
         await broker.start()
         realtime = Realtime(db=db, hub=hub, broker=broker, settings=settings)
         db.after_commit.append(realtime.publish_committed)
         app.state.db = db
         app.state.realtime = realtime
+        app.state.socket_auth = SocketAuth(db, hub)
         app.state.visitor_tokens = VisitorTokens(settings.resolved_secret_key())
         runner = JobRunner(db, settings) if settings.run_jobs_in_app else None
         if runner is not None:
@@ -113,4 +121,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     app.add_middleware(BodyLimit, allowances=attachments_api.body_allowances(settings))
     app.add_middleware(SecurityHeaders)
+    # Outermost: sockets skip the layers above (see realtime/routes.py).
+    app.add_middleware(
+        SocketRoutes, routes={"/api/v1/ws": agent_socket, "/api/v1/widget/ws": visitor_socket}
+    )
     return app

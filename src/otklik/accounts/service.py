@@ -27,7 +27,7 @@ from otklik.core.clock import utcnow
 from otklik.core.errors import AppError, conflict, invalid, not_found
 from otklik.core.events import bus
 from otklik.realtime import log
-from otklik.realtime.protocol import STREAM_AGENTS
+from otklik.realtime.protocol import STREAM_AGENTS, STREAM_SESSIONS
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,11 +131,15 @@ async def update_agent(
         changes["password"] = "changed"
     if data.active is False:
         agent.status = "offline"
+    # A new password set by someone else, or a deactivation, signs the agent out everywhere
+    # (an agent changing their own password keeps the session they are using).
+    if data.active is False or (data.password is not None and agent_id != actor_id):
         await session.execute(
             update(AuthSession)
             .where(AuthSession.agent_id == agent.id, AuthSession.revoked_at.is_(None))
             .values(revoked_at=utcnow())
         )
+        _announce_revoked(session, agent_id=agent.id)
     audit.record(
         session,
         actor_type="agent",
@@ -243,6 +247,20 @@ async def sign_out(session: AsyncSession, *, auth_session_id: int) -> None:
     await session.execute(
         update(AuthSession).where(AuthSession.id == auth_session_id).values(revoked_at=utcnow())
     )
+    _announce_revoked(session, auth_session_id=auth_session_id)
+
+
+def _announce_revoked(
+    session: AsyncSession, *, auth_session_id: int | None = None, agent_id: int | None = None
+) -> None:
+    """After commit, every server process forgets the session(s) and closes their sockets
+    (``realtime/auth.py`` caches tokens for the operators' sockets)."""
+    frame: dict[str, object] = {"type": "revoked"}
+    if auth_session_id is not None:
+        frame["auth_session_id"] = auth_session_id
+    if agent_id is not None:
+        frame["agent_id"] = agent_id
+    log.stage_transient(session, stream=STREAM_SESSIONS, frame=frame)
 
 
 async def prune_login_attempts(session: AsyncSession) -> None:

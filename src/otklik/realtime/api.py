@@ -12,10 +12,12 @@ from otklik.accounts import service as accounts
 from otklik.accounts.deps import SESSION_COOKIE
 from otklik.accounts.models import Agent
 from otklik.conversations.models import Conversation
+from otklik.realtime.auth import Identity, SocketAuth
 from otklik.realtime.protocol import STREAM_AGENTS, Outgoing, contact_stream, dumps
-from otklik.realtime.ws import ClientError, Realtime, close_with_error, serve
+from otklik.realtime.wire import Wire
+from otklik.realtime.ws import ClientError, Realtime, close_with_error, raw_send, serve
 
-router = APIRouter(prefix="/api/v1", tags=["realtime"])
+router = APIRouter(tags=["realtime"])
 PRESENCE_VALUES = ("online", "away", "offline")
 
 
@@ -29,7 +31,7 @@ def same_origin(ws: WebSocket) -> bool:
     return urlsplit(origin).netloc in allowed
 
 
-async def _authenticate(ws: WebSocket, realtime: Realtime) -> Agent | None:
+async def _authenticate(ws: WebSocket, auth: SocketAuth) -> Identity | None:
     token = ws.query_params.get("token")
     if not token:
         token = ws.cookies.get(SESSION_COOKIE)
@@ -37,18 +39,16 @@ async def _authenticate(ws: WebSocket, realtime: Realtime) -> Agent | None:
             return None
     if not token:
         return None
-    async with realtime.db.session(write=False) as session:
-        found = await accounts.resolve_token(session, token)
-    return found[0] if found else None
+    return await auth.identify(token)
 
 
 class AgentFrames:
     """What an operator's socket may say: typing and presence."""
 
-    def __init__(self, realtime: Realtime, agent: Agent) -> None:
+    def __init__(self, realtime: Realtime, identity: Identity) -> None:
         self.realtime = realtime
-        self.agent_id = agent.id
-        self.agent_name = agent.name
+        self.agent_id = identity.agent_id
+        self.agent_name = identity.name
         self._contact_of: dict[int, int] = {}
 
     async def __call__(self, frame: dict[str, Any]) -> None:
@@ -107,14 +107,27 @@ class AgentFrames:
             await accounts.set_status(session, agent=agent, status=str(status))
 
 
-@router.websocket("/ws")
+# A plain Starlette route: no dependency solving and no exit stacks per socket (they cost
+# ~6 KB of memory per idle socket); the endpoint reads what it needs from the socket itself.
+@router.websocket_route("/api/v1/ws")
 async def agent_socket(ws: WebSocket) -> None:
     realtime: Realtime = ws.app.state.realtime
+    auth: SocketAuth = ws.app.state.socket_auth
     await ws.accept()
-    agent = await _authenticate(ws, realtime)
-    if agent is None:
+    identity = await _authenticate(ws, auth)
+    if identity is None:
         await close_with_error(ws, "unauthorized", "Sign in first.", 4401)
         return
-    await serve(
-        ws, realtime=realtime, streams=[STREAM_AGENTS], on_frame=AgentFrames(realtime, agent)
-    )
+    # Tracked from here: a sign-out committed while this socket says hello still closes it.
+    wire = Wire(raw_send(ws))
+    auth.track(identity, wire)
+    try:
+        await serve(
+            ws,
+            realtime=realtime,
+            streams=[STREAM_AGENTS],
+            on_frame=AgentFrames(realtime, identity),
+            wire=wire,
+        )
+    finally:
+        auth.untrack(identity, wire)

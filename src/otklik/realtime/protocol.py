@@ -7,6 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 STREAM_AGENTS = "agents"
+#: Inside the server only (no socket subscribes to it): sign-in sessions that ended, so every
+#: process forgets them and closes their sockets. Frames: {"type":"revoked", "auth_session_id"
+#: or "agent_id"}.
+STREAM_SESSIONS = "otklik:sessions"
 
 
 def contact_stream(contact_id: int) -> str:

@@ -1,8 +1,13 @@
 """One live socket: hello → replay (or resync) → ready → live events + heartbeats.
 
 The subscription is made *before* the replay query, so an event committed while replaying is
-both replayed and queued; ids at or below what was already sent are skipped, so the client
+both replayed and held; ids at or below what was already sent are skipped, so the client
 sees every event once, in order.
+
+An idle socket costs one task: the one the server runs the socket in, waiting for the
+client's next frame. Live frames are written by the hub's delivery and heartbeats by the
+hub's one timer (``hub.py``, ``wire.py``); a task is made only to resync a client that fell
+behind.
 """
 
 from __future__ import annotations
@@ -20,8 +25,9 @@ from otklik.config import Settings
 from otklik.core.db import Database
 from otklik.realtime import log
 from otklik.realtime.broker import Broker
-from otklik.realtime.hub import RESYNC_MARKER, Hub, Subscriber
-from otklik.realtime.protocol import HEARTBEAT, PONG, dumps, error_frame, ready_frame, resync_frame
+from otklik.realtime.hub import Hub, Subscriber
+from otklik.realtime.protocol import PONG, dumps, error_frame, ready_frame, resync_frame
+from otklik.realtime.wire import Send, Wire
 
 ClientFrameHandler = Callable[[dict[str, Any]], Awaitable[None]]
 HELLO_TIMEOUT = 15.0
@@ -51,13 +57,28 @@ class ClientError(Exception):
 
 
 async def close_with_error(ws: WebSocket, code: str, message: str, close_code: int) -> None:
+    """Refuse a socket before it is served (bad token, bad hello)."""
     with contextlib.suppress(Exception):
         await ws.send_text(error_frame(code, message))
         await ws.close(close_code)
 
 
+def end_with_error(wire: Wire, code: str, message: str, close_code: int) -> None:
+    """End a socket that is being served, after what is already queued for it."""
+    wire.write(error_frame(code, message))
+    wire.close(close_code)
+
+
+def raw_send(ws: WebSocket) -> Send:
+    """The server's own ASGI ``send``: the wire writes through it without Starlette's
+    per-call state checks (the socket is accepted; the wire tracks closing itself)."""
+    send: Send = ws._send
+    return send
+
+
 async def _read_hello(ws: WebSocket) -> int | None:
-    raw = await asyncio.wait_for(ws.receive_text(), HELLO_TIMEOUT)
+    async with asyncio.timeout(HELLO_TIMEOUT):  # a timer, not a task
+        raw = await ws.receive_text()
     try:
         frame = json.loads(raw)
     except json.JSONDecodeError as exc:
@@ -76,8 +97,9 @@ async def serve(
     realtime: Realtime,
     streams: list[str],
     on_frame: ClientFrameHandler,
+    wire: Wire | None = None,
 ) -> None:
-    """Run an accepted socket until either side closes it."""
+    """Run an accepted socket until either side closes it (or ``wire`` is closed)."""
     try:
         last_seen = await _read_hello(ws)
     except (TimeoutError, WebSocketDisconnect):
@@ -85,91 +107,105 @@ async def serve(
     except ClientError as exc:
         await close_with_error(ws, exc.code, exc.message, 4400)
         return
-    subscriber = realtime.hub.subscribe(streams)
+    wire = wire or Wire(raw_send(ws))
+    if wire.closed:
+        return
+    subscriber = realtime.hub.subscribe(streams, wire, lambda s: _start_resync(realtime, s))
     try:
-        floor = await _catch_up(ws, realtime, streams, last_seen)
-        sender = asyncio.create_task(_send_live(ws, realtime, subscriber, floor))
-        try:
-            await _receive(ws, on_frame)
-        finally:
-            sender.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await sender
+        await _catch_up(realtime, subscriber, streams, last_seen)
+        await _receive(ws, wire, on_frame)
     except WebSocketDisconnect:
         pass
     finally:
         realtime.hub.unsubscribe(subscriber)
+        if subscriber.task is not None:
+            subscriber.task.cancel()
+        if not wire.closed:
+            wire.abort()
 
 
 async def _catch_up(
-    ws: WebSocket, realtime: Realtime, streams: list[str], last_seen: int | None
-) -> int:
+    realtime: Realtime, subscriber: Subscriber, streams: list[str], last_seen: int | None
+) -> None:
+    """Write what the client missed (or tell it to resync), then let live frames through.
+
+    The frames are written one after the other with no await between them: the wire hands
+    each to the server at once, and only a slow reader makes them queue."""
+    wire = subscriber.wire
     async with realtime.db.session(write=False) as session:
         if last_seen is None:
+            floor = await log.latest_id(session)
+            replay = None
+        else:
+            replay = await log.replay(
+                session,
+                streams=streams,
+                after_id=last_seen,
+                limit=realtime.settings.max_replay_events,
+            )
+    # From here to ``release`` nothing awaits unless the client reads slowly, so the client
+    # never hears "ready" before live frames flow.
+    if replay is None:
+        wire.write(dumps(ready_frame(floor)))
+    elif replay.resync:
+        floor = replay.last_event_id
+        wire.write(dumps(resync_frame(floor)))
+    else:
+        write = wire.write
+        floor = last_seen or 0
+        for frame in replay.events:
+            write(frame.text)
+            floor = frame.event_id or floor
+        floor = max(floor, replay.last_event_id)
+        write(dumps(ready_frame(floor)))
+    await wire.drained()  # a slow reader: live frames wait (bounded) until it caught up
+    if subscriber.overflowed:
+        await _resync(realtime, subscriber)
+    else:
+        subscriber.release(floor)
+
+
+def _start_resync(realtime: Realtime, subscriber: Subscriber) -> None:
+    if subscriber.task is None or subscriber.task.done():
+        subscriber.task = asyncio.get_running_loop().create_task(_resync(realtime, subscriber))
+
+
+async def _resync(realtime: Realtime, subscriber: Subscriber) -> None:
+    """Tell a client that fell behind to refetch, then carry on live from that point.
+
+    Frames are held (bounded) while the client drains what it was already sent and while
+    the newest id is read; overflowing again meanwhile just means reading it again."""
+    wire = subscriber.wire
+    subscriber.hold()
+    while subscriber.overflowed and not wire.closed:
+        await wire.drained()
+        subscriber.overflowed = False
+        async with realtime.db.session(write=False) as session:
             latest = await log.latest_id(session)
-            await ws.send_text(dumps(ready_frame(latest)))
-            return latest
-        replay = await log.replay(
-            session,
-            streams=streams,
-            after_id=last_seen,
-            limit=realtime.settings.max_replay_events,
-        )
-    if replay.resync:
-        await ws.send_text(dumps(resync_frame(replay.last_event_id)))
-        return replay.last_event_id
-    floor = last_seen
-    for frame in replay.events:
-        await ws.send_text(frame.text)
-        floor = frame.event_id or floor
-    floor = max(floor, replay.last_event_id)
-    await ws.send_text(dumps(ready_frame(floor)))
-    return floor
+        if not subscriber.overflowed:
+            subscriber.release(latest, dumps(resync_frame(latest)))
 
 
-async def _send_live(ws: WebSocket, realtime: Realtime, subscriber: Subscriber, floor: int) -> None:
-    heartbeat = realtime.settings.heartbeat_seconds
-    while True:
-        try:
-            # Frames already queued need no timer: wait_for costs a task per call.
-            frame = subscriber.queue.get_nowait()
-        except asyncio.QueueEmpty:
-            try:
-                frame = await asyncio.wait_for(subscriber.queue.get(), heartbeat)
-            except TimeoutError:
-                await ws.send_text(HEARTBEAT)
-                continue
-        if frame is RESYNC_MARKER:
-            subscriber.overflowed = False
-            async with realtime.db.session(write=False) as session:
-                floor = await log.latest_id(session)
-            await ws.send_text(dumps(resync_frame(floor)))
-            continue
-        if frame.event_id is not None:
-            if frame.event_id <= floor:
-                continue
-            floor = frame.event_id
-        await ws.send_text(frame.text)
-
-
-async def _receive(ws: WebSocket, on_frame: ClientFrameHandler) -> None:
-    while True:
+async def _receive(ws: WebSocket, wire: Wire, on_frame: ClientFrameHandler) -> None:
+    while not wire.closed:
         raw = await ws.receive_text()
+        if wire.closed:
+            return  # closed by the server meanwhile (a revoked session): say nothing more
         if len(raw) > MAX_CLIENT_FRAME:
-            await close_with_error(ws, "too_large", "Frame too large.", 1009)
+            end_with_error(wire, "too_large", "Frame too large.", 1009)
             return
         try:
             frame = json.loads(raw)
         except json.JSONDecodeError:
-            await ws.send_text(error_frame("bad_frame", "Frames must be JSON objects."))
+            wire.write(error_frame("bad_frame", "Frames must be JSON objects."))
             continue
         if not isinstance(frame, dict):
-            await ws.send_text(error_frame("bad_frame", "Frames must be JSON objects."))
+            wire.write(error_frame("bad_frame", "Frames must be JSON objects."))
             continue
         if frame.get("type") == "ping":
-            await ws.send_text(PONG)
+            wire.write(PONG)
             continue
         try:
             await on_frame(frame)
         except ClientError as exc:
-            await ws.send_text(error_frame(exc.code, exc.message))
+            wire.write(error_frame(exc.code, exc.message))
