@@ -13,12 +13,11 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import delete, event, func, insert, inspect, literal_column, select, text
+from sqlalchemy import delete, event, func, insert, inspect, literal_column, select
 from sqlalchemy.orm import Session, UOWTransaction
 
 from otklik.conversations.models import Conversation, ConversationCount
 from otklik.core.db import insert_for
-from otklik.realtime.log import EVENT_ORDER_LOCK, LOCK_TAKEN_KEY
 
 Key = tuple[str, int]
 
@@ -66,11 +65,8 @@ def _apply(session: Session, _flush: UOWTransaction, _instances: Any) -> None:
     if not deltas:
         return
     dialect = session.get_bind().dialect.name
-    if dialect == "postgresql" and not session.info.get(LOCK_TAKEN_KEY):
-        # Take the event-order lock first: every conversation change appends an event
-        # anyway, and one lock order (events, then count rows) rules out deadlocks.
-        session.execute(text(f"SELECT pg_advisory_xact_lock({EVENT_ORDER_LOCK})"))
-        session.info[LOCK_TAKEN_KEY] = True
+    # Count rows are locked here, while the event-order lock is only taken just before
+    # commit (``realtime.log.stamp_order``): every transaction takes them in that one order.
     table = ConversationCount.__table__
     for (status, assignee_key), delta in sorted(deltas.items()):
         statement = insert_for(dialect)(table).values(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -20,6 +20,7 @@ from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -32,7 +33,7 @@ from sqlalchemy.types import TypeDecorator
 from otklik.config import Settings
 from otklik.core import sqlite_inline
 from otklik.core.events import bus
-from otklik.core.writer import WriteBatcher
+from otklik.core.writer import BeforeCommit, WriteBatcher
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -78,6 +79,19 @@ class Base(DeclarativeBase):
 
 
 AfterCommit = Callable[[AsyncSession], Awaitable[None]]
+#: Run inside every write batch's transaction just before its commit, in every process; the
+#: realtime log registers its order stamping here when it is imported (``realtime.log``).
+before_commit_hooks: list[BeforeCommit] = []
+
+
+def register_before_commit(hook: BeforeCommit) -> None:
+    if hook not in before_commit_hooks:
+        before_commit_hooks.append(hook)
+
+
+async def _before_commit(conn: AsyncConnection, sessions: Sequence[AsyncSession]) -> None:
+    for hook in before_commit_hooks:
+        await hook(conn, sessions)
 
 
 def _sqlite_pragmas(synchronous: str) -> Callable[[Any, ConnectionPoolEntry], None]:
@@ -158,7 +172,9 @@ class Database:
                 self.url, pool_size=10, max_overflow=20, pool_pre_ping=True
             )
             self.read_engine = self.write_engine
-        self.writer = WriteBatcher(self.write_engine, on_commit=self._after_commit)
+        self.writer = WriteBatcher(
+            self.write_engine, on_commit=self._after_commit, before_commit=_before_commit
+        )
         self._reader = async_sessionmaker(self.read_engine, expire_on_commit=False)
         #: Called after every successful commit (the realtime layer publishes events here;
         #: the event bus runs its after-commit subscribers).

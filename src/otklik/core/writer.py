@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 
 
 OnCommit = Callable[[AsyncSession], Awaitable[None]]
+#: Last work inside a batch's transaction, given the writers' sessions in turn order.
+BeforeCommit = Callable[[AsyncConnection, Sequence[AsyncSession]], Awaitable[None]]
 
 
 @dataclass(eq=False)
@@ -40,9 +42,17 @@ class Batch:
 
 
 class WriteBatcher:
-    def __init__(self, engine: AsyncEngine, *, on_commit: OnCommit, max_batch: int = 500) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        on_commit: OnCommit,
+        before_commit: BeforeCommit | None = None,
+        max_batch: int = 500,
+    ) -> None:
         self.engine = engine
         self.on_commit = on_commit
+        self.before_commit = before_commit
         self.max_batch = max_batch
         self._lock = asyncio.Lock()
         self._waiting = 0
@@ -105,6 +115,8 @@ class WriteBatcher:
         transaction, self._transaction = self._transaction, None
         try:
             if transaction is not None:
+                if self.before_commit is not None and batch.committed and self._conn is not None:
+                    await self.before_commit(self._conn, batch.committed)
                 await transaction.commit()
         except Exception as exc:
             log.exception("group commit of %d writes failed", batch.size)

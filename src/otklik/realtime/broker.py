@@ -150,7 +150,7 @@ class PostgresBroker:
 
     async def _deliver_ref(self, event_id: int) -> None:
         async with self.db.session(write=False) as session:
-            event = (await session.execute(select(Event).where(Event.id == event_id))).scalar()
+            event = (await session.execute(select(Event).where(Event.seq == event_id))).scalar()
         if event is not None:
             self.hub.deliver([to_outgoing(event)])
         else:

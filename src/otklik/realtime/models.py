@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index, String, Text
+from sqlalchemy import BigInteger, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from otklik.core.clock import utcnow
@@ -15,9 +15,17 @@ from otklik.core.db import Base, BigId
 
 class Event(Base):
     __tablename__ = "events"
-    __table_args__ = (Index("ix_events_stream_id", "stream", "id"),)
+    __table_args__ = (
+        Index("ix_events_stream_seq", "stream", "seq"),
+        Index("ix_events_seq", "seq", unique=True),
+    )
 
+    #: The row's identity (outgoing webhooks name the event by it). Not its order: ids are
+    #: taken when rows are written, which on PostgreSQL is not the order transactions commit.
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    #: The order live clients see (the ``id`` of frames, what ``hello`` resumes after),
+    #: stamped just before the transaction commits (``log.stamp_order``); ``NULL`` until then.
+    seq: Mapped[int | None] = mapped_column(BigInteger)
     #: Who may see it: ``agents`` (every operator) or ``contact:<id>`` (one visitor).
     stream: Mapped[str] = mapped_column(String(64))
     type: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,54 @@
+"""The event order on PostgreSQL with several writers: stamped at commit, never skipped."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from otklik.config import Settings
+from otklik.core.db import Database
+from otklik.realtime import log
+from otklik.realtime.protocol import STREAM_AGENTS
+
+
+async def test_a_late_commit_is_never_skipped_and_does_not_hold_up_others(
+    settings: Settings,
+) -> None:
+    if settings.resolved_database_url().startswith("sqlite"):
+        pytest.skip("SQLite has one writer at a time: commit order is row order by construction")
+    first, second = Database(settings), Database(settings)  # as two server processes
+    appended = asyncio.Event()
+    release = asyncio.Event()
+
+    async def slow() -> None:
+        async with first.session(write=True) as session:
+            await log.append(session, stream=STREAM_AGENTS, type="test.slow", payload={})
+            appended.set()
+            await release.wait()
+
+    try:
+        slow_writer = asyncio.create_task(slow())
+        await asyncio.wait_for(appended.wait(), 30)
+        # A second process writes while the first one's transaction is still open: it must
+        # not wait for it (the order lock is only taken just before a commit).
+        async with second.session(write=True) as session:
+            await asyncio.wait_for(
+                log.append(session, stream=STREAM_AGENTS, type="test.fast", payload={}), 30
+            )
+        async with second.session(write=False) as session:
+            seen = await log.replay(session, streams=[STREAM_AGENTS], after_id=0, limit=10)
+        assert [f.text for f in seen.events if "test.slow" in f.text] == []
+        fast_id = seen.last_event_id
+        assert fast_id > 0
+        release.set()
+        await asyncio.wait_for(slow_writer, 30)
+        # A client that heard the fast event and resumes after it gets the slow one.
+        async with second.session(write=False) as session:
+            resumed = await log.replay(session, streams=[STREAM_AGENTS], after_id=fast_id, limit=10)
+        assert len(resumed.events) == 1 and '"type":"test.slow"' in resumed.events[0].text
+        assert resumed.events[0].event_id is not None and resumed.events[0].event_id > fast_id
+    finally:
+        release.set()
+        await first.dispose()
+        await second.dispose()
