@@ -284,7 +284,7 @@ async def post_visitor_message(
     conversation.unread_count += 1
     if conversation.waiting_since is None:
         conversation.waiting_since = now
-    await session.flush()
+    # No flush here: the events' own flush writes these changes with them.
     if created:
         await announce_conversation(
             session,

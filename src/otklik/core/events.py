@@ -22,7 +22,7 @@ marks every event emitted inside the block (and inside what its subscribers do) 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -78,8 +78,9 @@ class Emitted(Generic[E]):
 
 Subscriber = Callable[[AsyncSession, Emitted[E]], Awaitable[None]]
 AfterCommit = Callable[[Emitted[E]], Awaitable[None]]
-#: Writes a feed entry to the realtime log in the session's transaction; returns the row id.
-LogWriter = Callable[[AsyncSession, FeedEntry], Awaitable[int]]
+#: Writes an event's feed to the realtime log in the session's transaction; returns the row
+#: ids, in the entries' order.
+LogWriter = Callable[[AsyncSession, Sequence[FeedEntry]], Awaitable[list[int]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,11 +139,12 @@ class EventBus:
             self._causes.reset(token)
 
     async def emit(self, session: AsyncSession, event: DomainEvent) -> Emitted[DomainEvent]:
-        feed = tuple(event.feed()) if self._log_writer is not None else ()
-        log_ids = []
-        for entry in feed:
-            assert self._log_writer is not None
-            log_ids.append(await self._log_writer(session, entry))
+        feed: tuple[FeedEntry, ...] = ()
+        log_ids: list[int] = []
+        if self._log_writer is not None:
+            feed = tuple(event.feed())
+            if feed:
+                log_ids = await self._log_writer(session, feed)
         causes = self._causes.get()
         emitted: Emitted[DomainEvent] = Emitted(event, feed, tuple(log_ids), utcnow(), causes)
         after = self._after.get(type(event))

@@ -44,10 +44,17 @@ async def append(
     return event
 
 
-async def write_feed(session: AsyncSession, entry: FeedEntry) -> int:
-    """The event bus's log writer (``core.events``): one feed entry becomes one event row."""
-    event = await append(session, stream=entry.stream, type=entry.type, payload=entry.payload)
-    return event.id
+async def write_feed(session: AsyncSession, entries: Sequence[FeedEntry]) -> list[int]:
+    """The event bus's log writer (``core.events``): each feed entry becomes one event row,
+    all of them in one flush (with what else the change left pending)."""
+    events = [
+        Event(stream=entry.stream, type=entry.type, payload_json=dumps(entry.payload))
+        for entry in entries
+    ]
+    session.add_all(events)
+    await session.flush()
+    session.info.setdefault(PENDING_KEY, []).extend(events)
+    return [event.id for event in events]
 
 
 def stage_transient(session: AsyncSession, *, stream: str, frame: dict[str, Any]) -> None:
