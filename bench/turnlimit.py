@@ -325,7 +325,10 @@ def replay_bare(
         conn.execute(begin)
         for body in turns:
             for sql, params in body:
-                conn.execute(sql, params).fetchall()
+                if isinstance(params, list):  # recorded from an executemany
+                    conn.executemany(sql, params)
+                else:
+                    conn.execute(sql, params).fetchall()
         conn.execute("COMMIT")
 
     def run() -> int:
