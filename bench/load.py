@@ -262,10 +262,13 @@ async def visitor_session(http: aiohttp.ClientSession, target: Target, name: str
 
 async def open_socket(
     target: Target, token: str, *, visitor: bool, last_event_id: int | None = None
-) -> tuple[ClientConnection, dict[str, Any], list[dict[str, Any]]]:
+) -> tuple[ClientConnection, dict[str, Any], list[str]]:
     """Connect, send ``hello``, read until ``ready`` (or ``resync``).
 
-    Returns the socket, that last frame and the events replayed before it."""
+    Returns the socket, that last frame and the events replayed before it (their raw text).
+    The client must not be what a catch-up measures: one deadline for the whole read instead
+    of an ``asyncio.wait_for`` (a task on Python 3.11) per frame, and event frames, which the
+    server writes as ``{"id":…``, are counted without being parsed."""
     path = "/api/v1/widget/ws" if visitor else "/api/v1/ws"
     ws = await websockets.connect(
         f"{target.ws_url}{path}?token={token}",
@@ -277,13 +280,19 @@ async def open_socket(
         max_queue=None,
     )
     await ws.send(json.dumps({"type": "hello", "last_event_id": last_event_id}))
-    replayed: list[dict[str, Any]] = []
-    while True:
-        frame = json.loads(await asyncio.wait_for(ws.recv(), 60))
-        if frame.get("type") in ("ready", "resync"):
-            return ws, frame, replayed
-        if "id" in frame:
-            replayed.append(frame)
+    replayed: list[str] = []
+    async with asyncio.timeout(60):
+        while True:
+            raw = await ws.recv()
+            text = raw if isinstance(raw, str) else raw.decode()
+            if text.startswith('{"id":'):
+                replayed.append(text)
+                continue
+            frame = json.loads(text)
+            if frame.get("type") in ("ready", "resync"):
+                return ws, frame, replayed
+            if "id" in frame:
+                replayed.append(text)
 
 
 def negotiated_compression(ws: ClientConnection) -> str:
