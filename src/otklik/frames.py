@@ -132,7 +132,7 @@ def _envelope(kind: FrameKind[Any]) -> type[BaseModel]:
     model = create_model(
         f"{prefix}{_pascal(kind.type)}Frame",
         __base__=EventFrame,
-        __doc__=f"`{kind.type}` on the {kind.audience} stream. {kind.data.__doc__ or ''}".strip(),
+        __doc__=f"`{kind.type}` on the {kind.audience} stream.",
         id=(int, ...),
         type=(literal, ...),
         data=(kind.data, ...),
