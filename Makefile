@@ -35,11 +35,17 @@ lock: $(STAMP) ## Re-resolve requirements.lock within pyproject.toml's ranges (k
 upgrade-lock: $(STAMP) ## Upgrade every locked package to the newest version the ranges allow
 	$(BIN)/$(LOCK_COMMAND) --upgrade
 
-$(STATIC)/app/index.html: $(FRONTEND_SOURCES)
-	cd frontend && npm ci --no-audit --no-fund && npm run build
+# The front ends' realtime frame types are generated from the server's models before every
+# build, typecheck and test (npm pre-scripts → scripts/gen-frame-types.mjs → `python -m
+# otklik.frames`, git-ignored src/generated/events.ts): the venv comes first, and its Python
+# is the one they run.
+NPM_ENV := PYTHON=$(CURDIR)/$(BIN)/python
 
-$(STATIC)/widget/widget.js: $(WIDGET_SOURCES)
-	cd widget && npm ci --no-audit --no-fund && npm run build
+$(STATIC)/app/index.html: $(FRONTEND_SOURCES) | $(STAMP)
+	cd frontend && npm ci --no-audit --no-fund && $(NPM_ENV) npm run build
+
+$(STATIC)/widget/widget.js: $(WIDGET_SOURCES) | $(STAMP)
+	cd widget && npm ci --no-audit --no-fund && $(NPM_ENV) npm run build
 
 build: $(STAMP) $(STATIC)/app/index.html $(STATIC)/widget/widget.js ## Build the operator app and the widget into the package
 
@@ -60,8 +66,8 @@ format: $(STAMP) ## Apply ruff fixes and formatting
 	$(BIN)/ruff format src tests $(wildcard bench)
 
 test-js: build ## Vitest and type checks of the operator app and the widget
-	cd frontend && npm run typecheck && npm test
-	cd widget && npm run typecheck && npm test
+	cd frontend && $(NPM_ENV) npm run typecheck && $(NPM_ENV) npm test
+	cd widget && $(NPM_ENV) npm run typecheck && $(NPM_ENV) npm test
 
 test-python: $(STAMP) ## pytest on SQLite and PostgreSQL (no browser)
 	OTKLIK_TEST_PG_URL=$(PG_TEST_URL) $(BIN)/pytest -q -m "not e2e"
@@ -84,4 +90,5 @@ bench-quick: build ## Benchmarks, quick mode (under 4 minutes)
 	$(BIN)/python -m bench.run --quick
 
 clean: ## Remove the venv, builds and local data
-	rm -rf $(VENV) $(STATIC)/app $(STATIC)/widget frontend/node_modules widget/node_modules data
+	rm -rf $(VENV) $(STATIC)/app $(STATIC)/widget frontend/node_modules widget/node_modules data \
+		frontend/src/generated widget/src/generated

@@ -1,19 +1,10 @@
 // Escalation between support lines, hand-back and transfer (src/otklik/routing/api.py).
 import { request } from './http'
+import type { EscalationOut } from '@/generated/events'
 import type { Conversation, Items } from './types'
 
-export interface Escalation {
-  id: number
-  conversation_id: number
-  from_agent_id: number | null
-  from_team_id: number | null
-  to_team_id: number
-  reason: string
-  hand_back: boolean
-  created_at: string
-  handed_back_at: string | null
-  handed_back_by_id: number | null
-}
+/** An escalation as the server sends it (generated from routing/schemas.py). */
+export type Escalation = EscalationOut
 
 export interface EscalateBody {
   /** omitted: the server picks the next line */

@@ -1,7 +1,10 @@
 // Shapes of the Otklik HTTP API v1 (docs/api.md).
-import type { Attachment } from './attachments'
-import type { DeliveryStatus } from './delivery'
-import type { ToolEventFrame } from './events'
+import type {
+  ContactOut,
+  ConversationOut,
+  LastMessage as LastMessageOut,
+  MessageOut,
+} from '@/generated/events'
 
 export type Role = 'admin' | 'supervisor' | 'agent'
 export type Presence = 'online' | 'away' | 'offline'
@@ -47,59 +50,16 @@ export interface Inbox {
   settings: InboxSettings
 }
 
-export interface Contact {
-  id: number
-  name: string | null
-  email: string | null
-  attributes: Record<string, unknown>
-  created_at: string
-}
 
-export interface Message {
-  id: number
-  conversation_id: number
-  author_type: AuthorType
-  author_id: number | null
-  author_name: string | null
-  private: boolean
-  text: string
-  client_msg_id: string | null
-  created_at: string
-  /** public replies in channels other than the widget: what the channel said */
-  delivery_status: DeliveryStatus | null
-  delivery_error: string | null
-  attachments: Attachment[]
-}
 
-export interface LastMessage {
-  id: number
-  text: string
-  author_type: AuthorType
-  private: boolean
-  created_at: string
-}
 
-export interface Conversation {
-  id: number
-  inbox_id: number
-  channel: string
-  contact: { id: number; name: string | null; email: string | null }
-  status: ConversationStatus
-  snooze_until: string | null
-  assignee_id: number | null
-  team_id: number | null
-  priority: Priority
-  unread_count: number
-  waiting_since: string | null
-  last_activity_at: string
-  created_at: string
-  last_message: LastMessage | null
-  tags: string[]
-  language: string | null
-  attributes: Record<string, unknown>
-  /** set while the conversation waits in its team's queue */
-  queued_at: string | null
-}
+
+// What the server sends inside event frames and over HTTP alike: the generated types of its
+// models (ConversationOut, MessageOut… in src/otklik/*/schemas.py).
+export type Contact = ContactOut
+export type Message = MessageOut
+export type LastMessage = LastMessageOut
+export type Conversation = ConversationOut
 
 export interface Counts {
   mine: number
@@ -130,33 +90,19 @@ export interface Items<T> {
 
 // ---- WebSocket frames -------------------------------------------------------
 
+/** What the client sends (the server reads these by hand in realtime/api.py). */
 export type ClientFrame =
   | { type: 'hello'; last_event_id: number | null }
   | { type: 'ping' }
   | { type: 'typing'; conversation_id: number; typing: boolean }
   | { type: 'presence'; status: Presence }
 
-export type EventFrame =
-  | { id: number; type: 'conversation.created'; data: { conversation: Conversation } }
-  | { id: number; type: 'conversation.updated'; data: { conversation: Conversation } }
-  | { id: number; type: 'message.created'; data: { message: Message; conversation: Conversation } }
-  | { id: number; type: 'message.updated'; data: { message: Message } }
-  | { id: number; type: 'agent.updated'; data: { agent: Agent } }
-  | ToolEventFrame
-
-export interface TypingFrame {
-  type: 'typing'
-  conversation_id: number
-  author_type: 'contact' | 'agent'
-  author_id: number | null
-  name: string | null
-  typing: boolean
-}
-
-export interface PresenceFrame {
-  type: 'presence'
-  agent_id: number
-  status: Presence
-}
-
-export type TransientFrame = TypingFrame | PresenceFrame
+// Frames the server sends are generated from its models (src/otklik/frames.py → JSON Schema →
+// src/generated/events.ts, by `npm run gen:events` before every build, test and typecheck).
+export type {
+  AgentEventFrame as EventFrame,
+  AgentFrame as ServerFrame,
+  AgentTransientFrame as TransientFrame,
+  AgentTypingFrame as TypingFrame,
+  PresenceFrame,
+} from '@/generated/events'

@@ -2,7 +2,6 @@
 // replayed event or an event that overlaps an HTTP fetch does no harm.
 import type { Conversation, EventFrame, Message } from '@/api/types'
 import { i18n } from '@/i18n'
-import { useAgentsStore } from '@/stores/agents'
 import { useConversationsStore } from '@/stores/conversations'
 import { useMessagesStore } from '@/stores/messages'
 import { useNotificationsStore } from '@/stores/notifications'
@@ -31,9 +30,6 @@ export function applyEvent(frame: EventFrame): void {
     }
     case 'message.updated':
       useMessagesStore().update(frame.data.message)
-      break
-    case 'agent.updated':
-      useAgentsStore().upsert(frame.data.agent)
       break
     default:
       applyToolEvent(frame)

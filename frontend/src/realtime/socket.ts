@@ -6,7 +6,7 @@
 //  * `resync` means "too far behind": the owner refetches over HTTP and we continue from M;
 //  * silence for 45 s (no heartbeat, no pong) counts as a dead connection;
 //  * after a drop we reconnect with exponential backoff and jitter, and resume from the last id.
-import type { ClientFrame, EventFrame, TransientFrame } from '@/api/types'
+import type { ClientFrame, EventFrame, ServerFrame, TransientFrame } from '@/api/types'
 
 export type ConnectionState = 'idle' | 'connecting' | 'live' | 'reconnecting' | 'closed'
 
@@ -166,14 +166,15 @@ export class ResumableSocket {
   }
 
   private handleFrame(raw: string): void {
-    let frame: Record<string, unknown>
+    let frame: ServerFrame
     try {
-      frame = JSON.parse(raw) as Record<string, unknown>
+      frame = JSON.parse(raw) as ServerFrame
     } catch {
       return
     }
-    if (typeof frame.id === 'number') {
-      this.handleEvent(frame as unknown as EventFrame)
+    if (typeof frame !== 'object' || frame === null) return
+    if ('id' in frame) {
+      if (typeof frame.id === 'number') this.handleEvent(frame)
       return
     }
     switch (frame.type) {
@@ -197,7 +198,7 @@ export class ResumableSocket {
       }
       case 'typing':
       case 'presence':
-        this.handlers.onTransient?.(frame as unknown as TransientFrame)
+        this.handlers.onTransient?.(frame satisfies TransientFrame)
         break
       case 'error':
         if (frame.code === 'unauthorized') this.authFailed()

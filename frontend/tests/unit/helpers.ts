@@ -75,6 +75,7 @@ export function makeConversation(over: Partial<Conversation> = {}): Conversation
     language: null,
     attributes: {},
     queued_at: null,
+    merged_into_id: null,
     ...over,
   }
 }

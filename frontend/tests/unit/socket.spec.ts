@@ -28,7 +28,7 @@ function setup(opts: { random?: () => number } = {}) {
   return { socket, events, states, ready, resyncs, authFailed: () => authFailed }
 }
 
-const ev = (id: number) => ({ id, type: 'agent.updated', data: { agent: {} } })
+const ev = (id: number) => ({ id, type: 'conversation.merged', data: { from_id: 1, into_id: 2 } })
 
 describe('ResumableSocket', () => {
   beforeEach(() => {

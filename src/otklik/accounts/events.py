@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Literal
 
+from otklik.accounts.schemas import Presence
 from otklik.core.events import DomainEvent
+from otklik.realtime.protocol import TransientFrame
 
 PRESENCE = "presence"
+
+
+class PresenceFrame(TransientFrame):
+    """To operators, live only: an operator's presence changed."""
+
+    type: Literal["presence"] = "presence"
+    agent_id: int
+    status: Presence
 
 
 class AgentStatusChanged(DomainEvent):

@@ -169,7 +169,9 @@ async def set_status(session: AsyncSession, *, agent: Agent, status: str) -> Age
     log.stage_transient(
         session,
         stream=STREAM_AGENTS,
-        frame={"type": events.PRESENCE, "agent_id": agent.id, "status": status},
+        frame=events.PresenceFrame.model_validate(
+            {"agent_id": agent.id, "status": status}
+        ).model_dump(),
     )
     return agent
 

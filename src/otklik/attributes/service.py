@@ -111,7 +111,9 @@ async def _announce_definition(
         session,
         stream=STREAM_AGENTS,
         type=events.DEFINITION_CHANGED,
-        payload={"id": definition_id, "entity": entity, "deleted": deleted},
+        payload=events.DEFINITION_CHANGED_FRAME.payload(
+            events.DefinitionChangedData(id=definition_id, entity=entity, deleted=deleted)
+        ),
     )
 
 

@@ -57,5 +57,7 @@ async def announce_contact(session: AsyncSession, contact: Contact) -> None:
         session,
         stream=STREAM_AGENTS,
         type=events.CONTACT_UPDATED,
-        payload={"contact": contact_out(contact).model_dump(mode="json")},
+        payload=events.CONTACT_UPDATED_FRAME.payload(
+            events.ContactUpdatedData(contact=contact_out(contact))
+        ),
     )

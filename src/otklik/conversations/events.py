@@ -1,19 +1,20 @@
 """Typed events of conversations and messages, and what each audience hears of them.
 
 Operators hear everything on the ``agents`` stream; a visitor hears only public messages and
-status changes of their own conversations on ``contact:<id>``.
+status changes of their own conversations on ``contact:<id>``. What each frame carries is a
+model below (``otklik.frames`` publishes their JSON Schema to the front ends).
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from otklik.conversations.schemas import (
     ConversationOut,
     MessageOut,
     VisitorConversation,
 )
-from otklik.core.events import DomainEvent, FeedEntry
+from otklik.core.events import DomainEvent, FeedEntry, FrameData, FrameKind
 from otklik.realtime.protocol import STREAM_AGENTS, contact_stream
 
 CONVERSATION_CREATED = "conversation.created"
@@ -23,38 +24,82 @@ CONVERSATION_MERGED = "conversation.merged"
 MESSAGE_UPDATED = "message.updated"
 
 
-def _json(model: Any) -> dict[str, Any]:
-    data: dict[str, Any] = model.model_dump(mode="json")
-    return data
+class ConversationData(FrameData):
+    """``conversation.created`` / ``conversation.updated`` for operators."""
+
+    conversation: ConversationOut
+
+
+class VisitorConversationData(FrameData):
+    """``conversation.updated`` for the visitor: only the id and the status."""
+
+    conversation: VisitorConversation
+
+
+class MessageCreatedData(FrameData):
+    """``message.created`` for operators: the message and its conversation after it."""
+
+    message: MessageOut
+    conversation: ConversationOut
+
+
+class VisitorMessageData(FrameData):
+    """``message.created`` for the visitor (never a private note)."""
+
+    message: MessageOut
+
+
+class MessageData(FrameData):
+    """``message.updated`` for operators."""
+
+    message: MessageOut
+
+
+class ConversationMergedData(FrameData):
+    from_id: int
+    into_id: int
+
+
+CONVERSATION_CREATED_FRAME = FrameKind("agents", CONVERSATION_CREATED, ConversationData)
+CONVERSATION_UPDATED_FRAME = FrameKind("agents", CONVERSATION_UPDATED, ConversationData)
+VISITOR_CONVERSATION_UPDATED_FRAME = FrameKind(
+    "visitor", CONVERSATION_UPDATED, VisitorConversationData
+)
+MESSAGE_CREATED_FRAME = FrameKind("agents", MESSAGE_CREATED, MessageCreatedData)
+VISITOR_MESSAGE_CREATED_FRAME = FrameKind("visitor", MESSAGE_CREATED, VisitorMessageData)
+MESSAGE_UPDATED_FRAME = FrameKind("agents", MESSAGE_UPDATED, MessageData)
+CONVERSATION_MERGED_FRAME = FrameKind("agents", CONVERSATION_MERGED, ConversationMergedData)
 
 
 def _tell_visitor(conversation: ConversationOut) -> FeedEntry:
     visitor = VisitorConversation(id=conversation.id, status=conversation.status)
-    return FeedEntry(
-        contact_stream(conversation.contact.id),
-        CONVERSATION_UPDATED,
-        {"conversation": _json(visitor)},
+    return VISITOR_CONVERSATION_UPDATED_FRAME.entry(
+        contact_stream(conversation.contact.id), VisitorConversationData(conversation=visitor)
     )
 
 
 class ConversationCreated(DomainEvent):
     name: ClassVar[str] = CONVERSATION_CREATED
+    frames = (CONVERSATION_CREATED_FRAME,)
     conversation: ConversationOut
 
     def feed(self) -> list[FeedEntry]:
-        return [FeedEntry(STREAM_AGENTS, self.name, {"conversation": _json(self.conversation)})]
+        data = ConversationData(conversation=self.conversation)
+        return [CONVERSATION_CREATED_FRAME.entry(STREAM_AGENTS, data)]
 
 
 class ConversationUpdated(DomainEvent):
     """Status, assignment, team, tags, priority, attributes… changed."""
 
     name: ClassVar[str] = CONVERSATION_UPDATED
+    frames = (CONVERSATION_UPDATED_FRAME, VISITOR_CONVERSATION_UPDATED_FRAME)
     conversation: ConversationOut
     #: The visitor's widget shows the status (resolved, reopened): tell them too.
     tell_visitor: bool = False
 
     def feed(self) -> list[FeedEntry]:
-        entries = [FeedEntry(STREAM_AGENTS, self.name, {"conversation": _json(self.conversation)})]
+        data = ConversationData(conversation=self.conversation)
+        entries = [CONVERSATION_UPDATED_FRAME.entry(STREAM_AGENTS, data)]
         if self.tell_visitor:
             entries.append(_tell_visitor(self.conversation))
         return entries
@@ -62,6 +107,11 @@ class ConversationUpdated(DomainEvent):
 
 class MessageCreated(DomainEvent):
     name: ClassVar[str] = MESSAGE_CREATED
+    frames = (
+        VISITOR_CONVERSATION_UPDATED_FRAME,
+        MESSAGE_CREATED_FRAME,
+        VISITOR_MESSAGE_CREATED_FRAME,
+    )
     #: The conversation as it is after the message (its last message, unread count…).
     conversation: ConversationOut
     message: MessageOut
@@ -74,19 +124,13 @@ class MessageCreated(DomainEvent):
         entries = []
         if self.reopened:
             entries.append(_tell_visitor(self.conversation))
-        entries.append(
-            FeedEntry(
-                STREAM_AGENTS,
-                self.name,
-                {"message": _json(self.message), "conversation": _json(self.conversation)},
-            )
-        )
+        data = MessageCreatedData(message=self.message, conversation=self.conversation)
+        entries.append(MESSAGE_CREATED_FRAME.entry(STREAM_AGENTS, data))
         if self.visitor_message is not None:
             entries.append(
-                FeedEntry(
+                VISITOR_MESSAGE_CREATED_FRAME.entry(
                     contact_stream(self.conversation.contact.id),
-                    self.name,
-                    {"message": _json(self.visitor_message)},
+                    VisitorMessageData(message=self.visitor_message),
                 )
             )
         return entries
@@ -96,18 +140,19 @@ class MessageUpdated(DomainEvent):
     """A message changed (its delivery state); visitors are not told."""
 
     name: ClassVar[str] = MESSAGE_UPDATED
+    frames = (MESSAGE_UPDATED_FRAME,)
     message: MessageOut
 
     def feed(self) -> list[FeedEntry]:
-        return [FeedEntry(STREAM_AGENTS, self.name, {"message": _json(self.message)})]
+        return [MESSAGE_UPDATED_FRAME.entry(STREAM_AGENTS, MessageData(message=self.message))]
 
 
 class ConversationMerged(DomainEvent):
     name: ClassVar[str] = CONVERSATION_MERGED
+    frames = (CONVERSATION_MERGED_FRAME,)
     from_id: int
     into_id: int
 
     def feed(self) -> list[FeedEntry]:
-        return [
-            FeedEntry(STREAM_AGENTS, self.name, {"from_id": self.from_id, "into_id": self.into_id})
-        ]
+        data = ConversationMergedData(from_id=self.from_id, into_id=self.into_id)
+        return [CONVERSATION_MERGED_FRAME.entry(STREAM_AGENTS, data)]

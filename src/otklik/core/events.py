@@ -22,6 +22,7 @@ marks every event emitted inside the block (and inside what its subscribers do) 
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -47,6 +48,43 @@ class FeedEntry:
     payload: dict[str, Any]
 
 
+#: Who hears a frame: operators (stream ``agents``) or a visitor (``contact:<id>``).
+Audience = Literal["agents", "visitor"]
+
+
+class FrameData(BaseModel):
+    """Base of what a frame carries in ``data``: immutable, and nothing but its fields."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+D = TypeVar("D", bound=FrameData)
+
+
+@dataclass(frozen=True, slots=True)
+class FrameKind(Generic[D]):
+    """One kind of event frame ``{"id", "type", "data"}``: its audience, type and data model.
+
+    Payloads are built only through :meth:`payload` / :meth:`entry`, from the same model that
+    ``otklik.frames`` turns into the JSON Schema the front ends' types are generated from, so
+    what is sent and what the clients are told to expect cannot drift apart."""
+
+    audience: Audience
+    type: str
+    data: builtins.type[D]  # (``type`` is the field above)
+
+    def payload(self, data: D) -> dict[str, Any]:
+        if type(data) is not self.data:
+            raise TypeError(f"{self.type} carries {self.data.__name__}, not {type(data).__name__}")
+        payload: dict[str, Any] = data.model_dump(mode="json")
+        return payload
+
+    def entry(self, stream: str, data: D) -> FeedEntry:
+        if (stream == "agents") != (self.audience == "agents"):
+            raise ValueError(f"{self.type} is for {self.audience}, not stream {stream!r}")
+        return FeedEntry(stream, self.type, self.payload(data))
+
+
 class DomainEvent(BaseModel):
     """Base of every typed event: immutable, and unknown fields are an error."""
 
@@ -54,6 +92,8 @@ class DomainEvent(BaseModel):
 
     #: The event's name, also the ``type`` of its realtime frames (``message.created``).
     name: ClassVar[str]
+    #: Every kind of frame :meth:`feed` may write (``otklik.frames`` builds the schema of them).
+    frames: ClassVar[tuple[FrameKind[Any], ...]] = ()
 
     def feed(self) -> list[FeedEntry]:
         """What live clients hear of it (nothing by default)."""

@@ -13,7 +13,13 @@ from otklik.accounts.deps import SESSION_COOKIE
 from otklik.accounts.models import Agent
 from otklik.conversations.models import Conversation
 from otklik.realtime.auth import Identity, SocketAuth
-from otklik.realtime.protocol import STREAM_AGENTS, Outgoing, contact_stream, dumps
+from otklik.realtime.protocol import (
+    STREAM_AGENTS,
+    AgentTypingFrame,
+    Outgoing,
+    VisitorTypingFrame,
+    contact_stream,
+)
 from otklik.realtime.wire import Wire
 from otklik.realtime.ws import ClientError, Realtime, close_with_error, raw_send, serve
 
@@ -77,24 +83,18 @@ class AgentFrames:
             raise ClientError("bad_frame", "typing needs an integer conversation_id.")
         typing = bool(frame.get("typing", True))
         contact_id = await self._contact_id(conversation_id)
-        for_agents = {
-            "type": "typing",
-            "conversation_id": conversation_id,
-            "author_type": "agent",
-            "author_id": self.agent_id,
-            "name": self.agent_name,
-            "typing": typing,
-        }
-        for_visitor = {
-            "type": "typing",
-            "author_type": "agent",
-            "name": self.agent_name,
-            "typing": typing,
-        }
+        for_agents = AgentTypingFrame(
+            conversation_id=conversation_id,
+            author_type="agent",
+            author_id=self.agent_id,
+            name=self.agent_name,
+            typing=typing,
+        )
+        for_visitor = VisitorTypingFrame(name=self.agent_name, typing=typing)
         await self.realtime.broker.publish(
             [
-                Outgoing(stream=STREAM_AGENTS, text=dumps(for_agents)),
-                Outgoing(stream=contact_stream(contact_id), text=dumps(for_visitor)),
+                Outgoing(stream=STREAM_AGENTS, text=for_agents.text()),
+                Outgoing(stream=contact_stream(contact_id), text=for_visitor.text()),
             ]
         )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from otklik.core.events import DomainEvent, FeedEntry
+from otklik.core.events import DomainEvent, FeedEntry, FrameData, FrameKind
 from otklik.realtime.protocol import STREAM_AGENTS
 from otklik.routing.schemas import EscalationOut
 
@@ -14,25 +14,31 @@ CONVERSATION_HANDED_BACK = "conversation.handed_back"
 CAUSE = "routing"
 
 
+class EscalationData(FrameData):
+    """What operators hear of an escalation or a hand-back."""
+
+    escalation: EscalationOut
+
+
+CONVERSATION_ESCALATED_FRAME = FrameKind("agents", CONVERSATION_ESCALATED, EscalationData)
+CONVERSATION_HANDED_BACK_FRAME = FrameKind("agents", CONVERSATION_HANDED_BACK, EscalationData)
+
+
 class ConversationEscalated(DomainEvent):
     name: ClassVar[str] = CONVERSATION_ESCALATED
+    frames = (CONVERSATION_ESCALATED_FRAME,)
     escalation: EscalationOut
 
     def feed(self) -> list[FeedEntry]:
-        return [
-            FeedEntry(
-                STREAM_AGENTS, self.name, {"escalation": self.escalation.model_dump(mode="json")}
-            )
-        ]
+        data = EscalationData(escalation=self.escalation)
+        return [CONVERSATION_ESCALATED_FRAME.entry(STREAM_AGENTS, data)]
 
 
 class ConversationHandedBack(DomainEvent):
     name: ClassVar[str] = CONVERSATION_HANDED_BACK
+    frames = (CONVERSATION_HANDED_BACK_FRAME,)
     escalation: EscalationOut
 
     def feed(self) -> list[FeedEntry]:
-        return [
-            FeedEntry(
-                STREAM_AGENTS, self.name, {"escalation": self.escalation.model_dump(mode="json")}
-            )
-        ]
+        data = EscalationData(escalation=self.escalation)
+        return [CONVERSATION_HANDED_BACK_FRAME.entry(STREAM_AGENTS, data)]

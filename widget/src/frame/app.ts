@@ -17,7 +17,8 @@ import { QueueWatcher } from './queue';
 import { backoffDelay, ResumableSocket, type EventFrame } from './socket';
 import { beep, unlockSound } from './sound';
 import { TypingIndicator, TypingSender } from './typing';
-import type { Attachment, Message, ServerFrame, WidgetConfig } from './types';
+import type { VisitorTransientFrame } from '../generated/events';
+import type { Attachment, Message, WidgetConfig } from './types';
 import { ChatView, serverFieldErrors, type ConnView, type OfflineValues } from './view';
 
 const HISTORY_LIMIT = 50;
@@ -398,16 +399,15 @@ export class WidgetApp {
   }
 
   private onEvent(f: EventFrame): void {
-    const data = (f.data ?? {}) as { message?: Message; conversation?: { id?: number } };
-    if (f.type === 'message.created' && data.message) this.apply(data.message, true);
-    else if (f.type === 'conversation.updated' && typeof data.conversation?.id === 'number') {
-      this.conversationId = data.conversation.id;
+    if (f.type === 'message.created') this.apply(f.data.message, true);
+    else if (f.type === 'conversation.updated') {
+      this.conversationId = f.data.conversation.id;
       this.queue.poke();
     }
   }
 
-  private onTransient(f: ServerFrame): void {
-    if (f.type === 'typing' && f.author_type === 'agent') this.typingIn.update(f.typing === true, typeof f.name === 'string' ? f.name : null);
+  private onTransient(f: VisitorTransientFrame): void {
+    if (f.type === 'typing' && f.author_type === 'agent') this.typingIn.update(f.typing, f.name);
   }
 
   /** Apply one server message: from the POST answer, the socket or a fetch. */

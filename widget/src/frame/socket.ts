@@ -9,21 +9,18 @@
  * It remembers the id of the last event it applied and sends it in `hello`, so the
  * server replays exactly what was missed. Events at or below that id are dropped.
  */
-import type { ServerFrame } from './types';
+import type { VisitorEventFrame, VisitorFrame, VisitorTransientFrame } from '../generated/events';
 
 export type SocketState = 'idle' | 'connecting' | 'syncing' | 'live' | 'waiting' | 'stopped';
 
-export interface EventFrame {
-  id: number;
-  type: string;
-  data: unknown;
-}
+/** An event of the log (generated from the server's models: src/otklik/frames.py). */
+export type EventFrame = VisitorEventFrame;
 
 export interface SocketHandlers {
   /** An event (has an id), each delivered at most once. */
   onEvent(frame: EventFrame): void;
   /** A transient frame (typing, presence). */
-  onTransient?(frame: ServerFrame): void;
+  onTransient?(frame: VisitorTransientFrame): void;
   /** Replay finished. `fresh`: we said hello with null, so the app must fetch state now. */
   onReady?(info: { fresh: boolean }): void;
   /** Too far behind: drop local state and refetch over HTTP. */
@@ -143,9 +140,9 @@ export class ResumableSocket {
     ws.onmessage = (e: MessageEvent) => {
       if (this.ws !== ws) return;
       this.armSilence();
-      let frame: ServerFrame;
+      let frame: VisitorFrame;
       try {
-        frame = JSON.parse(String(e.data)) as ServerFrame;
+        frame = JSON.parse(String(e.data)) as VisitorFrame;
       } catch {
         return;
       }
@@ -167,11 +164,12 @@ export class ResumableSocket {
     };
   }
 
-  private handle(frame: ServerFrame): void {
-    if (typeof frame.id === 'number') {
+  private handle(frame: VisitorFrame): void {
+    if ('id' in frame) {
+      if (typeof frame.id !== 'number') return;
       if (this.lastEventId !== null && frame.id <= this.lastEventId) return; // already applied
       this.lastEventId = frame.id;
-      this.h.onEvent({ id: frame.id, type: frame.type, data: frame.data });
+      this.h.onEvent(frame);
       return;
     }
     switch (frame.type) {

@@ -49,12 +49,3 @@ export interface Message {
   created_at: string;
   attachments?: Attachment[];
 }
-
-/** A frame from the server socket. Events have a numeric id; transient frames don't. */
-export interface ServerFrame {
-  type: string;
-  id?: number;
-  data?: unknown;
-  last_event_id?: number | null;
-  [key: string]: unknown;
-}

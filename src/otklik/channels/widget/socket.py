@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from otklik.conversations.models import Conversation
 from otklik.core.security import VisitorIdentity, VisitorTokens
-from otklik.realtime.protocol import STREAM_AGENTS, Outgoing, contact_stream, dumps
+from otklik.realtime.protocol import STREAM_AGENTS, AgentTypingFrame, Outgoing, contact_stream
 from otklik.realtime.ws import ClientError, Realtime, close_with_error, serve
 
 router = APIRouter(tags=["widget"])
@@ -37,15 +37,14 @@ class VisitorFrames:
             )
         if conversation_id is None:
             return  # nobody to tell before the first message
-        notice = {
-            "type": "typing",
-            "conversation_id": conversation_id,
-            "author_type": "contact",
-            "author_id": self.identity.contact_id,
-            "name": None,
-            "typing": bool(frame.get("typing", True)),
-        }
-        await self.realtime.broker.publish([Outgoing(stream=STREAM_AGENTS, text=dumps(notice))])
+        notice = AgentTypingFrame(
+            conversation_id=conversation_id,
+            author_type="contact",
+            author_id=self.identity.contact_id,
+            name=None,
+            typing=bool(frame.get("typing", True)),
+        )
+        await self.realtime.broker.publish([Outgoing(stream=STREAM_AGENTS, text=notice.text())])
 
 
 # A plain Starlette route: no dependency solving and no exit stacks per socket (they cost
