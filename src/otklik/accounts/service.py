@@ -174,6 +174,12 @@ async def set_status(session: AsyncSession, *, agent: Agent, status: str) -> Age
     return agent
 
 
+async def set_status_of(session: AsyncSession, *, agent_id: int, status: str) -> None:
+    """:func:`set_status` for a signed-in agent known by id (the operators' socket)."""
+    agent = await session.get_one(Agent, agent_id)
+    await set_status(session, agent=agent, status=status)
+
+
 # --- sign-in -----------------------------------------------------------------------------
 
 

@@ -41,6 +41,13 @@ async def get_conversation(
     return conversation
 
 
+async def contact_of(session: AsyncSession, *, conversation_id: int) -> int | None:
+    """The id of the conversation's contact, or ``None`` when there is no such conversation."""
+    return await session.scalar(
+        select(Conversation.contact_id).where(Conversation.id == conversation_id)
+    )
+
+
 async def describe(session: AsyncSession, conversation_id: int) -> ConversationOut:
     row = (
         await session.execute(with_contact_and_last().where(Conversation.id == conversation_id))
