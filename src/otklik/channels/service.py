@@ -54,6 +54,13 @@ def delivers_replies(channel: str) -> bool:
     return channel != "widget"
 
 
+async def first_widget_key(session: AsyncSession) -> str | None:
+    """The public key of the oldest widget inbox (the demo page embeds it), if there is one."""
+    return await session.scalar(
+        select(Inbox.public_key).where(Inbox.channel == "widget").order_by(Inbox.id).limit(1)
+    )
+
+
 def _stored_settings(raw: dict[str, Any]) -> InboxSettings:
     return InboxSettings.model_validate({**InboxSettings().model_dump(), **raw})
 
