@@ -56,10 +56,11 @@ run: build ## Install, build, migrate, seed the demo workspace and serve on http
 demo: $(STAMP) ## Seed the demo workspace only
 	$(BIN)/otklik demo
 
-lint: $(STAMP) ## ruff, ruff format --check and mypy --strict
+lint: $(STAMP) ## ruff, ruff format --check, mypy --strict and the import contracts (lint-imports)
 	$(BIN)/ruff check src tests $(wildcard bench)
 	$(BIN)/ruff format --check src tests $(wildcard bench)
 	$(BIN)/mypy src
+	$(BIN)/lint-imports
 
 format: $(STAMP) ## Apply ruff fixes and formatting
 	$(BIN)/ruff check --fix src tests $(wildcard bench)

@@ -11,20 +11,29 @@ Inside the transaction (they commit or roll back with the change):
 - automation runs greetings, away replies and rules (its rule data comes from a cache);
 - outgoing webhooks write their outbox rows (delivery + job), sent by the job runner after
   commit — an event no endpoint wants costs nothing (endpoints are cached).
+
+Jobs: each domain registers its own handlers (``@job``, ``@io_job``, housekeeping's
+``prune_step``) in its own module; importing those modules below is what installs them, so
+``otklik.jobs`` knows no domain.
 """
 
 from __future__ import annotations
 
+from otklik.accounts import jobs as _accounts_jobs  # noqa: F401  (housekeeping)
 from otklik.accounts.events import AgentStatusChanged
+from otklik.attachments import jobs as _attachments_jobs  # noqa: F401  (housekeeping)
 from otklik.channels import base as channel_plugins
 from otklik.channels import outbound as _outbound  # noqa: F401  (registers the delivery job)
 from otklik.conversations import counts
+from otklik.conversations import jobs as _conversations_jobs  # noqa: F401  (snooze, auto-resolve)
 from otklik.conversations.changes import AUTOMATION
 from otklik.conversations.events import ConversationCreated, ConversationUpdated, MessageCreated
 from otklik.core.events import bus
-from otklik.jobs import handlers as _handlers  # noqa: F401  (registers the core jobs)
+from otklik.jobs import housekeeping as _housekeeping  # noqa: F401  (maintenance.prune)
+from otklik.realtime import jobs as _realtime_jobs  # noqa: F401  (event log housekeeping)
 from otklik.realtime import log
 from otklik.routing import events as routing_events
+from otklik.routing import jobs as _routing_jobs  # noqa: F401  (routing.drain)
 from otklik.routing import service as routing
 from otklik.scripts import engine as automation
 from otklik.scripts import timers as _timers  # noqa: F401  (registers the timer job)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from types import MappingProxyType
@@ -176,6 +176,12 @@ async def set_status(session: AsyncSession, *, agent: Agent, status: str) -> Age
     return agent
 
 
+async def set_status_of(session: AsyncSession, *, agent_id: int, status: str) -> None:
+    """:func:`set_status` for a signed-in agent known by id (the operators' socket)."""
+    agent = await session.get_one(Agent, agent_id)
+    await set_status(session, agent=agent, status=status)
+
+
 # --- sign-in -----------------------------------------------------------------------------
 
 
@@ -271,7 +277,21 @@ async def prune_login_attempts(session: AsyncSession) -> None:
     )
 
 
+async def active_agent_ids(session: AsyncSession, *, agent_ids: Iterable[int]) -> set[int]:
+    """Which of ``agent_ids`` are agents that exist and are not deactivated."""
+    return set(
+        await session.scalars(
+            select(Agent.id).where(Agent.id.in_(list(agent_ids)), Agent.active.is_(True))
+        )
+    )
+
+
 # --- teams -------------------------------------------------------------------------------
+
+
+async def existing_team_ids(session: AsyncSession, *, team_ids: Iterable[int]) -> set[int]:
+    """Which of ``team_ids`` are teams that exist."""
+    return set(await session.scalars(select(Team.id).where(Team.id.in_(list(team_ids)))))
 
 
 @dataclass(frozen=True, slots=True)

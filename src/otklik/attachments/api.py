@@ -14,7 +14,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse
-from sqlalchemy import select
 
 from otklik.accounts.deps import bearer_token, current_caller
 from otklik.attachments import service
@@ -22,7 +21,7 @@ from otklik.attachments.models import Attachment
 from otklik.attachments.schemas import AttachmentOut
 from otklik.channels.widget import service as widget
 from otklik.config import Settings
-from otklik.conversations.models import Conversation
+from otklik.conversations import service as conversations
 from otklik.core.db import Database
 from otklik.core.deps import AppSettings
 from otklik.core.errors import not_found, unauthorized
@@ -72,10 +71,8 @@ async def _uploading_agent(request: Request, conversation_id: int) -> int:
     """The signed-in agent's id, once the conversation is known to exist."""
     async with _db(request).session(write=False) as session:
         caller = await current_caller(request, session)
-        exists = await session.scalar(
-            select(Conversation.id).where(Conversation.id == conversation_id)
-        )
-    if exists is None:
+        exists = await conversations.conversation_exists(session, conversation_id=conversation_id)
+    if not exists:
         raise not_found("Conversation", conversation_id)
     return caller.agent.id
 
@@ -87,14 +84,8 @@ async def _uploading_visitor(request: Request) -> tuple[int, int | None]:
         raise unauthorized("Send the visitor token as 'Authorization: Bearer <token>'.")
     async with _db(request).session(write=False) as session:
         visitor = await widget.visitor_for_token(session, token=token, tokens=_tokens(request))
-        conversation_id = await session.scalar(
-            select(Conversation.id)
-            .where(
-                Conversation.contact_id == visitor.contact_id,
-                Conversation.inbox_id == visitor.inbox.id,
-            )
-            .order_by(Conversation.id.desc())
-            .limit(1)
+        conversation_id = await conversations.latest_conversation_id(
+            session, contact_id=visitor.contact_id, inbox_id=visitor.inbox.id
         )
     return visitor.contact_id, conversation_id
 

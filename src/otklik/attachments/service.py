@@ -45,7 +45,7 @@ import anyio
 from anyio import AsyncFile
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otklik.attachments import sniff
@@ -413,6 +413,17 @@ async def attach(
     await session.flush()
     # In upload order, as every later read lists them (``for_messages`` sorts by id).
     return [attachment_out(rows[ident]) for ident in sorted(wanted)]
+
+
+async def move_to_conversation(
+    session: AsyncSession, *, from_conversation_id: int, to_conversation_id: int
+) -> None:
+    """A merge moved a conversation's messages: their attachments follow them."""
+    await session.execute(
+        update(Attachment)
+        .where(Attachment.conversation_id == from_conversation_id)
+        .values(conversation_id=to_conversation_id)
+    )
 
 
 # --- downloads ---------------------------------------------------------------------------

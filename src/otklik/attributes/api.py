@@ -13,7 +13,6 @@ from otklik.attributes.schemas import (
     Entity,
     ValuesIn,
 )
-from otklik.contacts import service as contacts
 from otklik.contacts.schemas import ContactOut
 from otklik.conversations.schemas import ConversationOut
 from otklik.core.deps import DbSession
@@ -67,5 +66,4 @@ async def set_conversation_attributes(
 async def set_contact_attributes(
     contact_id: int, body: ValuesIn, _: CurrentAgent, session: DbSession
 ) -> ContactOut:
-    contact = await service.set_contact_values(session, contact_id=contact_id, values=body.values)
-    return contacts.contact_out(contact)
+    return await service.set_contact_values(session, contact_id=contact_id, values=body.values)

@@ -13,7 +13,7 @@ from otklik.attributes.models import AttributeDefinition
 from otklik.attributes.schemas import DefinitionIn, DefinitionOut, DefinitionUpdate
 from otklik.audit import service as audit
 from otklik.contacts import service as contacts
-from otklik.contacts.models import Contact
+from otklik.contacts.schemas import ContactOut
 from otklik.conversations import service as conversations
 from otklik.conversations.schemas import ConversationOut
 from otklik.core.clock import utcnow
@@ -182,11 +182,11 @@ async def set_conversation_values(
 
 async def set_contact_values(
     session: AsyncSession, *, contact_id: int, values: dict[str, Any]
-) -> Contact:
+) -> ContactOut:
     contact = await contacts.get_contact(session, contact_id)
     contact.attributes = await validated_values(
         session, entity="contact", current=contact.attributes, values=values
     )
     contact.updated_at = utcnow()
     await contacts.announce_contact(session, contact)
-    return contact
+    return contacts.contact_out(contact)

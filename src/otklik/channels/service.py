@@ -46,6 +46,21 @@ class InboxDirectory:
     by_key: Mapping[str, InboxInfo]
 
 
+def delivers_replies(channel: str) -> bool:
+    """Whether public replies in ``channel``'s conversations leave through the channel, in a
+    ``channels.deliver`` job after commit. The widget's visitor hears replies on their own
+    socket; every other channel delivers (a channel whose plugin is not installed too: its job
+    records the failure on the message, where operators see it)."""
+    return channel != "widget"
+
+
+async def first_widget_key(session: AsyncSession) -> str | None:
+    """The public key of the oldest widget inbox (the demo page embeds it), if there is one."""
+    return await session.scalar(
+        select(Inbox.public_key).where(Inbox.channel == "widget").order_by(Inbox.id).limit(1)
+    )
+
+
 def _stored_settings(raw: dict[str, Any]) -> InboxSettings:
     return InboxSettings.model_validate({**InboxSettings().model_dump(), **raw})
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from otklik.attachments.models import Attachment
+from otklik.attachments import service as attachments
 from otklik.conversations import events
 from otklik.conversations.announce import announce_conversation
 from otklik.conversations.models import (
@@ -55,10 +55,8 @@ async def merge(session: AsyncSession, *, conversation_id: int, other_id: int) -
         .where(Message.conversation_id == source.id)
         .values(conversation_id=target.id)
     )
-    await session.execute(
-        update(Attachment)
-        .where(Attachment.conversation_id == source.id)
-        .values(conversation_id=target.id)
+    await attachments.move_to_conversation(
+        session, from_conversation_id=source.id, to_conversation_id=target.id
     )
     await session.execute(
         update(ConversationTag)

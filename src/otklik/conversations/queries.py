@@ -41,6 +41,30 @@ async def get_conversation(
     return conversation
 
 
+async def contact_of(session: AsyncSession, *, conversation_id: int) -> int | None:
+    """The id of the conversation's contact, or ``None`` when there is no such conversation."""
+    return await session.scalar(
+        select(Conversation.contact_id).where(Conversation.id == conversation_id)
+    )
+
+
+async def conversation_exists(session: AsyncSession, *, conversation_id: int) -> bool:
+    found = await session.scalar(select(Conversation.id).where(Conversation.id == conversation_id))
+    return found is not None
+
+
+async def latest_conversation_id(
+    session: AsyncSession, *, contact_id: int, inbox_id: int
+) -> int | None:
+    """The contact's latest conversation in the inbox (what the widget shows), if any."""
+    return await session.scalar(
+        select(Conversation.id)
+        .where(Conversation.contact_id == contact_id, Conversation.inbox_id == inbox_id)
+        .order_by(Conversation.id.desc())
+        .limit(1)
+    )
+
+
 async def describe(session: AsyncSession, conversation_id: int) -> ConversationOut:
     row = (
         await session.execute(with_contact_and_last().where(Conversation.id == conversation_id))

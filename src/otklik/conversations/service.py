@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from otklik.accounts.models import Agent, Team
 from otklik.attachments import service as attachments
 from otklik.attachments.schemas import AttachmentOut
+from otklik.channels import service as channels
 from otklik.channels.service import AnyInbox  # the cached snapshot or the row (config cache)
 from otklik.contacts.models import Contact
 from otklik.conversations.announce import announce_conversation, announce_message
@@ -36,8 +37,11 @@ from otklik.conversations.models import (
 )
 from otklik.conversations.queries import (
     contact_conversations,
+    contact_of,
+    conversation_exists,
     describe,
     get_conversation,
+    latest_conversation_id,
     list_conversations,
     list_messages,
     view_counts,
@@ -59,9 +63,12 @@ __all__ = [
     "bulk",
     "change_status",
     "contact_conversations",
+    "contact_of",
+    "conversation_exists",
     "conversation_out",
     "describe",
     "get_conversation",
+    "latest_conversation_id",
     "list_conversations",
     "list_messages",
     "mark_read",
@@ -188,7 +195,7 @@ async def post_agent_message(
         conversation.unread_count = 0
         if conversation.assignee_id is None:
             conversation.assignee_id = agent.id
-        if conversation.channel != "widget":
+        if channels.delivers_replies(conversation.channel):
             # Delivered by the channel in a job, after this commit and outside any transaction.
             await enqueue_delivery(session, message)
     contact = await session.get_one(Contact, conversation.contact_id)
@@ -424,7 +431,7 @@ async def post_automatic_message(
         private=private,
         text=text,
     )
-    if author_type == "bot" and not private and conversation.channel != "widget":
+    if author_type == "bot" and not private and channels.delivers_replies(conversation.channel):
         # A bot's public answer (greeting, away notice) reaches the customer like a reply.
         await enqueue_delivery(session, message)
     contact = await session.get_one(Contact, conversation.contact_id)

@@ -6,12 +6,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket
-from sqlalchemy import select
 
 from otklik.accounts import service as accounts
 from otklik.accounts.deps import SESSION_COOKIE
-from otklik.accounts.models import Agent
-from otklik.conversations.models import Conversation
+from otklik.conversations import service as conversations
 from otklik.realtime.auth import Identity, SocketAuth
 from otklik.realtime.protocol import (
     STREAM_AGENTS,
@@ -69,8 +67,8 @@ class AgentFrames:
     async def _contact_id(self, conversation_id: int) -> int:
         if conversation_id not in self._contact_of:
             async with self.realtime.db.session(write=False) as session:
-                contact_id = await session.scalar(
-                    select(Conversation.contact_id).where(Conversation.id == conversation_id)
+                contact_id = await conversations.contact_of(
+                    session, conversation_id=conversation_id
                 )
             if contact_id is None:
                 raise ClientError("not_found", f"Conversation {conversation_id} does not exist.")
@@ -103,8 +101,7 @@ class AgentFrames:
         if status not in PRESENCE_VALUES:
             raise ClientError("bad_frame", "presence status must be online, away or offline.")
         async with self.realtime.db.session(write=True) as session:
-            agent = await session.get_one(Agent, self.agent_id)
-            await accounts.set_status(session, agent=agent, status=str(status))
+            await accounts.set_status_of(session, agent_id=self.agent_id, status=str(status))
 
 
 # A plain Starlette route: no dependency solving and no exit stacks per socket (they cost

@@ -14,7 +14,7 @@ from pydantic import Field, TypeAdapter, field_validator, model_validator
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from otklik.accounts.models import Agent, Team
+from otklik.accounts import service as accounts
 from otklik.conversations.schemas import Priority, Status, Tag
 from otklik.core.errors import invalid
 from otklik.core.schemas import StrictModel
@@ -159,15 +159,11 @@ async def check_references(
     if macro_ids and not for_rule:
         raise invalid("A macro cannot run another macro (run_macro is for automation rules).")
     if agent_ids:
-        found = set(
-            await session.scalars(
-                select(Agent.id).where(Agent.id.in_(agent_ids), Agent.active.is_(True))
-            )
-        )
+        found = await accounts.active_agent_ids(session, agent_ids=agent_ids)
         if missing := agent_ids - found:
             raise invalid(f"Agents {sorted(missing)} do not exist or are deactivated.")
     if team_ids:
-        found = set(await session.scalars(select(Team.id).where(Team.id.in_(team_ids))))
+        found = await accounts.existing_team_ids(session, team_ids=team_ids)
         if missing := team_ids - found:
             raise invalid(f"Teams {sorted(missing)} do not exist.")
     if canned_ids:

@@ -7,9 +7,8 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import select
 
-from otklik.channels.models import Inbox
+from otklik.channels import service as channels
 from otklik.core.deps import DbSession
 from otklik.core.routing import TransactionalRoute
 
@@ -79,9 +78,5 @@ async def widget_asset(path: str) -> Response:
 
 @router.get("/demo")
 async def demo_page(request: Request, session: DbSession) -> Response:
-    inbox = await session.scalar(
-        select(Inbox).where(Inbox.channel == "widget").order_by(Inbox.id).limit(1)
-    )
-    return templates.TemplateResponse(
-        request, "demo.html", {"inbox_key": inbox.public_key if inbox else None}
-    )
+    inbox_key = await channels.first_widget_key(session)
+    return templates.TemplateResponse(request, "demo.html", {"inbox_key": inbox_key})

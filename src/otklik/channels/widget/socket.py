@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, WebSocket
-from sqlalchemy import select
 
-from otklik.conversations.models import Conversation
+from otklik.conversations import service as conversations
 from otklik.core.security import VisitorIdentity, VisitorTokens
 from otklik.realtime.protocol import STREAM_AGENTS, AgentTypingFrame, Outgoing, contact_stream
 from otklik.realtime.ws import ClientError, Realtime, close_with_error, serve
@@ -26,14 +25,8 @@ class VisitorFrames:
         if frame.get("type") != "typing":
             raise ClientError("bad_frame", f"Unknown frame type {frame.get('type')!r}.")
         async with self.realtime.db.session(write=False) as session:
-            conversation_id = await session.scalar(
-                select(Conversation.id)
-                .where(
-                    Conversation.contact_id == self.identity.contact_id,
-                    Conversation.inbox_id == self.identity.inbox_id,
-                )
-                .order_by(Conversation.id.desc())
-                .limit(1)
+            conversation_id = await conversations.latest_conversation_id(
+                session, contact_id=self.identity.contact_id, inbox_id=self.identity.inbox_id
             )
         if conversation_id is None:
             return  # nobody to tell before the first message
