@@ -70,8 +70,8 @@ test-js: build ## Vitest and type checks of the operator app and the widget
 	cd frontend && $(NPM_ENV) npm run typecheck && $(NPM_ENV) npm test
 	cd widget && $(NPM_ENV) npm run typecheck && $(NPM_ENV) npm test
 
-test-python: $(STAMP) ## pytest on SQLite and PostgreSQL (no browser)
-	OTKLIK_TEST_PG_URL=$(PG_TEST_URL) $(BIN)/pytest -q -m "not e2e"
+test-python: $(STAMP) ## pytest on SQLite and PostgreSQL at once (no browser)
+	OTKLIK_TEST_PG_URL=$(PG_TEST_URL) scripts/test-python.sh $(BIN)
 
 test-e2e: build ## Browser tests: Playwright driving Debian's chromium
 	OTKLIK_TEST_PG_URL=$(PG_TEST_URL) $(BIN)/pytest -q -m e2e
