@@ -107,13 +107,7 @@ async def creator(w: WorkerCtx, cfg: CreateConfig) -> None:
         finally:
             await conn.close()
 
-    async def measure_cpu() -> dict[str, float]:
-        await asyncio.sleep(max(0.0, (window0 - time.monotonic_ns()) / 1e9))
-        cpu.start()
-        await asyncio.sleep(max(0.0, (window1 - time.monotonic_ns()) / 1e9))
-        return cpu.stop()
-
-    cpu_task = asyncio.create_task(measure_cpu())
+    cpu_task = asyncio.create_task(cpu.between(window0, window1))
     await asyncio.gather(*(loop(c) for c in range(cfg.clients)))
     usage = await cpu_task
     w.report("result", {"created": created, "errors": errors, "lat": lat, **usage})

@@ -211,6 +211,13 @@ class CpuWindow:
         self.wall_s = time.monotonic() - self.t0
         return {"cpu_s": self.cpu_s, "wall_s": self.wall_s}
 
+    async def between(self, start_ns: int, stop_ns: int) -> dict[str, float]:
+        """Measure from ``start_ns`` to ``stop_ns`` (``time.monotonic_ns`` instants)."""
+        await asyncio.sleep(max(0.0, (start_ns - time.monotonic_ns()) / 1e9))
+        self.start()
+        await asyncio.sleep(max(0.0, (stop_ns - time.monotonic_ns()) / 1e9))
+        return self.stop()
+
 
 # ----------------------------------------------------------------------------- protocol
 

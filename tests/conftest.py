@@ -21,6 +21,7 @@ from otklik.core.migrate import upgrade
 from otklik.models import Base
 from tests.fake_telegram import FakeBotApi
 from tests.mailservers import Dovecot, SmtpSink
+from tests.receivers import Receiver
 from tests.support import ADMIN_EMAIL, ADMIN_PASSWORD, LiveServer, Workspace
 
 _PG_BASE_URL = make_url(
@@ -188,3 +189,12 @@ def fast_telegram_rescans() -> Iterator[None]:
     telegram_plugin.rescan_seconds, telegram_plugin.error_pause = 0.1, 0.1
     yield
     telegram_plugin.rescan_seconds, telegram_plugin.error_pause = 10.0, 5.0
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    """An HTTP receiver for outgoing webhooks on 127.0.0.2 (a test module allows that host)."""
+    live = Receiver("127.0.0.2")
+    await live.start()
+    yield live
+    await live.stop()

@@ -4,7 +4,6 @@ changes nothing, and a warm visitor message reads no configuration from the data
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -26,14 +25,6 @@ CONFIG_TABLES = ("automation_rules", "webhook_endpoints")
 @pytest.fixture(autouse=True)
 def allow_test_receivers(settings: Settings) -> None:
     settings.webhook_allow_hosts = ["127.0.0.2/32"]
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    live = Receiver("127.0.0.2")
-    await live.start()
-    yield live
-    await live.stop()
 
 
 async def tags_of_new_chat(ws: Workspace, text: str = "hello") -> list[str]:

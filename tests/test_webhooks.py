@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -32,14 +32,6 @@ ALL_EVENTS = [
 def allow_test_receivers(settings: Settings) -> None:
     # The receivers listen on 127.0.0.2; 127.0.0.1 stays refused.
     settings.webhook_allow_hosts = ["127.0.0.2/32"]
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    live = Receiver("127.0.0.2")
-    await live.start()
-    yield live
-    await live.stop()
 
 
 async def register(ws: Workspace, url: str, events: list[str] | None = None) -> dict[str, Any]:
