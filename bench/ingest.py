@@ -27,10 +27,10 @@ from bench.load import (
     drain,
     http_session,
     open_socket,
-    post_json,
     send_id,
     sent_at_ns,
     split,
+    start_assigned_conversation,
     visitor_session,
 )
 from bench.report import Check, Reporter, summary_ms
@@ -63,27 +63,13 @@ async def prepare_visitors(
 ) -> list[Visitor]:
     """``count`` visitors, each with its widget socket open and a conversation (opened by a
     first message) assigned to the measuring operator: (visitor token, socket, its reader)."""
-    url = f"{target.base_url}/api/v1/widget/messages"
     gate = asyncio.Semaphore(20)
 
     async def setup(i: int) -> Visitor:
         async with gate:
             token = await visitor_session(http, target, f"Bench visitor {w.index}-{i}")
             ws, _, _ = await open_socket(target, token, visitor=True)
-            status, msg = await post_json(
-                http, url, {"client_msg_id": send_id("warm", w.index, i), "text": "hi"}, token
-            )
-            if status not in (200, 201):
-                raise RuntimeError(f"first message failed: {status} {msg}")
-            conv = msg["conversation_id"]
-            status, body = await post_json(
-                http,
-                f"{target.base_url}/api/v1/conversations/{conv}/assign",
-                {"agent_id": target.agent_id},
-                target.operator_token,
-            )
-            if status != 200:
-                raise RuntimeError(f"assign failed: {status} {body}")
+            await start_assigned_conversation(http, target, token, send_id("warm", w.index, i))
             return token, ws, asyncio.create_task(drain(ws))
 
     return list(await asyncio.gather(*(setup(i) for i in range(count))))

@@ -267,6 +267,31 @@ async def visitor_session(http: aiohttp.ClientSession, target: Target, name: str
     return str(body["visitor_token"])
 
 
+async def start_assigned_conversation(
+    http: aiohttp.ClientSession, target: Target, token: str, client_msg_id: str
+) -> int:
+    """The visitor's first message, its conversation assigned to the measuring operator (so
+    later messages go straight to that operator's socket); returns the conversation id."""
+    status, msg = await post_json(
+        http,
+        f"{target.base_url}/api/v1/widget/messages",
+        {"client_msg_id": client_msg_id, "text": "hi"},
+        token,
+    )
+    if status not in (200, 201):
+        raise RuntimeError(f"first message failed: {status} {msg}")
+    conv = int(msg["conversation_id"])
+    status, body = await post_json(
+        http,
+        f"{target.base_url}/api/v1/conversations/{conv}/assign",
+        {"agent_id": target.agent_id},
+        target.operator_token,
+    )
+    if status != 200:
+        raise RuntimeError(f"assign failed: {status} {body}")
+    return conv
+
+
 async def open_socket(
     target: Target, token: str, *, visitor: bool, last_event_id: int | None = None
 ) -> tuple[ClientConnection, dict[str, Any], list[str]]:

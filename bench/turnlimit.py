@@ -56,6 +56,7 @@ from bench.load import (
     open_socket,
     post_json,
     send_id,
+    start_assigned_conversation,
     visitor_session,
 )
 from bench.report import Reporter, Result
@@ -131,20 +132,7 @@ async def record_turn(target: Target, trace: Path) -> Turn:
         reader = asyncio.create_task(drain(ws))
         url = f"{target.base_url}/api/v1/widget/messages"
         try:
-            status, msg = await post_json(
-                http, url, {"client_msg_id": send_id("tlwarm"), "text": "hi"}, token
-            )
-            if status not in (200, 201):
-                raise RuntimeError(f"first message failed: {status} {msg}")
-            conv = msg["conversation_id"]
-            status, body = await post_json(
-                http,
-                f"{target.base_url}/api/v1/conversations/{conv}/assign",
-                {"agent_id": target.agent_id},
-                target.operator_token,
-            )
-            if status != 200:
-                raise RuntimeError(f"assign failed: {status} {body}")
+            await start_assigned_conversation(http, target, token, send_id("tlwarm"))
             for i in range(WARM_MESSAGES):
                 body = {"client_msg_id": send_id("tlwarm", i), "text": "warm-up"}
                 await post_json(http, url, body, token)
