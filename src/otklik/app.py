@@ -85,18 +85,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     install_error_handlers(app)
+    # Routers are matched in this order, route by route: the live path's first.
     for router in (
+        widget_router,
+        conversations_router,
         accounts_router,
         inboxes_router,
         contacts_router,
-        conversations_router,
         attachments_api.router,
         routing_router,
         attributes_router,
         audit_router,
         scripts_router,
         webhooks_router,
-        widget_router,
         widget_socket_router,
         realtime_router,
         pages_router,

@@ -104,10 +104,9 @@ async def receive(
         conversation_id=message.conversation_id,
         new_conversation=message.new_conversation,
         attachment_ids=[a.id for a in stored],
+        external_id=message.external_id[:255],
+        channel_data=channel_data,
     )
     if stored and settings is not None and not posted.created:  # a repeat: keep the first
         await attachments.discard(session, settings=settings, attachments=stored)
-    if posted.created:
-        posted.message.external_id = message.external_id[:255]
-        posted.message.channel_data = channel_data
     return posted

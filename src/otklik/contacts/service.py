@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otklik.contacts import events
@@ -11,6 +15,31 @@ from otklik.core.clock import utcnow
 from otklik.core.errors import not_found
 from otklik.realtime import log
 from otklik.realtime.protocol import STREAM_AGENTS
+
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    """Who a contact is, as a message they write is signed and shown."""
+
+    id: int
+    name: str | None
+    email: str | None
+
+
+_SIGNATURE_FOR_UPDATE = (
+    select(Contact.id, Contact.name, Contact.email)
+    .where(Contact.id == bindparam("contact_id"))
+    .with_for_update()  # compiled to nothing on SQLite, which has one writer anyway
+)
+
+
+def lock_signature(conn: Connection, contact_id: int) -> Signature | None:
+    """Lock the contact's row (PostgreSQL) and read who it is; ``None`` if it is gone.
+
+    Synchronous, for a unit of work running on the write connection in one hop
+    (``AsyncConnection.run_sync``): see ``conversations.appending``."""
+    row = conn.execute(_SIGNATURE_FOR_UPDATE, {"contact_id": contact_id}).first()
+    return None if row is None else Signature(id=row.id, name=row.name, email=row.email)
 
 
 def contact_out(contact: Contact) -> ContactOut:

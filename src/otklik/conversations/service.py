@@ -22,6 +22,7 @@ from otklik.channels import service as channels
 from otklik.channels.service import AnyInbox  # the cached snapshot or the row (config cache)
 from otklik.contacts.models import Contact
 from otklik.conversations.announce import announce_conversation, announce_message
+from otklik.conversations.appending import NextMessage, append_to_open
 from otklik.conversations.delivery import (
     DELIVER_JOB,
     enqueue_delivery,
@@ -120,6 +121,8 @@ async def _store_message(
     text: str,
     private: bool = False,
     client_msg_id: str | None = None,
+    external_id: str | None = None,
+    channel_data: dict[str, Any] | None = None,
 ) -> Message:
     """Insert a message and make it the conversation's latest activity."""
     now = utcnow()
@@ -132,6 +135,8 @@ async def _store_message(
         text=text,
         client_msg_id=client_msg_id,
         created_at=now,
+        external_id=external_id,
+        channel_data=channel_data or {},
     )
     session.add(message)
     await session.flush()
@@ -215,14 +220,34 @@ async def post_visitor_message(
     conversation_id: int | None = None,
     new_conversation: bool = False,
     attachment_ids: Sequence[int] = (),
+    external_id: str | None = None,
+    channel_data: dict[str, Any] | None = None,
 ) -> Posted:
     """A customer's message (widget, or any channel through ``channels.inbound``).
 
     It goes to ``conversation_id`` when given (and it is this contact's, in this inbox), else
     to the contact's latest conversation in the inbox, or to a new one when there is none or
     ``new_conversation`` is set. A repeated ``client_msg_id`` returns the first message.
-    ``attachment_ids``: this contact's unused uploads (``otklik.attachments``) to put on it."""
+    ``attachment_ids``: this contact's unused uploads (``otklik.attachments``) to put on it.
+    ``external_id``/``channel_data``: the channel's id of the message and what it said of it.
+
+    The common case, a next message in an open conversation, is written by
+    ``appending.append_to_open`` without the ORM; everything else continues here."""
     _check_length(text, max_chars)
+    if conversation_id is None and not new_conversation and not attachment_ids:
+        appended = await append_to_open(
+            session,
+            NextMessage(
+                inbox_id=inbox.id,
+                contact_id=contact_id,
+                client_msg_id=client_msg_id,
+                text=text,
+                external_id=external_id,
+                channel_data=channel_data or {},
+            ),
+        )
+        if appended is not None:
+            return Posted(message=appended, created=True)
     contact = await session.scalar(
         select(Contact).where(Contact.id == contact_id).with_for_update()
     )
@@ -280,6 +305,8 @@ async def post_visitor_message(
         author_name=contact.name,
         text=text,
         client_msg_id=client_msg_id,
+        external_id=external_id,
+        channel_data=channel_data,
     )
     files = await attachments.attach(
         session,

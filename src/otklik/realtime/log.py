@@ -19,12 +19,13 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, cast
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import Table, delete, func, insert, select, text
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
-from sqlalchemy.orm.attributes import set_committed_value
 
+from otklik.core.clock import utcnow
 from otklik.core.db import register_before_commit
 from otklik.core.events import FeedEntry
 from otklik.realtime.models import Event
@@ -34,27 +35,67 @@ PENDING_KEY = "otklik.pending_events"
 EVENT_ORDER_LOCK = 7_312_001
 
 
-async def append(
-    session: AsyncSession, *, stream: str, type: str, payload: dict[str, Any]
-) -> Event:
-    event = Event(stream=stream, type=type, payload_json=dumps(payload))
-    session.add(event)
-    await session.flush()
-    session.info.setdefault(PENDING_KEY, []).append(event)
-    return event
+class LoggedEvent(Protocol):
+    """What a frame is made of: a written row (:class:`PendingEvent`) or a read one."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def seq(self) -> int | None: ...
+    @property
+    def stream(self) -> str: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def payload_json(self) -> str: ...
+
+
+@dataclass(slots=True)
+class PendingEvent:
+    """An event row this transaction wrote, kept until it commits and is published.
+
+    Plain data, not an ORM object: the log is written with Core statements (two per visitor
+    message), and tracking each row in the session's unit of work cost more than the write."""
+
+    id: int
+    stream: str
+    type: str
+    payload_json: str
+    seq: int | None = None
+
+
+_events = cast(Table, Event.__table__)
+_INSERT = insert(_events).returning(_events.c.id, sort_by_parameter_order=True)
+
+
+def _insert_rows(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
+    """Write the rows; their ids in the rows' order (SQLAlchemy's "insertmanyvalues" batches
+    them into as few statements as the database allows while keeping that order)."""
+    return [int(row_id) for row_id in conn.execute(_INSERT, rows).scalars()]
+
+
+async def append(session: AsyncSession, *, stream: str, type: str, payload: dict[str, Any]) -> int:
+    """One event row outside any typed event (configuration-change notices); its id."""
+    (event_id,) = await write_feed(session, [FeedEntry(stream, type, payload)])
+    return event_id
 
 
 async def write_feed(session: AsyncSession, entries: Sequence[FeedEntry]) -> list[int]:
     """The event bus's log writer (``core.events``): each feed entry becomes one event row,
-    all of them in one flush (with what else the change left pending)."""
-    events = [
-        Event(stream=entry.stream, type=entry.type, payload_json=dumps(entry.payload))
-        for entry in entries
+    written in one hop to the connection, and kept to publish after the commit."""
+    now = utcnow()
+    payloads = [dumps(entry.payload) for entry in entries]
+    rows = [
+        {"stream": e.stream, "type": e.type, "payload": p, "created_at": now}
+        for e, p in zip(entries, payloads, strict=True)
     ]
-    session.add_all(events)
-    await session.flush()
-    session.info.setdefault(PENDING_KEY, []).extend(events)
-    return [event.id for event in events]
+    conn = await session.connection()
+    ids = await conn.run_sync(_insert_rows, rows)
+    session.info.setdefault(PENDING_KEY, []).extend(
+        PendingEvent(id=i, stream=e.stream, type=e.type, payload_json=p)
+        for i, e, p in zip(ids, entries, payloads, strict=True)
+    )
+    return ids
 
 
 def stage_transient(session: AsyncSession, *, stream: str, frame: dict[str, Any]) -> None:
@@ -64,38 +105,41 @@ def stage_transient(session: AsyncSession, *, stream: str, frame: dict[str, Any]
 
 def take_pending(session: AsyncSession) -> list[Outgoing]:
     """What the just-committed transaction appended, as frames to publish in order."""
-    pending: list[Event | Outgoing] = session.info.pop(PENDING_KEY, [])
+    pending: list[PendingEvent | Outgoing] = session.info.pop(PENDING_KEY, [])
     return [item if isinstance(item, Outgoing) else to_outgoing(item) for item in pending]
 
 
 async def stamp_order(conn: AsyncConnection, sessions: Sequence[AsyncSession]) -> None:
     """Give the events of a batch about to commit their ``seq``, in the order appended.
 
-    Runs inside the batch's transaction, right before its commit (``core.writer``)."""
+    Runs inside the batch's transaction, right before its commit (``core.writer``). On
+    SQLite a trigger has already set each row's ``seq`` to its id (migration 0013): one
+    writer at a time makes id order commit order, so nothing is left to write here."""
     events = [
         item
         for session in sessions
         for item in session.info.get(PENDING_KEY, ())
-        if isinstance(item, Event)
+        if isinstance(item, PendingEvent)
     ]
     if not events:
         return
-    if conn.dialect.name == "postgresql":
-        await conn.execute(text(f"SELECT pg_advisory_xact_lock({EVENT_ORDER_LOCK})"))
-        # While the lock is held nobody else draws from event_order: the numbers are ours,
-        # ascending in the order drawn.
-        drawn = await conn.execute(
-            text("SELECT nextval('event_order') FROM generate_series(1, :n)"), {"n": len(events)}
-        )
-        numbers = sorted(int(n) for n in drawn.scalars())
-    else:
-        numbers = [event.id for event in events]
+    if conn.dialect.name != "postgresql":
+        for event in events:
+            event.seq = event.id
+        return
+    await conn.execute(text(f"SELECT pg_advisory_xact_lock({EVENT_ORDER_LOCK})"))
+    # While the lock is held nobody else draws from event_order: the numbers are ours,
+    # ascending in the order drawn.
+    drawn = await conn.execute(
+        text("SELECT nextval('event_order') FROM generate_series(1, :n)"), {"n": len(events)}
+    )
+    numbers = sorted(int(n) for n in drawn.scalars())
     await conn.execute(
         text("UPDATE events SET seq = :seq WHERE id = :id"),
         [{"id": e.id, "seq": n} for e, n in zip(events, numbers, strict=True)],
     )
     for event, number in zip(events, numbers, strict=True):
-        set_committed_value(event, "seq", number)
+        event.seq = number
 
 
 # Every process that appends events imports this module: from then on each of its write
@@ -103,7 +147,7 @@ async def stamp_order(conn: AsyncConnection, sessions: Sequence[AsyncSession]) -
 register_before_commit(stamp_order)
 
 
-def to_outgoing(event: Event) -> Outgoing:
+def to_outgoing(event: LoggedEvent) -> Outgoing:
     if event.seq is None:
         raise ValueError(f"event {event.id} has no order yet (published before its commit?)")
     return _frame(event.seq, event.stream, event.type, event.payload_json)
