@@ -33,6 +33,30 @@ def _connection_id(conn: Any) -> int:
         return 0
 
 
+class _TracedHandle:
+    """The write connection's own ``sqlite3`` handle (``otklik.core.sqlite_raw``), whose
+    statements SQLAlchemy never sees: each is recorded as if it had gone through it."""
+
+    def __init__(self, raw: Any, conn: Any, dump: Any) -> None:
+        self._raw, self._conn, self._dump = raw, conn, dump
+
+    def execute(self, statement: str, parameters: Any = ()) -> Any:
+        self._dump(self._conn, statement, tuple(parameters))  # a list means executemany here
+        return self._raw.execute(statement, parameters)
+
+
+def _trace_raw_sqlite(dump: Any) -> None:
+    from otklik.core import sqlite_raw
+
+    untraced = sqlite_raw.handle
+
+    def traced(conn: Any) -> Any:
+        raw = untraced(conn)
+        return None if raw is None else _TracedHandle(raw, conn, dump)
+
+    sqlite_raw.handle = traced  # type: ignore[assignment]
+
+
 def main() -> None:
     out, args = sys.argv[1], sys.argv[2:]
     signal.signal(signal.SIGTERM, _stop)
@@ -54,6 +78,7 @@ def main() -> None:
     event.listen(Engine, "before_cursor_execute", record)
     event.listen(Engine, "commit", lambda conn: dump(conn, "COMMIT", ()))
     event.listen(Engine, "rollback", lambda conn: dump(conn, "ROLLBACK", ()))
+    _trace_raw_sqlite(dump)
     from otklik.cli import app
 
     try:

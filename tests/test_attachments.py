@@ -16,6 +16,7 @@ from otklik.attachments.service import prune_unsent, sanitise_filename
 from otklik.channels.base import InboundFile, InboundMessage
 from otklik.channels.inbound import receive
 from otklik.channels.models import Inbox
+from otklik.conversations.models import Message
 from otklik.core.db import Database
 from tests.support import Visitor, Workspace, new_id
 from tests.test_channel_base import Relay, relay, relay_inbox, wait_for_job
@@ -378,10 +379,12 @@ async def test_channels_store_inbound_files_and_get_reply_files(workspace: Works
             session, inbox=stored_inbox, message=message, max_chars=10_000, settings=settings
         )
     assert posted.created and not again.created
-    [photo] = posted.attachments
+    [photo] = posted.message.attachments
     assert photo.filename == "photo.jpg" and photo.content_type == "image/jpeg" and photo.inline
-    assert again.attachments == posted.attachments
-    assert posted.message.channel_data["skipped_files"] == ["huge.iso"]
+    assert again.message.attachments == posted.message.attachments
+    async with db.session(write=False) as session:
+        stored = await session.get_one(Message, posted.message.id)
+    assert stored.channel_data["skipped_files"] == ["huge.iso"]
     assert len(stored_files(workspace)) == 1  # the repeat's copy was discarded
     created = await sock.until(lambda f: f.get("type") == "message.created")
     assert created["data"]["message"]["attachments"] == [photo.model_dump(mode="json")]

@@ -21,7 +21,7 @@ class Pinged(DomainEvent):
     n: int
 
     def feed(self) -> list[FeedEntry]:
-        return [FeedEntry(STREAM_AGENTS, self.name, {"n": self.n})]
+        return [FeedEntry(STREAM_AGENTS, self.name, f'{{"n":{self.n}}}')]
 
 
 @pytest.fixture

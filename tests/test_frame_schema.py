@@ -81,7 +81,7 @@ def test_payloads_are_built_from_the_frame_models_only() -> None:
 
     data = ConversationMergedData(from_id=1, into_id=2)
     assert CONVERSATION_MERGED_FRAME.entry("agents", data) == FeedEntry(
-        "agents", "conversation.merged", {"from_id": 1, "into_id": 2}
+        "agents", "conversation.merged", '{"from_id":1,"into_id":2}'
     )
     with pytest.raises(TypeError):
         CONVERSATION_MERGED_FRAME.payload(EscalationData.model_construct())  # type: ignore[arg-type]

@@ -90,7 +90,7 @@ async def post_message(
     )
     if not posted.created:
         response.status_code = 200
-    return service.message_out(posted.message, posted.attachments)
+    return posted.message
 
 
 @router.post(

@@ -18,12 +18,12 @@ them to it.
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, delete, func, insert, select, update
-from sqlalchemy.engine import Connection, Row
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otklik.contacts import service as contacts
@@ -32,6 +32,7 @@ from otklik.conversations import events
 from otklik.conversations.models import Conversation, Message
 from otklik.conversations.schemas import ContactBrief, ConversationOut, LastMessage, MessageOut
 from otklik.conversations.shapes import PREVIEW_CHARS
+from otklik.core import sqlite_raw
 from otklik.core.clock import utcnow
 from otklik.core.events import bus
 
@@ -96,11 +97,30 @@ class NextMessage:
 class _Written:
     contact: Signature
     message: dict[str, Any]
-    conversation: Row[Any]
+    #: The conversation's row after the message, column by column.
+    conversation: dict[str, Any]
+
+
+def _new_message(conversation_id: int, contact: Signature, job: NextMessage) -> dict[str, Any]:
+    return {
+        "conversation_id": conversation_id,
+        "author_type": "contact",
+        "author_id": contact.id,
+        "author_name": contact.name,
+        "private": False,
+        "text": job.text,
+        "client_msg_id": job.client_msg_id,
+        "created_at": utcnow(),
+        "external_id": job.external_id,
+        "channel_data": job.channel_data,
+    }
 
 
 def _write(conn: Connection, job: NextMessage) -> _Written | None:
     """The statements, run synchronously on the write connection; ``None``: not this case."""
+    raw = sqlite_raw.handle(conn)
+    if raw is not None:
+        return _write_sqlite(raw, conn.dialect, job)
     contact = contacts.lock_signature(conn, job.contact_id)
     if contact is None:
         return None
@@ -114,36 +134,90 @@ def _write(conn: Connection, job: NextMessage) -> _Written | None:
     ).first()
     if latest is None or latest.previous_id is not None or latest.status != "open":
         return None
-    now = utcnow()
-    message: dict[str, Any] = {
-        "conversation_id": latest.id,
-        "author_type": "contact",
-        "author_id": contact.id,
-        "author_name": contact.name,
-        "private": False,
-        "text": job.text,
-        "client_msg_id": job.client_msg_id,
-        "created_at": now,
-        "external_id": job.external_id,
-        "channel_data": job.channel_data,
-    }
+    message = _new_message(latest.id, contact, job)
     inserted = conn.execute(_INSERT_MESSAGE, message).inserted_primary_key
     assert inserted is not None
     message["id"] = int(inserted[0])
     conversation = conn.execute(
-        _TOUCH, {"conversation_id": latest.id, "message_id": message["id"], "now": now}
+        _TOUCH,
+        {"conversation_id": latest.id, "message_id": message["id"], "now": message["created_at"]},
     ).first()
     if conversation is None:  # resolved meanwhile: the general path reopens it
         conn.execute(_UNDO_MESSAGE, {"message_id": message["id"]})
         return None
-    return _Written(contact=contact, message=message, conversation=conversation)
+    return _Written(contact=contact, message=message, conversation=conversation._asdict())
+
+
+# The same unit on SQLite's own handle (``core/sqlite_raw.py``): the statements above, as
+# SQLite text. One writer holds the file, so nothing changes between them; no row locks.
+_SQLITE_SIGNATURE = "SELECT id, name, email FROM contacts WHERE id = ?"
+_SQLITE_LATEST = (
+    "SELECT c.id, c.status, (SELECT m.id FROM messages AS m"
+    " JOIN conversations AS e ON e.id = m.conversation_id"
+    " WHERE e.contact_id = ? AND e.inbox_id = ? AND m.client_msg_id = ? LIMIT 1)"
+    " FROM conversations AS c WHERE c.contact_id = ? AND c.inbox_id = ?"
+    " ORDER BY c.id DESC LIMIT 1"
+)
+_MESSAGE_COLUMNS = (
+    "conversation_id",
+    "author_type",
+    "author_id",
+    "author_name",
+    "private",
+    "text",
+    "client_msg_id",
+    "created_at",
+    "external_id",
+    "channel_data",
+)
+_SQLITE_INSERT_MESSAGE = (
+    f"INSERT INTO messages ({', '.join(_MESSAGE_COLUMNS)})"
+    f" VALUES ({', '.join('?' for _ in _MESSAGE_COLUMNS)})"
+)
+_CONVERSATION_COLUMNS = tuple(column.name for column in _conversations.columns)
+_SQLITE_TOUCH = (
+    "UPDATE conversations SET last_message_id = ?, last_activity_at = ?,"
+    " unread_count = unread_count + 1, waiting_since = coalesce(waiting_since, ?)"
+    f" WHERE id = ? AND status = 'open' RETURNING {', '.join(_CONVERSATION_COLUMNS)}"
+)
+_SQLITE_UNDO_MESSAGE = "DELETE FROM messages WHERE id = ?"
+
+
+def _write_sqlite(raw: sqlite3.Connection, dialect: Dialect, job: NextMessage) -> _Written | None:
+    found = raw.execute(_SQLITE_SIGNATURE, (job.contact_id,)).fetchone()
+    if found is None:
+        return None
+    contact = Signature(id=found[0], name=found[1], email=found[2])
+    latest = raw.execute(
+        _SQLITE_LATEST,
+        (job.contact_id, job.inbox_id, job.client_msg_id, job.contact_id, job.inbox_id),
+    ).fetchone()
+    if latest is None or latest[2] is not None or latest[1] != "open":
+        return None
+    message = _new_message(latest[0], contact, job)
+    messages = sqlite_raw.codec(_messages, dialect)
+    cursor = raw.execute(_SQLITE_INSERT_MESSAGE, messages.params(_MESSAGE_COLUMNS, message))
+    message["id"] = cursor.lastrowid
+    conversations = sqlite_raw.codec(_conversations, dialect)
+    (now,) = conversations.params(
+        ("last_activity_at",), {"last_activity_at": message["created_at"]}
+    )
+    touched = raw.execute(_SQLITE_TOUCH, (message["id"], now, now, latest[0])).fetchone()
+    if touched is None:  # resolved meanwhile: the general path reopens it
+        raw.execute(_SQLITE_UNDO_MESSAGE, (message["id"],))
+        return None
+    return _Written(
+        contact=contact,
+        message=message,
+        conversation=conversations.row(_CONVERSATION_COLUMNS, touched),
+    )
 
 
 def _holds_a_conversation(session: AsyncSession) -> bool:
     return any(isinstance(obj, Conversation) for obj in session.identity_map.values())
 
 
-async def append_to_open(session: AsyncSession, job: NextMessage) -> Message | None:
+async def append_to_open(session: AsyncSession, job: NextMessage) -> MessageOut | None:
     """Write the message and emit ``MessageCreated``; ``None`` when the general path must."""
     if _holds_a_conversation(session):
         return None  # its ORM copy would go stale under a Core UPDATE
@@ -151,7 +225,6 @@ async def append_to_open(session: AsyncSession, job: NextMessage) -> Message | N
     written = await conn.run_sync(_write, job)
     if written is None:
         return None
-    message = Message(**written.message)
     out = _message_out(written.message)
     await bus.emit(
         session,
@@ -161,7 +234,7 @@ async def append_to_open(session: AsyncSession, job: NextMessage) -> Message | N
             visitor_message=out,
         ),
     )
-    return message
+    return out
 
 
 def _message_out(message: dict[str, Any]) -> MessageOut:
@@ -178,22 +251,21 @@ def _message_out(message: dict[str, Any]) -> MessageOut:
     )
 
 
-def _conversation_out(row: Row[Any], contact: Signature, last: MessageOut) -> ConversationOut:
-    created_at: datetime = row.created_at
+def _conversation_out(row: dict[str, Any], contact: Signature, last: MessageOut) -> ConversationOut:
     return ConversationOut(
-        id=row.id,
-        inbox_id=row.inbox_id,
-        channel=row.channel,
+        id=row["id"],
+        inbox_id=row["inbox_id"],
+        channel=row["channel"],
         contact=ContactBrief(id=contact.id, name=contact.name, email=contact.email),
-        status=row.status,
-        snooze_until=row.snooze_until,
-        assignee_id=row.assignee_id,
-        team_id=row.team_id,
-        priority=row.priority,
-        unread_count=row.unread_count,
-        waiting_since=row.waiting_since,
-        last_activity_at=row.last_activity_at,
-        created_at=created_at,
+        status=row["status"],
+        snooze_until=row["snooze_until"],
+        assignee_id=row["assignee_id"],
+        team_id=row["team_id"],
+        priority=row["priority"],
+        unread_count=row["unread_count"],
+        waiting_since=row["waiting_since"],
+        last_activity_at=row["last_activity_at"],
+        created_at=row["created_at"],
         last_message=LastMessage(
             id=last.id,
             text=last.text[:PREVIEW_CHARS],
@@ -201,9 +273,9 @@ def _conversation_out(row: Row[Any], contact: Signature, last: MessageOut) -> Co
             private=last.private,
             created_at=last.created_at,
         ),
-        tags=list(row.tags),
-        language=row.language,
-        attributes=dict(row.attributes),
-        queued_at=row.queued_at,
-        merged_into_id=row.merged_into_id,
+        tags=list(row["tags"]),
+        language=row["language"],
+        attributes=dict(row["attributes"]),
+        queued_at=row["queued_at"],
+        merged_into_id=row["merged_into_id"],
     )

@@ -8,7 +8,7 @@ changes of their own conversations on ``contact:<id>``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from otklik.accounts.models import Agent, Team
 from otklik.attachments import service as attachments
-from otklik.attachments.schemas import AttachmentOut
 from otklik.channels import service as channels
 from otklik.channels.service import AnyInbox  # the cached snapshot or the row (config cache)
 from otklik.contacts.models import Contact
@@ -51,8 +50,14 @@ from otklik.conversations.queries import (
 from otklik.conversations.schemas import (
     BulkIn,
     ConversationOut,
+    MessageOut,
 )
-from otklik.conversations.shapes import conversation_out, message_out, visitor_message_out
+from otklik.conversations.shapes import (
+    conversation_out,
+    message_out,
+    visitor_message_out,
+    visitor_view,
+)
 from otklik.core.clock import utcnow
 from otklik.core.errors import AppError, invalid
 from otklik.jobs import registry as jobs
@@ -86,6 +91,7 @@ __all__ = [
     "set_tags",
     "view_counts",
     "visitor_message_out",
+    "visitor_view",
     "visitor_messages",
     "wake_snoozed",
 ]
@@ -93,12 +99,11 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class Posted:
-    """A stored message and whether this call created it (False: an idempotent repeat)."""
+    """A stored message as the API shows it (attachments included), and whether this call
+    created it (False: an idempotent repeat)."""
 
-    message: Message
+    message: MessageOut
     created: bool
-    #: The message's attachments (its events and answers carry them).
-    attachments: list[AttachmentOut] = field(default_factory=list)
 
 
 # --- writes-------------------------------------------------------------------------------
@@ -157,7 +162,7 @@ async def _existing(
 
 async def _repeat(session: AsyncSession, message: Message) -> Posted:
     files = await attachments.for_messages(session, [message.id])
-    return Posted(message=message, created=False, attachments=files.get(message.id, []))
+    return Posted(message=message_out(message, files.get(message.id, [])), created=False)
 
 
 async def post_agent_message(
@@ -206,7 +211,7 @@ async def post_agent_message(
     contact = await session.get_one(Contact, conversation.contact_id)
     await session.flush()
     await announce_message(session, conversation, message, contact, files)
-    return Posted(message=message, created=True, attachments=files)
+    return Posted(message=message_out(message, files), created=True)
 
 
 async def post_visitor_message(
@@ -328,7 +333,7 @@ async def post_visitor_message(
             last_message=message,
         )
     await announce_message(session, conversation, message, contact, files, reopened=status_changed)
-    return Posted(message=message, created=True, attachments=files)
+    return Posted(message=message_out(message, files), created=True)
 
 
 async def assign(

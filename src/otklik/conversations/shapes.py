@@ -29,9 +29,12 @@ def message_out(message: Message, files: Sequence[AttachmentOut] = ()) -> Messag
 
 
 def visitor_message_out(message: Message, files: Sequence[AttachmentOut] = ()) -> MessageOut:
+    return visitor_view(message_out(message, files))
+
+
+def visitor_view(out: MessageOut) -> MessageOut:
     """What a visitor may see: agent ids and other people's client ids are not theirs."""
-    out = message_out(message, files)
-    if message.author_type != "contact":
+    if out.author_type != "contact":
         out = out.model_copy(update={"author_id": None, "client_msg_id": None})
     return out
 

@@ -23,6 +23,7 @@ marks every event emitted inside the block (and inside what its subscribers do) 
 from __future__ import annotations
 
 import builtins
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -45,7 +46,14 @@ class FeedEntry:
 
     stream: str
     type: str
-    payload: dict[str, Any]
+    #: The frame's ``data`` as compact JSON text, as the log stores it and sockets send it:
+    #: serialised once, by pydantic, straight from the frame's model.
+    payload_json: str
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads(self.payload_json)
+        return data
 
 
 #: Who hears a frame: operators (stream ``agents``) or a visitor (``contact:<id>``).
@@ -73,16 +81,20 @@ class FrameKind(Generic[D]):
     type: str
     data: builtins.type[D]  # (``type`` is the field above)
 
-    def payload(self, data: D) -> dict[str, Any]:
+    def _check(self, data: D) -> None:
         if type(data) is not self.data:
             raise TypeError(f"{self.type} carries {self.data.__name__}, not {type(data).__name__}")
+
+    def payload(self, data: D) -> dict[str, Any]:
+        self._check(data)
         payload: dict[str, Any] = data.model_dump(mode="json")
         return payload
 
     def entry(self, stream: str, data: D) -> FeedEntry:
         if (stream == "agents") != (self.audience == "agents"):
             raise ValueError(f"{self.type} is for {self.audience}, not stream {stream!r}")
-        return FeedEntry(stream, self.type, self.payload(data))
+        self._check(data)
+        return FeedEntry(stream, self.type, data.model_dump_json())
 
 
 class DomainEvent(BaseModel):

@@ -112,6 +112,12 @@ class InlineConnection:
         self._connection: sqlite3.Connection | None = conn
 
     @property
+    def raw(self) -> sqlite3.Connection:
+        """The plain connection, for statements run synchronously by the write turn's own
+        unit of work (``core/sqlite_raw.py``)."""
+        return self._conn
+
+    @property
     def isolation_level(self) -> str | None:
         return self._conn.isolation_level
 

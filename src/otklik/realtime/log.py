@@ -25,6 +25,7 @@ from sqlalchemy import Table, delete, func, insert, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from otklik.core import sqlite_raw
 from otklik.core.clock import utcnow
 from otklik.core.db import register_before_commit
 from otklik.core.events import FeedEntry
@@ -68,15 +69,30 @@ _events = cast(Table, Event.__table__)
 _INSERT = insert(_events).returning(_events.c.id, sort_by_parameter_order=True)
 
 
+_COLUMNS = ("stream", "type", "payload", "created_at")
+_SQLITE_INSERT = f"INSERT INTO events ({', '.join(_COLUMNS)}) VALUES (?, ?, ?, ?)"
+
+
 def _insert_rows(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
-    """Write the rows; their ids in the rows' order (SQLAlchemy's "insertmanyvalues" batches
-    them into as few statements as the database allows while keeping that order)."""
-    return [int(row_id) for row_id in conn.execute(_INSERT, rows).scalars()]
+    """Write the rows; their ids in the rows' order."""
+    raw = sqlite_raw.handle(conn)
+    if raw is None:
+        # SQLAlchemy's "insertmanyvalues" batches them into as few statements as the
+        # database allows while keeping that order.
+        return [int(row_id) for row_id in conn.execute(_INSERT, rows).scalars()]
+    # SQLite, on the write connection's own handle (``core/sqlite_raw.py``): a row is a few
+    # microseconds there, and its lastrowid is its id.
+    codec = sqlite_raw.codec(_events, conn.dialect)
+    ids = []
+    for row in rows:
+        cursor = raw.execute(_SQLITE_INSERT, codec.params(_COLUMNS, row))
+        ids.append(int(cursor.lastrowid or 0))
+    return ids
 
 
 async def append(session: AsyncSession, *, stream: str, type: str, payload: dict[str, Any]) -> int:
     """One event row outside any typed event (configuration-change notices); its id."""
-    (event_id,) = await write_feed(session, [FeedEntry(stream, type, payload)])
+    (event_id,) = await write_feed(session, [FeedEntry(stream, type, dumps(payload))])
     return event_id
 
 
@@ -84,16 +100,15 @@ async def write_feed(session: AsyncSession, entries: Sequence[FeedEntry]) -> lis
     """The event bus's log writer (``core.events``): each feed entry becomes one event row,
     written in one hop to the connection, and kept to publish after the commit."""
     now = utcnow()
-    payloads = [dumps(entry.payload) for entry in entries]
     rows = [
-        {"stream": e.stream, "type": e.type, "payload": p, "created_at": now}
-        for e, p in zip(entries, payloads, strict=True)
+        {"stream": e.stream, "type": e.type, "payload": e.payload_json, "created_at": now}
+        for e in entries
     ]
     conn = await session.connection()
     ids = await conn.run_sync(_insert_rows, rows)
     session.info.setdefault(PENDING_KEY, []).extend(
-        PendingEvent(id=i, stream=e.stream, type=e.type, payload_json=p)
-        for i, e, p in zip(ids, entries, payloads, strict=True)
+        PendingEvent(id=i, stream=e.stream, type=e.type, payload_json=e.payload_json)
+        for i, e in zip(ids, entries, strict=True)
     )
     return ids
 
