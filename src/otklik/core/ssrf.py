@@ -143,6 +143,8 @@ def refuse_literal(host: str, policy: Policy) -> None:
 def check_url(value: str) -> str:
     """``value`` when it is an absolute http(s) URL with a host, else ``ValueError`` (for
     validators: an unparseable URL is the caller's mistake, a 422, not a crash later)."""
+    if any(char.isspace() or not char.isprintable() for char in value):
+        raise ValueError("a URL has no spaces or control characters (percent-encode them)")
     try:
         url = httpx.URL(value)
     except (httpx.InvalidURL, ValueError, TypeError) as exc:
@@ -151,6 +153,8 @@ def check_url(value: str) -> str:
         raise ValueError("must be an http:// or https:// URL")
     if not url.host:
         raise ValueError("the URL has no host")
+    if url.port is not None and not 0 < url.port < 65536:
+        raise ValueError(f"port {url.port} is out of range")
     return value
 
 
