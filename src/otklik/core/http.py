@@ -1,4 +1,4 @@
-"""Error answers, the request-size limit and security headers."""
+"""Error answers and the request-size limit (security headers: ``core/headers.py``)."""
 
 from __future__ import annotations
 
@@ -160,26 +160,3 @@ class BodyLimit:
             return message
 
         await self.app(scope, limited_receive, send)
-
-
-class SecurityHeaders:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                names = {name.lower() for name, _ in headers}
-                if b"x-content-type-options" not in names:
-                    headers.append((b"x-content-type-options", b"nosniff"))
-                if b"referrer-policy" not in names:
-                    headers.append((b"referrer-policy", b"strict-origin-when-cross-origin"))
-                message["headers"] = headers
-            await send(message)
-
-        await self.app(scope, receive, with_headers)
