@@ -193,3 +193,20 @@ async def test_unparseable_webhook_urls_are_422(workspace: Workspace, url: str) 
     assert response.status_code == 422, response.text
     assert error_code(response) == "validation_error"
     assert (await ws.api.get("/api/v1/webhooks", headers=ws.auth())).json()["items"] == []
+
+
+@pytest.mark.parametrize(
+    "body", ["\r\x8c\xed\x9e\xa6ÛC", 'shortcut,title,text\rhi,"Hi",x\r\n"a\rb', "\x00,\x00\n\x00"]
+)
+async def test_broken_csv_imports_are_422(workspace: Workspace, body: str) -> None:
+    ws = workspace
+    response = await ws.api.post(
+        "/api/v1/canned-answers/import",
+        params={"on_conflict": "skip"},
+        headers={**ws.auth(), "Content-Type": "text/csv"},
+        content=body.encode(),
+    )
+    assert response.status_code == 422, response.text
+    assert error_code(response) == "validation_error"
+    listed = await ws.api.get("/api/v1/canned-answers", headers=ws.auth())
+    assert listed.json()["items"] == []
