@@ -210,3 +210,27 @@ async def test_broken_csv_imports_are_422(workspace: Workspace, body: str) -> No
     assert error_code(response) == "validation_error"
     listed = await ws.api.get("/api/v1/canned-answers", headers=ws.auth())
     assert listed.json()["items"] == []
+
+
+async def test_nul_characters_are_422_on_both_databases(workspace: Workspace) -> None:
+    ws = workspace
+    macro = await ws.api.post(
+        "/api/v1/macros",
+        headers=ws.auth(),
+        json={"name": "a\x00b", "actions": [{"type": "add_tags", "tags": ["x"]}]},
+    )
+    assert macro.status_code == 422 and error_code(macro) == "validation_error", macro.text
+    nested = await ws.api.post(
+        "/api/v1/macros",
+        headers=ws.auth(),
+        json={"name": "M", "actions": [{"type": "add_note", "text": "note\x00"}]},
+    )
+    assert nested.status_code == 422, nested.text
+    visitor = await ws.visitor()
+    said = await ws.api.post(
+        "/api/v1/widget/messages",
+        headers=visitor.headers,
+        json={"client_msg_id": "nul", "text": "hi\x00"},
+    )
+    assert said.status_code == 422 and error_code(said) == "validation_error", said.text
+    assert await visitor.messages() == []

@@ -77,6 +77,10 @@ def install_error_handlers(app: FastAPI) -> None:
     async def on_driver_error(request: Request, exc: DBAPIError) -> JSONResponse:
         if _caused_by_overflow(exc):
             return _out_of_range(request, exc)
+        if _unstorable_text(exc):
+            return error_response(
+                422, "validation_error", "Text in the request has characters that cannot be stored."
+            )
         if isinstance(exc, IntegrityError):
             # Services check uniqueness and references first; this answers the race in which
             # two requests passed those checks at once (the transaction is rolled back).
@@ -102,6 +106,15 @@ def _caused_by_overflow(exc: BaseException) -> bool:
             return True
         seen = seen.__cause__ or seen.__context__ or getattr(seen, "orig", None)
     return False
+
+
+#: asyncpg's errors for text PostgreSQL cannot store (NUL characters, mostly).
+_UNSTORABLE_TEXT = frozenset({"UntranslatableCharacterError", "CharacterNotInRepertoireError"})
+
+
+def _unstorable_text(exc: DBAPIError) -> bool:
+    cause = exc.orig.__cause__ if exc.orig is not None else None
+    return type(cause).__name__ in _UNSTORABLE_TEXT
 
 
 def _out_of_range(request: Request, exc: BaseException) -> JSONResponse:
