@@ -24,6 +24,8 @@ def server_env(settings: Settings) -> dict[str, str]:
         env["OTKLIK_DATABASE_URL"] = settings.database_url
     if settings.webhook_allow_hosts:
         env["OTKLIK_WEBHOOK_ALLOW_HOSTS"] = ",".join(settings.webhook_allow_hosts)
+    if not settings.run_jobs_in_app:
+        env["OTKLIK_RUN_JOBS_IN_APP"] = "false"
     return env
 
 

@@ -11,6 +11,7 @@ from email.utils import make_msgid
 from typing import Any
 
 import aiosmtplib
+import pytest
 from sqlalchemy import func, select
 
 from otklik.attachments.models import Attachment
@@ -18,12 +19,21 @@ from otklik.channels.email import plugin
 from otklik.channels.email.parse import parse_mail, strip_quotes
 from otklik.channels.email.tokens import ReplyTokens
 from otklik.channels.models import Inbox
+from otklik.config import Settings
 from otklik.conversations.models import Conversation, Message
 from otklik.core.db import Database
 from otklik.jobs.models import Job
 from tests.conftest import SECRET
 from tests.mailservers import MAILBOX_PASSWORD, MAILBOX_USER, Dovecot, SmtpSink
 from tests.support import Workspace, free_socket
+
+
+@pytest.fixture(autouse=True)
+def allow_local_servers(settings: Settings) -> None:
+    # The stand-in servers listen on 127.0.0.1, and every connection Otklik makes out
+    # passes the SSRF policy: the test allow-lists them as an admin would a LAN server.
+    settings.webhook_allow_hosts = [*settings.webhook_allow_hosts, "127.0.0.1/32"]
+
 
 CUSTOMER = "olga@customer.example"
 

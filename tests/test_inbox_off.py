@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from otklik.channels.email import plugin as email_plugin
+from otklik.config import Settings
 from tests.fake_telegram import FakeBotApi
 from tests.mailservers import Dovecot, SmtpSink
 from tests.support import Workspace, new_id
@@ -17,6 +18,13 @@ from tests.test_channel_email import email_inbox, mail, wait_messages
 from tests.test_telegram import conversations_of, eventually, telegram_inbox, text_message
 
 pytestmark = pytest.mark.usefixtures("fast_telegram_rescans")
+
+
+@pytest.fixture(autouse=True)
+def allow_local_servers(settings: Settings) -> None:
+    # The stand-in servers listen on 127.0.0.1, and every connection Otklik makes out
+    # passes the SSRF policy: the test allow-lists them as an admin would a LAN server.
+    settings.webhook_allow_hosts = [*settings.webhook_allow_hosts, "127.0.0.1/32"]
 
 
 async def switch(ws: Workspace, inbox_id: int, active: bool) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from otklik.channels.models import Inbox
 from otklik.channels.telegram import plugin as telegram
 from otklik.channels.telegram.botapi import split_text
 from otklik.channels.telegram.parse import parse_update
+from otklik.config import Settings
 from otklik.core.clock import utcnow
 from otklik.core.db import Database
 from otklik.jobs.models import Job
@@ -30,6 +31,13 @@ USER = {
 }
 CHAT = {"id": 555001, "type": "private", "first_name": "Мария"}
 pytestmark = pytest.mark.usefixtures("fast_telegram_rescans")
+
+
+@pytest.fixture(autouse=True)
+def allow_local_servers(settings: Settings) -> None:
+    # The stand-in servers listen on 127.0.0.1, and every connection Otklik makes out
+    # passes the SSRF policy: the test allow-lists them as an admin would a LAN server.
+    settings.webhook_allow_hosts = [*settings.webhook_allow_hosts, "127.0.0.1/32"]
 
 
 async def telegram_inbox(ws: Workspace, fake: FakeBotApi, **config: Any) -> dict[str, Any]:

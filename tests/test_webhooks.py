@@ -12,10 +12,11 @@ import pytest
 from sqlalchemy import select, update
 
 from otklik.config import Settings
+from otklik.core import ssrf
 from otklik.core.clock import utcnow
 from otklik.core.db import Database
 from otklik.jobs.models import Job
-from otklik.webhooks import signing, ssrf
+from otklik.webhooks import signing
 from tests.receivers import Answer, Receiver
 from tests.support import Workspace
 

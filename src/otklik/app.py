@@ -24,7 +24,8 @@ from otklik.contacts.api import router as contacts_router
 from otklik.conversations.api import router as conversations_router
 from otklik.core import config_cache
 from otklik.core.db import Database
-from otklik.core.http import BodyLimit, SecurityHeaders, install_error_handlers
+from otklik.core.headers import SecurityHeaders
+from otklik.core.http import BodyLimit, install_error_handlers
 from otklik.core.security import VisitorTokens
 from otklik.jobs.runner import JobRunner
 from otklik.realtime.api import agent_socket
@@ -79,7 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Otklik API",
         version=__version__,
         lifespan=lifespan,
-        docs_url="/api/docs",
+        docs_url=None,  # web/pages.py serves /api/docs with its own CSP
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
@@ -121,7 +122,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["*"],
         )
     app.add_middleware(BodyLimit, allowances=attachments_api.body_allowances(settings))
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, hsts_seconds=settings.hsts_seconds)
     # Outermost: sockets skip the layers above (see realtime/routes.py).
     app.add_middleware(
         SocketRoutes, routes={"/api/v1/ws": agent_socket, "/api/v1/widget/ws": visitor_socket}

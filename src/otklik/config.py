@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=list)
     #: Whether the session cookie is marked Secure (turn on behind HTTPS).
     secure_cookies: bool = False
+    #: ``Strict-Transport-Security`` max-age sent on answers served over HTTPS (0 = none).
+    hsts_seconds: int = Field(default=31_536_000, ge=0)
     session_days: int = 30
     #: How many missed events a reconnecting socket may replay before it is told to resync.
     max_replay_events: int = 5000

@@ -102,11 +102,13 @@ def background() -> Iterator[Background]:
 
 @pytest.fixture
 def e2e_settings(tmp_path: Path, background: Background) -> Settings:
-    # The receivers listen on 127.0.0.2; everything else that is not public stays refused.
+    # The webhook receivers listen on 127.0.0.2, the fake Bot API and mail servers on
+    # 127.0.0.1 (every outgoing connection passes the SSRF policy); the rest of the
+    # loopback range, like everything else that is not public, stays refused.
     return Settings(
         data_dir=tmp_path / "data",
         secret_key="e2e-secret-key-0123456789",
-        webhook_allow_hosts=["127.0.0.2/32"],
+        webhook_allow_hosts=["127.0.0.2/32", "127.0.0.1/32"],
     )
 
 
@@ -400,7 +402,7 @@ def test_webhook_created_in_the_ui_delivers_and_resends_from_the_log(
     events = editor.get_by_test_id("webhook-event")
     expect(events).to_have_count(5)
     # a loopback address that is not allow-listed is refused by the server, shown in place
-    editor.get_by_test_id("webhook-url").fill("http://127.0.0.1:9/hook")
+    editor.get_by_test_id("webhook-url").fill("http://127.0.0.9:9/hook")
     editor.get_by_test_id("webhook-description").fill("CRM")
     editor.locator('[data-testid="webhook-event"][value="message.created"]').check()
     editor.get_by_test_id("webhook-save").click()

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from otklik.core.clock import utcnow
 from otklik.core.db import Base, BigId, Json
+from otklik.core.text import fold
 
 ROLES = ("admin", "supervisor", "agent")
 PRESENCE = ("online", "away", "offline")
@@ -40,10 +41,19 @@ class Team(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
+    #: ``fold(name)``, set whenever ``name`` is: names are unique ignoring case in every
+    #: alphabet ("ПЕРВАЯ ЛИНИЯ" is "Первая линия"), alike on SQLite and PostgreSQL.
+    #: Folding may lengthen a name (``ß`` → ``ss``), hence the wider column.
+    name_key: Mapped[str] = mapped_column(String(800), unique=True)
     #: Support line: 1 answers first, 2 takes escalations, 3 the hardest cases.
     line: Mapped[int] = mapped_column(default=1, server_default="1")
     escalates_to_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @validates("name")
+    def _keep_key(self, _: str, name: str) -> str:
+        self.name_key = fold(name)
+        return name
 
 
 class TeamMember(Base):

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, EmailStr, Field, StringConstraints
 
-from otklik.core.schemas import StrictModel
+from otklik.core.schemas import PatchModel, StrictModel
 
 Role = Literal["admin", "supervisor", "agent"]
 Presence = Literal["online", "away", "offline"]
@@ -50,7 +50,7 @@ class AgentCreate(StrictModel):
     skills: list[Skill] = Field(default_factory=list, max_length=50)
 
 
-class AgentUpdate(StrictModel):
+class AgentUpdate(PatchModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     role: Role | None = None
     languages: list[Language] | None = Field(default=None, max_length=10)
@@ -79,7 +79,9 @@ class TeamCreate(StrictModel):
     escalates_to_id: int | None = None
 
 
-class TeamUpdate(StrictModel):
+class TeamUpdate(PatchModel):
+    nullable = frozenset({"escalates_to_id"})
+
     name: str | None = Field(default=None, min_length=1, max_length=200)
     agent_ids: list[int] | None = Field(default=None, max_length=1000)
     line: int | None = Field(default=None, ge=1, le=3)

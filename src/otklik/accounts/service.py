@@ -26,6 +26,7 @@ from otklik.core import config_cache, security
 from otklik.core.clock import utcnow
 from otklik.core.errors import AppError, conflict, invalid, not_found
 from otklik.core.events import bus
+from otklik.core.text import fold
 from otklik.realtime import log
 from otklik.realtime.protocol import STREAM_AGENTS, STREAM_SESSIONS
 
@@ -430,7 +431,7 @@ async def _set_members(session: AsyncSession, team: Team, agent_ids: list[int]) 
 
 
 async def _name_taken(session: AsyncSession, name: str, except_id: int | None) -> bool:
-    query = select(func.count()).select_from(Team).where(func.lower(Team.name) == name.lower())
+    query = select(func.count()).select_from(Team).where(Team.name_key == fold(name))
     if except_id is not None:
         query = query.where(Team.id != except_id)
     return bool(await session.scalar(query))

@@ -25,6 +25,7 @@ from otklik.conversations import service as conversations
 from otklik.core.db import Database
 from otklik.core.deps import AppSettings
 from otklik.core.errors import not_found, unauthorized
+from otklik.core.schemas import Id
 from otklik.core.security import VisitorTokens
 
 router = APIRouter(prefix="/api/v1", tags=["attachments"])
@@ -67,7 +68,7 @@ def _tokens(request: Request) -> VisitorTokens:
     return tokens
 
 
-async def _uploading_agent(request: Request, conversation_id: int) -> int:
+async def _uploading_agent(request: Request, conversation_id: Id) -> int:
     """The signed-in agent's id, once the conversation is known to exist."""
     async with _db(request).session(write=False) as session:
         caller = await current_caller(request, session)
@@ -98,7 +99,7 @@ async def _uploading_visitor(request: Request) -> tuple[int, int | None]:
     responses=_UPLOAD_ERRORS,
 )
 async def upload_as_agent(
-    conversation_id: int,
+    conversation_id: Id,
     request: Request,
     agent_id: Annotated[int, Depends(_uploading_agent)],
     settings: AppSettings,
@@ -146,7 +147,7 @@ async def upload_as_visitor(
     response_class=FileResponse,
     responses={200: {"content": {"application/octet-stream": {}}}, 404: {}},
 )
-async def download(attachment_id: int, request: Request, settings: AppSettings) -> FileResponse:
+async def download(attachment_id: Id, request: Request, settings: AppSettings) -> FileResponse:
     """The file, for operators (token or cookie) and for the visitor whose public message
     carries it (visitor token). Safe images come inline, everything else as a download."""
     token = bearer_token(request)

@@ -17,7 +17,7 @@ from otklik.contacts.schemas import ContactOut
 from otklik.conversations.schemas import ConversationOut
 from otklik.core.deps import DbSession
 from otklik.core.routing import TransactionalRoute
-from otklik.core.schemas import Items
+from otklik.core.schemas import Id, Items
 
 router = APIRouter(prefix="/api/v1", route_class=TransactionalRoute, tags=["attributes"])
 
@@ -39,7 +39,7 @@ async def create_definition(
 
 @router.patch("/attribute-definitions/{definition_id}", response_model=DefinitionOut)
 async def update_definition(
-    definition_id: int, body: DefinitionUpdate, admin: AdminAgent, session: DbSession
+    definition_id: Id, body: DefinitionUpdate, admin: AdminAgent, session: DbSession
 ) -> DefinitionOut:
     definition = await service.update_definition(
         session, definition_id=definition_id, data=body, actor_id=admin.id
@@ -48,14 +48,14 @@ async def update_definition(
 
 
 @router.delete("/attribute-definitions/{definition_id}", status_code=204)
-async def delete_definition(definition_id: int, admin: AdminAgent, session: DbSession) -> Response:
+async def delete_definition(definition_id: Id, admin: AdminAgent, session: DbSession) -> Response:
     await service.delete_definition(session, definition_id=definition_id, actor_id=admin.id)
     return Response(status_code=204)
 
 
 @router.put("/conversations/{conversation_id}/attributes", response_model=ConversationOut)
 async def set_conversation_attributes(
-    conversation_id: int, body: ValuesIn, _: CurrentAgent, session: DbSession
+    conversation_id: Id, body: ValuesIn, _: CurrentAgent, session: DbSession
 ) -> ConversationOut:
     return await service.set_conversation_values(
         session, conversation_id=conversation_id, values=body.values
@@ -64,6 +64,6 @@ async def set_conversation_attributes(
 
 @router.put("/contacts/{contact_id}/attributes", response_model=ContactOut)
 async def set_contact_attributes(
-    contact_id: int, body: ValuesIn, _: CurrentAgent, session: DbSession
+    contact_id: Id, body: ValuesIn, _: CurrentAgent, session: DbSession
 ) -> ContactOut:
     return await service.set_contact_values(session, contact_id=contact_id, values=body.values)

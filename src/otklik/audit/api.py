@@ -11,6 +11,7 @@ from otklik.audit import service
 from otklik.audit.schemas import AuditPage
 from otklik.core.deps import DbSession
 from otklik.core.routing import TransactionalRoute
+from otklik.core.schemas import Id
 
 router = APIRouter(prefix="/api/v1", route_class=TransactionalRoute, tags=["audit"])
 
@@ -19,7 +20,7 @@ router = APIRouter(prefix="/api/v1", route_class=TransactionalRoute, tags=["audi
 async def audit_log(
     _: AdminAgent,
     session: DbSession,
-    before: Annotated[int | None, Query(ge=1)] = None,
+    before: Annotated[Id | None, Query()] = None,
     action: Annotated[str | None, Query(max_length=100)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> AuditPage:

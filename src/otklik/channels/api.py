@@ -10,7 +10,7 @@ from otklik.channels.schemas import InboxCreate, InboxOut, InboxUpdate
 from otklik.core.crypto import SecretBox
 from otklik.core.deps import AppSettings, DbSession
 from otklik.core.routing import TransactionalRoute
-from otklik.core.schemas import Items
+from otklik.core.schemas import Id, Items
 
 router = APIRouter(prefix="/api/v1", route_class=TransactionalRoute, tags=["inboxes"])
 
@@ -31,7 +31,7 @@ async def create_inbox(
 
 @router.patch("/inboxes/{inbox_id}", response_model=InboxOut)
 async def update_inbox(
-    inbox_id: int, body: InboxUpdate, admin: AdminAgent, session: DbSession, settings: AppSettings
+    inbox_id: Id, body: InboxUpdate, admin: AdminAgent, session: DbSession, settings: AppSettings
 ) -> InboxOut:
     box = SecretBox(settings.resolved_secret_key())
     inbox = await service.update_inbox(

@@ -108,6 +108,9 @@ class ChannelPlugin(Protocol):
     config_model: type[BaseModel]
     #: Fields of ``config_model`` that are secrets: encrypted at rest, never sent to browsers.
     secret_fields: frozenset[str]
+    # Optional: ``secret_destinations: Mapping[str, frozenset[str]]`` — for a secret, the
+    # fields that decide where it is sent (host, port, user…). Changing one of them while
+    # keeping the stored secret is refused (see ``channels/config.py``).
 
     async def send(self, message: OutboundMessage) -> DeliveryResult: ...
 

@@ -53,6 +53,19 @@ class WorkingHours(StrictModel):
         return value
 
 
+#: A site allowed to frame an inbox's widget: ``https://shop.example``, ``http://localhost:8080``
+#: or every subdomain, ``https://*.shop.example``. Exactly a CSP ``frame-ancestors`` source.
+FrameOrigin = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True,
+        to_lower=True,
+        max_length=200,
+        pattern=r"^https?://(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$",
+    ),
+]
+
+
 def _template(value: str | None) -> str | None:
     if value:
         try:
@@ -82,6 +95,9 @@ class InboxSettings(StrictModel):
     greeting_message: str = Field(default="", max_length=2000)
     #: Posted when a customer writes outside working hours, once per closed stretch.
     away_message: str = Field(default="", max_length=2000)
+    #: Sites that may show this inbox's widget (its frame's CSP ``frame-ancestors``); empty:
+    #: any site may — the snippet works wherever it is pasted, as before this setting.
+    frame_origins: list[FrameOrigin] = Field(default_factory=list, max_length=50)
 
     _templates = field_validator("greeting_message", "away_message")(_template)
 
@@ -100,6 +116,8 @@ class InboxSettingsPatch(StrictModel):
     working_hours: WorkingHours | None = None
     greeting_message: str | None = Field(default=None, max_length=2000)
     away_message: str | None = Field(default=None, max_length=2000)
+    #: Replaces the whole list; ``[]``: any site.
+    frame_origins: list[FrameOrigin] | None = Field(default=None, max_length=50)
 
     _templates = field_validator("greeting_message", "away_message")(_template)
 

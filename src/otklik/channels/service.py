@@ -152,6 +152,14 @@ async def inbox_by_key(session: AsyncSession, public_key: str) -> InboxInfo:
     return inbox
 
 
+async def frame_origins(session: AsyncSession, public_key: str) -> list[str] | None:
+    """The sites that may frame this widget inbox (``[]``: any); ``None``: no such inbox."""
+    inbox = (await config_cache.get(session, INBOXES)).by_key.get(public_key)
+    if inbox is None or inbox.channel != "widget":
+        return None
+    return list(inbox.settings.frame_origins)
+
+
 async def inbox_by_id(session: AsyncSession, inbox_id: int) -> InboxInfo | None:
     """The inbox's cached configuration, turned off or not; ``None`` when there is none."""
     return (await config_cache.get(session, INBOXES)).by_id.get(inbox_id)

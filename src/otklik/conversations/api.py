@@ -26,6 +26,7 @@ from otklik.conversations.schemas import (
 )
 from otklik.core.deps import AppSettings, DbSession
 from otklik.core.routing import TransactionalRoute
+from otklik.core.schemas import Id
 
 router = APIRouter(prefix="/api/v1", route_class=TransactionalRoute, tags=["conversations"])
 
@@ -46,17 +47,17 @@ async def list_conversations(
 
 @router.get("/conversations/{conversation_id}", response_model=ConversationOut)
 async def get_conversation(
-    conversation_id: int, _: CurrentAgent, session: DbSession
+    conversation_id: Id, _: CurrentAgent, session: DbSession
 ) -> ConversationOut:
     return await service.describe(session, conversation_id)
 
 
 @router.get("/conversations/{conversation_id}/messages", response_model=MessagePage)
 async def list_messages(
-    conversation_id: int,
+    conversation_id: Id,
     _: CurrentAgent,
     session: DbSession,
-    before: Annotated[int | None, Query(ge=1)] = None,
+    before: Annotated[Id | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> MessagePage:
     return await service.list_messages(
@@ -71,7 +72,7 @@ async def list_messages(
     responses={200: {"model": MessageOut, "description": "A repeat of an earlier send"}},
 )
 async def post_message(
-    conversation_id: int,
+    conversation_id: Id,
     body: MessageIn,
     agent: CurrentAgent,
     session: DbSession,
@@ -99,7 +100,7 @@ async def post_message(
     responses={409: {"description": "The message's delivery has not failed"}},
 )
 async def retry_message(
-    conversation_id: int, message_id: int, _: CurrentAgent, session: DbSession
+    conversation_id: Id, message_id: Id, _: CurrentAgent, session: DbSession
 ) -> MessageOut:
     """Send a reply whose delivery failed through its channel again."""
     return await service.retry_delivery(
@@ -109,7 +110,7 @@ async def retry_message(
 
 @router.post("/conversations/{conversation_id}/assign", response_model=ConversationOut)
 async def assign(
-    conversation_id: int, body: AssignIn, _: CurrentAgent, session: DbSession
+    conversation_id: Id, body: AssignIn, _: CurrentAgent, session: DbSession
 ) -> ConversationOut:
     return await service.assign(
         session,
@@ -122,7 +123,7 @@ async def assign(
 
 @router.post("/conversations/{conversation_id}/status", response_model=ConversationOut)
 async def change_status(
-    conversation_id: int, body: StatusIn, _: CurrentAgent, session: DbSession
+    conversation_id: Id, body: StatusIn, _: CurrentAgent, session: DbSession
 ) -> ConversationOut:
     return await service.change_status(
         session, conversation_id=conversation_id, status=body.status, snooze_until=body.snooze_until
@@ -130,13 +131,13 @@ async def change_status(
 
 
 @router.post("/conversations/{conversation_id}/read", response_model=ConversationOut)
-async def mark_read(conversation_id: int, _: CurrentAgent, session: DbSession) -> ConversationOut:
+async def mark_read(conversation_id: Id, _: CurrentAgent, session: DbSession) -> ConversationOut:
     return await service.mark_read(session, conversation_id=conversation_id)
 
 
 @router.post("/conversations/{conversation_id}/tags", response_model=ConversationOut)
 async def set_tags(
-    conversation_id: int, body: TagsIn, _: CurrentAgent, session: DbSession
+    conversation_id: Id, body: TagsIn, _: CurrentAgent, session: DbSession
 ) -> ConversationOut:
     return await service.set_tags(
         session, conversation_id=conversation_id, add=body.add, remove=body.remove
@@ -145,7 +146,7 @@ async def set_tags(
 
 @router.post("/conversations/{conversation_id}/priority", response_model=ConversationOut)
 async def set_priority(
-    conversation_id: int, body: PriorityIn, _: CurrentAgent, session: DbSession
+    conversation_id: Id, body: PriorityIn, _: CurrentAgent, session: DbSession
 ) -> ConversationOut:
     return await service.set_priority(
         session, conversation_id=conversation_id, priority=body.priority
@@ -154,7 +155,7 @@ async def set_priority(
 
 @router.post("/conversations/{conversation_id}/merge", response_model=ConversationOut)
 async def merge(
-    conversation_id: int, body: MergeIn, _: CurrentAgent, session: DbSession
+    conversation_id: Id, body: MergeIn, _: CurrentAgent, session: DbSession
 ) -> ConversationOut:
     return await service.merge(session, conversation_id=conversation_id, other_id=body.other_id)
 

@@ -1,4 +1,4 @@
-"""Error answers, the request-size limit and security headers."""
+"""Error answers and the request-size limit (security headers: ``core/headers.py``)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -43,7 +44,8 @@ def _describe(errors: list[dict[str, Any]]) -> str:
     parts = []
     for error in errors[:5]:
         where = ".".join(str(p) for p in error.get("loc", ()) if p != "body") or "body"
-        parts.append(f"{where}: {error.get('msg', 'invalid')}")
+        message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+        parts.append(f"{where}: {message}")
     return "; ".join(parts)
 
 
@@ -67,10 +69,64 @@ def install_error_handlers(app: FastAPI) -> None:
             message = "There is nothing at this address."
         return error_response(exc.status_code, code, message, getattr(exc, "headers", None))
 
+    @app.exception_handler(OverflowError)
+    async def on_overflow(request: Request, exc: OverflowError) -> JSONResponse:
+        return _out_of_range(request, exc)
+
+    @app.exception_handler(DBAPIError)
+    async def on_driver_error(request: Request, exc: DBAPIError) -> JSONResponse:
+        if _caused_by_overflow(exc):
+            return _out_of_range(request, exc)
+        if _unstorable_text(exc):
+            return error_response(
+                422, "validation_error", "Text in the request has characters that cannot be stored."
+            )
+        if isinstance(exc, IntegrityError):
+            # Services check uniqueness and references first; this answers the race in which
+            # two requests passed those checks at once (the transaction is rolled back).
+            log.warning("integrity error on %s %s: %s", request.method, request.url.path, exc)
+            return error_response(
+                409, "conflict", "The change conflicts with another one; reload and try again."
+            )
+        return await on_unexpected(request, exc)
+
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return error_response(500, "internal_error", "Something went wrong on our side.")
+
+
+def _caused_by_overflow(exc: BaseException) -> bool:
+    """A number the driver could not bind (asyncpg: DataError caused by OverflowError)."""
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            return False
+        if isinstance(seen, OverflowError):
+            return True
+        seen = seen.__cause__ or seen.__context__ or getattr(seen, "orig", None)
+    return False
+
+
+#: asyncpg's errors for text PostgreSQL cannot store (NUL characters, mostly).
+_UNSTORABLE_TEXT = frozenset({"UntranslatableCharacterError", "CharacterNotInRepertoireError"})
+
+
+def _unstorable_text(exc: DBAPIError) -> bool:
+    cause = exc.orig.__cause__ if exc.orig is not None else None
+    return type(cause).__name__ in _UNSTORABLE_TEXT
+
+
+def _out_of_range(request: Request, exc: BaseException) -> JSONResponse:
+    """A number in the request that no column can hold (an id of 2⁶³ or more, say).
+
+    The ``Id`` type refuses such ids where routes declare it; this is the net under every
+    other number, on both databases (SQLite's driver raises ``OverflowError``, asyncpg's a
+    ``DataError`` caused by one). The request's transaction is rolled back already."""
+    log.info("number out of range on %s %s: %s", request.method, request.url.path, exc)
+    return error_response(
+        422, "validation_error", "A number in the request is out of range (at most 2^63 - 1)."
+    )
 
 
 class BodyLimit:
@@ -117,26 +173,3 @@ class BodyLimit:
             return message
 
         await self.app(scope, limited_receive, send)
-
-
-class SecurityHeaders:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                names = {name.lower() for name, _ in headers}
-                if b"x-content-type-options" not in names:
-                    headers.append((b"x-content-type-options", b"nosniff"))
-                if b"referrer-policy" not in names:
-                    headers.append((b"referrer-policy", b"strict-origin-when-cross-origin"))
-                message["headers"] = headers
-            await send(message)
-
-        await self.app(scope, receive, with_headers)

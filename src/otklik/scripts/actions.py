@@ -137,7 +137,8 @@ def load_actions(raw: list[dict[str, Any]]) -> list[Action]:
 
 
 def dump_actions(actions: Sequence[Action]) -> list[dict[str, Any]]:
-    return [a.model_dump(mode="json", exclude_none=True) for a in actions]
+    # Nulls are kept: ``agent_id: null`` (unassign) is an action, not a missing field.
+    return [a.model_dump(mode="json") for a in actions]
 
 
 async def check_references(

@@ -10,7 +10,7 @@ from otklik.accounts.deps import AdminAgent, CurrentAgent
 from otklik.core.deps import AppSettings, DbSession
 from otklik.core.errors import AppError
 from otklik.core.routing import TransactionalRoute
-from otklik.core.schemas import Items
+from otklik.core.schemas import Id, Items
 from otklik.scripts import automation, canned, csvio, macros
 from otklik.scripts.schemas import (
     CannedAnswerIn,
@@ -111,28 +111,26 @@ async def create_canned(
 
 
 @router.get("/canned-answers/{answer_id}", response_model=CannedAnswerOut)
-async def get_canned(answer_id: int, agent: CurrentAgent, session: DbSession) -> CannedAnswerOut:
+async def get_canned(answer_id: Id, agent: CurrentAgent, session: DbSession) -> CannedAnswerOut:
     return canned.answer_out(await canned.get_answer(session, agent=agent, answer_id=answer_id))
 
 
 @router.patch("/canned-answers/{answer_id}", response_model=CannedAnswerOut)
 async def update_canned(
-    answer_id: int, body: CannedAnswerPatch, agent: CurrentAgent, session: DbSession
+    answer_id: Id, body: CannedAnswerPatch, agent: CurrentAgent, session: DbSession
 ) -> CannedAnswerOut:
     answer = await canned.update_answer(session, agent=agent, answer_id=answer_id, data=body)
     return canned.answer_out(answer)
 
 
 @router.delete("/canned-answers/{answer_id}", status_code=204)
-async def delete_canned(answer_id: int, agent: CurrentAgent, session: DbSession) -> Response:
+async def delete_canned(answer_id: Id, agent: CurrentAgent, session: DbSession) -> Response:
     await canned.delete_answer(session, agent=agent, answer_id=answer_id)
     return Response(status_code=204)
 
 
 @router.post("/canned-answers/{answer_id}/use", response_model=UseOut)
-async def use_canned(
-    answer_id: int, body: UseIn, agent: CurrentAgent, session: DbSession
-) -> UseOut:
+async def use_canned(answer_id: Id, body: UseIn, agent: CurrentAgent, session: DbSession) -> UseOut:
     return await canned.use_answer(
         session, agent=agent, answer_id=answer_id, conversation_id=body.conversation_id
     )
@@ -154,27 +152,27 @@ async def create_macro(body: MacroIn, agent: CurrentAgent, session: DbSession) -
 
 
 @router.get("/macros/{macro_id}", response_model=MacroOut)
-async def get_macro(macro_id: int, agent: CurrentAgent, session: DbSession) -> MacroOut:
+async def get_macro(macro_id: Id, agent: CurrentAgent, session: DbSession) -> MacroOut:
     return macros.macro_out(await macros.get_macro(session, agent=agent, macro_id=macro_id))
 
 
 @router.patch("/macros/{macro_id}", response_model=MacroOut)
 async def update_macro(
-    macro_id: int, body: MacroPatch, agent: CurrentAgent, session: DbSession
+    macro_id: Id, body: MacroPatch, agent: CurrentAgent, session: DbSession
 ) -> MacroOut:
     macro = await macros.update_macro(session, agent=agent, macro_id=macro_id, data=body)
     return macros.macro_out(macro)
 
 
 @router.delete("/macros/{macro_id}", status_code=204)
-async def delete_macro(macro_id: int, agent: CurrentAgent, session: DbSession) -> Response:
+async def delete_macro(macro_id: Id, agent: CurrentAgent, session: DbSession) -> Response:
     await macros.delete_macro(session, agent=agent, macro_id=macro_id)
     return Response(status_code=204)
 
 
 @router.post("/macros/{macro_id}/run", response_model=RunOut)
 async def run_macro(
-    macro_id: int, body: RunIn, agent: CurrentAgent, session: DbSession, settings: AppSettings
+    macro_id: Id, body: RunIn, agent: CurrentAgent, session: DbSession, settings: AppSettings
 ) -> RunOut:
     results = await macros.run_macro(
         session,
@@ -200,23 +198,23 @@ async def create_rule(body: RuleIn, admin: AdminAgent, session: DbSession) -> Ru
 
 
 @router.get("/automation-rules/{rule_id}", response_model=RuleOut)
-async def get_rule(rule_id: int, _: AdminAgent, session: DbSession) -> RuleOut:
+async def get_rule(rule_id: Id, _: AdminAgent, session: DbSession) -> RuleOut:
     return automation.rule_out(await automation.get_rule(session, rule_id))
 
 
 @router.patch("/automation-rules/{rule_id}", response_model=RuleOut)
-async def update_rule(rule_id: int, body: RulePatch, _: AdminAgent, session: DbSession) -> RuleOut:
+async def update_rule(rule_id: Id, body: RulePatch, _: AdminAgent, session: DbSession) -> RuleOut:
     return automation.rule_out(await automation.update_rule(session, rule_id=rule_id, data=body))
 
 
 @router.delete("/automation-rules/{rule_id}", status_code=204)
-async def delete_rule(rule_id: int, _: AdminAgent, session: DbSession) -> Response:
+async def delete_rule(rule_id: Id, _: AdminAgent, session: DbSession) -> Response:
     await automation.delete_rule(session, rule_id=rule_id)
     return Response(status_code=204)
 
 
 @router.post("/automation-rules/{rule_id}/test", response_model=RuleTestOut)
 async def test_rule(
-    rule_id: int, body: RuleTestIn, _: AdminAgent, session: DbSession
+    rule_id: Id, body: RuleTestIn, _: AdminAgent, session: DbSession
 ) -> RuleTestOut:
     return await automation.dry_run(session, rule_id=rule_id, conversation_id=body.conversation_id)

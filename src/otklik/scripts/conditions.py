@@ -1,24 +1,35 @@
-"""Typed, whitelisted rule conditions, evaluated in Python against a conversation's facts.
+r"""Typed, whitelisted rule conditions, evaluated in Python against a conversation's facts.
 
 A condition names a field from a closed list and an operator from that field's closed list;
-values are plain data. Nothing a user types ever becomes SQL or code: ``matches`` is a
-regular expression run by Python's ``re`` on at most :data:`TEXT_LIMIT` characters, and only
-admins write rules.
+values are plain data. Nothing a user types ever becomes SQL or code, and only admins write
+rules.
+
+``matches`` is a regular expression with Python's syntax, run by the ``regex`` engine with a
+time limit (:data:`MATCH_SECONDS`) on at most :data:`TEXT_LIMIT` characters: rules run inside
+the write path of every customer message, and a pattern like ``(a+)+$`` backtracks for ages on
+the right text — the customer chooses the text. A search that runs out of time counts as no
+match and is logged. (Why not RE2, which is linear by construction: its ``\w`` and ``\b``
+know ASCII only, so a rule like ``\bвозврат`` would silently stop matching Russian.)
 """
 
 from __future__ import annotations
 
-import re
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 
+import regex
 from pydantic import Field, TypeAdapter, field_validator, model_validator
 
 from otklik.conversations.schemas import Priority, Status, Tag
 from otklik.core.schemas import StrictModel
 
 TEXT_LIMIT = 5000
+#: The longest one ``matches`` search may run; then it gives up (no match).
+MATCH_SECONDS = 0.05
+log = logging.getLogger(__name__)
 AttributeValue = str | int | float | bool | None
 
 
@@ -63,8 +74,8 @@ class TextMatches(StrictModel):
     def _compiles(self) -> TextMatches:
         if self.op == "matches":
             try:
-                re.compile(self.value)
-            except re.error as exc:
+                compiled(self.value)
+            except (regex.error, ValueError, OverflowError) as exc:
                 raise ValueError(f"not a valid regular expression: {exc}") from exc
         return self
 
@@ -144,6 +155,26 @@ ConditionList = Annotated[list[Condition], Field(max_length=20)]
 _conditions = TypeAdapter(list[Condition])
 
 
+@lru_cache(maxsize=512)
+def compiled(pattern: str) -> regex.Pattern[str]:
+    """The pattern as rules run it: Python's syntax (``VERSION0``), case ignored."""
+    return regex.compile(pattern, regex.IGNORECASE | regex.VERSION0)
+
+
+def search(pattern: str, text: str) -> bool:
+    """Whether ``pattern`` occurs in ``text``, within :data:`MATCH_SECONDS`."""
+    try:
+        return compiled(pattern).search(text, timeout=MATCH_SECONDS) is not None
+    except TimeoutError:
+        log.warning(
+            "automation: pattern %r gave up after %.2f s on %d characters (no match)",
+            pattern,
+            MATCH_SECONDS,
+            len(text),
+        )
+        return False
+
+
 def load_conditions(raw: list[dict[str, Any]]) -> list[Condition]:
     return _conditions.validate_python(raw)
 
@@ -197,7 +228,7 @@ def holds(condition: Condition, facts: Facts) -> bool:
         return facts.inside_hours == (condition.op == "inside")
     text = facts.text[:TEXT_LIMIT]
     if condition.op == "matches":
-        return re.search(condition.value, text, re.IGNORECASE) is not None
+        return search(condition.value, text)
     found = condition.value.casefold() in text.casefold()
     return found if condition.op == "contains" else not found
 

@@ -69,12 +69,20 @@ def decode(body: bytes, charset: str | None) -> str:
 
 
 def _rows(text: str) -> list[dict[str, str]]:
+    try:
+        return _read_rows(text)
+    except csv.Error as exc:  # e.g. a stray carriage return inside an unquoted cell
+        raise invalid(f"The file is not valid CSV: {exc}.") from None
+
+
+def _read_rows(text: str) -> list[dict[str, str]]:
     sample = text[:4096]
     try:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    # newline="": the csv module sees line ends as they are (\r, \n, \r\n), as it expects.
+    reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED if c not in header]
     if missing:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import re
+from functools import cache
 from pathlib import Path
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from otklik.channels import service as channels
+from otklik.core import headers
 from otklik.core.deps import DbSession
 from otklik.core.routing import TransactionalRoute
 
@@ -18,12 +23,21 @@ WIDGET_DIR = STATIC / "widget"
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 
+#: The operator workspace: strict (no inline script or style, no eval), never framed.
+APP_POLICY = headers.page_policy()
+#: The demo page stands in for a customer's site: it runs our loader (script from us only),
+#: whose launcher injects its own <style> into a shadow root, and frames the widget.
+DEMO_POLICY = headers.page_policy(style_src=["'self'", "'unsafe-inline'"], frame_src=["'self'"])
+#: Swagger UI (FastAPI's page): its bundle and CSS from jsDelivr, as FastAPI loads them.
+SWAGGER_CDN = "https://cdn.jsdelivr.net"
 
-def _not_built(what: str) -> HTMLResponse:
+
+def _not_built(what: str, policy: str = headers.LOCKED) -> HTMLResponse:
     return HTMLResponse(
         f"<!doctype html><title>Otklik</title><p>The {what} has not been built. "
         "Run <code>make build</code> (or <code>make run</code>).</p>",
         status_code=503,
+        headers={"Content-Security-Policy": policy},
     )
 
 
@@ -43,11 +57,15 @@ async def operator_app(path: str) -> Response:
     candidate = (APP_DIR / path).resolve()
     if path and candidate.is_file() and candidate.is_relative_to(APP_DIR):
         cache = "public, max-age=31536000, immutable" if "/assets/" in f"/{path}" else "no-cache"
-        return FileResponse(candidate, headers={"Cache-Control": cache})
+        return FileResponse(
+            candidate, headers={"Cache-Control": cache, "Content-Security-Policy": APP_POLICY}
+        )
     index = APP_DIR / "index.html"
     if not index.is_file():
-        return _not_built("operator app")
-    return FileResponse(index, headers={"Cache-Control": "no-cache"})
+        return _not_built("operator app", APP_POLICY)
+    return FileResponse(
+        index, headers={"Cache-Control": "no-cache", "Content-Security-Policy": APP_POLICY}
+    )
 
 
 @router.get("/widget.js")
@@ -61,11 +79,19 @@ async def widget_loader() -> Response:
 
 
 @router.get("/widget/frame")
-async def widget_frame() -> Response:
+async def widget_frame(
+    session: DbSession, inbox: Annotated[str, Query(max_length=100)] = ""
+) -> Response:
+    """The chat window, framed by the sites the inbox allows (any, when it names none)."""
+    origins = await channels.frame_origins(session, inbox) if inbox else None
+    ancestors = ["'none'"] if origins is None else origins or ["*"]
+    policy = headers.page_policy(frame_ancestors=ancestors)
     frame = WIDGET_DIR / "frame.html"
     if not frame.is_file():
-        return _not_built("widget")
-    return FileResponse(frame, headers={"Cache-Control": "no-cache"})
+        return _not_built("widget", policy)
+    return FileResponse(
+        frame, headers={"Cache-Control": "no-cache", "Content-Security-Policy": policy}
+    )
 
 
 @router.get("/widget/{path:path}")
@@ -79,4 +105,31 @@ async def widget_asset(path: str) -> Response:
 @router.get("/demo")
 async def demo_page(request: Request, session: DbSession) -> Response:
     inbox_key = await channels.first_widget_key(session)
-    return templates.TemplateResponse(request, "demo.html", {"inbox_key": inbox_key})
+    return templates.TemplateResponse(
+        request,
+        "demo.html",
+        {"inbox_key": inbox_key},
+        headers={"Content-Security-Policy": DEMO_POLICY},
+    )
+
+
+@cache
+def _swagger(openapi_url: str, title: str) -> tuple[bytes, str]:
+    """FastAPI's Swagger UI page, and a policy that allows exactly what it loads: the CDN
+    files and its one inline script, by hash (no ``'unsafe-inline'``)."""
+    page = get_swagger_ui_html(
+        openapi_url=openapi_url, title=f"{title} — API", swagger_favicon_url="data:,"
+    ).body
+    inline = re.findall(rb"<script>(.*?)</script>", page, re.DOTALL)
+    policy = headers.page_policy(
+        script_src=["'self'", SWAGGER_CDN, *(headers.script_hash(s.decode()) for s in inline)],
+        style_src=["'self'", SWAGGER_CDN],
+        img_src=["'self'", "data:", SWAGGER_CDN],
+    )
+    return bytes(page), policy
+
+
+@router.get("/api/docs")
+async def api_docs(request: Request) -> Response:
+    page, policy = _swagger(request.app.openapi_url or "/api/openapi.json", request.app.title)
+    return HTMLResponse(page, headers={"Content-Security-Policy": policy})

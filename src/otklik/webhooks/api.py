@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response
 from otklik.accounts.deps import AdminAgent
 from otklik.core.deps import AppSettings, DbSession
 from otklik.core.routing import TransactionalRoute
-from otklik.core.schemas import Items
+from otklik.core.schemas import Id, Items
 from otklik.webhooks import service
 from otklik.webhooks.schemas import (
     WEBHOOK_EVENTS,
@@ -42,13 +42,13 @@ async def create_endpoint(
 
 
 @router.get("/webhooks/{endpoint_id}", response_model=EndpointOut)
-async def get_endpoint(endpoint_id: int, _: AdminAgent, session: DbSession) -> EndpointOut:
+async def get_endpoint(endpoint_id: Id, _: AdminAgent, session: DbSession) -> EndpointOut:
     return service.endpoint_out(await service.get_endpoint(session, endpoint_id))
 
 
 @router.patch("/webhooks/{endpoint_id}", response_model=EndpointOut)
 async def update_endpoint(
-    endpoint_id: int,
+    endpoint_id: Id,
     body: EndpointUpdate,
     admin: AdminAgent,
     session: DbSession,
@@ -61,7 +61,7 @@ async def update_endpoint(
 
 @router.post("/webhooks/{endpoint_id}/secret", response_model=EndpointOut)
 async def rotate_secret(
-    endpoint_id: int, admin: AdminAgent, session: DbSession, settings: AppSettings
+    endpoint_id: Id, admin: AdminAgent, session: DbSession, settings: AppSettings
 ) -> EndpointOut:
     """A new signing secret (in this answer only); the receiver must be given it."""
     return await service.rotate_secret(
@@ -70,17 +70,17 @@ async def rotate_secret(
 
 
 @router.delete("/webhooks/{endpoint_id}", status_code=204)
-async def delete_endpoint(endpoint_id: int, admin: AdminAgent, session: DbSession) -> Response:
+async def delete_endpoint(endpoint_id: Id, admin: AdminAgent, session: DbSession) -> Response:
     await service.delete_endpoint(session, endpoint_id=endpoint_id, actor_id=admin.id)
     return Response(status_code=204)
 
 
 @router.get("/webhooks/{endpoint_id}/deliveries", response_model=DeliveryPage)
 async def list_deliveries(
-    endpoint_id: int,
+    endpoint_id: Id,
     _: AdminAgent,
     session: DbSession,
-    before_id: Annotated[int | None, Query(ge=1)] = None,
+    before_id: Annotated[Id | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
 ) -> DeliveryPage:
     return await service.list_deliveries(
@@ -91,5 +91,5 @@ async def list_deliveries(
 @router.post(
     "/webhooks/deliveries/{delivery_id}/resend", response_model=DeliveryOut, status_code=201
 )
-async def resend(delivery_id: int, _: AdminAgent, session: DbSession) -> DeliveryOut:
+async def resend(delivery_id: Id, _: AdminAgent, session: DbSession) -> DeliveryOut:
     return service.delivery_out(await service.resend(session, delivery_id=delivery_id))

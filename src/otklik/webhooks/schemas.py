@@ -7,6 +7,7 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, Field, field_validator
 
+from otklik.core import ssrf
 from otklik.core.schemas import StrictModel
 
 WebhookEvent = Literal[
@@ -20,9 +21,7 @@ WEBHOOK_EVENTS: tuple[str, ...] = get_args(WebhookEvent)
 
 
 def _check_url(value: str | None) -> str | None:
-    if value is not None and not value.lower().startswith(("http://", "https://")):
-        raise ValueError("must be an http:// or https:// URL")
-    return value
+    return None if value is None else ssrf.check_url(value)
 
 
 class EndpointCreate(StrictModel):

@@ -9,7 +9,6 @@ a 429's ``Retry-After`` is honoured.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import secrets
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from otklik import __version__
 from otklik.audit import service as audit
 from otklik.config import Settings
-from otklik.core import config_cache
+from otklik.core import config_cache, ssrf
 from otklik.core.clock import utcnow
 from otklik.core.crypto import SecretBox
 from otklik.core.errors import invalid, not_found
@@ -31,7 +30,7 @@ from otklik.core.events import DomainEvent, Emitted
 from otklik.jobs import registry as jobs
 from otklik.jobs.registry import IOJobContext, RetryAfter, io_job
 from otklik.realtime.protocol import STREAM_AGENTS
-from otklik.webhooks import signing, ssrf
+from otklik.webhooks import signing
 from otklik.webhooks.events import install_notes, webhook_events_for
 from otklik.webhooks.models import WebhookDelivery, WebhookEndpoint
 from otklik.webhooks.schemas import (
@@ -108,16 +107,10 @@ ACTIVE_ENDPOINTS = config_cache.entry("webhook_endpoints", _active_endpoints)
 def check_literal_target(url: str, policy: ssrf.Policy) -> None:
     """Refuse at once a URL whose host is a forbidden IP literal (names are checked after
     resolution, at delivery: no DNS lookups inside a transaction)."""
-    host = httpx.URL(url).host
     try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return
-    if ssrf.forbidden_address(address) and not policy.allows(host, address):
-        raise invalid(
-            f"url: {address} is not a public address; webhooks may not reach it "
-            "(an admin can allow it with OTKLIK_WEBHOOK_ALLOW_HOSTS)."
-        )
+        ssrf.refuse_literal(httpx.URL(url).host, policy)
+    except ssrf.Refused as exc:
+        raise invalid(f"url: {exc}; webhooks may not reach it.") from None
 
 
 async def list_endpoints(session: AsyncSession) -> list[WebhookEndpoint]:

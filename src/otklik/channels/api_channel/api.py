@@ -20,6 +20,7 @@ from otklik.channels.models import Inbox
 from otklik.core.crypto import SecretBox
 from otklik.core.deps import AppSettings, DbSession
 from otklik.core.routing import TransactionalRoute
+from otklik.core.schemas import Id
 
 router = APIRouter(
     prefix="/api/v1/channels/api", route_class=TransactionalRoute, tags=["api channel"]
@@ -90,7 +91,7 @@ async def start_conversation(
 
 @router.get("/inboxes/{inbox_id}/key", response_model=KeyOut)
 async def reveal_key(
-    inbox_id: int, _: AdminAgent, session: DbSession, settings: AppSettings
+    inbox_id: Id, _: AdminAgent, session: DbSession, settings: AppSettings
 ) -> KeyOut:
     """Admins: the inbox's API key, to paste into the bridge's settings."""
     box = SecretBox(settings.resolved_secret_key())
@@ -99,7 +100,7 @@ async def reveal_key(
 
 @router.post("/inboxes/{inbox_id}/key", response_model=KeyOut)
 async def rotate_key(
-    inbox_id: int, admin: AdminAgent, session: DbSession, settings: AppSettings
+    inbox_id: Id, admin: AdminAgent, session: DbSession, settings: AppSettings
 ) -> KeyOut:
     """Admins: replace the inbox's API key with a new one (the old one stops working)."""
     box = SecretBox(settings.resolved_secret_key())

@@ -7,6 +7,8 @@ import secrets
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from otklik.core import ssrf
+
 KEY_PREFIX = "otk_"
 
 
@@ -35,9 +37,7 @@ class ApiChannelConfig(BaseModel):
     def _http_url(cls, value: str | None) -> str | None:
         if value == "":
             return None
-        if value is not None and not value.lower().startswith(("http://", "https://")):
-            raise ValueError("must be an http:// or https:// URL")
-        return value
+        return None if value is None else ssrf.check_url(value)
 
     @model_validator(mode="after")
     def _hash(self) -> ApiChannelConfig:

@@ -11,8 +11,9 @@ from otklik.channels.api_channel.api import router
 from otklik.channels.api_channel.config import ApiChannelConfig
 from otklik.channels.base import DeliveryError, DeliveryResult, OutboundMessage
 from otklik.config import Settings, get_settings
+from otklik.core import ssrf
 from otklik.jobs.registry import RetryAfter
-from otklik.webhooks import signing, ssrf
+from otklik.webhooks import signing
 
 if TYPE_CHECKING:
     from otklik.core.db import Database

@@ -24,6 +24,7 @@ from otklik.channels.email.tokens import ReplyTokens
 from otklik.channels.models import Inbox
 from otklik.channels.rescan import Rescan
 from otklik.config import Settings
+from otklik.core import ssrf
 from otklik.core.db import Database
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,11 @@ class EmailChannel:
     name = "email"
     config_model = EmailConfig
     secret_fields = frozenset({"imap_password", "smtp_password"})
+    #: Each password goes to its server, as its user, over its kind of connection.
+    secret_destinations = {
+        "imap_password": frozenset({"imap_host", "imap_port", "imap_username", "imap_ssl"}),
+        "smtp_password": frozenset({"smtp_host", "smtp_port", "smtp_username", "smtp_security"}),
+    }
     #: How often the running pollers are matched against the inboxes (new, changed, removed).
     rescan_seconds = 30.0
 
@@ -77,7 +83,9 @@ class EmailChannel:
         return self._tokens
 
     async def send(self, message: OutboundMessage) -> DeliveryResult:
-        return await send_mail(message, self.tokens())
+        if self._settings is None:
+            raise RuntimeError("the email channel is not started in this process")
+        return await send_mail(message, self.tokens(), ssrf.Policy.from_settings(self._settings))
 
     async def start(self, *, db: Database, settings: Settings) -> None:
         await self.stop()  # a second start restarts (one process, one set of pollers)

@@ -14,20 +14,21 @@ import asyncio
 import contextlib
 import logging
 import re
-import ssl
 from collections import deque
 from datetime import date, timedelta
 from typing import Any
 
-from aioimaplib import IMAP4, IMAP4_SSL
+from aioimaplib import IMAP4
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otklik.channels import config as channel_config
 from otklik.channels.email.config import EmailConfig, ImapState
+from otklik.channels.email.connect import imap_client
 from otklik.channels.email.ingest import ingest
 from otklik.channels.email.tokens import ReplyTokens
 from otklik.channels.models import Inbox
 from otklik.config import Settings
+from otklik.core import ssrf
 from otklik.core.clock import utcnow
 from otklik.core.db import Database
 
@@ -135,16 +136,13 @@ class ImapPoller:
 
     async def _connect(self) -> IMAP4:
         cfg = self.config
-        client: IMAP4
-        if cfg.imap_ssl:
-            client = IMAP4_SSL(
-                host=cfg.imap_host,
-                port=cfg.imap_port,
-                timeout=IMAP_TIMEOUT,
-                ssl_context=ssl.create_default_context(),
-            )
-        else:
-            client = IMAP4(host=cfg.imap_host, port=cfg.imap_port, timeout=IMAP_TIMEOUT)
+        client = await imap_client(
+            host=cfg.imap_host,
+            port=cfg.imap_port,
+            use_ssl=cfg.imap_ssl,
+            io_seconds=IMAP_TIMEOUT,
+            policy=ssrf.Policy.from_settings(self.settings),
+        )
         self._client = client
         await client.wait_hello_from_server()
         _check(await client.login(cfg.imap_username, cfg.imap_password), "LOGIN")

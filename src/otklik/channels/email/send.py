@@ -13,6 +13,7 @@ from otklik.channels.base import DeliveryError, DeliveryResult, OutboundMessage
 from otklik.channels.email.config import EmailConfig
 from otklik.channels.email.parse import normalise_subject
 from otklik.channels.email.tokens import ReplyTokens, external_id_for
+from otklik.core import ssrf
 
 SMTP_TIMEOUT = 30.0
 REFERENCES_KEPT = 20
@@ -88,7 +89,9 @@ def _read_files(message: OutboundMessage) -> list[tuple[str, str, bytes]]:
     return [(f.filename, f.content_type, f.path.read_bytes()) for f in message.files]
 
 
-async def send(message: OutboundMessage, tokens: ReplyTokens) -> DeliveryResult:
+async def send(
+    message: OutboundMessage, tokens: ReplyTokens, policy: ssrf.Policy
+) -> DeliveryResult:
     config = EmailConfig.model_validate(message.config)
     try:
         files = await asyncio.to_thread(_read_files, message) if message.files else []
@@ -96,10 +99,16 @@ async def send(message: OutboundMessage, tokens: ReplyTokens) -> DeliveryResult:
         raise DeliveryError(f"An attachment is missing from storage: {exc}") from exc
     mail = build(message, config, tokens, files)
     try:
+        sock = await ssrf.open_socket(
+            config.smtp_host, config.smtp_port, policy, connect_seconds=SMTP_TIMEOUT
+        )
+    except ssrf.Refused as exc:
+        raise DeliveryError(f"Refused: {exc}") from exc
+    try:
         await aiosmtplib.send(
             mail,
             hostname=config.smtp_host,
-            port=config.smtp_port,
+            sock=sock,
             username=config.smtp_username or None,
             password=config.smtp_password or None,
             use_tls=config.smtp_security == "ssl",

@@ -12,6 +12,7 @@ from otklik.core.crypto import SecretBox
 from otklik.core.deps import AppSettings, DbSession
 from otklik.core.errors import AppError
 from otklik.core.routing import TransactionalRoute
+from otklik.core.schemas import Id
 
 router = APIRouter(
     prefix="/api/v1/channels/telegram", route_class=TransactionalRoute, tags=["telegram"]
@@ -20,7 +21,7 @@ router = APIRouter(
 
 @router.post("/{inbox_id}/webhook")
 async def webhook(
-    inbox_id: int,
+    inbox_id: Id,
     request: Request,
     session: DbSession,
     settings: AppSettings,

@@ -16,6 +16,8 @@ from typing import Any
 
 import httpx
 
+from otklik.core import ssrf
+
 DEFAULT_API_BASE = "https://api.telegram.org"
 #: Telegram's limit for one text message.
 MESSAGE_LIMIT = 4096
@@ -44,11 +46,16 @@ class BotApi:
         token: str,
         *,
         api_base: str = DEFAULT_API_BASE,
+        policy: ssrf.Policy | None = None,
         client: httpx.AsyncClient | None = None,
     ) -> None:
+        """``policy``: where the bot may connect (the token goes to ``api_base``, which an
+        admin may change: it is held to the same SSRF policy as webhooks)."""
         self.token = token
         self.api_base = api_base.rstrip("/")
-        self._client = client or httpx.AsyncClient(timeout=httpx.Timeout(10.0, read=70.0))
+        self._client = client or ssrf.guarded_client(
+            policy or ssrf.Policy(), timeout=httpx.Timeout(10.0, read=70.0)
+        )
         self._own_client = client is None
 
     async def __aenter__(self) -> BotApi:

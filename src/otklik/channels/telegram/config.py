@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from otklik.channels.telegram.botapi import DEFAULT_API_BASE
+from otklik.core import ssrf
 
 
 class TelegramConfig(BaseModel):
@@ -34,9 +35,7 @@ class TelegramConfig(BaseModel):
     def _http_url(cls, value: str | None) -> str | None:
         if value == "":
             return None
-        if value is not None and not value.lower().startswith(("http://", "https://")):
-            raise ValueError("must be an http:// or https:// URL")
-        return value.rstrip("/") if value else value
+        return ssrf.check_url(value).rstrip("/") if value else value
 
     @model_validator(mode="after")
     def _webhook_needs_url(self) -> TelegramConfig:

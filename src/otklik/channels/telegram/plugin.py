@@ -30,6 +30,7 @@ from otklik.channels.telegram.botapi import (
 from otklik.channels.telegram.config import TelegramConfig
 from otklik.channels.telegram.parse import ALLOWED_UPDATES
 from otklik.config import Settings
+from otklik.core import ssrf
 from otklik.core.crypto import SecretBox
 from otklik.core.db import Database
 from otklik.jobs.registry import RetryAfter
@@ -52,6 +53,11 @@ class TelegramChannel:
     name = "telegram"
     config_model = TelegramConfig
     secret_fields = frozenset({"bot_token", "webhook_secret"})
+    #: The token (and the webhook secret, given to setWebhook) go to the Bot API server.
+    secret_destinations = {
+        "bot_token": frozenset({"api_base"}),
+        "webhook_secret": frozenset({"api_base"}),
+    }
 
     def __init__(self) -> None:
         #: How often the inboxes are re-read: new bots start polling, changed ones restart,
@@ -165,8 +171,11 @@ class TelegramChannel:
             self._turned_off.add(inbox_id)
 
     def _bot(self, config: dict[str, Any]) -> BotApi:
+        policy = ssrf.Policy.from_settings(self._settings) if self._settings else ssrf.Policy()
         return BotApi(
-            str(config["bot_token"]), api_base=str(config.get("api_base") or DEFAULT_API_BASE)
+            str(config["bot_token"]),
+            api_base=str(config.get("api_base") or DEFAULT_API_BASE),
+            policy=policy,
         )
 
     async def _poll(self, inbox_id: int, config: dict[str, Any]) -> None:
@@ -215,28 +224,31 @@ class TelegramChannel:
         if not pieces and not files:
             raise DeliveryError("The reply has neither text nor files to send.")
         sent: list[int] = []
-        async with self._bot(message.config) as bot:
-            for piece in pieces:
-                sent.append(
-                    await self._send_piece(
-                        partial(bot.send_message, chat_id=int(chat_id), text=piece),
-                        started=bool(sent),
+        try:
+            async with self._bot(message.config) as bot:
+                for piece in pieces:
+                    sent.append(
+                        await self._send_piece(
+                            partial(bot.send_message, chat_id=int(chat_id), text=piece),
+                            started=bool(sent),
+                        )
                     )
-                )
-            for index, (file, data) in enumerate(files):
-                sent.append(
-                    await self._send_piece(
-                        partial(
-                            bot.send_file,
-                            chat_id=int(chat_id),
-                            filename=file.filename,
-                            content_type=file.content_type,
-                            data=data,
-                            caption=caption if index == 0 else None,
-                        ),
-                        started=bool(sent),
+                for index, (file, data) in enumerate(files):
+                    sent.append(
+                        await self._send_piece(
+                            partial(
+                                bot.send_file,
+                                chat_id=int(chat_id),
+                                filename=file.filename,
+                                content_type=file.content_type,
+                                data=data,
+                                caption=caption if index == 0 else None,
+                            ),
+                            started=bool(sent),
+                        )
                     )
-                )
+        except ssrf.RefusedRequest as exc:
+            raise DeliveryError(f"Refused: {exc}") from exc
         return DeliveryResult(
             external_id=f"{chat_id}:{sent[0]}",
             channel_data={"telegram": {"chat_id": int(chat_id), "message_ids": sent}},

@@ -21,6 +21,7 @@ from otklik.channels.base import InboundFile, InboundMessage, plugin_for
 from otklik.channels.models import Inbox
 from otklik.channels.telegram.botapi import BotApi, TelegramError
 from otklik.channels.telegram.parse import parse_update
+from otklik.core import ssrf
 from otklik.core.crypto import SecretBox
 from otklik.core.errors import AppError, invalid, not_found
 from otklik.jobs import registry as jobs
@@ -85,7 +86,8 @@ async def ingest(ctx: IOJobContext, payload: dict[str, Any]) -> None:
     files: list[InboundFile] = []
     failed: list[str] = []
     if parsed.files:
-        async with BotApi(config["bot_token"], api_base=config["api_base"]) as bot:
+        policy = ssrf.Policy.from_settings(ctx.settings)
+        async with BotApi(config["bot_token"], api_base=config["api_base"], policy=policy) as bot:
             for ref in parsed.files:
                 try:
                     path, data = await bot.download(ref.file_id)

@@ -1,11 +1,17 @@
-"""Outgoing HTTP to addresses admins typed in (webhooks, channel callbacks), made safe.
+"""Every outgoing connection to an address an admin typed in, made safe: one policy.
 
-A URL is only a name: ``hooks.example.com`` may resolve to ``127.0.0.1`` or to the cloud's
-metadata service. So every hop is checked *after* DNS resolution, the connection goes to the
-very address that was checked (no second lookup an attacker's DNS could answer differently),
-and redirects are followed by hand — at most :data:`MAX_REDIRECTS`, each checked the same way.
+Webhooks, the API channel's reply callbacks, the Telegram Bot API (an inbox's ``api_base``)
+and mail servers (IMAP, SMTP) all connect through here. A URL or a host is only a name:
+``hooks.example.com`` may resolve to ``127.0.0.1`` or to the cloud's metadata service. So
+every connection is checked *after* DNS resolution, goes to the very address that was
+checked (no second lookup an attacker's DNS could answer differently), and redirects are
+followed by hand — at most :data:`MAX_REDIRECTS`, each checked the same way — or not at all.
 Loopback, private, link-local (metadata included), multicast, reserved and other non-global
-addresses are refused unless ``OTKLIK_WEBHOOK_ALLOW_HOSTS`` names the host or its network.
+addresses are refused unless ``OTKLIK_WEBHOOK_ALLOW_HOSTS`` names the host or its network
+(the setting is named after the first user of the policy; it is the allow-list of all).
+
+HTTP goes through :func:`post` (webhooks, the API channel) or a :func:`guarded_client`
+(the Bot API); mail servers through :func:`open_socket`.
 """
 
 from __future__ import annotations
@@ -33,6 +39,10 @@ METADATA = frozenset(
 
 class Refused(Exception):
     """The target (or a redirect) points where Otklik must not connect."""
+
+
+class RefusedRequest(httpx.ConnectError):
+    """A :class:`GuardedTransport` refused the request's host (not worth a retry)."""
 
 
 class ResolveError(OSError):
@@ -99,17 +109,13 @@ async def resolve(host: str, port: int) -> list[IPAddress]:
     return found
 
 
-async def checked_address(url: httpx.URL, policy: Policy) -> IPAddress:
-    """The address to connect to for ``url``; :class:`Refused` if any address is off limits.
-
-    Every address the name resolves to must pass (a name that resolves to a public and a
-    private address is refused), so no choice of address can reach inside."""
-    if url.scheme not in ("http", "https"):
-        raise Refused(f"only http and https URLs are allowed, not {url.scheme!r}")
-    host = url.host
+async def checked_host(host: str, port: int, policy: Policy) -> IPAddress:
+    """The address to connect to for ``host``; :class:`Refused` if any address it resolves
+    to is off limits (so no choice of address can reach inside)."""
+    host = host.strip().strip("[]")
     if not host:
-        raise Refused("the URL has no host")
-    addresses = await resolve(host, url.port or (443 if url.scheme == "https" else 80))
+        raise Refused("no host given")
+    addresses = await resolve(host, port)
     for address in addresses:
         if forbidden_address(address) and not policy.allows(host, address):
             raise Refused(
@@ -118,6 +124,47 @@ async def checked_address(url: httpx.URL, policy: Policy) -> IPAddress:
             )
     # IPv4 first: a host with an AAAA record but no IPv6 route would otherwise never connect.
     return min(addresses, key=lambda address: address.version)
+
+
+def refuse_literal(host: str, policy: Policy) -> None:
+    """:class:`Refused` at once for a forbidden IP literal (names are checked after
+    resolution, when connecting: no DNS lookups while a request holds a transaction)."""
+    try:
+        address = ipaddress.ip_address(host.strip().strip("[]"))
+    except ValueError:
+        return
+    if forbidden_address(address) and not policy.allows(host, address):
+        raise Refused(
+            f"{address} is not a public address (an admin can allow it with "
+            "OTKLIK_WEBHOOK_ALLOW_HOSTS)"
+        )
+
+
+def check_url(value: str) -> str:
+    """``value`` when it is an absolute http(s) URL with a host, else ``ValueError`` (for
+    validators: an unparseable URL is the caller's mistake, a 422, not a crash later)."""
+    if any(char.isspace() or not char.isprintable() for char in value):
+        raise ValueError("a URL has no spaces or control characters (percent-encode them)")
+    try:
+        url = httpx.URL(value)
+    except (httpx.InvalidURL, ValueError, TypeError) as exc:
+        raise ValueError(f"not a valid URL ({exc})") from None
+    if url.scheme not in ("http", "https"):
+        raise ValueError("must be an http:// or https:// URL")
+    if not url.host:
+        raise ValueError("the URL has no host")
+    if url.port is not None and not 0 < url.port < 65536:
+        raise ValueError(f"port {url.port} is out of range")
+    return value
+
+
+async def checked_address(url: httpx.URL, policy: Policy) -> IPAddress:
+    """The address to connect to for ``url``; :class:`Refused` if it is off limits."""
+    if url.scheme not in ("http", "https"):
+        raise Refused(f"only http and https URLs are allowed, not {url.scheme!r}")
+    if not url.host:
+        raise Refused("the URL has no host")
+    return await checked_host(url.host, url.port or (443 if url.scheme == "https" else 80), policy)
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,3 +245,65 @@ async def _read_snippet(response: httpx.Response) -> str:
         if len(data) >= SNIPPET_BYTES:
             break
     return data[:SNIPPET_BYTES].decode("utf-8", errors="replace")
+
+
+def _pinned(request: httpx.Request, address: IPAddress) -> httpx.Request:
+    """``request`` sent to ``address`` itself, still naming its host (Host header, TLS SNI
+    and certificate check), so no second DNS lookup can send it elsewhere."""
+    url = request.url
+    request.headers["Host"] = _host_header(url)
+    if url.scheme == "https":
+        request.extensions = {**request.extensions, "sni_hostname": url.host}
+    request.url = url.copy_with(host=str(address))
+    return request
+
+
+class GuardedTransport(httpx.AsyncBaseTransport):
+    """An httpx transport that checks every request's host against the policy and connects
+    to the checked address. Redirects are not followed by the clients that use it."""
+
+    def __init__(self, policy: Policy, inner: httpx.AsyncBaseTransport | None = None) -> None:
+        self.policy = policy
+        self._inner = inner or httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            address = await checked_address(request.url, self.policy)
+        except Refused as exc:
+            raise RefusedRequest(f"refused: {exc}", request=request) from exc
+        return await self._inner.handle_async_request(_pinned(request, address))
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+def guarded_client(policy: Policy, *, timeout: httpx.Timeout | float) -> httpx.AsyncClient:
+    """An HTTP client for an admin-typed base URL: policy-checked, no redirects, no proxies
+    from the environment (a proxy would make its own connection elsewhere)."""
+    return httpx.AsyncClient(
+        transport=GuardedTransport(policy),
+        timeout=timeout,
+        follow_redirects=False,
+        trust_env=False,
+    )
+
+
+async def open_socket(
+    host: str, port: int, policy: Policy, *, connect_seconds: float
+) -> socket.socket:
+    """A TCP connection to ``host:port`` (a mail server), made to the checked address.
+
+    The caller hands the connected socket to its protocol library and names ``host`` for
+    TLS, so certificates are still checked against the name the admin typed."""
+    address = await checked_host(host, port, policy)
+    family = socket.AF_INET6 if address.version == 6 else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setblocking(False)
+    try:
+        await asyncio.wait_for(
+            asyncio.get_running_loop().sock_connect(sock, (str(address), port)), connect_seconds
+        )
+    except BaseException:
+        sock.close()
+        raise
+    return sock
