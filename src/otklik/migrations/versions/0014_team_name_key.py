@@ -1,8 +1,8 @@
 """teams.name_key: team names unique ignoring case in every alphabet
 
-Revision ID: 0012
-Revises: 0010
-Create Date: 2026-12-11 10:00:00
+Revision ID: 0014
+Revises: 0013
+Create Date: 2026-12-03 19:00:00
 
 SQLite's ``lower()`` folds ASCII only, so "ПЕРВАЯ ЛИНИЯ" and "Первая линия" were two teams.
 The key is Python's fold of the name (``otklik.core.text.fold``), written by the app; here it
@@ -18,8 +18,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0012"
-down_revision: str | None = "0010"
+revision: str = "0014"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
