@@ -24,6 +24,7 @@ from otklik import wiring
 from otklik.channels import service as inboxes
 from otklik.channels.schemas import InboxCreate
 from otklik.channels.service import InboxInfo
+from otklik.config import Settings
 from otklik.contacts import service as contacts
 from otklik.contacts.models import Contact
 from otklik.conversations import service as conversations
@@ -216,7 +217,12 @@ async def test_a_resolved_conversation_is_reopened_by_the_next_message(db: Datab
     assert state["message"]["conversation_id"] == conversation_id
 
 
-async def test_a_failing_writer_in_a_batch_leaves_its_neighbours_intact(db: Database) -> None:
+async def test_a_failing_writer_in_a_batch_leaves_its_neighbours_intact(
+    settings: Settings,
+) -> None:
+    # One write connection, so that every writer below shares one batch (PostgreSQL would
+    # otherwise spread them over its write lanes).
+    db = Database(settings.model_copy(update={"pg_write_connections": 1}))
     commits = 0
 
     def count(_conn: Any) -> None:
@@ -234,9 +240,8 @@ async def test_a_failing_writer_in_a_batch_leaves_its_neighbours_intact(db: Data
     async def first() -> None:
         async with db.session(write=True) as session:
             await contacts.create_contact(session, name="first", email=None, attributes={})
-            # The others queue behind this turn and join its batch (a private counter of
-            # the batcher: there is no event to wait for).
-            while db.writer._waiting < 3:  # noqa: ASYNC110
+            # The others queue behind this turn and join its batch.
+            while db.writer.waiting < 3:  # noqa: ASYNC110
                 await asyncio.sleep(0.001)
 
     try:
@@ -247,15 +252,16 @@ async def test_a_failing_writer_in_a_batch_leaves_its_neighbours_intact(db: Data
             write("after", fail=False),
             return_exceptions=True,
         )
+        async with db.session(write=False) as session:
+            names = set((await session.scalars(select(Contact.name))).all())
     finally:
         event.remove(db.write_engine.sync_engine, "commit", count)
+        await db.dispose()
     assert [type(r).__name__ for r in results] == [
         "NoneType",
         "NoneType",
         "RuntimeError",
         "NoneType",
     ]
-    async with db.session(write=False) as session:
-        names = set((await session.scalars(select(Contact.name))).all())
     assert names == {"first", "before", "after"}
     assert commits <= 2  # shared commits, not one per writer

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 
@@ -52,3 +53,46 @@ async def test_a_late_commit_is_never_skipped_and_does_not_hold_up_others(
         release.set()
         await first.dispose()
         await second.dispose()
+
+
+async def test_one_process_writes_on_several_lanes_and_publishes_in_commit_order(
+    settings: Settings,
+) -> None:
+    if settings.resolved_database_url().startswith("sqlite"):
+        pytest.skip("SQLite has one write connection per process")
+    db = Database(settings.model_copy(update={"pg_write_connections": 3}))
+    published: list[int] = []
+
+    async def publish(session: Any) -> None:
+        published.extend(f.event_id or 0 for f in log.take_pending(session))
+
+    db.after_commit.append(publish)
+    appended = asyncio.Event()
+    release = asyncio.Event()
+
+    async def slow() -> None:
+        async with db.session(write=True) as session:
+            await log.append(session, stream=STREAM_AGENTS, type="test.slow", payload={})
+            appended.set()
+            await release.wait()
+
+    async def quick(n: int) -> None:
+        async with db.session(write=True) as session:
+            await log.append(session, stream=STREAM_AGENTS, type="test.quick", payload={"n": n})
+
+    try:
+        slow_writer = asyncio.create_task(slow())
+        await asyncio.wait_for(appended.wait(), 30)
+        # A transaction held open on one lane does not hold up a write that finds another.
+        await asyncio.wait_for(quick(-1), 30)
+        release.set()
+        await asyncio.wait_for(slow_writer, 30)
+        await asyncio.wait_for(asyncio.gather(*(quick(n) for n in range(40))), 60)
+        async with db.session(write=False) as session:
+            stored = await log.replay(session, streams=[STREAM_AGENTS], after_id=0, limit=100)
+    finally:
+        release.set()
+        await db.dispose()
+    assert len(published) == 42
+    assert published == sorted(published)  # this process's sockets hear them in seq order
+    assert published == [f.event_id for f in stored.events]

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     job_poll_seconds: float = 1.0
     login_attempts_per_minute: int = 5
     max_message_chars: int = 10_000
+    #: PostgreSQL: write connections per process, each group-committing its own batches
+    #: (``core/writer.py``). More let more requests' statements wait for the server at once.
+    pg_write_connections: int = Field(default=4, ge=1, le=16)
     #: The largest file an operator, a visitor or a channel may attach (bytes).
     max_attachment_bytes: int = 10 * 1024 * 1024
     #: SQLite ``synchronous`` pragma: FULL keeps every acknowledged write across power loss.

@@ -33,7 +33,7 @@ from sqlalchemy.types import TypeDecorator
 from otklik.config import Settings
 from otklik.core import sqlite_inline
 from otklik.core.events import bus
-from otklik.core.writer import BeforeCommit, WriteBatcher
+from otklik.core.writer import BeforeCommit, WriteLanes
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -172,8 +172,13 @@ class Database:
                 self.url, pool_size=10, max_overflow=20, pool_pre_ping=True
             )
             self.read_engine = self.write_engine
-        self.writer = WriteBatcher(
-            self.write_engine, on_commit=self._after_commit, before_commit=_before_commit
+        self.writer = WriteLanes(
+            self.write_engine,
+            # SQLite has one writer at a time: one connection. PostgreSQL: several, each
+            # with its own group commit (core/writer.py), within the pool's size.
+            lanes=1 if self.is_sqlite else settings.pg_write_connections,
+            on_commit=self._after_commit,
+            before_commit=_before_commit,
         )
         self._reader = async_sessionmaker(self.read_engine, expire_on_commit=False)
         #: Called after every successful commit (the realtime layer publishes events here;

@@ -9,6 +9,9 @@ then is each request answered. Every acknowledged write is still durable before 
 a failing request rolls back only its own savepoint, and the disk sees one flush per batch.
 
 The same path serves PostgreSQL, where it also keeps commits short under the event-order lock.
+There a process runs several such connections side by side (:class:`WriteLanes`): one
+connection would make every statement of every request wait for the previous one's round
+trip to the server, and a PostgreSQL write is mostly waiting for round trips.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, AsyncTransaction
@@ -49,11 +52,16 @@ class WriteBatcher:
         on_commit: OnCommit,
         before_commit: BeforeCommit | None = None,
         max_batch: int = 500,
+        commit_order: asyncio.Lock | None = None,
     ) -> None:
         self.engine = engine
         self.on_commit = on_commit
         self.before_commit = before_commit
         self.max_batch = max_batch
+        #: Shared by the lanes of a process: from the last work before commit to the end of
+        #: the after-commit work, one batch at a time, so events reach the sockets of this
+        #: process in the order they committed (``realtime.log.stamp_order``).
+        self._commit_order = commit_order or asyncio.Lock()
         self._lock = asyncio.Lock()
         self._waiting = 0
         self._conn: AsyncConnection | None = None
@@ -107,12 +115,21 @@ class WriteBatcher:
             if self._batch is batch:
                 await self._commit(batch)
 
+    @property
+    def load(self) -> int:
+        """Writers queued or in a turn: how busy this connection is."""
+        return self._waiting + (1 if self._lock.locked() else 0)
+
     async def _commit(self, batch: Batch) -> None:
         """Commit the shared transaction (lock held) and tell every writer of the batch."""
         if self._batch is not batch:
             return
         self._batch = None
         transaction, self._transaction = self._transaction, None
+        async with self._commit_order:
+            await self._commit_in_order(batch, transaction)
+
+    async def _commit_in_order(self, batch: Batch, transaction: AsyncTransaction | None) -> None:
         try:
             if transaction is not None:
                 if self.before_commit is not None and batch.committed and self._conn is not None:
@@ -148,3 +165,39 @@ class WriteBatcher:
             if self._conn is not None:
                 await self._conn.close()
                 self._conn = None
+
+
+class WriteLanes:
+    """Several write connections of one process, each group-committing its own batches.
+
+    A turn goes to the least busy lane. Lanes run their statements at the same time; their
+    commits take turns (``commit_order``), which on PostgreSQL is where the event-order lock
+    is held anyway."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        lanes: int,
+        on_commit: OnCommit,
+        before_commit: BeforeCommit | None = None,
+    ) -> None:
+        order = asyncio.Lock()
+        self.lanes = [
+            WriteBatcher(
+                engine, on_commit=on_commit, before_commit=before_commit, commit_order=order
+            )
+            for _ in range(max(1, lanes))
+        ]
+
+    def turn(self) -> AbstractAsyncContextManager[tuple[AsyncConnection, Batch]]:
+        return min(self.lanes, key=lambda lane: lane.load).turn()
+
+    @property
+    def waiting(self) -> int:
+        """Writers queued for a turn, in every lane."""
+        return sum(lane._waiting for lane in self.lanes)
+
+    async def close(self) -> None:
+        for lane in self.lanes:
+            await lane.close()

@@ -1,0 +1,182 @@
+"""Where a visitor message's server CPU goes, without network or load clients.
+
+``python -m bench.inprocess [--messages 3000] [--concurrency 25] [--database URL]`` builds a
+fresh database, starts the app in this process and sends visitor messages two ways, each
+on conversations that are already open (the live path's common case):
+
+- ``app``: ``POST /api/v1/widget/messages`` through the whole ASGI app (middleware, routing,
+  FastAPI, the service, the write turn, group commit), called directly, with no server and
+  no socket;
+- ``service``: ``conversations.post_visitor_message`` in a write session, nothing around it.
+
+It prints CPU µs per message and messages/s for each; ``app - service`` is the web layer's
+share. ``--profile OUT`` writes a cProfile of the ``app`` run. It is a diagnostic beside
+``bench.run`` (whose ``ingest`` and ``turnlimit`` are the figures of record): the loop, the
+clients and the sockets are not in it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import json
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import uvloop
+
+from otklik.app import create_app
+from otklik.channels import service as inboxes
+from otklik.channels.schemas import InboxCreate
+from otklik.config import Settings
+from otklik.conversations import service as conversations
+from otklik.core import migrate
+
+Call = Callable[[str, str, bytes, list[tuple[bytes, bytes]]], Awaitable[tuple[int, bytes]]]
+
+
+def asgi_caller(app: Any) -> Call:
+    async def call(
+        method: str, path: str, body: bytes, headers: list[tuple[bytes, bytes]]
+    ) -> tuple[int, bytes]:
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": method,
+            "scheme": "http",
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": b"",
+            "headers": [
+                (b"host", b"bench"),
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                *headers,
+            ],
+            "client": ("127.0.0.1", 50000),
+            "server": ("127.0.0.1", 80),
+            "root_path": "",
+            "state": {},
+        }
+        sent = False
+        answer: dict[str, Any] = {"body": b""}
+
+        async def receive() -> dict[str, Any]:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            await asyncio.Event().wait()  # no disconnect while the request runs
+            raise AssertionError("unreachable")
+
+        async def send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                answer["status"] = message["status"]
+            elif message["type"] == "http.response.body":
+                answer["body"] += message.get("body", b"")
+
+        await app(scope, receive, send)
+        return int(answer["status"]), bytes(answer["body"])
+
+    return call
+
+
+async def _timed(
+    label: str, rounds: int, width: int, one: Callable[[int], Awaitable[None]]
+) -> None:
+    started, cpu = time.perf_counter(), time.process_time()
+    for _ in range(rounds):
+        await asyncio.gather(*(one(i) for i in range(width)))
+    wall, used = time.perf_counter() - started, time.process_time() - cpu
+    count = rounds * width
+    print(
+        f"{label:8s} {count} messages: {count / wall:7.0f} msg/s, {1e6 * used / count:6.0f} µs CPU"
+    )
+
+
+async def main(args: argparse.Namespace) -> None:
+    data_dir = Path(tempfile.mkdtemp(prefix="otklik-inprocess-"))
+    options: dict[str, Any] = {"data_dir": data_dir, "secret_key": "bench-" * 8}
+    if args.database:
+        options["database_url"] = args.database
+    settings = Settings(**options)
+    await migrate.upgrade_async(settings)
+    app = create_app(settings)
+    call = asgi_caller(app)
+    async with app.router.lifespan_context(app):
+        db = app.state.db
+        async with db.session(write=True) as session:
+            inbox = await inboxes.create_inbox(
+                session, data=InboxCreate(name="Bench", channel="widget"), actor_id=None
+            )
+        tokens, contacts = [], []
+        for _ in range(args.concurrency):
+            status, body = await call(
+                "POST",
+                "/api/v1/widget/sessions",
+                json.dumps({"inbox_key": inbox.public_key}).encode(),
+                [],
+            )
+            session_out = json.loads(body)
+            tokens.append(session_out["visitor_token"])
+            contacts.append(session_out["contact_id"])
+            status, _ = await send(call, tokens[-1])
+            assert status == 201, status
+
+        async def via_app(i: int) -> None:
+            status, body = await send(call, tokens[i])
+            assert status == 201, body
+
+        async with db.session(write=False) as session:
+            info = await inboxes.inbox_by_id(session, inbox.id)
+        assert info is not None
+
+        async def via_service(i: int) -> None:
+            async with db.session(write=True) as session:
+                await conversations.post_visitor_message(
+                    session,
+                    inbox=info,
+                    contact_id=contacts[i],
+                    client_msg_id=uuid.uuid4().hex,
+                    text="hello, is my order on its way?",
+                    max_chars=10_000,
+                )
+
+        rounds = max(1, args.messages // args.concurrency)
+        await _timed("service", rounds, args.concurrency, via_service)
+        profiler = cProfile.Profile() if args.profile else None
+        if profiler is not None:
+            profiler.enable()
+        await _timed("app", rounds, args.concurrency, via_app)
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(args.profile)
+
+
+async def send(call: Call, token: str) -> tuple[int, bytes]:
+    body = json.dumps({"text": "hello, is my order on its way?", "client_msg_id": uuid.uuid4().hex})
+    return await call(
+        "POST",
+        "/api/v1/widget/messages",
+        body.encode(),
+        [(b"authorization", f"Bearer {token}".encode())],
+    )
+
+
+def cli() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--messages", type=int, default=3000)
+    parser.add_argument("--concurrency", type=int, default=25)
+    parser.add_argument("--database", help="a PostgreSQL URL (default: SQLite in a temp dir)")
+    parser.add_argument("--profile", help="write a cProfile of the app run here")
+    uvloop.run(main(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    cli()
