@@ -186,18 +186,11 @@ def _api_conversation(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
 
 async def _websocket(scope: Scope, receive: Receive, send: Send) -> None:
     path: str = scope["path"]
-    query = dict(
-        part.split("=", 1) for part in scope["query_string"].decode().split("&") if "=" in part
-    )
-    token = query.get("token", "")
+    token = ""  # from ``hello``, as Otklik takes it
     if (await receive())["type"] != "websocket.connect":
         return
     await send({"type": "websocket.accept"})
     queue: asyncio.Queue[str] = asyncio.Queue(QUEUE_MAX)
-    if path == "/api/v1/ws":
-        _operators.add(queue)
-    else:
-        _visitors.setdefault(token, set()).add(queue)
     writer = asyncio.create_task(_writer(queue, send))
     try:
         while True:
@@ -207,6 +200,11 @@ async def _websocket(scope: Scope, receive: Receive, send: Send) -> None:
             frame = json.loads(message.get("text") or message.get("bytes") or "{}")
             kind = frame.get("type")
             if kind == "hello":
+                token = str(frame.get("token") or "")
+                if path == "/api/v1/ws":
+                    _operators.add(queue)
+                else:
+                    _visitors.setdefault(token, set()).add(queue)
                 queue.put_nowait(json.dumps({"type": "ready", "last_event_id": _last_event_id}))
             elif kind == "ping":
                 queue.put_nowait('{"type":"pong"}')

@@ -303,7 +303,7 @@ async def open_socket(
     server writes as ``{"id":…``, are counted without being parsed."""
     path = "/api/v1/widget/ws" if visitor else "/api/v1/ws"
     ws = await websockets.connect(
-        f"{target.ws_url}{path}?token={token}",
+        f"{target.ws_url}{path}",
         compression=target.compression,
         ping_interval=None,
         proxy=None,
@@ -311,7 +311,7 @@ async def open_socket(
         close_timeout=2,
         max_queue=None,
     )
-    await ws.send(json.dumps({"type": "hello", "last_event_id": last_event_id}))
+    await ws.send(json.dumps({"type": "hello", "last_event_id": last_event_id, "token": token}))
     replayed: list[str] = []
     async with asyncio.timeout(60):
         while True:

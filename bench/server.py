@@ -206,6 +206,16 @@ def echo_server(workdir: Path) -> Server:
     return Server("echo", argv, env, port, workdir / "echo.log")
 
 
+_WIDGET_LIMITS = (
+    "SESSIONS_PER_MINUTE_PER_IP",
+    "SESSIONS_PER_MINUTE",
+    "MESSAGES_PER_MINUTE",
+    "MESSAGES_PER_MINUTE_PER_IP",
+    "UPLOADS_PER_HOUR",
+    "UPLOADS_PER_HOUR_PER_IP",
+)
+
+
 @dataclass
 class OtklikEnv:
     """A fresh data directory and database for one ``otklik`` under test."""
@@ -221,6 +231,9 @@ class OtklikEnv:
             "OTKLIK_DATA_DIR": str(self.data_dir),
             "OTKLIK_SQLITE_SYNCHRONOUS": "FULL",
             "COLUMNS": "200",
+            # Thousands of visitors from one address, as fast as they can: limits far above
+            # the load, so that checking them is measured but never refuses.
+            **{f"OTKLIK_WIDGET_{name}": "1000000000" for name in _WIDGET_LIMITS},
         }
         env["BENCH_CWD"] = str(self.data_dir)
         return env

@@ -85,12 +85,21 @@ class Socket:
 
     @classmethod
     async def open(
-        cls, url: str, *, last_event_id: int | None = None, hello: bool = True
+        cls,
+        url: str,
+        *,
+        token: str | None = None,
+        last_event_id: int | None = None,
+        hello: bool = True,
     ) -> Socket:
+        """Connect and say ``hello`` (with ``token``: credentials go in the first frame)."""
         conn = await websockets.connect(url, max_size=2**22)
         sock = cls(conn)
         if hello:
-            await sock.send({"type": "hello", "last_event_id": last_event_id})
+            frame: dict[str, Any] = {"type": "hello", "last_event_id": last_event_id}
+            if token is not None:
+                frame["token"] = token
+            await sock.send(frame)
         return sock
 
     async def send(self, frame: dict[str, Any]) -> None:
@@ -164,7 +173,8 @@ class Workspace:
         self, last_event_id: int | None = None, token: str | None = None
     ) -> Socket:
         return await Socket.open(
-            f"{self.server.ws_url}/api/v1/ws?token={token or self.token}",
+            f"{self.server.ws_url}/api/v1/ws",
+            token=token or self.token,
             last_event_id=last_event_id,
         )
 
@@ -222,7 +232,8 @@ class Visitor:
 
     async def socket(self, last_event_id: int | None = None) -> Socket:
         return await Socket.open(
-            f"{self.ws.server.ws_url}/api/v1/widget/ws?token={self.token}",
+            f"{self.ws.server.ws_url}/api/v1/widget/ws",
+            token=self.token,
             last_event_id=last_event_id,
         )
 

@@ -60,14 +60,14 @@ async def test_two_processes_on_postgres_deliver_each_others_events(
     second = await start_server(settings, tmp_path, "b")
     try:
         token = await login(first.url)
-        agent_sock = await Socket.open(f"{first.ws_url}/api/v1/ws?token={token}")
+        agent_sock = await Socket.open(f"{first.ws_url}/api/v1/ws", token=token)
         await agent_sock.ready()
         async with httpx.AsyncClient(base_url=second.url) as via_b:
             session = (
                 await via_b.post("/api/v1/widget/sessions", json={"inbox_key": inbox_key})
             ).json()
             visitor_sock = await Socket.open(
-                f"{second.ws_url}/api/v1/widget/ws?token={session['visitor_token']}"
+                f"{second.ws_url}/api/v1/widget/ws", token=session["visitor_token"]
             )
             await visitor_sock.ready()
             sent = await via_b.post(

@@ -99,10 +99,10 @@ async def test_slow_socket_overflow_turns_into_resync(workspace: Workspace) -> N
     raw.connect(("127.0.0.1", workspace.server.port))
     raw.setblocking(False)
     conn = await websockets.connect(
-        f"{workspace.server.ws_url}/api/v1/ws?token={workspace.token}", sock=raw, max_size=2**22
+        f"{workspace.server.ws_url}/api/v1/ws", sock=raw, max_size=2**22
     )
     sock = Socket(conn)
-    await sock.send({"type": "hello", "last_event_id": None})
+    await sock.send({"type": "hello", "last_event_id": None, "token": workspace.token})
     await sock.ready()
     visitor = await workspace.visitor()
     await visitor.say("before the burst")
@@ -140,26 +140,22 @@ async def test_slow_socket_overflow_turns_into_resync(workspace: Workspace) -> N
 
 
 async def test_bad_hello_is_refused_with_an_error_frame(workspace: Workspace) -> None:
-    sock = await Socket.open(
-        f"{workspace.server.ws_url}/api/v1/ws?token={workspace.token}", hello=False
-    )
-    await sock.send({"type": "hello", "last_event_id": "yesterday"})
+    sock = await Socket.open(f"{workspace.server.ws_url}/api/v1/ws", hello=False)
+    await sock.send({"type": "hello", "last_event_id": "yesterday", "token": workspace.token})
     frame = await sock.next()
     assert frame["type"] == "error" and frame["code"] == "bad_frame"
     await sock.close()
 
 
 async def test_socket_with_bad_token_is_closed_with_4401(workspace: Workspace) -> None:
-    sock = await Socket.open(f"{workspace.server.ws_url}/api/v1/ws?token=nope", hello=False)
+    sock = await Socket.open(f"{workspace.server.ws_url}/api/v1/ws", token="nope")
     frame = await sock.next()
     assert frame == {"type": "error", "code": "unauthorized", "message": "Sign in first."}
     try:
         await sock.next()
     except websockets.ConnectionClosed as closed:
         assert closed.rcvd is not None and closed.rcvd.code == 4401
-    visitor_sock = await Socket.open(
-        f"{workspace.server.ws_url}/api/v1/widget/ws?token=forged", hello=False
-    )
+    visitor_sock = await Socket.open(f"{workspace.server.ws_url}/api/v1/widget/ws", token="forged")
     assert (await visitor_sock.next())["code"] == "unauthorized"
 
 

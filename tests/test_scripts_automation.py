@@ -190,9 +190,7 @@ async def test_a_failing_rule_is_skipped_and_leaves_no_trace(workspace: Workspac
     live = [f["id"] for f in sock.events()]
     await sock.close()
     # Every event sent live is in the log (nothing from the rolled-back rule was published).
-    replay = await Socket.open(
-        f"{ws.server.ws_url}/api/v1/ws?token={ws.token}", last_event_id=start
-    )
+    replay = await Socket.open(f"{ws.server.ws_url}/api/v1/ws", token=ws.token, last_event_id=start)
     await replay.ready()
     assert [f["id"] for f in replay.events()] == live
     assert all("half-done" not in str(f) for f in replay.events())

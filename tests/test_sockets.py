@@ -103,7 +103,7 @@ async def test_a_signed_out_session_loses_its_sockets_and_cannot_open_more(
         assert frame["code"] == "unauthorized"
         assert await _closed_with(sock) == 4401
 
-    refused = await Socket.open(f"{workspace.server.ws_url}/api/v1/ws?token={token}", hello=False)
+    refused = await Socket.open(f"{workspace.server.ws_url}/api/v1/ws", token=token)
     assert (await refused.next())["code"] == "unauthorized"
     # Other sessions are untouched.
     admin = await workspace.agent_socket()
@@ -123,7 +123,7 @@ async def test_deactivation_and_a_new_password_cut_the_agents_sockets(
         )
         assert patched.status_code == 200, patched.text
         assert await _closed_with(sock) == 4401, change
-        again = await Socket.open(f"{workspace.server.ws_url}/api/v1/ws?token={token}", hello=False)
+        again = await Socket.open(f"{workspace.server.ws_url}/api/v1/ws", token=token)
         assert (await again.next())["code"] == "unauthorized", change
 
 

@@ -17,6 +17,7 @@ from otklik.audit.api import router as audit_router
 from otklik.channels import base as channel_plugins
 from otklik.channels.api import router as inboxes_router
 from otklik.channels.widget.api import router as widget_router
+from otklik.channels.widget.limits import WidgetLimits
 from otklik.channels.widget.socket import router as widget_socket_router
 from otklik.channels.widget.socket import visitor_socket
 from otklik.config import Settings, get_settings
@@ -61,7 +62,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.db = db
         app.state.realtime = realtime
         app.state.socket_auth = SocketAuth(db, hub)
-        app.state.visitor_tokens = VisitorTokens(settings.resolved_secret_key())
+        app.state.visitor_tokens = VisitorTokens(
+            settings.resolved_secret_key(), max_age=settings.visitor_token_days * 86_400
+        )
+        app.state.widget_limits = WidgetLimits.from_settings(settings)
         runner = JobRunner(db, settings) if settings.run_jobs_in_app else None
         if runner is not None:
             # Plugins first: a delivery job may need a plugin's keys the moment jobs run.

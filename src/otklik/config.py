@@ -43,6 +43,23 @@ class Settings(BaseSettings):
     pg_write_connections: int = Field(default=4, ge=1, le=16)
     #: The largest file an operator, a visitor or a channel may attach (bytes).
     max_attachment_bytes: int = 10 * 1024 * 1024
+    #: A visitor token is refused this many days after it was issued; the widget trades its
+    #: token for a fresh one on every page load, so only visitors away this long start anew.
+    visitor_token_days: int = Field(default=30, ge=1, le=3650)
+    #: Rate limits of the public widget endpoints (0 = no limit), per process (see
+    #: docs/security.md): new and resumed sessions and offline forms per network address,
+    #: and per visitor…
+    widget_sessions_per_minute_per_ip: int = Field(default=30, ge=0)
+    widget_sessions_per_minute: int = Field(default=10, ge=0)
+    #: …visitor messages per visitor and per address…
+    widget_messages_per_minute: int = Field(default=30, ge=0)
+    widget_messages_per_minute_per_ip: int = Field(default=300, ge=0)
+    #: …and visitor uploads per visitor and per address.
+    widget_uploads_per_hour: int = Field(default=30, ge=0)
+    widget_uploads_per_hour_per_ip: int = Field(default=120, ge=0)
+    #: Room for visitors' files per widget inbox, in MB (0 = no limit); a full inbox answers
+    #: visitors' uploads with 413 ``quota_exceeded`` (operators' files do not count).
+    widget_upload_quota_mb: int = Field(default=5120, ge=0)
     #: SQLite ``synchronous`` pragma: FULL keeps every acknowledged write across power loss.
     sqlite_synchronous: str = "FULL"
     #: Hosts and networks that webhooks and channel callbacks may reach although they are not

@@ -181,8 +181,8 @@ class Operator:
     @contextmanager
     def socket(self) -> Iterator[ClientConnection]:
         ws_url = self.server.url.replace("http://", "ws://")
-        with connect(f"{ws_url}/api/v1/ws?token={self.token}") as conn:
-            conn.send(json.dumps({"type": "hello", "last_event_id": None}))
+        with connect(f"{ws_url}/api/v1/ws") as conn:
+            conn.send(json.dumps({"type": "hello", "last_event_id": None, "token": self.token}))
             while json.loads(conn.recv(5)).get("type") != "ready":
                 pass
             yield conn

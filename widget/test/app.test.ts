@@ -29,7 +29,9 @@ describe('WidgetApp', () => {
     expect(el.dataset.msgId).toBe('100');
     expect(el.dataset.clientMsgId).toBe(t.backend.sendCalls[0].client_msg_id);
     expect(t.kv.get('token')).toBe('tok1');
-    expect(FakeSocket.last.url).toBe('ws://test/api/v1/widget/ws?token=tok1');
+    expect(FakeSocket.last.url).toBe('ws://test/api/v1/widget/ws');
+    FakeSocket.last.open();
+    expect(FakeSocket.last.sent[0]).toEqual({ type: 'hello', last_event_id: null, token: 'tok1' });
   });
 
   it('queues messages written offline and sends each exactly once when back online', async () => {
@@ -226,5 +228,67 @@ describe('WidgetApp', () => {
     expect(t.app.token).toBeNull();
     expect(t.items()).toHaveLength(0);
     expect(t.kv.get('token')).toBeNull();
+  });
+
+  it('keeps the visitor and history when the server rotates the token on resume', async () => {
+    const kv = memoryKV();
+    const backend = new FakeBackend();
+    backend.rotate = true;
+    const first = setup({ kv, backend });
+    await first.app.start();
+    type(first, 'before reload');
+    await settle();
+    backend.agentReply('answer');
+    first.app.socket?.stop();
+
+    document.body.innerHTML = '';
+    FakeSocket.reset();
+    const second = setup({ kv, backend });
+    await second.app.start();
+    await settle();
+    expect(backend.sessions.at(-1)).toMatchObject({ visitor_token: 'tok1' });
+    expect(kv.get('token')).toBe('tok2'); // the fresh token replaces the old one
+    const ws = await connect(second);
+    expect(ws.sent[0]).toMatchObject({ type: 'hello', token: 'tok2' });
+    await settle();
+    expect(second.items().map((e) => e.querySelector('.bub')?.textContent)).toEqual(['before reload', 'answer']);
+  });
+
+  it('trades a token halfway through its life for a fresh one before sending', async () => {
+    const backend = new FakeBackend();
+    backend.rotate = true;
+    backend.tokenMs = 10 * 60_000;
+    const t = setup({ backend });
+    await t.app.start();
+    type(t, 'first');
+    await settle();
+    await connect(t);
+    expect(t.backend.sessions).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(4 * 60_000);
+    type(t, 'second');
+    await settle();
+    expect(t.backend.sessions).toHaveLength(1); // not due yet
+    await vi.advanceTimersByTimeAsync(2 * 60_000);
+    type(t, 'third');
+    await settle();
+    expect(t.backend.sessions.at(-1)).toMatchObject({ visitor_token: 'tok1' });
+    expect(t.app.token).toBe('tok2');
+    expect(t.items().map((e) => e.querySelector('.bub')?.textContent)).toEqual(['first', 'second', 'third']);
+    expect(t.items().every((e) => e.dataset.state === 'sent')).toBe(true);
+  });
+
+  it('starts a new visitor when the server no longer accepts the stored token', async () => {
+    const kv = memoryKV();
+    kv.set('token', 'expired');
+    kv.set('history', []);
+    const backend = new FakeBackend();
+    const t = setup({ kv, backend });
+    await t.app.start();
+    await settle();
+    expect(backend.sessions.at(-1)).toMatchObject({ visitor_token: 'expired' });
+    expect(kv.get('token')).toBe('tok1');
+    type(t, 'hello again');
+    await settle();
+    expect(backend.sendCalls.map((c) => c.text)).toEqual(['hello again']);
   });
 });

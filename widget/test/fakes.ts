@@ -109,13 +109,25 @@ export class FakeBackend implements Api {
     return this.identify(body.visitor_token);
   }
 
+  /** Like the server: a new token on every resume (the old one stays valid until it expires). */
+  rotate = false;
+  /** Lifetime of the tokens it issues. */
+  tokenMs = 30 * 86400_000;
+
   private identify(visitorToken?: string) {
+    const resumed = !!visitorToken && this.tokens.has(visitorToken);
     let token = visitorToken;
-    if (!token || !this.tokens.has(token)) {
+    if (!resumed || this.rotate) {
       token = `tok${this.nextToken++}`;
       this.tokens.add(token);
     }
-    return { visitor_token: token, contact_id: 1, conversation_id: this.messagesByConv.length ? 1 : null };
+    return {
+      visitor_token: token!,
+      token_expires_at: new Date(Date.now() + this.tokenMs).toISOString(),
+      contact_id: 1,
+      conversation_id: this.messagesByConv.length ? 1 : null,
+      resumed,
+    };
   }
 
   async messages(token: string, after?: number) {

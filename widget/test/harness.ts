@@ -20,7 +20,7 @@ export function setup(opts: { kv?: KV; backend?: FakeBackend; embedded?: boolean
     kv,
     bridge: b.bridge,
     mount,
-    wsUrl: (t) => `ws://test/api/v1/widget/ws?token=${t}`,
+    wsUrl: () => 'ws://test/api/v1/widget/ws',
     WebSocketImpl: FakeSocket as unknown as { new (url: string): WebSocket },
     isOnline: () => online,
     languages: opts.languages ?? ['en-US'],

@@ -20,7 +20,8 @@ function setup() {
       onUnauthorized: () => unauthorized++,
     },
     {
-      url: () => `ws://x/api/v1/widget/ws?token=${token}`,
+      url: () => 'ws://x/api/v1/widget/ws',
+      token: () => token,
       WebSocketImpl: FakeSocket as unknown as { new (url: string): WebSocket },
       random: () => 1, // no jitter: delay = base * 2^attempt
     },
@@ -53,9 +54,9 @@ describe('ResumableSocket', () => {
     t.sock.start();
     expect(t.sock.state).toBe('connecting');
     const ws = FakeSocket.last;
-    expect(ws.url).toBe('ws://x/api/v1/widget/ws?token=t1');
+    expect(ws.url).toBe('ws://x/api/v1/widget/ws'); // no credential in the address (access logs)
     ws.open();
-    expect(ws.sent).toEqual([{ type: 'hello', last_event_id: null }]);
+    expect(ws.sent).toEqual([{ type: 'hello', last_event_id: null, token: 't1' }]);
     expect(t.sock.state).toBe('syncing');
     ws.frame({ type: 'ready', last_event_id: 40 });
     expect(t.ready).toEqual([true]);
@@ -80,7 +81,7 @@ describe('ResumableSocket', () => {
     expect(FakeSocket.all).toHaveLength(2);
     const ws = FakeSocket.last;
     ws.open();
-    expect(ws.sent[0]).toEqual({ type: 'hello', last_event_id: 11 });
+    expect(ws.sent[0]).toEqual({ type: 'hello', last_event_id: 11, token: 't1' });
     ws.frame({ id: 11, type: 'message.created', data: {} }); // server repeats the boundary: ignored
     ws.frame({ id: 12, type: 'message.created', data: {} });
     ws.frame({ id: 13, type: 'conversation.updated', data: {} });
@@ -146,7 +147,7 @@ describe('ResumableSocket', () => {
     vi.advanceTimersByTime(1000);
     expect(FakeSocket.all).toHaveLength(2);
     FakeSocket.last.open();
-    expect(FakeSocket.last.sent[0]).toEqual({ type: 'hello', last_event_id: 3 });
+    expect(FakeSocket.last.sent[0]).toEqual({ type: 'hello', last_event_id: 3, token: 't1' });
   });
 
   it('stops on a bad token (close 4401) and does not retry by itself', () => {
@@ -164,8 +165,8 @@ describe('ResumableSocket', () => {
     t.sock.reset();
     t.sock.start();
     FakeSocket.last.open();
-    expect(FakeSocket.last.url).toContain('token=t2');
-    expect(FakeSocket.last.sent[0]).toEqual({ type: 'hello', last_event_id: null });
+    expect(FakeSocket.last.url).not.toContain('token');
+    expect(FakeSocket.last.sent[0]).toEqual({ type: 'hello', last_event_id: null, token: 't2' });
   });
 
   it('close code 4401 without an error frame also counts as unauthorized', () => {

@@ -10,6 +10,7 @@ read.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -19,6 +20,7 @@ from otklik.accounts.deps import bearer_token, current_caller
 from otklik.attachments import service
 from otklik.attachments.models import Attachment
 from otklik.attachments.schemas import AttachmentOut
+from otklik.channels.widget import limits as widget_limits
 from otklik.channels.widget import service as widget
 from otklik.config import Settings
 from otklik.conversations import service as conversations
@@ -48,7 +50,10 @@ _UPLOAD_BODY: dict[str, Any] = {
     }
 }
 _UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {
-    413: {"description": "Larger than OTKLIK_MAX_ATTACHMENT_BYTES"},
+    413: {
+        "description": "Larger than OTKLIK_MAX_ATTACHMENT_BYTES, or (a visitor's) no room "
+        "left in the inbox's quota: code quota_exceeded"
+    },
     415: {"description": "Not multipart/form-data"},
 }
 
@@ -78,17 +83,34 @@ async def _uploading_agent(request: Request, conversation_id: Id) -> int:
     return caller.agent.id
 
 
-async def _uploading_visitor(request: Request) -> tuple[int, int | None]:
-    """The visitor's contact id and their latest conversation in the inbox (if any)."""
+@dataclass(frozen=True, slots=True)
+class VisitorUpload:
+    contact_id: int
+    inbox_id: int
+    #: Their latest conversation in the inbox, if any.
+    conversation_id: int | None
+    #: The inbox's room for visitors' files, in bytes (0: no limit).
+    quota: int
+
+
+async def _uploading_visitor(request: Request, settings: AppSettings) -> VisitorUpload:
+    """The visitor, within their rate limits and their inbox's quota, before the body is
+    read: a full inbox or a flood is refused without receiving the file."""
     token = bearer_token(request)
     if token is None:
         raise unauthorized("Send the visitor token as 'Authorization: Bearer <token>'.")
+    quota = settings.widget_upload_quota_mb * 1024 * 1024
     async with _db(request).session(write=False) as session:
         visitor = await widget.visitor_for_token(session, token=token, tokens=_tokens(request))
+        widget_limits.limits_of(request).upload(
+            widget_limits.client_ip(request), visitor.contact_id
+        )
+        if quota and await service.visitor_bytes(session, inbox_id=visitor.inbox.id) >= quota:
+            raise service.QuotaExceeded()
         conversation_id = await conversations.latest_conversation_id(
             session, contact_id=visitor.contact_id, inbox_id=visitor.inbox.id
         )
-    return visitor.contact_id, conversation_id
+    return VisitorUpload(visitor.contact_id, visitor.inbox.id, conversation_id, quota)
 
 
 @router.post(
@@ -121,24 +143,31 @@ async def upload_as_agent(
     response_model=AttachmentOut,
     status_code=201,
     openapi_extra=_UPLOAD_BODY,
-    responses=_UPLOAD_ERRORS,
+    responses={
+        **_UPLOAD_ERRORS,
+        429: {"description": "Too many uploads from this visitor or address; see Retry-After"},
+    },
     tags=["widget"],
 )
 async def upload_as_visitor(
     request: Request,
-    visitor: Annotated[tuple[int, int | None], Depends(_uploading_visitor)],
+    visitor: Annotated[VisitorUpload, Depends(_uploading_visitor)],
     settings: AppSettings,
 ) -> AttachmentOut:
-    """A visitor's upload (bearer visitor token); sent with ``attachment_ids`` on a message."""
-    contact_id, conversation_id = visitor
+    """A visitor's upload (bearer visitor token); sent with ``attachment_ids`` on a message.
+
+    Limited per visitor and per address (429 with ``Retry-After``) and by the inbox's room
+    for visitors' files (413 ``quota_exceeded``)."""
     return await service.receive_upload(
         _db(request),
         settings=settings,
         body=request.stream(),
         content_type=request.headers.get("content-type"),
-        conversation_id=conversation_id,
+        conversation_id=visitor.conversation_id,
         uploader_type="contact",
-        uploader_id=contact_id,
+        uploader_id=visitor.contact_id,
+        inbox_id=visitor.inbox_id,
+        quota=visitor.quota,
     )
 
 

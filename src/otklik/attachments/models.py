@@ -25,6 +25,11 @@ class Attachment(Base):
     conversation_id: Mapped[int | None] = mapped_column(
         ForeignKey("conversations.id", ondelete="CASCADE"), index=True
     )
+    #: The widget inbox a visitor's upload came through: it counts against that inbox's
+    #: quota (``OTKLIK_WIDGET_UPLOAD_QUOTA_MB``). Empty for operators' and channels' files.
+    inbox_id: Mapped[int | None] = mapped_column(
+        ForeignKey("inboxes.id", ondelete="CASCADE"), index=True
+    )
     uploader_type: Mapped[str] = mapped_column(String(10))
     uploader_id: Mapped[int | None]
     #: The name the uploader gave, sanitised (no path, no control characters).

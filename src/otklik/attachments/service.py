@@ -45,7 +45,7 @@ import anyio
 from anyio import AsyncFile
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
-from sqlalchemy import select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otklik.attachments import sniff
@@ -67,6 +67,22 @@ MULTIPART_OVERHEAD = 64 * 1024
 FILENAME_CHARS = 200
 #: Uploads not sent on a message within this time are deleted.
 UNSENT_TTL = timedelta(days=1)
+
+
+class QuotaExceeded(AppError):
+    """413, not 507: the request cannot be stored, and it is the client's to know (a 5xx
+    would read as the server's fault, and clients retry those)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            413,
+            "quota_exceeded",
+            "This chat has no room for more files now. Please send a link or write instead.",
+        )
+
+
+#: Two-key advisory lock namespace on PostgreSQL: (this, inbox id) serialises quota checks.
+_QUOTA_LOCK = 0x4F544B51  # "OTKQ"
 
 
 class AttachmentTooLarge(AppError):
@@ -296,6 +312,31 @@ async def _read_file_part(
     return filename if done else None
 
 
+async def visitor_bytes(session: AsyncSession, *, inbox_id: int) -> int:
+    """What visitors' files of a widget inbox take now (sent and not yet sent)."""
+    used = await session.scalar(
+        select(func.coalesce(func.sum(Attachment.size), 0)).where(Attachment.inbox_id == inbox_id)
+    )
+    return int(used or 0)
+
+
+async def check_quota(session: AsyncSession, *, inbox_id: int, quota: int, adding: int) -> None:
+    """Refuse a visitor's file that would take the inbox past ``quota`` bytes (0: no quota).
+
+    Counted in the database, so it holds across worker processes: SQLite writes one
+    transaction at a time, and on PostgreSQL a transaction-scoped advisory lock per inbox
+    makes two uploads' check-and-insert take turns."""
+    if quota <= 0:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(
+            text("SELECT pg_advisory_xact_lock(:ns, :key)"),
+            {"ns": _QUOTA_LOCK, "key": inbox_id % 2_147_483_647},
+        )
+    if await visitor_bytes(session, inbox_id=inbox_id) + adding > quota:
+        raise QuotaExceeded()
+
+
 async def receive_upload(
     db: Database,
     *,
@@ -305,11 +346,14 @@ async def receive_upload(
     conversation_id: int | None,
     uploader_type: str,
     uploader_id: int,
+    inbox_id: int | None = None,
+    quota: int = 0,
 ) -> AttachmentOut:
     """Stream a multipart upload to disk, then record it in a short write transaction.
 
     The body is read outside any transaction: a slow upload must not hold the write turn
-    that every other request waits for (ADR 6)."""
+    that every other request waits for (ADR 6). A visitor's upload names its widget
+    ``inbox_id`` and that inbox's ``quota`` in bytes (see :func:`check_quota`)."""
     boundary = _boundary(content_type)
     sink = _Sink(storage_root(settings), settings.max_attachment_bytes)
     try:
@@ -322,6 +366,8 @@ async def receive_upload(
             if conversation_id is not None:
                 if await session.get(Conversation, conversation_id) is None:
                     raise not_found("Conversation", conversation_id)
+            if inbox_id is not None:
+                await check_quota(session, inbox_id=inbox_id, quota=quota, adding=sink.size)
             row = _row(
                 sink,
                 filename=filename,
@@ -330,6 +376,7 @@ async def receive_upload(
                 uploader_type=uploader_type,
                 uploader_id=uploader_id,
             )
+            row.inbox_id = inbox_id
             session.add(row)
             await session.flush()
             out = attachment_out(row)

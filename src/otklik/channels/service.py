@@ -143,10 +143,14 @@ async def get_inbox(session: AsyncSession, inbox_id: int) -> Inbox:
     return inbox
 
 
-async def inbox_by_key(session: AsyncSession, public_key: str) -> InboxInfo:
-    """The active inbox with this public key (cached); 404 unknown, 403 turned off."""
+async def widget_inbox_by_key(session: AsyncSession, public_key: str) -> InboxInfo:
+    """The active *widget* inbox with this public key (cached); 404 unknown, 403 turned off.
+
+    Another channel's key is unknown here: the widget's public endpoints make contacts and
+    conversations in the inbox they are given, and an email or API inbox's conversations
+    must never be reachable through them (issue 11, defect 1)."""
     inbox = (await config_cache.get(session, INBOXES)).by_key.get(public_key)
-    if inbox is None:
+    if inbox is None or inbox.channel != "widget":
         raise not_found("Inbox with key", repr(public_key[:64]))
     ensure_active(inbox)
     return inbox

@@ -6,10 +6,13 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, URLSafeSerializer
+
+from otklik.core.clock import utcnow
 
 _hasher = PasswordHasher()
 #: Verified against when the email is unknown, so timing does not reveal which emails exist.
@@ -45,44 +48,71 @@ class VisitorIdentity:
     contact_id: int
 
 
-class VisitorTokens:
-    """Signed ``(inbox, contact)`` pairs: whoever holds one is that visitor of that inbox.
+#: A visitor token lives this long unless the widget trades it for a fresh one (it does on
+#: every page load and when half of this has passed): ``OTKLIK_VISITOR_TOKEN_DAYS``.
+DEFAULT_VISITOR_TOKEN_SECONDS = 30 * 86_400
 
-    Every visitor message checks its token. A valid token always names the same visitor, so
-    tokens already verified are remembered (up to :attr:`MEMORY` of them, oldest forgotten
-    first) instead of re-deriving the key and the HMAC — about a tenth of a message's CPU.
-    Only valid tokens are remembered: made-up ones cannot crowd out real visitors'."""
+
+class VisitorTokens:
+    """Signed ``(inbox, contact, issued at)`` triples: whoever holds an unexpired one is that
+    visitor of that inbox.
+
+    A token is refused once it is ``max_age`` seconds old (tokens of the first format, which
+    had no issue time, never pass). Every visitor message checks its token. A valid token
+    always names the same visitor, so tokens already verified are remembered with the moment
+    they expire (up to :attr:`MEMORY` of them, oldest forgotten first) instead of re-deriving
+    the key and the HMAC — about a tenth of a message's CPU; a remembered token past its
+    expiry is forgotten and refused. Only valid tokens are remembered: made-up ones cannot
+    crowd out real visitors'."""
 
     MEMORY = 50_000
 
-    def __init__(self, secret_key: str) -> None:
+    def __init__(self, secret_key: str, *, max_age: int = DEFAULT_VISITOR_TOKEN_SECONDS) -> None:
         self._serializer = URLSafeSerializer(secret_key, salt="otklik.visitor")
-        self._verified: dict[str, VisitorIdentity] = {}
+        self.max_age = max_age
+        #: token → (identity, expiry as a POSIX timestamp)
+        self._verified: dict[str, tuple[VisitorIdentity, float]] = {}
 
     def issue(self, identity: VisitorIdentity) -> str:
-        token: str = self._serializer.dumps([identity.inbox_id, identity.contact_id])
+        issued_at = int(utcnow().timestamp())
+        token: str = self._serializer.dumps([identity.inbox_id, identity.contact_id, issued_at])
         return token
 
+    def expires_at(self, token: str) -> datetime | None:
+        """When a valid token stops being accepted (``None``: it is not valid now)."""
+        verified = self._verify(token)
+        if verified is None or utcnow().timestamp() >= verified[1]:
+            return None
+        return datetime.fromtimestamp(verified[1], UTC)
+
     def read(self, token: str) -> VisitorIdentity | None:
+        now = utcnow().timestamp()
         known = self._verified.get(token)
         if known is not None:
-            return known
-        identity = self._verify(token)
-        if identity is not None:
-            if len(self._verified) >= self.MEMORY:
-                del self._verified[next(iter(self._verified))]
-            self._verified[token] = identity
-        return identity
+            if now < known[1]:
+                return known[0]
+            del self._verified[token]
+            return None
+        verified = self._verify(token)
+        if verified is None or now >= verified[1]:
+            return None
+        if len(self._verified) >= self.MEMORY:
+            del self._verified[next(iter(self._verified))]
+        self._verified[token] = verified
+        return verified[0]
 
-    def _verify(self, token: str) -> VisitorIdentity | None:
+    def _verify(self, token: str) -> tuple[VisitorIdentity, float] | None:
         try:
             value = self._serializer.loads(token)
         except BadSignature:
             return None
         if (
             not isinstance(value, list)
-            or len(value) != 2
-            or not all(isinstance(part, int) for part in value)
+            or len(value) != 3
+            or not all(isinstance(part, int) and not isinstance(part, bool) for part in value)
         ):
             return None
-        return VisitorIdentity(inbox_id=value[0], contact_id=value[1])
+        inbox_id, contact_id, issued_at = value
+        return VisitorIdentity(inbox_id=inbox_id, contact_id=contact_id), float(
+            issued_at + self.max_age
+        )

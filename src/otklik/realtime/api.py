@@ -19,7 +19,14 @@ from otklik.realtime.protocol import (
     contact_stream,
 )
 from otklik.realtime.wire import Wire
-from otklik.realtime.ws import ClientError, Realtime, close_with_error, raw_send, serve
+from otklik.realtime.ws import (
+    ClientError,
+    Realtime,
+    close_with_error,
+    raw_send,
+    read_hello,
+    serve,
+)
 
 router = APIRouter(tags=["realtime"])
 PRESENCE_VALUES = ("online", "away", "offline")
@@ -35,8 +42,8 @@ def same_origin(ws: WebSocket) -> bool:
     return urlsplit(origin).netloc in allowed
 
 
-async def _authenticate(ws: WebSocket, auth: SocketAuth) -> Identity | None:
-    token = ws.query_params.get("token")
+async def _authenticate(ws: WebSocket, auth: SocketAuth, token: str | None) -> Identity | None:
+    """The token from ``hello`` (API clients), else the session cookie (the workspace)."""
     if not token:
         token = ws.cookies.get(SESSION_COOKIE)
         if token and not same_origin(ws):
@@ -111,17 +118,21 @@ async def agent_socket(ws: WebSocket) -> None:
     realtime: Realtime = ws.app.state.realtime
     auth: SocketAuth = ws.app.state.socket_auth
     await ws.accept()
-    identity = await _authenticate(ws, auth)
+    hello = await read_hello(ws)
+    if hello is None:
+        return
+    identity = await _authenticate(ws, auth, hello.token)
     if identity is None:
         await close_with_error(ws, "unauthorized", "Sign in first.", 4401)
         return
-    # Tracked from here: a sign-out committed while this socket says hello still closes it.
+    # Tracked from here: a sign-out committed from now on closes it.
     wire = Wire(raw_send(ws))
     auth.track(identity, wire)
     try:
         await serve(
             ws,
             realtime=realtime,
+            hello=hello,
             streams=[STREAM_AGENTS],
             on_frame=AgentFrames(realtime, identity),
             wire=wire,

@@ -32,6 +32,11 @@ from otklik.realtime.wire import Send, Wire
 ClientFrameHandler = Callable[[dict[str, Any]], Awaitable[None]]
 HELLO_TIMEOUT = 15.0
 MAX_CLIENT_FRAME = 16_384
+MAX_TOKEN_CHARS = 500
+TOKEN_IN_URL = (
+    'Send the token in the hello frame ({"type":"hello","token":...}); '
+    "a token in the address is refused."
+)
 
 
 @dataclass
@@ -76,9 +81,22 @@ def raw_send(ws: WebSocket) -> Send:
     return send
 
 
-async def _read_hello(ws: WebSocket) -> int | None:
+@dataclass(frozen=True, slots=True)
+class Hello:
+    """The client's first frame: where to resume from, and who it is.
+
+    Credentials come here, in the first frame, and never in the socket's address: an
+    address lands in access logs and browser history (issue 11, defect 7)."""
+
+    last_event_id: int | None
+    token: str | None
+
+
+async def _receive_hello(ws: WebSocket) -> Hello:
     async with asyncio.timeout(HELLO_TIMEOUT):  # a timer, not a task
         raw = await ws.receive_text()
+    if len(raw) > MAX_CLIENT_FRAME:
+        raise ClientError("too_large", "Frame too large.")
     try:
         frame = json.loads(raw)
     except json.JSONDecodeError as exc:
@@ -88,25 +106,39 @@ async def _read_hello(ws: WebSocket) -> int | None:
     last = frame.get("last_event_id")
     if last is not None and (not isinstance(last, int) or isinstance(last, bool) or last < 0):
         raise ClientError("bad_frame", "last_event_id must be a non-negative integer or null.")
-    return last
+    token = frame.get("token")
+    if token is not None and (not isinstance(token, str) or len(token) > MAX_TOKEN_CHARS):
+        raise ClientError("bad_frame", "token must be a string.")
+    return Hello(last_event_id=last, token=token or None)
+
+
+async def read_hello(ws: WebSocket) -> Hello | None:
+    """The accepted socket's first frame; ``None`` (the socket is done with) when the client
+    left, said nothing in time, sent a bad frame or put its token in the address."""
+    if "token" in ws.query_params:
+        await close_with_error(ws, "bad_request", TOKEN_IN_URL, 4400)
+        return None
+    try:
+        return await _receive_hello(ws)
+    except (TimeoutError, WebSocketDisconnect):
+        return None
+    except ClientError as exc:
+        await close_with_error(ws, exc.code, exc.message, 4400)
+        return None
 
 
 async def serve(
     ws: WebSocket,
     *,
     realtime: Realtime,
+    hello: Hello,
     streams: list[str],
     on_frame: ClientFrameHandler,
     wire: Wire | None = None,
 ) -> None:
-    """Run an accepted socket until either side closes it (or ``wire`` is closed)."""
-    try:
-        last_seen = await _read_hello(ws)
-    except (TimeoutError, WebSocketDisconnect):
-        return
-    except ClientError as exc:
-        await close_with_error(ws, exc.code, exc.message, 4400)
-        return
+    """Run an accepted socket that said ``hello`` until either side closes it (or ``wire``
+    is closed)."""
+    last_seen = hello.last_event_id
     wire = wire or Wire(raw_send(ws))
     if wire.closed:
         return

@@ -11,7 +11,8 @@ export interface AppDeps {
   kv: KV;
   bridge: FrameBridge;
   mount: HTMLElement;
-  wsUrl: (token: string) => string;
+  /** The socket's address; the token goes in its first frame, not here. */
+  wsUrl: () => string;
   WebSocketImpl?: { new (url: string): WebSocket };
   isOnline?: () => boolean;
   languages?: readonly string[];

@@ -18,7 +18,7 @@ import { backoffDelay, ResumableSocket, type EventFrame } from './socket';
 import { beep, unlockSound } from './sound';
 import { TypingIndicator, TypingSender } from './typing';
 import type { VisitorTransientFrame } from '../generated/events';
-import type { Attachment, Message, WidgetConfig } from './types';
+import type { Attachment, Message, Session, WidgetConfig } from './types';
 import { ChatView, serverFieldErrors, type ConnView, type OfflineValues } from './view';
 
 const HISTORY_LIMIT = 50;
@@ -26,6 +26,18 @@ const HISTORY_LIMIT = 50;
 export const CONFIG_RECHECK_MS = 60000;
 /** While the visitor waits for the first operator reply, ask for the queue position this often. */
 export const QUEUE_POLL_MS = 15000;
+
+/** Whether a session answer kept the visitor whose token we presented (tokens rotate, so
+ * the server says so; an older server answered with the very same token). */
+export function sameVisitor(s: Session, presented: string): boolean {
+  return s.resumed ?? s.visitor_token === presented;
+}
+
+/** When to trade a token for a fresh one: halfway to its expiry (null: the server gave none). */
+export function refreshTime(s: Session, now: number): number | null {
+  const expires = s.token_expires_at ? Date.parse(s.token_expires_at) : NaN;
+  return Number.isFinite(expires) ? now + (expires - now) / 2 : null;
+}
 
 export class WidgetApp {
   config: WidgetConfig | null = null;
@@ -43,6 +55,8 @@ export class WidgetApp {
   private postedUnread = -1;
   private needRefetch = false;
   private sessionPromise: Promise<string> | null = null;
+  /** When the token should be traded for a fresh one (the page may stay open for days). */
+  private refreshAt: number | null = null;
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
   private flushAttempts = 0;
   private historyTimer: ReturnType<typeof setTimeout> | null = null;
@@ -271,8 +285,8 @@ export class WidgetApp {
     const old = this.token!;
     try {
       const s = await this.d.api.session({ inbox_key: this.d.inboxKey, visitor_token: old, language: this.lang });
-      if (s.visitor_token !== old) this.forgetVisitor();
-      this.adoptSession(s.visitor_token, s.conversation_id);
+      if (!sameVisitor(s, old)) this.forgetVisitor();
+      this.adoptSession(s);
     } catch (e) {
       if (e instanceof ApiError && (e.status === 401 || e.status === 403)) {
         this.forgetVisitor();
@@ -283,10 +297,11 @@ export class WidgetApp {
     }
   }
 
-  private adoptSession(token: string, conversationId: number | null): void {
-    this.token = token;
-    this.d.kv.set('token', token);
-    if (conversationId !== null) this.conversationId = conversationId;
+  private adoptSession(s: Session): void {
+    this.token = s.visitor_token;
+    this.refreshAt = refreshTime(s, Date.now());
+    this.d.kv.set('token', s.visitor_token);
+    if (s.conversation_id !== null) this.conversationId = s.conversation_id;
     this.postSession();
     this.startSocket();
     this.leaveOfflineForm();
@@ -309,18 +324,27 @@ export class WidgetApp {
     this.render();
   }
 
+  /** The visitor's token: the one held (traded for a fresh one when due), or a new session's. */
   private ensureSession(): Promise<string> {
-    if (this.token) return Promise.resolve(this.token);
+    const held = this.token;
+    if (held && (this.refreshAt === null || Date.now() < this.refreshAt)) return Promise.resolve(held);
     if (!this.sessionPromise) {
       const profile = this.d.kv.get<Profile>('profile');
-      const body: { inbox_key: string; name?: string; email?: string; language: Lang } = { inbox_key: this.d.inboxKey, language: this.lang };
+      const body: { inbox_key: string; name?: string; email?: string; visitor_token?: string; language: Lang } = { inbox_key: this.d.inboxKey, language: this.lang };
       if (profile?.name) body.name = profile.name;
       if (profile?.email) body.email = profile.email;
+      if (held) body.visitor_token = held;
       this.sessionPromise = this.d.api
         .session(body)
         .then((s) => {
-          this.adoptSession(s.visitor_token, s.conversation_id);
+          if (held && !sameVisitor(s, held)) this.forgetVisitor();
+          this.adoptSession(s);
           return s.visitor_token;
+        })
+        .catch((e: unknown) => {
+          // A refresh that could not reach the server: the held token is still valid.
+          if (held && this.token === held && isRetryable(e)) return held;
+          throw e;
         })
         .finally(() => {
           this.sessionPromise = null;
@@ -354,12 +378,12 @@ export class WidgetApp {
     try {
       const s = await this.d.api.offline(body);
       this.offlineDraft = null;
-      if (this.token && s.visitor_token !== this.token) this.forgetVisitor();
+      if (this.token && !sameVisitor(s, this.token)) this.forgetVisitor();
       this.d.kv.set('profile', { name: values.name, email: values.email });
       this.store.addPending(cid, values.text, new Date().toISOString(), 'sent');
       this.doneEmail = values.email;
       view.showOfflineDone(values.email);
-      this.adoptSession(s.visitor_token, s.conversation_id);
+      this.adoptSession(s);
       this.render();
       this.syncRecheck();
       if (this.isOpen) view.focus();
@@ -392,7 +416,7 @@ export class WidgetApp {
             if (this.outbox.pending().length) void this.flush();
           },
         },
-        { url: () => this.d.wsUrl(this.token ?? ''), WebSocketImpl: this.d.WebSocketImpl },
+        { url: () => this.d.wsUrl(), token: () => this.token, WebSocketImpl: this.d.WebSocketImpl },
       );
     }
     this.socket.start();

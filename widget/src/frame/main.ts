@@ -16,6 +16,6 @@ const app = new WidgetApp({
   kv: createKV(`otklik:v1:${inboxKey}`),
   bridge: createFrameBridge(params.get('parent')),
   mount,
-  wsUrl: (token) => `${wsBase}/api/v1/widget/ws?token=${encodeURIComponent(token)}`,
+  wsUrl: () => `${wsBase}/api/v1/widget/ws`,
 });
 void app.start();

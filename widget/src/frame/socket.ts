@@ -8,6 +8,7 @@
  *
  * It remembers the id of the last event it applied and sends it in `hello`, so the
  * server replays exactly what was missed. Events at or below that id are dropped.
+ * The visitor token goes in `hello` too, never in the address (addresses land in logs).
  */
 import type { VisitorEventFrame, VisitorFrame, VisitorTransientFrame } from '../generated/events';
 
@@ -32,6 +33,8 @@ export interface SocketHandlers {
 
 export interface SocketOptions {
   url: () => string;
+  /** The credential sent in `hello` (read at each connect: it may have been rotated). */
+  token?: () => string | null;
   WebSocketImpl?: { new (url: string): WebSocket };
   /** Reconnect when nothing (not even a heartbeat) arrived for this long. */
   silenceMs?: number;
@@ -65,6 +68,7 @@ export class ResumableSocket {
   ) {
     this.o = {
       url: opts.url,
+      token: opts.token ?? (() => null),
       // `?? default` rather than spreading opts: an explicit undefined must not win.
       WebSocketImpl: opts.WebSocketImpl ?? globalThis.WebSocket,
       silenceMs: opts.silenceMs ?? 45000,
@@ -132,7 +136,8 @@ export class ResumableSocket {
     ws.onopen = () => {
       if (this.ws !== ws) return;
       this.helloWasNull = this.lastEventId === null;
-      ws.send(JSON.stringify({ type: 'hello', last_event_id: this.lastEventId }));
+      const token = this.o.token();
+      ws.send(JSON.stringify(token ? { type: 'hello', last_event_id: this.lastEventId, token } : { type: 'hello', last_event_id: this.lastEventId }));
       this.set('syncing');
       this.armSilence();
       this.pingTimer = setInterval(() => this.send({ type: 'ping' }), this.o.pingMs);

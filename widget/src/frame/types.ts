@@ -17,9 +17,14 @@ export interface WidgetConfig {
 }
 
 export interface Session {
+  /** A fresh token comes with every session answer: keep the newest. */
   visitor_token: string;
+  /** When the token stops being accepted (ISO time); trade it for a new one before then. */
+  token_expires_at?: string;
   contact_id: number;
   conversation_id: number | null;
+  /** The presented token was accepted: the same visitor (false: a new one). */
+  resumed?: boolean;
 }
 
 export interface QueueInfo {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from otklik.accounts.deps import bearer_token
 from otklik.channels import service as inboxes
 from otklik.channels.schemas import PublicInbox, WidgetConfigOut
-from otklik.channels.widget import service
+from otklik.channels.widget import limits, service
 from otklik.channels.widget.schemas import (
     OfflineMessageIn,
     SessionIn,
@@ -55,15 +55,32 @@ async def widget_config(
 ) -> WidgetConfigOut:
     """Public: the loader on a customer's site reads it cross-origin (no credentials)."""
     response.headers["Access-Control-Allow-Origin"] = "*"
-    inbox = await inboxes.inbox_by_key(session, inbox_key)
+    inbox = await inboxes.widget_inbox_by_key(session, inbox_key)
     return WidgetConfigOut(
         inbox=PublicInbox(name=inbox.name, settings=inboxes.inbox_settings(inbox)),
         agents_online=await inboxes.agents_online(session, inbox),
     )
 
 
-@router.post("/sessions", response_model=SessionOut)
-async def start_session(body: SessionIn, session: DbSession, tokens: Tokens) -> SessionOut:
+def _limit_sessions(request: Request, tokens: VisitorTokens, visitor_token: str | None) -> None:
+    identity = tokens.read(visitor_token) if visitor_token else None
+    limits.limits_of(request).session(
+        limits.client_ip(request), identity.contact_id if identity is not None else None
+    )
+
+
+_LIMITED: dict[int | str, dict[str, Any]] = {
+    429: {"description": "Too many requests from this visitor or address; see Retry-After"}
+}
+
+
+@router.post("/sessions", response_model=SessionOut, responses=_LIMITED)
+async def start_session(
+    body: SessionIn, request: Request, session: DbSession, tokens: Tokens
+) -> SessionOut:
+    """Start a visitor session, or resume one with ``visitor_token``; always answers with a
+    fresh token (``resumed`` tells whether it is the same visitor)."""
+    _limit_sessions(request, tokens, body.visitor_token)
     return await service.start_session(session, data=body, tokens=tokens)
 
 
@@ -71,7 +88,10 @@ async def start_session(body: SessionIn, session: DbSession, tokens: Tokens) -> 
     "/messages",
     response_model=MessageOut,
     status_code=201,
-    responses={200: {"model": MessageOut, "description": "A repeat of an earlier send"}},
+    responses={
+        200: {"model": MessageOut, "description": "A repeat of an earlier send"},
+        **_LIMITED,
+    },
 )
 async def post_message(body: VisitorMessageIn, request: Request) -> Response:
     """The live path's busiest endpoint, kept lean: it reads the visitor, the request's
@@ -81,6 +101,8 @@ async def post_message(body: VisitorMessageIn, request: Request) -> Response:
     session: AsyncSession = request.state.db_session
     settings: Settings = request.app.state.settings
     visitor = await current_visitor(request, session, request.app.state.visitor_tokens)
+    # In memory, no statement (core/ratelimit.py); a repeat counts too, like any request.
+    limits.limits_of(request).message(limits.client_ip(request), visitor.contact_id)
     posted = await conversations.post_visitor_message(
         session,
         inbox=visitor.inbox,
@@ -110,10 +132,15 @@ async def list_messages(
     return VisitorMessages(items=items)
 
 
-@router.post("/offline", response_model=SessionOut, status_code=201)
+@router.post("/offline", response_model=SessionOut, status_code=201, responses=_LIMITED)
 async def leave_offline_message(
-    body: OfflineMessageIn, session: DbSession, tokens: Tokens, settings: AppSettings
+    body: OfflineMessageIn,
+    request: Request,
+    session: DbSession,
+    tokens: Tokens,
+    settings: AppSettings,
 ) -> SessionOut:
+    _limit_sessions(request, tokens, body.visitor_token)
     return await service.leave_offline_message(
         session, data=body, tokens=tokens, max_chars=settings.max_message_chars
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, EmailStr, Field
@@ -20,9 +21,17 @@ class SessionIn(StrictModel):
 
 
 class SessionOut(BaseModel):
+    #: Send it as ``Authorization: Bearer …`` and in the socket's ``hello``; a new one comes
+    #: with every session answer (keep the newest).
     visitor_token: str
+    #: When ``visitor_token`` stops being accepted (401); resume before then to keep the
+    #: visitor's contact and history.
+    token_expires_at: datetime
     contact_id: int
     conversation_id: int | None
+    #: ``True``: the presented token was accepted and this is the same visitor; ``False``: a
+    #: new visitor (no token, or one that was unknown, expired or of another inbox).
+    resumed: bool
 
 
 class VisitorMessages(BaseModel):

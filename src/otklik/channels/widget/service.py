@@ -1,10 +1,12 @@
-"""Visitor sessions: a signed token per (inbox, contact), resumed when presented again."""
+"""Visitor sessions: a signed, expiring token per (inbox, contact), resumed when presented
+again and traded for a fresh one each time (docs/security.md, "The widget")."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otklik.channels import service as inboxes
@@ -15,9 +17,17 @@ from otklik.contacts import service as contacts
 from otklik.contacts.models import Contact
 from otklik.conversations import service as conversations
 from otklik.conversations.models import Conversation, Message
+from otklik.core.clock import utcnow
 from otklik.core.errors import AppError, invalid
 from otklik.core.security import VisitorIdentity, VisitorTokens
 from otklik.routing import assignment
+
+
+#: How long after the offline form's first attempt a retry without a token (the first answer
+#: was lost) still finds it. Past this a retry is a new visitor, never an old contact.
+OFFLINE_RETRY_WINDOW = timedelta(minutes=10)
+
+INVALID_TOKEN = "The visitor token is not valid or has expired. Start a new session."
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,14 +48,19 @@ def _check_prechat(settings: InboxSettings, data: SessionIn, resuming: bool) -> 
 async def start_session(
     session: AsyncSession, *, data: SessionIn, tokens: VisitorTokens
 ) -> SessionOut:
-    inbox = await inboxes.inbox_by_key(session, data.inbox_key)
+    """A new visitor, or the returning one whose unexpired token this is (``resumed``).
+
+    Either way the answer carries a freshly issued token: a visitor who comes back within
+    the token's lifetime keeps their contact indefinitely, a token nobody uses runs out."""
+    inbox = await inboxes.widget_inbox_by_key(session, data.inbox_key)
     contact: Contact | None = None
     if data.visitor_token:
         identity = tokens.read(data.visitor_token)
         if identity is not None and identity.inbox_id == inbox.id:
             contact = await session.get(Contact, identity.contact_id)
-        # An unknown or foreign token is not an error: the visitor simply starts afresh.
-    _check_prechat(inboxes.inbox_settings(inbox), data, resuming=contact is not None)
+        # An unknown, expired or foreign token is not an error: the visitor starts afresh.
+    resumed = contact is not None
+    _check_prechat(inboxes.inbox_settings(inbox), data, resuming=resumed)
     email = str(data.email).lower() if data.email else None
     if contact is None:
         attributes = {"source": "widget"}
@@ -64,20 +79,35 @@ async def start_session(
         .order_by(Conversation.id.desc())
         .limit(1)
     )
-    token = tokens.issue(VisitorIdentity(inbox_id=inbox.id, contact_id=contact.id))
-    return SessionOut(visitor_token=token, contact_id=contact.id, conversation_id=conversation_id)
+    return _session_out(
+        tokens,
+        VisitorIdentity(inbox_id=inbox.id, contact_id=contact.id),
+        conversation_id=conversation_id,
+        resumed=resumed,
+    )
 
 
-async def visitor_for_token(
-    session: AsyncSession, *, token: str, tokens: VisitorTokens
-) -> Visitor:
+def _session_out(
+    tokens: VisitorTokens, identity: VisitorIdentity, *, conversation_id: int | None, resumed: bool
+) -> SessionOut:
+    token = tokens.issue(identity)
+    return SessionOut(
+        visitor_token=token,
+        token_expires_at=utcnow() + timedelta(seconds=tokens.max_age),
+        contact_id=identity.contact_id,
+        conversation_id=conversation_id,
+        resumed=resumed,
+    )
+
+
+async def visitor_for_token(session: AsyncSession, *, token: str, tokens: VisitorTokens) -> Visitor:
     identity = tokens.read(token)
     if identity is None:
-        raise AppError(401, "unauthorized", "The visitor token is not valid.")
+        raise AppError(401, "unauthorized", INVALID_TOKEN)
     # From the per-process configuration cache: no query for the inbox on the hot path.
     inbox = await inboxes.inbox_by_id(session, identity.inbox_id)
-    if inbox is None:
-        raise AppError(401, "unauthorized", "The visitor token is not valid.")
+    if inbox is None or inbox.channel != "widget":
+        raise AppError(401, "unauthorized", INVALID_TOKEN)
     inboxes.ensure_active(inbox)
     return Visitor(inbox=inbox, contact_id=identity.contact_id)
 
@@ -88,7 +118,8 @@ async def leave_offline_message(
     """The offline form: a contact with an email, and a conversation answered later by mail.
 
     A retry without a token (the first answer was lost) finds the first attempt by its
-    client id and email instead of creating a second contact."""
+    client id and email instead of creating a second contact — only an attempt this form
+    made moments ago (see :func:`_offline_repeat`)."""
     if data.visitor_token is None:
         repeat = await _offline_repeat(session, data=data, tokens=tokens)
         if repeat is not None:
@@ -104,7 +135,7 @@ async def leave_offline_message(
         ),
         tokens=tokens,
     )
-    inbox = await inboxes.inbox_by_key(session, data.inbox_key)
+    inbox = await inboxes.widget_inbox_by_key(session, data.inbox_key)
     posted = await conversations.post_visitor_message(
         session,
         inbox=inbox,
@@ -121,15 +152,24 @@ async def leave_offline_message(
 async def _offline_repeat(
     session: AsyncSession, *, data: OfflineMessageIn, tokens: VisitorTokens
 ) -> SessionOut | None:
-    inbox = await inboxes.inbox_by_key(session, data.inbox_key)
+    """The first attempt of this offline form, when this is its retry; else ``None``.
+
+    Knowing an email and a client id is no proof of being that customer: a channel's client
+    ids can be derived from its messages (``ext:…``). So the match must be a conversation
+    this very form made (``left_offline``, in a widget inbox) within
+    :data:`OFFLINE_RETRY_WINDOW`, by a contact the widget made that has no other
+    conversation. Anything else is a new visitor."""
+    inbox = await inboxes.widget_inbox_by_key(session, data.inbox_key)
     row = (
         await session.execute(
-            select(Conversation.id, Conversation.contact_id)
+            select(Conversation.id, Conversation.attributes, Contact.id, Contact.attributes)
             .join(Message, Message.conversation_id == Conversation.id)
             .join(Contact, Contact.id == Conversation.contact_id)
             .where(
                 Conversation.inbox_id == inbox.id,
+                Conversation.created_at >= utcnow() - OFFLINE_RETRY_WINDOW,
                 Message.client_msg_id == data.client_msg_id,
+                Message.author_type == "contact",
                 Contact.email == str(data.email).lower(),
             )
             .limit(1)
@@ -137,9 +177,22 @@ async def _offline_repeat(
     ).first()
     if row is None:
         return None
-    conversation_id, contact_id = row
-    token = tokens.issue(VisitorIdentity(inbox_id=inbox.id, contact_id=contact_id))
-    return SessionOut(visitor_token=token, contact_id=contact_id, conversation_id=conversation_id)
+    conversation_id, conversation_attributes, contact_id, contact_attributes = row
+    if not conversation_attributes.get("left_offline"):
+        return None
+    if contact_attributes.get("source") != "widget":
+        return None
+    conversations_of_contact = await session.scalar(
+        select(func.count()).select_from(Conversation).where(Conversation.contact_id == contact_id)
+    )
+    if conversations_of_contact != 1:
+        return None
+    return _session_out(
+        tokens,
+        VisitorIdentity(inbox_id=inbox.id, contact_id=contact_id),
+        conversation_id=conversation_id,
+        resumed=False,
+    )
 
 
 async def queue_position(session: AsyncSession, *, visitor: Visitor) -> int | None:

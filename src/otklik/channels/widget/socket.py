@@ -1,4 +1,4 @@
-"""The visitor's socket: ``/api/v1/widget/ws``."""
+"""The visitor's socket: ``/api/v1/widget/ws``; the visitor token comes in ``hello``."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ from typing import Any
 
 from fastapi import APIRouter, WebSocket
 
+from otklik.channels.widget.service import INVALID_TOKEN
 from otklik.conversations import service as conversations
 from otklik.core.security import VisitorIdentity, VisitorTokens
 from otklik.realtime.protocol import STREAM_AGENTS, AgentTypingFrame, Outgoing, contact_stream
-from otklik.realtime.ws import ClientError, Realtime, close_with_error, serve
+from otklik.realtime.ws import ClientError, Realtime, close_with_error, read_hello, serve
 
 router = APIRouter(tags=["widget"])
 
@@ -47,13 +48,17 @@ async def visitor_socket(ws: WebSocket) -> None:
     realtime: Realtime = ws.app.state.realtime
     tokens: VisitorTokens = ws.app.state.visitor_tokens
     await ws.accept()
-    identity = tokens.read(ws.query_params.get("token", ""))
+    hello = await read_hello(ws)
+    if hello is None:
+        return
+    identity = tokens.read(hello.token) if hello.token else None
     if identity is None:
-        await close_with_error(ws, "unauthorized", "The visitor token is not valid.", 4401)
+        await close_with_error(ws, "unauthorized", INVALID_TOKEN, 4401)
         return
     await serve(
         ws,
         realtime=realtime,
+        hello=hello,
         streams=[contact_stream(identity.contact_id)],
         on_frame=VisitorFrames(realtime, identity),
     )
