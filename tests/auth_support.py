@@ -22,7 +22,9 @@ class Browser:
         )
 
     async def login(self, email: str, password: str) -> httpx.Response:
-        return await self.http.post("/api/v1/auth/login", json={"email": email, "password": password})
+        return await self.http.post(
+            "/api/v1/auth/login", json={"email": email, "password": password}
+        )
 
     def csrf(self) -> dict[str, str]:
         return {"X-CSRF-Token": self.http.cookies.get("otklik_csrf", "")}

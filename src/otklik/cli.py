@@ -73,7 +73,10 @@ def create_admin(
     password: Annotated[
         str,
         typer.Option(
-            prompt=True, hide_input=True, confirmation_prompt=True, help="At least 12 characters (OTKLIK_PASSWORD_MIN_LENGTH), not a common one."
+            prompt=True,
+            hide_input=True,
+            confirmation_prompt=True,
+            help="At least 12 characters (OTKLIK_PASSWORD_MIN_LENGTH); not a common one.",
         ),
     ],
     name: Annotated[str, typer.Option(help="Display name.")] = "Admin",

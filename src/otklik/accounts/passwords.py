@@ -26,18 +26,18 @@ def weak_password(message: str) -> AppError:
 
 def check_password(password: str, *, min_length: int, user_inputs: list[str]) -> None:
     """Raise ``weak_password`` (422) unless ``password`` may be used."""
-    if len(password) < min_length:
-        raise weak_password(f"The password must have at least {min_length} characters.")
     inputs = [part for value in user_inputs for part in _parts(value)]
     result = zxcvbn(password[:CHECKED_CHARS], user_inputs=inputs)
-    if result["score"] >= MIN_SCORE:
-        return
-    if any(match.get("dictionary_name") == "passwords" for match in result["sequence"]):
+    weak = result["score"] < MIN_SCORE
+    if weak and any(m.get("dictionary_name") == "passwords" for m in result["sequence"]):
         raise weak_password(
             "This password is one of the most common passwords in published breaches. "
             "Choose another."
         )
-    raise weak_password("This password is too easy to guess. Add words or characters.")
+    if len(password) < min_length:
+        raise weak_password(f"The password must have at least {min_length} characters.")
+    if weak:
+        raise weak_password("This password is too easy to guess. Add words or characters.")
 
 
 def _parts(value: str) -> list[str]:
