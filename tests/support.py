@@ -49,6 +49,7 @@ class LiveServer:
             ws="websockets-sansio",
             lifespan="on",
             ws_ping_interval=None,
+            proxy_headers=False,  # as `otklik run`: the app trusts OTKLIK_TRUSTED_PROXIES
         )
         self._server = uvicorn.Server(config)
         self._task = asyncio.create_task(self._server.serve(sockets=[sock]))

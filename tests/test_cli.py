@@ -37,16 +37,21 @@ def test_help_lists_every_command(tmp_path: Path) -> None:
 
 def test_create_admin_then_sign_in_refuses_duplicates(settings: Settings) -> None:
     created = otklik(
-        settings, "create-admin", "--email", "Boss@Example.com", "--password", "s3cret-pass"
+        settings, "create-admin", "--email", "Boss@Example.com", "--password", "s3cret-pass-word"
     )
     assert created.returncode == 0, created.stdout + created.stderr
     assert "created" in created.stdout
     again = otklik(
-        settings, "create-admin", "--email", "boss@example.com", "--password", "s3cret-pass"
+        settings, "create-admin", "--email", "boss@example.com", "--password", "s3cret-pass-word"
     )
     assert again.returncode == 1 and "exists already" in again.stdout
     short = otklik(settings, "create-admin", "--email", "x@example.com", "--password", "short")
     assert short.returncode == 2
+    # The password policy holds here too: a breached favourite is refused with its reason.
+    common = otklik(
+        settings, "create-admin", "--email", "x@example.com", "--password", "Password123!"
+    )
+    assert common.returncode == 1 and "common passwords" in common.stdout
 
 
 async def test_demo_seeds_once_and_prints_logins(settings: Settings) -> None:

@@ -6,6 +6,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
+from otklik.config import Settings
 from otklik.core import clock
 from otklik.core.db import Database
 from otklik.jobs.registry import JobContext, handler_for
@@ -13,6 +16,12 @@ from tests.scripts_support import conversation, messages, rule
 from tests.support import Workspace
 
 START = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
+
+
+@pytest.fixture(autouse=True)
+def _sessions_outlive_the_jump(settings: Settings) -> None:
+    """The clock jumps a day ahead: the admin's sign-in must not end as idle meanwhile."""
+    settings.session_idle_hours = 24 * 7
 
 
 @contextmanager

@@ -8,9 +8,11 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from otklik import __version__, wiring
 from otklik.accounts.api import router as accounts_router
+from otklik.accounts.auth_api import router as auth_router
 from otklik.attachments import api as attachments_api
 from otklik.attributes.api import router as attributes_router
 from otklik.audit.api import router as audit_router
@@ -61,7 +63,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         db.after_commit.append(realtime.publish_committed)
         app.state.db = db
         app.state.realtime = realtime
-        app.state.socket_auth = SocketAuth(db, hub)
+        app.state.socket_auth = SocketAuth(db, hub, settings=settings)
+        app.state.socket_auth.start()
         app.state.visitor_tokens = VisitorTokens(
             settings.resolved_secret_key(), max_age=settings.visitor_token_days * 86_400
         )
@@ -77,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if runner is not None:
                 await channel_plugins.stop_plugins()
                 await runner.stop()
+            await app.state.socket_auth.stop()
             await broker.stop()
             await db.dispose()
 
@@ -94,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (
         widget_router,
         conversations_router,
+        auth_router,
         accounts_router,
         inboxes_router,
         contacts_router,
@@ -131,4 +136,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         SocketRoutes, routes={"/api/v1/ws": agent_socket, "/api/v1/widget/ws": visitor_socket}
     )
+    # Outside everything: the client address and scheme (HTTPS → Secure cookies) are taken
+    # from X-Forwarded-For/-Proto only when the peer is one of the trusted proxies.
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies or [])
     return app

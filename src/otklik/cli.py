@@ -58,7 +58,8 @@ def run(
         host=host,
         port=port,
         workers=workers,
-        proxy_headers=True,
+        # The app believes X-Forwarded-* from OTKLIK_TRUSTED_PROXIES only (app.py).
+        proxy_headers=False,
         ws_ping_interval=None,  # our protocol has its own heartbeats
         # Chat frames are small; per-socket deflate state would cost ~100 KB of RAM each.
         ws_per_message_deflate=False,
@@ -72,7 +73,10 @@ def create_admin(
     password: Annotated[
         str,
         typer.Option(
-            prompt=True, hide_input=True, confirmation_prompt=True, help="At least 8 characters."
+            prompt=True,
+            hide_input=True,
+            confirmation_prompt=True,
+            help="At least 12 characters (OTKLIK_PASSWORD_MIN_LENGTH); not a common one.",
         ),
     ],
     name: Annotated[str, typer.Option(help="Display name.")] = "Admin",
@@ -98,7 +102,12 @@ def create_admin(
         db = _database()
         try:
             async with db.session(write=True) as session:
-                await service.create_agent(session, data=data, actor_id=None)
+                await service.create_agent(
+                    session,
+                    data=data,
+                    actor_id=None,
+                    min_password_length=get_settings().password_min_length,
+                )
         finally:
             await db.dispose()
 

@@ -20,11 +20,19 @@ class Settings(BaseSettings):
     secret_key: str = ""
     #: Allowed origins for the operator API (the widget API is public by design).
     cors_origins: list[str] = Field(default_factory=list)
-    #: Whether the session cookie is marked Secure (turn on behind HTTPS).
-    secure_cookies: bool = False
+    #: Whether sign-in cookies are marked Secure: ``None`` (the default) marks them when the
+    #: request came over HTTPS (directly, or per X-Forwarded-Proto from a trusted proxy).
+    secure_cookies: bool | None = None
+    #: Addresses or networks of reverse proxies whose X-Forwarded-For/-Proto are believed.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["127.0.0.1", "::1"]
+    )
+    #: Absolute lifetime of a sign-in.
+    session_days: int = Field(default=30, ge=1)
+    #: A sign-in ends after this many hours without a request.
+    session_idle_hours: float = Field(default=12.0, gt=0)
     #: ``Strict-Transport-Security`` max-age sent on answers served over HTTPS (0 = none).
     hsts_seconds: int = Field(default=31_536_000, ge=0)
-    session_days: int = 30
     #: How many missed events a reconnecting socket may replay before it is told to resync.
     max_replay_events: int = 5000
     #: Events older than this many days are pruned by a periodic job.
@@ -36,7 +44,17 @@ class Settings(BaseSettings):
     #: Run the job runner inside the web process (turn off when ``otklik worker`` runs it).
     run_jobs_in_app: bool = True
     job_poll_seconds: float = 1.0
-    login_attempts_per_minute: int = 5
+    #: Failed sign-ins of one account (or one trusted device) before backoff starts.
+    login_free_attempts: int = Field(default=5, ge=1)
+    #: First backoff; it doubles with every further failure, up to the maximum.
+    login_backoff_seconds: float = Field(default=30.0, gt=0)
+    login_backoff_max_seconds: float = Field(default=3600.0, gt=0)
+    #: Failed sign-ins from one address per hour before it must wait (devices that signed
+    #: in to an account before are not held back by it).
+    login_ip_failures_per_hour: int = Field(default=100, ge=1)
+    password_min_length: int = Field(default=12, ge=8, le=128)
+    #: Roles that must use two-factor sign-in, e.g. ``admin`` or ``admin,supervisor``.
+    require_2fa_roles: Annotated[list[str], NoDecode] = Field(default_factory=list)
     max_message_chars: int = 10_000
     #: PostgreSQL: write connections per process, each group-committing its own batches
     #: (``core/writer.py``). More let more requests' statements wait for the server at once.
@@ -66,7 +84,7 @@ class Settings(BaseSettings):
     #: public (loopback, LAN, link-local…), e.g. ``hooks.lan,10.1.0.0/16`` (or a JSON list).
     webhook_allow_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
-    @field_validator("webhook_allow_hosts", mode="before")
+    @field_validator("webhook_allow_hosts", "trusted_proxies", "require_2fa_roles", mode="before")
     @classmethod
     def _split_hosts(cls, value: Any) -> Any:
         if isinstance(value, str):

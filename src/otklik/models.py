@@ -1,6 +1,14 @@
 """Imports every table so metadata (Alembic, tests) sees the whole schema."""
 
-from otklik.accounts.models import Agent, AuthSession, LoginAttempt, Team, TeamMember
+from otklik.accounts.models import (
+    Agent,
+    ApiToken,
+    AuthSession,
+    LoginThrottle,
+    RecoveryCode,
+    Team,
+    TeamMember,
+)
 from otklik.attachments.models import Attachment
 from otklik.attributes.models import AttributeDefinition
 from otklik.audit.models import AuditEntry
@@ -33,7 +41,9 @@ __all__ = [
     "Event",
     "Inbox",
     "Job",
-    "LoginAttempt",
+    "LoginThrottle",
+    "RecoveryCode",
+    "ApiToken",
     "Macro",
     "Message",
     "ScriptFiring",

@@ -24,6 +24,9 @@ export interface Agent {
   status: Presence
   active: boolean
   team_ids: number[]
+  two_factor_enabled?: boolean
+  /** /auth/me only: the role must use 2FA and it is not on yet. */
+  two_factor_setup_required?: boolean
 }
 
 export interface Team {

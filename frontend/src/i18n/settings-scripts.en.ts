@@ -14,6 +14,8 @@ const settingsScriptsEn = {
       macros: 'Macros',
       rules: 'Automation',
       attributes: 'Custom attributes',
+      security: 'Security',
+      tokens: 'API tokens',
       scriptsLink: 'Canned answers and macros',
     },
     common: {

@@ -13,6 +13,8 @@ const settingsScriptsRu: typeof settingsScriptsEn = {
       macros: 'Макросы',
       rules: 'Автоматизация',
       attributes: 'Дополнительные поля',
+      security: 'Безопасность',
+      tokens: 'API-токены',
       scriptsLink: 'Шаблоны и макросы',
     },
     common: {

@@ -29,6 +29,10 @@ export function createAppRouter(): Router {
     await session.ensureChecked()
     if (to.meta.public) return to.name === 'login' && session.me ? { path: '/' } : true
     if (!session.me) return { name: 'login', query: to.fullPath !== '/' ? { next: to.fullPath } : {} }
+    // A role that must use 2FA reaches nothing else until it is on (the server agrees).
+    if (session.me.two_factor_setup_required && !(to.name === 'settings' && to.params.section === 'security')) {
+      return { name: 'settings', params: { section: 'security' } }
+    }
     if (to.meta.admin && !session.isAdmin && !openToEveryone(to.params.section)) return { path: '/' }
     return true
   })

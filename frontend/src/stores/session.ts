@@ -2,7 +2,8 @@ import { computed, ref } from 'vue'
 import { defineStore } from 'pinia'
 import { auth } from '@/api/client'
 import { setCsrfFallback } from '@/api/http'
-import type { Agent } from '@/api/types'
+import { needsSecondStep, signIn } from '@/api/security'
+import type { Agent, LoginResult } from '@/api/types'
 
 /** Who is signed in. The server keeps the session in cookies; GET /auth/me restores it. */
 export const useSessionStore = defineStore('session', () => {
@@ -28,12 +29,40 @@ export const useSessionStore = defineStore('session', () => {
     await checking
   }
 
-  async function login(email: string, password: string): Promise<Agent> {
-    const result = await auth.login(email, password)
+  /** The second sign-in step's challenge while a code is due (2FA), else null. */
+  const challenge = ref<string | null>(null)
+
+  /** The first step: signed in (true), or a code is due next (false; see `challenge`). */
+  async function login(email: string, password: string): Promise<boolean> {
+    const answer = await signIn.login(email, password)
+    if (needsSecondStep(answer)) {
+      challenge.value = answer.challenge
+      return false
+    }
+    signedIn(answer)
+    return true
+  }
+
+  /** The second step: a code from the authenticator app or a recovery code. */
+  async function confirmCode(code: string): Promise<void> {
+    if (!challenge.value) throw new Error('no sign-in in progress')
+    signedIn(await signIn.secondStep(challenge.value, code))
+  }
+
+  function cancelSecondStep(): void {
+    challenge.value = null
+  }
+
+  function signedIn(result: LoginResult): void {
     setCsrfFallback(result.csrf_token)
+    challenge.value = null
     me.value = result.agent
     checked.value = true
-    return result.agent
+  }
+
+  /** Read /auth/me again (after turning 2FA on or off). */
+  async function refresh(): Promise<void> {
+    me.value = await auth.me()
   }
 
   async function logout(): Promise<void> {
@@ -52,8 +81,22 @@ export const useSessionStore = defineStore('session', () => {
 
   /** Apply an agent.updated event or a status change when it concerns us. */
   function updateMe(agent: Agent): void {
-    if (me.value && agent.id === me.value.id) me.value = agent
+    if (me.value && agent.id === me.value.id) me.value = { ...me.value, ...agent }
   }
 
-  return { me, checked, isAdmin, myId, ensureChecked, login, logout, clear, updateMe }
+  return {
+    me,
+    checked,
+    challenge,
+    isAdmin,
+    myId,
+    ensureChecked,
+    login,
+    confirmCode,
+    cancelSecondStep,
+    refresh,
+    logout,
+    clear,
+    updateMe,
+  }
 })

@@ -62,9 +62,9 @@ describe('rule order', () => {
 })
 
 describe('settings sections', () => {
-  it('operators and supervisors get canned answers and macros only', () => {
-    expect(sectionsFor(false)).toEqual(['canned', 'macros'])
-    expect(sectionsFor(true)).toHaveLength(8)
+  it('operators and supervisors get canned answers, macros and their own security', () => {
+    expect(sectionsFor(false)).toEqual(['canned', 'macros', 'security'])
+    expect(sectionsFor(true)).toHaveLength(10)
     expect(sectionOf(undefined, true)).toBe('agents')
     expect(sectionOf('rules', false)).toBe('canned')
     expect(sectionOf('macros', false)).toBe('macros')
@@ -72,6 +72,8 @@ describe('settings sections', () => {
     expect(sectionOf('webhooks', true)).toBe('webhooks')
     expect(openToEveryone('canned')).toBe(true)
     expect(openToEveryone('rules')).toBe(false)
+    expect(openToEveryone('security')).toBe(true)
+    expect(openToEveryone('tokens')).toBe(false)
     expect(openToEveryone(undefined)).toBe(false)
   })
 })

@@ -1,24 +1,17 @@
-"""Sign-in, agents and teams."""
+"""Agents and teams (sign-in and one's own security settings are in ``auth_api.py``)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
-from fastapi.responses import JSONResponse
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response
 
 from otklik.accounts import service
-from otklik.accounts.deps import (
-    CSRF_COOKIE,
-    SESSION_COOKIE,
-    AdminAgent,
-    CurrentAgent,
-    CurrentCaller,
-)
+from otklik.accounts.deps import AdminAgent, AdminSession, CurrentAgent, CurrentCaller
 from otklik.accounts.schemas import (
     AgentCreate,
     AgentOut,
     AgentUpdate,
-    LoginIn,
-    LoginOut,
     StatusIn,
     TeamCreate,
     TeamOut,
@@ -28,61 +21,9 @@ from otklik.core.deps import AppSettings, ClientIp, DbSession
 from otklik.core.routing import TransactionalRoute
 from otklik.core.schemas import Items
 
+AgentId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+
 router = APIRouter(prefix="/api/v1", route_class=TransactionalRoute, tags=["agents"])
-
-
-@router.post("/auth/login", response_model=LoginOut)
-async def login(
-    body: LoginIn, session: DbSession, settings: AppSettings, ip: ClientIp, response: Response
-) -> LoginOut | JSONResponse:
-    await service.check_login_rate(
-        session, email=body.email, ip=ip, limit=settings.login_attempts_per_minute
-    )
-    signed_in = await service.sign_in(
-        session, email=body.email, password=body.password, ip=ip, session_days=settings.session_days
-    )
-    if signed_in is None:
-        # Returned, not raised: the failed attempt must be committed to count towards the limit.
-        return JSONResponse(
-            {"error": {"code": "invalid_credentials", "message": "Wrong email or password."}},
-            status_code=401,
-        )
-    max_age = settings.session_days * 86400
-    response.set_cookie(
-        SESSION_COOKIE,
-        signed_in.token,
-        max_age=max_age,
-        httponly=True,
-        samesite="lax",
-        secure=settings.secure_cookies,
-    )
-    response.set_cookie(
-        CSRF_COOKIE,
-        signed_in.csrf_token,
-        max_age=max_age,
-        httponly=False,
-        samesite="lax",
-        secure=settings.secure_cookies,
-    )
-    return LoginOut(
-        token=signed_in.token,
-        csrf_token=signed_in.csrf_token,
-        agent=await service.describe_agent(session, signed_in.agent),
-    )
-
-
-@router.post("/auth/logout", status_code=204)
-async def logout(caller: CurrentCaller, session: DbSession, response: Response) -> Response:
-    await service.sign_out(session, auth_session_id=caller.auth_session.id)
-    response.status_code = 204
-    response.delete_cookie(SESSION_COOKIE)
-    response.delete_cookie(CSRF_COOKIE)
-    return response
-
-
-@router.get("/auth/me", response_model=AgentOut)
-async def me(agent: CurrentAgent, session: DbSession) -> AgentOut:
-    return await service.describe_agent(session, agent)
 
 
 @router.get("/agents", response_model=Items[AgentOut])
@@ -92,9 +33,15 @@ async def list_agents(_: CurrentAgent, session: DbSession) -> Items[AgentOut]:
 
 @router.post("/agents", response_model=AgentOut, status_code=201)
 async def create_agent(
-    body: AgentCreate, admin: AdminAgent, session: DbSession, ip: ClientIp
+    body: AgentCreate, admin: AdminAgent, session: DbSession, settings: AppSettings, ip: ClientIp
 ) -> AgentOut:
-    agent = await service.create_agent(session, data=body, actor_id=admin.id, ip=ip)
+    agent = await service.create_agent(
+        session,
+        data=body,
+        actor_id=admin.id,
+        ip=ip,
+        min_password_length=settings.password_min_length,
+    )
     return await service.describe_agent(session, agent)
 
 
@@ -106,12 +53,52 @@ async def set_my_status(body: StatusIn, agent: CurrentAgent, session: DbSession)
 
 @router.patch("/agents/{agent_id}", response_model=AgentOut)
 async def update_agent(
-    agent_id: int, body: AgentUpdate, admin: AdminAgent, session: DbSession, ip: ClientIp
+    agent_id: int,
+    body: AgentUpdate,
+    caller: CurrentCaller,
+    _: AdminAgent,
+    session: DbSession,
+    settings: AppSettings,
+    ip: ClientIp,
 ) -> AgentOut:
+    """A new ``password`` (or ``active: false``) ends every session of the agent but the
+    caller's own."""
     agent = await service.update_agent(
-        session, agent_id=agent_id, data=body, actor_id=admin.id, ip=ip
+        session,
+        agent_id=agent_id,
+        data=body,
+        actor_id=caller.agent.id,
+        ip=ip,
+        actor_session_id=caller.auth_session.id if caller.auth_session else None,
+        min_password_length=settings.password_min_length,
     )
     return await service.describe_agent(session, agent)
+
+
+@router.delete("/agents/{agent_id}/2fa", response_model=AgentOut)
+async def reset_two_factor(
+    agent_id: AgentId, caller: AdminSession, session: DbSession, ip: ClientIp
+) -> AgentOut:
+    """Turn another agent's two-factor sign-in off (a lost phone); their sessions end."""
+    agent = await service.reset_two_factor(
+        session, agent_id=agent_id, actor_id=caller.agent.id, ip=ip
+    )
+    return await service.describe_agent(session, agent)
+
+
+@router.post("/agents/{agent_id}/sign-out", status_code=204)
+async def sign_out_agent(
+    agent_id: AgentId, caller: AdminSession, session: DbSession, ip: ClientIp
+) -> Response:
+    """End every session of an agent (yours: every one but this)."""
+    await service.sign_out_agent(
+        session,
+        agent_id=agent_id,
+        actor_id=caller.agent.id,
+        keep_session_id=caller.auth_session.id,
+        ip=ip,
+    )
+    return Response(status_code=204)
 
 
 @router.get("/teams", response_model=Items[TeamOut])

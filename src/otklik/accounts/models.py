@@ -1,10 +1,10 @@
-"""Operators (agents), teams, sign-in sessions and login attempts."""
+"""Operators (agents), teams, sign-in sessions, sign-in throttling, 2FA and API tokens."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from otklik.core.clock import utcnow
@@ -34,6 +34,14 @@ class Agent(Base):
     skills: Mapped[list[str]] = mapped_column(Json, default=list, server_default="[]")
     #: When auto-assignment last gave this agent a conversation (balanced mode's tie-break).
     last_assigned_at: Mapped[datetime | None]
+    #: The TOTP secret (sealed with the server key) once two-factor sign-in is on.
+    totp_secret: Mapped[str | None] = mapped_column(Text)
+    #: A secret being enrolled: it becomes ``totp_secret`` when a code from it is confirmed.
+    totp_pending_secret: Mapped[str | None] = mapped_column(Text)
+    totp_enabled_at: Mapped[datetime | None]
+    #: The last TOTP time step accepted, so a code signs in once (RFC 6238 §5.2).
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    password_changed_at: Mapped[datetime | None]
 
 
 class Team(Base):
@@ -68,7 +76,10 @@ class TeamMember(Base):
 
 
 class AuthSession(Base):
-    """A sign-in. Only a hash of the token is stored, so a leaked database signs nobody in."""
+    """A sign-in. Only a hash of the token is stored, so a leaked database signs nobody in.
+
+    It ends at ``expires_at`` (absolute lifetime), after the configured idle time without a
+    request (``last_seen_at``, refreshed at most once a minute), or when revoked."""
 
     __tablename__ = "auth_sessions"
 
@@ -79,14 +90,50 @@ class AuthSession(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ip: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(300))
 
 
-class LoginAttempt(Base):
-    """Failed sign-ins, counted per email and per address for the rate limit."""
+class LoginThrottle(Base):
+    """Failed sign-ins counted under one key: an account (or a trusted device), or an address.
 
-    __tablename__ = "login_attempts"
-    __table_args__ = (Index("ix_login_attempts_key_at", "key", "at"),)
+    One row per key, updated in place, so the check before a sign-in is one primary-key read
+    and every worker process sees the same counts."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    window_started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_failure_at: Mapped[datetime] = mapped_column(default=utcnow)
+    blocked_until: Mapped[datetime | None]
+
+
+class RecoveryCode(Base):
+    """A single-use 2FA recovery code; only its SHA-256 is kept (the code is random)."""
+
+    __tablename__ = "recovery_codes"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    key: Mapped[str] = mapped_column(String(400))
-    at: Mapped[datetime] = mapped_column(default=utcnow)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None]
+
+
+class ApiToken(Base):
+    """A token for an integration: acts as its agent, within its scope, until it expires."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: The first characters of the token, shown in lists so a person can tell tokens apart.
+    prefix: Mapped[str] = mapped_column(String(16))
+    scope: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, EmailStr, Field, StringConstraints
@@ -32,12 +33,105 @@ class AgentOut(BaseModel):
     team_ids: list[int]
     max_concurrent: int
     skills: list[str]
+    two_factor_enabled: bool = False
 
 
 class LoginOut(BaseModel):
     token: str
     csrf_token: str
     agent: AgentOut
+
+
+class TwoFactorRequired(BaseModel):
+    """The password was right; send a code from the authenticator (or a recovery code)
+    with ``challenge`` to ``/auth/login/2fa`` within five minutes."""
+
+    two_factor_required: Literal[True] = True
+    challenge: str
+
+
+class TwoFactorLoginIn(StrictModel):
+    challenge: str = Field(min_length=1, max_length=1000)
+    code: str = Field(min_length=1, max_length=50)
+
+
+class MeOut(AgentOut):
+    """The signed-in agent, with what their sign-in still lacks."""
+
+    #: Their role must use 2FA and they have not set it up: only the security settings
+    #: answer until they do.
+    two_factor_setup_required: bool = False
+
+
+class PasswordChangeIn(StrictModel):
+    current_password: str = Field(min_length=1, max_length=1000)
+    new_password: str = Field(min_length=8, max_length=1000)
+
+
+class SessionOut(BaseModel):
+    id: int
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+    ip: str | None
+    user_agent: str | None
+    current: bool
+
+
+class TwoFactorSetupOut(BaseModel):
+    """A new secret to enrol: scan the QR code (``/auth/2fa/qr.svg``) or type the secret."""
+
+    secret: str
+    otpauth_uri: str
+
+
+class CodeIn(StrictModel):
+    code: str = Field(min_length=1, max_length=50)
+
+
+class PasswordConfirmIn(StrictModel):
+    password: str = Field(min_length=1, max_length=1000)
+
+
+class RecoveryCodesOut(BaseModel):
+    """Shown once: only their hashes are kept."""
+
+    recovery_codes: list[str]
+
+
+class TwoFactorStatusOut(BaseModel):
+    enabled: bool
+    enabled_at: datetime | None
+    recovery_codes_left: int
+    required: bool
+
+
+TokenScope = Literal["read", "write", "admin"]
+
+
+class ApiTokenCreate(StrictModel):
+    name: str = Field(min_length=1, max_length=200)
+    scope: TokenScope = "read"
+    #: Days until it stops working; ``null`` for a token that does not expire.
+    expires_in_days: int | None = Field(default=90, ge=1, le=3650)
+
+
+class ApiTokenOut(BaseModel):
+    id: int
+    name: str
+    prefix: str
+    scope: TokenScope
+    agent_id: int
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class ApiTokenCreated(ApiTokenOut):
+    """The token itself is in this answer only: it is stored as a hash."""
+
+    token: str
 
 
 class AgentCreate(StrictModel):

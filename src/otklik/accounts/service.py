@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 from types import MappingProxyType
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from otklik.accounts import events
-from otklik.accounts.models import Agent, AuthSession, LoginAttempt, Team, TeamMember
+from otklik.accounts import events, passwords, sessions, throttle, twofactor
+from otklik.accounts.models import Agent, Team, TeamMember
 from otklik.accounts.schemas import (
     AgentCreate,
     AgentOut,
@@ -24,18 +23,11 @@ from otklik.accounts.schemas import (
 from otklik.audit import service as audit
 from otklik.core import config_cache, security
 from otklik.core.clock import utcnow
-from otklik.core.errors import AppError, conflict, invalid, not_found
+from otklik.core.errors import conflict, invalid, not_found
 from otklik.core.events import bus
 from otklik.core.text import fold
 from otklik.realtime import log
-from otklik.realtime.protocol import STREAM_AGENTS, STREAM_SESSIONS
-
-
-@dataclass(frozen=True, slots=True)
-class SignedIn:
-    token: str
-    csrf_token: str
-    agent: Agent
+from otklik.realtime.protocol import STREAM_AGENTS
 
 
 async def team_ids_by_agent(
@@ -64,6 +56,7 @@ def agent_out(agent: Agent, team_ids: list[int]) -> AgentOut:
         team_ids=team_ids,
         max_concurrent=agent.max_concurrent,
         skills=list(agent.skills),
+        two_factor_enabled=agent.totp_enabled_at is not None,
     )
 
 
@@ -86,12 +79,20 @@ async def get_agent(session: AsyncSession, agent_id: int) -> Agent:
 
 
 async def create_agent(
-    session: AsyncSession, *, data: AgentCreate, actor_id: int | None, ip: str | None = None
+    session: AsyncSession,
+    *,
+    data: AgentCreate,
+    actor_id: int | None,
+    ip: str | None = None,
+    min_password_length: int = passwords.DEFAULT_MIN_LENGTH,
 ) -> Agent:
     email = data.email.lower()
     taken = await session.scalar(select(func.count()).where(Agent.email == email))
     if taken:
         raise conflict(f"An agent with the email {email} exists already.")
+    passwords.check_password(
+        data.password, min_length=min_password_length, user_inputs=[email, data.name]
+    )
     agent = Agent(
         email=email,
         name=data.name,
@@ -117,7 +118,14 @@ async def create_agent(
 
 
 async def update_agent(
-    session: AsyncSession, *, agent_id: int, data: AgentUpdate, actor_id: int, ip: str | None
+    session: AsyncSession,
+    *,
+    agent_id: int,
+    data: AgentUpdate,
+    actor_id: int,
+    ip: str | None,
+    actor_session_id: int | None = None,
+    min_password_length: int = passwords.DEFAULT_MIN_LENGTH,
 ) -> Agent:
     agent = await get_agent(session, agent_id)
     changes = data.model_dump(exclude_unset=True, exclude={"password"})
@@ -128,19 +136,21 @@ async def update_agent(
     for field, value in changes.items():
         setattr(agent, field, value)
     if data.password is not None:
-        agent.password_hash = security.hash_password(data.password)
+        # Every session of the agent ends but the one making the change (an admin setting
+        # their own password here keeps the session they are using).
+        await sessions.set_password(
+            session,
+            agent=agent,
+            password=data.password,
+            min_length=min_password_length,
+            actor_id=actor_id,
+            keep_session_id=actor_session_id if agent_id == actor_id else None,
+            ip=ip,
+        )
         changes["password"] = "changed"
     if data.active is False:
         agent.status = "offline"
-    # A new password set by someone else, or a deactivation, signs the agent out everywhere
-    # (an agent changing their own password keeps the session they are using).
-    if data.active is False or (data.password is not None and agent_id != actor_id):
-        await session.execute(
-            update(AuthSession)
-            .where(AuthSession.agent_id == agent.id, AuthSession.revoked_at.is_(None))
-            .values(revoked_at=utcnow())
-        )
-        _announce_revoked(session, agent_id=agent.id)
+        await sessions.revoke_all(session, agent_id=agent.id)
     audit.record(
         session,
         actor_type="agent",
@@ -183,98 +193,42 @@ async def set_status_of(session: AsyncSession, *, agent_id: int, status: str) ->
     await set_status(session, agent=agent, status=status)
 
 
-# --- sign-in -----------------------------------------------------------------------------
-
-
-def _attempt_keys(email: str, ip: str) -> list[str]:
-    return [f"email:{email.lower()}", f"ip:{ip}"]
-
-
-async def check_login_rate(session: AsyncSession, *, email: str, ip: str, limit: int) -> None:
-    since = utcnow() - timedelta(minutes=1)
-    per_key = (
-        (
-            await session.execute(
-                select(func.count())
-                .select_from(LoginAttempt)
-                .where(LoginAttempt.key.in_(_attempt_keys(email, ip)), LoginAttempt.at > since)
-                .group_by(LoginAttempt.key)
-            )
-        )
-        .scalars()
-        .all()
-    )
-    if max(per_key, default=0) >= limit:
-        raise AppError(
-            429,
-            "rate_limited",
-            "Too many failed sign-in attempts. Try again in a minute.",
-            headers={"Retry-After": "60"},
-        )
-
-
-async def sign_in(
-    session: AsyncSession, *, email: str, password: str, ip: str, session_days: int
-) -> SignedIn | None:
-    """Returns ``None`` on bad credentials and records the failure (the caller commits it)."""
-    agent = await session.scalar(select(Agent).where(Agent.email == email.lower()))
-    ok = security.verify_password(agent.password_hash if agent else None, password)
-    if agent is None or not ok or not agent.active:
-        session.add_all(LoginAttempt(key=key) for key in _attempt_keys(email, ip))
-        return None
-    token, csrf = security.new_token(), security.new_token()
-    session.add(
-        AuthSession(
-            token_hash=security.token_digest(token),
-            csrf_token=csrf,
-            agent_id=agent.id,
-            expires_at=utcnow() + timedelta(days=session_days),
-        )
-    )
-    await session.execute(delete(LoginAttempt).where(LoginAttempt.key == f"email:{email.lower()}"))
-    audit.record(session, actor_type="agent", actor_id=agent.id, action="auth.login", ip=ip)
-    return SignedIn(token=token, csrf_token=csrf, agent=agent)
-
-
-async def resolve_token(session: AsyncSession, token: str) -> tuple[Agent, AuthSession] | None:
-    row = (
-        await session.execute(
-            select(Agent, AuthSession)
-            .join(AuthSession, AuthSession.agent_id == Agent.id)
-            .where(
-                AuthSession.token_hash == security.token_digest(token),
-                AuthSession.revoked_at.is_(None),
-                AuthSession.expires_at > utcnow(),
-                Agent.active.is_(True),
-            )
-        )
-    ).first()
-    return (row[0], row[1]) if row else None
-
-
-async def sign_out(session: AsyncSession, *, auth_session_id: int) -> None:
-    await session.execute(
-        update(AuthSession).where(AuthSession.id == auth_session_id).values(revoked_at=utcnow())
-    )
-    _announce_revoked(session, auth_session_id=auth_session_id)
-
-
-def _announce_revoked(
-    session: AsyncSession, *, auth_session_id: int | None = None, agent_id: int | None = None
-) -> None:
-    """After commit, every server process forgets the session(s) and closes their sockets
-    (``realtime/auth.py`` caches tokens for the operators' sockets)."""
-    frame: dict[str, object] = {"type": "revoked"}
-    if auth_session_id is not None:
-        frame["auth_session_id"] = auth_session_id
-    if agent_id is not None:
-        frame["agent_id"] = agent_id
-    log.stage_transient(session, stream=STREAM_SESSIONS, frame=frame)
+# --- sign-in housekeeping ----------------------------------------------------------------
 
 
 async def prune_login_attempts(session: AsyncSession) -> None:
-    await session.execute(
-        delete(LoginAttempt).where(LoginAttempt.at < utcnow() - timedelta(hours=1))
+    await throttle.prune(session)
+
+
+async def reset_two_factor(
+    session: AsyncSession, *, agent_id: int, actor_id: int, ip: str | None
+) -> Agent:
+    """An admin turns another agent's 2FA off (a lost phone); their sessions end, so the
+    next sign-in is with the password alone and they can enrol again."""
+    if agent_id == actor_id:
+        raise invalid("Turn your own two-factor sign-in off in your security settings.")
+    agent = await get_agent(session, agent_id)
+    await twofactor.disable(session, agent=agent, actor_id=actor_id, required_roles=[], ip=ip)
+    await sessions.revoke_all(session, agent_id=agent.id)
+    return agent
+
+
+async def sign_out_agent(
+    session: AsyncSession,
+    *,
+    agent_id: int,
+    actor_id: int,
+    keep_session_id: int | None,
+    ip: str | None,
+) -> None:
+    """End every session of an agent (an admin's "sign out everywhere" for someone else)."""
+    await get_agent(session, agent_id)
+    await sessions.sign_out_everywhere(
+        session,
+        agent_id=agent_id,
+        actor_id=actor_id,
+        keep_session_id=keep_session_id if agent_id == actor_id else None,
+        ip=ip,
     )
 
 

@@ -1,5 +1,6 @@
 // The settings sections and who may open them. Admins see everything; supervisors and
-// operators manage their canned answers and macros (team items: supervisors).
+// operators manage their canned answers and macros (team items: supervisors) and their own
+// sign-in security.
 
 export const SECTIONS = [
   { name: 'agents', adminOnly: true },
@@ -10,6 +11,8 @@ export const SECTIONS = [
   { name: 'macros', adminOnly: false },
   { name: 'rules', adminOnly: true },
   { name: 'attributes', adminOnly: true },
+  { name: 'tokens', adminOnly: true },
+  { name: 'security', adminOnly: false },
 ] as const
 
 export type SectionName = (typeof SECTIONS)[number]['name']
