@@ -50,6 +50,8 @@ class LiveServer:
             lifespan="on",
             ws_ping_interval=None,
             proxy_headers=False,  # as `otklik run`: the app trusts OTKLIK_TRUSTED_PROXIES
+            # A socket a test left open must not hold the teardown (and the suite) forever.
+            timeout_graceful_shutdown=10,
         )
         self._server = uvicorn.Server(config)
         self._task = asyncio.create_task(self._server.serve(sockets=[sock]))

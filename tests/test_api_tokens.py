@@ -72,7 +72,7 @@ async def test_tokens_may_not_manage_sign_ins_or_open_sockets(workspace: Workspa
         )
         assert response.status_code == 403, path
         assert response.json()["error"]["code"] == "session_required"
-    sock = await Socket.open(f"{workspace.server.ws_url}/api/v1/ws?token={token}")
+    sock = await Socket.open(f"{workspace.server.ws_url}/api/v1/ws", token=token)
     assert (await sock.next())["code"] == "unauthorized"
     # A token in the session cookie is not a sign-in either.
     workspace.api.cookies.set("otklik_session", token)

@@ -120,7 +120,7 @@ async def test_a_role_that_must_use_2fa_can_only_set_it_up(workspace: Workspace)
     assert refused.json()["error"]["code"] == "two_factor_setup_required"
     me = await workspace.api.get("/api/v1/auth/me", headers=workspace.auth())
     assert me.status_code == 200 and me.json()["two_factor_setup_required"] is True
-    sock = await Socket.open(f"{workspace.server.ws_url}/api/v1/ws?token={workspace.token}")
+    sock = await Socket.open(f"{workspace.server.ws_url}/api/v1/ws", token=workspace.token)
     assert (await sock.next())["code"] == "unauthorized"
     # Agents are not concerned.
     assert (

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
+import asyncpg
 import pytest
 
 from otklik.config import Settings
 from otklik.core.db import Database
-from otklik.realtime import log
+from otklik.realtime import log, notify
 from otklik.realtime.protocol import STREAM_AGENTS
 
 
@@ -96,3 +98,37 @@ async def test_one_process_writes_on_several_lanes_and_publishes_in_commit_order
     assert len(published) == 42
     assert published == sorted(published)  # this process's sockets hear them in seq order
     assert published == [f.event_id for f in stored.events]
+
+
+async def test_every_process_hears_every_commit_once_and_in_order(settings: Settings) -> None:
+    if settings.resolved_database_url().startswith("sqlite"):
+        pytest.skip("SQLite's frames go to the one process's sockets after each commit")
+    first, second = Database(settings), Database(settings)  # as two server processes
+    heard: list[int] = []
+    listener = await asyncpg.connect(settings.resolved_database_url().replace("+asyncpg", ""))
+    count = 60
+
+    def on_notify(_conn: Any, _pid: int, _channel: str, payload: str) -> None:
+        heard.append(json.loads(payload)["e"])
+
+    await listener.add_listener(notify.CHANNEL, on_notify)
+
+    async def write(db: Database, n: int) -> None:
+        async with db.session(write=True) as session:
+            await log.append(session, stream=STREAM_AGENTS, type="test.n", payload={"n": n})
+
+    try:
+        await asyncio.gather(*(write(first if n % 2 else second, n) for n in range(count)))
+        async with asyncio.timeout(30):
+            while len(heard) < count:  # noqa: ASYNC110 - notifications arrive on their own
+                await asyncio.sleep(0.01)
+        async with first.session(write=False) as session:
+            stored = await log.replay(session, streams=[STREAM_AGENTS], after_id=0, limit=100)
+    finally:
+        await listener.close()
+        await first.dispose()
+        await second.dispose()
+    # Notified inside each transaction: delivered once per commit, in commit (seq) order,
+    # whichever process wrote it.
+    assert heard == sorted(heard)
+    assert heard == [f.event_id for f in stored.events]

@@ -153,6 +153,9 @@ async def test_imap_servers_are_held_to_the_policy(dovecot: Dovecot) -> None:
         assert login.result == "OK"
     finally:
         await client.logout()
+        # As the poller does (channels/email/imap.py): aioimaplib leaves the transport open.
+        if client.protocol.transport is not None:
+            client.protocol.transport.close()
 
 
 def reply_to(config: dict[str, Any]) -> OutboundMessage:

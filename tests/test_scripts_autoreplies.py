@@ -62,8 +62,9 @@ async def test_away_message_once_per_closed_stretch(workspace: Workspace) -> Non
     await inbox_settings(
         ws, working_hours=HOURS, away_message="Мы работаем пн–ср 9–18 (МСК). Ответим утром."
     )
-    visitor = await ws.visitor()
     with at(SUNDAY_NOON):
+        # Made in the frozen week: a visitor token lives 30 days from its issue.
+        visitor = await ws.visitor()
         conversation_id = (await visitor.say("кто-нибудь?"))["conversation_id"]
         await visitor.say("ау")
     with at(MONDAY_10):

@@ -115,7 +115,7 @@ async def test_every_way_a_session_ends_closes_its_socket_at_once(workspace: Wor
         assert code == 4401, (name, frames)
         assert [f.get("type") for f in frames] == ["error"], (name, frames)
         assert "secret after" not in repr(frames), name
-        again = await Socket.open(f"{workspace.server.ws_url}/api/v1/ws?token={token}", hello=False)
+        again = await Socket.open(f"{workspace.server.ws_url}/api/v1/ws", token=token)
         assert (await again.next())["code"] == "unauthorized", name
 
 

@@ -1,10 +1,11 @@
 """Cross-process fan-out of committed events, transient frames and configuration changes.
 
 With SQLite there is one server process, so the in-process broker hands frames straight to
-the hub. With PostgreSQL several processes serve sockets: each publishes through
-``NOTIFY`` and every process (itself included) delivers what it hears on ``LISTEN`` to its
-own sockets. Payloads over PostgreSQL's 8000-byte NOTIFY limit travel as a reference to the
-event row, which the listener loads.
+the hub after each commit. With PostgreSQL several processes serve sockets: a transaction's
+frames are notified inside it, with its commit (``realtime/notify.py``), and every process
+(the writer included) delivers what it hears on ``LISTEN`` to its own sockets, in commit
+order. Payloads over PostgreSQL's 8000-byte NOTIFY limit travel as a reference to the event
+row, which the listener loads.
 
 Configuration changes (``core.config_signal``) are the second kind of message: announced
 inside the changing transaction, applied to this process's :class:`ConfigCache` by every
@@ -27,14 +28,14 @@ from sqlalchemy import select
 from otklik.core import config_signal
 from otklik.core.config_cache import ConfigCache
 from otklik.core.db import Database
+from otklik.realtime import notify
 from otklik.realtime.hub import Hub
 from otklik.realtime.log import to_outgoing
 from otklik.realtime.models import Event
 from otklik.realtime.protocol import Outgoing
 
 log = logging.getLogger(__name__)
-CHANNEL = "otklik_events"
-NOTIFY_LIMIT = 7900
+CHANNEL = notify.CHANNEL
 #: SQLite: how often each process looks for other processes' configuration changes.
 CONFIG_POLL_SECONDS = 0.25
 
@@ -43,6 +44,7 @@ class Broker(Protocol):
     async def start(self) -> None: ...
     async def stop(self) -> None: ...
     async def publish(self, frames: list[Outgoing]) -> None: ...
+    async def publish_committed(self, frames: list[Outgoing]) -> None: ...
 
 
 class InProcessBroker:
@@ -86,6 +88,10 @@ class InProcessBroker:
     async def publish(self, frames: list[Outgoing]) -> None:
         self.hub.deliver(frames)
 
+    async def publish_committed(self, frames: list[Outgoing]) -> None:
+        """A transaction's frames, after its commit: straight to this process's sockets."""
+        self.hub.deliver(frames)
+
 
 def _asyncpg_dsn(sqlalchemy_url: str) -> str:
     return sqlalchemy_url.replace("postgresql+asyncpg://", "postgresql://", 1)
@@ -117,23 +123,18 @@ class PostgresBroker:
         self._listener = self._publisher = None
 
     async def publish(self, frames: list[Outgoing]) -> None:
+        """Frames of no transaction (typing): notified on the broker's own connection."""
         if not frames or self._publisher is None:
             return
-        payloads = [self._encode(frame) for frame in frames]
+        payloads = [notify.encode(frame) for frame in frames]
         async with self._lock:  # one asyncpg connection serves one query at a time
             await self._publisher.execute(
                 "SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p", CHANNEL, payloads
             )
 
-    @staticmethod
-    def _encode(frame: Outgoing) -> str:
-        body = {"s": frame.stream, "e": frame.event_id, "t": frame.text}
-        encoded = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
-        if len(encoded.encode()) <= NOTIFY_LIMIT:
-            return encoded
-        if frame.event_id is None:
-            raise ValueError("transient frame too large for NOTIFY")
-        return json.dumps({"s": frame.stream, "e": frame.event_id, "ref": True})
+    async def publish_committed(self, frames: list[Outgoing]) -> None:
+        """Nothing to do: a transaction's frames were notified with its commit
+        (``realtime.log.stamp_order``), and come back to this process as to any other."""
 
     def _on_notify(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
         body = json.loads(payload)

@@ -29,6 +29,7 @@ from otklik.core import sqlite_raw
 from otklik.core.clock import utcnow
 from otklik.core.db import register_before_commit
 from otklik.core.events import FeedEntry
+from otklik.realtime import notify
 from otklik.realtime.models import Event
 from otklik.realtime.protocol import Outgoing, dumps
 
@@ -125,36 +126,42 @@ def take_pending(session: AsyncSession) -> list[Outgoing]:
 
 
 async def stamp_order(conn: AsyncConnection, sessions: Sequence[AsyncSession]) -> None:
-    """Give the events of a batch about to commit their ``seq``, in the order appended.
+    """Give the events of a batch about to commit their ``seq``, in the order appended, and
+    (PostgreSQL) announce the batch's frames.
 
     Runs inside the batch's transaction, right before its commit (``core.writer``). On
     SQLite a trigger has already set each row's ``seq`` to its id (migration 0013): one
-    writer at a time makes id order commit order, so nothing is left to write here."""
-    events = [
-        item
-        for session in sessions
-        for item in session.info.get(PENDING_KEY, ())
-        if isinstance(item, PendingEvent)
-    ]
-    if not events:
-        return
+    writer at a time makes id order commit order, so nothing is left to write here, and the
+    in-process broker hands the frames to the sockets after the commit. On PostgreSQL the
+    frames are notified here, under the order lock (``realtime/notify.py``)."""
+    pending = [item for session in sessions for item in session.info.get(PENDING_KEY, ())]
+    events = [item for item in pending if isinstance(item, PendingEvent)]
     if conn.dialect.name != "postgresql":
         for event in events:
             event.seq = event.id
         return
+    if not pending:
+        return
     await conn.execute(text(f"SELECT pg_advisory_xact_lock({EVENT_ORDER_LOCK})"))
-    # While the lock is held nobody else draws from event_order: the numbers are ours,
-    # ascending in the order drawn.
-    drawn = await conn.execute(
-        text("SELECT nextval('event_order') FROM generate_series(1, :n)"), {"n": len(events)}
-    )
-    numbers = sorted(int(n) for n in drawn.scalars())
+    if events:
+        # While the lock is held nobody else draws from event_order: the numbers are ours,
+        # ascending in the order drawn.
+        drawn = await conn.execute(
+            text("SELECT nextval('event_order') FROM generate_series(1, :n)"),
+            {"n": len(events)},
+        )
+        numbers = sorted(int(n) for n in drawn.scalars())
+        await conn.execute(
+            text("UPDATE events SET seq = :seq WHERE id = :id"),
+            [{"id": e.id, "seq": n} for e, n in zip(events, numbers, strict=True)],
+        )
+        for event, number in zip(events, numbers, strict=True):
+            event.seq = number
+    frames = [item if isinstance(item, Outgoing) else to_outgoing(item) for item in pending]
     await conn.execute(
-        text("UPDATE events SET seq = :seq WHERE id = :id"),
-        [{"id": e.id, "seq": n} for e, n in zip(events, numbers, strict=True)],
+        notify.NOTIFY_ALL,
+        {"channel": notify.CHANNEL, "payloads": [notify.encode(f) for f in frames]},
     )
-    for event, number in zip(events, numbers, strict=True):
-        event.seq = number
 
 
 # Every process that appends events imports this module: from then on each of its write

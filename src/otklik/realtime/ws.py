@@ -51,7 +51,7 @@ class Realtime:
     async def publish_committed(self, session: Any) -> None:
         frames = log.take_pending(session)
         if frames:
-            await self.broker.publish(frames)
+            await self.broker.publish_committed(frames)
 
 
 class ClientError(Exception):

@@ -1,0 +1,32 @@
+"""PostgreSQL's ``NOTIFY`` channel of live frames: how a frame is written on it.
+
+Frames of a transaction are announced inside it (``realtime.log.stamp_order``), so PostgreSQL
+delivers them only if it commits, and delivers the notifications of different transactions in
+the order those committed: every process of every host hears every event in ``seq`` order,
+with no after-commit step that could reach one listener before an earlier commit's. Frames
+that belong to no transaction (typing notices) are sent by the broker the same way.
+"""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import text
+
+from otklik.realtime.protocol import Outgoing
+
+CHANNEL = "otklik_events"
+#: PostgreSQL refuses payloads of 8000 bytes or more; a bigger event travels as a reference
+#: to its row, which each listener loads.
+NOTIFY_LIMIT = 7900
+NOTIFY_ALL = text("SELECT pg_notify(:channel, p) FROM unnest(CAST(:payloads AS text[])) AS p")
+
+
+def encode(frame: Outgoing) -> str:
+    body = {"s": frame.stream, "e": frame.event_id, "t": frame.text}
+    encoded = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    if len(encoded.encode()) <= NOTIFY_LIMIT:
+        return encoded
+    if frame.event_id is None:
+        raise ValueError("transient frame too large for NOTIFY")
+    return json.dumps({"s": frame.stream, "e": frame.event_id, "ref": True})
