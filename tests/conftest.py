@@ -34,6 +34,19 @@ PG_URL = _PG_BASE_URL.set(
     database=f"{_PG_BASE_URL.database or 'otklik_test'}_{os.getpid()}"
 ).render_as_string(hide_password=False)
 SECRET = "test-secret-key-0123456789"
+#: Test visitors all come from 127.0.0.1, many to a test: the widget's rate limits are off
+#: unless a test turns one on (tests/test_widget_security.py).
+NO_WIDGET_LIMITS = {
+    name: 0
+    for name in (
+        "widget_sessions_per_minute_per_ip",
+        "widget_sessions_per_minute",
+        "widget_messages_per_minute",
+        "widget_messages_per_minute_per_ip",
+        "widget_uploads_per_hour",
+        "widget_uploads_per_hour_per_ip",
+    )
+}
 
 
 def _pg_connect(database: str) -> psycopg2.extensions.connection:
@@ -98,11 +111,19 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Setting
     if request.param == "sqlite":
         template: Path = request.getfixturevalue("sqlite_template")
         shutil.copy(template, data_dir / "otklik.db")
-        yield Settings(data_dir=data_dir, secret_key=SECRET, job_poll_seconds=0.1)
+        yield Settings(
+            data_dir=data_dir, secret_key=SECRET, job_poll_seconds=0.1, **NO_WIDGET_LIMITS
+        )
     else:
         url = request.getfixturevalue("pg_database")
         _truncate_pg()
-        yield Settings(data_dir=data_dir, database_url=url, secret_key=SECRET, job_poll_seconds=0.1)
+        yield Settings(
+            data_dir=data_dir,
+            database_url=url,
+            secret_key=SECRET,
+            job_poll_seconds=0.1,
+            **NO_WIDGET_LIMITS,
+        )
 
 
 @pytest.fixture

@@ -26,6 +26,13 @@ def server_env(settings: Settings) -> dict[str, str]:
         env["OTKLIK_WEBHOOK_ALLOW_HOSTS"] = ",".join(settings.webhook_allow_hosts)
     if not settings.run_jobs_in_app:
         env["OTKLIK_RUN_JOBS_IN_APP"] = "false"
+    # Every test visitor comes from 127.0.0.1: a test that makes many sets these to 0.
+    env["OTKLIK_WIDGET_SESSIONS_PER_MINUTE_PER_IP"] = str(
+        settings.widget_sessions_per_minute_per_ip
+    )
+    env["OTKLIK_WIDGET_MESSAGES_PER_MINUTE_PER_IP"] = str(
+        settings.widget_messages_per_minute_per_ip
+    )
     return env
 
 

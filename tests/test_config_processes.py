@@ -53,6 +53,10 @@ async def test_a_rule_changed_through_one_process_is_obeyed_by_the_other(
     settings: Settings, tmp_path: Path
 ) -> None:
     inbox_key = await seed(settings)
+    # A new visitor per try, all from one address: no per-address widget limits here.
+    settings = settings.model_copy(
+        update={"widget_sessions_per_minute_per_ip": 0, "widget_messages_per_minute_per_ip": 0}
+    )
     first = await start_server(settings, tmp_path, "a")
     second = await start_server(settings, tmp_path, "b")
     try:
