@@ -14,30 +14,19 @@ import { newClientMsgId } from './ids';
 import { countUnread, MessageStore, type ChatItem } from './messages';
 import { Outbox, type OutboxItem, type SendResult } from './outbox';
 import { QueueWatcher } from './queue';
+import { refreshTime, sameVisitor, sessionBody } from './session';
 import { backoffDelay, ResumableSocket, type EventFrame } from './socket';
 import { beep, unlockSound } from './sound';
 import { TypingIndicator, TypingSender } from './typing';
 import type { VisitorTransientFrame } from '../generated/events';
 import type { Attachment, Message, Session, WidgetConfig } from './types';
-import { ChatView, serverFieldErrors, type ConnView, type OfflineValues } from './view';
+import { ChatView, connView, serverFieldErrors, type OfflineValues } from './view';
 
 const HISTORY_LIMIT = 50;
 /** While the offline form is shown, ask this often whether an operator came online. */
 export const CONFIG_RECHECK_MS = 60000;
 /** While the visitor waits for the first operator reply, ask for the queue position this often. */
 export const QUEUE_POLL_MS = 15000;
-
-/** Whether a session answer kept the visitor whose token we presented (tokens rotate, so
- * the server says so; an older server answered with the very same token). */
-export function sameVisitor(s: Session, presented: string): boolean {
-  return s.resumed ?? s.visitor_token === presented;
-}
-
-/** When to trade a token for a fresh one: halfway to its expiry (null: the server gave none). */
-export function refreshTime(s: Session, now: number): number | null {
-  const expires = s.token_expires_at ? Date.parse(s.token_expires_at) : NaN;
-  return Number.isFinite(expires) ? now + (expires - now) / 2 : null;
-}
 
 export class WidgetApp {
   config: WidgetConfig | null = null;
@@ -284,9 +273,7 @@ export class WidgetApp {
   private async resume(): Promise<void> {
     const old = this.token!;
     try {
-      const s = await this.d.api.session({ inbox_key: this.d.inboxKey, visitor_token: old, language: this.lang });
-      if (!sameVisitor(s, old)) this.forgetVisitor();
-      this.adoptSession(s);
+      this.adoptSession(await this.d.api.session(sessionBody(this.d.inboxKey, this.lang, null, old)), old);
     } catch (e) {
       if (e instanceof ApiError && (e.status === 401 || e.status === 403)) {
         this.forgetVisitor();
@@ -297,7 +284,10 @@ export class WidgetApp {
     }
   }
 
-  private adoptSession(s: Session): void {
+  /** A session answer; with ``presented``, the token it was asked for (another visitor: the
+   * old one's history is forgotten first). */
+  private adoptSession(s: Session, presented: string | null = null): void {
+    if (presented && !sameVisitor(s, presented)) this.forgetVisitor();
     this.token = s.visitor_token;
     this.refreshAt = refreshTime(s, Date.now());
     this.d.kv.set('token', s.visitor_token);
@@ -329,16 +319,11 @@ export class WidgetApp {
     const held = this.token;
     if (held && (this.refreshAt === null || Date.now() < this.refreshAt)) return Promise.resolve(held);
     if (!this.sessionPromise) {
-      const profile = this.d.kv.get<Profile>('profile');
-      const body: { inbox_key: string; name?: string; email?: string; visitor_token?: string; language: Lang } = { inbox_key: this.d.inboxKey, language: this.lang };
-      if (profile?.name) body.name = profile.name;
-      if (profile?.email) body.email = profile.email;
-      if (held) body.visitor_token = held;
+      const body = sessionBody(this.d.inboxKey, this.lang, this.d.kv.get<Profile>('profile'), held);
       this.sessionPromise = this.d.api
         .session(body)
         .then((s) => {
-          if (held && !sameVisitor(s, held)) this.forgetVisitor();
-          this.adoptSession(s);
+          this.adoptSession(s, held);
           return s.visitor_token;
         })
         .catch((e: unknown) => {
@@ -580,14 +565,7 @@ export class WidgetApp {
   }
 
   private updateConn(): void {
-    let state: ConnView;
-    const s = this.socket?.state ?? 'idle';
-    if (!this.online()) state = 'offline';
-    else if (s === 'live') state = 'online';
-    else if (s === 'idle' || s === 'stopped') state = 'idle';
-    else if (s === 'waiting' && (this.socket?.attempts ?? 0) >= 3) state = 'offline';
-    else state = 'connecting';
-    this.view?.setConnection(state);
+    this.view?.setConnection(connView(this.online(), this.socket?.state ?? 'idle', this.socket?.attempts ?? 0));
   }
 
   /**

@@ -3,8 +3,19 @@ import type { FrameKey, Translate } from '../shared/i18n';
 import { contrastText, h, ICON_CLIP, ICON_CLOSE, ICON_SEND, svgIcon } from './dom';
 import type { ChatItem } from './messages';
 import type { Attachment, FieldMode } from './types';
+import type { SocketState } from './socket';
 
 export type ConnView = 'idle' | 'connecting' | 'online' | 'offline';
+
+/** What the header shows of the connection: the browser's network and the socket's state
+ * (a socket that failed three times in a row counts as offline). */
+export function connView(online: boolean, state: SocketState, attempts: number): ConnView {
+  if (!online) return 'offline';
+  if (state === 'live') return 'online';
+  if (state === 'idle' || state === 'stopped') return 'idle';
+  if (state === 'waiting' && attempts >= 3) return 'offline';
+  return 'connecting';
+}
 
 export interface ViewCallbacks {
   onSend(text: string): boolean;
