@@ -7,7 +7,9 @@ on conversations that are already open (the live path's common case):
 - ``app``: ``POST /api/v1/widget/messages`` through the whole ASGI app (middleware, routing,
   FastAPI, the service, the write turn, group commit), called directly, with no server and
   no socket;
-- ``service``: ``conversations.post_visitor_message`` in a write session, nothing around it.
+- ``service``: ``conversations.post_visitor_message`` in a write session, nothing around it;
+- ``create`` (with ``--steps``): ``POST /api/v1/channels/api/conversations``, a new customer
+  and conversation each time, as ``bench.create`` sends them.
 
 It prints CPU µs per message and messages/s for each; ``app - service`` is the web layer's
 share. ``--profile OUT`` writes a cProfile of the ``app`` run. It is a diagnostic beside
@@ -30,12 +32,14 @@ from typing import Any
 
 import uvloop
 
+from bench.server import WIDGET_LIMITS
 from otklik.app import create_app
 from otklik.channels import service as inboxes
 from otklik.channels.schemas import InboxCreate
 from otklik.config import Settings
 from otklik.conversations import service as conversations
 from otklik.core import migrate
+from otklik.core.crypto import SecretBox
 
 Call = Callable[[str, str, bytes, list[tuple[bytes, bytes]]], Awaitable[tuple[int, bytes]]]
 
@@ -103,6 +107,9 @@ async def _timed(
 async def main(args: argparse.Namespace) -> None:
     data_dir = Path(tempfile.mkdtemp(prefix="otklik-inprocess-"))
     options: dict[str, Any] = {"data_dir": data_dir, "secret_key": "bench-" * 8}
+    # Every bench visitor comes from one address as fast as it can: limits far above the load,
+    # so that checking them is measured but never refuses (as bench/server.py does).
+    options.update({f"widget_{name.lower()}": 1_000_000_000 for name in WIDGET_LIMITS})
     if args.database:
         options["database_url"] = args.database
     settings = Settings(**options)
@@ -148,15 +155,48 @@ async def main(args: argparse.Namespace) -> None:
                     max_chars=10_000,
                 )
 
+        key = "otk_bench_" + uuid.uuid4().hex
+        async with db.session(write=True) as session:
+            await inboxes.create_inbox(
+                session,
+                data=InboxCreate(name="Bridge", channel="api", config={"api_key": key}),
+                actor_id=None,
+                box=SecretBox(settings.resolved_secret_key()),
+            )
+
+        async def via_create(i: int) -> None:
+            status, body = await create(call, key)
+            assert status == 201, body
+
         rounds = max(1, args.messages // args.concurrency)
-        await _timed("service", rounds, args.concurrency, via_service)
-        profiler = cProfile.Profile() if args.profile else None
-        if profiler is not None:
-            profiler.enable()
-        await _timed("app", rounds, args.concurrency, via_app)
-        if profiler is not None:
-            profiler.disable()
-            profiler.dump_stats(args.profile)
+        steps = {"service": via_service, "app": via_app, "create": via_create}
+        for label in args.steps.split(","):
+            profiler = cProfile.Profile() if args.profile and label == args.profiled else None
+            if profiler is not None:
+                profiler.enable()
+            await _timed(label, rounds, args.concurrency, steps[label])
+            if profiler is not None:
+                profiler.disable()
+                profiler.dump_stats(args.profile)
+
+
+async def create(call: Call, key: str) -> tuple[int, bytes]:
+    """A new customer's first message through the API channel (``bench.create``'s request)."""
+    ident = uuid.uuid4().hex
+    body = json.dumps(
+        {
+            "external_id": f"m-{ident}",
+            "sender_id": f"s-{ident}",
+            "sender_name": f"Customer {ident[:6]}",
+            "text": "My parcel #77812 arrived damaged, what do I do now?",
+        }
+    )
+    return await call(
+        "POST",
+        "/api/v1/channels/api/conversations",
+        body.encode(),
+        [(b"x-otklik-inbox-key", key.encode())],
+    )
 
 
 async def send(call: Call, token: str) -> tuple[int, bytes]:
@@ -174,7 +214,11 @@ def cli() -> None:
     parser.add_argument("--messages", type=int, default=3000)
     parser.add_argument("--concurrency", type=int, default=25)
     parser.add_argument("--database", help="a PostgreSQL URL (default: SQLite in a temp dir)")
-    parser.add_argument("--profile", help="write a cProfile of the app run here")
+    parser.add_argument(
+        "--steps", default="service,app", help="which of service, app, create to run, in order"
+    )
+    parser.add_argument("--profile", help="write a cProfile of one step here")
+    parser.add_argument("--profiled", default="app", help="the step --profile profiles")
     uvloop.run(main(parser.parse_args()))
 
 

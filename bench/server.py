@@ -206,7 +206,7 @@ def echo_server(workdir: Path) -> Server:
     return Server("echo", argv, env, port, workdir / "echo.log")
 
 
-_WIDGET_LIMITS = (
+WIDGET_LIMITS = (
     "SESSIONS_PER_MINUTE_PER_IP",
     "SESSIONS_PER_MINUTE",
     "MESSAGES_PER_MINUTE",
@@ -233,7 +233,7 @@ class OtklikEnv:
             "COLUMNS": "200",
             # Thousands of visitors from one address, as fast as they can: limits far above
             # the load, so that checking them is measured but never refuses.
-            **{f"OTKLIK_WIDGET_{name}": "1000000000" for name in _WIDGET_LIMITS},
+            **{f"OTKLIK_WIDGET_{name}": "1000000000" for name in WIDGET_LIMITS},
         }
         env["BENCH_CWD"] = str(self.data_dir)
         return env

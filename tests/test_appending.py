@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otklik import wiring
@@ -28,8 +28,11 @@ from otklik.config import Settings
 from otklik.contacts import service as contacts
 from otklik.contacts.models import Contact
 from otklik.conversations import service as conversations
+from otklik.conversations.events import MessageCreated
 from otklik.conversations.models import Conversation, Message
+from otklik.core import config_cache
 from otklik.core.db import Database
+from otklik.core.events import Emitted, bus
 from otklik.realtime.models import Event
 
 #: Values that differ between any two messages by nature.
@@ -57,8 +60,24 @@ async def _visitor(db: Database) -> tuple[InboxInfo, int]:
 
 
 async def _say(
-    db: Database, inbox: InboxInfo, contact_id: int, text: str, *, general: bool = False
+    db: Database,
+    inbox: InboxInfo,
+    contact_id: int,
+    text: str,
+    *,
+    general: bool = False,
+    unit: bool = False,
 ) -> conversations.Posted:
+    if unit:  # the widget's send: a write without a session (core/unit.py)
+        async with db.unit() as write:
+            return await conversations.post_visitor_message_in_unit(
+                write,
+                inbox=inbox,
+                contact_id=contact_id,
+                client_msg_id=uuid.uuid4().hex,
+                text=text,
+                max_chars=10_000,
+            )
     async with db.session(write=True) as session:
         # A session that holds the conversation as an ORM object never takes the Core unit
         # (that copy would go stale): with ``general``, the general path writes this one.
@@ -125,18 +144,28 @@ def _strip(payload: Any) -> Any:
     return payload
 
 
+@pytest.mark.parametrize("sessionless", [False, True], ids=["in_a_session", "sessionless"])
 async def test_the_core_unit_and_the_general_path_leave_the_same_rows_and_events(
-    db: Database,
+    db: Database, sessionless: bool
 ) -> None:
     inbox, contact_id = await _visitor(db)
+    if sessionless:
+        # As in the app: with the configuration cached, the unit knows that no automation
+        # rule and no webhook wants the message, and needs no session at all.
+        config_cache.attach(db)
+        await _say(db, inbox, contact_id, "loads the cache", unit=True)
     with _statements(db) as by_core:
-        core = await _say(db, inbox, contact_id, "my order is late")
+        core = await _say(db, inbox, contact_id, "my order is late", unit=sessionless)
+    if sessionless:
+        # Only the unit's own savepoint (on SQLite not even that is seen here: it runs on
+        # the raw handle); a session would add its own.
+        assert by_core.count("SAVEPOINT") == (0 if db.is_sqlite else 1), by_core
     async with db.session(write=False) as session:
         after_core = await _state(session, core.message.id)
     with _statements(db) as by_general:
         general = await _say(db, inbox, contact_id, "order 4411", general=True)
     # Each path was taken: the Core unit is the shorter one.
-    assert len(by_core) < len(by_general) - 1, (by_core, by_general)
+    assert len(by_core) < len(by_general) - 1, (" ".join(by_core), " ".join(by_general))
     async with db.session(write=False) as session:
         after_general = await _state(session, general.message.id)
 
@@ -154,7 +183,8 @@ async def test_the_core_unit_and_the_general_path_leave_the_same_rows_and_events
     assert after_core["message"]["author_name"] == "Vera"
     # The conversation moved on the same way: one more unread message, its latest activity.
     first, second = after_core["conversation"], after_general["conversation"]
-    assert (first["unread_count"], second["unread_count"]) == (2, 3)
+    unread = 3 if sessionless else 2
+    assert (first["unread_count"], second["unread_count"]) == (unread, unread + 1)
     assert first["last_message_id"] == core.message.id
     assert second["last_message_id"] == general.message.id
     assert first["waiting_since"] == second["waiting_since"]  # the oldest unanswered message
@@ -167,7 +197,11 @@ async def test_the_core_unit_and_the_general_path_leave_the_same_rows_and_events
         general_conv = general_data.get("conversation", {})
         assert _strip(core_data) == {
             **_strip(general_data),
-            **({"conversation": _strip({**general_conv, "unread_count": 2})} if core_conv else {}),
+            **(
+                {"conversation": _strip({**general_conv, "unread_count": unread})}
+                if core_conv
+                else {}
+            ),
         }
         if core_conv:
             assert core_conv["last_message"]["id"] == core.message.id
@@ -210,11 +244,49 @@ async def test_a_resolved_conversation_is_reopened_by_the_next_message(db: Datab
         await conversations.change_status(
             session, conversation_id=conversation_id, status="resolved", snooze_until=None
         )
-    posted = await _say(db, inbox, contact_id, "one more thing")
+    # Sessionless, as the widget sends: the unit hands the case to the general path.
+    posted = await _say(db, inbox, contact_id, "one more thing", unit=True)
     async with db.session(write=False) as session:
         state = await _state(session, posted.message.id)
     assert state["conversation"]["status"] == "open"
     assert state["message"]["conversation_id"] == conversation_id
+    assert [kind for _, kind, _, _ in state["events"]] == ["message.created", "message.created"]
+
+
+async def _counts(db: Database) -> tuple[int, int, int]:
+    async with db.session(write=False) as session:
+        messages = len((await session.scalars(select(Message.id))).all())
+        events = len((await session.scalars(select(Event.id))).all())
+        unread = await session.scalar(select(func.sum(Conversation.unread_count)))
+    return messages, events, int(unread or 0)
+
+
+async def test_a_subscriber_with_work_runs_in_the_unit_and_its_failure_undoes_the_message(
+    db: Database,
+) -> None:
+    inbox, contact_id = await _visitor(db)
+    seen: list[tuple[int, int]] = []
+    failing = False
+
+    async def subscriber(session: AsyncSession, emitted: Emitted[MessageCreated]) -> None:
+        # It reads the message in the same transaction, through the ORM session it was given.
+        stored = await session.get_one(Message, emitted.event.message.id)
+        seen.append((stored.id, len(emitted.log_ids)))
+        if failing:
+            raise RuntimeError("a subscriber fails")
+
+    bus.subscribe(MessageCreated, subscriber)  # no ``quiet``: it always has work
+    posted = await _say(db, inbox, contact_id, "with a subscriber", unit=True)
+    assert seen == [(posted.message.id, 2)]
+    before = await _counts(db)
+    failing = True
+    with pytest.raises(RuntimeError):
+        await _say(db, inbox, contact_id, "this one fails", unit=True)
+    # Nothing of the failed send stays: no message, no event row, the counter unmoved.
+    assert await _counts(db) == before
+    failing = False
+    again = await _say(db, inbox, contact_id, "and the next one goes through", unit=True)
+    assert again.created and await _counts(db) == (before[0] + 1, before[1] + 2, before[2] + 1)
 
 
 async def test_a_failing_writer_in_a_batch_leaves_its_neighbours_intact(
@@ -237,11 +309,18 @@ async def test_a_failing_writer_in_a_batch_leaves_its_neighbours_intact(
             if fail:
                 raise RuntimeError("this writer fails after writing")
 
+    async def write_sessionless(name: str) -> None:
+        async with db.unit() as unit:
+            await contacts.create_contact(
+                await unit.session(), name=name, email=None, attributes={}
+            )
+            raise RuntimeError("this sessionless writer fails after writing")
+
     async def first() -> None:
         async with db.session(write=True) as session:
             await contacts.create_contact(session, name="first", email=None, attributes={})
             # The others queue behind this turn and join its batch.
-            while db.writer.waiting < 3:  # noqa: ASYNC110
+            while db.writer.waiting < 4:  # noqa: ASYNC110
                 await asyncio.sleep(0.001)
 
     try:
@@ -249,6 +328,7 @@ async def test_a_failing_writer_in_a_batch_leaves_its_neighbours_intact(
             first(),
             write("before", fail=False),
             write("failing", fail=True),
+            write_sessionless("failing sessionless"),
             write("after", fail=False),
             return_exceptions=True,
         )
@@ -260,6 +340,7 @@ async def test_a_failing_writer_in_a_batch_leaves_its_neighbours_intact(
     assert [type(r).__name__ for r in results] == [
         "NoneType",
         "NoneType",
+        "RuntimeError",
         "RuntimeError",
         "NoneType",
     ]

@@ -18,6 +18,8 @@ from otklik.attributes.api import router as attributes_router
 from otklik.audit.api import router as audit_router
 from otklik.channels import base as channel_plugins
 from otklik.channels.api import router as inboxes_router
+from otklik.channels.widget import api as widget_api
+from otklik.channels.widget.api import live_router as widget_live_router
 from otklik.channels.widget.api import router as widget_router
 from otklik.channels.widget.limits import WidgetLimits
 from otklik.channels.widget.socket import router as widget_socket_router
@@ -28,6 +30,7 @@ from otklik.conversations.api import router as conversations_router
 from otklik.core import config_cache
 from otklik.core.db import Database
 from otklik.core.headers import SecurityHeaders
+from otklik.core.hot import HotRoutes
 from otklik.core.http import BodyLimit, install_error_handlers
 from otklik.core.security import VisitorTokens
 from otklik.jobs.runner import JobRunner
@@ -96,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     # Routers are matched in this order, route by route: the live path's first.
     for router in (
+        widget_live_router,
         widget_router,
         conversations_router,
         auth_router,
@@ -122,6 +126,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def healthz() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
+    # Innermost of the middlewares: the visitor's send, past the router (core/hot.py).
+    app.add_middleware(
+        HotRoutes, routes={("POST", "/api/v1/widget/messages"): widget_api.post_message_hot}
+    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -45,7 +45,7 @@ def install() -> None:
     automation.install()
     webhooks.install()
     bus.clear()
-    bus.write_feeds_with(log.write_feed)
+    bus.write_feeds_with(log.write_feed, log.write_feed_sync)
 
     routed = frozenset({routing_events.CAUSE})
     bus.subscribe(ConversationCreated, routing.on_conversation_changed, ignore_caused_by=routed)
@@ -56,7 +56,7 @@ def install() -> None:
     react = automation.on_conversation_event
     bus.subscribe(ConversationCreated, react, ignore_caused_by=automated)
     bus.subscribe(ConversationUpdated, react, ignore_caused_by=automated)
-    bus.subscribe(MessageCreated, react, ignore_caused_by=automated)
+    bus.subscribe(MessageCreated, react, ignore_caused_by=automated, quiet=automation.quiet_for)
 
     for hooked in (
         ConversationCreated,
@@ -64,6 +64,6 @@ def install() -> None:
         MessageCreated,
         routing_events.ConversationEscalated,
     ):
-        bus.subscribe(hooked, webhooks.on_domain_event)
+        bus.subscribe(hooked, webhooks.on_domain_event, quiet=webhooks.quiet_for)
 
     channel_plugins.load_entry_points()

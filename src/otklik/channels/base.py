@@ -19,10 +19,9 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession
-
     from otklik.config import Settings
     from otklik.core.db import Database
+    from otklik.core.writer import Committed
 
 ENTRY_POINT_GROUP = "otklik.channels"
 log = logging.getLogger(__name__)
@@ -146,7 +145,7 @@ def inboxes_changed(session_info: dict[str, Any]) -> None:
     session_info[INBOXES_CHANGED] = True
 
 
-async def _wake_after_inbox_change(session: AsyncSession) -> None:
+async def _wake_after_inbox_change(session: Committed) -> None:
     if session.info.pop(INBOXES_CHANGED, False):
         for plugin in list(_plugins.values()):
             if isinstance(plugin, RescanningPlugin):

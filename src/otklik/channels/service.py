@@ -9,6 +9,7 @@ from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otklik.accounts.models import Agent, Team, TeamMember
@@ -19,6 +20,7 @@ from otklik.channels.models import Inbox
 from otklik.channels.schemas import InboxCreate, InboxOut, InboxSettings, InboxUpdate
 from otklik.core import config_cache
 from otklik.core.crypto import SecretBox
+from otklik.core.db import Database
 from otklik.core.errors import AppError, invalid, not_found
 
 
@@ -106,6 +108,13 @@ async def _directory(session: AsyncSession) -> InboxDirectory:
 INBOXES = config_cache.entry("inboxes", _directory)
 
 
+def cached_inbox(conn: Connection, inbox_id: int) -> InboxInfo | None:
+    """An inbox from this process's cache for synchronous code (``core/unit.py``); ``None``
+    when the directory is not loaded or has no such inbox."""
+    directory = config_cache.peek(conn, INBOXES)
+    return directory.by_id.get(inbox_id) if directory is not None else None
+
+
 def inbox_out(inbox: Inbox) -> InboxOut:
     return InboxOut(
         id=inbox.id,
@@ -167,6 +176,11 @@ async def frame_origins(session: AsyncSession, public_key: str) -> list[str] | N
 async def inbox_by_id(session: AsyncSession, inbox_id: int) -> InboxInfo | None:
     """The inbox's cached configuration, turned off or not; ``None`` when there is none."""
     return (await config_cache.get(session, INBOXES)).by_id.get(inbox_id)
+
+
+async def inbox_by_id_in(db: Database, inbox_id: int) -> InboxInfo | None:
+    """:func:`inbox_by_id` for a request that has no session (the widget's send)."""
+    return (await config_cache.cache_for_db(db).get(INBOXES)).by_id.get(inbox_id)
 
 
 def ensure_active(inbox: AnyInbox) -> None:

@@ -34,7 +34,8 @@ from otklik.conversations.schemas import ContactBrief, ConversationOut, LastMess
 from otklik.conversations.shapes import PREVIEW_CHARS
 from otklik.core import sqlite_raw
 from otklik.core.clock import utcnow
-from otklik.core.events import bus
+from otklik.core.events import DomainEvent, Emitted, bus
+from otklik.core.unit import WriteUnit
 
 _conversations = cast(Table, Conversation.__table__)
 _messages = cast(Table, Message.__table__)
@@ -225,16 +226,50 @@ async def append_to_open(session: AsyncSession, job: NextMessage) -> MessageOut 
     written = await conn.run_sync(_write, job)
     if written is None:
         return None
-    out = _message_out(written.message)
-    await bus.emit(
-        session,
-        events.MessageCreated(
-            conversation=_conversation_out(written.conversation, written.contact, out),
-            message=out,
-            visitor_message=out,
-        ),
-    )
+    out, event = _event(written)
+    await bus.emit(session, event)
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Appended:
+    message: MessageOut
+    emitted: Emitted[DomainEvent]
+    #: No inside subscriber has anything to do (``EventBus.emit_sync``).
+    quiet: bool
+
+
+async def append_in_unit(unit: WriteUnit, job: NextMessage) -> MessageOut | None:
+    """:func:`append_to_open` in a write without a session (``core/unit.py``): the
+    statements, the event's log rows and, when no subscriber has anything to do, the
+    savepoint's release, all in one hop to the write connection. A subscriber that has work
+    (an automation rule, a webhook endpoint) gets a session of the same unit. ``None``: the
+    general path must write it (the unit wrote nothing)."""
+    causes, info = bus.causes(), unit.info
+
+    def work(conn: Connection) -> _Appended | None:
+        written = _write(conn, job)
+        if written is None:
+            return None
+        out, event = _event(written)
+        emitted, quiet = bus.emit_sync(conn, info, event, causes)
+        return _Appended(out, emitted, quiet)
+
+    appended = await unit.run(work, release=lambda done: done is None or done.quiet)
+    if appended is None:
+        return None
+    if not appended.quiet:
+        await bus.react_inside(await unit.session(), appended.emitted)
+    return appended.message
+
+
+def _event(written: _Written) -> tuple[MessageOut, events.MessageCreated]:
+    out = _message_out(written.message)
+    return out, events.MessageCreated(
+        conversation=_conversation_out(written.conversation, written.contact, out),
+        message=out,
+        visitor_message=out,
+    )
 
 
 def _message_out(message: dict[str, Any]) -> MessageOut:

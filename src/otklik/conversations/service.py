@@ -21,7 +21,7 @@ from otklik.channels import service as channels
 from otklik.channels.service import AnyInbox  # the cached snapshot or the row (config cache)
 from otklik.contacts.models import Contact
 from otklik.conversations.announce import announce_conversation, announce_message
-from otklik.conversations.appending import NextMessage, append_to_open
+from otklik.conversations.appending import NextMessage, append_in_unit, append_to_open
 from otklik.conversations.delivery import (
     DELIVER_JOB,
     enqueue_delivery,
@@ -60,6 +60,7 @@ from otklik.conversations.shapes import (
 )
 from otklik.core.clock import utcnow
 from otklik.core.errors import AppError, invalid
+from otklik.core.unit import WriteUnit
 from otklik.jobs import registry as jobs
 
 __all__ = [
@@ -253,6 +254,72 @@ async def post_visitor_message(
         )
         if appended is not None:
             return Posted(message=appended, created=True)
+    return await _post_in_session(
+        session,
+        inbox=inbox,
+        contact_id=contact_id,
+        client_msg_id=client_msg_id,
+        text=text,
+        conversation_id=conversation_id,
+        new_conversation=new_conversation,
+        attachment_ids=attachment_ids,
+        external_id=external_id,
+        channel_data=channel_data,
+    )
+
+
+async def post_visitor_message_in_unit(
+    unit: WriteUnit,
+    *,
+    inbox: AnyInbox,
+    contact_id: int,
+    client_msg_id: str,
+    text: str,
+    max_chars: int,
+    attachment_ids: Sequence[int] = (),
+) -> Posted:
+    """:func:`post_visitor_message` (the widget's send) in a write without a session
+    (``core/unit.py``): the common case by ``appending.append_in_unit``, every other case in
+    a session of the same unit."""
+    _check_length(text, max_chars)
+    if not attachment_ids:
+        appended = await append_in_unit(
+            unit,
+            NextMessage(
+                inbox_id=inbox.id,
+                contact_id=contact_id,
+                client_msg_id=client_msg_id,
+                text=text,
+                external_id=None,
+                channel_data={},
+            ),
+        )
+        if appended is not None:
+            return Posted(message=appended, created=True)
+    return await _post_in_session(
+        await unit.session(),
+        inbox=inbox,
+        contact_id=contact_id,
+        client_msg_id=client_msg_id,
+        text=text,
+        attachment_ids=attachment_ids,
+    )
+
+
+async def _post_in_session(
+    session: AsyncSession,
+    *,
+    inbox: AnyInbox,
+    contact_id: int,
+    client_msg_id: str,
+    text: str,
+    conversation_id: int | None = None,
+    new_conversation: bool = False,
+    attachment_ids: Sequence[int] = (),
+    external_id: str | None = None,
+    channel_data: dict[str, Any] | None = None,
+) -> Posted:
+    """The general path of a customer's message, through the ORM (every case)."""
     contact = await session.scalar(
         select(Contact).where(Contact.id == contact_id).with_for_update()
     )

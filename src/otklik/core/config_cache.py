@@ -29,10 +29,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 from weakref import WeakKeyDictionary
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otklik.core import config_signal
+from otklik.core.writer import Committed
 
 if TYPE_CHECKING:
     from otklik.core.db import Database
@@ -89,6 +90,10 @@ class ConfigCache:
             self._values[entry.name] = value
         return value
 
+    def peek(self, entry: Entry[T]) -> T | None:
+        """The entry's value if it is loaded; ``None`` if not (nothing is loaded here)."""
+        return cast(T | None, self._values.get(entry.name))
+
     def drop(self, names: Iterable[str]) -> None:
         for name in names:
             self._values.pop(name, None)
@@ -107,7 +112,7 @@ class ConfigCache:
         for name in moved:
             self._versions[name] = versions[name]
 
-    async def after_commit(self, session: AsyncSession) -> None:
+    async def after_commit(self, session: Committed) -> None:
         names: set[str] | None = session.info.pop(STALE_KEY, None)
         if names:
             self.drop(names)
@@ -139,6 +144,13 @@ def cache_for(session: AsyncSession) -> ConfigCache | None:
 def cache_for_db(db: Database) -> ConfigCache:
     """The cache :func:`attach` gave ``db``."""
     return _caches[db.write_engine.sync_engine]
+
+
+def peek(conn: Connection, entry: Entry[T]) -> T | None:
+    """The entry's cached value for synchronous code on ``conn`` (a write without a session,
+    ``core/unit.py``), or ``None`` when it is not loaded: the caller then assumes the worst."""
+    cache = _caches.get(conn.engine)
+    return cache.peek(entry) if cache is not None else None
 
 
 async def get(session: AsyncSession, entry: Entry[T]) -> T:

@@ -33,7 +33,8 @@ from sqlalchemy.types import TypeDecorator
 from otklik.config import Settings
 from otklik.core import sqlite_inline
 from otklik.core.events import bus
-from otklik.core.writer import BeforeCommit, WriteLanes
+from otklik.core.unit import WriteUnit
+from otklik.core.writer import BeforeCommit, Committed, WriteLanes
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -78,7 +79,7 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: Json, int: BigId}
 
 
-AfterCommit = Callable[[AsyncSession], Awaitable[None]]
+AfterCommit = Callable[[Committed], Awaitable[None]]
 #: Run inside every write batch's transaction just before its commit, in every process; the
 #: realtime log registers its order stamping here when it is imported (``realtime.log``).
 before_commit_hooks: list[BeforeCommit] = []
@@ -89,7 +90,7 @@ def register_before_commit(hook: BeforeCommit) -> None:
         before_commit_hooks.append(hook)
 
 
-async def _before_commit(conn: AsyncConnection, sessions: Sequence[AsyncSession]) -> None:
+async def _before_commit(conn: AsyncConnection, sessions: Sequence[Committed]) -> None:
     for hook in before_commit_hooks:
         await hook(conn, sessions)
 
@@ -215,7 +216,22 @@ class Database:
                 await session.close()
         await asyncio.shield(batch.done)
 
-    async def _after_commit(self, session: AsyncSession) -> None:
+    @asynccontextmanager
+    async def unit(self) -> AsyncIterator[WriteUnit]:
+        """Like a write :meth:`session`, without the session unless the block asks the unit
+        for one (``core/unit.py``): committed durably when the block ends normally."""
+        async with self.writer.turn() as (conn, batch):
+            unit = WriteUnit(conn)
+            try:
+                yield unit
+                await unit.finish()
+                batch.committed.append(unit)
+            except BaseException:
+                await unit.abandon()
+                raise
+        await asyncio.shield(batch.done)
+
+    async def _after_commit(self, session: Committed) -> None:
         for hook in self.after_commit:
             await hook(session)
 

@@ -32,9 +32,11 @@ from datetime import datetime
 from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otklik.core.clock import utcnow
+from otklik.core.writer import Committed
 
 Phase = Literal["in_transaction", "after_commit"]
 AFTER_COMMIT_KEY = "otklik.events.after_commit"
@@ -133,12 +135,19 @@ AfterCommit = Callable[[Emitted[E]], Awaitable[None]]
 #: Writes an event's feed to the realtime log in the session's transaction; returns the row
 #: ids, in the entries' order.
 LogWriter = Callable[[AsyncSession, Sequence[FeedEntry]], Awaitable[list[int]]]
+#: The same for a write without a session (``core/unit.py``): on the synchronous connection,
+#: noting the rows in the unit's ``info``.
+SyncLogWriter = Callable[[Connection, dict[str, Any], Sequence[FeedEntry]], list[int]]
+#: Asked by a write without a session, on its synchronous connection: ``True`` when the
+#: subscriber certainly does nothing for this event (from what is cached; unsure is ``False``).
+Quiet = Callable[[Connection, E], bool]
 
 
 @dataclass(frozen=True, slots=True)
 class _Subscription:
     handler: Callable[..., Awaitable[None]]
     ignore_caused_by: frozenset[str]
+    quiet: Callable[[Connection, Any], bool] | None = None
 
 
 @dataclass
@@ -146,12 +155,14 @@ class EventBus:
     _inside: dict[type[DomainEvent], list[_Subscription]] = field(default_factory=dict)
     _after: dict[type[DomainEvent], list[_Subscription]] = field(default_factory=dict)
     _log_writer: LogWriter | None = None
+    _sync_log_writer: SyncLogWriter | None = None
     _causes: ContextVar[tuple[str, ...]] = field(
         default_factory=lambda: ContextVar("otklik_event_causes", default=())
     )
 
-    def write_feeds_with(self, writer: LogWriter) -> None:
+    def write_feeds_with(self, writer: LogWriter, sync_writer: SyncLogWriter) -> None:
         self._log_writer = writer
+        self._sync_log_writer = sync_writer
 
     def subscribe(
         self,
@@ -159,9 +170,11 @@ class EventBus:
         handler: Subscriber[E],
         *,
         ignore_caused_by: frozenset[str] = frozenset(),
+        quiet: Quiet[E] | None = None,
     ) -> None:
-        """React inside the emitting transaction."""
-        self._add(self._inside, event_type, _Subscription(handler, ignore_caused_by))
+        """React inside the emitting transaction. ``quiet`` lets a write without a session
+        skip making one when the subscriber would do nothing (see :meth:`emit_sync`)."""
+        self._add(self._inside, event_type, _Subscription(handler, ignore_caused_by, quiet))
 
     def subscribe_after_commit(self, event_type: type[E], handler: AfterCommit[E]) -> None:
         """React once the emitting transaction has committed (never if it rolls back)."""
@@ -197,23 +210,64 @@ class EventBus:
             feed = tuple(event.feed())
             if feed:
                 log_ids = await self._log_writer(session, feed)
-        causes = self._causes.get()
+        emitted = self._emitted(session.info, event, feed, log_ids, self._causes.get())
+        await self.react_inside(session, emitted)
+        return emitted
+
+    def emit_sync(
+        self, conn: Connection, info: dict[str, Any], event: DomainEvent, causes: tuple[str, ...]
+    ) -> tuple[Emitted[DomainEvent], bool]:
+        """:meth:`emit` for work running on the synchronous connection of a write without a
+        session (``core/unit.py``), up to the inside subscribers: the feed is written and the
+        after-commit reactions queued in ``info``. Returns the emitted event and whether every
+        inside subscriber is quiet for it; if not, the caller runs :meth:`react_inside` with
+        a session of the same unit. ``causes``: :meth:`causes` where the work was started."""
+        feed: tuple[FeedEntry, ...] = ()
+        log_ids: list[int] = []
+        if self._sync_log_writer is not None:
+            feed = tuple(event.feed())
+            if feed:
+                log_ids = self._sync_log_writer(conn, info, feed)
+        emitted = self._emitted(info, event, feed, log_ids, causes)
+        quiet = all(
+            subscription.quiet is not None and subscription.quiet(conn, event)
+            for subscription in self._reacting(emitted)
+        )
+        return emitted, quiet
+
+    def _emitted(
+        self,
+        info: dict[str, Any],
+        event: DomainEvent,
+        feed: tuple[FeedEntry, ...],
+        log_ids: list[int],
+        causes: tuple[str, ...],
+    ) -> Emitted[DomainEvent]:
         emitted: Emitted[DomainEvent] = Emitted(event, feed, tuple(log_ids), utcnow(), causes)
         after = self._after.get(type(event))
         if after:  # queued first: after commit, reactions run in the order events were emitted
             queued: list[tuple[_Subscription, Emitted[DomainEvent]]]
-            queued = session.info.setdefault(AFTER_COMMIT_KEY, [])
+            queued = info.setdefault(AFTER_COMMIT_KEY, [])
             queued.extend((subscription, emitted) for subscription in after)
-        for subscription in self._inside.get(type(event), ()):
-            if subscription.ignore_caused_by.isdisjoint(causes):
-                await subscription.handler(session, emitted)
         return emitted
+
+    def _reacting(self, emitted: Emitted[DomainEvent]) -> list[_Subscription]:
+        return [
+            subscription
+            for subscription in self._inside.get(type(emitted.event), ())
+            if subscription.ignore_caused_by.isdisjoint(emitted.causes)
+        ]
+
+    async def react_inside(self, session: AsyncSession, emitted: Emitted[DomainEvent]) -> None:
+        """Run the inside subscribers of an emitted event in ``session``'s transaction."""
+        for subscription in self._reacting(emitted):
+            await subscription.handler(session, emitted)
 
     def causes(self) -> tuple[str, ...]:
         """The causes in force here (see :meth:`caused_by`)."""
         return self._causes.get()
 
-    async def run_after_commit(self, session: AsyncSession) -> None:
+    async def run_after_commit(self, session: Committed) -> None:
         """Called by the database once ``session``'s transaction is durable."""
         queued: list[tuple[_Subscription, Emitted[DomainEvent]]]
         queued = session.info.pop(AFTER_COMMIT_KEY, [])

@@ -21,15 +21,24 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, AsyncTransaction
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
 log = logging.getLogger(__name__)
 
 
-OnCommit = Callable[[AsyncSession], Awaitable[None]]
-#: Last work inside a batch's transaction, given the writers' sessions in turn order.
-BeforeCommit = Callable[[AsyncConnection, Sequence[AsyncSession]], Awaitable[None]]
+class Committed(Protocol):
+    """A writer of a batch as the work around its commit sees it: an ORM session or a
+    session-less unit (``core/unit.py``), through the notes it left (``info``)."""
+
+    @property
+    def info(self) -> dict[str, Any]: ...
+
+
+OnCommit = Callable[[Committed], Awaitable[None]]
+#: Last work inside a batch's transaction, given the writers in turn order.
+BeforeCommit = Callable[[AsyncConnection, Sequence[Committed]], Awaitable[None]]
 
 
 @dataclass(eq=False)
@@ -39,9 +48,9 @@ class Batch:
     done: asyncio.Future[None]
     size: int = 0
     commit_scheduled: bool = False
-    #: Sessions whose savepoint was released, in turn order: their after-commit work
+    #: Writers whose savepoint was released, in turn order: their after-commit work
     #: (publishing events) runs in this order, so event ids reach sockets ascending.
-    committed: list[AsyncSession] = field(default_factory=list)
+    committed: list[Committed] = field(default_factory=list)
 
 
 class WriteBatcher:

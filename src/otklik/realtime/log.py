@@ -29,6 +29,7 @@ from otklik.core import sqlite_raw
 from otklik.core.clock import utcnow
 from otklik.core.db import register_before_commit
 from otklik.core.events import FeedEntry
+from otklik.core.writer import Committed
 from otklik.realtime import notify
 from otklik.realtime.models import Event
 from otklik.realtime.protocol import Outgoing, dumps
@@ -100,14 +101,22 @@ async def append(session: AsyncSession, *, stream: str, type: str, payload: dict
 async def write_feed(session: AsyncSession, entries: Sequence[FeedEntry]) -> list[int]:
     """The event bus's log writer (``core.events``): each feed entry becomes one event row,
     written in one hop to the connection, and kept to publish after the commit."""
+    conn = await session.connection()
+    return await conn.run_sync(write_feed_sync, session.info, entries)
+
+
+def write_feed_sync(
+    conn: Connection, info: dict[str, Any], entries: Sequence[FeedEntry]
+) -> list[int]:
+    """:func:`write_feed` on the synchronous connection, noting the rows in ``info`` (a
+    session's or a session-less unit's, ``core/unit.py``)."""
     now = utcnow()
     rows = [
         {"stream": e.stream, "type": e.type, "payload": e.payload_json, "created_at": now}
         for e in entries
     ]
-    conn = await session.connection()
-    ids = await conn.run_sync(_insert_rows, rows)
-    session.info.setdefault(PENDING_KEY, []).extend(
+    ids = _insert_rows(conn, rows)
+    info.setdefault(PENDING_KEY, []).extend(
         PendingEvent(id=i, stream=e.stream, type=e.type, payload_json=e.payload_json)
         for i, e in zip(ids, entries, strict=True)
     )
@@ -119,13 +128,13 @@ def stage_transient(session: AsyncSession, *, stream: str, frame: dict[str, Any]
     session.info.setdefault(PENDING_KEY, []).append(Outgoing(stream=stream, text=dumps(frame)))
 
 
-def take_pending(session: AsyncSession) -> list[Outgoing]:
+def take_pending(session: Committed) -> list[Outgoing]:
     """What the just-committed transaction appended, as frames to publish in order."""
     pending: list[PendingEvent | Outgoing] = session.info.pop(PENDING_KEY, [])
     return [item if isinstance(item, Outgoing) else to_outgoing(item) for item in pending]
 
 
-async def stamp_order(conn: AsyncConnection, sessions: Sequence[AsyncSession]) -> None:
+async def stamp_order(conn: AsyncConnection, sessions: Sequence[Committed]) -> None:
     """Give the events of a batch about to commit their ``seq``, in the order appended, and
     (PostgreSQL) announce the batch's frames.
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otklik.channels.schemas import InboxSettings
-from otklik.channels.service import inbox_by_id
+from otklik.channels.service import cached_inbox, inbox_by_id
 from otklik.conversations import service as conversations
 from otklik.core.clock import utcnow
 from otklik.scripts.context import Target, load_target, template_values
@@ -54,6 +55,16 @@ async def greet(session: AsyncSession, *, conversation_id: int, inbox_id: int) -
         period_at=target.conversation.created_at,
     ):
         await _send(session, target, template, "greeting")
+
+
+def away_is_quiet(conn: Connection, *, inbox_id: int) -> bool:
+    """Certainly no away message now (from the cached inbox; unknown is ``False``)."""
+    inbox = cached_inbox(conn, inbox_id)
+    if inbox is None:
+        return False
+    settings = inbox.settings
+    hours = settings.working_hours
+    return not settings.away_message.strip() or hours is None or is_open(hours, utcnow())
 
 
 async def away(session: AsyncSession, *, conversation_id: int, inbox_id: int) -> None:

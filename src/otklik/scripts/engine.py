@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otklik.conversations import changes
@@ -155,6 +156,23 @@ async def _react(session: AsyncSession, event: Watched, triggers: list[str]) -> 
         await run_rule(
             session, rule, conversation_id=conversation_id, facts=facts_for(target, text=text)
         )
+
+
+def quiet_for(
+    conn: Connection, event: ConversationCreated | ConversationUpdated | MessageCreated
+) -> bool:
+    """Certainly nothing to run for this event, from the cached rules and inbox (asked by
+    writes without a session, which note no old values: only a new conversation or a
+    customer's message can trigger anything there)."""
+    triggers = triggers_for(event, {})
+    if not triggers:
+        return True
+    if triggers != ["message_created"]:
+        return False  # a greeting to send, say: not decided here
+    rules = config_cache.peek(conn, RULES)
+    if rules is None or any(rule.trigger in triggers for rule in rules):
+        return False
+    return autoreplies.away_is_quiet(conn, inbox_id=event.conversation.inbox_id)
 
 
 async def on_conversation_event(

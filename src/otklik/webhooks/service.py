@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 from sqlalchemy import select
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otklik import __version__
@@ -257,6 +258,18 @@ async def resend(session: AsyncSession, *, delivery_id: int) -> WebhookDelivery:
         event=original.event,
         payload=original.payload,
         resent_from_id=original.id,
+    )
+
+
+def quiet_for(conn: Connection, event: DomainEvent) -> bool:
+    """Certainly no endpoint wants this event, from the cached endpoints (asked by writes
+    without a session, which note no old values; not loaded yet is ``False``)."""
+    names = webhook_events_for(event, {})
+    if not names:
+        return True
+    endpoints = config_cache.peek(conn, ACTIVE_ENDPOINTS)
+    return endpoints is not None and not any(
+        name in endpoint.events for endpoint in endpoints for name in names
     )
 
 

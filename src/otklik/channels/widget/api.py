@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from otklik.accounts.deps import bearer_token
 from otklik.channels import service as inboxes
@@ -20,6 +19,7 @@ from otklik.channels.widget.schemas import (
 from otklik.conversations import service as conversations
 from otklik.conversations.schemas import MessageOut, VisitorMessageIn
 from otklik.config import Settings
+from otklik.core.db import Database
 from otklik.core.deps import AppSettings, DbSession
 from otklik.core.errors import unauthorized
 from otklik.core.routing import TransactionalRoute
@@ -84,7 +84,11 @@ async def start_session(
     return await service.start_session(session, data=body, tokens=tokens)
 
 
-@router.post(
+#: Routes that manage their own writes (no transaction opened around them).
+live_router = APIRouter(prefix="/api/v1/widget", tags=["widget"])
+
+
+@live_router.post(
     "/messages",
     response_model=MessageOut,
     status_code=201,
@@ -94,30 +98,40 @@ async def start_session(
     },
 )
 async def post_message(body: VisitorMessageIn, request: Request) -> Response:
-    """The live path's busiest endpoint, kept lean: it reads the visitor, the request's
-    session and the settings itself and answers with the message already serialised, so
-    FastAPI solves no dependency tree for it and does not validate the answer a second time
-    (``response_model`` still documents it)."""
-    session: AsyncSession = request.state.db_session
+    """The live path's busiest endpoint, kept lean: it reads the visitor and the settings
+    itself, writes in a unit without an ORM session (``core/unit.py``) and answers with the
+    message already serialised, so FastAPI solves no dependency tree for it and does not
+    validate the answer a second time (``response_model`` still documents it)."""
+    db: Database = request.app.state.db
     settings: Settings = request.app.state.settings
-    visitor = await current_visitor(request, session, request.app.state.visitor_tokens)
+    token = bearer_token(request)
+    if token is None:
+        raise unauthorized("Send the visitor token as 'Authorization: Bearer <token>'.")
+    visitor = await service.visitor_in(db, token=token, tokens=request.app.state.visitor_tokens)
     # In memory, no statement (core/ratelimit.py); a repeat counts too, like any request.
     limits.limits_of(request).message(limits.client_ip(request), visitor.contact_id)
-    posted = await conversations.post_visitor_message(
-        session,
-        inbox=visitor.inbox,
-        contact_id=visitor.contact_id,
-        client_msg_id=body.client_msg_id,
-        text=body.text,
-        max_chars=settings.max_message_chars,
-        attachment_ids=body.attachment_ids,
-    )
+    async with db.unit() as unit:
+        posted = await conversations.post_visitor_message_in_unit(
+            unit,
+            inbox=visitor.inbox,
+            contact_id=visitor.contact_id,
+            client_msg_id=body.client_msg_id,
+            text=body.text,
+            max_chars=settings.max_message_chars,
+            attachment_ids=body.attachment_ids,
+        )
     out = conversations.visitor_view(posted.message)
     return Response(
         content=out.model_dump_json(),
         status_code=201 if posted.created else 200,
         media_type="application/json",
     )
+
+
+async def post_message_hot(request: Request, body: bytes) -> Response:
+    """:func:`post_message` as a hot route (``core/hot.py``): the same answers, past the
+    router; pydantic parses and validates the JSON body in one step."""
+    return await post_message(VisitorMessageIn.model_validate_json(body), request)
 
 
 @router.get("/messages", response_model=VisitorMessages)

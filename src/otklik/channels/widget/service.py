@@ -18,6 +18,7 @@ from otklik.contacts.models import Contact
 from otklik.conversations import service as conversations
 from otklik.conversations.models import Conversation, Message
 from otklik.core.clock import utcnow
+from otklik.core.db import Database
 from otklik.core.errors import AppError, invalid
 from otklik.core.security import VisitorIdentity, VisitorTokens
 from otklik.routing import assignment
@@ -105,11 +106,22 @@ async def visitor_for_token(session: AsyncSession, *, token: str, tokens: Visito
     if identity is None:
         raise AppError(401, "unauthorized", INVALID_TOKEN)
     # From the per-process configuration cache: no query for the inbox on the hot path.
-    inbox = await inboxes.inbox_by_id(session, identity.inbox_id)
+    return _visitor(await inboxes.inbox_by_id(session, identity.inbox_id), identity.contact_id)
+
+
+async def visitor_in(db: Database, *, token: str, tokens: VisitorTokens) -> Visitor:
+    """:func:`visitor_for_token` for a request without a session (the send endpoint)."""
+    identity = tokens.read(token)
+    if identity is None:
+        raise AppError(401, "unauthorized", INVALID_TOKEN)
+    return _visitor(await inboxes.inbox_by_id_in(db, identity.inbox_id), identity.contact_id)
+
+
+def _visitor(inbox: InboxInfo | None, contact_id: int) -> Visitor:
     if inbox is None or inbox.channel != "widget":
         raise AppError(401, "unauthorized", INVALID_TOKEN)
     inboxes.ensure_active(inbox)
-    return Visitor(inbox=inbox, contact_id=identity.contact_id)
+    return Visitor(inbox=inbox, contact_id=contact_id)
 
 
 async def leave_offline_message(

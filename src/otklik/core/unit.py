@@ -1,0 +1,124 @@
+"""A write without an ORM session: statements run in one hop to the write connection.
+
+A request that writes usually opens an ``AsyncSession`` in its turn on the write connection
+(``Database.session``): the session opens a SAVEPOINT, runs each statement as a greenlet
+switch into the connection, releases the savepoint when it commits. On the live path's common
+case (a visitor's next message) that machinery cost more CPU than the statements: creating
+the session, compiling and running ``SAVEPOINT`` and ``RELEASE`` through the ORM's transaction
+bookkeeping, one hop per step.
+
+A :class:`WriteUnit` is the same turn with none of that: :meth:`WriteUnit.run` runs a plain
+function on the synchronous connection (``AsyncConnection.run_sync``), opening the unit's
+savepoint in the same hop, and can release it in that hop too. When the work turns out to
+need the ORM after all (an automation rule to run, the general path of a rare case),
+:meth:`WriteUnit.session` gives a session in the same turn, nested in the unit's savepoint,
+sharing its notes (``info``). Either way the unit commits with its batch (``core/writer.py``)
+and its notes go through the same before- and after-commit work as a session's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from otklik.core import sqlite_raw
+
+T = TypeVar("T")
+
+#: One unit per turn of the write connection: a fixed name cannot clash.
+_SAVEPOINT = "otklik_unit"
+
+
+def _execute(conn: Connection, sql: str) -> None:
+    raw = sqlite_raw.handle(conn)
+    if raw is not None:
+        raw.execute(sql)
+    else:
+        conn.exec_driver_sql(sql)
+
+
+class WriteUnit:
+    """One writer's turn on the write connection, without a session unless asked for."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+        self._info: dict[str, Any] = {}
+        self._open = False
+        self._session: AsyncSession | None = None
+
+    @property
+    def info(self) -> dict[str, Any]:
+        """The unit's notes (events to publish, after-commit work), as ``session.info``."""
+        return self._session.info if self._session is not None else self._info
+
+    async def run(
+        self,
+        work: Callable[[Connection], T],
+        *,
+        release: Callable[[T], bool] = lambda _: False,
+    ) -> T:
+        """``work(connection)`` in the unit's savepoint, in one hop; the savepoint is opened
+        first if it is not open and released after when ``release(result)`` says so (the
+        unit is then done with raw work). An exception rolls the savepoint back and rises."""
+        if self._session is not None:
+            raise RuntimeError("the unit has a session: write through it")
+        return await self._conn.run_sync(self._run, work, release)
+
+    def _run(self, conn: Connection, work: Callable[[Connection], T], release: Any) -> T:
+        if not self._open:
+            _execute(conn, f"SAVEPOINT {_SAVEPOINT}")
+            self._open = True
+        try:
+            result = work(conn)
+        except BaseException:
+            self._rollback_sync(conn)
+            raise
+        if release(result):
+            _execute(conn, f"RELEASE SAVEPOINT {_SAVEPOINT}")
+            self._open = False
+        return result
+
+    def _rollback_sync(self, conn: Connection) -> None:
+        _execute(conn, f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}")
+        _execute(conn, f"RELEASE SAVEPOINT {_SAVEPOINT}")
+        self._open = False
+
+    async def session(self) -> AsyncSession:
+        """An ORM session in this turn (made once), in its own savepoint inside the unit's;
+        it takes over the unit's notes."""
+        if self._session is None:
+            self._session = AsyncSession(
+                bind=self._conn,
+                join_transaction_mode="create_savepoint",
+                expire_on_commit=False,
+                info=self._info,
+            )
+        return self._session
+
+    async def finish(self) -> None:
+        """The work succeeded: keep it in the batch's transaction."""
+        session, self._session = self._session, None
+        if session is not None:
+            try:
+                await session.commit()  # releases the session's savepoint
+            finally:
+                self._info = session.info
+                await session.close()
+        if self._open:
+            await self._conn.run_sync(_execute, f"RELEASE SAVEPOINT {_SAVEPOINT}")
+            self._open = False
+
+    async def abandon(self) -> None:
+        """The work failed: nothing of it stays."""
+        session, self._session = self._session, None
+        if session is not None:
+            try:
+                await session.rollback()
+            finally:
+                await session.close()
+        if self._open:
+            await self._conn.run_sync(self._rollback_sync)
+        self._info = {}
