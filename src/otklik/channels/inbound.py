@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from otklik.attachments import service as attachments
 from otklik.attachments.models import Attachment
 from otklik.channels.base import InboundMessage
-from otklik.channels.models import Inbox
+from otklik.channels.service import AnyInbox
 from otklik.config import Settings
 from otklik.contacts import service as contacts
 from otklik.contacts.models import Contact, ContactIdentity
@@ -24,7 +24,9 @@ def client_msg_id_for(external_id: str) -> str:
     return f"ext:{external_id}"[:64]
 
 
-async def contact_for(session: AsyncSession, *, inbox: Inbox, message: InboundMessage) -> Contact:
+async def contact_for(
+    session: AsyncSession, *, inbox: AnyInbox, message: InboundMessage
+) -> Contact:
     """The contact behind ``sender_id`` in this inbox, created on first contact."""
     found = await session.scalar(
         select(Contact)
@@ -56,7 +58,7 @@ async def contact_for(session: AsyncSession, *, inbox: Inbox, message: InboundMe
 async def receive(
     session: AsyncSession,
     *,
-    inbox: Inbox,
+    inbox: AnyInbox,
     message: InboundMessage,
     max_chars: int,
     settings: Settings | None = None,

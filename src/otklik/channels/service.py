@@ -46,6 +46,9 @@ AnyInbox = Inbox | InboxInfo
 class InboxDirectory:
     by_id: Mapping[int, InboxInfo]
     by_key: Mapping[str, InboxInfo]
+    #: API inboxes by the SHA-256 of their key (``api_key_hash`` of their channel config):
+    #: how a bridge's request finds its inbox without a query.
+    by_key_hash: Mapping[str, InboxInfo]
 
 
 def delivers_replies(channel: str) -> bool:
@@ -84,10 +87,12 @@ async def _directory(session: AsyncSession) -> InboxDirectory:
             Inbox.team_id,
             Inbox.active,
             Inbox.settings,
+            Inbox.channel_config["api_key_hash"].as_string(),
         )
     )
-    infos = [
-        InboxInfo(
+    infos, by_key_hash = [], {}
+    for ident, name, channel, key, team_id, active, raw, api_key_hash in rows:
+        info = InboxInfo(
             id=ident,
             name=name,
             channel=channel,
@@ -96,11 +101,13 @@ async def _directory(session: AsyncSession) -> InboxDirectory:
             active=active,
             settings=_stored_settings(raw),
         )
-        for ident, name, channel, key, team_id, active, raw in rows
-    ]
+        infos.append(info)
+        if api_key_hash:
+            by_key_hash[api_key_hash] = info
     return InboxDirectory(
         by_id=MappingProxyType({info.id: info for info in infos}),
         by_key=MappingProxyType({info.public_key: info for info in infos}),
+        by_key_hash=MappingProxyType(by_key_hash),
     )
 
 
@@ -176,6 +183,11 @@ async def frame_origins(session: AsyncSession, public_key: str) -> list[str] | N
 async def inbox_by_id(session: AsyncSession, inbox_id: int) -> InboxInfo | None:
     """The inbox's cached configuration, turned off or not; ``None`` when there is none."""
     return (await config_cache.get(session, INBOXES)).by_id.get(inbox_id)
+
+
+async def inbox_by_key_hash(session: AsyncSession, key_hash: str) -> InboxInfo | None:
+    """The inbox whose API key hashes to ``key_hash`` (cached), if any."""
+    return (await config_cache.get(session, INBOXES)).by_key_hash.get(key_hash)
 
 
 async def inbox_by_id_in(db: Database, inbox_id: int) -> InboxInfo | None:

@@ -16,7 +16,7 @@ from otklik.channels.api_channel.schemas import (
     MessageIn,
     PostedOut,
 )
-from otklik.channels.models import Inbox
+from otklik.channels.service import InboxInfo
 from otklik.core.crypto import SecretBox
 from otklik.core.deps import AppSettings, DbSession
 from otklik.core.routing import TransactionalRoute
@@ -29,14 +29,12 @@ router = APIRouter(
 
 async def keyed_inbox(
     session: DbSession,
-    settings: AppSettings,
     x_otklik_inbox_key: Annotated[str | None, Header(max_length=200)] = None,
-) -> Inbox:
-    box = SecretBox(settings.resolved_secret_key())
-    return await service.inbox_for_key(session, api_key=x_otklik_inbox_key, box=box)
+) -> InboxInfo:
+    return await service.inbox_for_key(session, api_key=x_otklik_inbox_key)
 
 
-KeyedInbox = Annotated[Inbox, Depends(keyed_inbox)]
+KeyedInbox = Annotated[InboxInfo, Depends(keyed_inbox)]
 _REPEAT: dict[int | str, dict[str, Any]] = {
     200: {"description": "A repeat of an earlier send (same external_id)"}
 }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import json
 
 from sqlalchemy import select
@@ -21,9 +20,16 @@ from otklik.channels.api_channel.schemas import (
 )
 from otklik.channels.base import InboundMessage, plugin_for
 from otklik.channels.models import Inbox
-from otklik.channels.service import ensure_active
+from otklik.channels.service import (
+    INBOXES,
+    AnyInbox,
+    InboxInfo,
+    ensure_active,
+    inbox_by_key_hash,
+)
 from otklik.contacts.models import ContactIdentity
 from otklik.conversations.models import Conversation
+from otklik.core import config_cache
 from otklik.core.crypto import SecretBox
 from otklik.core.errors import invalid, not_found, unauthorized
 
@@ -32,26 +38,21 @@ KEY_HEADER = "X-Otklik-Inbox-Key"
 MAX_DATA_BYTES = 8192
 
 
-async def inbox_for_key(session: AsyncSession, *, api_key: str | None, box: SecretBox) -> Inbox:
+async def inbox_for_key(session: AsyncSession, *, api_key: str | None) -> InboxInfo:
+    """The API inbox of a bridge's key, from the cached inbox directory (no query).
+
+    Found by the key's SHA-256, which only that key has: the stored (encrypted) key need not
+    be opened and compared on every request."""
     if not api_key:
         raise unauthorized(f"Send the inbox's API key in the {KEY_HEADER} header.")
-    inbox = await session.scalar(
-        select(Inbox).where(
-            Inbox.channel == CHANNEL,
-            Inbox.channel_config["api_key_hash"].as_string() == key_hash(api_key),
-        )
-    )
-    plugin = plugin_for(CHANNEL)
-    if inbox is None or plugin is None:
-        raise unauthorized("The inbox key is wrong.")
-    stored = channel_config.open_(plugin, inbox.channel_config, box).get("api_key", "")
-    if not hmac.compare_digest(str(stored).encode(), api_key.encode()):
+    inbox = await inbox_by_key_hash(session, key_hash(api_key))
+    if inbox is None or inbox.channel != CHANNEL or plugin_for(CHANNEL) is None:
         raise unauthorized("The inbox key is wrong.")
     ensure_active(inbox)
     return inbox
 
 
-async def upsert_contact(session: AsyncSession, *, inbox: Inbox, data: ContactIn) -> ContactOut:
+async def upsert_contact(session: AsyncSession, *, inbox: AnyInbox, data: ContactIn) -> ContactOut:
     contact = await inbound.contact_for(
         session,
         inbox=inbox,
@@ -68,7 +69,7 @@ async def upsert_contact(session: AsyncSession, *, inbox: Inbox, data: ContactIn
     )
 
 
-async def is_new_contact(session: AsyncSession, *, inbox: Inbox, sender_id: str) -> bool:
+async def is_new_contact(session: AsyncSession, *, inbox: AnyInbox, sender_id: str) -> bool:
     found = await session.scalar(
         select(ContactIdentity.id).where(
             ContactIdentity.inbox_id == inbox.id, ContactIdentity.external_id == sender_id
@@ -78,7 +79,7 @@ async def is_new_contact(session: AsyncSession, *, inbox: Inbox, sender_id: str)
 
 
 async def _check_conversation(
-    session: AsyncSession, *, inbox: Inbox, sender_id: str, conversation_id: int
+    session: AsyncSession, *, inbox: AnyInbox, sender_id: str, conversation_id: int
 ) -> None:
     """A bridge may only post into its customer's conversations of this inbox."""
     found = await session.scalar(
@@ -98,7 +99,7 @@ async def _check_conversation(
 async def post_message(
     session: AsyncSession,
     *,
-    inbox: Inbox,
+    inbox: AnyInbox,
     data: MessageIn | ConversationIn,
     max_chars: int,
     new_conversation: bool = False,
@@ -158,6 +159,9 @@ async def rotate_key(session: AsyncSession, *, inbox_id: int, actor_id: int, box
     inbox.channel_config = channel_config.seal(
         plugin, {"api_key": api_key}, box, previous=inbox.channel_config
     )
+    # Requests find their inbox by the key's hash in the cached directory: every process
+    # drops it with this commit, so the old key stops working at once.
+    await config_cache.changed(session, INBOXES)
     audit.record(
         session,
         actor_type="agent",
