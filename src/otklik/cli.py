@@ -64,6 +64,7 @@ def run(
         # Chat frames are small; per-socket deflate state would cost ~100 KB of RAM each.
         ws_per_message_deflate=False,
         log_level="info",
+        access_log=settings.access_log,
     )
 
 

@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     session_idle_hours: float = Field(default=12.0, gt=0)
     #: ``Strict-Transport-Security`` max-age sent on answers served over HTTPS (0 = none).
     hsts_seconds: int = Field(default=31_536_000, ge=0)
+    #: One log line per HTTP request from ``otklik run`` (uvicorn's access log). Off by
+    #: default, as in gunicorn: the reverse proxy in front logs requests already, and a line
+    #: per chat message costs the live path CPU on every send.
+    access_log: bool = False
     #: How many missed events a reconnecting socket may replay before it is told to resync.
     max_replay_events: int = 5000
     #: Events older than this many days are pruned by a periodic job.

@@ -10,15 +10,17 @@ on writers thanks to WAL. On PostgreSQL both names point to the same engine.
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -35,6 +37,9 @@ from otklik.core import sqlite_inline
 from otklik.core.events import bus
 from otklik.core.unit import WriteUnit
 from otklik.core.writer import BeforeCommit, Committed, WriteLanes
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -93,6 +98,21 @@ def register_before_commit(hook: BeforeCommit) -> None:
 async def _before_commit(conn: AsyncConnection, sessions: Sequence[Committed]) -> None:
     for hook in before_commit_hooks:
         await hook(conn, sessions)
+
+
+#: PostgreSQL's "deadlock detected" and "could not serialize access": the database chose this
+#: write to fail so that another could go on; tried again, it waits for that one instead.
+_RACE_SQLSTATES = frozenset({"40P01", "40001"})
+#: How many times a write that keeps losing races is tried before its error is answered.
+RACE_ATTEMPTS = 3
+
+
+def lost_a_race(exc: BaseException) -> bool:
+    """Whether ``exc`` is PostgreSQL failing a write to break a deadlock (or a serialization
+    conflict). Write lanes and worker processes hold row locks in batches of writes at once,
+    so two of them can wait for each other; PostgreSQL then fails one write, whose savepoint
+    is rolled back (releasing its locks), and that write can simply run again."""
+    return isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) in _RACE_SQLSTATES
 
 
 def _sqlite_pragmas(synchronous: str) -> Callable[[Any, ConnectionPoolEntry], None]:
@@ -217,10 +237,11 @@ class Database:
         await asyncio.shield(batch.done)
 
     @asynccontextmanager
-    async def unit(self) -> AsyncIterator[WriteUnit]:
+    async def unit(self, *, key: int | None = None) -> AsyncIterator[WriteUnit]:
         """Like a write :meth:`session`, without the session unless the block asks the unit
-        for one (``core/unit.py``): committed durably when the block ends normally."""
-        async with self.writer.turn() as (conn, batch):
+        for one (``core/unit.py``): committed durably when the block ends normally.
+        ``key``: writes with the same key take the same write lane (``WriteLanes.turn``)."""
+        async with self.writer.turn(key) as (conn, batch):
             unit = WriteUnit(conn)
             try:
                 yield unit
@@ -230,6 +251,21 @@ class Database:
                 await unit.abandon()
                 raise
         await asyncio.shield(batch.done)
+
+    async def run_unit(
+        self, work: Callable[[WriteUnit], Awaitable[T]], *, key: int | None = None
+    ) -> T:
+        """``work`` in a :meth:`unit`, tried again when it lost a race (:func:`lost_a_race`):
+        its savepoint was rolled back, so nothing of the lost attempt stays."""
+        for attempt in range(1, RACE_ATTEMPTS + 1):
+            try:
+                async with self.unit(key=key) as unit:
+                    return await work(unit)
+            except DBAPIError as exc:
+                if attempt == RACE_ATTEMPTS or not lost_a_race(exc):
+                    raise
+                log.info("a write lost a race (attempt %d), trying again: %s", attempt, exc)
+        raise AssertionError("unreachable")
 
     async def _after_commit(self, session: Committed) -> None:
         for hook in self.after_commit:

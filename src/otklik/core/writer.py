@@ -199,7 +199,16 @@ class WriteLanes:
             for _ in range(max(1, lanes))
         ]
 
-    def turn(self) -> AbstractAsyncContextManager[tuple[AsyncConnection, Batch]]:
+    def turn(
+        self, key: int | None = None
+    ) -> AbstractAsyncContextManager[tuple[AsyncConnection, Batch]]:
+        """A turn on the lane of ``key`` (a contact's id, say), else on the least busy lane.
+
+        Writes with the same key always share a lane, so they never wait for each other's
+        row locks from two open batches at once — the wait that, crossed with another lane,
+        is a deadlock (``core.db.lost_a_race``)."""
+        if key is not None:
+            return self.lanes[key % len(self.lanes)].turn()
         return min(self.lanes, key=lambda lane: lane.load).turn()
 
     @property

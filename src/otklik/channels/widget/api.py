@@ -20,6 +20,7 @@ from otklik.conversations import service as conversations
 from otklik.conversations.schemas import MessageOut, VisitorMessageIn
 from otklik.config import Settings
 from otklik.core.db import Database
+from otklik.core.unit import WriteUnit
 from otklik.core.deps import AppSettings, DbSession
 from otklik.core.errors import unauthorized
 from otklik.core.routing import TransactionalRoute
@@ -110,8 +111,10 @@ async def post_message(body: VisitorMessageIn, request: Request) -> Response:
     visitor = await service.visitor_in(db, token=token, tokens=request.app.state.visitor_tokens)
     # In memory, no statement (core/ratelimit.py); a repeat counts too, like any request.
     limits.limits_of(request).message(limits.client_ip(request), visitor.contact_id)
-    async with db.unit() as unit:
-        posted = await conversations.post_visitor_message_in_unit(
+
+
+    async def send(unit: WriteUnit) -> conversations.Posted:
+        return await conversations.post_visitor_message_in_unit(
             unit,
             inbox=visitor.inbox,
             contact_id=visitor.contact_id,
@@ -120,6 +123,9 @@ async def post_message(body: VisitorMessageIn, request: Request) -> Response:
             max_chars=settings.max_message_chars,
             attachment_ids=body.attachment_ids,
         )
+
+    # One visitor's writes share a write lane (PostgreSQL: no lock waits across lanes).
+    posted = await db.run_unit(send, key=visitor.contact_id)
     out = conversations.visitor_view(posted.message)
     return Response(
         content=out.model_dump_json(),
