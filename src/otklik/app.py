@@ -56,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = Database(settings)
+        db.start_background()
         hub = Hub(
             queue_size=settings.socket_queue_size,
             heartbeat_seconds=lambda: settings.heartbeat_seconds,

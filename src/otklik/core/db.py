@@ -34,6 +34,7 @@ from sqlalchemy.types import TypeDecorator
 
 from otklik.config import Settings
 from otklik.core import sqlite_inline
+from otklik.core.checkpoint import WRITER_CHECKPOINT_PAGES, WalCheckpointer
 from otklik.core.events import bus
 from otklik.core.unit import WriteUnit
 from otklik.core.writer import BeforeCommit, Committed, WriteLanes
@@ -132,6 +133,8 @@ def _sqlite_pragmas(synchronous: str) -> Callable[[Any, ConnectionPoolEntry], No
         if str(cursor.fetchone()[0]).lower() != "wal":
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA synchronous={synchronous}")
+        # Checkpoints run in the background (core/checkpoint.py); the writer's own is a bound.
+        cursor.execute(f"PRAGMA wal_autocheckpoint={WRITER_CHECKPOINT_PAGES}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
@@ -202,6 +205,11 @@ class Database:
             before_commit=_before_commit,
         )
         self._reader = async_sessionmaker(self.read_engine, expire_on_commit=False)
+        self.checkpointer = (
+            WalCheckpointer(make_url(self.url).database or "")
+            if self.is_sqlite and make_url(self.url).database not in ("", ":memory:")
+            else None
+        )
         #: Called after every successful commit (the realtime layer publishes events here;
         #: the event bus runs its after-commit subscribers).
         self.after_commit: list[AfterCommit] = [bus.run_after_commit]
@@ -271,7 +279,15 @@ class Database:
         for hook in self.after_commit:
             await hook(session)
 
+    def start_background(self) -> None:
+        """The database's own background work (SQLite: WAL checkpoints), for a long-lived
+        process that writes (the app); stopped by :meth:`dispose`."""
+        if self.checkpointer is not None:
+            self.checkpointer.start()
+
     async def dispose(self) -> None:
+        if self.checkpointer is not None:
+            await self.checkpointer.stop()
         await self.writer.close()
         await self.write_engine.dispose()
         if self.read_engine is not self.write_engine:
