@@ -24,6 +24,10 @@ from tests.mailservers import Dovecot, SmtpSink
 from tests.receivers import Receiver
 from tests.support import ADMIN_EMAIL, ADMIN_PASSWORD, LiveServer, Workspace
 
+# The app freezes its warm heap out of the garbage collector (core/heap.py); in the test
+# process, where apps come and go by the hundred, frozen objects would never be collected.
+os.environ.setdefault("OTKLIK_GC_FREEZE", "false")
+
 _PG_BASE_URL = make_url(
     os.environ.get(
         "OTKLIK_TEST_PG_URL", "postgresql+asyncpg://postgres:postgres@127.0.0.1:5432/otklik_test"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -27,7 +29,7 @@ from otklik.channels.widget.socket import visitor_socket
 from otklik.config import Settings, get_settings
 from otklik.contacts.api import router as contacts_router
 from otklik.conversations.api import router as conversations_router
-from otklik.core import config_cache
+from otklik.core import config_cache, heap
 from otklik.core.db import Database
 from otklik.core.headers import SecurityHeaders
 from otklik.core.hot import HotRoutes
@@ -78,9 +80,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             # Plugins first: a delivery job may need a plugin's keys the moment jobs run.
             await channel_plugins.start_plugins(db=db, settings=settings)
             runner.start()
+        warming = asyncio.create_task(heap.freeze_when_warm()) if settings.gc_freeze else None
         try:
             yield
         finally:
+            if warming is not None:
+                warming.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await warming
             if runner is not None:
                 await channel_plugins.stop_plugins()
                 await runner.stop()

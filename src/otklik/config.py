@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     #: default, as in gunicorn: the reverse proxy in front logs requests already, and a line
     #: per chat message costs the live path CPU on every send.
     access_log: bool = False
+    #: Freeze the warm heap out of the garbage collector's full passes (``core/heap.py``).
+    gc_freeze: bool = True
     #: How many missed events a reconnecting socket may replay before it is told to resync.
     max_replay_events: int = 5000
     #: Events older than this many days are pruned by a periodic job.
