@@ -63,10 +63,9 @@ class Settings(BaseSettings):
     require_2fa_roles: Annotated[list[str], NoDecode] = Field(default_factory=list)
     max_message_chars: int = 10_000
     #: PostgreSQL: write connections per process, each group-committing its own batches
-    #: (``core/writer.py``). More let more requests' statements wait for the server at once,
-    #: but a batch holds its row locks until it commits: two lanes whose batches wait for
-    #: each other's rows (one visitor's messages sent at once) stall until PostgreSQL's
-    #: deadlock detection fails one of them. 1 until lanes are chosen by conversation.
+    #: (``core/writer.py``). More let more requests' statements wait for the server at once.
+    #: One visitor's writes share a lane, and a write PostgreSQL fails to break a deadlock
+    #: between two lanes' batches runs again (ADR 19).
     pg_write_connections: int = Field(default=1, ge=1, le=16)
     #: The largest file an operator, a visitor or a channel may attach (bytes).
     max_attachment_bytes: int = 10 * 1024 * 1024
