@@ -22,6 +22,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any, cast
 
+from asyncpg import Connection as AsyncpgConnection
 from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,7 +33,7 @@ from otklik.conversations import events
 from otklik.conversations.models import Conversation, Message
 from otklik.conversations.schemas import ContactBrief, ConversationOut, LastMessage, MessageOut
 from otklik.conversations.shapes import PREVIEW_CHARS
-from otklik.core import sqlite_raw
+from otklik.core import pg_raw, sqlite_raw
 from otklik.core.clock import utcnow
 from otklik.core.events import DomainEvent, Emitted, bus
 from otklik.core.unit import WriteUnit
@@ -122,6 +123,9 @@ def _write(conn: Connection, job: NextMessage) -> _Written | None:
     raw = sqlite_raw.handle(conn)
     if raw is not None:
         return _write_sqlite(raw, conn.dialect, job)
+    pg = pg_raw.handle(conn)
+    if pg is not None:
+        return _write_pg(pg, conn.dialect, job)
     contact = contacts.lock_signature(conn, job.contact_id)
     if contact is None:
         return None
@@ -206,6 +210,56 @@ def _write_sqlite(raw: sqlite3.Connection, dialect: Dialect, job: NextMessage) -
     touched = raw.execute(_SQLITE_TOUCH, (message["id"], now, now, latest[0])).fetchone()
     if touched is None:  # resolved meanwhile: the general path reopens it
         raw.execute(_SQLITE_UNDO_MESSAGE, (message["id"],))
+        return None
+    return _Written(
+        contact=contact,
+        message=message,
+        conversation=conversations.row(_CONVERSATION_COLUMNS, touched),
+    )
+
+
+# The same unit on PostgreSQL's asyncpg handle (``core/pg_raw.py``): the contact's row is
+# locked first, as the Core statements do, so two writes of one visitor take turns.
+_PG_SIGNATURE = "SELECT id, name, email FROM contacts WHERE id = $1 FOR UPDATE"
+_PG_LATEST = (
+    "SELECT c.id, c.status, (SELECT m.id FROM messages AS m"
+    " JOIN conversations AS e ON e.id = m.conversation_id"
+    " WHERE e.contact_id = $1 AND e.inbox_id = $2 AND m.client_msg_id = $3 LIMIT 1)"
+    " FROM conversations AS c WHERE c.contact_id = $1 AND c.inbox_id = $2"
+    " ORDER BY c.id DESC LIMIT 1"
+)
+_PG_INSERT_MESSAGE = (
+    f"INSERT INTO messages ({', '.join(_MESSAGE_COLUMNS)})"
+    f" VALUES ({', '.join(f'${i}' for i in range(1, len(_MESSAGE_COLUMNS) + 1))}) RETURNING id"
+)
+_PG_TOUCH = (
+    "UPDATE conversations SET last_message_id = $1, last_activity_at = $2,"
+    " unread_count = unread_count + 1, waiting_since = coalesce(waiting_since, $2)"
+    f" WHERE id = $3 AND status = 'open' RETURNING {', '.join(_CONVERSATION_COLUMNS)}"
+)
+_PG_UNDO_MESSAGE = "DELETE FROM messages WHERE id = $1"
+
+
+def _write_pg(raw: AsyncpgConnection, dialect: Dialect, job: NextMessage) -> _Written | None:
+    found = pg_raw.fetchrow(raw, _PG_SIGNATURE, job.contact_id)
+    if found is None:
+        return None
+    contact = Signature(id=found[0], name=found[1], email=found[2])
+    latest = pg_raw.fetchrow(raw, _PG_LATEST, job.contact_id, job.inbox_id, job.client_msg_id)
+    if latest is None or latest[2] is not None or latest[1] != "open":
+        return None
+    message = _new_message(latest[0], contact, job)
+    messages = sqlite_raw.codec(_messages, dialect)
+    inserted = pg_raw.fetchrow(raw, _PG_INSERT_MESSAGE, *messages.params(_MESSAGE_COLUMNS, message))
+    assert inserted is not None
+    message["id"] = inserted[0]
+    conversations = sqlite_raw.codec(_conversations, dialect)
+    (now,) = conversations.params(
+        ("last_activity_at",), {"last_activity_at": message["created_at"]}
+    )
+    touched = pg_raw.fetchrow(raw, _PG_TOUCH, message["id"], now, latest[0])
+    if touched is None:  # resolved meanwhile: the general path reopens it
+        pg_raw.execute(raw, _PG_UNDO_MESSAGE, message["id"])
         return None
     return _Written(
         contact=contact,

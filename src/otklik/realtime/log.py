@@ -25,7 +25,7 @@ from sqlalchemy import Table, delete, func, insert, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from otklik.core import sqlite_raw
+from otklik.core import pg_raw, sqlite_raw
 from otklik.core.clock import utcnow
 from otklik.core.db import register_before_commit
 from otklik.core.events import FeedEntry
@@ -73,12 +73,20 @@ _INSERT = insert(_events).returning(_events.c.id, sort_by_parameter_order=True)
 
 _COLUMNS = ("stream", "type", "payload", "created_at")
 _SQLITE_INSERT = f"INSERT INTO events ({', '.join(_COLUMNS)}) VALUES (?, ?, ?, ?)"
+_PG_INSERT = f"INSERT INTO events ({', '.join(_COLUMNS)}) VALUES ($1, $2, $3, $4) RETURNING id"
 
 
 def _insert_rows(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
     """Write the rows; their ids in the rows' order."""
     raw = sqlite_raw.handle(conn)
     if raw is None:
+        pg = pg_raw.handle(conn)
+        if pg is not None:
+            # On asyncpg's handle (``core/pg_raw.py``): a row per statement, its id returned.
+            codec = sqlite_raw.codec(_events, conn.dialect)
+            return [
+                int(pg_raw.fetchval(pg, _PG_INSERT, *codec.params(_COLUMNS, row))) for row in rows
+            ]
         # SQLAlchemy's "insertmanyvalues" batches them into as few statements as the
         # database allows while keeping that order.
         return [int(row_id) for row_id in conn.execute(_INSERT, rows).scalars()]

@@ -1,0 +1,46 @@
+"""The hottest statements on PostgreSQL, run on the write connection's own asyncpg handle.
+
+The PostgreSQL twin of ``sqlite_raw.py``. Inside a unit of work that runs synchronously on the
+write connection (``AsyncConnection.run_sync``, in SQLAlchemy's greenlet), each Core statement
+costs SQLAlchemy's execution machinery — cache key, execution context, the adapter's mutex,
+result object — around one round trip to the server. Here the same statements go straight to
+the asyncpg connection behind it, awaited from the greenlet with SQLAlchemy's own
+``await_``, in the same transaction and savepoint (the adapter has begun it: the unit's
+``SAVEPOINT`` went through SQLAlchemy first). Values are bound and read with the columns' own
+SQLAlchemy processors (``sqlite_raw.Codec``), so rows are what an ORM write stores; asyncpg's
+JSON codecs are the ones SQLAlchemy registered on the connection.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from asyncpg import Connection as AsyncpgConnection
+from asyncpg import Record
+from sqlalchemy.engine import Connection
+from sqlalchemy.util import await_
+
+
+def handle(conn: Connection) -> AsyncpgConnection | None:
+    """The asyncpg connection behind ``conn`` inside a transaction it has begun; ``None`` for
+    anything else (SQLite, or no transaction begun at the driver yet)."""
+    adapted = conn.connection.dbapi_connection
+    driver = conn.connection.driver_connection
+    if not isinstance(driver, AsyncpgConnection):
+        return None
+    if getattr(adapted, "_transaction", None) is None:
+        return None  # the adapter begins lazily: let SQLAlchemy run the first statement
+    return driver
+
+
+def fetchrow(raw: AsyncpgConnection, sql: str, *args: Any) -> Record | None:
+    row: Record | None = await_(raw.fetchrow(sql, *args))
+    return row
+
+
+def fetchval(raw: AsyncpgConnection, sql: str, *args: Any) -> Any:
+    return await_(raw.fetchval(sql, *args))
+
+
+def execute(raw: AsyncpgConnection, sql: str, *args: Any) -> None:
+    await_(raw.execute(sql, *args))
