@@ -38,25 +38,31 @@ async def take_routing_lock(session: AsyncSession) -> None:
 
 
 async def _candidates(session: AsyncSession, team_id: int | None) -> list[Candidate]:
-    """Online, active agents of the team (everyone when no team) with their open load."""
-    load = (
-        select(Conversation.assignee_id, func.count().label("n"))
-        .where(Conversation.status == "open", Conversation.assignee_id.is_not(None))
-        .group_by(Conversation.assignee_id)
-        .subquery()
-    )
-    query = (
-        select(Agent, func.coalesce(load.c.n, 0))
-        .outerjoin(load, load.c.assignee_id == Agent.id)
-        .where(Agent.active.is_(True), Agent.status == "online")
-        .order_by(Agent.id)
-    )
+    """Online, active agents of the team (everyone when no team) with their open load.
+
+    The agents first: most of the time nobody of the team is online, or everybody is, and
+    only then are their open conversations counted (by an index, for those agents only)."""
+    query = select(Agent).where(Agent.active.is_(True), Agent.status == "online")
     if team_id is not None:
         query = query.join(TeamMember, TeamMember.agent_id == Agent.id).where(
             TeamMember.team_id == team_id
         )
-    rows = (await session.execute(query)).all()
-    return [Candidate(agent=a, open_count=int(n)) for a, n in rows]
+    agents = (await session.scalars(query.order_by(Agent.id))).all()
+    if not agents:
+        return []
+    load = dict(
+        (
+            await session.execute(
+                select(Conversation.assignee_id, func.count())
+                .where(
+                    Conversation.status == "open",
+                    Conversation.assignee_id.in_([a.id for a in agents]),
+                )
+                .group_by(Conversation.assignee_id)
+            )
+        ).all()
+    )
+    return [Candidate(agent=a, open_count=int(load.get(a.id, 0))) for a in agents]
 
 
 def _required_skills(conversation: Conversation, known_skills: set[str]) -> set[str]:
@@ -102,6 +108,9 @@ def _pick_balanced(eligible: list[Candidate]) -> Candidate:
 async def assign_waiting(session: AsyncSession, *, team_id: int | None) -> int:
     """Give queued conversations of ``team_id`` to free operators, oldest first."""
     await take_routing_lock(session)
+    candidates = await _candidates(session, team_id)
+    if not any(c.open_count < c.agent.max_concurrent for c in candidates):
+        return 0  # nobody can take one: the queue stays as it is, unread
     waiting = (
         (
             await session.execute(
@@ -122,9 +131,6 @@ async def assign_waiting(session: AsyncSession, *, team_id: int | None) -> int:
         .all()
     )
     if not waiting:
-        return 0
-    candidates = await _candidates(session, team_id)
-    if not candidates:
         return 0
     inboxes = {
         inbox.id: inbox

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from otklik.accounts.events import AgentStatusChanged
 from otklik.accounts.models import Agent, Team
 from otklik.channels.models import Inbox
-from otklik.channels.service import inbox_settings
+from otklik.channels.service import inbox_by_id, inbox_settings
 from otklik.conversations import service as conversations
 from otklik.conversations.events import ConversationCreated, ConversationUpdated
 from otklik.conversations.models import Conversation
@@ -50,8 +50,8 @@ async def _default_target(session: AsyncSession, team_id: int | None) -> Team:
 
 async def _queue(session: AsyncSession, conversation: Conversation) -> None:
     """Put an unassigned open conversation in its team's queue and try to assign it."""
-    inbox = await session.get_one(Inbox, conversation.inbox_id)
-    if inbox_settings(inbox).assignment == "manual":
+    inbox = await inbox_by_id(session, conversation.inbox_id)  # cached: no query
+    if inbox is None or inbox.settings.assignment == "manual":
         return
     if conversation.queued_at is None:
         conversation.queued_at = utcnow()
