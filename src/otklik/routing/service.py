@@ -101,7 +101,12 @@ async def escalate(
     conversation.team_id = target.id
     conversation.assignee_id = None
     conversation.queued_at = utcnow()
-    await bus.emit(session, events.ConversationEscalated(escalation=escalation_out(escalation)))
+    await bus.emit(
+        session,
+        events.ConversationEscalated(
+            escalation=escalation_out(escalation), reach=conversations.reach(conversation)
+        ),
+    )
     out = await conversations.assign(
         session,
         conversation_id=conversation.id,
@@ -140,7 +145,12 @@ async def hand_back(
         private=True,
     )
     conversation.queued_at = None
-    await bus.emit(session, events.ConversationHandedBack(escalation=escalation_out(escalation)))
+    await bus.emit(
+        session,
+        events.ConversationHandedBack(
+            escalation=escalation_out(escalation), reach=conversations.reach(conversation)
+        ),
+    )
     return await conversations.assign(
         session,
         conversation_id=conversation.id,
