@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, func, select, tuple_
+from sqlalchemy import ColumnElement, func, select, true, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otklik.accounts import access
@@ -55,6 +55,13 @@ def reach(conversation: Conversation) -> Reach:
 ADMITTED_KEY = "otklik.access.admitted"
 
 
+def _open_to(session: AsyncSession, conversation_id: int) -> ColumnElement[bool]:
+    """The access condition for one conversation: none once this session admitted it."""
+    if conversation_id in session.info.get(ADMITTED_KEY, ()):
+        return true()
+    return visible(session)
+
+
 async def get_conversation(
     session: AsyncSession, conversation_id: int, *, lock: bool = False
 ) -> Conversation:
@@ -63,18 +70,31 @@ async def get_conversation(
 
     Once admitted, a conversation stays open to the rest of the request: an agent may
     escalate or transfer a conversation out of their own scope, and the same request's
-    next steps (the assignment, the system note) must still reach it."""
-    admitted: set[int] = session.info.setdefault(ADMITTED_KEY, set())
-    query = select(Conversation).where(Conversation.id == conversation_id)
-    if conversation_id not in admitted:
-        query = query.where(visible(session))
+    next steps (the assignment, the system note, the answer) must still reach it."""
+    query = select(Conversation).where(
+        Conversation.id == conversation_id, _open_to(session, conversation_id)
+    )
     if lock:
         query = query.with_for_update()
     conversation = await session.scalar(query)
     if conversation is None:
         raise not_found("Conversation", conversation_id)
-    admitted.add(conversation_id)
+    session.info.setdefault(ADMITTED_KEY, set()).add(conversation_id)
     return conversation
+
+
+async def require_contact(session: AsyncSession, *, contact_id: int) -> None:
+    """404 unless the session's operator may see one of the contact's conversations
+    (operators reach contacts through conversations; admins reach every contact)."""
+    if access.scope_in(session).everything:
+        return
+    found = await session.scalar(
+        select(Conversation.id)
+        .where(Conversation.contact_id == contact_id, visible(session))
+        .limit(1)
+    )
+    if found is None:
+        raise not_found("Contact", contact_id)
 
 
 async def contact_and_reach(
@@ -142,7 +162,9 @@ async def latest_conversation_reach(
 async def describe(session: AsyncSession, conversation_id: int) -> ConversationOut:
     row = (
         await session.execute(
-            with_contact_and_last().where(Conversation.id == conversation_id, visible(session))
+            with_contact_and_last().where(
+                Conversation.id == conversation_id, _open_to(session, conversation_id)
+            )
         )
     ).first()
     if row is None:
@@ -214,7 +236,9 @@ async def list_messages(
     session: AsyncSession, *, conversation_id: int, before: int | None, limit: int
 ) -> MessagePage:
     exists = await session.scalar(
-        select(Conversation.id).where(Conversation.id == conversation_id, visible(session))
+        select(Conversation.id).where(
+            Conversation.id == conversation_id, _open_to(session, conversation_id)
+        )
     )
     if exists is None:
         raise not_found("Conversation", conversation_id)

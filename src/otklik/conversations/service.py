@@ -46,6 +46,7 @@ from otklik.conversations.queries import (
     list_conversations,
     list_messages,
     reach,
+    require_contact,
     view_counts,
     visitor_messages,
 )
@@ -78,6 +79,7 @@ __all__ = [
     "get_conversation",
     "latest_conversation_reach",
     "reach",
+    "require_contact",
     "latest_conversation_id",
     "list_conversations",
     "list_messages",

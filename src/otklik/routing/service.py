@@ -14,7 +14,7 @@ from otklik.conversations.events import ConversationCreated, ConversationUpdated
 from otklik.conversations.models import Conversation
 from otklik.conversations.schemas import ConversationOut
 from otklik.core.clock import utcnow
-from otklik.core.errors import invalid, not_found
+from otklik.core.errors import invalid
 from otklik.core.events import Emitted, bus
 from otklik.routing import events
 from otklik.routing.assignment import assign_waiting, take_routing_lock
@@ -191,8 +191,7 @@ async def transfer(
 
 
 async def list_escalations(session: AsyncSession, *, conversation_id: int) -> list[EscalationOut]:
-    if await session.get(Conversation, conversation_id) is None:
-        raise not_found("Conversation", conversation_id)
+    await conversations.get_conversation(session, conversation_id)
     rows = (
         await session.execute(
             select(Escalation)
