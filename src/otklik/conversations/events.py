@@ -1,6 +1,8 @@
 """Typed events of conversations and messages, and what each audience hears of them.
 
-Operators hear everything on the ``agents`` stream; a visitor hears only public messages and
+Operators hear them on the ``agents`` stream, each frame marked with its conversation's reach
+(inbox, team, assignee) so that an operator's socket gets only what their scope sees
+(``accounts/access.py``, ADR 0017); a visitor hears only public messages and
 status changes of their own conversations on ``contact:<id>``. What each frame carries is a
 model below (``otklik.frames`` publishes their JSON Schema to the front ends).
 """
