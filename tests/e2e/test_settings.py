@@ -472,8 +472,10 @@ def test_an_admin_takes_an_operator_off_an_inbox_and_its_conversations_leave_the
     try:
         operator = ctx.new_page()
         login(operator, e2e_server, "olga@example.com", "agent-password-1")
+        operator.get_by_test_id("tab-all").click()
         pavel = operator.get_by_test_id("conversation-item").filter(has_text="Pavel")
         expect(pavel).to_be_visible()
+        expect(operator.get_by_test_id("tab-count-all")).to_have_text("1")
 
         login(page, e2e_server)
         open_section(page, "inboxes")
@@ -485,7 +487,8 @@ def test_an_admin_takes_an_operator_off_an_inbox_and_its_conversations_leave_the
         inbox_id = api.inbox(e2e_server.inbox_key)["id"]
         assert olga["id"] not in api.get(f"/inboxes/{inbox_id}/members")["agent_ids"]
 
-        # Her open workspace is told to refetch, and the conversation is gone from it.
+        # Her open workspace is told to refetch: the conversation and its count are gone.
         expect(pavel).to_have_count(0)
+        expect(operator.get_by_test_id("tab-count-all")).to_have_text("0")
     finally:
         ctx.close()

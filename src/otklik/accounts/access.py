@@ -123,11 +123,17 @@ async def _load(session: AsyncSession) -> Memberships:
     )
 
 
+EMPTY = Memberships(inboxes=MappingProxyType({}), teams=MappingProxyType({}))
+
 #: Inbox and team memberships of every operator (:func:`changed` marks it).
 MEMBERSHIPS = config_cache.entry("access", _load)
 
 
 def scope_from(agent_id: int, role: str, memberships: Memberships) -> Scope:
+    if role == "admin":
+        # Memberships do not matter to an admin's view: their scope changes with the role only
+        # (so their sockets are not told to refetch when somebody else's memberships change).
+        return Scope(agent_id, role, frozenset(), frozenset())
     return Scope(
         agent_id=agent_id,
         role=role,
@@ -140,7 +146,7 @@ async def scope_of(session: AsyncSession, agent: Agent) -> Scope:
     """``agent``'s scope: the role from the row the caller read, memberships from the cache
     (an admin's are not read: they see everything)."""
     if agent.role == "admin":
-        return Scope(agent.id, agent.role, frozenset(), frozenset())
+        return scope_from(agent.id, agent.role, EMPTY)
     return scope_from(agent.id, agent.role, await config_cache.get(session, MEMBERSHIPS))
 
 
