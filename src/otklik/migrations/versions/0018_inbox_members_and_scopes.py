@@ -83,9 +83,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # Plain DROP COLUMN (SQLite 3.35+): a batch copy would lose SQLite's seq trigger.
     for name in ("assignee_id", "team_id", "inbox_id"):
-        with op.batch_alter_table("events", schema=None) as batch_op:
-            batch_op.drop_column(name)
+        op.drop_column("events", name)
     op.drop_table("conversation_counts")
     op.create_table(
         "conversation_counts",
