@@ -286,9 +286,16 @@ async def test_escalation_with_hand_back(workspace: Workspace) -> None:
     (record,) = records.json()["items"]
     assert record["from_agent_id"] == ids[0] and record["reason"] == "API error 502 on checkout"
     assert record["handed_back_by_id"] == specialist and record["handed_back_at"] is not None
-    again = await workspace.api.post(
+    # Handed back to the first line, it left the specialist's scope (ADR 0017).
+    gone = await workspace.api.post(
         f"/api/v1/conversations/{conversation_id}/hand-back",
         headers=workspace.auth(specialist_token),
+        json={"note": "twice"},
+    )
+    assert gone.status_code == 404
+    again = await workspace.api.post(
+        f"/api/v1/conversations/{conversation_id}/hand-back",
+        headers=workspace.auth(),
         json={"note": "twice"},
     )
     assert again.status_code == 422

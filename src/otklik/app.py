@@ -42,6 +42,7 @@ from otklik.realtime.auth import SocketAuth
 from otklik.realtime.broker import make_broker
 from otklik.realtime.hub import Hub
 from otklik.realtime.routes import SocketRoutes
+from otklik.realtime.scopes import ScopeKeeper
 from otklik.realtime.ws import Realtime
 from otklik.routing.api import router as routing_router
 from otklik.scripts.api import router as scripts_router
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.realtime = realtime
         app.state.socket_auth = SocketAuth(db, hub, settings=settings)
         app.state.socket_auth.start()
+        app.state.scope_keeper = ScopeKeeper(db, hub)
         app.state.visitor_tokens = VisitorTokens(
             settings.resolved_secret_key(), max_age=settings.visitor_token_days * 86_400
         )
@@ -92,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await channel_plugins.stop_plugins()
                 await runner.stop()
             await app.state.socket_auth.stop()
+            await app.state.scope_keeper.stop()
             await broker.stop()
             await db.dispose()
 

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
@@ -442,5 +443,52 @@ def test_operators_manage_their_own_canned_answers_only(
 
         page.goto(e2e_server.url + "/app/settings/rules")
         expect(page.get_by_test_id("workspace")).to_be_visible()
+    finally:
+        ctx.close()
+
+
+# --- inbox members -------------------------------------------------------------------------------
+
+
+def test_an_admin_takes_an_operator_off_an_inbox_and_its_conversations_leave_their_list(
+    page: Page, browser: Browser, e2e_server: E2EServer, api: Api
+) -> None:
+    olga = api.post(
+        "/agents",
+        {"email": "olga@example.com", "name": "Olga", "password": "agent-password-1"},
+        status=201,
+    )
+    with httpx.Client(base_url=e2e_server.url, timeout=10) as visitor:
+        session = visitor.post(
+            "/api/v1/widget/sessions", json={"inbox_key": e2e_server.inbox_key, "name": "Pavel"}
+        ).json()
+        said = visitor.post(
+            "/api/v1/widget/messages",
+            headers={"Authorization": f"Bearer {session['visitor_token']}"},
+            json={"client_msg_id": "e2e-members-1", "text": "Where is my order?"},
+        )
+        assert said.status_code in (200, 201), said.text
+    ctx = browser.new_context(locale="en-US", timezone_id="Europe/Moscow")
+    try:
+        operator = ctx.new_page()
+        login(operator, e2e_server, "olga@example.com", "agent-password-1")
+        operator.get_by_test_id("tab-all").click()
+        pavel = operator.get_by_test_id("conversation-item").filter(has_text="Pavel")
+        expect(pavel).to_be_visible()
+        expect(operator.get_by_test_id("tab-count-all")).to_have_text("1")
+
+        login(page, e2e_server)
+        open_section(page, "inboxes")
+        members = page.get_by_test_id("inbox-members")
+        expect(members.get_by_test_id(f"inbox-member-{olga['id']}")).to_be_checked()
+        members.get_by_test_id(f"inbox-member-{olga['id']}").uncheck()
+        members.get_by_test_id("inbox-members-save").click()
+        expect(members.get_by_test_id("inbox-members-message")).to_have_text("Members saved.")
+        inbox_id = api.inbox(e2e_server.inbox_key)["id"]
+        assert olga["id"] not in api.get(f"/inboxes/{inbox_id}/members")["agent_ids"]
+
+        # Her open workspace is told to refetch: the conversation and its count are gone.
+        expect(pavel).to_have_count(0)
+        expect(operator.get_by_test_id("tab-count-all")).to_have_text("0")
     finally:
         ctx.close()

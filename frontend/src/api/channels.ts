@@ -93,4 +93,15 @@ export const channelInboxes = {
   revealKey: (id: number) => request<{ api_key: string }>('GET', `/channels/api/inboxes/${id}/key`),
   /** Admins: a new key made by the server; the old one stops working at once. */
   rotateKey: (id: number) => request<{ api_key: string }>('POST', `/channels/api/inboxes/${id}/key`),
+  /** Admins: the operators who answer the inbox (supervisors and agents see only their
+   * inboxes' conversations; admins see every inbox). */
+  members: (id: number) => request<InboxMembers>('GET', `/inboxes/${id}/members`),
+  /** Admins: make exactly these operators the inbox's members. */
+  setMembers: (id: number, agentIds: number[]) =>
+    request<InboxMembers>('PUT', `/inboxes/${id}/members`, { body: { agent_ids: agentIds } }),
+}
+
+/** InboxMembers of src/otklik/channels/schemas.py. */
+export interface InboxMembers {
+  agent_ids: number[]
 }

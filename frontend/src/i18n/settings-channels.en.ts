@@ -5,6 +5,14 @@
 const settingsChannelsEn = {
   setup: {
     channels: {
+      members: {
+        title: 'Members',
+        hint: 'Supervisors and agents see only the conversations of the inboxes they are members of (agents: those with no team or of their teams; everyone: those assigned to them). Admins see every inbox.',
+        adminSeesAll: 'sees every inbox',
+        save: 'Save members',
+        saved: 'Members saved.',
+        count: 'no members | {n} member | {n} members',
+      },
       active: 'Inbox is on',
       activeHint: 'New messages come in through this channel.',
       offHint: 'Turned off: nothing new comes in (the widget is hidden, the mailbox and the bot are not read, the API refuses). Operators can still answer its conversations.',

@@ -1,4 +1,8 @@
-"""Who is calling: an agent's sign-in (session cookie or bearer token) or an API token."""
+"""Who is calling: an agent's sign-in (session cookie or bearer token) or an API token.
+
+Resolving the caller also binds their access scope to the request's database session
+(``accounts/access.py``): from there on every query of conversations the services run for
+this request sees only what the caller may see."""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from otklik.accounts import sessions, tokens, twofactor
+from otklik.accounts import access, sessions, tokens, twofactor
 from otklik.accounts.models import Agent, ApiToken, AuthSession
 from otklik.accounts.throttle import ThrottlePolicy
 from otklik.config import Settings
@@ -121,6 +125,7 @@ async def current_caller(request: Request, session: DbSession) -> Caller:
             "two_factor_setup_required",
             "Your role must use two-factor sign-in. Turn it on in your security settings.",
         )
+    access.bind(session, await access.scope_of(session, agent))
     return Caller(agent=agent, auth_session=auth_session)
 
 
@@ -139,6 +144,7 @@ async def _token_caller(
             await tokens.touch(s, token_id=row.id)
 
         await _write(request, session, touch)
+    access.bind(session, await access.scope_of(session, agent))
     return Caller(agent=agent, api_token=row)
 
 

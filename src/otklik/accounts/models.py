@@ -137,3 +137,17 @@ class ApiToken(Base):
     expires_at: Mapped[datetime | None]
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+
+
+class InboxMember(Base):
+    """An operator who answers an inbox: supervisors and agents see only the conversations
+    of their inboxes (``accounts/access.py``); admins see every inbox regardless."""
+
+    __tablename__ = "inbox_members"
+
+    inbox_id: Mapped[int] = mapped_column(
+        ForeignKey("inboxes.id", ondelete="CASCADE"), primary_key=True
+    )
+    agent_id: Mapped[int] = mapped_column(
+        ForeignKey("agents.id", ondelete="CASCADE"), primary_key=True, index=True
+    )

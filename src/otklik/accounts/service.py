@@ -10,7 +10,7 @@ from types import MappingProxyType
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from otklik.accounts import events, passwords, sessions, throttle, twofactor
+from otklik.accounts import access, events, inbox_members, passwords, sessions, throttle, twofactor
 from otklik.accounts.models import Agent, Team, TeamMember
 from otklik.accounts.schemas import (
     AgentCreate,
@@ -21,6 +21,7 @@ from otklik.accounts.schemas import (
     TeamUpdate,
 )
 from otklik.audit import service as audit
+from otklik.channels import service as channels
 from otklik.core import config_cache, security
 from otklik.core.clock import utcnow
 from otklik.core.errors import conflict, invalid, not_found
@@ -104,6 +105,9 @@ async def create_agent(
     )
     session.add(agent)
     await session.flush()
+    await inbox_members.add_to_inboxes(
+        session, agent_id=agent.id, inbox_ids=await channels.inbox_ids(session)
+    )
     audit.record(
         session,
         actor_type="agent" if actor_id else "system",
@@ -151,6 +155,8 @@ async def update_agent(
     if data.active is False:
         agent.status = "offline"
         await sessions.revoke_all(session, agent_id=agent.id)
+    if "role" in changes:
+        await access.changed(session)
     audit.record(
         session,
         actor_type="agent",
@@ -382,6 +388,7 @@ async def _set_members(session: AsyncSession, team: Team, agent_ids: list[int]) 
     )
     session.add_all(TeamMember(team_id=team.id, agent_id=a) for a in sorted(wanted - current))
     await session.flush()
+    await access.changed(session)
 
 
 async def _name_taken(session: AsyncSession, name: str, except_id: int | None) -> bool:

@@ -16,6 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse
 
+from otklik.accounts import access
 from otklik.accounts.deps import bearer_token, current_caller
 from otklik.attachments import service
 from otklik.attachments.models import Attachment
@@ -77,7 +78,9 @@ async def _uploading_agent(request: Request, conversation_id: Id) -> int:
     """The signed-in agent's id, once the conversation is known to exist."""
     async with _db(request).session(write=False) as session:
         caller = await current_caller(request, session)
-        exists = await conversations.conversation_exists(session, conversation_id=conversation_id)
+        exists = await conversations.conversation_exists(
+            session, conversation_id=conversation_id, scope=access.scope_in(session)
+        )
     if not exists:
         raise not_found("Conversation", conversation_id)
     return caller.agent.id

@@ -45,9 +45,10 @@ import anyio
 from anyio import AsyncFile
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
-from sqlalchemy import func, select, text, update
+from sqlalchemy import and_, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from otklik.accounts import access
 from otklik.attachments import sniff
 from otklik.attachments.models import Attachment
 from otklik.attachments.schemas import AttachmentOut
@@ -477,8 +478,21 @@ async def move_to_conversation(
 
 
 async def for_agent(session: AsyncSession, *, attachment_id: int) -> Attachment:
-    """Operators see every conversation, so every attachment."""
-    attachment = await session.get(Attachment, attachment_id)
+    """Files of conversations the session's operator may see (``accounts/access.py``), and
+    their own uploads; anything else is "not found" (no hint that it exists)."""
+    scope = access.scope_in(session)
+    allowed = access.visible(
+        scope,
+        inbox_id=Conversation.inbox_id,
+        team_id=Conversation.team_id,
+        assignee_id=Conversation.assignee_id,
+    )
+    own = and_(Attachment.uploader_type == "agent", Attachment.uploader_id == scope.agent_id)
+    attachment = await session.scalar(
+        select(Attachment)
+        .outerjoin(Conversation, Conversation.id == Attachment.conversation_id)
+        .where(Attachment.id == attachment_id, or_(allowed, own))
+    )
     if attachment is None:
         raise not_found("Attachment", attachment_id)
     return attachment

@@ -184,6 +184,7 @@ async def set_contact_values(
     session: AsyncSession, *, contact_id: int, values: dict[str, Any]
 ) -> ContactOut:
     contact = await contacts.get_contact(session, contact_id)
+    await conversations.require_contact(session, contact_id=contact_id)
     contact.attributes = await validated_values(
         session, entity="contact", current=contact.attributes, values=values
     )

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from otklik.accounts import inbox_members
 from otklik.accounts.deps import AdminAgent, CurrentAgent
 from otklik.channels import service
-from otklik.channels.schemas import InboxCreate, InboxOut, InboxUpdate
+from otklik.channels.schemas import InboxCreate, InboxMembers, InboxOut, InboxUpdate
 from otklik.core.crypto import SecretBox
 from otklik.core.deps import AppSettings, DbSession
 from otklik.core.routing import TransactionalRoute
@@ -38,3 +39,22 @@ async def update_inbox(
         session, inbox_id=inbox_id, data=body, actor_id=admin.id, box=box
     )
     return service.inbox_out(inbox)
+
+
+@router.get("/inboxes/{inbox_id}/members", response_model=InboxMembers)
+async def get_members(inbox_id: Id, _: AdminAgent, session: DbSession) -> InboxMembers:
+    """The operators who answer this inbox (supervisors and agents see only its members'
+    inboxes' conversations; admins see every inbox)."""
+    await service.get_inbox(session, inbox_id)
+    return InboxMembers(agent_ids=await inbox_members.members_of(session, inbox_id=inbox_id))
+
+
+@router.put("/inboxes/{inbox_id}/members", response_model=InboxMembers)
+async def set_members(
+    inbox_id: Id, body: InboxMembers, admin: AdminAgent, session: DbSession
+) -> InboxMembers:
+    await service.get_inbox(session, inbox_id)
+    agent_ids = await inbox_members.set_members(
+        session, inbox_id=inbox_id, agent_ids=body.agent_ids, actor_id=admin.id
+    )
+    return InboxMembers(agent_ids=agent_ids)

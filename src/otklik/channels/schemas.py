@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator
 
-from otklik.core.schemas import StrictModel
+from otklik.core.schemas import Id, StrictModel
 from otklik.scripts.templates import TemplateError, check_template
 
 FieldMode = Literal["off", "optional", "required"]
@@ -120,6 +120,12 @@ class InboxSettingsPatch(StrictModel):
     frame_origins: list[FrameOrigin] | None = Field(default=None, max_length=50)
 
     _templates = field_validator("greeting_message", "away_message")(_template)
+
+
+class InboxMembers(StrictModel):
+    """The operators who answer an inbox (``PUT`` replaces the whole list)."""
+
+    agent_ids: list[Id] = Field(max_length=10_000)
 
 
 class InboxOut(BaseModel):

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from otklik.accounts import inbox_members
 from otklik.accounts.models import Agent, Team, TeamMember
 from otklik.audit import service as audit
 from otklik.channels import config as channel_config
@@ -152,6 +153,10 @@ async def list_inboxes(session: AsyncSession) -> list[Inbox]:
     return list((await session.execute(select(Inbox).order_by(Inbox.id))).scalars().all())
 
 
+async def inbox_ids(session: AsyncSession) -> list[int]:
+    return list((await session.execute(select(Inbox.id).order_by(Inbox.id))).scalars())
+
+
 async def get_inbox(session: AsyncSession, inbox_id: int) -> Inbox:
     inbox = await session.get(Inbox, inbox_id)
     if inbox is None:
@@ -226,6 +231,7 @@ async def create_inbox(
     )
     session.add(inbox)
     await session.flush()
+    await inbox_members.add_every_agent(session, inbox_id=inbox.id)
     audit.record(
         session,
         actor_type="agent" if actor_id else "system",

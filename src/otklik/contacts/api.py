@@ -18,6 +18,7 @@ router = APIRouter(prefix="/api/v1", route_class=TransactionalRoute, tags=["cont
 
 @router.get("/contacts/{contact_id}", response_model=ContactOut)
 async def get_contact(contact_id: Id, _: CurrentAgent, session: DbSession) -> ContactOut:
+    await conversations.require_contact(session, contact_id=contact_id)
     return service.contact_out(await service.get_contact(session, contact_id))
 
 
@@ -26,4 +27,5 @@ async def contact_conversations(
     contact_id: Id, _: CurrentAgent, session: DbSession
 ) -> Items[ConversationOut]:
     await service.get_contact(session, contact_id)
+    await conversations.require_contact(session, contact_id=contact_id)
     return Items(items=await conversations.contact_conversations(session, contact_id=contact_id))

@@ -22,7 +22,7 @@ from otklik.conversations.schemas import (
     MessageOut,
 )
 from otklik.conversations.shapes import conversation_out, message_out, visitor_message_out
-from otklik.core.events import bus
+from otklik.core.events import Reach, bus
 
 
 async def announce_conversation(
@@ -75,5 +75,7 @@ async def announce_message_update(session: AsyncSession, message: Message) -> Me
     await session.flush()
     files = await attachments.for_messages(session, [message.id])
     out = message_out(message, files.get(message.id, ()))
-    await bus.emit(session, events.MessageUpdated(message=out))
+    conversation = await session.get_one(Conversation, message.conversation_id)
+    reach = Reach(conversation.inbox_id, conversation.team_id, conversation.assignee_id)
+    await bus.emit(session, events.MessageUpdated(message=out, reach=reach))
     return out

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from otklik.conversations.announce import announce_message_update
 from otklik.conversations.models import Message
+from otklik.conversations.queries import get_conversation
 from otklik.conversations.schemas import MessageOut
 from otklik.core.errors import AppError, not_found
 from otklik.jobs import registry as jobs
@@ -61,6 +62,7 @@ async def retry_delivery(
     session: AsyncSession, *, conversation_id: int, message_id: int
 ) -> MessageOut:
     """Send a failed reply again (after the admin fixed the mailbox, the bridge came back…)."""
+    await get_conversation(session, conversation_id)  # 404 unless the operator may see it
     message = await session.get(Message, message_id, with_for_update=True)
     if message is None or message.conversation_id != conversation_id:
         raise not_found("Message", message_id)

@@ -1,6 +1,8 @@
 """Typed events of conversations and messages, and what each audience hears of them.
 
-Operators hear everything on the ``agents`` stream; a visitor hears only public messages and
+Operators hear them on the ``agents`` stream, each frame marked with its conversation's reach
+(inbox, team, assignee) so that an operator's socket gets only what their scope sees
+(``accounts/access.py``, ADR 0017); a visitor hears only public messages and
 status changes of their own conversations on ``contact:<id>``. What each frame carries is a
 model below (``otklik.frames`` publishes their JSON Schema to the front ends).
 """
@@ -14,7 +16,7 @@ from otklik.conversations.schemas import (
     MessageOut,
     VisitorConversation,
 )
-from otklik.core.events import DomainEvent, FeedEntry, FrameData, FrameKind
+from otklik.core.events import DomainEvent, FeedEntry, FrameData, FrameKind, Reach
 from otklik.realtime.protocol import STREAM_AGENTS, contact_stream
 
 CONVERSATION_CREATED = "conversation.created"
@@ -71,6 +73,11 @@ MESSAGE_UPDATED_FRAME = FrameKind("agents", MESSAGE_UPDATED, MessageData)
 CONVERSATION_MERGED_FRAME = FrameKind("agents", CONVERSATION_MERGED, ConversationMergedData)
 
 
+def reach_of(conversation: ConversationOut) -> Reach:
+    """Who among operators hears of ``conversation`` (``accounts/access.py`` decides)."""
+    return Reach(conversation.inbox_id, conversation.team_id, conversation.assignee_id)
+
+
 def _tell_visitor(conversation: ConversationOut) -> FeedEntry:
     visitor = VisitorConversation(id=conversation.id, status=conversation.status)
     return VISITOR_CONVERSATION_UPDATED_FRAME.entry(
@@ -85,7 +92,7 @@ class ConversationCreated(DomainEvent):
 
     def feed(self) -> list[FeedEntry]:
         data = ConversationData(conversation=self.conversation)
-        return [CONVERSATION_CREATED_FRAME.entry(STREAM_AGENTS, data)]
+        return [CONVERSATION_CREATED_FRAME.entry(STREAM_AGENTS, data, reach_of(self.conversation))]
 
 
 class ConversationUpdated(DomainEvent):
@@ -99,7 +106,9 @@ class ConversationUpdated(DomainEvent):
 
     def feed(self) -> list[FeedEntry]:
         data = ConversationData(conversation=self.conversation)
-        entries = [CONVERSATION_UPDATED_FRAME.entry(STREAM_AGENTS, data)]
+        entries = [
+            CONVERSATION_UPDATED_FRAME.entry(STREAM_AGENTS, data, reach_of(self.conversation))
+        ]
         if self.tell_visitor:
             entries.append(_tell_visitor(self.conversation))
         return entries
@@ -125,7 +134,9 @@ class MessageCreated(DomainEvent):
         if self.reopened:
             entries.append(_tell_visitor(self.conversation))
         data = MessageCreatedData(message=self.message, conversation=self.conversation)
-        entries.append(MESSAGE_CREATED_FRAME.entry(STREAM_AGENTS, data))
+        entries.append(
+            MESSAGE_CREATED_FRAME.entry(STREAM_AGENTS, data, reach_of(self.conversation))
+        )
         if self.visitor_message is not None:
             entries.append(
                 VISITOR_MESSAGE_CREATED_FRAME.entry(
@@ -142,9 +153,12 @@ class MessageUpdated(DomainEvent):
     name: ClassVar[str] = MESSAGE_UPDATED
     frames = (MESSAGE_UPDATED_FRAME,)
     message: MessageOut
+    #: The message's conversation, as access decides who hears of it.
+    reach: Reach
 
     def feed(self) -> list[FeedEntry]:
-        return [MESSAGE_UPDATED_FRAME.entry(STREAM_AGENTS, MessageData(message=self.message))]
+        data = MessageData(message=self.message)
+        return [MESSAGE_UPDATED_FRAME.entry(STREAM_AGENTS, data, self.reach)]
 
 
 class ConversationMerged(DomainEvent):
@@ -152,7 +166,9 @@ class ConversationMerged(DomainEvent):
     frames = (CONVERSATION_MERGED_FRAME,)
     from_id: int
     into_id: int
+    #: The conversation merged into, as access decides who hears of it.
+    reach: Reach
 
     def feed(self) -> list[FeedEntry]:
         data = ConversationMergedData(from_id=self.from_id, into_id=self.into_id)
-        return [CONVERSATION_MERGED_FRAME.entry(STREAM_AGENTS, data)]
+        return [CONVERSATION_MERGED_FRAME.entry(STREAM_AGENTS, data, self.reach)]

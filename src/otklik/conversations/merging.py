@@ -13,6 +13,7 @@ from otklik.conversations.models import (
     ConversationTag,
     Message,
 )
+from otklik.conversations.queries import reach, visible
 from otklik.conversations.schemas import (
     ConversationOut,
 )
@@ -33,7 +34,9 @@ async def merge(session: AsyncSession, *, conversation_id: int, other_id: int) -
         c.id: c
         for c in (
             await session.execute(
-                select(Conversation).where(Conversation.id.in_(ids)).with_for_update()
+                select(Conversation)
+                .where(Conversation.id.in_(ids), visible(session))
+                .with_for_update()
             )
         ).scalars()
     }
@@ -82,5 +85,8 @@ async def merge(session: AsyncSession, *, conversation_id: int, other_id: int) -
     source.waiting_since = None
     source.last_message_id = None
     await announce_conversation(session, source, tell_visitor=True)
-    await bus.emit(session, events.ConversationMerged(from_id=source.id, into_id=target.id))
+    await bus.emit(
+        session,
+        events.ConversationMerged(from_id=source.id, into_id=target.id, reach=reach(target)),
+    )
     return await announce_conversation(session, target, tell_visitor=True)

@@ -100,11 +100,14 @@ class ConversationTag(Base):
 
 
 class ConversationCount(Base):
-    """How many conversations have each (status, assignee); ``assignee_key`` 0 = nobody.
-    Maintained by ``otklik.conversations.counts``."""
+    """How many conversations have each (status, inbox, team, assignee); ``team_key`` and
+    ``assignee_key`` 0 = none. Maintained by ``otklik.conversations.counts``; the inbox and
+    team let each operator's counts cover only what they may see (``accounts/access.py``)."""
 
     __tablename__ = "conversation_counts"
 
     status: Mapped[str] = mapped_column(String(10), primary_key=True)
+    inbox_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    team_key: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     assignee_key: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     n: Mapped[int] = mapped_column(default=0)

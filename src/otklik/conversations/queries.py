@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, select, tuple_
+from sqlalchemy import ColumnElement, func, select, true, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from otklik.accounts import access
 from otklik.accounts.models import Agent
 from otklik.attachments import service as attachments
 from otklik.conversations.models import (
@@ -26,30 +27,104 @@ from otklik.conversations.shapes import (
     with_contact_and_last,
 )
 from otklik.core.errors import not_found
+from otklik.core.events import Reach
 from otklik.core.pagination import decode_cursor, encode_cursor
+
+
+def visible_to(scope: access.Scope) -> ColumnElement[bool]:
+    """Conversations ``scope`` may see (the rule lives in ``accounts/access.py``)."""
+    return access.visible(
+        scope,
+        inbox_id=Conversation.inbox_id,
+        team_id=Conversation.team_id,
+        assignee_id=Conversation.assignee_id,
+    )
+
+
+def visible(session: AsyncSession) -> ColumnElement[bool]:
+    """Conversations the operator whose request ``session`` serves may see; every one for
+    a session of the system (jobs, channels, the widget)."""
+    return visible_to(access.scope_in(session))
+
+
+def reach(conversation: Conversation) -> Reach:
+    """What decides who hears of ``conversation`` (live frames and their replay)."""
+    return Reach(conversation.inbox_id, conversation.team_id, conversation.assignee_id)
+
+
+ADMITTED_KEY = "otklik.access.admitted"
+
+
+def _open_to(session: AsyncSession, conversation_id: int) -> ColumnElement[bool]:
+    """The access condition for one conversation: none once this session admitted it."""
+    if conversation_id in session.info.get(ADMITTED_KEY, ()):
+        return true()
+    return visible(session)
 
 
 async def get_conversation(
     session: AsyncSession, conversation_id: int, *, lock: bool = False
 ) -> Conversation:
-    query = select(Conversation).where(Conversation.id == conversation_id)
+    """The conversation, if the session's operator may see it; else 404 (not 403: whether
+    it exists is not theirs to know).
+
+    Once admitted, a conversation stays open to the rest of the request: an agent may
+    escalate or transfer a conversation out of their own scope, and the same request's
+    next steps (the assignment, the system note, the answer) must still reach it."""
+    query = select(Conversation).where(
+        Conversation.id == conversation_id, _open_to(session, conversation_id)
+    )
     if lock:
         query = query.with_for_update()
     conversation = await session.scalar(query)
     if conversation is None:
         raise not_found("Conversation", conversation_id)
+    session.info.setdefault(ADMITTED_KEY, set()).add(conversation_id)
     return conversation
 
 
-async def contact_of(session: AsyncSession, *, conversation_id: int) -> int | None:
-    """The id of the conversation's contact, or ``None`` when there is no such conversation."""
-    return await session.scalar(
-        select(Conversation.contact_id).where(Conversation.id == conversation_id)
+async def require_contact(session: AsyncSession, *, contact_id: int) -> None:
+    """404 unless the session's operator may see one of the contact's conversations
+    (operators reach contacts through conversations; admins reach every contact)."""
+    if access.scope_in(session).everything:
+        return
+    found = await session.scalar(
+        select(Conversation.id)
+        .where(Conversation.contact_id == contact_id, visible(session))
+        .limit(1)
     )
+    if found is None:
+        raise not_found("Contact", contact_id)
 
 
-async def conversation_exists(session: AsyncSession, *, conversation_id: int) -> bool:
-    found = await session.scalar(select(Conversation.id).where(Conversation.id == conversation_id))
+async def contact_and_reach(
+    session: AsyncSession, *, conversation_id: int, scope: access.Scope
+) -> tuple[int, Reach] | None:
+    """The conversation's contact and reach, or ``None`` when ``scope`` may not see it (or
+    there is no such conversation)."""
+    row = (
+        await session.execute(
+            select(
+                Conversation.contact_id,
+                Conversation.inbox_id,
+                Conversation.team_id,
+                Conversation.assignee_id,
+            ).where(Conversation.id == conversation_id, visible_to(scope))
+        )
+    ).first()
+    if row is None:
+        return None
+    contact_id, inbox_id, team_id, assignee_id = row
+    return contact_id, Reach(inbox_id, team_id, assignee_id)
+
+
+async def conversation_exists(
+    session: AsyncSession, *, conversation_id: int, scope: access.Scope
+) -> bool:
+    """Whether the conversation exists and ``scope`` may see it."""
+    found = await session.scalar(
+        select(Conversation.id).where(Conversation.id == conversation_id, visible_to(scope))
+    )
     return found is not None
 
 
@@ -65,9 +140,32 @@ async def latest_conversation_id(
     )
 
 
+async def latest_conversation_reach(
+    session: AsyncSession, *, contact_id: int, inbox_id: int
+) -> tuple[int, Reach] | None:
+    """The contact's latest conversation in the inbox and its reach (a visitor's typing
+    notice reaches only the operators who may see it), if any."""
+    row = (
+        await session.execute(
+            select(Conversation.id, Conversation.team_id, Conversation.assignee_id)
+            .where(Conversation.contact_id == contact_id, Conversation.inbox_id == inbox_id)
+            .order_by(Conversation.id.desc())
+            .limit(1)
+        )
+    ).first()
+    if row is None:
+        return None
+    ident, team_id, assignee_id = row
+    return ident, Reach(inbox_id, team_id, assignee_id)
+
+
 async def describe(session: AsyncSession, conversation_id: int) -> ConversationOut:
     row = (
-        await session.execute(with_contact_and_last().where(Conversation.id == conversation_id))
+        await session.execute(
+            with_contact_and_last().where(
+                Conversation.id == conversation_id, _open_to(session, conversation_id)
+            )
+        )
     ).first()
     if row is None:
         raise not_found("Conversation", conversation_id)
@@ -83,15 +181,22 @@ def _view_filter(view: str, agent_id: int) -> list[ColumnElement[bool]]:
 
 
 async def view_counts(session: AsyncSession, *, agent_id: int, status: str) -> ViewCounts:
-    """Read from the maintained counters (see ``counts.py``): a few rows, not a scan."""
+    """Read from the maintained counters (see ``counts.py``): the rows of the inboxes and
+    teams the operator may see, not a scan of conversations."""
+    scoped = access.visible(
+        access.scope_in(session),
+        inbox_id=ConversationCount.inbox_id,
+        team_id=ConversationCount.team_key,
+        assignee_id=ConversationCount.assignee_key,
+    )
     rows = (
         await session.execute(
-            select(ConversationCount.assignee_key, ConversationCount.n).where(
-                ConversationCount.status == status
-            )
+            select(ConversationCount.assignee_key, func.sum(ConversationCount.n))
+            .where(ConversationCount.status == status, scoped)
+            .group_by(ConversationCount.assignee_key)
         )
     ).all()
-    by_assignee = {key: n for key, n in rows}
+    by_assignee = {key: int(n or 0) for key, n in rows}
     return ViewCounts(
         all=sum(by_assignee.values()),
         mine=by_assignee.get(agent_id, 0),
@@ -103,7 +208,7 @@ async def list_conversations(
     session: AsyncSession, *, agent: Agent, view: str, status: str, cursor: str | None, limit: int
 ) -> ConversationPage:
     counts = await view_counts(session, agent_id=agent.id, status=status)
-    query = with_contact_and_last().where(Conversation.status == status)
+    query = with_contact_and_last().where(Conversation.status == status, visible(session))
     for condition in _view_filter(view, agent.id):
         query = query.where(condition)
     if cursor:
@@ -130,7 +235,11 @@ async def list_conversations(
 async def list_messages(
     session: AsyncSession, *, conversation_id: int, before: int | None, limit: int
 ) -> MessagePage:
-    exists = await session.scalar(select(Conversation.id).where(Conversation.id == conversation_id))
+    exists = await session.scalar(
+        select(Conversation.id).where(
+            Conversation.id == conversation_id, _open_to(session, conversation_id)
+        )
+    )
     if exists is None:
         raise not_found("Conversation", conversation_id)
     query = select(Message).where(Message.conversation_id == conversation_id)
@@ -150,7 +259,7 @@ async def contact_conversations(session: AsyncSession, *, contact_id: int) -> li
     rows = (
         await session.execute(
             with_contact_and_last()
-            .where(Conversation.contact_id == contact_id)
+            .where(Conversation.contact_id == contact_id, visible(session))
             .order_by(Conversation.last_activity_at.desc(), Conversation.id.desc())
             .limit(100)
         )

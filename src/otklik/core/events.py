@@ -29,7 +29,7 @@ from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar, Generic, Literal, TypeVar
+from typing import Any, ClassVar, Generic, Literal, NamedTuple, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.engine import Connection
@@ -42,6 +42,15 @@ Phase = Literal["in_transaction", "after_commit"]
 AFTER_COMMIT_KEY = "otklik.events.after_commit"
 
 
+class Reach(NamedTuple):
+    """The conversation a frame is about, as access decides it (``accounts/access.py``):
+    an operator's socket gets the frame only if its scope sees this."""
+
+    inbox_id: int
+    team_id: int | None
+    assignee_id: int | None
+
+
 @dataclass(frozen=True, slots=True)
 class FeedEntry:
     """One row of the realtime log an event becomes: who hears it and what they get."""
@@ -51,6 +60,8 @@ class FeedEntry:
     #: The frame's ``data`` as compact JSON text, as the log stores it and sockets send it:
     #: serialised once, by pydantic, straight from the frame's model.
     payload_json: str
+    #: The conversation it is about, for operators' frames; ``None``: every operator hears it.
+    reach: Reach | None = None
 
     @property
     def payload(self) -> dict[str, Any]:
@@ -92,11 +103,11 @@ class FrameKind(Generic[D]):
         payload: dict[str, Any] = data.model_dump(mode="json")
         return payload
 
-    def entry(self, stream: str, data: D) -> FeedEntry:
+    def entry(self, stream: str, data: D, reach: Reach | None = None) -> FeedEntry:
         if (stream == "agents") != (self.audience == "agents"):
             raise ValueError(f"{self.type} is for {self.audience}, not stream {stream!r}")
         self._check(data)
-        return FeedEntry(stream, self.type, data.model_dump_json())
+        return FeedEntry(stream, self.type, data.model_dump_json(), reach)
 
 
 class DomainEvent(BaseModel):

@@ -7,9 +7,11 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket
 
+from otklik.accounts import access
 from otklik.accounts import service as accounts
 from otklik.accounts.deps import SESSION_COOKIE
 from otklik.conversations import service as conversations
+from otklik.core.events import Reach
 from otklik.realtime.auth import Identity, SocketAuth
 from otklik.realtime.protocol import (
     STREAM_AGENTS,
@@ -18,6 +20,7 @@ from otklik.realtime.protocol import (
     VisitorTypingFrame,
     contact_stream,
 )
+from otklik.realtime.scopes import ScopeKeeper
 from otklik.realtime.wire import Wire
 from otklik.realtime.ws import (
     ClientError,
@@ -56,11 +59,12 @@ async def _authenticate(ws: WebSocket, auth: SocketAuth, token: str | None) -> I
 class AgentFrames:
     """What an operator's socket may say: typing and presence."""
 
-    def __init__(self, realtime: Realtime, identity: Identity) -> None:
+    def __init__(self, realtime: Realtime, identity: Identity, scope: access.Scope) -> None:
         self.realtime = realtime
         self.agent_id = identity.agent_id
         self.agent_name = identity.name
-        self._contact_of: dict[int, int] = {}
+        self.scope = scope
+        self._contact_of: dict[int, tuple[int, Reach]] = {}
 
     async def __call__(self, frame: dict[str, Any]) -> None:
         kind = frame.get("type")
@@ -71,15 +75,17 @@ class AgentFrames:
         else:
             raise ClientError("bad_frame", f"Unknown frame type {kind!r}.")
 
-    async def _contact_id(self, conversation_id: int) -> int:
+    async def _contact_and_reach(self, conversation_id: int) -> tuple[int, Reach]:
+        """The conversation's contact and reach, if this operator may see it (read once per
+        conversation: typing notices come several a second)."""
         if conversation_id not in self._contact_of:
             async with self.realtime.db.session(write=False) as session:
-                contact_id = await conversations.contact_of(
-                    session, conversation_id=conversation_id
+                found = await conversations.contact_and_reach(
+                    session, conversation_id=conversation_id, scope=self.scope
                 )
-            if contact_id is None:
+            if found is None:
                 raise ClientError("not_found", f"Conversation {conversation_id} does not exist.")
-            self._contact_of[conversation_id] = contact_id
+            self._contact_of[conversation_id] = found
         return self._contact_of[conversation_id]
 
     async def _typing(self, frame: dict[str, Any]) -> None:
@@ -87,7 +93,7 @@ class AgentFrames:
         if not isinstance(conversation_id, int) or isinstance(conversation_id, bool):
             raise ClientError("bad_frame", "typing needs an integer conversation_id.")
         typing = bool(frame.get("typing", True))
-        contact_id = await self._contact_id(conversation_id)
+        contact_id, reach = await self._contact_and_reach(conversation_id)
         for_agents = AgentTypingFrame(
             conversation_id=conversation_id,
             author_type="agent",
@@ -98,7 +104,7 @@ class AgentFrames:
         for_visitor = VisitorTypingFrame(name=self.agent_name, typing=typing)
         await self.realtime.broker.publish(
             [
-                Outgoing(stream=STREAM_AGENTS, text=for_agents.text()),
+                Outgoing(stream=STREAM_AGENTS, text=for_agents.text(), reach=reach),
                 Outgoing(stream=contact_stream(contact_id), text=for_visitor.text()),
             ]
         )
@@ -125,6 +131,11 @@ async def agent_socket(ws: WebSocket) -> None:
     if identity is None:
         await close_with_error(ws, "unauthorized", "Sign in first.", 4401)
         return
+    scopes: ScopeKeeper = ws.app.state.scope_keeper
+    scope = await scopes.scope_for(identity.agent_id)
+    if scope is None:
+        await close_with_error(ws, "unauthorized", "Sign in first.", 4401)
+        return
     # Tracked from here: a sign-out committed from now on closes it.
     wire = Wire(raw_send(ws))
     auth.track(identity, wire)
@@ -134,8 +145,10 @@ async def agent_socket(ws: WebSocket) -> None:
             realtime=realtime,
             hello=hello,
             streams=[STREAM_AGENTS],
-            on_frame=AgentFrames(realtime, identity),
+            on_frame=AgentFrames(realtime, identity, scope),
             wire=wire,
+            scope=scope,
+            scopes=scopes,
         )
     finally:
         auth.untrack(identity, wire)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from typing import Any, Protocol
 
@@ -137,11 +136,11 @@ class PostgresBroker:
         (``realtime.log.stamp_order``), and come back to this process as to any other."""
 
     def _on_notify(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
-        body = json.loads(payload)
-        if body.get("ref"):
-            asyncio.get_running_loop().create_task(self._deliver_ref(int(body["e"])))
+        frame = notify.decode(payload)
+        if isinstance(frame, int):
+            asyncio.get_running_loop().create_task(self._deliver_ref(frame))
             return
-        self.hub.deliver([Outgoing(stream=body["s"], text=body["t"], event_id=body["e"])])
+        self.hub.deliver([frame])
 
     def _on_config(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
         origin, names = config_signal.decode(payload)

@@ -20,6 +20,7 @@ from collections import defaultdict, deque
 from collections.abc import Callable, Iterable
 from typing import Protocol
 
+from otklik.core.events import Reach
 from otklik.realtime.protocol import HEARTBEAT, Outgoing
 from otklik.realtime.wire import Wire
 
@@ -41,6 +42,7 @@ class Subscriber:
         "floor",
         "overflowed",
         "task",
+        "sees",
         "_holding",
         "_held",
     )
@@ -63,6 +65,9 @@ class Subscriber:
         self.overflowed = False
         #: The socket's resync in progress, if any (the socket cancels it when it ends).
         self.task: asyncio.Task[None] | None = None
+        #: An operator socket's access rule (``accounts.access.Scope.sees``): frames about a
+        #: conversation it does not allow are not written. ``None``: it hears its streams whole.
+        self.sees: Callable[[Reach], bool] | None = None
         self._holding = True
         self._held: deque[Outgoing] | None = None
 
@@ -73,6 +78,9 @@ class Subscriber:
     def offer(self, frame: Outgoing) -> None:
         if self.overflowed:
             return  # dropped: the coming resync covers it
+        sees = self.sees
+        if sees is not None and frame.reach is not None and not sees(frame.reach):
+            return  # about a conversation this operator may not see
         if self._holding:
             held = self._held
             if held is None:
@@ -101,6 +109,11 @@ class Subscriber:
         for frame in held or ():
             self._write(frame)
         if self.wire.backlog > self.limit:
+            self._overflow()
+
+    def owe_resync(self) -> None:
+        """The client must refetch (what it may see changed): tell it as after an overflow."""
+        if not self.overflowed:
             self._overflow()
 
     def heartbeat(self) -> None:
@@ -142,9 +155,14 @@ class Hub:
         self._ticker: asyncio.TimerHandle | None = None
 
     def subscribe(
-        self, streams: Iterable[str], wire: Wire, on_overflow: Callable[[Subscriber], None]
+        self,
+        streams: Iterable[str],
+        wire: Wire,
+        on_overflow: Callable[[Subscriber], None],
+        sees: Callable[[Reach], bool] | None = None,
     ) -> Subscriber:
         subscriber = Subscriber(streams, wire, self.queue_size, on_overflow)
+        subscriber.sees = sees
         for stream in subscriber.streams:
             self._by_stream[stream].add(subscriber)
         self._subscribers.add(subscriber)

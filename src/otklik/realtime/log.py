@@ -21,20 +21,45 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, cast
 
-from sqlalchemy import Table, delete, func, insert, select, text
+from sqlalchemy import (
+    ColumnElement,
+    SQLColumnExpression,
+    Table,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from otklik.core import pg_raw, sqlite_raw
 from otklik.core.clock import utcnow
 from otklik.core.db import register_before_commit
-from otklik.core.events import FeedEntry
+from otklik.core.events import FeedEntry, Reach
 from otklik.core.writer import Committed
 from otklik.realtime import notify
 from otklik.realtime.models import Event
 from otklik.realtime.protocol import Outgoing, dumps
 
 PENDING_KEY = "otklik.pending_events"
+
+
+class Visibility(Protocol):
+    """A condition over a conversation's inbox, team and assignee columns (the caller's
+    access rule, ``accounts.access.visible`` bound to a scope)."""
+
+    def __call__(
+        self,
+        *,
+        inbox_id: SQLColumnExpression[Any],
+        team_id: SQLColumnExpression[Any],
+        assignee_id: SQLColumnExpression[Any],
+    ) -> ColumnElement[bool]: ...
+
+
 EVENT_ORDER_LOCK = 7_312_001
 
 
@@ -51,6 +76,8 @@ class LoggedEvent(Protocol):
     def type(self) -> str: ...
     @property
     def payload_json(self) -> str: ...
+    @property
+    def reach(self) -> Reach | None: ...
 
 
 @dataclass(slots=True)
@@ -65,15 +92,21 @@ class PendingEvent:
     type: str
     payload_json: str
     seq: int | None = None
+    reach: Reach | None = None
 
 
 _events = cast(Table, Event.__table__)
 _INSERT = insert(_events).returning(_events.c.id, sort_by_parameter_order=True)
 
 
-_COLUMNS = ("stream", "type", "payload", "created_at")
-_SQLITE_INSERT = f"INSERT INTO events ({', '.join(_COLUMNS)}) VALUES (?, ?, ?, ?)"
-_PG_INSERT = f"INSERT INTO events ({', '.join(_COLUMNS)}) VALUES ($1, $2, $3, $4) RETURNING id"
+_COLUMNS = ("stream", "type", "payload", "created_at", "inbox_id", "team_id", "assignee_id")
+_SQLITE_INSERT = (
+    f"INSERT INTO events ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' for _ in _COLUMNS)})"
+)
+_PG_INSERT = (
+    f"INSERT INTO events ({', '.join(_COLUMNS)})"
+    f" VALUES ({', '.join(f'${i}' for i in range(1, len(_COLUMNS) + 1))}) RETURNING id"
+)
 
 
 def _insert_rows(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
@@ -120,12 +153,20 @@ def write_feed_sync(
     session's or a session-less unit's, ``core/unit.py``)."""
     now = utcnow()
     rows = [
-        {"stream": e.stream, "type": e.type, "payload": e.payload_json, "created_at": now}
+        {
+            "stream": e.stream,
+            "type": e.type,
+            "payload": e.payload_json,
+            "created_at": now,
+            "inbox_id": e.reach.inbox_id if e.reach else None,
+            "team_id": e.reach.team_id if e.reach else None,
+            "assignee_id": e.reach.assignee_id if e.reach else None,
+        }
         for e in entries
     ]
     ids = _insert_rows(conn, rows)
     info.setdefault(PENDING_KEY, []).extend(
-        PendingEvent(id=i, stream=e.stream, type=e.type, payload_json=e.payload_json)
+        PendingEvent(id=i, stream=e.stream, type=e.type, payload_json=e.payload_json, reach=e.reach)
         for i, e in zip(ids, entries, strict=True)
     )
     return ids
@@ -189,13 +230,15 @@ register_before_commit(stamp_order)
 def to_outgoing(event: LoggedEvent) -> Outgoing:
     if event.seq is None:
         raise ValueError(f"event {event.id} has no order yet (published before its commit?)")
-    return _frame(event.seq, event.stream, event.type, event.payload_json)
+    return _frame(event.seq, event.stream, event.type, event.payload_json, event.reach)
 
 
-def _frame(event_id: int, stream: str, kind: str, payload_json: str) -> Outgoing:
+def _frame(
+    event_id: int, stream: str, kind: str, payload_json: str, reach: Reach | None = None
+) -> Outgoing:
     # The event frame {"id", "type", "data"}, built without re-serialising the payload.
     text = f'{{"id":{event_id},"type":{json.dumps(kind)},"data":{payload_json}}}'
-    return Outgoing(stream=stream, text=text, event_id=event_id)
+    return Outgoing(stream=stream, text=text, event_id=event_id, reach=reach)
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,21 +255,34 @@ async def latest_id(session: AsyncSession) -> int:
     return int(newest or 0)
 
 
-async def replay(session: AsyncSession, *, streams: list[str], after_id: int, limit: int) -> Replay:
+async def replay(
+    session: AsyncSession,
+    *,
+    streams: list[str],
+    after_id: int,
+    limit: int,
+    sees: Visibility | None = None,
+) -> Replay:
+    """The events of ``streams`` after ``after_id``; with ``sees``, only the events about
+    conversations it allows (and those about none), the condition built over the log's
+    reach columns."""
     bounds = (await session.execute(select(func.min(Event.seq), func.max(Event.seq)))).one()
     oldest, newest = int(bounds[0] or 0), int(bounds[1] or 0)
     if after_id > newest or (oldest and after_id < oldest - 1):
         # Unknown future id (database replaced) or events already pruned: cannot replay.
         return Replay(events=[], resync=True, last_event_id=newest)
     # Plain columns, not ORM objects: a catch-up of a thousand events is a hot path.
-    rows = (
-        await session.execute(
-            select(Event.seq, Event.stream, Event.type, Event.payload_json)
-            .where(Event.stream.in_(streams), Event.seq > after_id)
-            .order_by(Event.seq)
-            .limit(limit + 1)
+    query = select(Event.seq, Event.stream, Event.type, Event.payload_json).where(
+        Event.stream.in_(streams), Event.seq > after_id
+    )
+    if sees is not None:
+        query = query.where(
+            or_(
+                Event.inbox_id.is_(None),
+                sees(inbox_id=Event.inbox_id, team_id=Event.team_id, assignee_id=Event.assignee_id),
+            )
         )
-    ).all()
+    rows = (await session.execute(query.order_by(Event.seq).limit(limit + 1))).all()
     if len(rows) > limit:
         return Replay(events=[], resync=True, last_event_id=newest)
     # Every row selected has a seq (seq > after_id filtered out the NULLs).

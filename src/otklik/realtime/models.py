@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from otklik.core.clock import utcnow
 from otklik.core.db import Base, BigId
+from otklik.core.events import Reach
 
 
 class Event(Base):
@@ -33,6 +34,18 @@ class Event(Base):
     #: without parsing and re-serialising (the catch-up after 1,000 missed events is hot).
     payload_json: Mapped[str] = mapped_column("payload", Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    #: For operators' events about one conversation: its inbox, team and assignee then, so a
+    #: replay gives each operator what their scope sees (``accounts/access.py``). ``NULL``
+    #: inbox: every operator hears it.
+    inbox_id: Mapped[int | None] = mapped_column(BigInteger)
+    team_id: Mapped[int | None] = mapped_column(BigInteger)
+    assignee_id: Mapped[int | None] = mapped_column(BigInteger)
+
+    @property
+    def reach(self) -> Reach | None:
+        if self.inbox_id is None:
+            return None
+        return Reach(self.inbox_id, self.team_id, self.assignee_id)
 
     @property
     def payload(self) -> dict[str, Any]:

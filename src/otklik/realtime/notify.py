@@ -13,6 +13,7 @@ import json
 
 from sqlalchemy import text
 
+from otklik.core.events import Reach
 from otklik.realtime.protocol import Outgoing
 
 CHANNEL = "otklik_events"
@@ -23,10 +24,26 @@ NOTIFY_ALL = text("SELECT pg_notify(:channel, p) FROM unnest(CAST(:payloads AS t
 
 
 def encode(frame: Outgoing) -> str:
-    body = {"s": frame.stream, "e": frame.event_id, "t": frame.text}
+    body: dict[str, object] = {"s": frame.stream, "e": frame.event_id, "t": frame.text}
+    if frame.reach is not None:
+        body["r"] = list(frame.reach)
     encoded = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
     if len(encoded.encode()) <= NOTIFY_LIMIT:
         return encoded
     if frame.event_id is None:
         raise ValueError("transient frame too large for NOTIFY")
     return json.dumps({"s": frame.stream, "e": frame.event_id, "ref": True})
+
+
+def decode(payload: str) -> Outgoing | int:
+    """A frame from its notification, or the event's ``seq`` when only a reference came."""
+    body = json.loads(payload)
+    if body.get("ref"):
+        return int(body["e"])
+    reach = body.get("r")
+    return Outgoing(
+        stream=body["s"],
+        text=body["t"],
+        event_id=body["e"],
+        reach=Reach(*reach) if reach is not None else None,
+    )

@@ -8,11 +8,16 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from otklik.core.events import Reach
+
 STREAM_AGENTS = "agents"
 #: Inside the server only (no socket subscribes to it): sign-in sessions that ended, so every
 #: process forgets them and closes their sockets. Frames: {"type":"revoked", "auth_session_id"
 #: or "agent_id"}.
 STREAM_SESSIONS = "otklik:sessions"
+#: Inside the server only: operators' roles or memberships changed, so every process gives
+#: its operators' sockets their new scope (``realtime/scopes.py``).
+STREAM_SCOPES = "otklik:scopes"
 
 
 def contact_stream(contact_id: int) -> str:
@@ -26,6 +31,8 @@ class Outgoing:
     stream: str
     text: str
     event_id: int | None = None
+    #: The conversation it is about (operators' frames); ``None``: every listener hears it.
+    reach: Reach | None = None
 
 
 def dumps(frame: dict[str, Any]) -> str:

@@ -17,16 +17,20 @@ import contextlib
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from otklik.accounts import access
+from otklik.accounts.access import Scope
 from otklik.config import Settings
 from otklik.core.db import Database
 from otklik.realtime import log
 from otklik.realtime.broker import Broker
 from otklik.realtime.hub import Hub, Subscriber
 from otklik.realtime.protocol import PONG, dumps, error_frame, ready_frame, resync_frame
+from otklik.realtime.scopes import ScopeKeeper
 from otklik.realtime.wire import Send, Wire
 
 ClientFrameHandler = Callable[[dict[str, Any]], Awaitable[None]]
@@ -135,21 +139,31 @@ async def serve(
     streams: list[str],
     on_frame: ClientFrameHandler,
     wire: Wire | None = None,
+    scope: Scope | None = None,
+    scopes: ScopeKeeper | None = None,
 ) -> None:
     """Run an accepted socket that said ``hello`` until either side closes it (or ``wire``
-    is closed)."""
+    is closed). An operator's socket has a ``scope``: it hears (live and in its catch-up)
+    only events about conversations the scope sees; ``scopes`` keeps it current."""
     last_seen = hello.last_event_id
     wire = wire or Wire(raw_send(ws))
     if wire.closed:
         return
     subscriber = realtime.hub.subscribe(streams, wire, lambda s: _start_resync(realtime, s))
+    if scope is not None:
+        if scopes is not None:
+            scopes.watch(subscriber, scope)
+        elif not scope.everything:
+            subscriber.sees = scope.sees
     try:
-        await _catch_up(realtime, subscriber, streams, last_seen)
+        await _catch_up(realtime, subscriber, streams, last_seen, scope)
         await _receive(ws, wire, on_frame)
     except WebSocketDisconnect:
         pass
     finally:
         realtime.hub.unsubscribe(subscriber)
+        if scope is not None and scopes is not None:
+            scopes.forget(subscriber, scope.agent_id)
         if subscriber.task is not None:
             subscriber.task.cancel()
         if not wire.closed:
@@ -157,7 +171,11 @@ async def serve(
 
 
 async def _catch_up(
-    realtime: Realtime, subscriber: Subscriber, streams: list[str], last_seen: int | None
+    realtime: Realtime,
+    subscriber: Subscriber,
+    streams: list[str],
+    last_seen: int | None,
+    scope: Scope | None,
 ) -> None:
     """Write what the client missed (or tell it to resync), then let live frames through.
 
@@ -174,6 +192,7 @@ async def _catch_up(
                 streams=streams,
                 after_id=last_seen,
                 limit=realtime.settings.max_replay_events,
+                sees=None if scope is None else partial(access.visible, scope),
             )
     # From here to ``release`` nothing awaits unless the client reads slowly, so the client
     # never hears "ready" before live frames flow.

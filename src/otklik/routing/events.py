@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from otklik.core.events import DomainEvent, FeedEntry, FrameData, FrameKind
+from otklik.core.events import DomainEvent, FeedEntry, FrameData, FrameKind, Reach
 from otklik.realtime.protocol import STREAM_AGENTS
 from otklik.routing.schemas import EscalationOut
 
@@ -28,17 +28,21 @@ class ConversationEscalated(DomainEvent):
     name: ClassVar[str] = CONVERSATION_ESCALATED
     frames = (CONVERSATION_ESCALATED_FRAME,)
     escalation: EscalationOut
+    #: The conversation, as access decides who hears of it.
+    reach: Reach
 
     def feed(self) -> list[FeedEntry]:
         data = EscalationData(escalation=self.escalation)
-        return [CONVERSATION_ESCALATED_FRAME.entry(STREAM_AGENTS, data)]
+        return [CONVERSATION_ESCALATED_FRAME.entry(STREAM_AGENTS, data, self.reach)]
 
 
 class ConversationHandedBack(DomainEvent):
     name: ClassVar[str] = CONVERSATION_HANDED_BACK
     frames = (CONVERSATION_HANDED_BACK_FRAME,)
     escalation: EscalationOut
+    #: The conversation, as access decides who hears of it.
+    reach: Reach
 
     def feed(self) -> list[FeedEntry]:
         data = EscalationData(escalation=self.escalation)
-        return [CONVERSATION_HANDED_BACK_FRAME.entry(STREAM_AGENTS, data)]
+        return [CONVERSATION_HANDED_BACK_FRAME.entry(STREAM_AGENTS, data, self.reach)]

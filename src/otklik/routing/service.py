@@ -14,7 +14,7 @@ from otklik.conversations.events import ConversationCreated, ConversationUpdated
 from otklik.conversations.models import Conversation
 from otklik.conversations.schemas import ConversationOut
 from otklik.core.clock import utcnow
-from otklik.core.errors import invalid, not_found
+from otklik.core.errors import invalid
 from otklik.core.events import Emitted, bus
 from otklik.routing import events
 from otklik.routing.assignment import assign_waiting, take_routing_lock
@@ -101,7 +101,12 @@ async def escalate(
     conversation.team_id = target.id
     conversation.assignee_id = None
     conversation.queued_at = utcnow()
-    await bus.emit(session, events.ConversationEscalated(escalation=escalation_out(escalation)))
+    await bus.emit(
+        session,
+        events.ConversationEscalated(
+            escalation=escalation_out(escalation), reach=conversations.reach(conversation)
+        ),
+    )
     out = await conversations.assign(
         session,
         conversation_id=conversation.id,
@@ -140,7 +145,12 @@ async def hand_back(
         private=True,
     )
     conversation.queued_at = None
-    await bus.emit(session, events.ConversationHandedBack(escalation=escalation_out(escalation)))
+    await bus.emit(
+        session,
+        events.ConversationHandedBack(
+            escalation=escalation_out(escalation), reach=conversations.reach(conversation)
+        ),
+    )
     return await conversations.assign(
         session,
         conversation_id=conversation.id,
@@ -181,8 +191,7 @@ async def transfer(
 
 
 async def list_escalations(session: AsyncSession, *, conversation_id: int) -> list[EscalationOut]:
-    if await session.get(Conversation, conversation_id) is None:
-        raise not_found("Conversation", conversation_id)
+    await conversations.get_conversation(session, conversation_id)
     rows = (
         await session.execute(
             select(Escalation)

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from otklik.accounts.models import Agent
+from otklik.conversations import service as conversations
 from otklik.core.clock import utcnow
 from otklik.core.errors import conflict, invalid, not_found
 from otklik.scripts import events, scopes
@@ -172,6 +173,7 @@ async def use_answer(
     """The text with variables filled in for the reply box; counts one use."""
     answer = await get_answer(session, agent=agent, answer_id=answer_id)
     if conversation_id is not None:
+        await conversations.get_conversation(session, conversation_id)  # 404 if out of scope
         target = await load_target(session, conversation_id)
         values = await template_values(session, target, agent=agent)
     else:

@@ -26,11 +26,12 @@ class VisitorFrames:
         if frame.get("type") != "typing":
             raise ClientError("bad_frame", f"Unknown frame type {frame.get('type')!r}.")
         async with self.realtime.db.session(write=False) as session:
-            conversation_id = await conversations.latest_conversation_id(
+            found = await conversations.latest_conversation_reach(
                 session, contact_id=self.identity.contact_id, inbox_id=self.identity.inbox_id
             )
-        if conversation_id is None:
+        if found is None:
             return  # nobody to tell before the first message
+        conversation_id, reach = found
         notice = AgentTypingFrame(
             conversation_id=conversation_id,
             author_type="contact",
@@ -38,7 +39,9 @@ class VisitorFrames:
             name=None,
             typing=bool(frame.get("typing", True)),
         )
-        await self.realtime.broker.publish([Outgoing(stream=STREAM_AGENTS, text=notice.text())])
+        await self.realtime.broker.publish(
+            [Outgoing(stream=STREAM_AGENTS, text=notice.text(), reach=reach)]
+        )
 
 
 # A plain Starlette route: no dependency solving and no exit stacks per socket (they cost

@@ -1,0 +1,599 @@
+"""The IDOR matrix (issue 11): every route with a path parameter × every role × an object
+that belongs to another inbox, team or visitor.
+
+The routes come from the application's own route table, so a new route with a path
+parameter fails :func:`test_every_route_with_a_path_parameter_is_classified` until it gets an
+entry in :data:`TABLE`: how to build its foreign object and what each role must get. "Denied"
+is 401, 403 or 404; "ok" is the route's success (2xx, or the domain answer it gives once
+access was granted, e.g. 409 "not failed" for a retry). Anything else fails the test too.
+
+One world (one app, one database per kind) serves the whole matrix: objects that a write
+could change are built afresh for each role.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import httpx
+from fastapi import FastAPI
+from starlette.routing import BaseRoute
+
+from otklik.app import create_app
+from otklik.config import Settings
+from otklik.conversations.models import Conversation
+from otklik.webhooks.models import WebhookDelivery
+from tests.support import Workspace, new_id
+
+Role = Literal["anonymous", "visitor", "agent", "supervisor", "admin"]
+ROLES: tuple[Role, ...] = ("anonymous", "visitor", "agent", "supervisor", "admin")
+Outcome = Literal["ok", "denied"]
+DENIED = frozenset({401, 403, 404})
+
+
+@dataclass
+class World:
+    """Who acts, and the inboxes and teams the foreign objects are made in.
+
+    Inbox A (the workspace's) has the supervisor and the agent as members, inbox B only the
+    admin and ``other`` (the agent of another team). The supervisor and the agent are in team
+    T1; ``other`` in T2; T3 has nobody (escalations go there)."""
+
+    ws: Workspace
+    tokens: dict[Role, str | None]
+    inbox_b: int
+    inbox_b_key: str
+    api_inbox: int
+    t1: int
+    t2: int
+    t3: int
+    other_id: int
+    other_token: str
+    contact_of: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def api(self) -> httpx.AsyncClient:
+        return self.ws.api
+
+    async def call(
+        self, method: str, path: str, *, token: str | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {token or self.ws.token}"}
+        return await self.api.request(method, path, headers=headers, **kwargs)
+
+    async def ok(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        """An admin's call that must succeed (building objects)."""
+        response = await self.call(method, path, **kwargs)
+        assert response.status_code < 300, (method, path, response.text)
+        body: dict[str, Any] = response.json()
+        return body
+
+
+# --- foreign objects ----------------------------------------------------------------------
+
+Params = dict[str, Any]
+Builder = Callable[[World], Awaitable[Params]]
+
+
+async def _conversation(w: World, *, inbox_key: str, team_id: int | None) -> int:
+    visitor = await w.ws.visitor("Stranger", inbox_key=inbox_key)
+    said = await visitor.say("my card number is on the invoice")
+    conversation_id = int(said["conversation_id"])
+    w.contact_of[conversation_id] = visitor.contact_id
+    if team_id is not None:
+        await w.ok(
+            "POST", f"/api/v1/conversations/{conversation_id}/assign", json={"team_id": team_id}
+        )
+    # A private note: what leaks first when access leaks.
+    await w.ok(
+        "POST",
+        f"/api/v1/conversations/{conversation_id}/messages",
+        json={"client_msg_id": new_id(), "text": "VIP, refund approved", "private": True},
+    )
+    return conversation_id
+
+
+async def other_inbox(w: World) -> Params:
+    """A conversation of inbox B (no team): only the admin may reach it."""
+    return {"conversation_id": await _conversation(w, inbox_key=w.inbox_b_key, team_id=None)}
+
+
+async def other_team(w: World) -> Params:
+    """A conversation of inbox A given to team T2: the supervisor (inbox member) may reach
+    it, the agent (team T1) may not."""
+    return {"conversation_id": await _conversation(w, inbox_key=w.ws.inbox_key, team_id=w.t2)}
+
+
+def with_conversation(base: Builder, extra: Callable[[World, int], Awaitable[Params]]) -> Builder:
+    async def build(w: World) -> Params:
+        params = await base(w)
+        return {**params, **await extra(w, params["conversation_id"])}
+
+    build.__name__ = base.__name__
+    return build
+
+
+async def _a_message(w: World, conversation_id: int) -> Params:
+    page = await w.ok("GET", f"/api/v1/conversations/{conversation_id}/messages")
+    return {"message_id": page["items"][0]["id"]}
+
+
+async def _a_twin(w: World, conversation_id: int) -> Params:
+    """A second conversation of the same contact in the same inbox and team (to merge)."""
+    db = w.ws.server.app.state.db
+    async with db.session(write=True) as session:
+        original = await session.get_one(Conversation, conversation_id)
+        twin = Conversation(
+            inbox_id=original.inbox_id,
+            contact_id=original.contact_id,
+            channel=original.channel,
+            team_id=original.team_id,
+        )
+        session.add(twin)
+    return {"body": {"other_id": twin.id}}
+
+
+async def _escalated(w: World, conversation_id: int) -> Params:
+    await w.ok(
+        "POST",
+        f"/api/v1/conversations/{conversation_id}/escalate",
+        json={"reason": "needs tech", "to_team_id": w.t3, "hand_back": True},
+    )
+    return {}
+
+
+async def _an_attachment(w: World, conversation_id: int) -> Params:
+    uploaded = await w.ok(
+        "POST",
+        f"/api/v1/conversations/{conversation_id}/attachments",
+        files={"file": ("passport.png", b"\x89PNG\r\n\x1a\n" + b"0" * 64, "image/png")},
+    )
+    await w.ok(
+        "POST",
+        f"/api/v1/conversations/{conversation_id}/messages",
+        json={
+            "client_msg_id": new_id(),
+            "text": "scan",
+            "private": False,
+            "attachment_ids": [uploaded["id"]],
+        },
+    )
+    return {"attachment_id": uploaded["id"]}
+
+
+async def _contact(w: World, conversation_id: int) -> Params:
+    return {"contact_id": w.contact_of[conversation_id]}
+
+
+async def team_canned_answer(w: World) -> Params:
+    """A canned answer of team T2 (``other``'s team)."""
+    body = {"shortcut": f"t{new_id()[:8]}", "title": "Refunds", "text": "Hi", "scope": "team"}
+    answer = await w.ok("POST", "/api/v1/canned-answers", json={**body, "team_id": w.t2})
+    return {"answer_id": answer["id"]}
+
+
+async def global_answer_on(base: Builder, w: World) -> Params:
+    shortcut = f"g{new_id()[:8]}"
+    answer = await w.ok(
+        "POST",
+        "/api/v1/canned-answers",
+        json={
+            "shortcut": shortcut,
+            "title": "Hello",
+            "text": "Hi {{contact.name}}",
+            "scope": "global",
+        },
+    )
+    params = await base(w)
+    return {"answer_id": answer["id"], "body": {"conversation_id": params["conversation_id"]}}
+
+
+async def team_macro(w: World) -> Params:
+    macro = await w.ok(
+        "POST",
+        "/api/v1/macros",
+        json={
+            "name": f"m{new_id()[:8]}",
+            "actions": [{"type": "set_priority", "priority": "high"}],
+            "scope": "team",
+            "team_id": w.t2,
+        },
+    )
+    return {"macro_id": macro["id"]}
+
+
+async def global_macro_on(base: Builder, w: World) -> Params:
+    macro = await w.ok(
+        "POST",
+        "/api/v1/macros",
+        json={
+            "name": f"m{new_id()[:8]}",
+            "actions": [{"type": "set_priority", "priority": "high"}],
+            "scope": "global",
+        },
+    )
+    params = await base(w)
+    return {"macro_id": macro["id"], "body": {"conversation_ids": [params["conversation_id"]]}}
+
+
+async def a_rule(w: World) -> Params:
+    rule = await w.ok(
+        "POST",
+        "/api/v1/automation-rules",
+        json={
+            "name": f"r{new_id()[:8]}",
+            "trigger": {"type": "conversation_created"},
+            "actions": [{"type": "set_priority", "priority": "high"}],
+        },
+    )
+    return {"rule_id": rule["id"]}
+
+
+async def a_rule_on(base: Builder, w: World) -> Params:
+    params = await base(w)
+    return {**await a_rule(w), "body": {"conversation_id": params["conversation_id"]}}
+
+
+async def a_webhook(w: World) -> Params:
+    endpoint = await w.ok(
+        "POST",
+        "/api/v1/webhooks",
+        json={
+            "url": "https://hooks.example.com/otklik",
+            "events": ["conversation.created"],
+            "active": False,  # nothing is sent anywhere
+        },
+    )
+    return {"endpoint_id": endpoint["id"]}
+
+
+async def a_delivery(w: World) -> Params:
+    params = await a_webhook(w)
+    db = w.ws.server.app.state.db
+    async with db.session(write=True) as session:
+        delivery = WebhookDelivery(
+            endpoint_id=params["endpoint_id"], event="conversation.created", state="failed"
+        )
+        session.add(delivery)
+    return {"delivery_id": delivery.id}
+
+
+async def a_definition(w: World) -> Params:
+    definition = await w.ok(
+        "POST",
+        "/api/v1/attribute-definitions",
+        json={"entity": "contact", "key": f"k{new_id()[:8]}", "label": "Plan", "type": "text"},
+    )
+    return {"definition_id": definition["id"]}
+
+
+async def other_agent(w: World) -> Params:
+    return {"agent_id": w.other_id}
+
+
+async def other_team_id(w: World) -> Params:
+    return {"team_id": w.t2}
+
+
+async def inbox_b(w: World) -> Params:
+    return {"inbox_id": w.inbox_b}
+
+
+async def api_inbox(w: World) -> Params:
+    return {"inbox_id": w.api_inbox}
+
+
+async def others_session(w: World) -> Params:
+    """A sign-in of ``other``: nobody else may end it from their own sessions list."""
+    login = await w.api.post(
+        "/api/v1/auth/login", json={"email": "other@example.com", "password": "agent-password"}
+    )
+    w.api.cookies.clear()
+    assert login.status_code == 200, login.text
+    sessions = await w.call("GET", "/api/v1/auth/sessions", token=login.json()["token"])
+    current = [s for s in sessions.json()["items"] if s["current"]]
+    return {"session_id": current[0]["id"]}
+
+
+async def a_token(w: World) -> Params:
+    token = await w.ok("POST", "/api/v1/api-tokens", json={"name": "CRM", "scope": "read"})
+    return {"token_id": token["id"]}
+
+
+async def a_page(w: World) -> Params:
+    return {"path": "settings"}
+
+
+# --- the table ----------------------------------------------------------------------------
+
+
+def expect(*allowed: Role) -> dict[Role, Outcome]:
+    return {role: "ok" if role in allowed else "denied" for role in ROLES}
+
+
+ADMIN = expect("admin")
+SUPERVISOR = expect("admin", "supervisor")  # objects of another team in the supervisor's inbox
+NOBODY = expect()
+
+
+@dataclass(frozen=True)
+class Probe:
+    build: Builder
+    outcome: dict[Role, Outcome]
+    #: Statuses that mean "let through" besides 2xx (a domain answer after the access check).
+    also_ok: frozenset[int] = frozenset()
+    json: dict[str, Any] | None = None
+    files: bool = False
+    #: Decides the outcome from the answer when the status alone cannot (per-item results).
+    judge: Callable[[httpx.Response], Outcome | None] | None = None
+    #: No object behind the path: every role must get the same answer (and no 5xx).
+    uniform: bool = False
+
+
+def conversation_probes(
+    extra: Callable[[World, int], Awaitable[Params]] | None = None, **options: Any
+) -> list[Probe]:
+    """The same route on a conversation of another inbox, and of another team."""
+    probes = []
+    for base, outcome in ((other_inbox, ADMIN), (other_team, SUPERVISOR)):
+        build = with_conversation(base, extra) if extra else base
+        probes.append(Probe(build, outcome, **options))
+    return probes
+
+
+def on_conversations(
+    make: Callable[[Builder, World], Awaitable[Params]],
+    outcomes: tuple[dict[Role, Outcome], dict[Role, Outcome]] = (ADMIN, SUPERVISOR),
+    **options: Any,
+) -> list[Probe]:
+    """An item everyone may use, used on a conversation of another inbox / another team."""
+
+    async def other_inbox_(w: World) -> Params:
+        return await make(other_inbox, w)
+
+    async def other_team_(w: World) -> Params:
+        return await make(other_team, w)
+
+    return [Probe(other_inbox_, outcomes[0], **options), Probe(other_team_, outcomes[1], **options)]
+
+
+def _macro_result(response: httpx.Response) -> Outcome | None:
+    if response.status_code != 200:
+        return None
+    [result] = response.json()["results"]
+    if result["ok"]:
+        return "ok"
+    return "denied" if result["error"]["code"] == "not_found" else None
+
+
+C = "/api/v1/conversations/{conversation_id}"
+TABLE: dict[tuple[str, str], list[Probe]] = {
+    # Conversations, their messages and notes: another inbox's, another team's.
+    ("GET", C): conversation_probes(),
+    ("GET", C + "/messages"): conversation_probes(),
+    ("POST", C + "/messages"): conversation_probes(
+        json={"client_msg_id": "idor", "text": "hello", "private": True}
+    ),
+    ("POST", C + "/messages/{message_id}/retry"): conversation_probes(
+        _a_message, also_ok=frozenset({409})
+    ),
+    ("POST", C + "/assign"): conversation_probes(json={"agent_id": None}),
+    ("POST", C + "/status"): conversation_probes(json={"status": "pending"}),
+    ("POST", C + "/read"): conversation_probes(),
+    ("POST", C + "/tags"): conversation_probes(json={"add": ["vip"]}),
+    ("POST", C + "/priority"): conversation_probes(json={"priority": "urgent"}),
+    ("POST", C + "/merge"): conversation_probes(_a_twin),
+    ("POST", C + "/attachments"): conversation_probes(files=True),
+    ("GET", "/api/v1/attachments/{attachment_id}"): conversation_probes(_an_attachment),
+    ("POST", C + "/escalate"): conversation_probes(json={"reason": "tech", "to_team_id": "t3"}),
+    ("POST", C + "/hand-back"): conversation_probes(_escalated, json={"note": "done"}),
+    ("POST", C + "/transfer"): conversation_probes(json={"agent_id": None, "note": "yours"}),
+    ("GET", C + "/escalations"): conversation_probes(),
+    ("PUT", C + "/attributes"): conversation_probes(json={"values": {}}),
+    # Contacts, reached through their conversations.
+    ("GET", "/api/v1/contacts/{contact_id}"): conversation_probes(_contact),
+    ("GET", "/api/v1/contacts/{contact_id}/conversations"): conversation_probes(_contact),
+    ("PUT", "/api/v1/contacts/{contact_id}/attributes"): conversation_probes(
+        _contact, json={"values": {}}
+    ),
+    # Scripts: another team's items (supervisors manage every team's), global ones used on
+    # conversations out of scope, admin-only rules.
+    ("GET", "/api/v1/canned-answers/{answer_id}"): [Probe(team_canned_answer, SUPERVISOR)],
+    ("PATCH", "/api/v1/canned-answers/{answer_id}"): [
+        Probe(team_canned_answer, SUPERVISOR, json={"title": "Changed"})
+    ],
+    ("DELETE", "/api/v1/canned-answers/{answer_id}"): [Probe(team_canned_answer, SUPERVISOR)],
+    ("POST", "/api/v1/canned-answers/{answer_id}/use"): on_conversations(global_answer_on),
+    ("GET", "/api/v1/macros/{macro_id}"): [Probe(team_macro, SUPERVISOR)],
+    ("PATCH", "/api/v1/macros/{macro_id}"): [
+        Probe(
+            team_macro,
+            SUPERVISOR,
+            json={"actions": [{"type": "set_priority", "priority": "low"}]},
+        )
+    ],
+    ("DELETE", "/api/v1/macros/{macro_id}"): [Probe(team_macro, SUPERVISOR)],
+    ("POST", "/api/v1/macros/{macro_id}/run"): on_conversations(
+        global_macro_on, judge=_macro_result
+    ),
+    ("GET", "/api/v1/automation-rules/{rule_id}"): [Probe(a_rule, ADMIN)],
+    ("PATCH", "/api/v1/automation-rules/{rule_id}"): [
+        Probe(a_rule, ADMIN, json={"enabled": False})
+    ],
+    ("DELETE", "/api/v1/automation-rules/{rule_id}"): [Probe(a_rule, ADMIN)],
+    ("POST", "/api/v1/automation-rules/{rule_id}/test"): on_conversations(
+        a_rule_on, outcomes=(ADMIN, ADMIN)
+    ),
+    # Settings: admins only.
+    ("PATCH", "/api/v1/agents/{agent_id}"): [Probe(other_agent, ADMIN, json={"name": "Renamed"})],
+    ("DELETE", "/api/v1/agents/{agent_id}/2fa"): [Probe(other_agent, ADMIN)],
+    ("POST", "/api/v1/agents/{agent_id}/sign-out"): [Probe(other_agent, ADMIN)],
+    ("PATCH", "/api/v1/teams/{team_id}"): [Probe(other_team_id, ADMIN, json={"line": 2})],
+    ("PATCH", "/api/v1/inboxes/{inbox_id}"): [Probe(inbox_b, ADMIN, json={"name": "Billing"})],
+    ("GET", "/api/v1/inboxes/{inbox_id}/members"): [Probe(inbox_b, ADMIN)],
+    ("PUT", "/api/v1/inboxes/{inbox_id}/members"): [Probe(inbox_b, ADMIN, json={"agent_ids": []})],
+    ("GET", "/api/v1/channels/api/inboxes/{inbox_id}/key"): [Probe(api_inbox, ADMIN)],
+    ("POST", "/api/v1/channels/api/inboxes/{inbox_id}/key"): [Probe(api_inbox, ADMIN)],
+    ("PATCH", "/api/v1/attribute-definitions/{definition_id}"): [
+        Probe(a_definition, ADMIN, json={"label": "Tariff"})
+    ],
+    ("DELETE", "/api/v1/attribute-definitions/{definition_id}"): [Probe(a_definition, ADMIN)],
+    ("GET", "/api/v1/webhooks/{endpoint_id}"): [Probe(a_webhook, ADMIN)],
+    ("PATCH", "/api/v1/webhooks/{endpoint_id}"): [Probe(a_webhook, ADMIN, json={"active": False})],
+    ("DELETE", "/api/v1/webhooks/{endpoint_id}"): [Probe(a_webhook, ADMIN)],
+    ("POST", "/api/v1/webhooks/{endpoint_id}/secret"): [Probe(a_webhook, ADMIN)],
+    ("GET", "/api/v1/webhooks/{endpoint_id}/deliveries"): [Probe(a_webhook, ADMIN)],
+    ("POST", "/api/v1/webhooks/deliveries/{delivery_id}/resend"): [Probe(a_delivery, ADMIN)],
+    ("DELETE", "/api/v1/api-tokens/{token_id}"): [Probe(a_token, ADMIN)],
+    # Another person's sign-in: not in anybody else's own sessions list (admins end other
+    # people's sign-ins with /agents/{id}/sign-out).
+    ("DELETE", "/api/v1/auth/sessions/{session_id}"): [Probe(others_session, NOBODY)],
+    # Telegram's own callback: a secret header, never an operator's or visitor's token.
+    ("POST", "/api/v1/channels/telegram/{inbox_id}/webhook"): [
+        Probe(inbox_b, NOBODY, json={"update_id": 1})
+    ],
+    # Pages of the built front ends: no object behind the path, the same for everybody.
+    ("GET", "/app/{path:path}"): [Probe(a_page, NOBODY, uniform=True)],
+    ("GET", "/widget/{path:path}"): [Probe(a_page, NOBODY, uniform=True)],
+}
+
+
+# --- the route table ----------------------------------------------------------------------
+
+
+def _walk(routes: list[BaseRoute]) -> Iterator[BaseRoute]:
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            yield from _walk(included.routes)
+        else:
+            yield route
+
+
+def routes_with_parameters(app: FastAPI) -> set[tuple[str, str]]:
+    found = set()
+    for route in _walk(app.router.routes):
+        path: str | None = getattr(route, "path", None)
+        if path is None or "{" not in path:
+            continue
+        for method in getattr(route, "methods", None) or {"WEBSOCKET"}:
+            if method != "HEAD":
+                found.add((method, path))
+    return found
+
+
+def test_every_route_with_a_path_parameter_is_classified() -> None:
+    """A new route that names an object must say who may reach another's object."""
+    app = create_app(Settings(database_url="sqlite+aiosqlite:///:memory:"))
+    routes = routes_with_parameters(app)
+    assert len(routes) > 40  # the walk found the routers' routes
+    assert routes - TABLE.keys() == set(), "classify these routes in TABLE"
+    assert TABLE.keys() - routes == set(), "these entries name routes that no longer exist"
+
+
+# --- the matrix ---------------------------------------------------------------------------
+
+
+async def _world(ws: Workspace) -> World:
+    sup_id, sup_token = await ws.agent("lead@example.com", role="supervisor", name="Lead")
+    agent_id, agent_token = await ws.agent("agent@example.com", name="Agent")
+    other_id, other_token = await ws.agent("other@example.com", name="Other")
+    visitor = await ws.visitor("Someone else")
+    await visitor.say("my own conversation")
+    w = World(
+        ws=ws,
+        tokens={
+            "anonymous": None,
+            "visitor": visitor.token,
+            "agent": agent_token,
+            "supervisor": sup_token,
+            "admin": ws.token,
+        },
+        inbox_b=0,
+        inbox_b_key="",
+        api_inbox=0,
+        t1=0,
+        t2=0,
+        t3=0,
+        other_id=other_id,
+        other_token=other_token,
+    )
+    teams = []
+    for name, members in (("T1", [sup_id, agent_id]), ("T2", [other_id]), ("T3", [])):
+        teams.append(
+            (await w.ok("POST", "/api/v1/teams", json={"name": name, "agent_ids": members}))["id"]
+        )
+    w.t1, w.t2, w.t3 = teams
+    inbox = await w.ok("POST", "/api/v1/inboxes", json={"name": "B", "channel": "widget"})
+    w.inbox_b, w.inbox_b_key = inbox["id"], inbox["public_key"]
+    await w.ok(
+        "PUT", f"/api/v1/inboxes/{w.inbox_b}/members", json={"agent_ids": [ws.admin_id, other_id]}
+    )
+    await w.ok(
+        "PUT",
+        f"/api/v1/inboxes/{ws.inbox_id}/members",
+        json={"agent_ids": [ws.admin_id, sup_id, agent_id]},
+    )
+    api = await w.ok(
+        "POST", "/api/v1/inboxes", json={"name": "Bridge", "channel": "api", "config": {}}
+    )
+    w.api_inbox = api["id"]
+    return w
+
+
+def _outcome(probe: Probe, response: httpx.Response) -> Outcome | str:
+    if probe.judge is not None:
+        judged = probe.judge(response)
+        if judged is not None:
+            return judged
+    if response.status_code in DENIED:
+        return "denied"
+    if response.status_code < 300 or response.status_code in probe.also_ok:
+        return "ok"
+    return f"unexpected {response.status_code}: {response.text[:200]}"
+
+
+async def _request(
+    w: World, method: str, path: str, role: Role, probe: Probe, params: Params
+) -> httpx.Response:
+    url = path.replace("{path:path}", "{path}").format(**params)
+    headers = {}
+    token = w.tokens[role]
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    kwargs: dict[str, Any] = {"headers": headers}
+    body = params.get("body", probe.json)
+    if body is not None:
+        # Ids of the world's teams, named in the table before the world exists.
+        body = {k: getattr(w, v) if v in ("t1", "t2", "t3") else v for k, v in body.items()}
+    if body is not None:
+        kwargs["json"] = {**body, "client_msg_id": new_id()} if "client_msg_id" in body else body
+    if probe.files:
+        kwargs["files"] = {"file": ("note.txt", b"hello", "text/plain")}
+    return await w.api.request(method, url, **kwargs)
+
+
+async def test_no_role_reaches_another_inbox_team_or_visitor_object(workspace: Workspace) -> None:
+    w = await _world(workspace)
+    failures = []
+    for (method, path), probes in sorted(TABLE.items(), key=lambda item: item[0][1]):
+        for probe in probes:
+            params: Params | None = None
+            statuses = set()
+            got: str = "denied"
+            for role in ROLES:
+                if params is None or (method != "GET" and got != "denied"):
+                    params = await probe.build(w)  # a write let through may have changed it
+                response = await _request(w, method, path, role, probe, params)
+                statuses.add(response.status_code)
+                got = _outcome(probe, response)
+                wanted = probe.outcome[role]
+                if not probe.uniform and got != wanted:
+                    name = probe.build.__name__
+                    failures.append(f"{method} {path} [{name}] as {role}: {got}, expected {wanted}")
+            # 503: the front end is not built in this checkout (the same for every role).
+            if probe.uniform and (len(statuses) != 1 or max(statuses) not in (*range(500), 503)):
+                failures.append(f"{method} {path}: answers differ by role: {sorted(statuses)}")
+    assert not failures, "\n".join(failures)
