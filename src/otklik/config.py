@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     #: Roles that must use two-factor sign-in, e.g. ``admin`` or ``admin,supervisor``.
     require_2fa_roles: Annotated[list[str], NoDecode] = Field(default_factory=list)
     max_message_chars: int = 10_000
+    #: The server's address as visitors reach it (``https://support.example.com``), for
+    #: links in mails it sends; empty: mails carry codes to type instead of links (a link
+    #: is never built from a request's ``Host`` header, which the requester chooses).
+    public_url: str = ""
     #: PostgreSQL: write connections per process, each group-committing its own batches
     #: (``core/writer.py``). More let more requests' statements wait for the server at once,
     #: but a batch holds its row locks until it commits: two lanes whose batches wait for

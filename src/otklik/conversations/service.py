@@ -47,6 +47,7 @@ from otklik.conversations.queries import (
     view_counts,
     visitor_messages,
 )
+from otklik.conversations.rehoming import move_to_contact
 from otklik.conversations.schemas import (
     BulkIn,
     ConversationOut,
@@ -80,6 +81,7 @@ __all__ = [
     "mark_read",
     "merge",
     "message_out",
+    "move_to_contact",
     "post_agent_message",
     "post_automatic_message",
     "post_visitor_message",

@@ -1,0 +1,62 @@
+"""Visitor email proofs: one-time codes and links that join a widget visitor to the contact
+with that email
+
+Revision ID: 0019
+Revises: 0017
+Create Date: 2026-12-03 22:00:00
+
+Re-point ``down_revision`` to "0018" when the branch that adds 0018 is merged first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import otklik.core.db
+
+revision: str = "0019"
+down_revision: str | None = "0017"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+def _utc(name: str, *, nullable: bool) -> sa.Column[object]:
+    return sa.Column(name, otklik.core.db.UTCDateTime(timezone=True), nullable=nullable)
+
+
+def upgrade() -> None:
+    op.create_table(
+        "visitor_email_proofs",
+        sa.Column("id", BIG_ID, nullable=False),
+        sa.Column("inbox_id", BIG_ID, nullable=False),
+        sa.Column("visitor_id", BIG_ID, nullable=False),
+        sa.Column("email", sa.String(length=320), nullable=False),
+        sa.Column("code_hash", sa.String(length=64), nullable=False),
+        sa.Column("attempts", BIG_ID, nullable=False),
+        _utc("created_at", nullable=False),
+        _utc("expires_at", nullable=False),
+        _utc("used_at", nullable=True),
+        sa.Column("merged_into_id", BIG_ID, nullable=True),
+        sa.ForeignKeyConstraint(
+            ["inbox_id"],
+            ["inboxes.id"],
+            name=op.f("fk_visitor_email_proofs_inbox_id_inboxes"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_visitor_email_proofs")),
+    )
+    with op.batch_alter_table("visitor_email_proofs", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_visitor_email_proofs_visitor_id"), ["visitor_id"], unique=False
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("visitor_email_proofs", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_visitor_email_proofs_visitor_id"))
+    op.drop_table("visitor_email_proofs")
