@@ -193,6 +193,29 @@ export class FakeBackend implements Api {
     return { position: this.queuePosition };
   }
 
+  /** The proof flow: the code the "mail" carried, the contact that address belongs to. */
+  proofCode = '123456';
+  proofContact = 7;
+  askCalls: { email: string; language: string }[] = [];
+
+  async askCode(token: string, email: string, language: string) {
+    this.net();
+    if (!this.tokens.has(token)) throw new ApiError(401, 'unauthorized', 'bad token');
+    this.askCalls.push({ email, language });
+    return { expires_at: new Date(Date.now() + 900_000).toISOString() };
+  }
+
+  async confirmCode(token: string, code: string) {
+    this.net();
+    if (!this.tokens.has(token)) throw new ApiError(401, 'unauthorized', 'bad token');
+    if (code !== this.proofCode) throw new ApiError(422, 'invalid_code', 'The code is not right.');
+    this.proofCode = 'used';
+    const joined = `tok${this.nextToken++}`;
+    this.tokens.add(joined);
+    this.messagesByConv = [msg(1, { author_type: 'contact', author_id: this.proofContact, author_name: null, text: 'My earlier question' }), ...this.messagesByConv];
+    return { visitor_token: joined, token_expires_at: new Date(Date.now() + this.tokenMs).toISOString(), contact_id: this.proofContact, conversation_id: 1, resumed: true };
+  }
+
   agentReply(text: string): Message {
     const m = msg(this.nextId++, { text });
     this.messagesByConv.push(m);

@@ -11,6 +11,7 @@ import type { AppDeps, Profile, Upload } from './app-deps';
 export type { AppDeps } from './app-deps';
 import { FileUrls } from './files';
 import { newClientMsgId } from './ids';
+import { ProofPanel } from './identity';
 import { countUnread, MessageStore, type ChatItem } from './messages';
 import { Outbox, type OutboxItem, type SendResult } from './outbox';
 import { QueueWatcher } from './queue';
@@ -172,6 +173,12 @@ export class WidgetApp {
         loadFile: (a) => this.loadFile(a),
       },
     );
+    this.view.addPanel(
+      new ProofPanel(this.t, {
+        ask: async (email) => void (await this.d.api.askCode(await this.ensureSession(), email, this.lang)),
+        confirm: (code) => this.joinByCode(code),
+      }).root,
+    );
     this.d.mount.textContent = '';
     this.d.mount.append(this.view.root);
     this.view.setMobile(this.mobile);
@@ -295,6 +302,15 @@ export class WidgetApp {
     this.postSession();
     this.startSocket();
     this.leaveOfflineForm();
+  }
+
+  /** The mailed code proved an address: this visitor is now that contact, whose history
+   * (with this visitor's own messages in it) replaces what the chat showed. */
+  private async joinByCode(code: string): Promise<void> {
+    const s = await this.d.api.confirmCode(await this.ensureSession(), code);
+    this.forgetVisitor();
+    this.adoptSession(s);
+    await this.refetch();
   }
 
   /** The token is no good: start over as a new visitor (history belongs to the old one). */
