@@ -8,6 +8,7 @@ from otklik.accounts.models import (
     RecoveryCode,
     Team,
     TeamMember,
+    WorkspaceSetting,
 )
 from otklik.attachments.models import Attachment
 from otklik.attributes.models import AttributeDefinition
@@ -50,6 +51,7 @@ __all__ = [
     "ScriptFiring",
     "Team",
     "VisitorEmailProof",
+    "WorkspaceSetting",
     "TeamMember",
     "WebhookDelivery",
     "WebhookEndpoint",

@@ -1,5 +1,5 @@
-"""Visitor email proofs: one-time codes and links that join a widget visitor to the contact
-with that email
+"""Visitor email proofs (one-time codes and links that join a widget visitor to the contact
+with that email) and workspace settings (the roles that must use 2FA)
 
 Revision ID: 0019
 Revises: 0017
@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 import otklik.core.db
 
@@ -23,6 +24,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
 
 
 def _utc(name: str, *, nullable: bool) -> sa.Column[object]:
@@ -55,8 +57,24 @@ def upgrade() -> None:
             batch_op.f("ix_visitor_email_proofs_visitor_id"), ["visitor_id"], unique=False
         )
 
+    op.create_table(
+        "workspace_settings",
+        sa.Column("key", sa.String(length=100), nullable=False),
+        sa.Column("value", JSON, nullable=False),
+        _utc("updated_at", nullable=False),
+        sa.Column("updated_by_id", BIG_ID, nullable=True),
+        sa.ForeignKeyConstraint(
+            ["updated_by_id"],
+            ["agents.id"],
+            name=op.f("fk_workspace_settings_updated_by_id_agents"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_workspace_settings")),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("workspace_settings")
     with op.batch_alter_table("visitor_email_proofs", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_visitor_email_proofs_visitor_id"))
     op.drop_table("visitor_email_proofs")
