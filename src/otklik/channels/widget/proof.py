@@ -208,7 +208,11 @@ async def peek_link(session: AsyncSession, *, value: str, links: ProofLinks) -> 
     (mail scanners open links: only the page's button uses it)."""
     read = links.read(value)
     proof = await session.get(VisitorEmailProof, read[0]) if read is not None else None
-    if read is None or proof is None or proof.code_hash != _digest(proof.id, read[1]):
+    if (
+        read is None
+        or proof is None
+        or not secrets.compare_digest(proof.code_hash, _digest(proof.id, read[1]))
+    ):
         return BAD_LINK
     if proof.used_at is not None:
         return USED
