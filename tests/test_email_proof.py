@@ -163,6 +163,15 @@ async def test_the_mailed_code_joins_the_visitor_to_the_contact_once(
     again = await confirm(workspace, phone["visitor_token"], code)
     assert again.status_code == 410 and again.json()["error"]["code"] == "proof_used"
 
+    log = await workspace.api.get(
+        "/api/v1/audit",
+        headers=workspace.auth(),
+        params={"action": "contact.joined_by_email_proof"},
+    )
+    [entry] = log.json()["items"]
+    assert entry["actor_type"] == "visitor" and entry["actor_id"] == phone["contact_id"]
+    assert entry["target_id"] == anna["contact_id"] and entry["data"]["email"] == ANNA
+
 
 async def test_an_unknown_address_gets_the_same_answer_and_no_mail(
     workspace: Workspace, sink: SmtpSink, db: Database

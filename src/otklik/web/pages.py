@@ -137,7 +137,9 @@ async def verify_email_page(request: Request, session: DbSession, t: VerifyToken
 @router.post("/widget/verify")
 async def verify_email(request: Request, session: DbSession, t: VerifyToken) -> Response:
     """Uses the link: the visitor who asked joins the contact with that address."""
-    joined = await proof.confirm_link(session, value=t, links=_links(request))
+    joined = await proof.confirm_link(
+        session, value=t, links=_links(request), ip=request.client.host if request.client else None
+    )
     if not isinstance(joined, proof.Joined):
         return _refused_page(request, joined)
     return _verify_page(request, 200, state="done")

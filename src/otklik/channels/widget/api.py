@@ -211,7 +211,11 @@ async def confirm_email_proof(
     code is counted (the request's transaction commits)."""
     limits.limits_of(request).proof(limits.client_ip(request), visitor.contact_id)
     result = await proof.confirm_code(
-        session, inbox_id=visitor.inbox.id, visitor_id=visitor.contact_id, code=body.code
+        session,
+        inbox_id=visitor.inbox.id,
+        visitor_id=visitor.contact_id,
+        code=body.code,
+        ip=limits.client_ip(request),
     )
     if not isinstance(result, proof.Joined):
         error = proof.refusal(result)

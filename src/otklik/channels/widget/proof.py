@@ -29,6 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otklik.channels.models import Inbox
+from otklik.audit import service as audit
 from otklik.channels.widget.models import VisitorEmailProof
 from otklik.contacts import service as contacts
 from otklik.conversations import service as conversations
@@ -173,7 +174,7 @@ def _check(proof: VisitorEmailProof, code: str) -> Refusal | None:
 
 
 async def confirm_code(
-    session: AsyncSession, *, inbox_id: int, visitor_id: int, code: str
+    session: AsyncSession, *, inbox_id: int, visitor_id: int, code: str, ip: str | None
 ) -> Joined | Refusal:
     """The code the visitor typed, against their latest proof.
 
@@ -188,10 +189,12 @@ async def confirm_code(
     )
     if proof is None:
         return WRONG  # as for an address we do not know: no mail was sent
-    return await _use(session, proof, code.strip())
+    return await _use(session, proof, code.strip(), ip=ip)
 
 
-async def confirm_link(session: AsyncSession, *, value: str, links: ProofLinks) -> Joined | Refusal:
+async def confirm_link(
+    session: AsyncSession, *, value: str, links: ProofLinks, ip: str | None
+) -> Joined | Refusal:
     """The link from the mail, opened in any browser (returned refusals, as above)."""
     read = links.read(value)
     if read is None:
@@ -200,7 +203,7 @@ async def confirm_link(session: AsyncSession, *, value: str, links: ProofLinks) 
     proof = await session.get(VisitorEmailProof, proof_id, with_for_update=True)
     if proof is None:
         return BAD_LINK
-    return await _use(session, proof, code)
+    return await _use(session, proof, code, ip=ip)
 
 
 async def peek_link(session: AsyncSession, *, value: str, links: ProofLinks) -> str | Refusal:
@@ -223,7 +226,9 @@ async def peek_link(session: AsyncSession, *, value: str, links: ProofLinks) -> 
     return proof.email
 
 
-async def _use(session: AsyncSession, proof: VisitorEmailProof, code: str) -> Joined | Refusal:
+async def _use(
+    session: AsyncSession, proof: VisitorEmailProof, code: str, *, ip: str | None
+) -> Joined | Refusal:
     refused = _check(proof, code)
     if refused is not None:
         await session.flush()
@@ -240,6 +245,16 @@ async def _use(session: AsyncSession, proof: VisitorEmailProof, code: str) -> Jo
     )
     await contacts.absorb(session, into=target, source_id=proof.visitor_id)
     proof.merged_into_id = target.id
+    audit.record(
+        session,
+        actor_type="visitor",
+        actor_id=proof.visitor_id,
+        action="contact.joined_by_email_proof",
+        target_type="contact",
+        target_id=target.id,
+        data={"email": proof.email, "inbox_id": proof.inbox_id, "proof_id": proof.id},
+        ip=ip,
+    )
     await session.flush()
     return Joined(inbox_id=proof.inbox_id, contact_id=target.id)
 
