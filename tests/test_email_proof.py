@@ -222,7 +222,14 @@ async def test_the_link_joins_the_visitor_once_and_its_page_alone_uses_nothing(
 
     used = await workspace.api.post(address)
     assert used.status_code == 200 and "verify-done" in used.text
-    # The widget that asked resumes with its token and is Anna now, with her history.
+    # The phone's widget still holds its old token: a send is refused (its contact is gone)…
+    refused = await workspace.api.post(
+        "/api/v1/widget/messages",
+        headers=bearer(phone["visitor_token"]),
+        json={"client_msg_id": "phone-2", "text": "Hello?"},
+    )
+    assert refused.status_code == 401, refused.text
+    # …and the resume that follows makes it Anna, with her history.
     resumed = await start(workspace, ANNA, token=phone["visitor_token"])
     assert resumed["resumed"] is True and resumed["contact_id"] == anna["contact_id"]
     assert await texts(workspace, resumed["visitor_token"]) == [

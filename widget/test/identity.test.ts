@@ -78,4 +78,26 @@ describe('Written to us before?', () => {
     expect(t.q('history-email-form')).toBeNull();
     expect(t.q('history-open')).not.toBeNull();
   });
+
+  it('a visitor joined by the mailed link in another browser keeps chatting as the joined contact', async () => {
+    const t = setup();
+    await t.app.start();
+    type(t, 'Hello from my phone');
+    await settle();
+    const first = await connect(t);
+    const phoneToken = t.kv.get<string>('token')!;
+    t.backend.joinByLink(phoneToken, 7);
+    type(t, 'Did you find it?');
+    await settle();
+    // The send was refused (the phone's contact is gone); the resume found the joined one.
+    expect(t.backend.sessions.at(-1)).toMatchObject({ visitor_token: phoneToken });
+    expect(t.backend.sendCalls.map((c) => c.text)).toEqual(['Hello from my phone', 'Did you find it?']);
+    expect(t.kv.get('token')).not.toBe(phoneToken);
+    expect(t.items().map((e) => e.dataset.state)).toContain('sent');
+    // Its socket starts again as the joined contact, and the history is fetched anew.
+    expect(FakeSocket.last).not.toBe(first);
+    await connect(t);
+    expect(FakeSocket.last.sent[0]).toMatchObject({ type: 'hello', token: t.kv.get('token') });
+    expect(t.items().map((e) => e.querySelector('.bub')?.textContent)).toEqual(['My earlier question', 'Hello from my phone', 'Did you find it?']);
+  });
 });
