@@ -15,6 +15,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from otklik import __version__, wiring
 from otklik.accounts.api import router as accounts_router
 from otklik.accounts.auth_api import router as auth_router
+from otklik.accounts.policy_api import router as security_settings_router
 from otklik.attachments import api as attachments_api
 from otklik.attributes.api import router as attributes_router
 from otklik.audit.api import router as audit_router
@@ -115,6 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         conversations_router,
         auth_router,
         accounts_router,
+        security_settings_router,
         inboxes_router,
         contacts_router,
         attachments_api.router,

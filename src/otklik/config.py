@@ -62,11 +62,15 @@ class Settings(BaseSettings):
     #: Roles that must use two-factor sign-in, e.g. ``admin`` or ``admin,supervisor``.
     require_2fa_roles: Annotated[list[str], NoDecode] = Field(default_factory=list)
     max_message_chars: int = 10_000
+    #: The server's address as visitors reach it (``https://support.example.com``), for
+    #: links in mails it sends; empty: mails carry codes to type instead of links (a link
+    #: is never built from a request's ``Host`` header, which the requester chooses).
+    public_url: str = ""
     #: PostgreSQL: write connections per process, each group-committing its own batches
     #: (``core/writer.py``). More let more requests' statements wait for the server at once.
     #: One visitor's writes share a lane, and a write PostgreSQL fails to break a deadlock
     #: between two lanes' batches runs again (ADR 19).
-    pg_write_connections: int = Field(default=1, ge=1, le=16)
+    pg_write_connections: int = Field(default=4, ge=1, le=16)
     #: The largest file an operator, a visitor or a channel may attach (bytes).
     max_attachment_bytes: int = 10 * 1024 * 1024
     #: A visitor token is refused this many days after it was issued; the widget trades its

@@ -8,11 +8,13 @@ from otklik.accounts.models import (
     RecoveryCode,
     Team,
     TeamMember,
+    WorkspaceSetting,
 )
 from otklik.attachments.models import Attachment
 from otklik.attributes.models import AttributeDefinition
 from otklik.audit.models import AuditEntry
 from otklik.channels.models import Inbox
+from otklik.channels.widget.models import VisitorEmailProof
 from otklik.contacts.models import Contact, ContactIdentity
 from otklik.conversations.models import Conversation, ConversationTag, Message
 from otklik.core.config_signal import ConfigVersion
@@ -48,6 +50,8 @@ __all__ = [
     "Message",
     "ScriptFiring",
     "Team",
+    "VisitorEmailProof",
+    "WorkspaceSetting",
     "TeamMember",
     "WebhookDelivery",
     "WebhookEndpoint",

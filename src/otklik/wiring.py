@@ -24,6 +24,7 @@ from otklik.accounts.events import AgentStatusChanged
 from otklik.attachments import jobs as _attachments_jobs  # noqa: F401  (housekeeping)
 from otklik.channels import base as channel_plugins
 from otklik.channels import outbound as _outbound  # noqa: F401  (registers the delivery job)
+from otklik.channels.widget import proof_mail as _proof_mail  # noqa: F401  (registers its job)
 from otklik.conversations import counts
 from otklik.conversations import jobs as _conversations_jobs  # noqa: F401  (snooze, auto-resolve)
 from otklik.conversations.changes import AUTOMATION

@@ -106,7 +106,23 @@ export class FakeBackend implements Api {
   async session(body: SessionBody) {
     this.net();
     this.sessions.push(body);
+    const movedTo = body.visitor_token ? this.joinedElsewhere.get(body.visitor_token) : undefined;
+    if (movedTo !== undefined) {
+      const token = `tok${this.nextToken++}`;
+      this.tokens.add(token);
+      return { visitor_token: token, token_expires_at: new Date(Date.now() + this.tokenMs).toISOString(), contact_id: movedTo, conversation_id: 1, resumed: true };
+    }
     return this.identify(body.visitor_token);
+  }
+
+  /** Like the server after the mailed link was opened in another browser: the visitor's
+   * contact is gone (its token no longer sends), a resume with it finds the joined contact. */
+  joinedElsewhere = new Map<string, number>();
+
+  joinByLink(token: string, contactId: number): void {
+    this.tokens.delete(token);
+    this.joinedElsewhere.set(token, contactId);
+    this.messagesByConv = [msg(1, { author_type: 'contact', author_id: contactId, author_name: null, text: 'My earlier question' }), ...this.messagesByConv];
   }
 
   /** Like the server: a new token on every resume (the old one stays valid until it expires). */
@@ -191,6 +207,29 @@ export class FakeBackend implements Api {
     if (!this.tokens.has(token)) throw new ApiError(401, 'unauthorized', 'bad token');
     this.queueCalls++;
     return { position: this.queuePosition };
+  }
+
+  /** The proof flow: the code the "mail" carried, the contact that address belongs to. */
+  proofCode = '123456';
+  proofContact = 7;
+  askCalls: { email: string; language: string }[] = [];
+
+  async askCode(token: string, email: string, language: string) {
+    this.net();
+    if (!this.tokens.has(token)) throw new ApiError(401, 'unauthorized', 'bad token');
+    this.askCalls.push({ email, language });
+    return { expires_at: new Date(Date.now() + 900_000).toISOString() };
+  }
+
+  async confirmCode(token: string, code: string) {
+    this.net();
+    if (!this.tokens.has(token)) throw new ApiError(401, 'unauthorized', 'bad token');
+    if (code !== this.proofCode) throw new ApiError(422, 'invalid_code', 'The code is not right.');
+    this.proofCode = 'used';
+    const joined = `tok${this.nextToken++}`;
+    this.tokens.add(joined);
+    this.messagesByConv = [msg(1, { author_type: 'contact', author_id: this.proofContact, author_name: null, text: 'My earlier question' }), ...this.messagesByConv];
+    return { visitor_token: joined, token_expires_at: new Date(Date.now() + this.tokenMs).toISOString(), contact_id: this.proofContact, conversation_id: 1, resumed: true };
   }
 
   agentReply(text: string): Message {

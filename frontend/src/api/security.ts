@@ -79,6 +79,20 @@ export const security = {
   disable: (password: string) => request<void>('POST', '/auth/2fa/disable', { body: { password } }),
 }
 
+export type Role = 'admin' | 'supervisor' | 'agent'
+
+/** The workspace's security settings (admins). */
+export interface SecuritySettings {
+  require_2fa_roles: Role[]
+  /** `environment`: OTKLIK_REQUIRE_2FA_ROLES decides until an admin saves the setting. */
+  require_2fa_roles_source: 'workspace' | 'environment'
+}
+
+export const workspaceSecurity = {
+  get: () => request<SecuritySettings>('GET', '/security-settings'),
+  save: (roles: Role[]) => request<SecuritySettings>('PUT', '/security-settings', { body: { require_2fa_roles: roles } }),
+}
+
 export const agentSecurity = {
   resetTwoFactor: (agentId: number) => request<Agent>('DELETE', `/agents/${agentId}/2fa`),
   signOut: (agentId: number) => request<void>('POST', `/agents/${agentId}/sign-out`),

@@ -42,6 +42,8 @@ export interface InboxSettingsFull extends InboxSettings {
   working_hours: WorkingHours | null
   greeting_message: string
   away_message: string
+  /** Sites that may show the widget (CSP frame-ancestors); empty: any site. */
+  frame_origins: string[]
 }
 
 export interface InboxFull extends Omit<Inbox, 'settings'> {

@@ -67,6 +67,15 @@ const en = {
       wrongPassword: 'The password is wrong.',
       disabled: 'Two-factor sign-in is off.',
     },
+    policy: {
+      title: 'Two-factor sign-in for the team',
+      lead: 'Members of the chosen roles must turn on two-factor sign-in: until they do, they can open only their security settings.',
+      sourceEnvironment: 'Set by the server (OTKLIK_REQUIRE_2FA_ROLES) until you save here.',
+      sourceWorkspace: 'Saved in the workspace settings.',
+      save: 'Save',
+      saved: 'Saved.',
+      ownRoleFirst: 'Turn on two-factor sign-in for yourself first, then require it for your role.',
+    },
     agents: {
       twoFactorOn: '2FA on',
       resetTwoFactor: 'Reset 2FA',

@@ -39,24 +39,34 @@ export const useSessionStore = defineStore('session', () => {
       challenge.value = answer.challenge
       return false
     }
-    signedIn(answer)
+    await signedIn(answer)
     return true
   }
 
   /** The second step: a code from the authenticator app or a recovery code. */
   async function confirmCode(code: string): Promise<void> {
     if (!challenge.value) throw new Error('no sign-in in progress')
-    signedIn(await signIn.secondStep(challenge.value, code))
+    await signedIn(await signIn.secondStep(challenge.value, code))
   }
 
   function cancelSecondStep(): void {
     challenge.value = null
   }
 
-  function signedIn(result: LoginResult): void {
+  /** Signed in. The answer describes the agent; /auth/me also says whether their role must
+   * turn 2FA on first (then the router opens the security page and the workspace does not
+   * start: the server refuses its requests and socket until then), so `me` is set once,
+   * from it. */
+  async function signedIn(result: LoginResult): Promise<void> {
     setCsrfFallback(result.csrf_token)
     challenge.value = null
-    me.value = result.agent
+    let agent: Agent = result.agent
+    try {
+      agent = await auth.me()
+    } catch {
+      // keep the sign-in's answer: the workspace's own requests will tell
+    }
+    me.value = agent
     checked.value = true
   }
 

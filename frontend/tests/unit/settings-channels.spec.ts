@@ -68,6 +68,7 @@ function inbox(channel: ChannelName, config: Record<string, unknown> = {}, id = 
       skill_fallback_minutes: 5,
       working_hours: null,
       greeting_message: '',
+      frame_origins: [],
       away_message: '',
     },
     config,

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import JSONResponse
 
-from otklik.accounts import service, sessions, tokens, totp, twofactor
+from otklik.accounts import policy, service, sessions, tokens, totp, twofactor
 from otklik.accounts.deps import (
     CSRF_COOKIE,
     SESSION_COOKIE,
@@ -186,7 +186,7 @@ async def me(caller: CurrentCaller, session: DbSession, settings: AppSettings) -
     return MeOut(
         **described.model_dump(),
         two_factor_setup_required=twofactor.setup_required(
-            caller.agent, settings.require_2fa_roles
+            caller.agent, await policy.required_2fa_roles(session, settings)
         ),
     )
 
@@ -269,7 +269,9 @@ async def two_factor_status(
     caller: CurrentSession, session: DbSession, settings: AppSettings
 ) -> TwoFactorStatusOut:
     return await twofactor.status(
-        session, agent=caller.agent, required_roles=settings.require_2fa_roles
+        session,
+        agent=caller.agent,
+        required_roles=await policy.required_2fa_roles(session, settings),
     )
 
 
@@ -348,7 +350,7 @@ async def two_factor_disable(
         session,
         agent=caller.agent,
         actor_id=caller.agent.id,
-        required_roles=settings.require_2fa_roles,
+        required_roles=await policy.required_2fa_roles(session, settings),
         ip=client.ip,
     )
     return Response(status_code=204)

@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from otklik.accounts import access, sessions, tokens, twofactor
+from otklik.accounts import access, policy, sessions, tokens, twofactor
 from otklik.accounts.models import Agent, ApiToken, AuthSession
 from otklik.accounts.throttle import ThrottlePolicy
 from otklik.config import Settings
@@ -118,7 +118,7 @@ async def current_caller(request: Request, session: DbSession) -> Caller:
 
         await _write(request, session, touch)
     if twofactor.setup_required(
-        agent, settings.require_2fa_roles
+        agent, await policy.required_2fa_roles(session, settings)
     ) and not request.url.path.startswith(SETUP_PATHS):
         raise AppError(
             403,

@@ -151,3 +151,15 @@ class InboxMember(Base):
     agent_id: Mapped[int] = mapped_column(
         ForeignKey("agents.id", ondelete="CASCADE"), primary_key=True, index=True
     )
+
+
+class WorkspaceSetting(Base):
+    """A workspace-wide setting an admin changes in the app (``accounts/policy.py``); a key
+    without a row falls back to its environment default."""
+
+    __tablename__ = "workspace_settings"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[object] = mapped_column(Json)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))

@@ -180,3 +180,15 @@ class TeamUpdate(PatchModel):
     agent_ids: list[int] | None = Field(default=None, max_length=1000)
     line: int | None = Field(default=None, ge=1, le=3)
     escalates_to_id: int | None = None
+
+
+class SecuritySettingsOut(BaseModel):
+    #: Roles whose members must turn on two-factor sign-in before they can work.
+    require_2fa_roles: list[Role]
+    #: ``environment``: nobody saved the setting yet, ``OTKLIK_REQUIRE_2FA_ROLES`` decides;
+    #: ``workspace``: an admin saved it (the environment variable no longer applies).
+    require_2fa_roles_source: Literal["workspace", "environment"]
+
+
+class SecuritySettingsIn(StrictModel):
+    require_2fa_roles: list[Role] = Field(max_length=3)

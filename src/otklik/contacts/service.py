@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otklik.contacts import events
-from otklik.contacts.models import Contact
+from otklik.contacts.models import Contact, ContactIdentity
 from otklik.contacts.schemas import ContactOut
 from otklik.core.clock import utcnow
 from otklik.core.errors import not_found
@@ -89,4 +89,37 @@ async def announce_contact(session: AsyncSession, contact: Contact) -> None:
         payload=events.CONTACT_UPDATED_FRAME.payload(
             events.ContactUpdatedData(contact=contact_out(contact))
         ),
+    )
+
+
+async def absorb(session: AsyncSession, *, into: Contact, source_id: int) -> None:
+    """``source_id`` turned out to be ``into`` (it proved its email): its channel identities
+    become ``into``'s, a name ``into`` lacks is taken, and ``source_id`` is deleted.
+
+    The caller moves the source's conversations first (``conversations.move_to_contact``);
+    whatever still points at the source is deleted with it."""
+    source = await session.get(Contact, source_id)
+    if source is None or source.id == into.id:
+        return
+    await session.execute(
+        update(ContactIdentity)
+        .where(ContactIdentity.contact_id == source.id)
+        .values(contact_id=into.id)
+    )
+    if source.name and not into.name:
+        into.name = source.name
+    into.updated_at = utcnow()
+    await session.delete(source)
+    await announce_contact(session, into)
+
+
+async def oldest_with_email(
+    session: AsyncSession, *, email: str, other_than: int
+) -> Contact | None:
+    """The first contact (by id) with this email address, other than ``other_than``."""
+    return await session.scalar(
+        select(Contact)
+        .where(Contact.email == email, Contact.id != other_than)
+        .order_by(Contact.id)
+        .limit(1)
     )

@@ -50,6 +50,7 @@ from otklik.conversations.queries import (
     view_counts,
     visitor_messages,
 )
+from otklik.conversations.rehoming import move_to_contact
 from otklik.conversations.schemas import (
     BulkIn,
     ConversationOut,
@@ -87,6 +88,7 @@ __all__ = [
     "mark_read",
     "merge",
     "message_out",
+    "move_to_contact",
     "post_agent_message",
     "post_automatic_message",
     "post_visitor_message",

@@ -29,8 +29,8 @@ from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from otklik.accounts import policy, twofactor
 from otklik.accounts import sessions as accounts
-from otklik.accounts import twofactor
 from otklik.config import Settings
 from otklik.core import security
 from otklik.core.clock import utcnow
@@ -133,12 +133,13 @@ class SocketAuth:
             self.reads += 1
             async with self.db.session(write=False) as session:
                 found = await accounts.resolve_token(session, token, idle=self._idle)
+                roles = await policy.required_2fa_roles(session, self.settings)
             if epoch == self._epoch:
                 break  # no session ended while we read: the answer stands
         if found is None:
             return None  # unknown tokens are not cached: guessing fills no memory
         agent, auth_session = found
-        if twofactor.setup_required(agent, self.settings.require_2fa_roles):
+        if twofactor.setup_required(agent, roles):
             return None  # their role must use 2FA first (the HTTP API says so, too)
         identity = Identity(agent.id, agent.name, auth_session.id, auth_session.expires_at)
         self._cache[digest] = (identity, time.monotonic())

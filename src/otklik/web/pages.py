@@ -13,6 +13,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from fastapi.templating import Jinja2Templates
 
 from otklik.channels import service as channels
+from otklik.channels.widget import proof
 from otklik.core import headers
 from otklik.core.deps import DbSession
 from otklik.core.routing import TransactionalRoute
@@ -92,6 +93,60 @@ async def widget_frame(
     return FileResponse(
         frame, headers={"Cache-Control": "no-cache", "Content-Security-Policy": policy}
     )
+
+
+#: The refusals of an email proof's link, in Russian (the API's messages are English).
+_REFUSED_RU = {
+    "proof_expired": "Срок действия ссылки истёк.",
+    "proof_used": "Ссылкой уже воспользовались.",
+    "proof_spent": "Код ввели неверно слишком много раз.",
+    "not_found": "Ссылка неверна.",
+}
+
+
+def _verify_page(request: Request, status: int, **context: object) -> Response:
+    return templates.TemplateResponse(
+        request,
+        "verify.html",
+        context,
+        status_code=status,
+        headers={"Content-Security-Policy": headers.page_policy(), "Cache-Control": "no-store"},
+    )
+
+
+def _refused_page(request: Request, refused: proof.Refusal) -> Response:
+    status, code, message = refused
+    return _verify_page(
+        request, status, state="refused", message_en=message, message_ru=_REFUSED_RU.get(code, "")
+    )
+
+
+VerifyToken = Annotated[str, Query(alias="t", min_length=1, max_length=500)]
+
+
+@router.get("/widget/verify")
+async def verify_email_page(request: Request, session: DbSession, t: VerifyToken) -> Response:
+    """The link from an email proof's mail: asks to confirm, and uses nothing (mail
+    scanners open links); the button posts to the same address."""
+    peeked = await proof.peek_link(session, value=t, links=_links(request))
+    if not isinstance(peeked, str):
+        return _refused_page(request, peeked)
+    return _verify_page(request, 200, state="ask", email=peeked, token=t)
+
+
+@router.post("/widget/verify")
+async def verify_email(request: Request, session: DbSession, t: VerifyToken) -> Response:
+    """Uses the link: the visitor who asked joins the contact with that address."""
+    joined = await proof.confirm_link(
+        session, value=t, links=_links(request), ip=request.client.host if request.client else None
+    )
+    if not isinstance(joined, proof.Joined):
+        return _refused_page(request, joined)
+    return _verify_page(request, 200, state="done")
+
+
+def _links(request: Request) -> proof.ProofLinks:
+    return proof.ProofLinks(request.app.state.settings.resolved_secret_key())
 
 
 @router.get("/widget/{path:path}")

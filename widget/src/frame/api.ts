@@ -60,6 +60,10 @@ export interface Api {
   upload(token: string, file: Blob, name: string, progress?: (done: number) => void): Promise<Attachment>;
   /** An attachment's bytes (the visitor authenticates with a header, so no plain `src`). */
   file(token: string, url: string): Promise<Blob>;
+  /** Mail a one-time code to `email` (202 whether or not the address is known). */
+  askCode(token: string, email: string, language: Lang): Promise<{ expires_at: string }>;
+  /** The mailed code: the visitor joins the contact with that address (a new session). */
+  confirmCode(token: string, code: string): Promise<Session>;
 }
 
 export interface SendBody {
@@ -130,6 +134,8 @@ export function createApi(base = '/api/v1', fetchImpl: typeof fetch = (...a) => 
     send: (token, body) => request('POST', '/widget/messages', { body, token }),
     offline: (body) => request('POST', '/widget/offline', { body }),
     queue: (token) => request('GET', '/widget/queue', { token }),
+    askCode: (token, email, language) => request('POST', '/widget/identity/email', { body: { email, language }, token }),
+    confirmCode: (token, code) => request('POST', '/widget/identity/confirm', { body: { code }, token }),
     upload: (token, file, name, progress) => xhrUpload(base + '/widget/attachments', token, file, name, progress),
     file: async (token, url) => {
       let res: Response;

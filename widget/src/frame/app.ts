@@ -11,6 +11,7 @@ import type { AppDeps, Profile, Upload } from './app-deps';
 export type { AppDeps } from './app-deps';
 import { FileUrls } from './files';
 import { newClientMsgId } from './ids';
+import { ProofPanel } from './identity';
 import { countUnread, MessageStore, type ChatItem } from './messages';
 import { Outbox, type OutboxItem, type SendResult } from './outbox';
 import { QueueWatcher } from './queue';
@@ -38,6 +39,8 @@ export class WidgetApp {
   socket: ResumableSocket | null = null;
   token: string | null;
   conversationId: number | null = null;
+  /** The contact the held token names (null until a session answer this page load). */
+  private contactId: number | null = null;
   isOpen = false;
   private mobile = false;
   private lastSeenId: number | null;
@@ -172,6 +175,12 @@ export class WidgetApp {
         loadFile: (a) => this.loadFile(a),
       },
     );
+    this.view.addPanel(
+      new ProofPanel(this.t, {
+        ask: async (email) => void (await this.d.api.askCode(await this.ensureSession(), email, this.lang)),
+        confirm: (code) => this.joinByCode(code),
+      }).root,
+    );
     this.d.mount.textContent = '';
     this.d.mount.append(this.view.root);
     this.view.setMobile(this.mobile);
@@ -288,6 +297,13 @@ export class WidgetApp {
    * old one's history is forgotten first). */
   private adoptSession(s: Session, presented: string | null = null): void {
     if (presented && !sameVisitor(s, presented)) this.forgetVisitor();
+    else if (this.contactId !== null && s.contact_id !== this.contactId) {
+      // The same visitor, now another contact: they proved an email in another browser (the
+      // mailed link) and were joined to it. Its socket stream is another one: reconnect anew.
+      this.socket?.stop();
+      this.socket?.reset();
+    }
+    this.contactId = s.contact_id;
     this.token = s.visitor_token;
     this.refreshAt = refreshTime(s, Date.now());
     this.d.kv.set('token', s.visitor_token);
@@ -297,9 +313,19 @@ export class WidgetApp {
     this.leaveOfflineForm();
   }
 
+  /** The mailed code proved an address: this visitor is now that contact, whose history
+   * (with this visitor's own messages in it) replaces what the chat showed. */
+  private async joinByCode(code: string): Promise<void> {
+    const s = await this.d.api.confirmCode(await this.ensureSession(), code);
+    this.forgetVisitor();
+    this.adoptSession(s);
+    await this.refetch();
+  }
+
   /** The token is no good: start over as a new visitor (history belongs to the old one). */
   private forgetVisitor(): void {
     this.token = null;
+    this.contactId = null;
     this.conversationId = null;
     this.d.kv.remove('token');
     this.d.kv.remove('history');
@@ -533,7 +559,9 @@ export class WidgetApp {
         return 'sent';
       } catch (e) {
         if (e instanceof ApiError && e.status === 401 && attempt === 0) {
-          this.forgetVisitor(); // the next round makes a new session
+          // Trade the token first: the server resumes this visitor if it can (they may have
+          // been joined to an earlier contact meanwhile), else answers a new visitor.
+          this.refreshAt = 0;
           continue;
         }
         const retry = isRetryable(e);

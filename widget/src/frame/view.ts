@@ -386,6 +386,11 @@ export class ChatView {
     this.done.hidden = email === null;
   }
 
+  /** A panel of its own (the email proof) between the messages and the send box. */
+  addPanel(panel: HTMLElement): void {
+    this.root.insertBefore(panel, this.ups);
+  }
+
   /** "You are number N in the queue" above the send box; null hides it. */
   setQueue(position: number | null): void {
     this.queue.textContent = position === null ? '' : this.t('queue', { n: position });

@@ -98,6 +98,24 @@ async def send(
     except OSError as exc:
         raise DeliveryError(f"An attachment is missing from storage: {exc}") from exc
     mail = build(message, config, tokens, files)
+    await transmit(mail, config, policy)
+    message_id = str(mail["Message-ID"])
+    return DeliveryResult(
+        external_id=external_id_for(message_id),
+        channel_data={
+            "direction": "out",
+            "message_id": message_id,
+            "subject": str(mail["Subject"]),
+            "to": [str(mail["To"])],
+        },
+    )
+
+
+async def transmit(mail: EmailMessage, config: EmailConfig, policy: ssrf.Policy) -> None:
+    """Hand ``mail`` to the inbox's SMTP server (through the SSRF policy).
+
+    A permanent refusal (5xx) is a :class:`DeliveryError`; a temporary one (4xx) and network
+    errors are raised as they are, so a job retries them with backoff."""
     try:
         sock = await ssrf.open_socket(
             config.smtp_host, config.smtp_port, policy, connect_seconds=SMTP_TIMEOUT
@@ -126,13 +144,3 @@ async def send(
         if 500 <= exc.code < 600:
             raise DeliveryError(f"{exc.code} {exc.message}"[:2000]) from exc
         raise  # 4xx: temporary, the job retries with backoff
-    message_id = str(mail["Message-ID"])
-    return DeliveryResult(
-        external_id=external_id_for(message_id),
-        channel_data={
-            "direction": "out",
-            "message_id": message_id,
-            "subject": str(mail["Subject"]),
-            "to": [str(mail["To"])],
-        },
-    )

@@ -5,12 +5,16 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import JSONResponse
 
 from otklik.accounts.deps import bearer_token
 from otklik.channels import service as inboxes
 from otklik.channels.schemas import PublicInbox, WidgetConfigOut
-from otklik.channels.widget import limits, service
+from otklik.channels.widget import limits, proof, service
 from otklik.channels.widget.schemas import (
+    EmailCodeIn,
+    EmailProofIn,
+    EmailProofOut,
     OfflineMessageIn,
     SessionIn,
     SessionOut,
@@ -170,3 +174,71 @@ async def leave_offline_message(
 async def queue_position(visitor: CurrentVisitor, session: DbSession) -> QueueOut:
     """The visitor's place in the queue (1 = next), or null when not waiting."""
     return QueueOut(position=await service.queue_position(session, visitor=visitor))
+
+
+def proof_links(request: Request) -> proof.ProofLinks:
+    settings: Settings = request.app.state.settings
+    return proof.ProofLinks(settings.resolved_secret_key())
+
+
+@router.post(
+    "/identity/email",
+    response_model=EmailProofOut,
+    status_code=202,
+    responses={409: {"description": "No email inbox can send the code"}, **_LIMITED},
+)
+async def ask_for_email_proof(
+    body: EmailProofIn,
+    request: Request,
+    visitor: CurrentVisitor,
+    session: DbSession,
+    settings: AppSettings,
+) -> EmailProofOut:
+    """Mail a one-time code (and a link, when ``OTKLIK_PUBLIC_URL`` is set) to ``email`` so
+    the visitor can prove it and see that contact's history. The same answer whether or not
+    the address is known; only a known address gets the mail."""
+    limits.limits_of(request).proof(limits.client_ip(request), visitor.contact_id)
+    expires_at = await proof.request_proof(
+        session,
+        inbox_id=visitor.inbox.id,
+        visitor_id=visitor.contact_id,
+        email=str(body.email),
+        language=body.language,
+        public_url=settings.public_url,
+        links=proof_links(request),
+    )
+    return EmailProofOut(expires_at=expires_at)
+
+
+@router.post(
+    "/identity/confirm",
+    response_model=SessionOut,
+    responses={
+        410: {"description": "The code expired, was used, or too many wrong codes were typed"},
+        422: {"description": "The code is not right"},
+        **_LIMITED,
+    },
+)
+async def confirm_email_proof(
+    body: EmailCodeIn,
+    request: Request,
+    visitor: CurrentVisitor,
+    session: DbSession,
+    tokens: Tokens,
+) -> Response:
+    """The code from the mail: the visitor joins the contact with that address and gets a
+    token for it (``resumed``: true). A refusal is answered, not raised, so that a wrong
+    code is counted (the request's transaction commits)."""
+    limits.limits_of(request).proof(limits.client_ip(request), visitor.contact_id)
+    result = await proof.confirm_code(
+        session,
+        inbox_id=visitor.inbox.id,
+        visitor_id=visitor.contact_id,
+        code=body.code,
+        ip=limits.client_ip(request),
+    )
+    if not isinstance(result, proof.Joined):
+        error = proof.refusal(result)
+        return JSONResponse(error.body(), status_code=error.status)
+    out = await service.joined_session(session, joined=result, tokens=tokens)
+    return Response(out.model_dump_json(), media_type="application/json")

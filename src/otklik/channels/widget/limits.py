@@ -9,7 +9,7 @@ which must hold across processes, is counted in the database (``attachments.serv
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from starlette.requests import HTTPConnection
 
@@ -30,6 +30,10 @@ class WidgetLimits:
     messages_per_ip: RateLimit
     uploads_per_visitor: RateLimit
     uploads_per_ip: RateLimit
+    #: Email proofs (mails asked for and codes typed): fixed, not settings — a person needs
+    #: a few, and each asked-for proof may send a mail.
+    proofs_per_visitor: RateLimit = field(default_factory=lambda: RateLimit(10, HOUR))
+    proofs_per_ip: RateLimit = field(default_factory=lambda: RateLimit(60, HOUR))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WidgetLimits:
@@ -55,6 +59,11 @@ class WidgetLimits:
     def upload(self, ip: str, contact_id: int) -> None:
         self.uploads_per_visitor.check(contact_id, "Too many files.")
         self.uploads_per_ip.check(ip, "Too many files from your network.")
+
+
+    def proof(self, ip: str, contact_id: int) -> None:
+        self.proofs_per_visitor.check(contact_id, "Too many codes asked for or tried.")
+        self.proofs_per_ip.check(ip, "Too many codes from your network.")
 
 
 def limits_of(conn: HTTPConnection) -> WidgetLimits:

@@ -48,3 +48,21 @@ class OfflineMessageIn(StrictModel):
     client_msg_id: str = Field(min_length=1, max_length=64)
     visitor_token: str | None = Field(default=None, max_length=500)
     language: Literal["ru", "en"] | None = None
+
+
+class EmailProofIn(StrictModel):
+    """Ask for a code by mail, to see the history of the contact with this address."""
+
+    email: EmailStr
+    #: The language of the mail (the widget's).
+    language: Literal["ru", "en"] = "en"
+
+
+class EmailProofOut(BaseModel):
+    #: Until when a code sent now works. The answer is the same whether or not the address
+    #: is one we know (and only a known address gets a mail).
+    expires_at: datetime
+
+
+class EmailCodeIn(StrictModel):
+    code: str = Field(min_length=1, max_length=20)

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from otklik.channels import service as inboxes
 from otklik.channels.service import InboxInfo
 from otklik.channels.schemas import InboxSettings
+from otklik.channels.widget import proof
 from otklik.channels.widget.schemas import OfflineMessageIn, SessionIn, SessionOut
 from otklik.contacts import service as contacts
 from otklik.contacts.models import Contact
@@ -59,6 +60,11 @@ async def start_session(
         identity = tokens.read(data.visitor_token)
         if identity is not None and identity.inbox_id == inbox.id:
             contact = await session.get(Contact, identity.contact_id)
+            if contact is None:  # the visitor proved an email and was joined to its contact
+                moved_to = await proof.merged_into(
+                    session, inbox_id=inbox.id, visitor_id=identity.contact_id
+                )
+                contact = await session.get(Contact, moved_to) if moved_to else None
         # An unknown, expired or foreign token is not an error: the visitor starts afresh.
     resumed = contact is not None
     _check_prechat(inboxes.inbox_settings(inbox), data, resuming=resumed)
@@ -85,6 +91,26 @@ async def start_session(
         VisitorIdentity(inbox_id=inbox.id, contact_id=contact.id),
         conversation_id=conversation_id,
         resumed=resumed,
+    )
+
+
+async def joined_session(
+    session: AsyncSession, *, joined: proof.Joined, tokens: VisitorTokens
+) -> SessionOut:
+    """The session of a visitor who proved an email: a token for the contact they joined."""
+    conversation_id = await session.scalar(
+        select(Conversation.id)
+        .where(
+            Conversation.contact_id == joined.contact_id, Conversation.inbox_id == joined.inbox_id
+        )
+        .order_by(Conversation.id.desc())
+        .limit(1)
+    )
+    return _session_out(
+        tokens,
+        VisitorIdentity(inbox_id=joined.inbox_id, contact_id=joined.contact_id),
+        conversation_id=conversation_id,
+        resumed=True,
     )
 
 

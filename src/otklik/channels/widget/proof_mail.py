@@ -1,0 +1,107 @@
+"""The mail that carries a visitor's email proof (``proof.py``), sent as a network job by
+the SMTP server of the first active email inbox, in the visitor's language."""
+
+from __future__ import annotations
+
+import logging
+from email.message import EmailMessage
+from email.utils import formataddr, formatdate, make_msgid
+from typing import Any
+
+from sqlalchemy import select
+
+from otklik.channels import config as channel_config
+from otklik.channels.base import DeliveryError, plugin_for
+from otklik.channels.email.config import EmailConfig
+from otklik.channels.email.send import transmit
+from otklik.channels.models import Inbox
+from otklik.channels.widget.models import VisitorEmailProof
+from otklik.channels.widget.proof import PROOF_MAIL_JOB, PROOF_MINUTES, mail_inbox_id
+from otklik.core import ssrf
+from otklik.core.clock import utcnow
+from otklik.core.crypto import SecretBox
+from otklik.jobs.registry import IOJobContext, io_job
+
+log = logging.getLogger(__name__)
+
+
+TEXTS: dict[str, dict[str, str]] = {
+    "en": {
+        "subject": "Your code for the chat: {code}",
+        "intro": "Someone (we hope you) asked to see your earlier conversations with us in "
+        "the chat on our site.",
+        "code": "Type this code into the chat: {code}",
+        "link": "Or open this link: {link}",
+        "expiry": "The code works once, for {minutes} minutes.",
+        "ignore": "If it was not you, ignore this mail: nothing changes without the code.",
+    },
+    "ru": {
+        "subject": "Код для чата: {code}",
+        "intro": "Кто-то (надеемся, вы) попросил показать в чате на нашем сайте вашу "
+        "прежнюю переписку с нами.",
+        "code": "Введите этот код в чате: {code}",
+        "link": "Или откройте ссылку: {link}",
+        "expiry": "Код действует один раз, {minutes} минут.",
+        "ignore": "Если это были не вы, просто не обращайте внимания на письмо: без кода "
+        "ничего не изменится.",
+    },
+}
+
+
+def build(
+    *, config: EmailConfig, to: str, code: str, link: str | None, language: str
+) -> EmailMessage:
+    texts = TEXTS.get(language, TEXTS["en"])
+    lines = [texts["intro"], "", texts["code"].format(code=code)]
+    if link:
+        lines.append(texts["link"].format(link=link))
+    lines += ["", texts["expiry"].format(minutes=PROOF_MINUTES), texts["ignore"]]
+    mail = EmailMessage()
+    mail["From"] = formataddr((config.from_name, config.address))
+    mail["To"] = to
+    mail["Subject"] = texts["subject"].format(code=code)
+    mail["Date"] = formatdate(usegmt=True)
+    mail["Message-ID"] = make_msgid(domain=config.address.rsplit("@", 1)[1])
+    mail["Auto-Submitted"] = "auto-generated"
+    mail.set_content("\n".join(lines))
+    return mail
+
+
+async def _load(ctx: IOJobContext, proof_id: int) -> tuple[str, EmailConfig] | None:
+    async with ctx.db.session(write=False) as session:
+        proof = await session.get(VisitorEmailProof, proof_id)
+        if proof is None or proof.used_at is not None or proof.expires_at <= utcnow():
+            return None  # nothing left to prove: do not send a dead code
+        inbox_id = await mail_inbox_id(session)
+        stored = (
+            await session.scalar(select(Inbox.channel_config).where(Inbox.id == inbox_id))
+            if inbox_id is not None
+            else None
+        )
+    plugin = plugin_for("email")
+    if stored is None or plugin is None:
+        log.warning("The email proof %s was not sent: no active email inbox.", proof_id)
+        return None
+    box = SecretBox(ctx.settings.resolved_secret_key())
+    return proof.email, EmailConfig.model_validate(channel_config.open_(plugin, stored, box))
+
+
+@io_job(PROOF_MAIL_JOB)
+async def send_proof(ctx: IOJobContext, payload: dict[str, Any]) -> None:
+    """Idempotent enough: a rerun after a crash sends the same code again."""
+    loaded = await _load(ctx, int(payload["proof_id"]))
+    if loaded is None:
+        return
+    email, config = loaded
+    mail = build(
+        config=config,
+        to=email,
+        code=str(payload["code"]),
+        link=payload.get("link"),
+        language=str(payload.get("language", "en")),
+    )
+    try:
+        await transmit(mail, config, ssrf.Policy.from_settings(ctx.settings))
+    except DeliveryError as exc:
+        # A permanent refusal: retrying cannot help; the visitor may ask again.
+        log.warning("The email proof %s was not sent: %s", payload["proof_id"], exc)
