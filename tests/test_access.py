@@ -266,3 +266,47 @@ async def test_an_agent_socket_gets_no_typing_of_hidden_conversations(workspace:
     assert [f["conversation_id"] for f in sock.frames if f.get("type") == "typing"] == [shown]
     await sock.close()
     await admin_sock.close()
+
+
+async def test_contact_updates_reach_only_operators_who_see_one_of_its_conversations(
+    workspace: Workspace,
+) -> None:
+    ws = workspace
+    _, agent_token = await ws.agent("cards@example.com")
+    other_inbox, other_key = await _inbox(ws, "Billing site")
+    await _set_members(ws, other_inbox, [ws.admin_id])
+    created = await ws.api.post(
+        "/api/v1/attribute-definitions",
+        headers=ws.auth(),
+        json={"entity": "contact", "key": "tier", "label": "Tier", "type": "text"},
+    )
+    assert created.status_code == 201, created.text
+    mine = await ws.visitor("Mine")
+    await mine.say("hello")
+    theirs = await ws.visitor("Theirs", inbox_key=other_key)
+    await theirs.say("hello from billing")
+    sock = await ws.agent_socket(token=agent_token)
+    await sock.ready()
+    admin_sock = await ws.agent_socket()
+    await admin_sock.ready()
+
+    def updated(contact_id: int) -> Any:
+        return lambda f: (
+            f.get("type") == "contact.updated" and f["data"]["contact"]["id"] == contact_id
+        )
+
+    # The billing customer first, then the agent's own: when the second reaches the agent's
+    # socket, the first would have arrived before it.
+    for visitor, tier in ((theirs, "gold"), (mine, "silver")):
+        changed = await ws.api.put(
+            f"/api/v1/contacts/{visitor.contact_id}/attributes",
+            headers=ws.auth(),
+            json={"values": {"tier": tier}},
+        )
+        assert changed.status_code == 200, changed.text
+    await admin_sock.until(updated(theirs.contact_id))
+    heard = await sock.until(updated(mine.contact_id))
+    assert heard["data"]["contact"]["attributes"]["tier"] == "silver"
+    assert not any(updated(theirs.contact_id)(f) for f in sock.events())
+    await sock.close()
+    await admin_sock.close()

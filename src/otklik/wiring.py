@@ -25,8 +25,10 @@ from otklik.attachments import jobs as _attachments_jobs  # noqa: F401  (houseke
 from otklik.channels import base as channel_plugins
 from otklik.channels import outbound as _outbound  # noqa: F401  (registers the delivery job)
 from otklik.channels.widget import proof_mail as _proof_mail  # noqa: F401  (registers its job)
+from otklik.contacts import service as contacts
 from otklik.conversations import counts
 from otklik.conversations import jobs as _conversations_jobs  # noqa: F401  (snooze, auto-resolve)
+from otklik.conversations import queries as conversation_queries
 from otklik.conversations.changes import AUTOMATION
 from otklik.conversations.events import ConversationCreated, ConversationUpdated, MessageCreated
 from otklik.core.events import bus
@@ -47,6 +49,8 @@ def install() -> None:
     webhooks.install()
     bus.clear()
     bus.write_feeds_with(log.write_feed, log.write_feed_sync)
+    # Who hears of a contact: those who may see one of its conversations.
+    contacts.reach_contacts_with(conversation_queries.reaches_of_contact)
 
     routed = frozenset({routing_events.CAUSE})
     bus.subscribe(ConversationCreated, routing.on_conversation_changed, ignore_caused_by=routed)

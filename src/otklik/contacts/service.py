@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, select, update
@@ -13,6 +14,7 @@ from otklik.contacts.models import Contact, ContactIdentity
 from otklik.contacts.schemas import ContactOut
 from otklik.core.clock import utcnow
 from otklik.core.errors import not_found
+from otklik.core.events import Reach
 from otklik.realtime import log
 from otklik.realtime.protocol import STREAM_AGENTS
 
@@ -79,16 +81,32 @@ async def update_identity(
     return contact
 
 
+#: The ways a contact's conversations reach operators (``accounts/access.py``), one
+#: :class:`Reach` per distinct inbox, team and assignee. The conversations domain answers it;
+#: ``wiring.py`` plugs that in (contacts do not read conversations).
+ContactReaches = Callable[[AsyncSession, int], Awaitable[list[Reach]]]
+_reaches_of: ContactReaches | None = None
+#: A contact with no conversation: no inbox has id 0, so only admins (who see all) hear it.
+ADMINS_ONLY = Reach(inbox_id=0, team_id=None, assignee_id=None)
+
+
+def reach_contacts_with(resolver: ContactReaches) -> None:
+    global _reaches_of
+    _reaches_of = resolver
+
+
 async def announce_contact(session: AsyncSession, contact: Contact) -> None:
-    """Tell operators a contact changed (open customer cards and lists follow)."""
+    """Tell operators a contact changed (open customer cards and lists follow): those who
+    may see one of the contact's conversations, as a frame per way they are reached."""
     await session.flush()
-    await log.append(
+    reaches = await _reaches_of(session, contact.id) if _reaches_of is not None else []
+    data = events.ContactUpdatedData(contact=contact_out(contact))
+    await log.write_feed(
         session,
-        stream=STREAM_AGENTS,
-        type=events.CONTACT_UPDATED,
-        payload=events.CONTACT_UPDATED_FRAME.payload(
-            events.ContactUpdatedData(contact=contact_out(contact))
-        ),
+        [
+            events.CONTACT_UPDATED_FRAME.entry(STREAM_AGENTS, data, reach)
+            for reach in reaches or [ADMINS_ONLY]
+        ],
     )
 
 

@@ -52,6 +52,17 @@ def reach(conversation: Conversation) -> Reach:
     return Reach(conversation.inbox_id, conversation.team_id, conversation.assignee_id)
 
 
+async def reaches_of_contact(session: AsyncSession, contact_id: int) -> list[Reach]:
+    """Every distinct way the contact's conversations reach operators (whoever asks: this
+    decides who hears of the contact, ``contacts.announce_contact``)."""
+    rows = await session.execute(
+        select(Conversation.inbox_id, Conversation.team_id, Conversation.assignee_id)
+        .where(Conversation.contact_id == contact_id)
+        .distinct()
+    )
+    return [Reach(inbox_id, team_id, assignee_id) for inbox_id, team_id, assignee_id in rows]
+
+
 ADMITTED_KEY = "otklik.access.admitted"
 
 
