@@ -310,3 +310,24 @@ async def test_contact_updates_reach_only_operators_who_see_one_of_its_conversat
     assert not any(updated(theirs.contact_id)(f) for f in sock.events())
     await sock.close()
     await admin_sock.close()
+
+
+async def test_only_admins_read_the_channels_configuration(workspace: Workspace) -> None:
+    ws = workspace
+    _, agent_token = await ws.agent("lists@example.com")
+    created = await ws.api.post(
+        "/api/v1/inboxes", headers=ws.auth(), json={"name": "Bridge", "channel": "api"}
+    )
+    assert created.status_code == 201, created.text
+    bridge = created.json()["id"]
+
+    async def config_seen_by(token: str) -> dict[str, Any]:
+        response = await ws.api.get("/api/v1/inboxes", headers=ws.auth(token))
+        assert response.status_code == 200, response.text
+        by_id = {item["id"]: item for item in response.json()["items"]}
+        assert by_id[bridge]["name"] == "Bridge"  # operators still see the inbox itself
+        config: dict[str, Any] = by_id[bridge]["config"]
+        return config
+
+    assert "api_key" in await config_seen_by(ws.token)
+    assert await config_seen_by(agent_token) == {}

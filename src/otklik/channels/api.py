@@ -17,8 +17,13 @@ router = APIRouter(prefix="/api/v1", route_class=TransactionalRoute, tags=["inbo
 
 
 @router.get("/inboxes", response_model=Items[InboxOut])
-async def list_inboxes(_: CurrentAgent, session: DbSession) -> Items[InboxOut]:
-    return Items(items=[service.inbox_out(i) for i in await service.list_inboxes(session)])
+async def list_inboxes(agent: CurrentAgent, session: DbSession) -> Items[InboxOut]:
+    """Every inbox (operators need their names and looks); its channel configuration
+    (hosts, account names, webhook addresses) only for admins, who manage it."""
+    items = [service.inbox_out(i) for i in await service.list_inboxes(session)]
+    if agent.role != "admin":
+        items = [item.model_copy(update={"config": {}}) for item in items]
+    return Items(items=items)
 
 
 @router.post("/inboxes", response_model=InboxOut, status_code=201)
