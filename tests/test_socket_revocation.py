@@ -179,8 +179,14 @@ async def test_a_socket_sharing_a_read_with_a_revoked_one_is_not_let_in(
         first = asyncio.create_task(auth.identify(token))
         second = asyncio.create_task(auth.identify(token))
         await asyncio.sleep(0)  # both waiting: the first reads, the second shares it
+        epoch = auth._epoch
         out = await workspace.api.post("/api/v1/auth/logout", headers=workspace.auth(token))
         assert out.status_code == 204
+        # The revocation notice reaches this process after the commit — at once in process,
+        # through LISTEN/NOTIFY on PostgreSQL: the read in flight ends once it has arrived.
+        async with asyncio.timeout(30):
+            while auth._epoch == epoch:  # noqa: ASYNC110
+                await asyncio.sleep(0.01)
         auth._read = original
         gate.set()
         assert await first is None and await second is None
