@@ -7,12 +7,15 @@ import { safeColor } from '../shared/bridge';
 import { browserLanguages, frameTranslator, pickLanguage, type Lang, type Translate } from '../shared/i18n';
 import { ApiError, isRetryable, type OfflineBody } from './api';
 import type { AppDeps, Profile, Upload } from './app-deps';
+import { UnreadTracker } from './unread';
+import { Uploads } from './uploads';
 
 export type { AppDeps } from './app-deps';
+import { h } from './dom';
 import { FileUrls } from './files';
 import { newClientMsgId } from './ids';
 import { ProofPanel } from './identity';
-import { countUnread, MessageStore, type ChatItem } from './messages';
+import { MessageStore, type ChatItem } from './messages';
 import { Outbox, type OutboxItem, type SendResult } from './outbox';
 import { QueueWatcher } from './queue';
 import { refreshTime, sameVisitor, sessionBody } from './session';
@@ -43,8 +46,7 @@ export class WidgetApp {
   private contactId: number | null = null;
   isOpen = false;
   private mobile = false;
-  private lastSeenId: number | null;
-  private postedUnread = -1;
+  private readonly unread: UnreadTracker;
   private needRefetch = false;
   private sessionPromise: Promise<string> | null = null;
   /** When the token should be traded for a fresh one (the page may stay open for days). */
@@ -62,7 +64,7 @@ export class WidgetApp {
   private carryText = '';
   readonly queue: QueueWatcher;
   /** Files picked for the next message, uploaded at once. */
-  uploads: Upload[] = [];
+  private readonly files: Uploads;
   /** Blob URLs of attachments (a picked image's own file, or fetched with the token). */
   private readonly fileUrls = new FileUrls();
   private readonly typingOut: TypingSender;
@@ -74,13 +76,21 @@ export class WidgetApp {
     this.lang = pickLanguage(null, d.languages ?? browserLanguages());
     this.t = frameTranslator(this.lang);
     this.token = d.kv.get<string>('token');
-    this.lastSeenId = d.kv.get<number>('seen');
+    this.unread = new UnreadTracker(d.kv, (count) => d.bridge.post({ type: 'unread', count }));
     this.outbox = new Outbox(d.kv);
     this.online = d.isOnline ?? (() => globalThis.navigator?.onLine !== false);
     this.beep = d.beep ?? beep;
     this.typingOut = new TypingSender((typing) => this.socket?.send({ type: 'typing', typing }));
     this.typingIn = new TypingIndicator((visible, name) => this.view?.setTyping(visible, name));
     this.isOpen = !d.bridge.embedded;
+    this.files = new Uploads({
+      send: async (file, progress) => d.api.upload(await this.ensureSession(), file, file.name, progress),
+      render: (items) => this.view?.renderUploads(items),
+      uploaded: (a, file) => {
+        if (a.inline) this.fileUrls.rememberLocal(a.id, file);
+      },
+      failure: (e) => this.t(e instanceof ApiError && e.status === 413 ? 'fileTooBig' : 'uploadFailed'),
+    });
     this.queue = new QueueWatcher(
       async () => (this.token ? (await d.api.queue(this.token)).position : null),
       (position) => this.view?.setQueue(position),
@@ -131,12 +141,7 @@ export class WidgetApp {
 
   private status(text: string): void {
     if (this.view) return;
-    this.d.mount.textContent = '';
-    const p = document.createElement('p');
-    p.className = 'boot';
-    p.setAttribute('data-testid', 'widget-status');
-    p.textContent = text;
-    this.d.mount.append(p);
+    this.d.mount.replaceChildren(h('p', { class: 'boot', 'data-testid': 'widget-status' }, text));
   }
 
   private mountView(cfg: WidgetConfig): void {
@@ -164,14 +169,8 @@ export class WidgetApp {
         onOffline: (values) => void this.submitOffline(values),
         onInput: (empty) => this.typingOut.input(empty),
         onAttach: (files) => this.attach(files),
-        onUploadRetry: (key) => {
-          const u = this.uploads.find((x) => x.key === key);
-          if (u) void this.upload(u);
-        },
-        onUploadRemove: (key) => {
-          this.uploads = this.uploads.filter((x) => x.key !== key);
-          this.view?.renderUploads(this.uploads);
-        },
+        onUploadRetry: (key) => this.files.retry(key),
+        onUploadRemove: (key) => this.files.remove(key),
         loadFile: (a) => this.loadFile(a),
       },
     );
@@ -329,13 +328,11 @@ export class WidgetApp {
     this.conversationId = null;
     this.d.kv.remove('token');
     this.d.kv.remove('history');
-    this.d.kv.remove('seen');
-    this.lastSeenId = null;
+    this.unread.forget();
     this.socket?.stop();
     this.socket?.reset();
     this.store.replaceServer([]);
-    this.uploads = []; // the old visitor's uploads are not the new one's to send
-    this.view?.renderUploads(this.uploads);
+    this.files.clear(); // the old visitor's uploads are not the new one's to send
     this.fileUrls.clear();
     this.render();
   }
@@ -465,7 +462,7 @@ export class WidgetApp {
       this.needRefetch = false;
       this.store.replaceServer(items.filter((m) => !m.private));
       for (const m of items) if (m.client_msg_id && m.author_type === 'contact') this.outbox.remove(m.client_msg_id);
-      if (this.lastSeenId === null) this.markSeen(this.store.maxId());
+      if (this.unread.none) this.unread.seeUpTo(this.store.maxId());
       this.render();
       this.postSession();
     } catch (e) {
@@ -475,31 +472,12 @@ export class WidgetApp {
 
   /** Files picked: each uploads at once and waits above the send box for the message. */
   attach(files: File[]): void {
-    for (const file of files) {
-      const u: Upload = { key: newClientMsgId(), name: file.name, file, state: 'uploading', progress: 0 };
-      this.uploads.push(u);
-      void this.upload(u);
-    }
+    this.files.add(files);
   }
 
-  private async upload(u: Upload): Promise<void> {
-    u.state = 'uploading';
-    u.progress = 0;
-    this.view?.renderUploads(this.uploads);
-    try {
-      const token = await this.ensureSession();
-      const a = await this.d.api.upload(token, u.file, u.file.name, (p) => {
-        u.progress = p;
-        this.view?.renderUploads(this.uploads);
-      });
-      u.attachment = a;
-      u.state = 'ready';
-      if (a.inline) this.fileUrls.rememberLocal(a.id, u.file);
-    } catch (e) {
-      u.state = 'failed';
-      u.error = this.t(e instanceof ApiError && e.status === 413 ? 'fileTooBig' : 'uploadFailed');
-    }
-    this.view?.renderUploads(this.uploads);
+  /** What waits above the send box (tests look at it). */
+  get uploads(): Upload[] {
+    return this.files.items;
   }
 
   loadFile(a: Attachment): Promise<string> {
@@ -507,14 +485,13 @@ export class WidgetApp {
   }
 
   send(text: string): boolean {
-    if (this.uploads.some((u) => u.state === 'uploading')) {
+    if (this.files.busy()) {
       this.view?.showNotice(this.t('waitUpload'));
       return false;
     }
-    const files = this.uploads.flatMap((u) => (u.state === 'ready' && u.attachment ? [u.attachment] : []));
+    const files = this.files.ready();
     if (!text.trim() && !files.length) return false;
-    this.uploads = this.uploads.filter((u) => u.state !== 'ready');
-    this.view?.renderUploads(this.uploads);
+    this.files.dropReady();
     const item = this.outbox.add(text, files);
     this.store.addPending(item.clientMsgId, text, item.createdAt, this.online() ? 'sending' : 'queued', files);
     this.typingOut.stop();
@@ -576,20 +553,9 @@ export class WidgetApp {
     return this.isOpen && document.visibilityState !== 'hidden';
   }
 
-  private markSeen(id: number): void {
-    if (this.lastSeenId === null || id > this.lastSeenId) {
-      this.lastSeenId = id;
-      this.d.kv.set('seen', id);
-    }
-  }
-
   private updateUnread(): void {
-    if (this.viewing()) this.markSeen(this.store.maxId());
-    const count = this.lastSeenId === null ? 0 : countUnread(this.store.list(), this.lastSeenId);
-    if (count !== this.postedUnread) {
-      this.postedUnread = count;
-      this.d.bridge.post({ type: 'unread', count });
-    }
+    if (this.viewing()) this.unread.seeUpTo(this.store.maxId());
+    this.unread.update(this.store.list());
   }
 
   private updateConn(): void {
