@@ -116,6 +116,20 @@ def lost_a_race(exc: BaseException) -> bool:
     return isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) in _RACE_SQLSTATES
 
 
+async def retry_lost_races(attempt: Callable[[], Awaitable[T]]) -> T:
+    """Run a write (its own turn and savepoint each time) until it does not lose a race,
+    :data:`RACE_ATTEMPTS` times at most: a lost attempt was rolled back to its savepoint, so
+    nothing of it stays."""
+    for number in range(1, RACE_ATTEMPTS + 1):
+        try:
+            return await attempt()
+        except DBAPIError as exc:
+            if number == RACE_ATTEMPTS or not lost_a_race(exc):
+                raise
+            log.info("a write lost a race (attempt %d), trying again: %s", number, exc)
+    raise AssertionError("unreachable")
+
+
 def _sqlite_pragmas(synchronous: str) -> Callable[[Any, ConnectionPoolEntry], None]:
     def on_connect(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
         # Let SQLAlchemy's "begin" hook, not the driver, decide how transactions start
@@ -263,17 +277,13 @@ class Database:
     async def run_unit(
         self, work: Callable[[WriteUnit], Awaitable[T]], *, key: int | None = None
     ) -> T:
-        """``work`` in a :meth:`unit`, tried again when it lost a race (:func:`lost_a_race`):
-        its savepoint was rolled back, so nothing of the lost attempt stays."""
-        for attempt in range(1, RACE_ATTEMPTS + 1):
-            try:
-                async with self.unit(key=key) as unit:
-                    return await work(unit)
-            except DBAPIError as exc:
-                if attempt == RACE_ATTEMPTS or not lost_a_race(exc):
-                    raise
-                log.info("a write lost a race (attempt %d), trying again: %s", attempt, exc)
-        raise AssertionError("unreachable")
+        """``work`` in a :meth:`unit`, tried again when it lost a race (:func:`lost_a_race`)."""
+
+        async def attempt() -> T:
+            async with self.unit(key=key) as unit:
+                return await work(unit)
+
+        return await retry_lost_races(attempt)
 
     async def _after_commit(self, session: Committed) -> None:
         for hook in self.after_commit:

@@ -14,9 +14,8 @@ from typing import Any
 
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
-from sqlalchemy.exc import DBAPIError
 
-from otklik.core.db import RACE_ATTEMPTS, Database, lost_a_race
+from otklik.core.db import Database, retry_lost_races
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -28,16 +27,13 @@ class TransactionalRoute(APIRoute):
         async def run_in_transaction(request: Request) -> Response:
             db: Database = request.app.state.db
             write = request.method not in SAFE_METHODS
-            for attempt in range(1, RACE_ATTEMPTS + 1):
-                try:
-                    async with db.session(write=write) as session:
-                        request.state.db_session = session
-                        return await handler(request)
-                except DBAPIError as exc:
-                    # Rolled back to its savepoint: a lost race leaves nothing behind, and
-                    # the handler runs again (the body is kept by the request).
-                    if not write or attempt == RACE_ATTEMPTS or not lost_a_race(exc):
-                        raise
-            raise AssertionError("unreachable")
+
+            async def attempt() -> Response:
+                async with db.session(write=write) as session:
+                    request.state.db_session = session
+                    return await handler(request)
+
+            # A write that lost a race runs again (the body is kept by the request).
+            return await (retry_lost_races(attempt) if write else attempt())
 
         return run_in_transaction
