@@ -86,3 +86,45 @@ async def test_a_message_and_its_repeat_are_answered_alike_both_ways(
     assert hot.json()["client_msg_id"] == client_id
     assert "content-security-policy" in hot.headers
     assert (await _messages(visitor)).count("where is my order?") == 1
+
+
+async def test_the_api_channel_sends_answer_alike_both_ways(workspace: Workspace) -> None:
+    inbox = await workspace.api.post(
+        "/api/v1/inboxes",
+        headers=workspace.auth(),
+        json={"name": "Bridge", "channel": "api", "config": {}},
+    )
+    assert inbox.status_code == 201, inbox.text
+    key = await workspace.api.get(
+        f"/api/v1/channels/api/inboxes/{inbox.json()['id']}/key", headers=workspace.auth()
+    )
+    keyed = {"X-Otklik-Inbox-Key": key.json()["api_key"]}
+    path = "/api/v1/channels/api/conversations"
+
+    async def both(body: bytes, headers: dict[str, str]) -> tuple[httpx.Response, httpx.Response]:
+        hot = await workspace.api.post(
+            path, content=body, headers={**headers, "content-type": "application/json"}
+        )
+        routed = await workspace.api.post(
+            path, content=body, headers={**headers, "content-type": "application/vnd.test+json"}
+        )
+        return hot, routed
+
+    good = {"external_id": "e1", "sender_id": "79990001122", "text": "Здравствуйте"}
+    refused: list[tuple[bytes, dict[str, str]]] = [
+        (b"{not json", keyed),
+        (json.dumps({"external_id": "e2", "sender_id": "1"}).encode(), keyed),  # no text
+        (json.dumps(good).encode(), {}),  # no key
+        (json.dumps(good).encode(), {"X-Otklik-Inbox-Key": "otk_wrong"}),
+        (json.dumps(good).encode(), {"X-Otklik-Inbox-Key": "k" * 201}),  # over the limit
+    ]
+    for body, headers in refused:
+        hot, routed = await both(body, headers)
+        assert 400 <= hot.status_code < 500, (body, hot.text)
+        assert _shape(hot) == _shape(routed), body
+    # A new conversation (201), then the same send again: a repeat of it (200), alike.
+    hot, routed = await both(json.dumps(good).encode(), keyed)
+    assert (hot.status_code, routed.status_code) == (201, 200)
+    assert hot.json() == {**routed.json(), "created": True}
+    listed = await workspace.api.get("/api/v1/conversations", headers=workspace.auth())
+    assert [c["id"] for c in listed.json()["items"]].count(hot.json()["conversation_id"]) == 1

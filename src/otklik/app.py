@@ -33,7 +33,7 @@ from otklik.conversations.api import router as conversations_router
 from otklik.core import config_cache, heap
 from otklik.core.db import Database
 from otklik.core.headers import SecurityHeaders
-from otklik.core.hot import HotRoutes
+from otklik.core.hot import HotHandler, HotRoutes
 from otklik.core.http import BodyLimit, install_error_handlers
 from otklik.core.security import VisitorTokens
 from otklik.jobs.runner import JobRunner
@@ -130,19 +130,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         pages_router,
     ):
         app.include_router(router)
+    hot_routes: dict[tuple[str, str], HotHandler] = {
+        ("POST", "/api/v1/widget/messages"): widget_api.post_message_hot
+    }
     for channel in channel_plugins.channel_names():
         plugin = channel_plugins.plugin_for(channel)
         for router in plugin.routers() if plugin is not None else []:
             app.include_router(router)
+        if isinstance(plugin, channel_plugins.HotRoutesPlugin):
+            hot_routes.update(plugin.hot_routes())
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
-    # Innermost of the middlewares: the visitor's send, past the router (core/hot.py).
-    app.add_middleware(
-        HotRoutes, routes={("POST", "/api/v1/widget/messages"): widget_api.post_message_hot}
-    )
+    # Innermost of the middlewares: the customers' sends, past the router (core/hot.py).
+    app.add_middleware(HotRoutes, routes=hot_routes)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

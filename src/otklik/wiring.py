@@ -53,13 +53,20 @@ def install() -> None:
     contacts.reach_contacts_with(conversation_queries.reaches_of_contact)
 
     routed = frozenset({routing_events.CAUSE})
-    bus.subscribe(ConversationCreated, routing.on_conversation_changed, ignore_caused_by=routed)
+    bus.subscribe(
+        ConversationCreated,
+        routing.on_conversation_changed,
+        ignore_caused_by=routed,
+        quiet=routing.quiet_for,
+    )
     bus.subscribe(ConversationUpdated, routing.on_conversation_changed, ignore_caused_by=routed)
     bus.subscribe(AgentStatusChanged, routing.on_agent_status_changed, ignore_caused_by=routed)
 
     automated = frozenset({AUTOMATION})
     react = automation.on_conversation_event
-    bus.subscribe(ConversationCreated, react, ignore_caused_by=automated)
+    bus.subscribe(
+        ConversationCreated, react, ignore_caused_by=automated, quiet=automation.quiet_for
+    )
     bus.subscribe(ConversationUpdated, react, ignore_caused_by=automated)
     bus.subscribe(MessageCreated, react, ignore_caused_by=automated, quiet=automation.quiet_for)
 

@@ -10,6 +10,7 @@ VK, WhatsApp or MAX bridge is a separate package that installs next to Otklik.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -17,6 +18,8 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from fastapi import APIRouter
 from pydantic import BaseModel
+
+from otklik.core.hot import HotHandler
 
 if TYPE_CHECKING:
     from otklik.config import Settings
@@ -114,6 +117,14 @@ class ChannelPlugin(Protocol):
     async def send(self, message: OutboundMessage) -> DeliveryResult: ...
 
     def routers(self) -> list[APIRouter]: ...
+
+
+@runtime_checkable
+class HotRoutesPlugin(Protocol):
+    """Optional: a plugin's busiest endpoints served past the router (``core/hot.py``);
+    each stays registered in ``routers()`` too."""
+
+    def hot_routes(self) -> Mapping[tuple[str, str], HotHandler]: ...
 
 
 @runtime_checkable

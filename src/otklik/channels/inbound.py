@@ -13,7 +13,9 @@ from otklik.config import Settings
 from otklik.contacts import service as contacts
 from otklik.contacts.models import Contact, ContactIdentity
 from otklik.conversations import service as conversations
+from otklik.conversations.opening import FirstMessage, Opened, open_in_unit
 from otklik.core.db import insert_for
+from otklik.core.unit import WriteUnit
 
 CHANNEL_TEXT_LIMIT = 100_000
 
@@ -112,3 +114,31 @@ async def receive(
     if stored and settings is not None and not posted.created:  # a repeat: keep the first
         await attachments.discard(session, settings=settings, attachments=stored)
     return posted
+
+
+async def open_conversation_in_unit(
+    unit: WriteUnit, *, inbox: AnyInbox, message: InboundMessage, max_chars: int
+) -> Opened | None:
+    """:func:`receive` for a message that opens a conversation, in a write without a
+    session (``conversations.opening``); ``None`` (nothing written) when it is another case
+    — files, a named conversation, a text over the limit, a known customer's next message or
+    a repeat —, which :func:`receive` then takes in a session of the same unit."""
+    limit = max(max_chars, CHANNEL_TEXT_LIMIT)
+    if message.files or message.conversation_id is not None or len(message.text) > limit:
+        return None
+    return await open_in_unit(
+        unit,
+        FirstMessage(
+            inbox_id=inbox.id,
+            channel=inbox.channel,
+            team_id=inbox.team_id,
+            sender_id=message.sender_id,
+            sender_name=message.sender_name,
+            sender_email=message.sender_email,
+            client_msg_id=client_msg_id_for(message.external_id),
+            text=message.text,
+            external_id=message.external_id[:255],
+            channel_data=dict(message.channel_data),
+            new_conversation=message.new_conversation,
+        ),
+    )

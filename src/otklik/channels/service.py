@@ -190,9 +190,9 @@ async def inbox_by_id(session: AsyncSession, inbox_id: int) -> InboxInfo | None:
     return (await config_cache.get(session, INBOXES)).by_id.get(inbox_id)
 
 
-async def inbox_by_key_hash(session: AsyncSession, key_hash: str) -> InboxInfo | None:
+async def inbox_by_key_hash_in(db: Database, key_hash: str) -> InboxInfo | None:
     """The inbox whose API key hashes to ``key_hash`` (cached), if any."""
-    return (await config_cache.get(session, INBOXES)).by_key_hash.get(key_hash)
+    return (await config_cache.cache_for_db(db).get(INBOXES)).by_key_hash.get(key_hash)
 
 
 async def inbox_by_id_in(db: Database, inbox_id: int) -> InboxInfo | None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any, cast
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,6 +14,7 @@ from otklik.contacts import events
 from otklik.contacts.models import Contact, ContactIdentity
 from otklik.contacts.schemas import ContactOut
 from otklik.core.clock import utcnow
+from otklik.core.db import insert_for
 from otklik.core.errors import not_found
 from otklik.core.events import Reach
 from otklik.realtime import log
@@ -42,6 +44,75 @@ def lock_signature(conn: Connection, contact_id: int) -> Signature | None:
     (``AsyncConnection.run_sync``): see ``conversations.appending``."""
     row = conn.execute(_SIGNATURE_FOR_UPDATE, {"contact_id": contact_id}).first()
     return None if row is None else Signature(id=row.id, name=row.name, email=row.email)
+
+
+_contacts = cast(Table, Contact.__table__)
+_identities = cast(Table, ContactIdentity.__table__)
+#: The customer behind a channel's sender id in an inbox.
+_IDENTIFIED = (
+    select(_contacts.c.id, _contacts.c.name, _contacts.c.email, _contacts.c.attributes)
+    .join(_identities, _identities.c.contact_id == _contacts.c.id)
+    .where(
+        _identities.c.inbox_id == bindparam("inbox_id"),
+        _identities.c.external_id == bindparam("sender_id"),
+    )
+)
+_UNDO_CONTACT = delete(_contacts).where(_contacts.c.id == bindparam("contact_id"))
+_INSERT_CONTACT = insert(_contacts).returning(_contacts.c.id)
+#: Per dialect: the identity's INSERT … ON CONFLICT DO NOTHING, built once.
+_LINK: dict[str, Any] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class Identified:
+    contact: Signature
+    attributes: dict[str, Any]
+    created: bool
+
+
+def identify_sync(
+    conn: Connection,
+    *,
+    inbox_id: int,
+    sender_id: str,
+    name: str | None,
+    email: str | None,
+    source: str,
+) -> Identified | None:
+    """The contact behind a channel's ``sender_id`` in the inbox, created on first contact,
+    for a write without a session (``core/unit.py``), as ``channels.inbound.contact_for``.
+
+    ``None`` (nothing written): the contact is known and the sender brings news about them
+    (a name or an email to update and announce: the caller's general path does it), or
+    another writer (PostgreSQL) created them meanwhile."""
+    email = email.lower() if email else None
+    known = conn.execute(_IDENTIFIED, {"inbox_id": inbox_id, "sender_id": sender_id}).first()
+    if known is not None:
+        if (name and name != known.name) or (email and email != known.email):
+            return None
+        return Identified(
+            Signature(id=known.id, name=known.name, email=known.email),
+            dict(known.attributes),
+            created=False,
+        )
+    attributes = {"source": source}
+    created = conn.execute(
+        _INSERT_CONTACT, {"name": name, "email": email, "attributes": attributes}
+    ).scalar_one()
+    link = _LINK.get(conn.dialect.name)
+    if link is None:
+        link = _LINK[conn.dialect.name] = (
+            insert_for(conn.dialect.name)(_identities)
+            .on_conflict_do_nothing(index_elements=["inbox_id", "external_id"])
+            .returning(_identities.c.id)
+        )
+    linked = conn.execute(
+        link, {"inbox_id": inbox_id, "external_id": sender_id, "contact_id": created}
+    ).first()
+    if linked is None:
+        conn.execute(_UNDO_CONTACT, {"contact_id": created})
+        return None
+    return Identified(Signature(id=created, name=name, email=email), attributes, created=True)
 
 
 def contact_out(contact: Contact) -> ContactOut:

@@ -318,15 +318,15 @@ async def append_in_unit(unit: WriteUnit, job: NextMessage) -> MessageOut | None
 
 
 def _event(written: _Written) -> tuple[MessageOut, events.MessageCreated]:
-    out = _message_out(written.message)
+    out = message_out_from(written.message)
     return out, events.MessageCreated(
-        conversation=_conversation_out(written.conversation, written.contact, out),
+        conversation=conversation_out_from(written.conversation, written.contact, out),
         message=out,
         visitor_message=out,
     )
 
 
-def _message_out(message: dict[str, Any]) -> MessageOut:
+def message_out_from(message: dict[str, Any]) -> MessageOut:
     return MessageOut(
         id=message["id"],
         conversation_id=message["conversation_id"],
@@ -340,7 +340,9 @@ def _message_out(message: dict[str, Any]) -> MessageOut:
     )
 
 
-def _conversation_out(row: dict[str, Any], contact: Signature, last: MessageOut) -> ConversationOut:
+def conversation_out_from(
+    row: dict[str, Any], contact: Signature, last: MessageOut
+) -> ConversationOut:
     return ConversationOut(
         id=row["id"],
         inbox_id=row["inbox_id"],

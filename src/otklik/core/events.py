@@ -150,7 +150,10 @@ LogWriter = Callable[[AsyncSession, Sequence[FeedEntry]], Awaitable[list[int]]]
 #: noting the rows in the unit's ``info``.
 SyncLogWriter = Callable[[Connection, dict[str, Any], Sequence[FeedEntry]], list[int]]
 #: Asked by a write without a session, on its synchronous connection: ``True`` when the
-#: subscriber certainly does nothing for this event (from what is cached; unsure is ``False``).
+#: subscriber certainly does nothing for this event (from what is cached; unsure is ``False``),
+#: or has just done on the connection all it had to (a cheap statement, as routing queueing
+#: a conversation nobody can take): its handler must then find nothing left to do if it runs
+#: anyway, because another subscriber was not quiet.
 Quiet = Callable[[Connection, E], bool]
 
 

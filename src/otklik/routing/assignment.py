@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, text
+from sqlalchemy import bindparam, exists, func, select, text
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otklik.accounts.models import Agent, TeamMember
@@ -63,6 +64,24 @@ async def _candidates(session: AsyncSession, team_id: int | None) -> list[Candid
         ).all()
     )
     return [Candidate(agent=a, open_count=int(load.get(a.id, 0))) for a in agents]
+
+
+_ANYONE_ONLINE = select(exists().where(Agent.active.is_(True), Agent.status == "online"))
+_ANYONE_OF_TEAM_ONLINE = select(
+    exists()
+    .where(Agent.active.is_(True), Agent.status == "online")
+    .where(
+        exists().where(TeamMember.agent_id == Agent.id, TeamMember.team_id == bindparam("team_id"))
+    )
+)
+
+
+def anyone_online_sync(conn: Connection, team_id: int | None) -> bool:
+    """Whether :func:`_candidates` could find anybody (synchronous, for a write without a
+    session): with nobody online, routing has only to queue a conversation."""
+    if team_id is None:
+        return bool(conn.execute(_ANYONE_ONLINE).scalar())
+    return bool(conn.execute(_ANYONE_OF_TEAM_ONLINE, {"team_id": team_id}).scalar())
 
 
 def _required_skills(conversation: Conversation, known_skills: set[str]) -> set[str]:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import cast
+
+from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otklik.accounts.events import AgentStatusChanged
 from otklik.accounts.models import Agent, Team
 from otklik.channels.models import Inbox
-from otklik.channels.service import inbox_by_id, inbox_settings
+from otklik.channels.service import cached_inbox, inbox_by_id, inbox_settings
 from otklik.conversations import service as conversations
 from otklik.conversations.events import ConversationCreated, ConversationUpdated
 from otklik.conversations.models import Conversation
@@ -17,7 +20,7 @@ from otklik.core.clock import utcnow
 from otklik.core.errors import invalid
 from otklik.core.events import Emitted, bus
 from otklik.routing import events
-from otklik.routing.assignment import assign_waiting, take_routing_lock
+from otklik.routing.assignment import anyone_online_sync, assign_waiting, take_routing_lock
 from otklik.routing.models import Escalation
 from otklik.routing.schemas import EscalationOut
 
@@ -268,3 +271,35 @@ async def on_conversation_changed(
             await _queue(session, conversation)
         elif isinstance(emitted.event, ConversationUpdated):
             await drain_all_queues(session)
+
+
+_conversations = cast(Table, Conversation.__table__)
+_QUEUE = (
+    update(_conversations)
+    .where(_conversations.c.id == bindparam("conversation_id"))
+    .values(queued_at=bindparam("now"))
+)
+
+
+def quiet_for(conn: Connection, event: ConversationCreated | ConversationUpdated) -> bool:
+    """For a write without a session (``core/unit.py``): nothing to do for this event, or
+    done here — a new conversation that nobody online could take is only queued, by one
+    statement, as :func:`_queue` would leave it.
+
+    No routing lock is taken for that: on SQLite the one writer orders everything; on
+    PostgreSQL an operator coming online in the same instant drains the queues before this
+    commit is visible, and the periodic ``routing.drain`` assigns it within its period."""
+    if not isinstance(event, ConversationCreated):
+        return False
+    data = event.conversation
+    if data.status != "open" or data.assignee_id is not None or data.queued_at is not None:
+        return True
+    inbox = cached_inbox(conn, data.inbox_id)
+    if inbox is None:
+        return False
+    if inbox.settings.assignment == "manual":
+        return True
+    if anyone_online_sync(conn, data.team_id):
+        return False
+    conn.execute(_QUEUE, {"conversation_id": data.id, "now": utcnow()})
+    return True

@@ -57,6 +57,12 @@ async def greet(session: AsyncSession, *, conversation_id: int, inbox_id: int) -
         await _send(session, target, template, "greeting")
 
 
+def greeting_is_quiet(conn: Connection, *, inbox_id: int) -> bool:
+    """Certainly no greeting (from the cached inbox; unknown is ``False``)."""
+    inbox = cached_inbox(conn, inbox_id)
+    return inbox is not None and not inbox.settings.greeting_message.strip()
+
+
 def away_is_quiet(conn: Connection, *, inbox_id: int) -> bool:
     """Certainly no away message now (from the cached inbox; unknown is ``False``)."""
     inbox = cached_inbox(conn, inbox_id)

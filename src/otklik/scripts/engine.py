@@ -167,12 +167,17 @@ def quiet_for(
     triggers = triggers_for(event, {})
     if not triggers:
         return True
-    if triggers != ["message_created"]:
-        return False  # a greeting to send, say: not decided here
+    if not set(triggers) <= {"conversation_created", "message_created"}:
+        return False
     rules = config_cache.peek(conn, RULES)
     if rules is None or any(rule.trigger in triggers for rule in rules):
         return False
-    return autoreplies.away_is_quiet(conn, inbox_id=event.conversation.inbox_id)
+    inbox_id = event.conversation.inbox_id
+    if "conversation_created" in triggers and not autoreplies.greeting_is_quiet(
+        conn, inbox_id=inbox_id
+    ):
+        return False
+    return "message_created" not in triggers or autoreplies.away_is_quiet(conn, inbox_id=inbox_id)
 
 
 async def on_conversation_event(

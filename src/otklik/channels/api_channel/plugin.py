@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter
 
-from otklik.channels.api_channel.api import router
+from otklik.channels.api_channel.api import HOT_ROUTES, live_router, router
 from otklik.channels.api_channel.config import ApiChannelConfig
 from otklik.channels.base import DeliveryError, DeliveryResult, OutboundMessage
 from otklik.config import Settings, get_settings
 from otklik.core import ssrf
+from otklik.core.hot import HotHandler
 from otklik.jobs.registry import RetryAfter
 from otklik.webhooks import signing
 
@@ -57,7 +59,10 @@ class ApiChannel:
         return None
 
     def routers(self) -> list[APIRouter]:
-        return [router]
+        return [live_router, router]
+
+    def hot_routes(self) -> Mapping[tuple[str, str], HotHandler]:
+        return HOT_ROUTES
 
     async def send(self, message: OutboundMessage) -> DeliveryResult:
         url = message.config.get("webhook_url")

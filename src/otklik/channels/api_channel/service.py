@@ -25,27 +25,29 @@ from otklik.channels.service import (
     AnyInbox,
     InboxInfo,
     ensure_active,
-    inbox_by_key_hash,
+    inbox_by_key_hash_in,
 )
 from otklik.contacts.models import ContactIdentity
 from otklik.conversations.models import Conversation
 from otklik.core import config_cache
 from otklik.core.crypto import SecretBox
+from otklik.core.db import Database
 from otklik.core.errors import invalid, not_found, unauthorized
+from otklik.core.unit import WriteUnit
 
 CHANNEL = "api"
 KEY_HEADER = "X-Otklik-Inbox-Key"
 MAX_DATA_BYTES = 8192
 
 
-async def inbox_for_key(session: AsyncSession, *, api_key: str | None) -> InboxInfo:
+async def inbox_for_key(db: Database, *, api_key: str | None) -> InboxInfo:
     """The API inbox of a bridge's key, from the cached inbox directory (no query).
 
     Found by the key's SHA-256, which only that key has: the stored (encrypted) key need not
     be opened and compared on every request."""
     if not api_key:
         raise unauthorized(f"Send the inbox's API key in the {KEY_HEADER} header.")
-    inbox = await inbox_by_key_hash(session, key_hash(api_key))
+    inbox = await inbox_by_key_hash_in(db, key_hash(api_key))
     if inbox is None or inbox.channel != CHANNEL or plugin_for(CHANNEL) is None:
         raise unauthorized("The inbox key is wrong.")
     ensure_active(inbox)
@@ -96,6 +98,54 @@ async def _check_conversation(
         raise not_found(f"Conversation of {sender_id!r} in this inbox:", conversation_id)
 
 
+def _inbound(data: MessageIn | ConversationIn, *, new_conversation: bool) -> InboundMessage:
+    if len(json.dumps(data.data)) > MAX_DATA_BYTES:
+        raise invalid(f"data: at most {MAX_DATA_BYTES} bytes of JSON.")
+    return InboundMessage(
+        external_id=data.external_id,
+        sender_id=data.sender_id,
+        text=data.text,
+        sender_name=data.sender_name,
+        sender_email=str(data.sender_email) if data.sender_email else None,
+        conversation_id=data.conversation_id if isinstance(data, MessageIn) else None,
+        new_conversation=new_conversation,
+        channel_data={"api": data.data} if data.data else {},
+    )
+
+
+async def post_message_in_unit(
+    unit: WriteUnit,
+    *,
+    inbox: AnyInbox,
+    data: MessageIn | ConversationIn,
+    max_chars: int,
+    new_conversation: bool = False,
+) -> PostedOut:
+    """:func:`post_message` in a write without a session (``core/unit.py``): a message that
+    opens a conversation by Core statements in one hop, every other case in a session of
+    the same unit."""
+    opened = await inbound.open_conversation_in_unit(
+        unit,
+        inbox=inbox,
+        message=_inbound(data, new_conversation=new_conversation),
+        max_chars=max_chars,
+    )
+    if opened is not None:
+        return PostedOut(
+            message_id=opened.message.id,
+            conversation_id=opened.conversation_id,
+            contact_id=opened.contact_id,
+            created=True,
+        )
+    return await post_message(
+        await unit.session(),
+        inbox=inbox,
+        data=data,
+        max_chars=max_chars,
+        new_conversation=new_conversation,
+    )
+
+
 async def post_message(
     session: AsyncSession,
     *,
@@ -104,27 +154,16 @@ async def post_message(
     max_chars: int,
     new_conversation: bool = False,
 ) -> PostedOut:
-    if len(json.dumps(data.data)) > MAX_DATA_BYTES:
-        raise invalid(f"data: at most {MAX_DATA_BYTES} bytes of JSON.")
-    conversation_id = data.conversation_id if isinstance(data, MessageIn) else None
-    if conversation_id is not None:
+    inbound_message = _inbound(data, new_conversation=new_conversation)
+    if inbound_message.conversation_id is not None:
         await _check_conversation(
-            session, inbox=inbox, sender_id=data.sender_id, conversation_id=conversation_id
+            session,
+            inbox=inbox,
+            sender_id=data.sender_id,
+            conversation_id=inbound_message.conversation_id,
         )
     posted = await inbound.receive(
-        session,
-        inbox=inbox,
-        message=InboundMessage(
-            external_id=data.external_id,
-            sender_id=data.sender_id,
-            text=data.text,
-            sender_name=data.sender_name,
-            sender_email=str(data.sender_email) if data.sender_email else None,
-            conversation_id=conversation_id,
-            new_conversation=new_conversation,
-            channel_data={"api": data.data} if data.data else {},
-        ),
-        max_chars=max_chars,
+        session, inbox=inbox, message=inbound_message, max_chars=max_chars
     )
     message = posted.message
     conversation = await session.get_one(Conversation, message.conversation_id)

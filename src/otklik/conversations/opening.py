@@ -1,0 +1,259 @@
+"""A customer's first message opens a conversation, as one unit of Core statements.
+
+A channel that starts conversations (the API channel's bridges, above all) writes, for each
+new customer: the contact and its channel identity, the conversation, the message, the
+conversation's count, and two events. Through the ORM that is some twenty statements, four
+flushes and ~5 ms of CPU, each statement a greenlet switch; it was the create benchmark's
+whole ceiling. Here the same rows are written by Core statements in one hop to the write
+connection, and ``ConversationCreated`` and ``MessageCreated`` are emitted from what they
+returned, as ``appending`` does for a next message.
+
+Only the plain case is taken: the customer is new, or known with nothing new about them
+(name and email as stored), and the message opens a conversation (the channel asks for a new
+one, or the customer has none in this inbox), with no files and no earlier message of the
+same id. Everything else returns ``None`` having written nothing, and the caller takes the
+general path (``channels.inbound.receive``), which handles every case. Both paths leave the
+same rows and the same events; ``tests/test_opening.py`` holds them to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy.engine import Connection
+
+from otklik.contacts import service as contacts
+from otklik.contacts.service import Signature
+from otklik.conversations import events
+from otklik.conversations.announce import announce_message
+from otklik.conversations.appending import conversation_out_from, message_out_from
+from otklik.conversations.models import Conversation, ConversationCount, Message
+from otklik.conversations.schemas import MessageOut
+from otklik.core.clock import utcnow
+from otklik.core.db import insert_for
+from otklik.core.events import DomainEvent, Emitted, bus
+from otklik.core.unit import WriteUnit
+
+_conversations = cast(Table, Conversation.__table__)
+_messages = cast(Table, Message.__table__)
+_counts = cast(Table, ConversationCount.__table__)
+
+#: Whether the customer has a conversation in the inbox, and whether this client id was seen.
+_HISTORY = select(
+    select(_conversations.c.id)
+    .where(
+        _conversations.c.contact_id == bindparam("contact_id"),
+        _conversations.c.inbox_id == bindparam("inbox_id"),
+    )
+    .limit(1)
+    .scalar_subquery()
+    .label("conversation_id"),
+    select(_messages.c.id)
+    .join(_conversations, _conversations.c.id == _messages.c.conversation_id)
+    .where(
+        _conversations.c.contact_id == bindparam("contact_id"),
+        _conversations.c.inbox_id == bindparam("inbox_id"),
+        _messages.c.client_msg_id == bindparam("client_msg_id"),
+    )
+    .limit(1)
+    .scalar_subquery()
+    .label("previous_id"),
+)
+_TOUCH = (
+    update(_conversations)
+    .where(_conversations.c.id == bindparam("conversation_id"))
+    .values(last_message_id=bindparam("message_id"))
+    .returning(*_conversations.c)
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FirstMessage:
+    """What the caller asks for: everything is known before the unit runs."""
+
+    inbox_id: int
+    channel: str
+    team_id: int | None
+    sender_id: str
+    sender_name: str | None
+    sender_email: str | None
+    client_msg_id: str
+    text: str
+    external_id: str | None
+    channel_data: dict[str, Any]
+    #: Open a new conversation even if the customer has one in the inbox.
+    new_conversation: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Opened:
+    message: MessageOut
+    conversation_id: int
+    contact_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Written:
+    contact: Signature
+    message: dict[str, Any]
+    conversation: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class _Emitted:
+    opened: Opened
+    conversation_created: Emitted[DomainEvent]
+    #: ``None`` when ``ConversationCreated`` had subscribers to run first: the message's
+    #: event is then emitted after them, through the session, as the general path does.
+    message_created: Emitted[DomainEvent] | None
+    quiet: bool
+
+
+def _contact(conn: Connection, job: FirstMessage) -> tuple[Signature, str | None] | None:
+    """The customer (created if new) and their language; ``None``: not this case."""
+    identified = contacts.identify_sync(
+        conn,
+        inbox_id=job.inbox_id,
+        sender_id=job.sender_id,
+        name=job.sender_name,
+        email=job.sender_email,
+        source=job.channel,
+    )
+    if identified is None:
+        return None
+    if not identified.created:
+        history = conn.execute(
+            _HISTORY,
+            {
+                "contact_id": identified.contact.id,
+                "inbox_id": job.inbox_id,
+                "client_msg_id": job.client_msg_id,
+            },
+        ).one()
+        if history.previous_id is not None:
+            return None  # a repeat: the general path answers with the first message
+        if history.conversation_id is not None and not job.new_conversation:
+            return None  # a next message, maybe reopening: the general path decides
+    language = identified.attributes.get("language")
+    return identified.contact, language if isinstance(language, str) else None
+
+
+_INSERT_CONVERSATION = insert(_conversations).returning(_conversations.c.id)
+_INSERT_MESSAGE = insert(_messages).returning(_messages.c.id)
+
+
+def _count_one_more(conn: Connection, *, inbox_id: int, team_id: int | None) -> None:
+    """As ``counts`` does for a new open, unassigned conversation flushed by the ORM."""
+    statement = _COUNT_ONE_MORE.get(conn.dialect.name)
+    if statement is None:
+        inserted = insert_for(conn.dialect.name)(_counts).values(
+            status="open",
+            inbox_id=bindparam("inbox_id"),
+            team_key=bindparam("team_key"),
+            assignee_key=0,
+            n=1,
+        )
+        statement = _COUNT_ONE_MORE[conn.dialect.name] = inserted.on_conflict_do_update(
+            index_elements=["status", "inbox_id", "team_key", "assignee_key"],
+            set_={"n": _counts.c.n + 1},
+        )
+    conn.execute(statement, {"inbox_id": inbox_id, "team_key": team_id or 0})
+
+
+_COUNT_ONE_MORE: dict[str, Any] = {}
+
+
+def _write(conn: Connection, job: FirstMessage) -> _Written | None:
+    found = _contact(conn, job)
+    if found is None:
+        return None
+    contact, language = found
+    now = utcnow()
+    conversation_id = conn.execute(
+        _INSERT_CONVERSATION,
+        {
+            "inbox_id": job.inbox_id,
+            "contact_id": contact.id,
+            "channel": job.channel,
+            "status": "open",
+            "team_id": job.team_id,
+            "language": language,
+            "created_at": now,
+            "last_activity_at": now,
+            "unread_count": 1,
+            "waiting_since": now,
+        },
+    ).scalar_one()
+    _count_one_more(conn, inbox_id=job.inbox_id, team_id=job.team_id)
+    message: dict[str, Any] = {
+        "conversation_id": conversation_id,
+        "author_type": "contact",
+        "author_id": contact.id,
+        "author_name": contact.name,
+        "private": False,
+        "text": job.text,
+        "client_msg_id": job.client_msg_id,
+        "created_at": now,
+        "external_id": job.external_id,
+        "channel_data": job.channel_data,
+    }
+    message["id"] = conn.execute(_INSERT_MESSAGE, message).scalar_one()
+    conversation = conn.execute(
+        _TOUCH, {"conversation_id": conversation_id, "message_id": message["id"]}
+    ).one()
+    return _Written(contact=contact, message=message, conversation=conversation._asdict())
+
+
+async def open_in_unit(unit: WriteUnit, job: FirstMessage) -> Opened | None:
+    """Write the first message and emit the conversation's and the message's events;
+    ``None`` (nothing written) when the general path must take it.
+
+    When no inside subscriber has work (no routing to do, no greeting or rule, no webhook),
+    the unit's savepoint is released in the same hop; otherwise they run in a session of
+    the same unit, in the order the general path runs them."""
+    causes, info = bus.causes(), unit.info
+
+    def work(conn: Connection) -> _Emitted | None:
+        written = _write(conn, job)
+        if written is None:
+            return None
+        message = message_out_from(written.message)
+        conversation = conversation_out_from(written.conversation, written.contact, message)
+        opened = Opened(message, conversation.id, written.contact.id)
+        created, quiet = bus.emit_sync(
+            conn, info, events.ConversationCreated(conversation=conversation), causes
+        )
+        if not quiet:
+            return _Emitted(opened, created, None, False)
+        event = events.MessageCreated(
+            conversation=conversation, message=message, visitor_message=message
+        )
+        said, quiet = bus.emit_sync(conn, info, event, causes)
+        return _Emitted(opened, created, said, quiet)
+
+    done = await unit.run(work, release=lambda done: done is None or done.quiet)
+    if done is None:
+        return None
+    if not done.quiet:
+        await _react(unit, done)
+    return done.opened
+
+
+async def _react(unit: WriteUnit, done: _Emitted) -> None:
+    session = await unit.session()
+    if done.message_created is not None:
+        await bus.react_inside(session, done.message_created)
+        return
+    await bus.react_inside(session, done.conversation_created)
+    # Routing may have assigned it meanwhile: the message's event tells the state after.
+    conversation = await session.get_one(Conversation, done.opened.conversation_id)
+    message = await session.get_one(Message, done.opened.message.id)
+    contact = await contacts.get_contact(session, done.opened.contact_id)
+    await announce_message(session, conversation, message, contact)
+
+
+def sender_key(inbox_id: int, sender_id: str) -> int:
+    """A write-lane key for one sender of one inbox: their writes take turns on one lane."""
+    return hash((inbox_id, sender_id)) & 0x7FFF_FFFF
