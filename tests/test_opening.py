@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from otklik import wiring
 from otklik.channels import inbound
@@ -177,7 +177,7 @@ async def test_the_unit_opens_a_conversation_as_the_general_path_does(
     # The per-view counts know of all three conversations.
     async with db.session(write=False) as session:
         counted = await session.scalar(
-            select(ConversationCount.n).where(
+            select(func.sum(ConversationCount.n)).where(
                 ConversationCount.status == "open", ConversationCount.inbox_id == inbox.id
             )
         )

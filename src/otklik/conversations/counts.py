@@ -73,10 +73,15 @@ def _apply(session: Session, _flush: UOWTransaction, _instances: Any) -> None:
     table = ConversationCount.__table__
     for (status, inbox_id, team_key, assignee_key), delta in sorted(deltas.items()):
         statement = insert_for(dialect)(table).values(
-            status=status, inbox_id=inbox_id, team_key=team_key, assignee_key=assignee_key, n=delta
+            status=status,
+            inbox_id=inbox_id,
+            team_key=team_key,
+            assignee_key=assignee_key,
+            shard=0,
+            n=delta,
         )
         statement = statement.on_conflict_do_update(
-            index_elements=["status", "inbox_id", "team_key", "assignee_key"],
+            index_elements=["status", "inbox_id", "team_key", "assignee_key", "shard"],
             set_={"n": table.c.n + statement.excluded.n},
         )
         session.execute(statement)

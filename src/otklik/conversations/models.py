@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from otklik.core.clock import utcnow
@@ -110,4 +110,10 @@ class ConversationCount(Base):
     inbox_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     team_key: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     assignee_key: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    #: Several rows may count one key (their ``n`` add up): writers that create many
+    #: conversations at once spread over shards so that they do not wait for each other's
+    #: row lock on PostgreSQL (``conversations.opening``); everything else writes shard 0.
+    shard: Mapped[int] = mapped_column(
+        SmallInteger, primary_key=True, autoincrement=False, default=0, server_default="0"
+    )
     n: Mapped[int] = mapped_column(default=0)

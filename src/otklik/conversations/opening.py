@@ -144,22 +144,32 @@ _INSERT_CONVERSATION = insert(_conversations).returning(_conversations.c.id)
 _INSERT_MESSAGE = insert(_messages).returning(_messages.c.id)
 
 
-def _count_one_more(conn: Connection, *, inbox_id: int, team_id: int | None) -> None:
-    """As ``counts`` does for a new open, unassigned conversation flushed by the ORM."""
-    statement = _COUNT_ONE_MORE.get(conn.dialect.name)
+#: Count shards a new conversation's +1 spreads over on PostgreSQL (by its id).
+COUNT_SHARDS = 8
+
+
+def _count_one_more(
+    conn: Connection, *, conversation_id: int, inbox_id: int, team_id: int | None
+) -> None:
+    """As ``counts`` does for a new open, unassigned conversation flushed by the ORM, in a
+    shard of the key's count (PostgreSQL; SQLite has one writer and one shard)."""
+    dialect = conn.dialect.name
+    statement = _COUNT_ONE_MORE.get(dialect)
     if statement is None:
-        inserted = insert_for(conn.dialect.name)(_counts).values(
+        inserted = insert_for(dialect)(_counts).values(
             status="open",
             inbox_id=bindparam("inbox_id"),
             team_key=bindparam("team_key"),
             assignee_key=0,
+            shard=bindparam("shard"),
             n=1,
         )
-        statement = _COUNT_ONE_MORE[conn.dialect.name] = inserted.on_conflict_do_update(
-            index_elements=["status", "inbox_id", "team_key", "assignee_key"],
+        statement = _COUNT_ONE_MORE[dialect] = inserted.on_conflict_do_update(
+            index_elements=["status", "inbox_id", "team_key", "assignee_key", "shard"],
             set_={"n": _counts.c.n + 1},
         )
-    conn.execute(statement, {"inbox_id": inbox_id, "team_key": team_id or 0})
+    shard = conversation_id % COUNT_SHARDS if dialect == "postgresql" else 0
+    conn.execute(statement, {"inbox_id": inbox_id, "team_key": team_id or 0, "shard": shard})
 
 
 _COUNT_ONE_MORE: dict[str, Any] = {}
@@ -186,7 +196,9 @@ def _write(conn: Connection, job: FirstMessage) -> _Written | None:
             "waiting_since": now,
         },
     ).scalar_one()
-    _count_one_more(conn, inbox_id=job.inbox_id, team_id=job.team_id)
+    _count_one_more(
+        conn, conversation_id=conversation_id, inbox_id=job.inbox_id, team_id=job.team_id
+    )
     message: dict[str, Any] = {
         "conversation_id": conversation_id,
         "author_type": "contact",
