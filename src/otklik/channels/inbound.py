@@ -132,6 +132,7 @@ async def open_conversation_in_unit(
             inbox_id=inbox.id,
             channel=inbox.channel,
             team_id=inbox.team_id,
+            contact_id=None,
             sender_id=message.sender_id,
             sender_name=message.sender_name,
             sender_email=message.sender_email,

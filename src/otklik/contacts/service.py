@@ -48,14 +48,20 @@ def lock_signature(conn: Connection, contact_id: int) -> Signature | None:
 
 _contacts = cast(Table, Contact.__table__)
 _identities = cast(Table, ContactIdentity.__table__)
-#: The customer behind a channel's sender id in an inbox.
+_IDENTITY_COLUMNS = (_contacts.c.id, _contacts.c.name, _contacts.c.email, _contacts.c.attributes)
+#: The customer behind a channel's sender id in an inbox, their row locked (PostgreSQL) as the
+#: general path locks it: two writes for one customer take turns, whichever process runs them.
 _IDENTIFIED = (
-    select(_contacts.c.id, _contacts.c.name, _contacts.c.email, _contacts.c.attributes)
+    select(*_IDENTITY_COLUMNS)
     .join(_identities, _identities.c.contact_id == _contacts.c.id)
     .where(
         _identities.c.inbox_id == bindparam("inbox_id"),
         _identities.c.external_id == bindparam("sender_id"),
     )
+    .with_for_update(of=_contacts)
+)
+_KNOWN = (
+    select(*_IDENTITY_COLUMNS).where(_contacts.c.id == bindparam("contact_id")).with_for_update()
 )
 _UNDO_CONTACT = delete(_contacts).where(_contacts.c.id == bindparam("contact_id"))
 _INSERT_CONTACT = insert(_contacts).returning(_contacts.c.id)
@@ -68,6 +74,17 @@ class Identified:
     contact: Signature
     attributes: dict[str, Any]
     created: bool
+
+
+def known_sync(conn: Connection, contact_id: int) -> Identified | None:
+    """A contact by id (a widget visitor's), locked as :func:`lock_signature` locks it, for a
+    write without a session; ``None`` if it is gone."""
+    row = conn.execute(_KNOWN, {"contact_id": contact_id}).first()
+    if row is None:
+        return None
+    return Identified(
+        Signature(id=row.id, name=row.name, email=row.email), dict(row.attributes), created=False
+    )
 
 
 def identify_sync(

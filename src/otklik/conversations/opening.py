@@ -71,11 +71,14 @@ _TOUCH = (
 
 @dataclass(frozen=True, slots=True)
 class FirstMessage:
-    """What the caller asks for: everything is known before the unit runs."""
+    """What the caller asks for: everything is known before the unit runs. The customer is
+    ``contact_id`` (a widget visitor) or else the channel's ``sender_id`` in the inbox (found
+    or created with ``sender_name`` and ``sender_email``)."""
 
     inbox_id: int
     channel: str
     team_id: int | None
+    contact_id: int | None
     sender_id: str
     sender_name: str | None
     sender_email: str | None
@@ -113,13 +116,17 @@ class _Emitted:
 
 def _contact(conn: Connection, job: FirstMessage) -> tuple[Signature, str | None] | None:
     """The customer (created if new) and their language; ``None``: not this case."""
-    identified = contacts.identify_sync(
-        conn,
-        inbox_id=job.inbox_id,
-        sender_id=job.sender_id,
-        name=job.sender_name,
-        email=job.sender_email,
-        source=job.channel,
+    identified = (
+        contacts.known_sync(conn, job.contact_id)
+        if job.contact_id is not None
+        else contacts.identify_sync(
+            conn,
+            inbox_id=job.inbox_id,
+            sender_id=job.sender_id,
+            name=job.sender_name,
+            email=job.sender_email,
+            source=job.channel,
+        )
     )
     if identified is None:
         return None

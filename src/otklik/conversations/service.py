@@ -35,6 +35,7 @@ from otklik.conversations.models import (
     ConversationTag,
     Message,
 )
+from otklik.conversations.opening import FirstMessage, open_in_unit
 from otklik.conversations.queries import (
     contact_and_reach,
     contact_conversations,
@@ -287,8 +288,8 @@ async def post_visitor_message_in_unit(
     attachment_ids: Sequence[int] = (),
 ) -> Posted:
     """:func:`post_visitor_message` (the widget's send) in a write without a session
-    (``core/unit.py``): the common case by ``appending.append_in_unit``, every other case in
-    a session of the same unit."""
+    (``core/unit.py``): a next message by ``appending.append_in_unit``, a first one by
+    ``opening.open_in_unit``, every other case in a session of the same unit."""
     _check_length(text, max_chars)
     if not attachment_ids:
         appended = await append_in_unit(
@@ -304,6 +305,25 @@ async def post_visitor_message_in_unit(
         )
         if appended is not None:
             return Posted(message=appended, created=True)
+        opened = await open_in_unit(
+            unit,
+            FirstMessage(
+                inbox_id=inbox.id,
+                channel=inbox.channel,
+                team_id=inbox.team_id,
+                contact_id=contact_id,
+                sender_id="",
+                sender_name=None,
+                sender_email=None,
+                client_msg_id=client_msg_id,
+                text=text,
+                external_id=None,
+                channel_data={},
+                new_conversation=False,
+            ),
+        )
+        if opened is not None:
+            return Posted(message=opened.message, created=True)
     return await _post_in_session(
         await unit.session(),
         inbox=inbox,
