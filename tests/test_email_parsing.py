@@ -113,7 +113,7 @@ def test_forwarded_mail_is_a_file_and_is_read() -> None:
     assert [a["filename"] for a in inner.attachments] == ["receipt.pdf"]
 
 
-def _nested(depth: int) -> bytes:
+def nested_mail(depth: int) -> bytes:
     body = f"--b{depth}\nContent-Type: text/plain\n\ndeep inside\n"
     for level in range(depth, 0, -1):
         body = (
@@ -130,7 +130,7 @@ def _nested(depth: int) -> bytes:
 
 @pytest.mark.parametrize("depth", [30, MAX_CONTAINERS + 5])
 def test_too_deep_mail_is_kept_whole_with_a_note(depth: int) -> None:
-    raw = _nested(depth)
+    raw = nested_mail(depth)
     parsed = parse_mail(raw)
     assert parsed.over_limit is not None and "nested" in parsed.over_limit
     assert parsed.notes == ["over_limit"]
@@ -155,7 +155,7 @@ def test_a_huge_header_is_not_parsed() -> None:
 
 
 async def test_parsing_runs_off_the_event_loop() -> None:
-    raw = _nested(15)
+    raw = nested_mail(15)
     ticks = 0
 
     async def ticker() -> None:

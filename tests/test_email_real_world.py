@@ -19,6 +19,7 @@ from otklik.core.db import Database
 from tests.mailservers import MAILBOX_USER, Dovecot, SmtpSink
 from tests.support import Workspace, free_socket
 from tests.test_channel_email import email_inbox, messages_of, wait_messages
+from tests.test_email_parsing import nested_mail
 
 FIXTURES = Path(__file__).parent / "fixtures" / "email"
 #: The reply token the bounce fixtures return (replaced by the real one of the test's reply).
@@ -170,3 +171,19 @@ async def test_real_world_mail_over_smtp_ingress(
     # An auto-reply with no reply token of ours: dropped, not a conversation.
     await deliver("mime/auto_reply_ru.eml")
     assert len(await messages_of(db, inbox["id"])) == 4
+
+    # Too deeply nested to read: kept whole as a file, with a note, still from its sender.
+    await aiosmtplib.send(
+        nested_mail(40),
+        sender="tom@customer.example",
+        recipients=[MAILBOX_USER],
+        hostname="127.0.0.1",
+        port=port,
+        start_tls=False,
+        use_tls=False,
+    )
+    deep = (await messages_of(db, inbox["id"]))[-1]
+    assert deep.text == "Nested"  # the subject
+    assert [n for n, _ in await files_of(db, deep.id)] == ["original.eml"]
+    (shown,) = await api_messages(workspace, deep.conversation_id)
+    assert shown["mail"]["notes"] == ["over_limit"]

@@ -137,6 +137,9 @@ def _note_text(parsed: ParsedMail, marked: bool) -> str:
 def _visible_text(parsed: ParsedMail) -> str:
     if parsed.text:
         return parsed.text
+    if parsed.over_limit:
+        # Not read (the workspace says why); the subject keeps it findable in the list.
+        return parsed.subject or "(a mail too large to show)"
     if parsed.files:
         return ""  # the files speak for themselves
     if parsed.attachments:
