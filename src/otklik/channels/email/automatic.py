@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from email.message import Message
 from email.utils import parseaddr
 
+from otklik.channels.email.mime import header
+
 _AUTO_HEADERS = ("X-Autoreply", "X-Autorespond", "X-Auto-Reply", "X-Autoreply-From")
 _BOUNCE_SENDERS = frozenset({"mailerdaemon", "postmaster", "mailerdeamon"})
 _AUTO_SUBJECT = re.compile(
@@ -47,22 +49,22 @@ class Bounce:
 
 def automatic(mail: Message, subject: str) -> str | None:
     """Why ``mail`` is automatic (``None`` for a person's mail)."""
-    auto = str(mail.get("Auto-Submitted", "")).strip().lower()
+    auto = header(mail, "Auto-Submitted").strip().lower()
     if auto and auto != "no":
         return f"Auto-Submitted: {auto.split(';')[0]}"
-    for header in _AUTO_HEADERS:
-        if mail.get(header) is not None:
-            return header
-    precedence = str(mail.get("Precedence", "")).strip().lower()
+    for name in _AUTO_HEADERS:
+        if header(mail, name):
+            return name
+    precedence = header(mail, "Precedence").strip().lower()
     if precedence in ("bulk", "auto_reply", "junk"):
         return f"Precedence: {precedence}"
     if mail.get_content_type() == "multipart/report":
         return "delivery report"
-    sender = parseaddr(str(mail.get("From", "")))[1].lower()
+    sender = parseaddr(header(mail, "From"))[1].lower()
     local = re.sub(r"[-_.]", "", sender.split("@")[0])
     if local in _BOUNCE_SENDERS:
         return "bounce"
-    if str(mail.get("Return-Path", "")).strip() == "<>":
+    if header(mail, "Return-Path").strip() == "<>":
         return "bounce"
     if _AUTO_SUBJECT.match(subject):
         return "auto-reply"

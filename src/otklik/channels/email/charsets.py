@@ -128,7 +128,7 @@ def encoded_words(value: str) -> str | None:
         return None
     try:
         chunks = decode_header(value)
-    except (ValueError, LookupError):
+    except Exception:  # noqa: BLE001 — a malformed word: the caller keeps what it had
         return None
     out = []
     for chunk, charset in chunks:

@@ -66,6 +66,15 @@ class Walked:
             self.notes.append(value)
 
 
+def header(mail: Message, name: str) -> str:
+    """A header's value; ``""`` for one the stdlib's header parser chokes on (it raises
+    ``IndexError``/``ValueError`` on some malformed addresses and encoded words)."""
+    try:
+        return str(mail.get(name, "") or "")
+    except Exception:  # noqa: BLE001 — any header parser failure means "unreadable"
+        return ""
+
+
 def _bytes(part: Message) -> bytes:
     payload = part.get_payload(decode=True)
     return payload if isinstance(payload, bytes) else b""
@@ -205,14 +214,16 @@ def _forwarded(part: Message, out: Walked, depth: int) -> None:
     text = "\n\n".join(t.strip() for t in sub.plain if t.strip())
     if not text and sub.html:
         text = html_to_text("\n".join(sub.html))
-    subject = str(inner.get("Subject", "") or "").strip()
+    subject = header(inner, "Subject").strip()
     # A bounce returns the original this way: its headers are where our Message-ID is.
-    out.returned.append("".join(f"{k}: {v}\n" for k, v in inner.items() if k.lower() in _IDS))
+    out.returned.append(
+        "".join(f"{k}: {header(inner, k)}\n" for k in inner.keys() if k.lower() in _IDS)
+    )
     out.forwarded.append(
         {
-            "from": str(inner.get("From", "") or "").strip()[:300],
+            "from": header(inner, "From").strip()[:300],
             "subject": subject[:300],
-            "date": str(inner.get("Date", "") or "").strip()[:100] or None,
+            "date": header(inner, "Date").strip()[:100] or None,
             "text": text.replace("\r\n", "\n").strip(),
         }
     )

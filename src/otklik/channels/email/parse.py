@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import re
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
@@ -28,8 +29,10 @@ from otklik.channels.base import InboundFile
 from otklik.channels.email.automatic import Bounce, automatic, bounce_of, is_bounce
 from otklik.channels.email.charsets import eight_bit_header, encoded_words, raw_header
 from otklik.channels.email.htmltext import html_to_text
-from otklik.channels.email.mime import TooDeep, Walked, walk
+from otklik.channels.email.mime import TooDeep, Walked, header, walk
 from otklik.channels.email.quotes import strip_quotes
+
+log = logging.getLogger(__name__)
 
 __all__ = ["ParsedMail", "channel_data", "html_to_text", "parse_mail", "strip_quotes"]
 
@@ -113,10 +116,10 @@ def _too_big(raw: bytes, head: bytes) -> str | None:
 
 
 def _header(mail: Message, head: bytes, name: str, charset: str | None) -> str:
-    try:
-        value = str(mail.get(name, "") or "")
-    except (ValueError, LookupError, IndexError):  # a header the parser cannot make sense of
-        value = ""
+    value = header(mail, name)
+    if not value:
+        raw = raw_header(head, name)
+        value = raw.decode("utf-8", "replace") if raw else ""
     if "\ufffd" in value or not value.isascii():
         fixed = eight_bit_header(head, name, charset)
         if fixed is None and "\ufffd" in value:
@@ -127,9 +130,8 @@ def _header(mail: Message, head: bytes, name: str, charset: str | None) -> str:
     return value
 
 
-def _addresses(mail: Message, name: str) -> list[str]:
-    values = [str(v) for v in mail.get_all(name, [])]
-    return [a.lower() for _, a in getaddresses(values) if a][:100]
+def _addresses(mail: Message, head: bytes, name: str) -> list[str]:
+    return [a.lower() for _, a in getaddresses([_header(mail, head, name, None)]) if a][:100]
 
 
 def parse_mail(raw: bytes) -> ParsedMail:
@@ -142,6 +144,9 @@ def parse_mail(raw: bytes) -> ParsedMail:
             walk(mail, walked)
         except (TooDeep, RecursionError) as exc:
             over_limit = str(exc)
+        except Exception as exc:  # noqa: BLE001 — never lose a mail to a parser bug
+            log.warning("mail not readable (%s); kept whole as a file", exc)
+            over_limit = "it could not be read"
     if over_limit is not None:
         mail = BytesHeaderParser(policy=policy.default).parsebytes(head[:MAX_HEADER_BYTES])
         walked = Walked()
@@ -158,7 +163,7 @@ def _body_texts(mail: Message, walked: Walked) -> tuple[str, str]:
     plain = [t.replace("\r\n", "\n").strip() for t in walked.plain]
     plain = [t for t in plain if t]
     if plain:
-        if mail.get("List-Id") is not None and len(plain) > 1:
+        if header(mail, "List-Id") and len(plain) > 1:
             # A list wrapped the sender's mail and added its footer as a part of its own.
             return plain[0], "\n\n".join(plain)
         joined = "\n\n".join(plain)
@@ -175,7 +180,7 @@ def _assemble(
     subject = _header(mail, head, "Subject", walked.charset).strip()
     from_value = _header(mail, head, "From", walked.charset)
     name, address = parseaddr(from_value)
-    found_ids = _ids(mail.get("Message-ID"))
+    found_ids = _ids(header(mail, "Message-ID"))
     message_id = found_ids[0] if found_ids else None
     if message_id is None:
         # No Message-ID: the mail's own bytes identify it, so a second fetch is still a repeat.
@@ -198,14 +203,14 @@ def _assemble(
     html = "\n".join(walked.html) if walked.html else None
     return ParsedMail(
         message_id=message_id,
-        in_reply_to=_ids(mail.get("In-Reply-To")),
-        references=_ids(mail.get("References"))[-100:],
+        in_reply_to=_ids(header(mail, "In-Reply-To")),
+        references=_ids(header(mail, "References"))[-100:],
         subject=subject,
         from_address=address.strip().lower(),
         from_name=name.strip() or None,
-        to=_addresses(mail, "To"),
-        cc=_addresses(mail, "Cc"),
-        date=str(mail["Date"]) if mail.get("Date") else None,
+        to=_addresses(mail, head, "To"),
+        cc=_addresses(mail, head, "Cc"),
+        date=header(mail, "Date") or None,
         text=strip_quotes(body) if body else "",
         full_text=full_text,
         html=nh3.clean(html[:KEEP_HTML]) if html else None,
