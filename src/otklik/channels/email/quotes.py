@@ -33,6 +33,8 @@ _DATEISH = re.compile(
     re.I,
 )
 _ADDRESS = re.compile(r"<?[\w.+-]+@[\w-]+(\.[\w-]+)+>?")
+_TIME = re.compile(r"\b\d{1,2}:\d{2}\b")
+_ANGLED = re.compile(r"<[\w.+-]+@[\w-]+(\.[\w-]+)+>")
 _SEPARATOR = re.compile(
     r"^\s*[-_=*]{2,}\s*(Original Message|Исходное сообщение|Ursprüngliche Nachricht|"
     r"Message d'origine|Reply message|Ответное сообщение)\s*[-_=*]{2,}\s*$",
@@ -69,25 +71,32 @@ def _is_quoted(line: str) -> bool:
     return line.lstrip().startswith(">")
 
 
-def _attribution(lines: list[str], index: int) -> int:
-    """How many lines (1–3) from ``index`` make an attribution line; 0 if none."""
+def _attribution(lines: list[str], index: int) -> tuple[int, bool]:
+    """How many lines (1–3) from ``index`` make an attribution line (0 if none), and whether it
+    is certain enough to cut an unmarked original after it (not only a ``>`` quote)."""
     for span in (1, 2, 3):
         chunk = lines[index : index + span]
         if len(chunk) < span or any(_is_quoted(line) or not line.strip() for line in chunk):
-            return 0
-        joined = " ".join(line.strip() for line in chunk)
+            return 0, False
+        # A client wraps a long attribution anywhere, even inside "<address>".
+        joined = re.sub(r"<\s+", "<", " ".join(line.strip() for line in chunk))
         if len(joined) > 400:
-            return 0
-        if _WROTE.search(joined) and (
-            _ON.match(joined) or _DATEISH.search(joined) or _ADDRESS.search(joined)
+            return 0, False
+        dated = _DATEISH.search(joined) is not None
+        addressed = _ADDRESS.search(joined) is not None
+        if _WROTE.search(joined) and (_ON.match(joined) or dated or addressed):
+            return span, bool(_ON.match(joined)) or (dated and addressed)
+        # Gmail in Russian, Yandex, Mail.ru: "пн, 23 нояб. 2026 г. в 10:15, Ольга <o@x.ru>:"
+        if (
+            joined.endswith(":")
+            and _DATEISH.search(joined[:40])
+            and _TIME.search(joined)
+            and _ANGLED.search(joined)
         ):
-            return span
-        # Gmail in Russian: "пн, 23 нояб. 2026 г. в 10:15, Ольга <olga@example.com>:"
-        if joined.endswith(":") and _DATEISH.search(joined) and _ADDRESS.search(joined):
-            return span
+            return span, True
         if not _ON.match(joined) and not _DATEISH.search(lines[index]):
-            return 0
-    return 0
+            return 0, False
+    return 0, False
 
 
 def _header_block(lines: list[str], index: int) -> bool:
@@ -134,7 +143,7 @@ def strip_quotes(text: str) -> str:
             break
         if _RULE.match(line) and index + 1 < len(lines) and _header_block(lines, index + 1):
             break
-        span = _attribution(lines, index)
+        span, certain = _attribution(lines, index)
         if span:
             after = index + span
             while after < len(lines) and not lines[after].strip():
@@ -142,7 +151,8 @@ def strip_quotes(text: str) -> str:
             if after < len(lines) and _is_quoted(lines[after]):
                 index = after  # the quote follows: drop it, keep what is written below
                 continue
-            break  # an unmarked original follows the attribution
+            if certain:
+                break  # an unmarked original follows the attribution
         if _is_quoted(line):
             index += 1
             continue
