@@ -53,9 +53,9 @@ _FIELD = re.compile(
 )
 _FROM = frozenset({"from", "от", "von", "de"})
 _SIGNATURES = re.compile(
-    r"^\s*(-- ?|Sent from my\b.*|Sent from (Mail|Outlook|Yahoo).*|Get Outlook for\b.*|"
-    r"Отправлено с\b.*|Отправлено из\b.*|Отправлено через\b.*|Sent via\b.*|"
-    r"Скачайте Outlook\b.*)\s*$",
+    r"^\s*(-- ?|Sent from my\b.*|Sent from (Mail|Outlook|Yahoo|Gmail)\b.*|Get Outlook for\b.*|"
+    r"Отправлено (с|из|через) (iPhone|iPad|Android|моего|мобильн|приложени|Яндекс|Почты|"
+    r"Mail\.ru|Outlook|помощью)\S*\b.*|Скачайте Outlook\b.*)\s*$",
     re.I,
 )
 _CLOSING = re.compile(
