@@ -23,6 +23,7 @@ from otklik.channels.email.parse import (
     channel_data,
     parse_mail,
     parse_off_loop,
+    strip_quotes,
 )
 
 FIXTURES = Path(__file__).parent / "fixtures" / "email"
@@ -190,3 +191,16 @@ def test_broken_mail_never_raises() -> None:
             raw[at:at] = rng.choice(splices)
         parsed = parse_mail(bytes(raw))
         assert parsed.message_id
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Посылка?\nОтправлено с курьером вчера, трек 123.\nГде она?",
+        "In 2025 my manager wrote:\nwe always refund a double charge.\nPlease do.",
+        "Добрый день!\n\nСчета за 2026 год пришлите на <buh@customer.example>:\n1. январь",
+        "From: our accountant\nDate: yesterday\nthe numbers are below.",
+    ],
+)
+def test_a_customers_own_text_is_never_cut(text: str) -> None:
+    assert strip_quotes(text) == text
