@@ -94,6 +94,7 @@ export function makeMessage(over: Partial<Message> = {}): Message {
     delivery_status: null,
     delivery_error: null,
     attachments: [],
+    mail: null,
     ...over,
   }
 }

@@ -58,6 +58,29 @@ async def record_delivery(
     await announce_message_update(session, message)
 
 
+async def mark_not_delivered(
+    session: AsyncSession, *, conversation_id: int, message_id: int, reason: str
+) -> bool:
+    """A reply the recipient's server returned later (a bounce): failed, with the reason.
+
+    Only a public reply sent through the channel in ``conversation_id`` is marked; ``False``
+    when there is none (an old token, a message since deleted).
+    """
+    message = await session.get(Message, message_id, with_for_update=True)
+    if (
+        message is None
+        or message.conversation_id != conversation_id
+        or message.private
+        or message.delivery_status is None
+    ):
+        return False
+    message.delivery_status = "failed"
+    message.delivery_error = f"not delivered: {reason}"
+    message.channel_data = {**message.channel_data, "not_delivered": reason}
+    await announce_message_update(session, message)
+    return True
+
+
 async def retry_delivery(
     session: AsyncSession, *, conversation_id: int, message_id: int
 ) -> MessageOut:
@@ -73,5 +96,6 @@ async def retry_delivery(
             "Only a reply whose delivery failed can be sent again"
             f" (this one is {message.delivery_status or 'not sent through a channel'}).",
         )
+    message.channel_data = {k: v for k, v in message.channel_data.items() if k != "not_delivered"}
     await enqueue_delivery(session, message)
     return await announce_message_update(session, message)

@@ -58,6 +58,28 @@ class VisitorConversation(BaseModel):
     status: Status
 
 
+class ForwardedMail(BaseModel):
+    """A mail forwarded as an attachment (``message/rfc822``), shown inline."""
+
+    sender: str
+    subject: str
+    date: str | None = None
+    text: str
+
+
+class MailView(BaseModel):
+    """What an operator may open on a mail beyond the text shown (email channel only)."""
+
+    #: The whole text when quotes/signature were hidden from ``text`` ("show the original").
+    original: str | None = None
+    forwarded: list[ForwardedMail] = Field(default_factory=list)
+    #: ``signed``, ``encrypted`` (neither verified nor decrypted), ``over_limit`` (kept as a
+    #: file, not read).
+    notes: list[str] = Field(default_factory=list)
+    #: A reply of ours the recipient's server returned: its reason.
+    not_delivered: str | None = None
+
+
 class MessageOut(BaseModel):
     id: int
     conversation_id: int
@@ -73,6 +95,8 @@ class MessageOut(BaseModel):
     delivery_error: str | None = None
     #: Files on the message (safe images have ``inline: true``: show a preview).
     attachments: list[AttachmentOut] = Field(default_factory=list)
+    #: Mail only: the full original, forwarded mails, notes (never sent to the widget).
+    mail: MailView | None = None
 
 
 class ViewCounts(BaseModel):

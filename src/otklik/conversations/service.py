@@ -25,6 +25,7 @@ from otklik.conversations.appending import NextMessage, append_in_unit, append_t
 from otklik.conversations.delivery import (
     DELIVER_JOB,
     enqueue_delivery,
+    mark_not_delivered,
     record_delivery,
     retry_delivery,
 )
@@ -86,6 +87,7 @@ __all__ = [
     "latest_conversation_id",
     "list_conversations",
     "list_messages",
+    "mark_not_delivered",
     "mark_read",
     "merge",
     "message_out",

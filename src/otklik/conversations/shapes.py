@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import Select, select
 
@@ -15,7 +16,9 @@ from otklik.conversations.models import (
 from otklik.conversations.schemas import (
     ContactBrief,
     ConversationOut,
+    ForwardedMail,
     LastMessage,
+    MailView,
     MessageOut,
 )
 
@@ -25,7 +28,36 @@ PREVIEW_CHARS = 200
 def message_out(message: Message, files: Sequence[AttachmentOut] = ()) -> MessageOut:
     out = MessageOut.model_validate(message, from_attributes=True)
     out.attachments = list(files)
+    out.mail = mail_view(message.channel_data or {})
     return out
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def mail_view(data: dict[str, Any]) -> MailView | None:
+    """The operator's extra view of a mail, from what the email channel kept on the message."""
+    forwarded = [
+        ForwardedMail(
+            sender=_str(f.get("from")) or "",
+            subject=_str(f.get("subject")) or "",
+            date=_str(f.get("date")),
+            text=_str(f.get("text")) or "",
+        )
+        for f in data.get("forwarded") or []
+        if isinstance(f, dict)
+    ]
+    notes = [n for n in data.get("notes") or [] if isinstance(n, str)]
+    view = MailView(
+        original=_str(data.get("full_text")),
+        forwarded=forwarded,
+        notes=notes,
+        not_delivered=_str(data.get("not_delivered")),
+    )
+    if view == MailView():
+        return None
+    return view
 
 
 def visitor_message_out(message: Message, files: Sequence[AttachmentOut] = ()) -> MessageOut:
@@ -36,6 +68,8 @@ def visitor_view(out: MessageOut) -> MessageOut:
     """What a visitor may see: agent ids and other people's client ids are not theirs."""
     if out.author_type != "contact":
         out = out.model_copy(update={"author_id": None, "client_msg_id": None})
+    if out.mail is not None:
+        out = out.model_copy(update={"mail": None})
     return out
 
 

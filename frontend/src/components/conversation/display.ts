@@ -1,6 +1,7 @@
 import type { Attachment } from '@/api/attachments'
 import type { DeliveryStatus } from '@/api/delivery'
 import type { AuthorType, Message } from '@/api/types'
+import type { MailView } from '@/generated/events'
 import type { OutboxItem } from '@/stores/outbox'
 
 /** How far our own message got to the Otklik server (the outbox). */
@@ -24,6 +25,8 @@ export interface DisplayMessage {
   /** how far a public reply got through its channel to the customer (not in the widget) */
   channelDelivery: DeliveryStatus | null
   channelError: string | null
+  /** mail only: forwarded mails, the full original, notes, a returned reply */
+  mail: MailView | null
 }
 
 export function fromMessage(m: Message, myId: number | null): DisplayMessage {
@@ -43,7 +46,9 @@ export function fromMessage(m: Message, myId: number | null): DisplayMessage {
     error: null,
     attachments: m.attachments,
     channelDelivery: m.private ? null : m.delivery_status,
-    channelError: m.delivery_error,
+    // A returned reply says why in its own mark (MessageMail), not twice.
+    channelError: m.mail?.not_delivered ? null : m.delivery_error,
+    mail: m.mail ?? null,
   }
 }
 
@@ -64,6 +69,7 @@ export function fromOutbox(item: OutboxItem, myName: string | null, online: bool
     attachments: item.attachments,
     channelDelivery: null,
     channelError: null,
+    mail: null,
   }
 }
 

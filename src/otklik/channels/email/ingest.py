@@ -11,7 +11,11 @@ Where a mail goes:
 * otherwise → a new conversation.
 
 Automatic mail (auto-replies, bounces) is never answered: with a valid token it becomes a
-private system note in that conversation, without one it is dropped (and logged).
+private system note in that conversation, without one it is dropped (and logged). A bounce is
+matched by the Message-IDs it returns (in its text or a ``message/rfc822-headers`` part), not
+only by ``In-Reply-To``: the reply it returns is marked "not delivered: <reason>".
+
+Parsing runs in a worker thread (``parse_off_loop``), before any transaction is open.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otklik.channels.base import InboundMessage
-from otklik.channels.email.parse import ParsedMail, channel_data, parse_mail
+from otklik.channels.email.parse import ParsedMail, channel_data, parse_off_loop
 from otklik.channels.email.tokens import ReplyTokens, external_id_for
 from otklik.channels.inbound import receive
 from otklik.channels.models import Inbox
@@ -51,10 +55,18 @@ class Stored:
     message_id: int | None = None
 
 
+def _returned_ids(parsed: ParsedMail) -> list[str]:
+    """Where a bounce names our reply: its threading headers, then the returned headers."""
+    ids = list(parsed.thread_ids)
+    if parsed.bounce is not None:
+        ids.extend(i for i in parsed.bounce.returned_ids if i not in ids)
+    return ids
+
+
 async def _token_conversation(
     session: AsyncSession, inbox: Inbox, parsed: ParsedMail, tokens: ReplyTokens
 ) -> Conversation | None:
-    conversation_id = tokens.find(parsed.thread_ids)
+    conversation_id = tokens.find(_returned_ids(parsed))
     if conversation_id is None:
         forged = [i for i in parsed.thread_ids if tokens.is_token(i)]
         if forged:
@@ -94,9 +106,40 @@ async def _answered_conversation(
     )
 
 
+async def _mark_bounced(
+    session: AsyncSession, conversation: Conversation, parsed: ParsedMail, tokens: ReplyTokens
+) -> bool:
+    """Mark the reply a bounce returns as not delivered (a "still trying" report marks none)."""
+    if parsed.bounce is None or not parsed.bounce.failed:
+        return False
+    for value in _returned_ids(parsed):
+        found = tokens.reply_of(value)
+        if found is None or found[0] != conversation.id:
+            continue
+        if await conversations.mark_not_delivered(
+            session, conversation_id=found[0], message_id=found[1], reason=parsed.bounce.reason
+        ):
+            return True
+    return False
+
+
+def _note_text(parsed: ParsedMail, marked: bool) -> str:
+    if marked and parsed.bounce is not None:
+        head = f"A reply was not delivered ({parsed.from_address}): {parsed.bounce.reason}"
+    else:
+        head = (
+            f"Automatic mail from {parsed.from_address} ({parsed.automatic}), not answered: "
+            f"{parsed.subject}"
+        )
+    return f"{head}\n\n{parsed.text[:NOTE_CHARS]}".strip()
+
+
 def _visible_text(parsed: ParsedMail) -> str:
     if parsed.text:
         return parsed.text
+    if parsed.over_limit:
+        # Not read (the workspace says why); the subject keeps it findable in the list.
+        return parsed.subject or "(a mail too large to show)"
     if parsed.files:
         return ""  # the files speak for themselves
     if parsed.attachments:
@@ -125,13 +168,11 @@ async def store_mail(
         if by_token is None:
             log.info("automatic mail %s (%s) dropped", parsed.message_id, parsed.automatic)
             return Stored("skipped")
+        marked = await _mark_bounced(session, by_token, parsed, tokens)
         note = await conversations.post_automatic_message(
             session,
             conversation_id=by_token.id,
-            text=(
-                f"Automatic mail from {parsed.from_address} ({parsed.automatic}), not answered: "
-                f"{parsed.subject}\n\n{parsed.text[:NOTE_CHARS]}"
-            ).strip(),
+            text=_note_text(parsed, marked),
             author_type="system",
             private=True,
         )
@@ -182,7 +223,7 @@ async def ingest(
     also: AlsoInSession | None = None,
 ) -> Stored:
     """Parse ``raw`` (no transaction open), then store it in its own short write session."""
-    parsed = parse_mail(raw)
+    parsed = await parse_off_loop(raw)
     async with db.session(write=True) as session:
         inbox = await session.get(Inbox, inbox_id, with_for_update=True)
         if inbox is None:

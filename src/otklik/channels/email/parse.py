@@ -1,46 +1,54 @@
 """Turning a raw mail into what operators see: text without quotes and signatures, and the rest.
 
-Stdlib ``email`` with ``policy.default``. The operator sees the new part of the mail; the
-whole text, the sanitised HTML and the headers stay in ``channel_data``.
+Stdlib ``email`` with ``policy.default`` reads the mail; :mod:`.mime` walks its whole tree,
+:mod:`.quotes` finds the new part of the text, :mod:`.automatic` tells auto-replies and bounces.
+The operator sees the new part of the mail; the whole text, the sanitised HTML, forwarded mails
+and the headers stay in ``channel_data`` (the "show the full original" view).
+
+Parsing is pure CPU: :func:`parse_off_loop` runs it in a worker thread. Mail beyond the limits
+(size, header size, number of nested parts) is not parsed: it is kept whole as an ``.eml`` file
+with a note, and only its (truncated) header block is read for threading.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import logging
 import re
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
-from email.message import EmailMessage, Message
+from email.message import Message
+from email.parser import BytesHeaderParser
 from email.utils import getaddresses, parseaddr
-from html.parser import HTMLParser
 from typing import Any
 
 import nh3
 
 from otklik.channels.base import InboundFile
+from otklik.channels.email.automatic import Bounce, automatic, bounce_of, is_bounce
+from otklik.channels.email.charsets import eight_bit_header, encoded_words, raw_header
+from otklik.channels.email.htmltext import html_to_text
+from otklik.channels.email.mime import TooDeep, Walked, header, walk
+from otklik.channels.email.quotes import strip_quotes
+
+log = logging.getLogger(__name__)
+
+__all__ = ["ParsedMail", "channel_data", "html_to_text", "parse_mail", "strip_quotes"]
 
 KEEP_TEXT = 100_000
 KEEP_HTML = 200_000
+#: Beyond these a mail is kept as a file, not parsed (see the module's docstring).
+MAX_MAIL_BYTES = 25 * 1024 * 1024
+MAX_HEADER_BYTES = 64 * 1024
+MAX_CONTAINERS = 100
 
 _IDS = re.compile(r"<[^<>\s]+>")
 _SUBJECT_PREFIX = re.compile(
     r"^\s*((re|fwd?|aw|wg|sv|antw|ответ|отв|fw)\s*(\[\d+\])?\s*:\s*)+", re.I
 )
-
-# Lines that start the quoted original of a reply, in the common clients (EN/RU).
-_QUOTE_HEADERS = [
-    re.compile(r"^\s*On .{1,300}wrote:\s*$", re.I),
-    re.compile(r"^.{0,300}(wrote|пишет|написал|написала|написал\(а\)):\s*$", re.I),
-    re.compile(
-        r"^\s*-{2,}\s*(Original Message|Исходное сообщение|Forwarded message)\s*-{2,}", re.I
-    ),
-    re.compile(r"^\s*_{10,}\s*$"),
-]
-# Lines that start a signature.
-_SIGNATURES = [
-    re.compile(r"^-- ?$"),
-    re.compile(r"^\s*(Sent from my|Отправлено с|Отправлено из|Get Outlook for)\b", re.I),
-]
+_HEAD_END = re.compile(rb"\r?\n\r?\n")
+_BOUNDARY = re.compile(rb"(?i)boundary\s*=")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +73,14 @@ class ParsedMail:
     files: tuple[InboundFile, ...] = ()
     #: Why this is automatic mail (an auto-reply, a bounce) — ``None`` for a person's mail.
     automatic: str | None = None
+    #: Forwarded mails (``message/rfc822`` parts): sender, subject, date, text.
+    forwarded: list[dict[str, Any]] = field(default_factory=list)
+    #: ``signed``, ``encrypted``, ``over_limit``: shown with the message.
+    notes: list[str] = field(default_factory=list)
+    #: What a bounce says (only for bounces).
+    bounce: Bounce | None = None
+    #: Why the mail was not parsed (it is kept whole as a file).
+    over_limit: str | None = None
 
     @property
     def thread_ids(self) -> list[str]:
@@ -76,71 +92,6 @@ class ParsedMail:
         return seen
 
 
-class _TextOfHtml(HTMLParser):
-    _BLOCKS = frozenset(
-        {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre"}
-    )
-    _SKIP = frozenset({"script", "style", "head", "title"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skipping = 0
-        self._quote_depth = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self._SKIP:
-            self._skipping += 1
-        if tag == "blockquote":
-            self._quote_depth += 1
-        if tag in self._BLOCKS:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self._SKIP and self._skipping:
-            self._skipping -= 1
-        if tag == "blockquote" and self._quote_depth:
-            self._quote_depth -= 1
-        if tag in self._BLOCKS:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if self._skipping:
-            return
-        text = re.sub(r"\s+", " ", data)
-        if self._quote_depth:
-            # Quoted HTML becomes "> " lines, so the quote stripper treats it like plain text.
-            text = "\n".join("> " + line for line in text.split("\n"))
-        self.parts.append(text)
-
-
-def html_to_text(html: str) -> str:
-    parser = _TextOfHtml()
-    parser.feed(html)
-    parser.close()
-    lines = [line.strip() for line in "".join(parser.parts).split("\n")]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-
-
-def strip_quotes(text: str) -> str:
-    """The new part of a reply: up to the quoted original or the signature."""
-    lines = text.replace("\r\n", "\n").split("\n")
-    end = len(lines)
-    for index, line in enumerate(lines):
-        if any(p.match(line) for p in _SIGNATURES) or any(p.match(line) for p in _QUOTE_HEADERS):
-            end = index
-            break
-        if line.startswith(">"):
-            # A quote block: the rest is the original unless the writer answers below it.
-            rest = lines[index:]
-            if all(not r.strip() or r.startswith(">") for r in rest):
-                end = index
-                break
-    kept = [line for line in lines[:end] if not line.startswith(">")]
-    result = "\n".join(kept).strip()
-    return result or text.strip()
-
-
 def normalise_subject(subject: str) -> str:
     return _SUBJECT_PREFIX.sub("", subject).strip()
 
@@ -149,81 +100,127 @@ def _ids(value: object) -> list[str]:
     return _IDS.findall(str(value)) if value else []
 
 
-def _automatic(mail: Message) -> str | None:
-    auto = str(mail.get("Auto-Submitted", "")).strip().lower()
-    if auto and auto != "no":
-        return f"Auto-Submitted: {auto}"
-    for header in ("X-Autoreply", "X-Autorespond", "X-Auto-Reply"):
-        if mail.get(header) is not None:
-            return header
-    precedence = str(mail.get("Precedence", "")).strip().lower()
-    if precedence in ("bulk", "auto_reply", "list", "junk"):
-        return f"Precedence: {precedence}"
-    if mail.get_content_type() == "multipart/report":
-        return "delivery report"
-    sender = parseaddr(str(mail.get("From", "")))[1].lower()
-    if sender.split("@")[0] in ("mailer-daemon", "postmaster"):
-        return "bounce"
-    if str(mail.get("Return-Path", "")).strip() == "<>":
-        return "bounce"
+def _head(raw: bytes) -> bytes:
+    end = _HEAD_END.search(raw, 0, MAX_HEADER_BYTES * 4)
+    return raw[: end.start()] if end is not None else raw[: MAX_HEADER_BYTES * 4]
+
+
+def _too_big(raw: bytes, head: bytes) -> str | None:
+    if len(raw) > MAX_MAIL_BYTES:
+        return f"the mail is larger than {MAX_MAIL_BYTES // (1024 * 1024)} MB"
+    if len(head) > MAX_HEADER_BYTES:
+        return f"its header is larger than {MAX_HEADER_BYTES // 1024} KB"
+    if len(_BOUNDARY.findall(raw)) > MAX_CONTAINERS:
+        return f"it has more than {MAX_CONTAINERS} nested parts"
     return None
 
 
-def _part_text(part: Message) -> str:
-    try:
-        content = part.get_content()  # type: ignore[attr-defined]
-    except (LookupError, ValueError):
-        payload = part.get_payload(decode=True)
-        content = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
-    return content if isinstance(content, str) else ""
+def _header(mail: Message, head: bytes, name: str, charset: str | None) -> str:
+    value = header(mail, name)
+    if not value:
+        raw = raw_header(head, name)
+        value = raw.decode("utf-8", "replace") if raw else ""
+    if "\ufffd" in value or not value.isascii():
+        fixed = eight_bit_header(head, name, charset)
+        if fixed is None and "\ufffd" in value:
+            raw = raw_header(head, name)
+            fixed = encoded_words(raw.decode("ascii", "replace")) if raw else None
+        if fixed is not None:
+            return fixed
+    return value
+
+
+def _addresses(mail: Message, head: bytes, name: str) -> list[str]:
+    return [a.lower() for _, a in getaddresses([_header(mail, head, name, None)]) if a][:100]
 
 
 def parse_mail(raw: bytes) -> ParsedMail:
-    mail = message_from_bytes(raw, policy=policy.default)
-    assert isinstance(mail, EmailMessage)
-    plain = mail.get_body(preferencelist=("plain",))
-    html_part = mail.get_body(preferencelist=("html",))
-    html = _part_text(html_part) if html_part is not None else None
-    if plain is not None:
-        full_text = _part_text(plain)
-    elif html is not None:
-        full_text = html_to_text(html)
-    else:
-        full_text = ""
-    full_text = full_text.replace("\r\n", "\n").strip()
-    attachments: list[dict[str, Any]] = []
-    files: list[InboundFile] = []
-    for part in mail.iter_attachments():
-        payload = part.get_payload(decode=True)
-        data = payload if isinstance(payload, bytes) else b""
-        filename = part.get_filename() or "attachment"
-        attachments.append(
-            {"filename": filename, "content_type": part.get_content_type(), "size": len(data)}
-        )
-        if data:
-            files.append(InboundFile(filename=filename, data=data))
-    name, address = parseaddr(str(mail.get("From", "")))
-    found_ids = _ids(mail.get("Message-ID"))
+    head = _head(raw)
+    over_limit = _too_big(raw, head)
+    walked = Walked()
+    if over_limit is None:
+        mail: Message = message_from_bytes(raw, policy=policy.default)
+        try:
+            walk(mail, walked)
+        except (TooDeep, RecursionError) as exc:
+            over_limit = str(exc)
+        except Exception as exc:  # noqa: BLE001 — never lose a mail to a parser bug
+            log.warning("mail not readable (%s); kept whole as a file", exc)
+            over_limit = "it could not be read"
+    if over_limit is not None:
+        mail = BytesHeaderParser(policy=policy.default).parsebytes(head[:MAX_HEADER_BYTES])
+        walked = Walked()
+    return _assemble(raw, head, mail, walked, over_limit)
+
+
+async def parse_off_loop(raw: bytes) -> ParsedMail:
+    """:func:`parse_mail` in a worker thread: a big or nested mail does not stall the loop."""
+    return await asyncio.to_thread(parse_mail, raw)
+
+
+def _body_texts(mail: Message, walked: Walked) -> tuple[str, str]:
+    """The text operators read, and the whole text (with a mailing list's footer)."""
+    plain = [t.replace("\r\n", "\n").strip() for t in walked.plain]
+    plain = [t for t in plain if t]
+    if plain:
+        if header(mail, "List-Id") and len(plain) > 1:
+            # A list wrapped the sender's mail and added its footer as a part of its own.
+            return plain[0], "\n\n".join(plain)
+        joined = "\n\n".join(plain)
+        return joined, joined
+    if walked.html:
+        text = html_to_text("\n".join(walked.html))
+        return text, text
+    return "", ""
+
+
+def _assemble(
+    raw: bytes, head: bytes, mail: Message, walked: Walked, over_limit: str | None
+) -> ParsedMail:
+    subject = _header(mail, head, "Subject", walked.charset).strip()
+    from_value = _header(mail, head, "From", walked.charset)
+    name, address = parseaddr(from_value)
+    found_ids = _ids(header(mail, "Message-ID"))
     message_id = found_ids[0] if found_ids else None
     if message_id is None:
         # No Message-ID: the mail's own bytes identify it, so a second fetch is still a repeat.
         message_id = f"<sha256.{hashlib.sha256(raw).hexdigest()}@otklik.invalid>"
+    body, full_text = _body_texts(mail, walked)
+    notes = list(walked.notes)
+    files = [(f.filename, f.content_type, f.data) for f in walked.files]
+    if over_limit is not None:
+        notes.append("over_limit")
+        files = [("original.eml", "message/rfc822", raw)]
+    why = automatic(mail, subject)
+    bounce = None
+    if is_bounce(why):
+        bounce = bounce_of(
+            reports=walked.reports,
+            returned=walked.returned + [f["text"] for f in walked.forwarded],
+            text=full_text,
+            subject=subject,
+        )
+    html = "\n".join(walked.html) if walked.html else None
     return ParsedMail(
         message_id=message_id,
-        in_reply_to=_ids(mail.get("In-Reply-To")),
-        references=_ids(mail.get("References")),
-        subject=str(mail.get("Subject", "")).strip(),
+        in_reply_to=_ids(header(mail, "In-Reply-To")),
+        references=_ids(header(mail, "References"))[-100:],
+        subject=subject,
         from_address=address.strip().lower(),
         from_name=name.strip() or None,
-        to=[a.lower() for _, a in getaddresses([str(v) for v in mail.get_all("To", [])]) if a],
-        cc=[a.lower() for _, a in getaddresses([str(v) for v in mail.get_all("Cc", [])]) if a],
-        date=str(mail["Date"]) if mail.get("Date") else None,
-        text=strip_quotes(full_text) if full_text else "",
+        to=_addresses(mail, head, "To"),
+        cc=_addresses(mail, head, "Cc"),
+        date=header(mail, "Date") or None,
+        text=strip_quotes(body) if body else "",
         full_text=full_text,
         html=nh3.clean(html[:KEEP_HTML]) if html else None,
-        attachments=attachments,
-        files=tuple(files),
-        automatic=_automatic(mail),
+        attachments=[{"filename": n, "content_type": t, "size": len(d)} for n, t, d in files],
+        files=tuple(InboundFile(filename=n, data=d) for n, _, d in files),
+        automatic=why,
+        forwarded=walked.forwarded,
+        notes=notes,
+        bounce=bounce,
+        over_limit=over_limit,
     )
 
 
@@ -251,4 +248,14 @@ def channel_data(parsed: ParsedMail) -> dict[str, Any]:
     if parsed.attachments:
         # The files themselves go to the attachment store; the list stays with the headers.
         data["attachments"] = parsed.attachments
+    if parsed.forwarded:
+        data["forwarded"] = [
+            {**f, "text": str(f["text"])[:KEEP_TEXT]} for f in parsed.forwarded[:10]
+        ]
+    if parsed.notes:
+        data["notes"] = parsed.notes
+    if parsed.over_limit:
+        data["over_limit"] = parsed.over_limit
+    if parsed.bounce is not None:
+        data["bounce"] = {"reason": parsed.bounce.reason, "failed": parsed.bounce.failed}
     return data

@@ -40,6 +40,16 @@ class ReplyTokens:
             return None
         return conversation_id
 
+    def reply_of(self, message_id: str) -> tuple[int, int] | None:
+        """``(conversation_id, message_id)`` of a valid token (the reply that carried it)."""
+        match = _TOKEN.match(message_id.strip())
+        if match is None:
+            return None
+        conversation_id, our_id = int(match[1]), int(match[2])
+        if self.conversation_of(message_id) is None:
+            return None
+        return conversation_id, our_id
+
     def is_token(self, message_id: str) -> bool:
         """Looks like one of ours (valid or not)."""
         return _TOKEN.match(message_id.strip()) is not None
