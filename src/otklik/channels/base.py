@@ -99,6 +99,12 @@ class DeliveryError(Exception):
     """A permanent failure (bad address, bot blocked by the user): retrying will not help."""
 
 
+class ChannelFailure(Exception):
+    """The channel itself fails (its credentials refused, its server unreachable), not this
+    one message: the inbox shows as failing with this text, in plain words (channel health),
+    and the delivery is tried again later."""
+
+
 @runtime_checkable
 class ChannelPlugin(Protocol):
     #: The ``channel`` value of inboxes this plugin serves (``email``, ``telegram``, ``api``).
