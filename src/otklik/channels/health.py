@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import time
+import weakref
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,8 +36,11 @@ ERROR_CHARS = 500
 #: process, say a second worker, may have stored a different state meanwhile).
 TRUST_SECONDS = 60.0
 
-#: Per process: inbox id → (the error last seen stored, ``None``: connected; when seen).
-_known: dict[int, tuple[str | None, float]] = {}
+#: Per process and database: inbox id → (the error last seen stored, ``None``: connected;
+#: when it was seen).
+_seen: weakref.WeakKeyDictionary[Database, dict[int, tuple[str | None, float]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def health_of(inbox: Inbox) -> InboxHealth:
@@ -62,6 +66,7 @@ async def report(db: Database, *, inbox_id: int, error: str | None) -> None:
     if error is not None:
         error = " ".join(error.split())[:ERROR_CHARS] or "unknown error"
         log.warning("inbox %s: %s", inbox_id, error)
+    _known = _seen.setdefault(db, {})
     known = _known.get(inbox_id)
     if known is not None and known[0] == error and time.monotonic() - known[1] < TRUST_SECONDS:
         return
@@ -111,12 +116,6 @@ async def record(session: AsyncSession, *, inbox_id: int, error: str | None) -> 
     return True
 
 
-def forget(inbox_id: int) -> None:
-    """Forget what this process knows of an inbox (its settings changed: the next attempt
-    reports afresh)."""
-    _known.pop(inbox_id, None)
-
-
-def reset() -> None:
-    """For tests: forget every inbox."""
-    _known.clear()
+def forget(db: Database, inbox_id: int) -> None:
+    """Forget what this process knows of an inbox: the next attempt reports afresh."""
+    _seen.get(db, {}).pop(inbox_id, None)
