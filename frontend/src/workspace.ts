@@ -1,6 +1,7 @@
 // Start and stop everything that belongs to a signed-in operator.
 import type { Agent } from '@/api/types'
 import { useAgentsStore } from '@/stores/agents'
+import { useChannelHealthStore } from '@/stores/channelHealth'
 import { useContactsStore } from '@/stores/contacts'
 import { useConversationsStore } from '@/stores/conversations'
 import { useDraftsStore } from '@/stores/drafts'
@@ -22,6 +23,9 @@ export function bootWorkspace(me: Agent): void {
   void useAgentsStore()
     .load()
     .catch(() => undefined)
+  void useChannelHealthStore()
+    .load()
+    .catch(() => undefined)
   useRealtimeStore().start()
 }
 
@@ -33,6 +37,7 @@ export function teardownWorkspace(): void {
   useContactsStore().reset()
   useTypingStore().reset()
   useAgentsStore().reset()
+  useChannelHealthStore().reset()
   resetConversationTools()
   // drafts and the outbox stay in localStorage for the next sign-in of the same operator
   useDraftsStore().reset()
