@@ -99,9 +99,7 @@ async def test_a_revoked_telegram_token_shows_and_recovers(
         == "Telegram rejected the bot token (401 Unauthorized)"
     )
     # The same failure again and again is not a new state: no more frames, no writes.
-    assert not [
-        f for f in await sock.quiet(0.5) if f.get("type") == "channel.health_changed"
-    ]
+    assert not [f for f in await sock.quiet(0.5) if f.get("type") == "channel.health_changed"]
     bot_api.token = good
     await sock.until(health_frame(inbox["id"], "connected"), within=10)
     assert (await health_of(workspace, inbox["id"]))["state"] == "connected"
@@ -117,5 +115,3 @@ async def test_a_widget_inbox_is_connected(workspace: Workspace) -> None:
         "last_error": None,
         "last_error_at": None,
     }
-
-

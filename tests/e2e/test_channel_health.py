@@ -130,8 +130,6 @@ def test_failing_channels_show_in_settings_and_banner_and_recover(
         )
         bot_row.get_by_role("link").click()
         bot_form = page.locator(f'[data-testid="inbox-form"][data-inbox-id="{bot["id"]}"]')
-        expect(bot_form.get_by_test_id("channel-health")).to_have_attribute(
-            "data-state", "failing"
-        )
+        expect(bot_form.get_by_test_id("channel-health")).to_have_attribute("data-state", "failing")
     finally:
         api.close()
