@@ -78,6 +78,8 @@ class OutboundMessage:
     automatic: bool = False
     #: The reply's attachments; read ``path`` in ``send`` (it runs outside any transaction).
     files: tuple[OutboundFile, ...] = ()
+    #: The subject the operator gave an email reply (``None``: the channel's default).
+    subject: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

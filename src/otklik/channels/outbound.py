@@ -85,6 +85,7 @@ async def _outbound(ctx: IOJobContext, message_id: int) -> tuple[int, str, Outbo
             config=config,
             thread=[data for data in reversed(thread) if data],
             automatic=message.author_type != "agent",
+            subject=_subject(message.channel_data),
             files=tuple(
                 OutboundFile(
                     filename=f.filename,
@@ -96,6 +97,11 @@ async def _outbound(ctx: IOJobContext, message_id: int) -> tuple[int, str, Outbo
             ),
         ),
     )
+
+
+def _subject(data: dict[str, Any] | None) -> str | None:
+    subject = (data or {}).get("subject")
+    return subject if isinstance(subject, str) and subject.strip() else None
 
 
 async def _record(ctx: IOJobContext, message_id: int, **result: Any) -> None:

@@ -367,4 +367,5 @@ def _conversation_out(row: dict[str, Any], contact: Signature, last: MessageOut)
         attributes=dict(row["attributes"]),
         queued_at=row["queued_at"],
         merged_into_id=row["merged_into_id"],
+        subject=row.get("subject"),
     )

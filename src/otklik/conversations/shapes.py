@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import Select, select
 
@@ -71,6 +72,7 @@ def conversation_out(
         attributes=dict(conversation.attributes),
         queued_at=conversation.queued_at,
         merged_into_id=conversation.merged_into_id,
+        subject=conversation.subject,
     )
 
 
@@ -80,3 +82,12 @@ def with_contact_and_last() -> Select[Conversation, Contact, Message]:
         .join(Contact, Contact.id == Conversation.contact_id)
         .outerjoin(Message, Message.id == Conversation.last_message_id)
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Posted:
+    """A stored message as the API shows it (attachments included), and whether this call
+    created it (False: an idempotent repeat)."""
+
+    message: MessageOut
+    created: bool

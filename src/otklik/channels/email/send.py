@@ -20,7 +20,9 @@ REFERENCES_KEPT = 20
 
 
 def _subject(message: OutboundMessage) -> str:
-    for data in message.thread:  # oldest first: the conversation's first mail
+    if message.subject:  # the operator's own
+        return message.subject
+    for data in reversed(message.thread):  # the latest subject (an operator may rename it)
         subject = data.get("subject")
         if isinstance(subject, str) and normalise_subject(subject):
             return f"Re: {normalise_subject(subject)}"
