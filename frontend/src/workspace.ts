@@ -8,6 +8,7 @@ import { useDraftsStore } from '@/stores/drafts'
 import { useMessagesStore } from '@/stores/messages'
 import { useOutboxStore } from '@/stores/outbox'
 import { useRealtimeStore } from '@/stores/realtime'
+import { useReplySubjectStore } from '@/stores/replySubject'
 import { useTypingStore } from '@/stores/typing'
 import { useUploadsStore } from '@/stores/uploads'
 import { resetConversationTools } from '@/stores/tools'
@@ -38,6 +39,7 @@ export function teardownWorkspace(): void {
   useTypingStore().reset()
   useAgentsStore().reset()
   useChannelHealthStore().reset()
+  useReplySubjectStore().reset()
   resetConversationTools()
   // drafts and the outbox stay in localStorage for the next sign-in of the same operator
   useDraftsStore().reset()

@@ -3,6 +3,7 @@ import { storedLocale, type Locale } from '@/stores/prefs'
 import en from './en'
 import ru from './ru'
 import { withAttachments } from './attachments'
+import { withCard } from './card'
 import { withConversationTools } from './conversation-tools'
 import { withHealth } from './health'
 import { withSecurity } from './security'
@@ -30,7 +31,7 @@ export const i18n = createI18n<[MessageSchema], Locale, false>({
   legacy: false,
   locale: storedLocale(),
   fallbackLocale: 'en',
-  messages: withHealth(withSecurity(withSettingsChannels(withAttachments(withSettingsScripts(withConversationTools({ en, ru })))))),
+  messages: withCard(withHealth(withSecurity(withSettingsChannels(withAttachments(withSettingsScripts(withConversationTools({ en, ru }))))))),
   pluralRules: { ru: russianPlural },
   missingWarn: import.meta.env.DEV,
   fallbackWarn: false,
