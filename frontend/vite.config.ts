@@ -2,13 +2,16 @@
 import { fileURLToPath, URL } from 'node:url'
 import { defineConfig } from 'vite'
 import vue from '@vitejs/plugin-vue'
+import { compression } from 'vite-plugin-compression2'
 
 // The backend serves the built workspace at /app with an SPA fallback to index.html.
 const backend = process.env.OTKLIK_DEV_BACKEND ?? 'http://127.0.0.1:8100'
 
 export default defineConfig({
   base: '/app/',
-  plugins: [vue()],
+  // gzip and brotli copies of every text file next to it (the server sends the one the
+  // browser accepts: src/otklik/web/static_files.py)
+  plugins: [vue(), compression({ algorithms: ['gzip', 'brotliCompress'], threshold: 1024 })],
   define: {
     // vue-i18n feature flags: composition API only, no devtools in production
     __VUE_I18N_FULL_INSTALL__: true,

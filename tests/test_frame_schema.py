@@ -223,6 +223,13 @@ async def test_every_frame_the_sockets_send_validates(workspace: Workspace) -> N
     )
     assert merged.status_code == 200, merged.text
 
+    # Channel health: an inbox turned off and on again (admins hear its state).
+    for active in (False, True):
+        toggled = await api.patch(
+            f"/api/v1/inboxes/{workspace.inbox_id}", headers=auth, json={"active": active}
+        )
+        assert toggled.status_code == 200, toggled.text
+
     # Everything again, replayed from the log to a socket that resumes.
     replayed = await workspace.agent_socket(last_event_id=0)
     await replayed.ready()

@@ -13,7 +13,15 @@ from otklik.config import Settings
 from otklik.core import clock
 from otklik.core.db import Database
 from otklik.jobs.models import Job
-from otklik.jobs.registry import IOJobContext, JobContext, RetryAfter, enqueue, io_job, job
+from otklik.jobs.registry import (
+    IOJobContext,
+    JobContext,
+    RetryAfter,
+    RetryLater,
+    enqueue,
+    io_job,
+    job,
+)
 from otklik.jobs.runner import JobRunner
 from tests.support import Workspace
 
@@ -187,3 +195,24 @@ async def test_job_enqueued_in_a_rolled_back_transaction_never_runs(
         await enqueue(session, name="tests.flaky", payload={"n": 3}, dedupe_key="k")
     await JobRunner(db, settings).run_due()
     assert calls == [{"n": 2}]
+
+
+@io_job("tests.outside_down")
+async def outside_down(ctx: IOJobContext, payload: dict[str, Any]) -> None:
+    raise RetryLater("smtp.example:587 refused the connection")
+
+
+async def test_an_outside_failure_is_one_log_line_and_retried(
+    db: Database, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("WARNING", logger="otklik.jobs")
+    async with db.session(write=True) as session:
+        await enqueue(session, name="tests.outside_down", payload={}, max_attempts=3)
+    await JobRunner(db, settings).run_due()
+    async with db.session(write=False) as session:
+        stored = (await session.execute(select(Job))).scalar_one()
+    assert stored.state == "queued" and stored.attempts == 1
+    assert stored.last_error == "smtp.example:587 refused the connection"
+    (line,) = [r for r in caplog.records if "tests.outside_down" in r.getMessage()]
+    assert line.exc_info is None  # the reason, without a traceback
+    assert line.getMessage().endswith("attempt 1/3 failed: smtp.example:587 refused the connection")

@@ -5,12 +5,15 @@
  */
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
+import { compression } from 'vite-plugin-compression2';
 
 export const outDir = fileURLToPath(new URL('../src/otklik/static/widget', import.meta.url));
 
 export default defineConfig({
   base: '/widget/',
   publicDir: false,
+  // gzip and brotli copies next to each file (src/otklik/web/static_files.py sends them)
+  plugins: [compression({ algorithms: ['gzip', 'brotliCompress'], threshold: 1024 })],
   build: {
     outDir,
     emptyOutDir: true,

@@ -1,10 +1,13 @@
 /** Build of the loader: one classic script (IIFE), widget.js at the out root, no hash. */
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
+import { compression } from 'vite-plugin-compression2';
 import { outDir } from './vite.config';
 
 export default defineConfig({
   publicDir: false,
+  // gzip and brotli copies next to each file (src/otklik/web/static_files.py sends them)
+  plugins: [compression({ algorithms: ['gzip', 'brotliCompress'], threshold: 1024 })],
   build: {
     outDir,
     emptyOutDir: false,

@@ -1,12 +1,14 @@
 // Start and stop everything that belongs to a signed-in operator.
 import type { Agent } from '@/api/types'
 import { useAgentsStore } from '@/stores/agents'
+import { useChannelHealthStore } from '@/stores/channelHealth'
 import { useContactsStore } from '@/stores/contacts'
 import { useConversationsStore } from '@/stores/conversations'
 import { useDraftsStore } from '@/stores/drafts'
 import { useMessagesStore } from '@/stores/messages'
 import { useOutboxStore } from '@/stores/outbox'
 import { useRealtimeStore } from '@/stores/realtime'
+import { useReplySubjectStore } from '@/stores/replySubject'
 import { useTypingStore } from '@/stores/typing'
 import { useUploadsStore } from '@/stores/uploads'
 import { resetConversationTools } from '@/stores/tools'
@@ -22,6 +24,9 @@ export function bootWorkspace(me: Agent): void {
   void useAgentsStore()
     .load()
     .catch(() => undefined)
+  void useChannelHealthStore()
+    .load()
+    .catch(() => undefined)
   useRealtimeStore().start()
 }
 
@@ -33,6 +38,8 @@ export function teardownWorkspace(): void {
   useContactsStore().reset()
   useTypingStore().reset()
   useAgentsStore().reset()
+  useChannelHealthStore().reset()
+  useReplySubjectStore().reset()
   resetConversationTools()
   // drafts and the outbox stay in localStorage for the next sign-in of the same operator
   useDraftsStore().reset()

@@ -33,6 +33,7 @@ from pydantic_core import core_schema
 
 from otklik.accounts.events import PresenceFrame
 from otklik.attributes.events import DEFINITION_CHANGED_FRAME
+from otklik.channels.events import ChannelHealthChanged
 from otklik.contacts.events import CONTACT_UPDATED_FRAME
 from otklik.conversations.events import (
     ConversationCreated,
@@ -60,6 +61,7 @@ EVENTS: tuple[type[DomainEvent], ...] = (
     ConversationMerged,
     ConversationEscalated,
     ConversationHandedBack,
+    ChannelHealthChanged,
 )
 #: Event frames appended to the log without a typed event.
 LOGGED: tuple[FrameKind[Any], ...] = (

@@ -23,7 +23,7 @@ function walk(dir) {
 
 const files = walk(outDir)
   .map((p) => relative(outDir, p).split('\\').join('/'))
-  .filter((f) => f !== 'size-report.json' && !f.endsWith('.map'))
+  .filter((f) => f !== 'size-report.json' && !f.endsWith('.map') && !f.endsWith('.gz') && !f.endsWith('.br'))
   .sort()
   .map((file) => {
     const buf = readFileSync(join(outDir, file));

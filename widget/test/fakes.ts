@@ -1,5 +1,5 @@
 /** Test doubles: a scriptable WebSocket, an in-memory API and a recording bridge. */
-import { ApiError, NetworkError, type Api, type OfflineBody, type SessionBody } from '../src/frame/api';
+import { ApiError, NetworkError, type Api, type OfflineBody, type SessionBody, type VisitBody } from '../src/frame/api';
 import type { FrameBridge } from '../src/frame/bridge';
 import type { Attachment, Message } from '../src/frame/types';
 import type { LoaderToFrame } from '../src/shared/bridge';
@@ -70,6 +70,7 @@ export class FakeBackend implements Api {
   uploaded = new Map<number, Attachment>();
   failUploads = 0;
   offlineCalls: OfflineBody[] = [];
+  visits: { token: string; body: VisitBody }[] = [];
   configCalls = 0;
   agentsOnline = true;
   /** What GET /widget/queue answers; `queueCalls` counts the requests. */
@@ -219,6 +220,12 @@ export class FakeBackend implements Api {
     if (!this.tokens.has(token)) throw new ApiError(401, 'unauthorized', 'bad token');
     this.askCalls.push({ email, language });
     return { expires_at: new Date(Date.now() + 900_000).toISOString() };
+  }
+
+  async visit(token: string, body: VisitBody) {
+    this.net();
+    if (!this.tokens.has(token)) throw new ApiError(401, 'unauthorized', 'bad token');
+    this.visits.push({ token, body });
   }
 
   async confirmCode(token: string, code: string) {

@@ -1,6 +1,7 @@
 // Inboxes of every channel and their connection settings (src/otklik/channels/api.py,
 // docs/channels.md). The server masks secrets in what it returns (MASK); a secret left out of an
 // update, or sent back as the mask, keeps its stored value.
+import type { InboxHealth } from '@/generated/events'
 import { request } from './http'
 import type { InboxFull, InboxSettingsFull } from './settings-types'
 import type { Items } from './types'
@@ -65,6 +66,8 @@ export interface ApiChannelConfig {
 export interface ChannelInbox extends Omit<InboxFull, 'channel'> {
   channel: ChannelName
   active: boolean
+  /** Admins only: whether the channel works (channel health). */
+  health?: InboxHealth | null
   config: Partial<EmailConfig & TelegramConfig & ApiChannelConfig> & Record<string, unknown>
 }
 

@@ -81,7 +81,10 @@ export const conversations = {
   get: (id: number) => request<Conversation>('GET', `/conversations/${id}`),
   messages: (id: number, before?: number | null, limit = 50) =>
     request<MessagePage>('GET', `/conversations/${id}/messages`, { query: { before, limit } }),
-  send: (id: number, body: { client_msg_id: string; text: string; private: boolean; attachment_ids: number[] }) =>
+  send: (
+    id: number,
+    body: { client_msg_id: string; text: string; private: boolean; attachment_ids: number[]; subject?: string },
+  ) =>
     request<Message>('POST', `/conversations/${id}/messages`, { body }),
   assign: (id: number, body: AssignBody) => request<Conversation>('POST', `/conversations/${id}/assign`, { body }),
   setStatus: (id: number, status: ConversationStatus, snoozeUntil?: string) =>

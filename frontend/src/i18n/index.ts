@@ -3,8 +3,10 @@ import { storedLocale, type Locale } from '@/stores/prefs'
 import en from './en'
 import ru from './ru'
 import { withAttachments } from './attachments'
+import { withCard } from './card'
 import { withConversationTools } from './conversation-tools'
 import { withMail } from './mail'
+import { withHealth } from './health'
 import { withSecurity } from './security'
 import { withSettingsChannels } from './settings-channels'
 import { withSettingsScripts } from './settings-scripts'
@@ -30,7 +32,7 @@ export const i18n = createI18n<[MessageSchema], Locale, false>({
   legacy: false,
   locale: storedLocale(),
   fallbackLocale: 'en',
-  messages: withMail(withSecurity(withSettingsChannels(withAttachments(withSettingsScripts(withConversationTools({ en, ru })))))),
+  messages: withCard(withHealth(withMail(withSecurity(withSettingsChannels(withAttachments(withSettingsScripts(withConversationTools({ en, ru })))))))),
   pluralRules: { ru: russianPlural },
   missingWarn: import.meta.env.DEV,
   fallbackWarn: false,

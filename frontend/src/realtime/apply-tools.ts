@@ -4,6 +4,7 @@ import type { ToolEventFrame } from '@/api/events'
 import { i18n } from '@/i18n'
 import { useAttributeDefinitionsStore } from '@/stores/attributeDefinitions'
 import { useCannedAnswersStore } from '@/stores/cannedAnswers'
+import { useChannelHealthStore } from '@/stores/channelHealth'
 import { useContactsStore } from '@/stores/contacts'
 import { useConversationsStore } from '@/stores/conversations'
 import { useEscalationsStore } from '@/stores/escalations'
@@ -33,6 +34,9 @@ export function applyToolEvent(frame: ToolEventFrame): void {
       break
     case 'attribute_definition.changed':
       useAttributeDefinitionsStore().invalidate()
+      break
+    case 'channel.health_changed':
+      useChannelHealthStore().receive(frame.data.health)
       break
     default:
       break

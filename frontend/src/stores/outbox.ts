@@ -7,6 +7,7 @@ import type { Message } from '@/api/types'
 import { loadJson, saveJson } from '@/utils/storage'
 import { uuid } from '@/utils/uuid'
 import { useMessagesStore } from './messages'
+import { useReplySubjectStore } from './replySubject'
 
 export type OutboxState = 'queued' | 'sending' | 'failed'
 
@@ -17,6 +18,8 @@ export interface OutboxItem {
   private: boolean
   /** uploaded already; sent as `attachment_ids` (kept whole to show them while pending) */
   attachments: Attachment[]
+  /** an email reply's subject (taken from the subject field when it was sent) */
+  subject?: string
   created_at: string
   state: OutboxState
   error: string | null
@@ -68,6 +71,7 @@ export const useOutboxStore = defineStore('outbox', () => {
       text,
       private: isPrivate,
       attachments,
+      subject: isPrivate ? undefined : useReplySubjectStore().take(conversationId),
       created_at: new Date().toISOString(),
       state: 'queued',
       error: null,
@@ -115,6 +119,7 @@ export const useOutboxStore = defineStore('outbox', () => {
         text: item.text,
         private: item.private,
         attachment_ids: item.attachments.map((a) => a.id),
+        ...(item.subject ? { subject: item.subject } : {}),
       })
       messages.receive(msg)
       confirm(msg)

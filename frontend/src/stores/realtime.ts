@@ -4,6 +4,7 @@ import type { ClientFrame, EventFrame, TransientFrame } from '@/api/types'
 import { applyEvent } from '@/realtime/apply'
 import { ResumableSocket, type ConnectionState, type SocketLike } from '@/realtime/socket'
 import { useAgentsStore } from './agents'
+import { useChannelHealthStore } from './channelHealth'
 import { useConversationsStore } from './conversations'
 import { useMessagesStore } from './messages'
 import { useOutboxStore } from './outbox'
@@ -62,6 +63,7 @@ export const useRealtimeStore = defineStore('realtime', () => {
         conversations.fetchList(true).catch(() => undefined),
         active === null ? Promise.resolve() : messages.refetch(active),
         active === null ? Promise.resolve() : conversations.ensure(active).catch(() => undefined),
+        useChannelHealthStore().load().catch(() => undefined),
       ])
     } finally {
       syncing.value = false

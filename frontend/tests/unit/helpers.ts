@@ -76,6 +76,7 @@ export function makeConversation(over: Partial<Conversation> = {}): Conversation
     attributes: {},
     queued_at: null,
     merged_into_id: null,
+    subject: null,
     ...over,
   }
 }

@@ -19,10 +19,11 @@ router = APIRouter(prefix="/api/v1", route_class=TransactionalRoute, tags=["inbo
 @router.get("/inboxes", response_model=Items[InboxOut])
 async def list_inboxes(agent: CurrentAgent, session: DbSession) -> Items[InboxOut]:
     """Every inbox (operators need their names and looks); its channel configuration
-    (hosts, account names, webhook addresses) only for admins, who manage it."""
+    (hosts, account names, webhook addresses) and health (errors name them too) only for
+    admins, who manage it."""
     items = [service.inbox_out(i) for i in await service.list_inboxes(session)]
     if agent.role != "admin":
-        items = [item.model_copy(update={"config": {}}) for item in items]
+        items = [item.model_copy(update={"config": {}, "health": None}) for item in items]
     return Items(items=items)
 
 

@@ -81,6 +81,8 @@ class OutboundMessage:
     automatic: bool = False
     #: The reply's attachments; read ``path`` in ``send`` (it runs outside any transaction).
     files: tuple[OutboundFile, ...] = ()
+    #: The subject the operator gave an email reply (``None``: the channel's default).
+    subject: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +102,12 @@ class DeliveryResult:
 
 class DeliveryError(Exception):
     """A permanent failure (bad address, bot blocked by the user): retrying will not help."""
+
+
+class ChannelFailure(Exception):
+    """The channel itself fails (its credentials refused, its server unreachable), not this
+    one message: the inbox shows as failing with this text, in plain words (channel health),
+    and the delivery is tried again later."""
 
 
 @runtime_checkable

@@ -33,3 +33,8 @@ class Inbox(Base):
     #: Round robin's position: the agent who got the previous conversation.
     round_robin_last_agent_id: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Channel health (``channels/health.py``): when the channel started failing (``None``:
+    #: it works), and the last failure in plain words with its time.
+    failing_since: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    last_error_at: Mapped[datetime | None]

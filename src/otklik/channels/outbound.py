@@ -4,23 +4,31 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 from sqlalchemy import select
 
 from otklik.attachments import service as attachments
 from otklik.attachments.models import Attachment
 from otklik.channels import config as channel_config
-from otklik.channels.base import DeliveryError, OutboundFile, OutboundMessage, plugin_for
+from otklik.channels import health
+from otklik.channels.base import (
+    ChannelFailure,
+    DeliveryError,
+    OutboundFile,
+    OutboundMessage,
+    plugin_for,
+)
 from otklik.channels.models import Inbox
 from otklik.contacts.models import Contact, ContactIdentity
 from otklik.conversations import service as conversations
 from otklik.conversations.models import Conversation, Message
 from otklik.core.crypto import SecretBox
-from otklik.jobs.registry import IOJobContext, RetryAfter, io_job
+from otklik.jobs.registry import IOJobContext, RetryAfter, RetryLater, io_job
 
 THREAD_DEPTH = 20
 
 
-async def _outbound(ctx: IOJobContext, message_id: int) -> tuple[str, OutboundMessage] | None:
+async def _outbound(ctx: IOJobContext, message_id: int) -> tuple[int, str, OutboundMessage] | None:
     async with ctx.db.session(write=False) as session:
         row = (
             await session.execute(
@@ -63,27 +71,37 @@ async def _outbound(ctx: IOJobContext, message_id: int) -> tuple[str, OutboundMe
     config: dict[str, Any] = (
         channel_config.open_(plugin, inbox.channel_config, box) if plugin else {}
     )
-    return inbox.channel, OutboundMessage(
-        message_id=message.id,
-        conversation_id=conversation.id,
-        text=message.text,
-        recipient_id=identity or (contact.email or ""),
-        recipient_name=contact.name,
-        recipient_email=contact.email,
-        author_name=message.author_name,
-        config=config,
-        thread=[data for data in reversed(thread) if data],
-        automatic=message.author_type != "agent",
-        files=tuple(
-            OutboundFile(
-                filename=f.filename,
-                content_type=f.content_type,
-                size=f.size,
-                path=attachments.file_path(ctx.settings, f),
-            )
-            for f in files
+    return (
+        inbox.id,
+        inbox.channel,
+        OutboundMessage(
+            message_id=message.id,
+            conversation_id=conversation.id,
+            text=message.text,
+            recipient_id=identity or (contact.email or ""),
+            recipient_name=contact.name,
+            recipient_email=contact.email,
+            author_name=message.author_name,
+            config=config,
+            thread=[data for data in reversed(thread) if data],
+            automatic=message.author_type != "agent",
+            subject=_subject(message.channel_data),
+            files=tuple(
+                OutboundFile(
+                    filename=f.filename,
+                    content_type=f.content_type,
+                    size=f.size,
+                    path=attachments.file_path(ctx.settings, f),
+                )
+                for f in files
+            ),
         ),
     )
+
+
+def _subject(data: dict[str, Any] | None) -> str | None:
+    subject = (data or {}).get("subject")
+    return subject if isinstance(subject, str) and subject.strip() else None
 
 
 async def _record(ctx: IOJobContext, message_id: int, **result: Any) -> None:
@@ -97,7 +115,7 @@ async def deliver(ctx: IOJobContext, payload: dict[str, Any]) -> None:
     loaded = await _outbound(ctx, message_id)
     if loaded is None:
         return  # the conversation was deleted meanwhile
-    channel, outbound = loaded
+    inbox_id, channel, outbound = loaded
     plugin = plugin_for(channel)
     if plugin is None:
         await _record(ctx, message_id, status="failed", error=f"No {channel!r} channel installed.")
@@ -109,12 +127,20 @@ async def deliver(ctx: IOJobContext, payload: dict[str, Any]) -> None:
         return
     except RetryAfter:
         raise
+    except (ChannelFailure, OSError, TimeoutError, httpx.HTTPError) as exc:
+        # The channel fails, not this message: the inbox shows it, the job tries again.
+        error = str(exc) if isinstance(exc, ChannelFailure) else f"{type(exc).__name__}: {exc}"
+        await health.report(ctx.db, inbox_id=inbox_id, error=error)
+        if ctx.last_attempt:
+            await _record(ctx, message_id, status="failed", error=error[:2000])
+        raise RetryLater(error) from exc
     except Exception as exc:
         if ctx.last_attempt:
             await _record(
                 ctx, message_id, status="failed", error=f"{type(exc).__name__}: {exc}"[:2000]
             )
         raise
+    await health.report(ctx.db, inbox_id=inbox_id, error=None)
     await _record(
         ctx,
         message_id,

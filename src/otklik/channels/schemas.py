@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -128,6 +129,23 @@ class InboxMembers(StrictModel):
     agent_ids: list[Id] = Field(max_length=10_000)
 
 
+HealthState = Literal["connected", "failing", "off"]
+
+
+class InboxHealth(BaseModel):
+    """Whether the inbox's channel works (``channels/health.py``). Admins only: the error may
+    name hosts and accounts."""
+
+    inbox_id: int
+    #: ``connected``: its last attempt worked (or it never failed); ``failing``: it fails
+    #: since ``failing_since``; ``off``: an admin turned the inbox off.
+    state: HealthState
+    failing_since: datetime | None = None
+    #: The last failure in plain words ("IMAP login failed: authentication failed").
+    last_error: str | None = None
+    last_error_at: datetime | None = None
+
+
 class InboxOut(BaseModel):
     id: int
     name: str
@@ -139,6 +157,8 @@ class InboxOut(BaseModel):
     settings: InboxSettings
     #: The channel's configuration with secrets masked (empty for the widget).
     config: dict[str, Any] = Field(default_factory=dict)
+    #: Whether the channel works; ``None`` for operators other than admins.
+    health: InboxHealth | None = None
 
 
 class InboxCreate(StrictModel):

@@ -16,13 +16,16 @@ from otklik.accounts import inbox_members
 from otklik.accounts.models import Agent, Team, TeamMember
 from otklik.audit import service as audit
 from otklik.channels import config as channel_config
+from otklik.channels import health
 from otklik.channels.base import channel_names, inboxes_changed, plugin_for
+from otklik.channels.events import ChannelHealthChanged
 from otklik.channels.models import Inbox
 from otklik.channels.schemas import InboxCreate, InboxOut, InboxSettings, InboxUpdate
 from otklik.core import config_cache
 from otklik.core.crypto import SecretBox
 from otklik.core.db import Database
 from otklik.core.errors import AppError, invalid, not_found
+from otklik.core.events import bus
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +136,7 @@ def inbox_out(inbox: Inbox) -> InboxOut:
         active=inbox.active,
         settings=inbox_settings(inbox),
         config=channel_config.public(plugin_for(inbox.channel), inbox.channel_config),
+        health=health.health_of(inbox),
     )
 
 
@@ -258,6 +262,7 @@ async def update_inbox(
     if "team_id" in fields:
         await _check_team(session, data.team_id)
         inbox.team_id = data.team_id
+    was = health.health_of(inbox)
     if data.active is not None:
         inbox.active = data.active
     if data.settings is not None:
@@ -275,6 +280,9 @@ async def update_inbox(
     )
     inboxes_changed(session.info)
     await config_cache.changed(session, INBOXES)
+    now = health.health_of(inbox)
+    if now.state != was.state:  # turned off or on: admins' banners follow
+        await bus.emit(session, ChannelHealthChanged(health=now, previous_state=was.state))
     return inbox
 
 

@@ -19,6 +19,9 @@ class Contact(Base):
     name: Mapped[str | None] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(320), index=True)
     attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: What the site widget reported of the visitor (``contacts/visitor.py``): pages, browser
+    #: and system, language, time zone, phone. Shown in the customer card.
+    visitor: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -88,6 +88,7 @@ async def post_message(
         private=body.private,
         max_chars=settings.max_message_chars,
         attachment_ids=body.attachment_ids,
+        subject=body.subject,
     )
     if not posted.created:
         response.status_code = 200

@@ -369,4 +369,5 @@ def conversation_out_from(
         attributes=dict(row["attributes"]),
         queued_at=row["queued_at"],
         merged_into_id=row["merged_into_id"],
+        subject=row.get("subject"),
     )

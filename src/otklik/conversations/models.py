@@ -88,6 +88,9 @@ class Conversation(Base):
     queued_at: Mapped[datetime | None] = mapped_column(index=True)
     #: When merged into another conversation, that one's id (this one is then resolved).
     merged_into_id: Mapped[int | None]
+    #: The subject of an email conversation (its title): the first mail's, then the last one
+    #: an operator replied with. ``None`` for channels without subjects.
+    subject: Mapped[str | None] = mapped_column(String(300))
 
 
 class ConversationTag(Base):

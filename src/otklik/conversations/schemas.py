@@ -51,6 +51,8 @@ class ConversationOut(BaseModel):
     queued_at: datetime | None
     #: Set when this conversation was merged into another (it is then resolved).
     merged_into_id: int | None = None
+    #: An email conversation's subject, its title (``None`` for other channels).
+    subject: str | None = None
 
 
 class VisitorConversation(BaseModel):
@@ -135,6 +137,9 @@ class _WithText(StrictModel):
 
 class MessageIn(_WithText):
     private: bool = False
+    #: An email reply's subject (default "Re: <the conversation's subject>"); the
+    #: conversation's subject becomes it. Only for replies in email conversations.
+    subject: str | None = Field(default=None, min_length=1, max_length=300, pattern=r"^[^\r\n]*$")
 
 
 class VisitorMessageIn(_WithText):

@@ -8,7 +8,6 @@ changes of their own conversations on ``contact:<id>``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +19,7 @@ from otklik.attachments import service as attachments
 from otklik.channels import service as channels
 from otklik.channels.service import AnyInbox  # the cached snapshot or the row (config cache)
 from otklik.contacts.models import Contact
+from otklik.conversations import subjects
 from otklik.conversations.announce import announce_conversation, announce_message
 from otklik.conversations.appending import NextMessage, append_in_unit, append_to_open
 from otklik.conversations.delivery import (
@@ -56,9 +56,9 @@ from otklik.conversations.rehoming import move_to_contact
 from otklik.conversations.schemas import (
     BulkIn,
     ConversationOut,
-    MessageOut,
 )
 from otklik.conversations.shapes import (
+    Posted,
     conversation_out,
     message_out,
     visitor_message_out,
@@ -107,15 +107,6 @@ __all__ = [
     "visitor_messages",
     "wake_snoozed",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class Posted:
-    """A stored message as the API shows it (attachments included), and whether this call
-    created it (False: an idempotent repeat)."""
-
-    message: MessageOut
-    created: bool
 
 
 # --- writes-------------------------------------------------------------------------------
@@ -187,6 +178,7 @@ async def post_agent_message(
     private: bool,
     max_chars: int,
     attachment_ids: Sequence[int] = (),
+    subject: str | None = None,
 ) -> Posted:
     _check_length(text, max_chars)
     # The row lock serialises concurrent retries of one send on PostgreSQL; SQLite has
@@ -204,6 +196,7 @@ async def post_agent_message(
         private=private,
         text=text,
         client_msg_id=client_msg_id,
+        channel_data=subjects.of_reply(conversation, subject, private=private),
     )
     files = await attachments.attach(
         session,
@@ -391,6 +384,7 @@ async def _post_in_session(
             language=language if isinstance(language, str) else None,
             created_at=now,
             last_activity_at=now,
+            subject=subjects.bare((channel_data or {}).get("subject")),
         )
         session.add(conversation)
         await session.flush()

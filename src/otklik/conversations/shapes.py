@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -105,6 +106,7 @@ def conversation_out(
         attributes=dict(conversation.attributes),
         queued_at=conversation.queued_at,
         merged_into_id=conversation.merged_into_id,
+        subject=conversation.subject,
     )
 
 
@@ -114,3 +116,12 @@ def with_contact_and_last() -> Select[Conversation, Contact, Message]:
         .join(Contact, Contact.id == Conversation.contact_id)
         .outerjoin(Message, Message.id == Conversation.last_message_id)
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Posted:
+    """A stored message as the API shows it (attachments included), and whether this call
+    created it (False: an idempotent repeat)."""
+
+    message: MessageOut
+    created: bool

@@ -48,6 +48,12 @@ class RetryAfter(Exception):
         self.seconds = seconds
 
 
+class RetryLater(Exception):
+    """Raise from a handler for an expected failure of the outside world (a server down, a
+    credential refused): the job runs again after the usual backoff, and the log says one
+    line with the reason — no traceback, which is for our own mistakes."""
+
+
 Handler = Callable[[JobContext, dict[str, Any]], Awaitable[None]]
 IOHandler = Callable[[IOJobContext, dict[str, Any]], Awaitable[None]]
 _handlers: dict[str, Handler] = {}

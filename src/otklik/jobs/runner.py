@@ -22,6 +22,7 @@ from otklik.jobs.registry import (
     IOJobContext,
     JobContext,
     RetryAfter,
+    RetryLater,
     handler_for,
     io_handler_for,
 )
@@ -132,6 +133,16 @@ class JobRunner:
             except RetryAfter as exc:
                 error = f"retry in {exc.seconds:.0f} s: {exc}"[:2000]
                 retry_in = timedelta(seconds=max(exc.seconds, 0.1))
+            except RetryLater as exc:
+                error = str(exc)[:2000] or type(exc).__name__
+                log.warning(
+                    "job %s (%s) attempt %s/%s failed: %s",
+                    job.id,
+                    job.name,
+                    job.attempts,
+                    job.max_attempts,
+                    error,
+                )
             except Exception as exc:
                 log.exception("job %s (%s) failed", job.id, job.name)
                 error = f"{type(exc).__name__}: {exc}"[:2000]

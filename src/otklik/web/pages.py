@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from otklik.channels import service as channels
@@ -17,6 +17,7 @@ from otklik.channels.widget import proof
 from otklik.core import headers
 from otklik.core.deps import DbSession
 from otklik.core.routing import TransactionalRoute
+from otklik.web import static_files
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 APP_DIR = STATIC / "app"
@@ -52,36 +53,43 @@ async def app_root() -> RedirectResponse:
     return RedirectResponse("/app/", status_code=307)
 
 
+def _servable(root: Path, path: str) -> Path | None:
+    """A built file under ``root`` (never its compressed copies: those go by negotiation)."""
+    candidate = (root / path).resolve()
+    if not (path and candidate.is_file() and candidate.is_relative_to(root)):
+        return None
+    if candidate.suffix in (".br", ".gz"):
+        return None
+    return candidate
+
+
 @router.get("/app/{path:path}")
-async def operator_app(path: str) -> Response:
+async def operator_app(request: Request, path: str) -> Response:
     """Files of the built SPA; any other path is a client-side route → index.html."""
-    candidate = (APP_DIR / path).resolve()
-    if path and candidate.is_file() and candidate.is_relative_to(APP_DIR):
-        cache = "public, max-age=31536000, immutable" if "/assets/" in f"/{path}" else "no-cache"
-        return FileResponse(
-            candidate, headers={"Cache-Control": cache, "Content-Security-Policy": APP_POLICY}
-        )
+    policy = {"Content-Security-Policy": APP_POLICY}
+    candidate = _servable(APP_DIR, path)
+    if candidate is not None:
+        cache = static_files.IMMUTABLE if "/assets/" in f"/{path}" else "no-cache"
+        return static_files.send(request, candidate, cache_control=cache, headers=policy)
     index = APP_DIR / "index.html"
     if not index.is_file():
         return _not_built("operator app", APP_POLICY)
-    return FileResponse(
-        index, headers={"Cache-Control": "no-cache", "Content-Security-Policy": APP_POLICY}
-    )
+    return static_files.send(request, index, cache_control="no-cache", headers=policy)
 
 
 @router.get("/widget.js")
-async def widget_loader() -> Response:
+async def widget_loader(request: Request) -> Response:
     loader = WIDGET_DIR / "widget.js"
     if not loader.is_file():
         return _not_built("widget")
-    return FileResponse(
-        loader, media_type="text/javascript", headers={"Cache-Control": "public, max-age=300"}
+    return static_files.send(
+        request, loader, cache_control="public, max-age=300", media_type="text/javascript"
     )
 
 
 @router.get("/widget/frame")
 async def widget_frame(
-    session: DbSession, inbox: Annotated[str, Query(max_length=100)] = ""
+    request: Request, session: DbSession, inbox: Annotated[str, Query(max_length=100)] = ""
 ) -> Response:
     """The chat window, framed by the sites the inbox allows (any, when it names none)."""
     origins = await channels.frame_origins(session, inbox) if inbox else None
@@ -90,8 +98,8 @@ async def widget_frame(
     frame = WIDGET_DIR / "frame.html"
     if not frame.is_file():
         return _not_built("widget", policy)
-    return FileResponse(
-        frame, headers={"Cache-Control": "no-cache", "Content-Security-Policy": policy}
+    return static_files.send(
+        request, frame, cache_control="no-cache", headers={"Content-Security-Policy": policy}
     )
 
 
@@ -150,11 +158,11 @@ def _links(request: Request) -> proof.ProofLinks:
 
 
 @router.get("/widget/{path:path}")
-async def widget_asset(path: str) -> Response:
-    candidate = (WIDGET_DIR / path).resolve()
-    if not (candidate.is_file() and candidate.is_relative_to(WIDGET_DIR)):
+async def widget_asset(request: Request, path: str) -> Response:
+    candidate = _servable(WIDGET_DIR, path)
+    if candidate is None:
         return Response(status_code=404)
-    return FileResponse(candidate, headers={"Cache-Control": "public, max-age=31536000, immutable"})
+    return static_files.send(request, candidate, cache_control=static_files.IMMUTABLE)
 
 
 @router.get("/demo")

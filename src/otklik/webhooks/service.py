@@ -29,7 +29,7 @@ from otklik.core.crypto import SecretBox
 from otklik.core.errors import invalid, not_found
 from otklik.core.events import DomainEvent, Emitted
 from otklik.jobs import registry as jobs
-from otklik.jobs.registry import IOJobContext, RetryAfter, io_job
+from otklik.jobs.registry import IOJobContext, RetryAfter, RetryLater, io_job
 from otklik.realtime.protocol import STREAM_AGENTS
 from otklik.webhooks import signing
 from otklik.webhooks.events import install_notes, webhook_events_for
@@ -375,7 +375,7 @@ async def deliver(ctx: IOJobContext, payload: dict[str, Any]) -> None:
         error = f"{type(exc).__name__}: {exc}"[:2000]
         state = "failed" if ctx.last_attempt else "pending"
         await _record(ctx, delivery_id, state=state, error=error, status_code=None)
-        raise
+        raise RetryLater(f"webhook {endpoint.url}: {error}") from exc
     result = {
         "status_code": outcome.status_code,
         "response_snippet": outcome.snippet,
@@ -392,7 +392,7 @@ async def deliver(ctx: IOJobContext, payload: dict[str, Any]) -> None:
         return
     if outcome.status_code == 429 or "retry-after" in outcome.headers:
         raise RetryAfter(_retry_after(outcome.headers), error)
-    raise RuntimeError(error)
+    raise RetryLater(f"webhook {endpoint.url}: {error}")
 
 
 def install() -> None:

@@ -64,6 +64,15 @@ export interface Api {
   askCode(token: string, email: string, language: Lang): Promise<{ expires_at: string }>;
   /** The mailed code: the visitor joins the contact with that address (a new session). */
   confirmCode(token: string, code: string): Promise<Session>;
+  /** What the customer card shows of the visitor (frame/visit.ts). */
+  visit(token: string, body: VisitBody): Promise<void>;
+}
+
+export interface VisitBody {
+  pages: { url: string; title: string; at: number }[];
+  language?: string;
+  timezone?: string;
+  phone?: string;
 }
 
 export interface SendBody {
@@ -118,7 +127,7 @@ export function createApi(base = '/api/v1', fetchImpl: typeof fetch = (...a) => 
     }
     let payload: unknown = null;
     try {
-      payload = await res.json();
+      if (res.status !== 204) payload = await res.json();
     } catch {
       if (res.ok) throw new NetworkError('bad response body');
     }
@@ -136,6 +145,7 @@ export function createApi(base = '/api/v1', fetchImpl: typeof fetch = (...a) => 
     queue: (token) => request('GET', '/widget/queue', { token }),
     askCode: (token, email, language) => request('POST', '/widget/identity/email', { body: { email, language }, token }),
     confirmCode: (token, code) => request('POST', '/widget/identity/confirm', { body: { code }, token }),
+    visit: (token, body) => request('POST', '/widget/visit', { body, token }),
     upload: (token, file, name, progress) => xhrUpload(base + '/widget/attachments', token, file, name, progress),
     file: async (token, url) => {
       let res: Response;

@@ -22,6 +22,7 @@ import { refreshTime, sameVisitor, sessionBody } from './session';
 import { backoffDelay, ResumableSocket, type EventFrame } from './socket';
 import { beep, unlockSound } from './sound';
 import { TypingIndicator, TypingSender } from './typing';
+import { VisitReporter } from './visit';
 import type { VisitorTransientFrame } from '../generated/events';
 import type { Attachment, Message, Session, WidgetConfig } from './types';
 import { ChatView, connView, serverFieldErrors, type OfflineValues } from './view';
@@ -65,6 +66,7 @@ export class WidgetApp {
   readonly queue: QueueWatcher;
   /** Files picked for the next message, uploaded at once. */
   private readonly files: Uploads;
+  private readonly visit: VisitReporter;
   /** Blob URLs of attachments (a picked image's own file, or fetched with the token). */
   private readonly fileUrls = new FileUrls();
   private readonly typingOut: TypingSender;
@@ -73,6 +75,7 @@ export class WidgetApp {
   private readonly beep: () => void;
 
   constructor(private readonly d: AppDeps) {
+    this.visit = new VisitReporter(d.api, () => this.token);
     this.lang = pickLanguage(null, d.languages ?? browserLanguages());
     this.t = frameTranslator(this.lang);
     this.token = d.kv.get<string>('token');
@@ -117,7 +120,7 @@ export class WidgetApp {
       } else if (m.type === 'viewport') {
         this.mobile = m.mobile;
         this.view?.setMobile(m.mobile);
-      }
+      } else if (m.type === 'pages') this.visit.pages(m.pages, m.phone);
     });
     this.d.bridge.post({ type: 'ready' });
     for (let attempt = 0; !this.config; attempt++) {
@@ -310,6 +313,7 @@ export class WidgetApp {
     this.postSession();
     this.startSocket();
     this.leaveOfflineForm();
+    void this.visit.flush();
   }
 
   /** The mailed code proved an address: this visitor is now that contact, whose history

@@ -6,7 +6,7 @@
  * can't touch it) and opens the chat iframe HOST/widget/frame?inbox=KEY. Everything
  * else happens inside the iframe, on our origin. Kept tiny: budget 5 KB gzip.
  */
-import { isBridgeMessage, MOBILE_MAX_WIDTH, safeColor, type ConfigSummary, type LoaderToFrame } from '../shared/bridge';
+import { isBridgeMessage, MOBILE_MAX_WIDTH, safeColor, type ConfigSummary, type LoaderToFrame, type PageVisit } from '../shared/bridge';
 import { browserLanguages, loaderText, pickLanguage, type Lang } from '../shared/i18n';
 import { CHAT_ICON, CLOSE_ICON, loaderCss } from './style';
 
@@ -47,6 +47,7 @@ function boot(script: HTMLScriptElement): void {
   const cfgKey = `otklik:cfg:${key}`;
   const activeKey = `otklik:active:${key}`;
   const openKey = `otklik:open:${key}`;
+  const pagesKey = `otklik:pages:${key}`;
 
   let cached: Partial<ConfigSummary> = {};
   try {
@@ -149,6 +150,33 @@ function boot(script: HTMLScriptElement): void {
     if (hadFocus) button.focus();
   }
 
+  // The pages of this browsing session (SPA navigation too: the address is watched), for
+  // the customer card; sent to the frame, which reports them once the visitor has a session.
+  const pages = (): PageVisit[] => {
+    try {
+      const list: unknown = JSON.parse(ss?.getItem(pagesKey) ?? '[]');
+      return Array.isArray(list) ? (list as PageVisit[]) : [];
+    } catch {
+      return [];
+    }
+  };
+  const sendPages = (): void => post({ otklik: 1, type: 'pages', pages: pages(), phone: script.dataset.phone });
+  let seenHref = '';
+  const notePage = (): void => {
+    if (location.href === seenHref) return;
+    seenHref = location.href;
+    const list = pages();
+    if (list[list.length - 1]?.url !== seenHref) list.push({ url: seenHref, title: document.title.slice(0, 300), at: Date.now() });
+    try {
+      ss?.setItem(pagesKey, JSON.stringify(list.slice(-20)));
+    } catch {
+      /* quota */
+    }
+    sendPages();
+  };
+  notePage();
+  setInterval(notePage, 1000);
+
   const toggle = (): void => (isOpen ? close() : open());
   button.addEventListener('click', toggle);
   registry[key] = { open, close, toggle };
@@ -161,6 +189,7 @@ function boot(script: HTMLScriptElement): void {
     switch (m.type) {
       case 'ready':
         frameReady = true;
+        sendPages();
         post(isOpen ? { otklik: 1, type: 'open', mobile: mobile() } : { otklik: 1, type: 'viewport', mobile: mobile() });
         break;
       case 'config':

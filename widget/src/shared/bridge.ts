@@ -21,9 +21,18 @@ export type FrameToLoader =
   | { otklik: 1; type: 'close' }
   | { otklik: 1; type: 'resize'; height: number };
 
+/** A page of the host site the visitor saw (the customer card shows them). */
+export interface PageVisit {
+  url: string;
+  title: string;
+  /** `Date.now()` when the loader saw it. */
+  at: number;
+}
+
 /** Loader → frame. */
 export type LoaderToFrame =
   | { otklik: 1; type: 'open'; mobile: boolean }
+  | { otklik: 1; type: 'pages'; pages: PageVisit[]; phone?: string }
   | { otklik: 1; type: 'close' }
   | { otklik: 1; type: 'viewport'; mobile: boolean };
 

@@ -22,6 +22,7 @@ from aioimaplib import IMAP4
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otklik.channels import config as channel_config
+from otklik.channels import health
 from otklik.channels.email.config import EmailConfig, ImapState
 from otklik.channels.email.connect import imap_client
 from otklik.channels.email.ingest import ingest
@@ -41,7 +42,34 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 
 
 class ImapError(Exception):
-    pass
+    """The server refused a command: ``what`` it was, and the server's own words."""
+
+    def __init__(self, what: str, result: str, detail: str) -> None:
+        super().__init__(f"{what}: {result} {detail}".strip())
+        self.what = what
+        self.detail = detail
+
+
+def describe(exc: BaseException, config: EmailConfig) -> str:
+    """A poller's failure in words an admin understands (channel health shows it)."""
+    where = f"{config.imap_host}:{config.imap_port}"
+    if isinstance(exc, ImapError):
+        said = re.sub(r"^\s*(\[[^\]]*\]\s*)?", "", exc.detail).strip().rstrip(".")
+        said = said[:1].lower() + said[1:] if said else "refused"
+        if exc.what == "LOGIN":
+            return f"IMAP login failed: {said}"
+        if exc.what == "SELECT":
+            return f"The IMAP folder could not be opened: {said}"
+        return f"The IMAP server refused {exc.what}: {said}"
+    if isinstance(exc, ssrf.Refused):
+        return f"The IMAP server {where} may not be reached: {exc}"
+    if isinstance(exc, TimeoutError | asyncio.TimeoutError):
+        return f"The IMAP server {where} did not answer in time"
+    if isinstance(exc, ConnectionRefusedError):
+        return f"The IMAP server {where} refused the connection"
+    if isinstance(exc, OSError):
+        return f"Could not connect to the IMAP server {where}: {exc.strerror or exc}"
+    return f"IMAP error: {type(exc).__name__}: {exc}"
 
 
 def _text(line: Any) -> str:
@@ -63,7 +91,7 @@ def _imap_date(day: date) -> str:
 def _check(response: Any, what: str) -> list[Any]:
     if response.result != "OK":
         detail = " ".join(_text(line) for line in response.lines)[:300]
-        raise ImapError(f"{what}: {response.result} {detail}")
+        raise ImapError(what, str(response.result), detail)
     lines: list[Any] = response.lines
     return lines
 
@@ -115,10 +143,19 @@ class ImapPoller:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # a network or server error: reconnect after a pause
-                log.warning("inbox %s: IMAP %s; retrying in %.0fs", self.inbox_id, exc, backoff)
                 await self._close()
+                await self._report(describe(exc, self.config))
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF)
+
+    async def _report(self, error: str | None) -> None:
+        """Tell channel health how the last attempt went (never fails the poller)."""
+        try:
+            await health.report(self.db, inbox_id=self.inbox_id, error=error)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("inbox %s: health not recorded: %r", self.inbox_id, exc)
 
     async def _close(self) -> None:
         client, self._client = self._client, None
@@ -152,6 +189,7 @@ class ImapPoller:
         client = await self._connect()
         try:
             lines = _check(await client.select(self.config.imap_folder), "SELECT")
+            await self._report(None)  # logged in and the folder is there: it works
             uidvalidity = _code(lines, "UIDVALIDITY") or 0
             uidnext = _code(lines, "UIDNEXT")
             state = await self._state()

@@ -9,7 +9,7 @@ from typing import Any
 
 import aiosmtplib
 
-from otklik.channels.base import DeliveryError, DeliveryResult, OutboundMessage
+from otklik.channels.base import ChannelFailure, DeliveryError, DeliveryResult, OutboundMessage
 from otklik.channels.email.config import EmailConfig
 from otklik.channels.email.parse import normalise_subject
 from otklik.channels.email.tokens import ReplyTokens, external_id_for
@@ -20,7 +20,9 @@ REFERENCES_KEPT = 20
 
 
 def _subject(message: OutboundMessage) -> str:
-    for data in message.thread:  # oldest first: the conversation's first mail
+    if message.subject:  # the operator's own
+        return message.subject
+    for data in reversed(message.thread):  # the latest subject (an operator may rename it)
         subject = data.get("subject")
         if isinstance(subject, str) and normalise_subject(subject):
             return f"Re: {normalise_subject(subject)}"
@@ -114,14 +116,22 @@ async def send(
 async def transmit(mail: EmailMessage, config: EmailConfig, policy: ssrf.Policy) -> None:
     """Hand ``mail`` to the inbox's SMTP server (through the SSRF policy).
 
-    A permanent refusal (5xx) is a :class:`DeliveryError`; a temporary one (4xx) and network
-    errors are raised as they are, so a job retries them with backoff."""
+    A permanent refusal of this mail (5xx) is a :class:`DeliveryError`; a temporary one (4xx)
+    is raised as it is, so a job retries it with backoff; a server that cannot be reached or
+    refuses the login is a :class:`ChannelFailure` (the inbox shows as failing)."""
+    where = f"{config.smtp_host}:{config.smtp_port}"
     try:
         sock = await ssrf.open_socket(
             config.smtp_host, config.smtp_port, policy, connect_seconds=SMTP_TIMEOUT
         )
     except ssrf.Refused as exc:
         raise DeliveryError(f"Refused: {exc}") from exc
+    except TimeoutError as exc:
+        raise ChannelFailure(f"The SMTP server {where} did not answer in time") from exc
+    except OSError as exc:
+        raise ChannelFailure(
+            f"Could not connect to the SMTP server {where}: {exc.strerror or exc}"
+        ) from exc
     try:
         await aiosmtplib.send(
             mail,
@@ -133,6 +143,12 @@ async def transmit(mail: EmailMessage, config: EmailConfig, policy: ssrf.Policy)
             start_tls=config.smtp_security == "starttls",
             timeout=SMTP_TIMEOUT,
         )
+    except aiosmtplib.SMTPAuthenticationError as exc:
+        raise ChannelFailure(f"SMTP login failed: {exc.code} {exc.message}") from exc
+    except (aiosmtplib.SMTPConnectError, aiosmtplib.SMTPServerDisconnected) as exc:
+        raise ChannelFailure(f"The SMTP server {where} dropped the connection: {exc}") from exc
+    except aiosmtplib.SMTPTimeoutError as exc:
+        raise ChannelFailure(f"The SMTP server {where} did not answer in time") from exc
     except aiosmtplib.SMTPRecipientsRefused as exc:
         codes = [r.code for r in exc.recipients]
         if codes and all(500 <= code < 600 for code in codes):

@@ -40,6 +40,23 @@ class TelegramError(Exception):
         self.retry_after = retry_after
 
 
+def describe(exc: BaseException) -> str:
+    """A failure of the Bot API in words an admin understands (channel health shows it)."""
+    if isinstance(exc, TelegramError):
+        if exc.code == 401:
+            return "Telegram rejected the bot token (401 Unauthorized)"
+        if exc.code == 409:
+            return f"Telegram refused: another webhook or poller uses this bot ({exc.description})"
+        return f"Telegram answered {exc.code}: {exc.description}"
+    if isinstance(exc, ssrf.RefusedRequest):
+        return f"The Bot API address may not be reached: {exc}"
+    if isinstance(exc, httpx.TimeoutException):
+        return "Telegram did not answer in time"
+    if isinstance(exc, httpx.HTTPError):
+        return f"Could not reach Telegram: {exc or type(exc).__name__}"
+    return f"Telegram error: {type(exc).__name__}: {exc}"
+
+
 class BotApi:
     def __init__(
         self,

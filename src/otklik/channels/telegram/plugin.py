@@ -14,7 +14,14 @@ from typing import Any
 import httpx
 from fastapi import APIRouter
 
-from otklik.channels.base import DeliveryError, DeliveryResult, OutboundFile, OutboundMessage
+from otklik.channels import health
+from otklik.channels.base import (
+    ChannelFailure,
+    DeliveryError,
+    DeliveryResult,
+    OutboundFile,
+    OutboundMessage,
+)
 from otklik.channels.rescan import Rescan
 from otklik.channels.telegram import service
 from otklik.channels.telegram.api import router
@@ -24,6 +31,7 @@ from otklik.channels.telegram.botapi import (
     MAX_UPLOAD_BYTES,
     BotApi,
     TelegramError,
+    describe,
     split_text,
     telegram_length,
 )
@@ -150,8 +158,9 @@ class TelegramChannel:
                             allowed_updates=ALLOWED_UPDATES,
                         )
                 except (TelegramError, httpx.HTTPError) as exc:
-                    log.warning("telegram inbox %s: setWebhook failed: %s", inbox_id, exc)
+                    await self._report(inbox_id, f"setWebhook failed: {describe(exc)}")
                     continue  # tried again at the next scan
+                await self._report(inbox_id, None)
                 self._webhooks[inbox_id] = fingerprint
         for inbox_id in set(self._webhooks) - set(configs):
             self._webhooks.pop(inbox_id)
@@ -190,6 +199,7 @@ class TelegramChannel:
                     updates = await bot.get_updates(
                         offset=offset, wait_seconds=timeout, allowed_updates=ALLOWED_UPDATES
                     )
+                    await self._report(inbox_id, None)
                     if updates:
                         # Stored as jobs first; only then is the offset advanced (confirmed).
                         async with self._db.session(write=True) as session:
@@ -203,11 +213,22 @@ class TelegramChannel:
                 except asyncio.CancelledError:
                     raise
                 except TelegramError as exc:
-                    log.warning("telegram inbox %s: getUpdates failed: %s", inbox_id, exc)
+                    await self._report(inbox_id, describe(exc))
                     await asyncio.sleep(exc.retry_after or self.error_pause)
                 except Exception as exc:
-                    log.warning("telegram inbox %s: polling failed: %r", inbox_id, exc)
+                    await self._report(inbox_id, describe(exc))
                     await asyncio.sleep(self.error_pause)
+
+    async def _report(self, inbox_id: int, error: str | None) -> None:
+        """Tell channel health how the bot's last call went (logs a failure in one line)."""
+        if self._db is None:
+            return
+        try:
+            await health.report(self._db, inbox_id=inbox_id, error=error)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the poller must outlive a failed write
+            log.warning("telegram inbox %s: health not recorded: %r", inbox_id, exc)
 
     # --- replies ------------------------------------------------------------------------
 
@@ -269,7 +290,9 @@ class TelegramChannel:
                         await asyncio.sleep(exc.retry_after)
                         continue
                     raise RetryAfter(exc.retry_after, exc.description) from exc
-                if exc.code in (400, 401, 403, 404):
+                if exc.code == 401:  # the bot's token, not this message: the channel fails
+                    raise ChannelFailure(describe(exc)) from exc
+                if exc.code in (400, 403, 404):
                     raise DeliveryError(exc.description) from exc
                 raise
         raise RetryAfter(INLINE_WAIT_SECONDS, "Telegram asked to wait twice")

@@ -23,6 +23,7 @@ from otklik.channels.widget.schemas import (
 from otklik.conversations import service as conversations
 from otklik.conversations.schemas import MessageOut, VisitorMessageIn
 from otklik.config import Settings
+from otklik.contacts.schemas import VisitIn
 from otklik.core.db import Database
 from otklik.core.unit import WriteUnit
 from otklik.core.deps import AppSettings, DbSession
@@ -174,6 +175,18 @@ async def leave_offline_message(
 async def queue_position(visitor: CurrentVisitor, session: DbSession) -> QueueOut:
     """The visitor's place in the queue (1 = next), or null when not waiting."""
     return QueueOut(position=await service.queue_position(session, visitor=visitor))
+
+
+@router.post("/visit", status_code=204, response_class=Response)
+async def report_visit(
+    body: VisitIn, request: Request, visitor: CurrentVisitor, session: DbSession
+) -> Response:
+    """The pages the visitor has seen and their browser's settings, for the customer card
+    (the browser and system are read from this request's User-Agent)."""
+    await service.record_visit(
+        session, visitor=visitor, visit=body, user_agent=request.headers.get("user-agent")
+    )
+    return Response(status_code=204)
 
 
 def proof_links(request: Request) -> proof.ProofLinks:

@@ -15,6 +15,8 @@ from otklik.channels.schemas import InboxSettings
 from otklik.channels.widget import proof
 from otklik.channels.widget.schemas import OfflineMessageIn, SessionIn, SessionOut
 from otklik.contacts import service as contacts
+from otklik.contacts import visitor as visitors
+from otklik.contacts.schemas import VisitIn
 from otklik.contacts.models import Contact
 from otklik.conversations import service as conversations
 from otklik.conversations.models import Conversation, Message
@@ -246,3 +248,11 @@ async def queue_position(session: AsyncSession, *, visitor: Visitor) -> int | No
     if conversation is None:
         return None
     return await assignment.queue_position(session, conversation)
+
+
+async def record_visit(
+    session: AsyncSession, *, visitor: Visitor, visit: VisitIn, user_agent: str | None
+) -> None:
+    """What the widget reports of the visitor goes on their contact (``contacts/visitor.py``)."""
+    contact = await contacts.get_contact(session, visitor.contact_id)
+    await visitors.record_visit(session, contact=contact, visit=visit, user_agent=user_agent)

@@ -1,0 +1,34 @@
+// English strings of email subjects and the customer card's visitor details (the `card`
+// namespace). Merged over the base messages by card.ts; the Russian file has the same keys.
+const en = {
+  card: {
+    subject: 'Subject',
+    subjectHint: 'The reply goes with this subject; changing it renames the conversation.',
+    visitor: {
+      title: 'Visitor',
+      page: 'On the page',
+      history: 'Pages before',
+      browser: 'Browser',
+      os: 'System',
+      device: 'Device',
+      language: 'Language',
+      localTime: 'Local time',
+      timezone: '{time} ({zone})',
+      city: 'City',
+      phone: 'Phone',
+      none: 'The widget has not reported anything yet.',
+    },
+    other: {
+      title: 'Other conversations',
+      none: 'No other conversations.',
+      channel: {
+        widget: 'Site chat',
+        email: 'Email',
+        telegram: 'Telegram',
+        api: 'API',
+      },
+    },
+  },
+}
+
+export default en

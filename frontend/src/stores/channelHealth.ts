@@ -1,0 +1,51 @@
+import { computed, ref } from 'vue'
+import { defineStore } from 'pinia'
+import { channelInboxes } from '@/api/channels'
+import type { InboxHealth } from '@/generated/events'
+import { useSessionStore } from './session'
+
+export type { InboxHealth }
+
+/** Admins: whether each inbox's channel works (from the inbox list, then live through
+ * `channel.health_changed`). Other operators get no health from the server: it stays empty. */
+export const useChannelHealthStore = defineStore('channelHealth', () => {
+  const byInbox = ref<Record<number, InboxHealth>>({})
+  const names = ref<Record<number, string>>({})
+
+  const failing = computed(() =>
+    Object.values(byInbox.value)
+      .filter((h) => h.state === 'failing')
+      .sort((a, b) => a.inbox_id - b.inbox_id),
+  )
+
+  async function load(): Promise<void> {
+    if (!useSessionStore().isAdmin) return
+    const { items } = await channelInboxes.list()
+    const health: Record<number, InboxHealth> = {}
+    const named: Record<number, string> = {}
+    for (const inbox of items) {
+      named[inbox.id] = inbox.name
+      if (inbox.health) health[inbox.id] = inbox.health
+    }
+    byInbox.value = health
+    names.value = named
+  }
+
+  function receive(health: InboxHealth): void {
+    byInbox.value = { ...byInbox.value, [health.inbox_id]: health }
+    if (!(health.inbox_id in names.value)) void load().catch(() => undefined)
+  }
+
+  /** The settings saved or listed an inbox: its name and state as the server has them now. */
+  function note(inbox: { id: number; name: string; health?: InboxHealth | null }): void {
+    names.value = { ...names.value, [inbox.id]: inbox.name }
+    if (inbox.health) byInbox.value = { ...byInbox.value, [inbox.id]: inbox.health }
+  }
+
+  function reset(): void {
+    byInbox.value = {}
+    names.value = {}
+  }
+
+  return { byInbox, names, failing, load, receive, note, reset }
+})
