@@ -47,9 +47,7 @@ def test_snippets_escape_and_mark() -> None:
 
 
 async def _search(ws: Workspace, q: str, token: str | None = None, **params: Any) -> dict[str, Any]:
-    response = await ws.api.get(
-        "/api/v1/search", headers=ws.auth(token), params={"q": q, **params}
-    )
+    response = await ws.api.get("/api/v1/search", headers=ws.auth(token), params={"q": q, **params})
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
@@ -95,9 +93,7 @@ async def test_morphology_prefix_phrase_and_exact_tokens(workspace: Workspace) -
     assert len(_hits(await _search(ws, "refu"))) == 2
     assert len(_hits(await _search(ws, "пришл"))) == 1
     # A phrase: those words, in that order.
-    assert _texts(await _search(ws, '"вернуть деньги"')) == {
-        "Ёлка не пришла, хочу вернуть деньги"
-    }
+    assert _texts(await _search(ws, '"вернуть деньги"')) == {"Ёлка не пришла, хочу вернуть деньги"}
     assert len(_hits(await _search(ws, "вернуть деньги "))) == 2
     # Order numbers and emails as written.
     assert len(_hits(await _search(ws, "ORD-2024-117 "))) == 1
@@ -111,9 +107,7 @@ async def test_morphology_prefix_phrase_and_exact_tokens(workspace: Workspace) -
         assert [g["kind"] for g in by["groups"]] == ["contacts"]
         assert [h["id"] for h in _hits(by, "contacts")] == [visitor.contact_id], q
     # The conversation list's q.
-    listed = await ws.api.get(
-        "/api/v1/conversations", headers=ws.auth(), params={"q": "заказы"}
-    )
+    listed = await ws.api.get("/api/v1/conversations", headers=ws.auth(), params={"q": "заказы"})
     assert [c["id"] for c in listed.json()["items"]] == [conversation_id]
     listed = await ws.api.get(
         "/api/v1/conversations", headers=ws.auth(), params={"q": "несуществующее"}
@@ -145,11 +139,12 @@ async def test_results_are_grouped_filtered_and_escaped(workspace: Workspace) ->
     assert _hits(await _search(ws, "доставки", tag="vip")) == []
     assert _hits(await _search(ws, "доставки", channel="email")) == []
     assert _hits(await _search(ws, "доставки", **{"from": "2100-01-01T00:00:00Z"})) == []
-    tagged = await ws.api.put(
-        f"/api/v1/conversations/{conversation_id}/tags", headers=ws.auth(), json={"tags": ["vip"]}
+    tagged = await ws.api.post(
+        f"/api/v1/conversations/{conversation_id}/tags", headers=ws.auth(), json={"add": ["vip"]}
     )
-    if tagged.status_code == 200:
-        assert len(_hits(await _search(ws, "доставки", tag="vip"))) == 1
+    assert tagged.status_code == 200, tagged.text
+    assert len(_hits(await _search(ws, "доставки", tag="vip"))) == 1
+    assert len(_hits(await _search(ws, "доставки", channel="widget"))) == 1
     # Bad input is a 4xx.
     for params in (
         {"q": "x", "kinds": "nope"},

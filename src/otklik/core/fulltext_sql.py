@@ -55,7 +55,13 @@ def match(base: Table, query: Query, dialect: str) -> Match:
             newest_first=fts.c.rowid.desc(),
         )
     tsv: ColumnElement[Any] = literal_column(f"{name}.search_tsv")
-    tsquery = func.to_tsquery(literal_column("'simple'::regconfig"), pg_tsquery(query))
+    # Inlined, not bound: a prepared statement's generic plan cannot know how common the
+    # words are, and would walk the newest messages backwards even for a rare word (the
+    # query text is quoted letters and digits only, ``core/fulltext.py``).
+    tsquery = func.to_tsquery(
+        literal_column("'simple'::regconfig"),
+        bindparam("tsquery", pg_tsquery(query), literal_execute=True),
+    )
     return Match(
         source=base,
         condition=tsv.op("@@")(tsquery),
