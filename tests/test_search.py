@@ -3,11 +3,17 @@ emails, scoped to what each operator may see, and always current — on SQLite a
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+import pytest
+from sqlalchemy import text
+
+from otklik.core.db import Database
 from otklik.core.fulltext import analyze, fts5_match, parse, pg_tsquery
 from otklik.search.highlight import snippet
 from tests.support import Workspace
+from tests.test_cli import otklik
 
 # --- the analysis, without a database ---------------------------------------------------
 
@@ -253,3 +259,30 @@ async def test_a_query_without_words_finds_nothing(workspace: Workspace) -> None
     await (await workspace.visitor()).say("что-нибудь")
     for q in ("", "   ", '""', "!!!"):
         assert (await _search(workspace, q))["groups"] == []
+
+
+@pytest.mark.slow
+async def test_reindex_rebuilds_a_lost_index(workspace: Workspace, db: Database) -> None:
+    """``otklik reindex`` recomputes every row's terms and the index (after an upgrade that
+    changes the analysis, or rows imported around the app)."""
+    ws = workspace
+    await (await ws.visitor("Жанна Импортова")).say("Импортированный заказ №7781")
+    answer = await ws.api.post(
+        "/api/v1/canned-answers",
+        headers=ws.auth(),
+        json={"shortcut": "imp", "title": "Импорт", "text": "Импортированные данные"},
+    )
+    assert answer.status_code == 201, answer.text
+    async with db.session(write=True) as session:
+        for table in ("messages", "contacts", "canned_answers"):
+            await session.execute(text(f"UPDATE {table} SET search_terms = NULL"))
+    lost = await _search(ws, "импортированных")
+    assert _hits(lost) == [] and _hits(lost, "canned") == []
+
+    done = await asyncio.to_thread(otklik, ws.server.settings, "reindex")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Search index rebuilt" in done.stdout
+    found = await _search(ws, "импортированных")
+    assert len(_hits(found)) == 1 and len(_hits(found, "canned")) == 1
+    assert len(_hits(await _search(ws, "7781"))) == 1
+    assert len(_hits(await _search(ws, "Импортова"), "contacts")) == 1
