@@ -7,10 +7,12 @@ import asyncio
 from typing import Any
 
 import pytest
+from alembic import command
 from sqlalchemy import text
 
 from otklik.core.db import Database
 from otklik.core.fulltext import analyze, fts5_match, parse, pg_tsquery
+from otklik.core.migrate import alembic_config, upgrade_async
 from otklik.search.highlight import snippet
 from tests.support import Workspace
 from tests.test_cli import otklik
@@ -286,3 +288,25 @@ async def test_reindex_rebuilds_a_lost_index(workspace: Workspace, db: Database)
     assert len(_hits(found)) == 1 and len(_hits(found, "canned")) == 1
     assert len(_hits(await _search(ws, "7781"))) == 1
     assert len(_hits(await _search(ws, "Импортова"), "contacts")) == 1
+
+
+async def test_the_migration_indexes_what_was_written_before_it(workspace: Workspace) -> None:
+    """Upgrading a database that has messages, contacts and canned answers makes them
+    findable (migration 0024 fills the terms and builds the index)."""
+    ws = workspace
+    await (await ws.visitor("Глафира Давняя")).say("Старое сообщение о возврате денег")
+    answer = await ws.api.post(
+        "/api/v1/canned-answers",
+        headers=ws.auth(),
+        json={"shortcut": "old", "title": "Старый", "text": "Давний шаблон про возвраты"},
+    )
+    assert answer.status_code == 201, answer.text
+    settings = ws.server.settings
+    await asyncio.to_thread(command.downgrade, alembic_config(settings), "0020")
+    await upgrade_async(settings)
+    body = await _search(ws, "возвраты ")
+    assert len(_hits(body)) == 1 and len(_hits(body, "canned")) == 1
+    assert len(_hits(await _search(ws, "Давней"), "contacts")) == 1
+    # And writes after it are indexed as usual.
+    await (await ws.visitor()).say("Новый возврат")
+    assert len(_hits(await _search(ws, "возврат "))) == 2
