@@ -261,6 +261,26 @@ async def test_a_query_without_words_finds_nothing(workspace: Workspace) -> None
     await (await workspace.visitor()).say("что-нибудь")
     for q in ("", "   ", '""', "!!!"):
         assert (await _search(workspace, q))["groups"] == []
+    # Query syntax of either engine is only ever text to look for: no error, ever.
+    for q in (
+        "AND",
+        "NOT что",
+        "NEAR(a b)",
+        'a"b"c"',
+        "a'b",
+        "x:y & z | !w <-> v:*",
+        "\\",
+        "ǅ½ⅷ ﬀ",
+        "中文 🙂 заказ",
+        "-x ^y *z",
+        "a" * 199,
+        " ".join(["слово"] * 33),
+    ):
+        await _search(workspace, q)
+        listed = await workspace.api.get(
+            "/api/v1/conversations", headers=workspace.auth(), params={"q": q}
+        )
+        assert listed.status_code == 200, (q, listed.text)
 
 
 @pytest.mark.slow
