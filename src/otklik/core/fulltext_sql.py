@@ -91,14 +91,21 @@ def refill_sync(
         update(base).where(base.c.id == bindparam("row_id")).values(search_terms=bindparam("terms"))
     )
     done, last = 0, 0
-    columns = [base.c.id, *(base.c[name] for name in sources)]
+    columns = [base.c.id, base.c.search_terms, *(base.c[name] for name in sources)]
     while True:
         rows = conn.execute(
             select(*columns).where(base.c.id > last).order_by(base.c.id).limit(REFILL_BATCH)
         ).all()
         if not rows:
             break
-        conn.execute(write, [{"row_id": row.id, "terms": to_terms(row)} for row in rows])
+        # Only rows whose terms changed are written (each write also updates the index).
+        changed = [
+            {"row_id": row.id, "terms": terms}
+            for row in rows
+            if (terms := to_terms(row)) != row.search_terms
+        ]
+        if changed:
+            conn.execute(write, changed)
         last = rows[-1].id
         done += len(rows)
         if progress is not None:
