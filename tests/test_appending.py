@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import undefer
 
 from otklik import wiring
 from otklik.channels import service as inboxes
@@ -115,7 +116,7 @@ def _statements(db: Database) -> Iterator[list[str]]:
 
 
 async def _state(session: AsyncSession, message_id: int) -> dict[str, Any]:
-    message = await session.get_one(Message, message_id)
+    message = await session.get_one(Message, message_id, options=[undefer(Message.search_terms)])
     conversation = await session.get_one(Conversation, message.conversation_id)
     rows = (
         await session.execute(

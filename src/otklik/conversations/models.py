@@ -49,8 +49,9 @@ class Message(Base):
     channel_data: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     #: The text's search terms (``core/fulltext.py``), computed by the app with every insert
     #: (a column default, so no writer can forget it); the full-text index is built from it
-    #: in the same transaction (ADR 23). Messages are never edited.
-    search_terms: Mapped[str | None] = mapped_column(Text, default=_message_terms)
+    #: in the same transaction (ADR 23). Messages are never edited. Deferred: message pages
+    #: never need it.
+    search_terms: Mapped[str | None] = mapped_column(Text, default=_message_terms, deferred=True)
 
 
 class Conversation(Base):
