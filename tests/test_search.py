@@ -10,6 +10,7 @@ import pytest
 from alembic import command
 from sqlalchemy import text
 
+from otklik.conversations import searching as message_search
 from otklik.core.db import Database
 from otklik.core.fulltext import analyze, fts5_match, parse, pg_tsquery
 from otklik.core.migrate import alembic_config, upgrade_async
@@ -330,3 +331,20 @@ async def test_the_migration_indexes_what_was_written_before_it(workspace: Works
     # And writes after it are indexed as usual.
     await (await ws.visitor()).say("Новый возврат")
     assert len(_hits(await _search(ws, "возврат "))) == 2
+
+
+async def test_only_the_newest_matches_are_ranked_newest_first_on_ties(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A common word never ranks all its matches: the newest ``CANDIDATES`` are ranked
+    (here 3), equally good matches newest first."""
+    ws = workspace
+    visitor = await ws.visitor()
+    best = await visitor.say("кошка кошка кошка кошка")  # the best match, but the oldest
+    same = [await visitor.say(f"кошка и собака {n}") for n in range(4)]
+    ids = [h["message_id"] for h in _hits(await _search(ws, "кошки "))]
+    assert ids[0] == best["id"] and ids[1:] == [m["id"] for m in reversed(same)]
+
+    monkeypatch.setattr(message_search, "CANDIDATES", 3)
+    capped = await _search(ws, "кошки ")
+    assert [h["message_id"] for h in _hits(capped)] == [m["id"] for m in reversed(same[1:])]
