@@ -1,6 +1,6 @@
 """Otklik's benchmarks with their baselines.
 
-``python -m bench.run [--quick] [--only ingest,turnlimit,openloop,create,fanout,idle,bigdata]
+``python -m bench.run [--quick] [--only ingest,turnlimit,openloop,create,fanout,idle,bigdata,search]
                      [--database sqlite|postgres|both] [--pg-workers-compare]``
 
 Each benchmark measures its baseline in the same run (the bare uvicorn app in ``echo_app.py``
@@ -51,7 +51,7 @@ from bench.server import (
 ADMIN_EMAIL = "bench@example.com"
 ADMIN_PASSWORD = "bench-password-1"
 #: In running order: turnlimit compares its limit with the ingest of the same run.
-BENCHES = ("ingest", "turnlimit", "openloop", "create", "fanout", "idle", "bigdata")
+BENCHES = ("ingest", "turnlimit", "openloop", "create", "fanout", "idle", "bigdata", "search")
 #: Whose installed (locked) versions every run records.
 DEPENDENCIES = (
     "fastapi",
@@ -93,6 +93,8 @@ class Plan:
     calls: int
     limit_turns: int
     limit_seconds: float
+    #: search: messages searched (rare, middle and common words in Russian and English).
+    search_messages: int = 1_000_000
     listener_procs: int = 2
     holder_procs: int = 4
 
@@ -120,6 +122,7 @@ class Plan:
             calls=20 if quick else 100,
             limit_turns=2000 if quick else 5000,
             limit_seconds=3.0 if quick else 5.0,
+            search_messages=args.search_messages or (20_000 if quick else 1_000_000),
         )
 
 
@@ -454,6 +457,21 @@ class Harness:
             asyncio.run(self._bigdata_measure(target, env, calls))
         bigdata.record(self.report, database, calls)
 
+    def search(self, database: Database) -> None:
+        """Search p95 over N messages beside the raw FTS query (``search.py``), in process."""
+        from bench import search as search_bench
+        from otklik.config import Settings
+
+        env = fresh_otklik(database, self.workdir)
+        settings = Settings(
+            database_url=env.url, data_dir=env.data_dir, secret_key="bench-secret-key-0123456789"
+        )
+        asyncio.run(
+            search_bench.run(
+                settings, self.plan.search_messages, self.plan.calls, self.report, database
+            )
+        )
+
     async def _bigdata_prepare(self, target: Target, trace: Path) -> list[Call]:
         await bigdata.make_events(target, bigdata.CATCH_UP_EVENTS + 50)
         async with http_session() as http:
@@ -513,6 +531,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         help="ingest, openloop: measured seconds (default 20; quick 6 and 5)",
     )
     ap.add_argument("--client-procs", type=int, help="ingest: sender processes (default 2)")
+    ap.add_argument(
+        "--search-messages", type=int, help="search: messages (default 1000000, quick 20000)"
+    )
     ap.add_argument("--idle-sockets", type=int, help="idle: sockets (default 10000, quick 2000)")
     ap.add_argument(
         "--conversations", type=int, help="bigdata: demo size (default 1000000, quick 20000)"

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import undefer
 
 from otklik import wiring
 from otklik.channels import service as inboxes
@@ -33,10 +34,11 @@ from otklik.conversations.models import Conversation, Message
 from otklik.core import config_cache
 from otklik.core.db import Database
 from otklik.core.events import Emitted, bus
+from otklik.core.fulltext import analyze
 from otklik.realtime.models import Event
 
 #: Values that differ between any two messages by nature.
-_OWN = {"id", "text", "client_msg_id", "created_at"}
+_OWN = {"id", "text", "client_msg_id", "created_at", "search_terms"}
 
 
 @pytest.fixture(autouse=True)
@@ -114,7 +116,7 @@ def _statements(db: Database) -> Iterator[list[str]]:
 
 
 async def _state(session: AsyncSession, message_id: int) -> dict[str, Any]:
-    message = await session.get_one(Message, message_id)
+    message = await session.get_one(Message, message_id, options=[undefer(Message.search_terms)])
     conversation = await session.get_one(Conversation, message.conversation_id)
     rows = (
         await session.execute(
@@ -181,6 +183,9 @@ async def test_the_core_unit_and_the_general_path_leave_the_same_rows_and_events
         k: v for k, v in after_general["message"].items() if k not in _OWN
     }
     assert after_core["message"]["author_name"] == "Vera"
+    # Both wrote the text's search terms with the row (the search index follows them).
+    assert after_core["message"]["search_terms"] == analyze("my order is late")
+    assert after_general["message"]["search_terms"] == analyze("order 4411") == "order 4411"
     # The conversation moved on the same way: one more unread message, its latest activity.
     first, second = after_core["conversation"], after_general["conversation"]
     unread = 3 if sessionless else 2

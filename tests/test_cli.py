@@ -31,7 +31,7 @@ def otklik(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
 def test_help_lists_every_command(tmp_path: Path) -> None:
     result = otklik(Settings(data_dir=tmp_path), "--help")
     assert result.returncode == 0
-    for command in ("run", "migrate", "create-admin", "demo", "worker"):
+    for command in ("run", "migrate", "create-admin", "demo", "worker", "reindex"):
         assert command in result.stdout
 
 

@@ -10,7 +10,13 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 import uvicorn
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TimeElapsedColumn,
+)
 
 from otklik.config import get_settings
 
@@ -173,6 +179,46 @@ def demo(
     )
     for name, key in workspace.inbox_keys.items():
         console.print(f'  Widget inbox {name!r}: data-inbox="{key}"')
+
+
+@app.command()
+def reindex() -> None:
+    """Rebuild the search index of every searchable kind (after an upgrade or an import)."""
+    from otklik import wiring
+    from otklik.search import service as search
+
+    wiring.install()
+    migrate()
+
+    async def rebuild() -> int:
+        db = _database()
+        done = 0
+        try:
+            with Progress(
+                "[progress.description]{task.description}",
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=console,
+            ) as bar:
+                for kind in search.kinds():
+                    if kind.reindex is None:
+                        continue
+                    task = bar.add_task(kind.name, total=None)
+
+                    def advance(n: int, total: int, task: TaskID = task) -> None:
+                        bar.update(task, completed=n, total=total)
+
+                    # One transaction per kind: the others stay writable meanwhile.
+                    async with db.session(write=True) as session:
+                        done += await kind.reindex(session, advance)
+                    bar.update(task, total=bar.tasks[task].total or 0)
+        finally:
+            await db.dispose()
+        return done
+
+    rows = asyncio.run(rebuild())
+    console.print(f"[green]Search index rebuilt:[/green] {rows} rows.")
 
 
 @app.command()

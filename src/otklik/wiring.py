@@ -25,10 +25,12 @@ from otklik.attachments import jobs as _attachments_jobs  # noqa: F401  (houseke
 from otklik.channels import base as channel_plugins
 from otklik.channels import outbound as _outbound  # noqa: F401  (registers the delivery job)
 from otklik.channels.widget import proof_mail as _proof_mail  # noqa: F401  (registers its job)
+from otklik.contacts import searching as contact_search
 from otklik.contacts import service as contacts
 from otklik.conversations import counts
 from otklik.conversations import jobs as _conversations_jobs  # noqa: F401  (snooze, auto-resolve)
 from otklik.conversations import queries as conversation_queries
+from otklik.conversations import searching as message_search
 from otklik.conversations.changes import AUTOMATION
 from otklik.conversations.events import ConversationCreated, ConversationUpdated, MessageCreated
 from otklik.core.events import bus
@@ -39,7 +41,9 @@ from otklik.routing import events as routing_events
 from otklik.routing import jobs as _routing_jobs  # noqa: F401  (routing.drain)
 from otklik.routing import service as routing
 from otklik.scripts import engine as automation
+from otklik.scripts import searching as canned_search
 from otklik.scripts import timers as _timers  # noqa: F401  (registers the timer job)
+from otklik.search import service as search
 from otklik.webhooks import service as webhooks
 
 
@@ -51,6 +55,12 @@ def install() -> None:
     bus.write_feeds_with(log.write_feed, log.write_feed_sync)
     # Who hears of a contact: those who may see one of its conversations.
     contacts.reach_contacts_with(conversation_queries.reaches_of_contact)
+
+    # What the search box finds (ADR 23): each kind's domain owns its SQL; a new kind (the
+    # knowledge base's articles) is one more line. Contacts: those with a visible conversation.
+    for kind in (message_search.MESSAGES, contact_search.CONTACTS, canned_search.CANNED):
+        search.register(kind)
+    contact_search.visible_contacts_with(conversation_queries.visible_contact_ids)
 
     routed = frozenset({routing_events.CAUSE})
     bus.subscribe(

@@ -5,11 +5,25 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, event
+from sqlalchemy.engine import Connection
+from sqlalchemy.engine.default import DefaultExecutionContext
+from sqlalchemy.orm import Mapped, Mapper, mapped_column
 
 from otklik.core.clock import utcnow
 from otklik.core.db import Base, BigId
+from otklik.core.fulltext import analyze
+
+
+def contact_terms(name: str | None, email: str | None, attributes: dict[str, Any] | None) -> str:
+    """A contact is found by its name, email and attribute values (phone, company, …)."""
+    values = [v for v in (attributes or {}).values() if isinstance(v, str | int | float)]
+    return analyze(name, email, *values)
+
+
+def _insert_terms(context: DefaultExecutionContext) -> str:
+    row = context.get_current_parameters()  # type: ignore[no-untyped-call]
+    return contact_terms(row.get("name"), row.get("email"), row.get("attributes"))
 
 
 class Contact(Base):
@@ -24,6 +38,14 @@ class Contact(Base):
     visitor: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Search terms of the name, email and attributes (ADR 23): computed on insert by the
+    #: column default, on every ORM update by the listener below.
+    search_terms: Mapped[str | None] = mapped_column(Text, default=_insert_terms)
+
+
+@event.listens_for(Contact, "before_update")
+def _update_terms(_mapper: Mapper[Contact], _conn: Connection, contact: Contact) -> None:
+    contact.search_terms = contact_terms(contact.name, contact.email, contact.attributes)
 
 
 class ContactIdentity(Base):

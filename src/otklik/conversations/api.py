@@ -39,9 +39,10 @@ async def list_conversations(
     status: Status = "open",
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
+    q: Annotated[str | None, Query(max_length=200, description="Words in a message")] = None,
 ) -> ConversationPage:
     return await service.list_conversations(
-        session, agent=agent, view=view, status=status, cursor=cursor, limit=limit
+        session, agent=agent, view=view, status=status, cursor=cursor, limit=limit, q=q
     )
 
 

@@ -19,7 +19,7 @@ them to it.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 from asyncpg import Connection as AsyncpgConnection
@@ -36,6 +36,7 @@ from otklik.conversations.shapes import PREVIEW_CHARS
 from otklik.core import pg_raw, sqlite_raw
 from otklik.core.clock import utcnow
 from otklik.core.events import DomainEvent, Emitted, bus
+from otklik.core.fulltext import analyze
 from otklik.core.unit import WriteUnit
 
 _conversations = cast(Table, Conversation.__table__)
@@ -93,6 +94,12 @@ class NextMessage:
     text: str
     external_id: str | None
     channel_data: dict[str, Any]
+    #: The text's search terms, computed here — before the write turn, off the writer's
+    #: hop — and written with the row (ADR 23).
+    search_terms: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "search_terms", analyze(self.text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +122,7 @@ def _new_message(conversation_id: int, contact: Signature, job: NextMessage) -> 
         "created_at": utcnow(),
         "external_id": job.external_id,
         "channel_data": job.channel_data,
+        "search_terms": job.search_terms,
     }
 
 
@@ -174,6 +182,7 @@ _MESSAGE_COLUMNS = (
     "created_at",
     "external_id",
     "channel_data",
+    "search_terms",
 )
 _SQLITE_INSERT_MESSAGE = (
     f"INSERT INTO messages ({', '.join(_MESSAGE_COLUMNS)})"

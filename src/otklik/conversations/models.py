@@ -6,14 +6,20 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import Mapped, mapped_column
 
 from otklik.core.clock import utcnow
 from otklik.core.db import Base, BigId, Json
+from otklik.core.fulltext import analyze
 
 STATUSES = ("open", "pending", "snoozed", "resolved")
 PRIORITIES = ("low", "normal", "high", "urgent")
 AUTHOR_TYPES = ("contact", "agent", "bot", "system")
+
+
+def _message_terms(context: DefaultExecutionContext) -> str:
+    return analyze(context.get_current_parameters().get("text"))  # type: ignore[no-untyped-call]
 
 
 class Message(Base):
@@ -41,6 +47,11 @@ class Message(Base):
     delivery_error: Mapped[str | None] = mapped_column(Text)
     #: What the channel told us about the message (mail headers, the raw original, …).
     channel_data: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
+    #: The text's search terms (``core/fulltext.py``), computed by the app with every insert
+    #: (a column default, so no writer can forget it); the full-text index is built from it
+    #: in the same transaction (ADR 23). Messages are never edited. Deferred: message pages
+    #: never need it.
+    search_terms: Mapped[str | None] = mapped_column(Text, default=_message_terms, deferred=True)
 
 
 class Conversation(Base):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, func, select, true, tuple_
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, select, true, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otklik.accounts import access
@@ -20,12 +22,14 @@ from otklik.conversations.schemas import (
     MessagePage,
     ViewCounts,
 )
+from otklik.conversations.searching import matching_conversations
 from otklik.conversations.shapes import (
     conversation_out,
     message_out,
     visitor_message_out,
     with_contact_and_last,
 )
+from otklik.core import fulltext
 from otklik.core.errors import not_found
 from otklik.core.events import Reach
 from otklik.core.pagination import decode_cursor, encode_cursor
@@ -39,6 +43,11 @@ def visible_to(scope: access.Scope) -> ColumnElement[bool]:
         team_id=Conversation.team_id,
         assignee_id=Conversation.assignee_id,
     )
+
+
+def visible_contact_ids(scope: access.Scope) -> Select[Any]:
+    """The contacts ``scope`` may see: those with a conversation it may see."""
+    return select(Conversation.contact_id).where(visible_to(scope))
 
 
 def visible(session: AsyncSession) -> ColumnElement[bool]:
@@ -216,10 +225,22 @@ async def view_counts(session: AsyncSession, *, agent_id: int, status: str) -> V
 
 
 async def list_conversations(
-    session: AsyncSession, *, agent: Agent, view: str, status: str, cursor: str | None, limit: int
+    session: AsyncSession,
+    *,
+    agent: Agent,
+    view: str,
+    status: str,
+    cursor: str | None,
+    limit: int,
+    q: str | None = None,
 ) -> ConversationPage:
+    """A page of the view; with ``q``, only conversations with a message matching it (of
+    the newest matches, ``conversations/searching.py``)."""
     counts = await view_counts(session, agent_id=agent.id, status=status)
     query = with_contact_and_last().where(Conversation.status == status, visible(session))
+    parsed = fulltext.parse(q) if q else None
+    if parsed is not None:
+        query = query.where(Conversation.id.in_(await matching_conversations(session, parsed)))
     for condition in _view_filter(view, agent.id):
         query = query.where(condition)
     if cursor:

@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, event
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Mapped, Mapper, mapped_column
 
 from otklik.core.clock import utcnow
 from otklik.core.db import Base, BigId, Json
+from otklik.core.fulltext import analyze
 
 SCOPES = ("personal", "team", "global")
 TRIGGERS = (
@@ -55,6 +57,8 @@ class CannedAnswer(Scoped, Base):
     #: Shortcut, title, text and category case-folded: one ``LIKE`` that finds "Привет" by
     #: "привет" on SQLite too (whose ``lower()`` only knows ASCII).
     search_text: Mapped[str] = mapped_column(Text)
+    #: Search terms for the workspace's search (ADR 23), set on every ORM write (below).
+    search_terms: Mapped[str | None] = mapped_column(Text)
     usage_count: Mapped[int] = mapped_column(default=0, server_default="0")
     last_used_at: Mapped[datetime | None]
 
@@ -120,3 +124,9 @@ class ScriptFiring(Base):
     #: Whether the rule's conditions held (a time rule is checked once per period).
     matched: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+@event.listens_for(CannedAnswer, "before_insert")
+@event.listens_for(CannedAnswer, "before_update")
+def _canned_terms(_mapper: Mapper[CannedAnswer], _conn: Connection, answer: CannedAnswer) -> None:
+    answer.search_terms = analyze(answer.shortcut, answer.title, answer.text, answer.category)

@@ -1,7 +1,7 @@
 """Conversation counts in shards, so concurrent creates on PostgreSQL do not queue on one row
 
 Revision ID: 0026
-Revises: 0023
+Revises: 0024
 Create Date: 2026-12-04 03:00:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0026"
-down_revision: str | None = "0023"
+down_revision: str | None = "0024"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
