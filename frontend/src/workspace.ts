@@ -7,6 +7,7 @@ import { useDraftsStore } from '@/stores/drafts'
 import { useMessagesStore } from '@/stores/messages'
 import { useOutboxStore } from '@/stores/outbox'
 import { useRealtimeStore } from '@/stores/realtime'
+import { useTeamAlertsStore } from '@/stores/teamAlerts'
 import { useTypingStore } from '@/stores/typing'
 import { useUploadsStore } from '@/stores/uploads'
 import { resetConversationTools } from '@/stores/tools'
@@ -32,6 +33,7 @@ export function teardownWorkspace(): void {
   useMessagesStore().reset()
   useContactsStore().reset()
   useTypingStore().reset()
+  useTeamAlertsStore().reset()
   useAgentsStore().reset()
   resetConversationTools()
   // drafts and the outbox stay in localStorage for the next sign-in of the same operator

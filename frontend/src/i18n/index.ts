@@ -4,6 +4,7 @@ import en from './en'
 import ru from './ru'
 import { withAttachments } from './attachments'
 import { withConversationTools } from './conversation-tools'
+import { withQueues } from './queues'
 import { withSecurity } from './security'
 import { withSettingsChannels } from './settings-channels'
 import { withSettingsScripts } from './settings-scripts'
@@ -29,7 +30,7 @@ export const i18n = createI18n<[MessageSchema], Locale, false>({
   legacy: false,
   locale: storedLocale(),
   fallbackLocale: 'en',
-  messages: withSecurity(withSettingsChannels(withAttachments(withSettingsScripts(withConversationTools({ en, ru }))))),
+  messages: withQueues(withSecurity(withSettingsChannels(withAttachments(withSettingsScripts(withConversationTools({ en, ru })))))),
   pluralRules: { ru: russianPlural },
   missingWarn: import.meta.env.DEV,
   fallbackWarn: false,

@@ -17,6 +17,7 @@ import { newClientMsgId } from './ids';
 import { ProofPanel } from './identity';
 import { MessageStore, type ChatItem } from './messages';
 import { Outbox, type OutboxItem, type SendResult } from './outbox';
+import { AvailabilitySocket, availabilityUrl } from './availability';
 import { QueueWatcher } from './queue';
 import { refreshTime, sameVisitor, sessionBody } from './session';
 import { backoffDelay, ResumableSocket, type EventFrame } from './socket';
@@ -28,7 +29,7 @@ import { ChatView, connView, serverFieldErrors, type OfflineValues } from './vie
 
 const HISTORY_LIMIT = 50;
 /** While the offline form is shown, ask this often whether an operator came online. */
-export const CONFIG_RECHECK_MS = 60000;
+export { CONFIG_RECHECK_MS } from './availability';
 /** While the visitor waits for the first operator reply, ask for the queue position this often. */
 export const QUEUE_POLL_MS = 15000;
 
@@ -54,7 +55,6 @@ export class WidgetApp {
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
   private flushAttempts = 0;
   private historyTimer: ReturnType<typeof setTimeout> | null = null;
-  private recheckTimer: ReturnType<typeof setInterval> | null = null;
   /** The offline message being sent; a retry of the same text keeps its client_msg_id. */
   private offlineDraft: { cid: string; text: string } | null = null;
   private offlineBusy = false;
@@ -63,6 +63,7 @@ export class WidgetApp {
   /** Message text typed in the offline form, put into the composer after the pre-chat form. */
   private carryText = '';
   readonly queue: QueueWatcher;
+  private readonly availability: AvailabilitySocket;
   /** Files picked for the next message, uploaded at once. */
   private readonly files: Uploads;
   /** Blob URLs of attachments (a picked image's own file, or fetched with the token). */
@@ -91,6 +92,8 @@ export class WidgetApp {
       },
       failure: (e) => this.t(e instanceof ApiError && e.status === 413 ? 'fileTooBig' : 'uploadFailed'),
     });
+    const url = (): string => availabilityUrl(d.wsUrl(), d.inboxKey);
+    this.availability = new AvailabilitySocket(url, (on) => this.setAgentsOnline(on), () => this.recheckAgents(), d.WebSocketImpl);
     this.queue = new QueueWatcher(
       async () => (this.token ? (await d.api.queue(this.token)).position : null),
       (position) => this.view?.setQueue(position),
@@ -231,14 +234,10 @@ export class WidgetApp {
     this.syncRecheck();
   }
 
-  /** Re-ask the config every minute while the offline form is up. */
+  /** While the offline form is up: hear availability live (the visitor's own socket, or a
+   * small one for a widget with no visitor yet), and re-ask the config every minute too. */
   private syncRecheck(): void {
-    const showing = !!this.view?.offlineValues();
-    if (showing && !this.recheckTimer) this.recheckTimer = setInterval(() => void this.recheckAgents(), CONFIG_RECHECK_MS);
-    else if (!showing && this.recheckTimer) {
-      clearInterval(this.recheckTimer);
-      this.recheckTimer = null;
-    }
+    this.availability.watch(!!this.view?.offlineValues(), !!this.token);
   }
 
   /** Has an operator come online? Then the live chat replaces the offline form. Not while closed. */
@@ -250,10 +249,16 @@ export class WidgetApp {
     } catch {
       return; // try again at the next tick
     }
-    if (!this.config || this.config.agents_online === cfg.agents_online) return;
-    this.config.agents_online = cfg.agents_online;
-    this.view.setAgentsOnline(cfg.agents_online);
-    this.leaveOfflineForm();
+    this.setAgentsOnline(cfg.agents_online);
+  }
+
+  /** Someone came online (the chat replaces the offline form) or nobody is left (the header
+   * says so; a chat already shown stays). */
+  private setAgentsOnline(online: boolean): void {
+    if (!this.config || !this.view || this.config.agents_online === online) return;
+    this.config.agents_online = online;
+    this.view.setAgentsOnline(online);
+    if (online) this.leaveOfflineForm();
   }
 
   /** Switch away from the offline form when it no longer applies (never mid-submit). */
@@ -440,6 +445,7 @@ export class WidgetApp {
 
   private onTransient(f: VisitorTransientFrame): void {
     if (f.type === 'typing' && f.author_type === 'agent') this.typingIn.update(f.typing, f.name);
+    else if (f.type === 'agents_online') this.setAgentsOnline(f.online);
   }
 
   /** Apply one server message: from the POST answer, the socket or a fetch. */
