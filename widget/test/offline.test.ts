@@ -237,7 +237,18 @@ describe('offline form', () => {
     expect((t.q('message-input') as HTMLTextAreaElement).value).toBe('is anyone there?');
     expect(t.q('agents-status')?.textContent).toBe('We are online');
     expect(t.backend.configCalls).toBe(before); // no poll needed
-    expect(sock.closed).toBe(true); // the chat needs it no more
+    // Still listening while the widget is open (nobody may be left later); not once closed.
+    expect(sock.closed).toBe(false);
+    sock.frame({ type: 'agents_online', online: false });
+    await settle();
+    expect(t.q('offline-form')).toBeNull(); // what they typed is not taken away
+    sock.frame({ type: 'agents_online', online: true });
+    (t.q('message-input') as HTMLTextAreaElement).value = '';
+    sock.frame({ type: 'agents_online', online: false });
+    await settle();
+    expect(t.q('offline-form')).not.toBeNull(); // an empty send box gives way
+    openChat(t, false);
+    expect(sock.closed).toBe(true);
   });
 
   it('rechecks when the network comes back, and goes through pre-chat with what was typed', async () => {
@@ -329,6 +340,7 @@ describe('offline form', () => {
     openChat(t);
     expect(t.q('offline-form')).toBeNull();
     await vi.advanceTimersByTimeAsync(CONFIG_RECHECK_MS * 2);
-    expect(t.backend.configCalls).toBe(1);
+    // Asked once more when opened (the live availability starts from there), never polled.
+    expect(t.backend.configCalls).toBe(2);
   });
 });

@@ -28,7 +28,6 @@ import type { Attachment, Message, Session, WidgetConfig } from './types';
 import { ChatView, connView, serverFieldErrors, type OfflineValues } from './view';
 
 const HISTORY_LIMIT = 50;
-/** While the offline form is shown, ask this often whether an operator came online. */
 export { CONFIG_RECHECK_MS } from './availability';
 /** While the visitor waits for the first operator reply, ask for the queue position this often. */
 export const QUEUE_POLL_MS = 15000;
@@ -92,8 +91,7 @@ export class WidgetApp {
       },
       failure: (e) => this.t(e instanceof ApiError && e.status === 413 ? 'fileTooBig' : 'uploadFailed'),
     });
-    const url = (): string => availabilityUrl(d.wsUrl(), d.inboxKey);
-    this.availability = new AvailabilitySocket(url, (on) => this.setAgentsOnline(on), () => this.recheckAgents(), d.WebSocketImpl);
+    this.availability = new AvailabilitySocket(() => availabilityUrl(d.wsUrl(), d.inboxKey), (on) => this.setAgentsOnline(on), () => this.recheckAgents(), d.WebSocketImpl);
     this.queue = new QueueWatcher(
       async () => (this.token ? (await d.api.queue(this.token)).position : null),
       (position) => this.view?.setQueue(position),
@@ -112,9 +110,11 @@ export class WidgetApp {
         this.view?.focus();
         this.updateUnread();
         this.updateWaiting(this.store.list());
+        this.syncRecheck();
         void this.recheckAgents();
       } else if (m.type === 'close') {
         this.isOpen = false;
+        this.syncRecheck();
         this.typingOut.stop();
         this.updateWaiting(this.store.list());
       } else if (m.type === 'viewport') {
@@ -186,7 +186,6 @@ export class WidgetApp {
     this.d.mount.textContent = '';
     this.d.mount.append(this.view.root);
     this.view.setMobile(this.mobile);
-
     addEventListener('online', () => {
       this.updateConn();
       this.socket?.reconnectNow();
@@ -234,15 +233,15 @@ export class WidgetApp {
     this.syncRecheck();
   }
 
-  /** While the offline form is up: hear availability live (the visitor's own socket, or a
-   * small one for a widget with no visitor yet), and re-ask the config every minute too. */
+  /** Hear availability live: the visitor's own socket, or while open a small one for a widget
+   * with no visitor yet; the offline form also re-asks the config every minute. */
   private syncRecheck(): void {
-    this.availability.watch(!!this.view?.offlineValues(), !!this.token);
+    this.availability.watch(!!this.view?.offlineValues(), this.isOpen && !this.token);
   }
 
-  /** Has an operator come online? Then the live chat replaces the offline form. Not while closed. */
+  /** Who is online now? (the offline form, or a widget with no visitor yet; not while closed) */
   private async recheckAgents(): Promise<void> {
-    if (!this.isOpen || !this.view?.offlineValues()) return;
+    if (!this.isOpen || (!this.view?.offlineValues() && this.token)) return;
     let cfg: WidgetConfig;
     try {
       cfg = await this.d.api.config(this.d.inboxKey);
@@ -252,13 +251,14 @@ export class WidgetApp {
     this.setAgentsOnline(cfg.agents_online);
   }
 
-  /** Someone came online (the chat replaces the offline form) or nobody is left (the header
-   * says so; a chat already shown stays). */
+  /** Someone came online (the chat replaces the offline form) or nobody is left (a visitor
+   * with no conversation yet, who typed nothing, gets the offline form). */
   private setAgentsOnline(online: boolean): void {
     if (!this.config || !this.view || this.config.agents_online === online) return;
     this.config.agents_online = online;
     this.view.setAgentsOnline(online);
     if (online) this.leaveOfflineForm();
+    else if (this.wantsOfflineForm() && !this.view.offlineValues() && !this.view.draft()) this.showEntry();
   }
 
   /** Switch away from the offline form when it no longer applies (never mid-submit). */

@@ -22,9 +22,10 @@ export class AvailabilitySocket {
     private readonly WebSocketImpl?: { new (url: string): WebSocket },
   ) {}
 
-  /** The offline form is `showing` or not; `ownSocket`: the visitor's socket hears it. */
-  watch(showing: boolean, ownSocket: boolean): void {
-    if (showing && !ownSocket) this.start();
+  /** `showing`: the offline form is up (the config is re-asked too); `listen`: hear it here
+   * (an open widget with no visitor socket). */
+  watch(showing: boolean, listen: boolean): void {
+    if (listen) this.start();
     else this.stop();
     if (showing && !this.timer) this.timer = setInterval(() => void this.recheck(), CONFIG_RECHECK_MS);
     else if (!showing && this.timer) {
