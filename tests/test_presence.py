@@ -230,7 +230,7 @@ async def test_presence_across_two_processes(settings: Settings, tmp_path: Path)
             # She comes back through A: online again.
             back = await Socket.open(f"{first.ws_url}/api/v1/ws", token=token)
             await back.ready()
-            assert await status_of(a, headers, me["id"]) == "online"
+            await eventually(lambda: _is(a, headers, me["id"], "online"))
             await back.close()
     finally:
         first.stop()

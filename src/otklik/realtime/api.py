@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -152,8 +153,8 @@ async def agent_socket(ws: WebSocket) -> None:
     wire = Wire(raw_send(ws))
     auth.track(identity, wire)
     presence: PresenceKeeper = ws.app.state.presence
+    presence.opened(identity.agent_id)
     try:
-        await presence.opened(identity.agent_id)
         await serve(
             ws,
             realtime=realtime,
@@ -163,6 +164,7 @@ async def agent_socket(ws: WebSocket) -> None:
             wire=wire,
             scope=scope,
             scopes=scopes,
+            when_live=partial(presence.returned, identity.agent_id),
         )
     finally:
         auth.untrack(identity, wire)

@@ -65,9 +65,13 @@ class PresenceKeeper:
         """The operators with a socket open in this process."""
         return set(self._sockets)
 
-    async def opened(self, agent_id: int) -> None:
-        """An operator's socket is served from now on."""
+    def opened(self, agent_id: int) -> None:
+        """An operator's socket is served from now on (:meth:`closed` when it ends)."""
         self._sockets[agent_id] += 1
+
+    async def returned(self, agent_id: int) -> None:
+        """The socket is live: a status the system took while they were gone comes back
+        (after ``ready``, so the socket hears the presence frame itself)."""
         async with self.db.session(write=True) as session:
             await accounts.agent_returned(session, agent_id=agent_id, active=False)
 
