@@ -71,6 +71,8 @@ async def test_closed_socket_goes_offline_and_comes_back(workspace: Workspace) -
 
     sock = await workspace.agent_socket(token=anna)
     await sock.ready()
+    await sock.send({"type": "activity"})  # the workspace says she is using it
+    assert not [f for f in await sock.quiet(0.5) if f.get("type") == "error"]
     # With a socket open she stays online well past the grace period.
     assert not [f for f in await widget.quiet(3 * GRACE) if f.get("type") == "agents_online"]
     assert await status_of(workspace.api, workspace.auth(), anna_id) == "online"

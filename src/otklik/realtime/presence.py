@@ -71,9 +71,13 @@ class PresenceKeeper:
 
     async def returned(self, agent_id: int) -> None:
         """The socket is live: a status the system took while they were gone comes back
-        (after ``ready``, so the socket hears the presence frame itself)."""
-        async with self.db.session(write=True) as session:
-            await accounts.agent_returned(session, agent_id=agent_id, active=False)
+        (after ``ready``, so the socket hears the presence frame itself). A failed write is
+        logged, not fatal: the next beat vouches for them anyway."""
+        try:
+            async with self.db.session(write=True) as session:
+                await accounts.agent_returned(session, agent_id=agent_id, active=False)
+        except Exception:
+            log.warning("bringing back the presence of agent %s failed", agent_id, exc_info=True)
 
     async def closed(self, agent_id: int) -> None:
         """An operator's socket is gone; their last one here: seen until now."""
