@@ -24,6 +24,8 @@ def server_env(settings: Settings) -> dict[str, str]:
         env["OTKLIK_DATABASE_URL"] = settings.database_url
     if settings.webhook_allow_hosts:
         env["OTKLIK_WEBHOOK_ALLOW_HOSTS"] = ",".join(settings.webhook_allow_hosts)
+    env["OTKLIK_PRESENCE_GRACE_SECONDS"] = str(settings.presence_grace_seconds)
+    env["OTKLIK_PRESENCE_AWAY_MINUTES"] = str(settings.presence_away_minutes)
     if not settings.run_jobs_in_app:
         env["OTKLIK_RUN_JOBS_IN_APP"] = "false"
     # Every test visitor comes from 127.0.0.1: a test that makes many sets these to 0.

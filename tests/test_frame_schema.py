@@ -57,6 +57,7 @@ def test_the_schema_document() -> None:
     assert {"message.created", "contact.updated", "typing", "presence", "ready"} <= agent_types
     visitor_types = {frames.frame_type(m) for m in frames.catalogue("visitor").all}
     assert visitor_types == {
+        "agents_online",
         "conversation.updated",
         "message.created",
         "typing",

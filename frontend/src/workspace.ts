@@ -9,6 +9,7 @@ import { useMessagesStore } from '@/stores/messages'
 import { useOutboxStore } from '@/stores/outbox'
 import { useRealtimeStore } from '@/stores/realtime'
 import { useReplySubjectStore } from '@/stores/replySubject'
+import { useTeamAlertsStore } from '@/stores/teamAlerts'
 import { useTypingStore } from '@/stores/typing'
 import { useUploadsStore } from '@/stores/uploads'
 import { resetConversationTools } from '@/stores/tools'
@@ -37,6 +38,7 @@ export function teardownWorkspace(): void {
   useMessagesStore().reset()
   useContactsStore().reset()
   useTypingStore().reset()
+  useTeamAlertsStore().reset()
   useAgentsStore().reset()
   useChannelHealthStore().reset()
   useReplySubjectStore().reset()

@@ -42,6 +42,7 @@ from otklik.realtime.api import router as realtime_router
 from otklik.realtime.auth import SocketAuth
 from otklik.realtime.broker import make_broker
 from otklik.realtime.hub import Hub
+from otklik.realtime.presence import PresenceKeeper
 from otklik.realtime.routes import SocketRoutes
 from otklik.realtime.scopes import ScopeKeeper
 from otklik.realtime.ws import Realtime
@@ -75,6 +76,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.socket_auth = SocketAuth(db, hub, settings=settings)
         app.state.socket_auth.start()
         app.state.scope_keeper = ScopeKeeper(db, hub)
+        app.state.presence = PresenceKeeper(db, settings)
+        app.state.presence.start()
         app.state.visitor_tokens = VisitorTokens(
             settings.resolved_secret_key(), max_age=settings.visitor_token_days * 86_400
         )
@@ -95,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if runner is not None:
                 await channel_plugins.stop_plugins()
                 await runner.stop()
+            await app.state.presence.stop()
             await app.state.socket_auth.stop()
             await app.state.scope_keeper.stop()
             await broker.stop()

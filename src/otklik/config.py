@@ -45,6 +45,11 @@ class Settings(BaseSettings):
     event_retention_days: int = 7
     heartbeat_seconds: float = 20.0
     socket_queue_size: int = 1000
+    #: An operator whose last workspace socket closed this many seconds ago is offline.
+    presence_grace_seconds: float = Field(default=60.0, gt=0, le=3600)
+    #: An online operator who did nothing in the workspace for this many minutes is away
+    #: (0 = never).
+    presence_away_minutes: float = Field(default=10.0, ge=0)
     #: Conversations with no activity for this many hours are resolved (0 = never).
     auto_resolve_hours: int = 0
     #: Run the job runner inside the web process (turn off when ``otklik worker`` runs it).

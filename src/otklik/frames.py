@@ -33,7 +33,7 @@ from pydantic_core import core_schema
 
 from otklik.accounts.events import PresenceFrame
 from otklik.attributes.events import DEFINITION_CHANGED_FRAME
-from otklik.channels.events import ChannelHealthChanged
+from otklik.channels.events import AgentsOnlineFrame, ChannelHealthChanged
 from otklik.contacts.events import CONTACT_UPDATED_FRAME
 from otklik.conversations.events import (
     ConversationCreated,
@@ -72,7 +72,7 @@ LOGGED: tuple[FrameKind[Any], ...] = (
 )
 TRANSIENT: dict[Audience, tuple[type[TransientFrame], ...]] = {
     "agents": (PresenceFrame, AgentTypingFrame),
-    "visitor": (VisitorTypingFrame,),
+    "visitor": (VisitorTypingFrame, AgentsOnlineFrame),
 }
 AUDIENCES: tuple[Audience, ...] = ("agents", "visitor")
 #: The TypeScript names of each audience's unions (``AgentFrame = AgentEventFrame | …``).

@@ -447,23 +447,23 @@ def test_keyboard_shortcuts(page: Page, e2e_server: E2EServer, visitors: list[Vi
         v = new_visitor(e2e_server, visitors, name)
         v.say(f"hello from {name}")
         ids.append(v.conversation_id)
-    newest_first = list(reversed(ids))
+    queue_order = ids  # the unassigned queue: the customer waiting longest first
     login(page, e2e_server)
     page.get_by_test_id("tab-unassigned").click()
     expect(page.get_by_test_id("conversation-item")).to_have_count(3)
 
     page.keyboard.press("j")
-    expect(page).to_have_url(re.compile(rf"/app/c/{newest_first[0]}$"))
+    expect(page).to_have_url(re.compile(rf"/app/c/{queue_order[0]}$"))
     page.keyboard.press("j")
-    expect(page).to_have_url(re.compile(rf"/app/c/{newest_first[1]}$"))
+    expect(page).to_have_url(re.compile(rf"/app/c/{queue_order[1]}$"))
     page.keyboard.press("k")
-    expect(page).to_have_url(re.compile(rf"/app/c/{newest_first[0]}$"))
+    expect(page).to_have_url(re.compile(rf"/app/c/{queue_order[0]}$"))
 
     page.keyboard.press("r")
     box = page.get_by_test_id("reply-box")
     expect(box).to_be_focused()
     page.keyboard.type("just typing j and k")  # no navigation while typing
-    expect(page).to_have_url(re.compile(rf"/app/c/{newest_first[0]}$"))
+    expect(page).to_have_url(re.compile(rf"/app/c/{queue_order[0]}$"))
     expect(box).to_have_value("just typing j and k")
     box.fill("")
     page.keyboard.press("Escape")

@@ -219,6 +219,38 @@ describe('offline form', () => {
     expect(t.backend.configCalls).toBe(calls);
   });
 
+  it('hears an operator come online on a socket of the inbox, before any visitor exists', async () => {
+    const t = setup({ backend: nobodyOnline() });
+    await t.app.start();
+    openChat(t);
+    fill(t, { email: 'ann@example.com', text: 'is anyone there?' });
+    await settle(); // the config asked again on opening: still nobody
+    const sock = FakeSocket.last;
+    expect(sock.url).toMatch(/\/api\/v1\/widget\/ws\?inbox_key=/);
+    sock.open();
+    expect(sock.sent[0]).toEqual({ type: 'hello', last_event_id: null });
+    sock.frame({ type: 'ready', last_event_id: 0 });
+    const before = t.backend.configCalls;
+    sock.frame({ type: 'agents_online', online: true });
+    await settle();
+    expect(t.q('offline-form')).toBeNull();
+    expect((t.q('message-input') as HTMLTextAreaElement).value).toBe('is anyone there?');
+    expect(t.q('agents-status')?.textContent).toBe('We are online');
+    expect(t.backend.configCalls).toBe(before); // no poll needed
+    // Still listening while the widget is open (nobody may be left later); not once closed.
+    expect(sock.closed).toBe(false);
+    sock.frame({ type: 'agents_online', online: false });
+    await settle();
+    expect(t.q('offline-form')).toBeNull(); // what they typed is not taken away
+    sock.frame({ type: 'agents_online', online: true });
+    (t.q('message-input') as HTMLTextAreaElement).value = '';
+    sock.frame({ type: 'agents_online', online: false });
+    await settle();
+    expect(t.q('offline-form')).not.toBeNull(); // an empty send box gives way
+    openChat(t, false);
+    expect(sock.closed).toBe(true);
+  });
+
   it('rechecks when the network comes back, and goes through pre-chat with what was typed', async () => {
     const backend = nobodyOnline();
     backend.prechat = { name: 'optional', email: 'required' };
@@ -308,6 +340,7 @@ describe('offline form', () => {
     openChat(t);
     expect(t.q('offline-form')).toBeNull();
     await vi.advanceTimersByTimeAsync(CONFIG_RECHECK_MS * 2);
-    expect(t.backend.configCalls).toBe(1);
+    // Asked once more when opened (the live availability starts from there), never polled.
+    expect(t.backend.configCalls).toBe(2);
   });
 });

@@ -6,6 +6,7 @@ import type {
   Conversation,
   ConversationPage,
   ConversationStatus,
+  ConversationSort,
   ConversationView,
   Inbox,
   InboxSettings,
@@ -70,6 +71,8 @@ export const inboxes = {
 export interface ListQuery {
   view: ConversationView
   status: ConversationStatus
+  sort?: ConversationSort
+  team_id?: number | null
   cursor?: string | null
   limit?: number
 }

@@ -9,7 +9,10 @@ import type {
 export type Role = 'admin' | 'supervisor' | 'agent'
 export type Presence = 'online' | 'away' | 'offline'
 export type ConversationStatus = 'open' | 'pending' | 'snoozed' | 'resolved'
-export type ConversationView = 'mine' | 'unassigned' | 'all'
+/** `team`: one team's queue (with its id). */
+export type ConversationView = 'mine' | 'unassigned' | 'team' | 'all'
+/** `waiting`: longest-waiting customer first; `newest`: latest activity first; `priority`: urgent first. */
+export type ConversationSort = 'waiting' | 'newest' | 'priority'
 export type Priority = 'low' | 'normal' | 'high' | 'urgent'
 export type AuthorType = 'contact' | 'agent' | 'bot' | 'system'
 export type Language = 'ru' | 'en'
@@ -68,6 +71,8 @@ export interface Counts {
   mine: number
   unassigned: number
   all: number
+  /** The operator's teams' queues (and the team asked for). */
+  teams: { team_id: number; n: number }[]
 }
 
 export interface ConversationPage {
@@ -99,6 +104,7 @@ export type ClientFrame =
   | { type: 'ping' }
   | { type: 'typing'; conversation_id: number; typing: boolean }
   | { type: 'presence'; status: Presence }
+  | { type: 'activity' }
 
 // Frames the server sends are generated from its models (src/otklik/frames.py → JSON Schema →
 // src/generated/events.ts, by `npm run gen:events` before every build, test and typecheck).

@@ -9,6 +9,7 @@ import { useContactsStore } from '@/stores/contacts'
 import { useConversationsStore } from '@/stores/conversations'
 import { useEscalationsStore } from '@/stores/escalations'
 import { useMacrosStore } from '@/stores/macros'
+import { useTeamAlertsStore } from '@/stores/teamAlerts'
 import { useToastStore } from '@/stores/toasts'
 import { afterMerge } from '@/stores/triage'
 import { useUiStore } from '@/stores/ui'
@@ -16,6 +17,9 @@ import { useUiStore } from '@/stores/ui'
 export function applyToolEvent(frame: ToolEventFrame): void {
   switch (frame.type) {
     case 'conversation.escalated':
+      useEscalationsStore().receive(frame.data.escalation)
+      useTeamAlertsStore().receive(frame.data.escalation)
+      break
     case 'conversation.handed_back':
       useEscalationsStore().receive(frame.data.escalation)
       break

@@ -37,6 +37,12 @@ export const useAgentsStore = defineStore('agents', () => {
   function setPresence(agentId: number, status: Presence): void {
     const agent = byId.value.get(agentId)
     if (agent) upsert({ ...agent, status })
+    else {
+      // Before the colleagues are loaded: one's own presence may change at once (the server
+      // brings back the status it took when the last tab closed).
+      const session = useSessionStore()
+      if (session.me?.id === agentId) session.updateMe({ ...session.me, status })
+    }
   }
 
   async function setMyStatus(status: Presence): Promise<void> {

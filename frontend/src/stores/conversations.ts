@@ -1,26 +1,15 @@
 import { computed, ref } from 'vue'
 import { defineStore } from 'pinia'
 import { conversations as api, type AssignBody } from '@/api/client'
-import type { Conversation, ConversationStatus, ConversationView, Counts } from '@/api/types'
+import type { Conversation, ConversationSort, ConversationStatus, ConversationView, Counts } from '@/api/types'
+import { compareFor, matchesView } from '@/utils/queueOrder'
 import { usePrefsStore } from './prefs'
 import { useSessionStore } from './session'
 
 const PAGE = 25
+const NO_COUNTS: Counts = { mine: 0, unassigned: 0, all: 0, teams: [] }
 
-export function activityTime(c: Conversation): number {
-  return Date.parse(c.last_activity_at)
-}
-
-/** Newest activity first; ties by id so the order is stable. */
-export function byActivity(a: Conversation, b: Conversation): number {
-  return activityTime(b) - activityTime(a) || b.id - a.id
-}
-
-export function matchesView(c: Conversation, view: ConversationView, myId: number | null): boolean {
-  if (view === 'mine') return myId !== null && c.assignee_id === myId
-  if (view === 'unassigned') return c.assignee_id === null
-  return true
-}
+export { matchesView }
 
 /**
  * Every conversation we know of, kept current by socket events, and the list the operator
@@ -32,10 +21,10 @@ export const useConversationsStore = defineStore('conversations', () => {
   const session = useSessionStore()
 
   const byId = ref<Record<number, Conversation>>({})
-  const counts = ref<Counts>({ mine: 0, unassigned: 0, all: 0 })
+  const counts = ref<Counts>({ ...NO_COUNTS })
   const nextCursor = ref<string | null>(null)
-  /** while more pages exist, hide cached items older than the last loaded one (no gaps) */
-  const cutoff = ref<number | null>(null)
+  /** while more pages exist, hide cached items that sort after the last loaded one (no gaps) */
+  const cutoff = ref<Conversation | null>(null)
   const loading = ref(false)
   const loadError = ref<string | null>(null)
   const activeId = ref<number | null>(null)
@@ -44,19 +33,32 @@ export const useConversationsStore = defineStore('conversations', () => {
 
   const view = computed(() => prefs.view)
   const status = computed(() => prefs.status)
+  const teamId = computed(() => (prefs.view === 'team' ? prefs.teamId : null))
+  const sort = computed(() => prefs.sort)
 
   const list = computed<Conversation[]>(() => {
     const myId = session.myId
-    const min = cutoff.value
+    const last = cutoff.value
+    const compare = compareFor(prefs.sort)
+    const key = { view: prefs.view, teamId: prefs.teamId }
     return Object.values(byId.value)
       .filter(
         (c) =>
           c.status === prefs.status &&
-          matchesView(c, prefs.view, myId) &&
-          (min === null || activityTime(c) >= min),
+          matchesView(c, key, myId) &&
+          (last === null || compare(c, last) <= 0),
       )
-      .sort(byActivity)
+      .sort(compare)
   })
+
+  /** How many conversations a team's queue holds (of the latest counts). */
+  function teamCount(id: number): number {
+    return (counts.value.teams ?? []).find((x) => x.team_id === id)?.n ?? 0
+  }
+
+  function query(extra: { cursor?: string | null; limit: number }) {
+    return { view: prefs.view, status: prefs.status, sort: prefs.sort, team_id: teamId.value, ...extra }
+  }
 
   const active = computed(() => (activeId.value === null ? null : (byId.value[activeId.value] ?? null)))
 
@@ -68,7 +70,7 @@ export const useConversationsStore = defineStore('conversations', () => {
     for (const c of items) upsert(c)
     nextCursor.value = cursor
     const last = items[items.length - 1]
-    cutoff.value = cursor && last ? activityTime(last) : null
+    cutoff.value = cursor && last ? last : null
   }
 
   /** Load the first page of the current list. `reset` drops cached conversations (resync). */
@@ -77,7 +79,7 @@ export const useConversationsStore = defineStore('conversations', () => {
     loading.value = true
     loadError.value = null
     try {
-      const page = await api.list({ view: prefs.view, status: prefs.status, limit: PAGE })
+      const page = await api.list(query({ limit: PAGE }))
       if (req !== listRequest) return
       if (reset) {
         const keep = activeId.value === null ? undefined : byId.value[activeId.value]
@@ -99,7 +101,7 @@ export const useConversationsStore = defineStore('conversations', () => {
     loading.value = true
     const req = listRequest
     try {
-      const page = await api.list({ view: prefs.view, status: prefs.status, cursor: nextCursor.value, limit: PAGE })
+      const page = await api.list(query({ cursor: nextCursor.value, limit: PAGE }))
       if (req !== listRequest) return
       counts.value = page.counts
       applyPage(page.items, page.next_cursor)
@@ -108,8 +110,16 @@ export const useConversationsStore = defineStore('conversations', () => {
     }
   }
 
-  function setView(v: ConversationView): Promise<void> {
+  /** Another list: `team` needs the team's id. */
+  function setView(v: ConversationView, team: number | null = null): Promise<void> {
     prefs.view = v
+    if (v === 'team') prefs.teamId = team
+    cutoff.value = null
+    return fetchList().catch(() => undefined)
+  }
+
+  function setSort(s: ConversationSort): Promise<void> {
+    prefs.sort = s
     cutoff.value = null
     return fetchList().catch(() => undefined)
   }
@@ -126,7 +136,7 @@ export const useConversationsStore = defineStore('conversations', () => {
     countsTimer = setTimeout(() => {
       countsTimer = null
       api
-        .list({ view: prefs.view, status: prefs.status, limit: 1 })
+        .list(query({ limit: 1 }))
         .then((page) => {
           counts.value = page.counts
         })
@@ -166,7 +176,7 @@ export const useConversationsStore = defineStore('conversations', () => {
 
   function reset(): void {
     byId.value = {}
-    counts.value = { mine: 0, unassigned: 0, all: 0 }
+    counts.value = { ...NO_COUNTS }
     nextCursor.value = null
     cutoff.value = null
     activeId.value = null
@@ -182,13 +192,17 @@ export const useConversationsStore = defineStore('conversations', () => {
     activeId,
     view,
     status,
+    teamId,
+    sort,
     list,
+    teamCount,
     active,
     upsert,
     fetchList,
     loadMore,
     setView,
     setStatus,
+    setSort,
     scheduleCounts,
     ensure,
     assign,

@@ -1,7 +1,7 @@
 import { ref, watch } from 'vue'
 import { defineStore } from 'pinia'
 import { loadJson, saveJson } from '@/utils/storage'
-import type { ConversationStatus, ConversationView } from '@/api/types'
+import type { ConversationSort, ConversationStatus, ConversationView } from '@/api/types'
 
 export type Locale = 'ru' | 'en'
 export const LOCALES: Locale[] = ['ru', 'en']
@@ -12,6 +12,9 @@ interface Prefs {
   sound: boolean
   view: ConversationView
   status: ConversationStatus
+  /** The team whose queue `view: 'team'` shows. */
+  teamId: number | null
+  sort: ConversationSort
 }
 
 export function browserLocale(): Locale {
@@ -31,10 +34,20 @@ export const usePrefsStore = defineStore('prefs', () => {
   const sound = ref<boolean>(saved.sound ?? true)
   const view = ref<ConversationView>(saved.view ?? 'mine')
   const status = ref<ConversationStatus>(saved.status ?? 'open')
+  const teamId = ref<number | null>(typeof saved.teamId === 'number' ? saved.teamId : null)
+  const sort = ref<ConversationSort>(saved.sort ?? 'waiting')
+  if (view.value === 'team' && teamId.value === null) view.value = 'mine'
 
-  watch([locale, sound, view, status], () => {
-    saveJson(KEY, { locale: locale.value, sound: sound.value, view: view.value, status: status.value })
+  watch([locale, sound, view, status, teamId, sort], () => {
+    saveJson(KEY, {
+      locale: locale.value,
+      sound: sound.value,
+      view: view.value,
+      status: status.value,
+      teamId: teamId.value,
+      sort: sort.value,
+    })
   })
 
-  return { locale, sound, view, status }
+  return { locale, sound, view, status, teamId, sort }
 })

@@ -2,6 +2,7 @@ import { computed, ref } from 'vue'
 import { defineStore } from 'pinia'
 import type { ClientFrame, EventFrame, TransientFrame } from '@/api/types'
 import { applyEvent } from '@/realtime/apply'
+import { reportActivity, type ActivityReporter } from '@/realtime/activity'
 import { ResumableSocket, type ConnectionState, type SocketLike } from '@/realtime/socket'
 import { useAgentsStore } from './agents'
 import { useChannelHealthStore } from './channelHealth'
@@ -33,6 +34,7 @@ export const useRealtimeStore = defineStore('realtime', () => {
   let buffer: EventFrame[] = []
   let fallbackTimer: ReturnType<typeof setTimeout> | null = null
   let createSocket: ((url: string) => SocketLike) | undefined
+  let activity: ActivityReporter | null = null
 
   /** The banner: we had a connection (or tried) and it is not live now. */
   const disconnected = computed(
@@ -110,6 +112,7 @@ export const useRealtimeStore = defineStore('realtime', () => {
       if (!everLive.value) void resync()
     }, HTTP_FALLBACK_MS)
     window.addEventListener('online', onBrowserOnline)
+    activity = reportActivity(() => send({ type: 'activity' }))
   }
 
   function onBrowserOnline(): void {
@@ -118,6 +121,8 @@ export const useRealtimeStore = defineStore('realtime', () => {
 
   function stop(): void {
     window.removeEventListener('online', onBrowserOnline)
+    activity?.stop()
+    activity = null
     if (fallbackTimer) clearTimeout(fallbackTimer)
     fallbackTimer = null
     socket?.stop()

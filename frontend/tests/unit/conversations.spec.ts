@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
 import { matchesView, useConversationsStore } from '@/stores/conversations'
+import { usePrefsStore } from '@/stores/prefs'
 import { useSessionStore } from '@/stores/session'
 import { flush, makeConversation, mockFetch } from './helpers'
 
@@ -11,13 +12,39 @@ describe('conversation list', () => {
     localStorage.clear()
     setActivePinia(createPinia())
     useSessionStore().me = { ...ME }
+    usePrefsStore().sort = 'newest'
   })
 
   it('matches views', () => {
-    expect(matchesView(makeConversation({ assignee_id: 1 }), 'mine', 1)).toBe(true)
-    expect(matchesView(makeConversation({ assignee_id: 2 }), 'mine', 1)).toBe(false)
-    expect(matchesView(makeConversation({ assignee_id: null }), 'unassigned', 1)).toBe(true)
-    expect(matchesView(makeConversation({ assignee_id: 2 }), 'all', 1)).toBe(true)
+    const mine = { view: 'mine' as const, teamId: null }
+    expect(matchesView(makeConversation({ assignee_id: 1 }), mine, 1)).toBe(true)
+    expect(matchesView(makeConversation({ assignee_id: 2 }), mine, 1)).toBe(false)
+    expect(matchesView(makeConversation({ assignee_id: null }), { view: 'unassigned', teamId: null }, 1)).toBe(true)
+    expect(matchesView(makeConversation({ assignee_id: 2 }), { view: 'all', teamId: null }, 1)).toBe(true)
+    expect(matchesView(makeConversation({ team_id: 7 }), { view: 'team', teamId: 7 }, 1)).toBe(true)
+    expect(matchesView(makeConversation({ team_id: 8 }), { view: 'team', teamId: 7 }, 1)).toBe(false)
+  })
+
+  it('orders a queue by how long the customer has waited, as the server does', async () => {
+    mockFetch({
+      'GET /conversations': (url) => {
+        expect(url.searchParams.get('sort')).toBe('waiting')
+        expect(url.searchParams.get('team_id')).toBe('7')
+        return { items: [], next_cursor: null, counts: { mine: 0, unassigned: 0, all: 3, teams: [{ team_id: 7, n: 3 }] } }
+      },
+    })
+    const store = useConversationsStore()
+    usePrefsStore().sort = 'waiting'
+    await store.setView('team', 7)
+    store.upsert(makeConversation({ id: 1, team_id: 7, waiting_since: null }))
+    store.upsert(makeConversation({ id: 2, team_id: 7, waiting_since: '2026-11-24T10:00:00Z' }))
+    store.upsert(makeConversation({ id: 3, team_id: 7, waiting_since: '2026-11-24T09:00:00Z', priority: 'urgent' }))
+    store.upsert(makeConversation({ id: 4, team_id: 8, waiting_since: '2026-11-24T08:00:00Z' }))
+    expect(store.list.map((c) => c.id)).toEqual([3, 2, 1])
+    expect(store.teamCount(7)).toBe(3)
+    usePrefsStore().sort = 'priority'
+    store.upsert(makeConversation({ id: 2, team_id: 7, waiting_since: '2026-11-24T10:00:00Z', priority: 'high' }))
+    expect(store.list.map((c) => c.id)).toEqual([3, 2, 1])
   })
 
   it('moves conversations in and out of the list as events change them', async () => {

@@ -4,6 +4,7 @@ import type { Conversation } from '@/api/types'
 import { useConversationsStore } from '@/stores/conversations'
 import { useMessagesStore } from '@/stores/messages'
 import { useOutboxStore } from '@/stores/outbox'
+import { usePrefsStore } from '@/stores/prefs'
 import { useRealtimeStore } from '@/stores/realtime'
 import { useSessionStore } from '@/stores/session'
 import { useTypingStore } from '@/stores/typing'
@@ -30,6 +31,7 @@ describe('realtime store', () => {
     FakeSocket.reset()
     setActivePinia(createPinia())
     useSessionStore().me = { ...ME }
+    usePrefsStore().sort = 'newest' // these lists are ordered by activity
     useConversationsStore().setView('all')
   })
   afterEach(() => {

@@ -42,6 +42,13 @@ class Agent(Base):
     #: The last TOTP time step accepted, so a code signs in once (RFC 6238 §5.2).
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     password_changed_at: Mapped[datetime | None]
+    #: When a socket of theirs was last known open (``accounts/presence.py``).
+    seen_at: Mapped[datetime | None]
+    #: When they last used the workspace (the front end reports activity).
+    active_at: Mapped[datetime | None]
+    #: The status they chose, while the system shows another (offline once their sockets
+    #: are gone, away when idle): what they come back to. ``None``: the status is their own.
+    presence_auto_from: Mapped[str | None] = mapped_column(String(20))
 
 
 class Team(Base):

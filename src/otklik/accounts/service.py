@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from types import MappingProxyType
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from otklik.accounts import access, events, inbox_members, passwords, sessions, throttle, twofactor
+from otklik.accounts import (
+    access,
+    inbox_members,
+    passwords,
+    presence,
+    sessions,
+    throttle,
+    twofactor,
+)
 from otklik.accounts.models import Agent, Team, TeamMember
 from otklik.accounts.schemas import (
     AgentCreate,
@@ -23,12 +32,8 @@ from otklik.accounts.schemas import (
 from otklik.audit import service as audit
 from otklik.channels import service as channels
 from otklik.core import config_cache, security
-from otklik.core.clock import utcnow
 from otklik.core.errors import conflict, invalid, not_found
-from otklik.core.events import bus
 from otklik.core.text import fold
-from otklik.realtime import log
-from otklik.realtime.protocol import STREAM_AGENTS
 
 
 async def team_ids_by_agent(
@@ -171,25 +176,12 @@ async def update_agent(
 
 
 async def set_status(session: AsyncSession, *, agent: Agent, status: str) -> Agent:
-    """Presence is stored and announced to operators as a transient frame (not replayed).
+    """The operator chooses their presence (``accounts/presence.py`` keeps it honest).
 
-    Routing reacts in the same transaction: coming online takes from the queues, going
-    offline may return conversations to them."""
-    previous = agent.status
-    if previous != status:
-        agent.status = status
-        agent.status_changed_at = utcnow()
-        await bus.emit(
-            session,
-            events.AgentStatusChanged(agent_id=agent.id, status=status, previous=previous),
-        )
-    log.stage_transient(
-        session,
-        stream=STREAM_AGENTS,
-        frame=events.PresenceFrame.model_validate(
-            {"agent_id": agent.id, "status": status}
-        ).model_dump(),
-    )
+    Stored and announced to operators as a transient frame (not replayed); routing reacts in
+    the same transaction: coming online takes from the queues, going offline may return
+    conversations to them."""
+    await presence.change_status(session, agent=agent, status=status)
     return agent
 
 
@@ -197,6 +189,23 @@ async def set_status_of(session: AsyncSession, *, agent_id: int, status: str) ->
     """:func:`set_status` for a signed-in agent known by id (the operators' socket)."""
     agent = await session.get_one(Agent, agent_id)
     await set_status(session, agent=agent, status=status)
+
+
+async def mark_seen(session: AsyncSession, *, agent_ids: Collection[int], now: datetime) -> None:
+    """These operators hold a socket in this process (``realtime/presence.py``)."""
+    await presence.mark_seen(session, agent_ids=agent_ids, now=now)
+
+
+async def agent_returned(session: AsyncSession, *, agent_id: int, active: bool) -> None:
+    """A socket of the operator opened, or they were active: see ``presence.returned``."""
+    await presence.returned(session, agent_id=agent_id, active=active)
+
+
+async def expire_presence(
+    session: AsyncSession, *, grace: timedelta, idle: timedelta | None
+) -> list[tuple[int, str]]:
+    """Offline the operators whose sockets are gone, away the idle: ``presence.expire``."""
+    return await presence.expire(session, grace=grace, idle=idle)
 
 
 # --- sign-in housekeeping ----------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Typed events of the channels domain: an inbox's channel started or stopped failing.
+"""Typed events of the channels domain: an inbox's channel started or stopped failing; and,
+live only, whether someone answers an inbox (to its widgets, ``inbox_stream``).
 
 Only admins hear them live: the error may name mail hosts and accounts, which only admins
 see in the settings. The frame's reach is :data:`ADMINS`, an inbox id no inbox has (ids start
@@ -8,11 +9,11 @@ and the catch-up's SQL filter (``accounts.access.visible``) says the same.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from otklik.channels.schemas import InboxHealth
 from otklik.core.events import DomainEvent, FeedEntry, FrameData, FrameKind, Reach
-from otklik.realtime.protocol import STREAM_AGENTS
+from otklik.realtime.protocol import STREAM_AGENTS, TransientFrame
 
 CHANNEL_HEALTH_CHANGED = "channel.health_changed"
 #: The reach of frames for admins only (see the module's docstring).
@@ -39,3 +40,11 @@ class ChannelHealthChanged(DomainEvent):
     def feed(self) -> list[FeedEntry]:
         data = ChannelHealthData(health=self.health)
         return [CHANNEL_HEALTH_FRAME.entry(STREAM_AGENTS, data, ADMINS)]
+
+
+class AgentsOnlineFrame(TransientFrame):
+    """To the widgets of an inbox, live only: whether an operator who answers it is online
+    (the offline form gives way to the chat, or the other way round)."""
+
+    type: Literal["agents_online"] = "agents_online"
+    online: bool

@@ -18,7 +18,7 @@ from otklik.audit import service as audit
 from otklik.channels import config as channel_config
 from otklik.channels import health
 from otklik.channels.base import channel_names, inboxes_changed, plugin_for
-from otklik.channels.events import ChannelHealthChanged
+from otklik.channels.events import AgentsOnlineFrame, ChannelHealthChanged
 from otklik.channels.models import Inbox
 from otklik.channels.schemas import InboxCreate, InboxOut, InboxSettings, InboxUpdate
 from otklik.core import config_cache
@@ -26,6 +26,8 @@ from otklik.core.crypto import SecretBox
 from otklik.core.db import Database
 from otklik.core.errors import AppError, invalid, not_found
 from otklik.core.events import bus
+from otklik.realtime import log
+from otklik.realtime.protocol import inbox_stream
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +183,14 @@ async def widget_inbox_by_key(session: AsyncSession, public_key: str) -> InboxIn
     return inbox
 
 
+async def cached_widget_inbox(session: AsyncSession, public_key: str) -> InboxInfo | None:
+    """The active widget inbox with this public key (cached), if there is one."""
+    inbox = (await config_cache.get(session, INBOXES)).by_key.get(public_key)
+    if inbox is None or inbox.channel != "widget" or not inbox.active:
+        return None
+    return inbox
+
+
 async def frame_origins(session: AsyncSession, public_key: str) -> list[str] | None:
     """The sites that may frame this widget inbox (``[]``: any); ``None``: no such inbox."""
     inbox = (await config_cache.get(session, INBOXES)).by_key.get(public_key)
@@ -298,3 +308,34 @@ async def agents_online(session: AsyncSession, inbox: AnyInbox) -> bool:
             TeamMember.team_id == inbox.team_id
         )
     return bool(await session.scalar(query))
+
+
+async def widget_availability(session: AsyncSession) -> dict[int, bool]:
+    """:func:`agents_online` of every active widget inbox, in one query."""
+    directory = await config_cache.get(session, INBOXES)
+    widgets = [i for i in directory.by_id.values() if i.channel == "widget" and i.active]
+    if not widgets:
+        return {}
+    rows = await session.execute(
+        select(Agent.id, TeamMember.team_id)
+        .outerjoin(TeamMember, TeamMember.agent_id == Agent.id)
+        .where(Agent.active.is_(True), Agent.status == "online")
+    )
+    anyone = False
+    teams: set[int] = set()
+    for _, team_id in rows:
+        anyone = True
+        if team_id is not None:
+            teams.add(team_id)
+    return {i.id: anyone if i.team_id is None else i.team_id in teams for i in widgets}
+
+
+async def announce_availability(session: AsyncSession) -> None:
+    """Tell the widgets, through their sockets, whether someone answers their inbox now
+    (after an operator's presence changed; published only if the transaction commits)."""
+    for inbox_id, online in (await widget_availability(session)).items():
+        log.stage_transient(
+            session,
+            stream=inbox_stream(inbox_id),
+            frame=AgentsOnlineFrame(online=online).model_dump(),
+        )

@@ -19,6 +19,7 @@ from otklik.conversations.schemas import (
     MessageOut,
     MessagePage,
     PriorityIn,
+    Sort,
     Status,
     StatusIn,
     TagsIn,
@@ -37,12 +38,24 @@ async def list_conversations(
     session: DbSession,
     view: View = "all",
     status: Status = "open",
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Annotated[str | None, Query(max_length=300)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
     q: Annotated[str | None, Query(max_length=200, description="Words in a message")] = None,
+    sort: Sort = "newest",
+    team_id: Annotated[Id | None, Query(description="The team whose queue view=team lists")] = None,
 ) -> ConversationPage:
+    """A view's page in the order asked for, with the counts of every view the operator has
+    (their teams' queues included); all of it within what they may see."""
     return await service.list_conversations(
-        session, agent=agent, view=view, status=status, cursor=cursor, limit=limit, q=q
+        session,
+        agent_id=agent.id,
+        view=view,
+        status=status,
+        cursor=cursor,
+        limit=limit,
+        sort=sort,
+        team_id=team_id,
+        q=q,
     )
 
 

@@ -66,6 +66,15 @@ class Conversation(Base):
             "id",
         ),
         Index("ix_conversations_contact_inbox", "contact_id", "inbox_id", "id"),
+        # The queues, oldest unanswered customer message first (unassigned; a team's).
+        Index(
+            "ix_conversations_assignee_status_waiting",
+            "assignee_id",
+            "status",
+            "waiting_since",
+            "id",
+        ),
+        Index("ix_conversations_team_status_waiting", "team_id", "status", "waiting_since", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

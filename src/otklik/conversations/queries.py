@@ -4,35 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select, true, tuple_
+from sqlalchemy import ColumnElement, Select, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otklik.accounts import access
-from otklik.accounts.models import Agent
 from otklik.attachments import service as attachments
 from otklik.conversations.models import (
     Conversation,
-    ConversationCount,
     Message,
 )
 from otklik.conversations.schemas import (
     ConversationOut,
-    ConversationPage,
     MessageOut,
     MessagePage,
-    ViewCounts,
 )
-from otklik.conversations.searching import matching_conversations
 from otklik.conversations.shapes import (
     conversation_out,
     message_out,
     visitor_message_out,
     with_contact_and_last,
 )
-from otklik.core import fulltext
 from otklik.core.errors import not_found
 from otklik.core.events import Reach
-from otklik.core.pagination import decode_cursor, encode_cursor
 
 
 def visible_to(scope: access.Scope) -> ColumnElement[bool]:
@@ -190,78 +183,6 @@ async def describe(session: AsyncSession, conversation_id: int) -> ConversationO
     if row is None:
         raise not_found("Conversation", conversation_id)
     return conversation_out(row[0], row[1], row[2])
-
-
-def _view_filter(view: str, agent_id: int) -> list[ColumnElement[bool]]:
-    if view == "mine":
-        return [Conversation.assignee_id == agent_id]
-    if view == "unassigned":
-        return [Conversation.assignee_id.is_(None)]
-    return []
-
-
-async def view_counts(session: AsyncSession, *, agent_id: int, status: str) -> ViewCounts:
-    """Read from the maintained counters (see ``counts.py``): the rows of the inboxes and
-    teams the operator may see, not a scan of conversations."""
-    scoped = access.visible(
-        access.scope_in(session),
-        inbox_id=ConversationCount.inbox_id,
-        team_id=ConversationCount.team_key,
-        assignee_id=ConversationCount.assignee_key,
-    )
-    rows = (
-        await session.execute(
-            select(ConversationCount.assignee_key, func.sum(ConversationCount.n))
-            .where(ConversationCount.status == status, scoped)
-            .group_by(ConversationCount.assignee_key)
-        )
-    ).all()
-    by_assignee = {key: int(n or 0) for key, n in rows}
-    return ViewCounts(
-        all=sum(by_assignee.values()),
-        mine=by_assignee.get(agent_id, 0),
-        unassigned=by_assignee.get(0, 0),
-    )
-
-
-async def list_conversations(
-    session: AsyncSession,
-    *,
-    agent: Agent,
-    view: str,
-    status: str,
-    cursor: str | None,
-    limit: int,
-    q: str | None = None,
-) -> ConversationPage:
-    """A page of the view; with ``q``, only conversations with a message matching it (of
-    the newest matches, ``conversations/searching.py``)."""
-    counts = await view_counts(session, agent_id=agent.id, status=status)
-    query = with_contact_and_last().where(Conversation.status == status, visible(session))
-    parsed = fulltext.parse(q) if q else None
-    if parsed is not None:
-        query = query.where(Conversation.id.in_(await matching_conversations(session, parsed)))
-    for condition in _view_filter(view, agent.id):
-        query = query.where(condition)
-    if cursor:
-        moment, ident = decode_cursor(cursor)
-        query = query.where(
-            tuple_(Conversation.last_activity_at, Conversation.id) < tuple_(moment, ident)
-        )
-    query = query.order_by(Conversation.last_activity_at.desc(), Conversation.id.desc()).limit(
-        limit + 1
-    )
-    rows = (await session.execute(query)).all()
-    page = rows[:limit]
-    next_cursor = None
-    if len(rows) > limit:
-        last = page[-1][0]
-        next_cursor = encode_cursor(last.last_activity_at, last.id)
-    return ConversationPage(
-        items=[conversation_out(c, contact, m) for c, contact, m in page],
-        next_cursor=next_cursor,
-        counts=counts,
-    )
 
 
 async def list_messages(

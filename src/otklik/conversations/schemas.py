@@ -13,7 +13,12 @@ from otklik.core.schemas import StrictModel
 Status = Literal["open", "pending", "snoozed", "resolved"]
 Priority = Literal["low", "normal", "high", "urgent"]
 AuthorType = Literal["contact", "agent", "bot", "system"]
-View = Literal["mine", "unassigned", "all"]
+#: ``team``: one team's queue (with ``team_id``).
+View = Literal["mine", "unassigned", "team", "all"]
+#: ``waiting``: the customer who has waited longest for an answer first (then those not
+#: waiting, oldest first); ``newest``: latest activity first; ``priority``: urgent first,
+#: then by waiting.
+Sort = Literal["waiting", "newest", "priority"]
 
 
 class ContactBrief(BaseModel):
@@ -101,10 +106,17 @@ class MessageOut(BaseModel):
     mail: MailView | None = None
 
 
+class TeamCount(BaseModel):
+    team_id: int
+    n: int
+
+
 class ViewCounts(BaseModel):
     mine: int
     unassigned: int
     all: int
+    #: The operator's teams' queues, and the team asked for (``view=team``), by team id.
+    teams: list[TeamCount] = Field(default_factory=list)
 
 
 class ConversationPage(BaseModel):

@@ -45,13 +45,12 @@ from otklik.conversations.queries import (
     get_conversation,
     latest_conversation_id,
     latest_conversation_reach,
-    list_conversations,
     list_messages,
     reach,
     require_contact,
-    view_counts,
     visitor_messages,
 )
+from otklik.conversations.queues import list_conversations, view_counts
 from otklik.conversations.rehoming import move_to_contact
 from otklik.conversations.schemas import (
     BulkIn,

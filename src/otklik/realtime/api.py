@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -13,6 +15,7 @@ from otklik.accounts.deps import SESSION_COOKIE
 from otklik.conversations import service as conversations
 from otklik.core.events import Reach
 from otklik.realtime.auth import Identity, SocketAuth
+from otklik.realtime.presence import PresenceKeeper
 from otklik.realtime.protocol import (
     STREAM_AGENTS,
     AgentTypingFrame,
@@ -31,6 +34,7 @@ from otklik.realtime.ws import (
     serve,
 )
 
+log = logging.getLogger(__name__)
 router = APIRouter(tags=["realtime"])
 PRESENCE_VALUES = ("online", "away", "offline")
 
@@ -57,10 +61,17 @@ async def _authenticate(ws: WebSocket, auth: SocketAuth, token: str | None) -> I
 
 
 class AgentFrames:
-    """What an operator's socket may say: typing and presence."""
+    """What an operator's socket may say: typing, presence, and that they are active."""
 
-    def __init__(self, realtime: Realtime, identity: Identity, scope: access.Scope) -> None:
+    def __init__(
+        self,
+        realtime: Realtime,
+        identity: Identity,
+        scope: access.Scope,
+        presence: PresenceKeeper,
+    ) -> None:
         self.realtime = realtime
+        self.presence = presence
         self.agent_id = identity.agent_id
         self.agent_name = identity.name
         self.scope = scope
@@ -72,6 +83,8 @@ class AgentFrames:
             await self._typing(frame)
         elif kind == "presence":
             await self._presence(frame)
+        elif kind == "activity":
+            await self.presence.active(self.agent_id)
         else:
             raise ClientError("bad_frame", f"Unknown frame type {kind!r}.")
 
@@ -139,16 +152,29 @@ async def agent_socket(ws: WebSocket) -> None:
     # Tracked from here: a sign-out committed from now on closes it.
     wire = Wire(raw_send(ws))
     auth.track(identity, wire)
+    presence: PresenceKeeper = ws.app.state.presence
+    presence.opened(identity.agent_id)
     try:
         await serve(
             ws,
             realtime=realtime,
             hello=hello,
             streams=[STREAM_AGENTS],
-            on_frame=AgentFrames(realtime, identity, scope),
+            on_frame=AgentFrames(realtime, identity, scope, presence),
             wire=wire,
             scope=scope,
             scopes=scopes,
+            when_live=partial(presence.returned, identity.agent_id),
         )
     finally:
         auth.untrack(identity, wire)
+        await _closed(presence, identity.agent_id)
+
+
+async def _closed(presence: PresenceKeeper, agent_id: int) -> None:
+    """The socket is gone: say so (a failed write only makes the grace period start from
+    this process's last beat instead)."""
+    try:
+        await presence.closed(agent_id)
+    except Exception:
+        log.warning("recording that a socket of agent %s closed failed", agent_id, exc_info=True)

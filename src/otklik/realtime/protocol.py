@@ -24,6 +24,11 @@ def contact_stream(contact_id: int) -> str:
     return f"contact:{contact_id}"
 
 
+def inbox_stream(inbox_id: int) -> str:
+    """What every widget of an inbox hears (whether someone is online to answer)."""
+    return f"inbox:{inbox_id}"
+
+
 @dataclass(frozen=True, slots=True)
 class Outgoing:
     """A frame ready to send: serialised once, then written to every subscribed socket."""

@@ -141,10 +141,12 @@ async def serve(
     wire: Wire | None = None,
     scope: Scope | None = None,
     scopes: ScopeKeeper | None = None,
+    when_live: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
     """Run an accepted socket that said ``hello`` until either side closes it (or ``wire``
     is closed). An operator's socket has a ``scope``: it hears (live and in its catch-up)
-    only events about conversations the scope sees; ``scopes`` keeps it current."""
+    only events about conversations the scope sees; ``scopes`` keeps it current.
+    ``when_live`` runs once the client heard ``ready`` (what it changes, the client hears)."""
     last_seen = hello.last_event_id
     wire = wire or Wire(raw_send(ws))
     if wire.closed:
@@ -157,6 +159,8 @@ async def serve(
             subscriber.sees = scope.sees
     try:
         await _catch_up(realtime, subscriber, streams, last_seen, scope)
+        if when_live is not None:
+            await when_live()
         await _receive(ws, wire, on_frame)
     except WebSocketDisconnect:
         pass

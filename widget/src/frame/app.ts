@@ -17,6 +17,7 @@ import { newClientMsgId } from './ids';
 import { ProofPanel } from './identity';
 import { MessageStore, type ChatItem } from './messages';
 import { Outbox, type OutboxItem, type SendResult } from './outbox';
+import { AvailabilitySocket, availabilityUrl } from './availability';
 import { QueueWatcher } from './queue';
 import { refreshTime, sameVisitor, sessionBody } from './session';
 import { backoffDelay, ResumableSocket, type EventFrame } from './socket';
@@ -28,8 +29,7 @@ import type { Attachment, Message, Session, WidgetConfig } from './types';
 import { ChatView, connView, serverFieldErrors, type OfflineValues } from './view';
 
 const HISTORY_LIMIT = 50;
-/** While the offline form is shown, ask this often whether an operator came online. */
-export const CONFIG_RECHECK_MS = 60000;
+export { CONFIG_RECHECK_MS } from './availability';
 /** While the visitor waits for the first operator reply, ask for the queue position this often. */
 export const QUEUE_POLL_MS = 15000;
 
@@ -55,7 +55,6 @@ export class WidgetApp {
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
   private flushAttempts = 0;
   private historyTimer: ReturnType<typeof setTimeout> | null = null;
-  private recheckTimer: ReturnType<typeof setInterval> | null = null;
   /** The offline message being sent; a retry of the same text keeps its client_msg_id. */
   private offlineDraft: { cid: string; text: string } | null = null;
   private offlineBusy = false;
@@ -64,6 +63,7 @@ export class WidgetApp {
   /** Message text typed in the offline form, put into the composer after the pre-chat form. */
   private carryText = '';
   readonly queue: QueueWatcher;
+  private readonly availability: AvailabilitySocket;
   /** Files picked for the next message, uploaded at once. */
   private readonly files: Uploads;
   private readonly visit: VisitReporter;
@@ -94,6 +94,7 @@ export class WidgetApp {
       },
       failure: (e) => this.t(e instanceof ApiError && e.status === 413 ? 'fileTooBig' : 'uploadFailed'),
     });
+    this.availability = new AvailabilitySocket(() => availabilityUrl(d.wsUrl(), d.inboxKey), (on) => this.setAgentsOnline(on), () => this.recheckAgents(), d.WebSocketImpl);
     this.queue = new QueueWatcher(
       async () => (this.token ? (await d.api.queue(this.token)).position : null),
       (position) => this.view?.setQueue(position),
@@ -112,9 +113,11 @@ export class WidgetApp {
         this.view?.focus();
         this.updateUnread();
         this.updateWaiting(this.store.list());
+        this.syncRecheck();
         void this.recheckAgents();
       } else if (m.type === 'close') {
         this.isOpen = false;
+        this.syncRecheck();
         this.typingOut.stop();
         this.updateWaiting(this.store.list());
       } else if (m.type === 'viewport') {
@@ -186,7 +189,6 @@ export class WidgetApp {
     this.d.mount.textContent = '';
     this.d.mount.append(this.view.root);
     this.view.setMobile(this.mobile);
-
     addEventListener('online', () => {
       this.updateConn();
       this.socket?.reconnectNow();
@@ -234,29 +236,32 @@ export class WidgetApp {
     this.syncRecheck();
   }
 
-  /** Re-ask the config every minute while the offline form is up. */
+  /** Hear availability live: the visitor's own socket, or while open a small one for a widget
+   * with no visitor yet; the offline form also re-asks the config every minute. */
   private syncRecheck(): void {
-    const showing = !!this.view?.offlineValues();
-    if (showing && !this.recheckTimer) this.recheckTimer = setInterval(() => void this.recheckAgents(), CONFIG_RECHECK_MS);
-    else if (!showing && this.recheckTimer) {
-      clearInterval(this.recheckTimer);
-      this.recheckTimer = null;
-    }
+    this.availability.watch(!!this.view?.offlineValues(), this.isOpen && !this.token);
   }
 
-  /** Has an operator come online? Then the live chat replaces the offline form. Not while closed. */
+  /** Who is online now? (the offline form, or a widget with no visitor yet; not while closed) */
   private async recheckAgents(): Promise<void> {
-    if (!this.isOpen || !this.view?.offlineValues()) return;
+    if (!this.isOpen || (!this.view?.offlineValues() && this.token)) return;
     let cfg: WidgetConfig;
     try {
       cfg = await this.d.api.config(this.d.inboxKey);
     } catch {
       return; // try again at the next tick
     }
-    if (!this.config || this.config.agents_online === cfg.agents_online) return;
-    this.config.agents_online = cfg.agents_online;
-    this.view.setAgentsOnline(cfg.agents_online);
-    this.leaveOfflineForm();
+    this.setAgentsOnline(cfg.agents_online);
+  }
+
+  /** Someone came online (the chat replaces the offline form) or nobody is left (a visitor
+   * with no conversation yet, who typed nothing, gets the offline form). */
+  private setAgentsOnline(online: boolean): void {
+    if (!this.config || !this.view || this.config.agents_online === online) return;
+    this.config.agents_online = online;
+    this.view.setAgentsOnline(online);
+    if (online) this.leaveOfflineForm();
+    else if (this.wantsOfflineForm() && !this.view.offlineValues() && !this.view.draft()) this.showEntry();
   }
 
   /** Switch away from the offline form when it no longer applies (never mid-submit). */
@@ -444,6 +449,7 @@ export class WidgetApp {
 
   private onTransient(f: VisitorTransientFrame): void {
     if (f.type === 'typing' && f.author_type === 'agent') this.typingIn.update(f.typing, f.name);
+    else if (f.type === 'agents_online') this.setAgentsOnline(f.online);
   }
 
   /** Apply one server message: from the POST answer, the socket or a fetch. */

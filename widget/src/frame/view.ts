@@ -240,6 +240,11 @@ export class ChatView {
     this.notice.hidden = !text;
   }
 
+  /** What the visitor has typed into the send box and not sent. */
+  draft(): string {
+    return this.input.value.trim();
+  }
+
   setAgentsOnline(online: boolean): void {
     this.sub.textContent = this.t(online ? 'agentsOnline' : 'agentsOffline');
     this.sub.setAttribute('data-online', String(online));

@@ -1,4 +1,8 @@
-"""The visitor's socket: ``/api/v1/widget/ws``; the visitor token comes in ``hello``."""
+"""The visitor's socket: ``/api/v1/widget/ws``; the visitor token comes in ``hello``.
+
+Every widget socket hears its inbox's stream (whether someone is online to answer). A widget
+with no visitor yet (the offline form, before anything was sent) may open one with the
+public ``?inbox_key=`` and no token: it hears only that, and may say nothing."""
 
 from __future__ import annotations
 
@@ -9,8 +13,15 @@ from fastapi import APIRouter, WebSocket
 from otklik.channels.widget.service import INVALID_TOKEN
 from otklik.conversations import service as conversations
 from otklik.core.security import VisitorIdentity, VisitorTokens
-from otklik.realtime.protocol import STREAM_AGENTS, AgentTypingFrame, Outgoing, contact_stream
-from otklik.realtime.ws import ClientError, Realtime, close_with_error, read_hello, serve
+from otklik.channels import service as inboxes
+from otklik.realtime.protocol import (
+    STREAM_AGENTS,
+    AgentTypingFrame,
+    Outgoing,
+    contact_stream,
+    inbox_stream,
+)
+from otklik.realtime.ws import ClientError, Hello, Realtime, close_with_error, read_hello, serve
 
 router = APIRouter(tags=["widget"])
 
@@ -54,7 +65,10 @@ async def visitor_socket(ws: WebSocket) -> None:
     hello = await read_hello(ws)
     if hello is None:
         return
-    identity = tokens.read(hello.token) if hello.token else None
+    if not hello.token:
+        await _availability_only(ws, realtime, hello)
+        return
+    identity = tokens.read(hello.token)
     if identity is None:
         await close_with_error(ws, "unauthorized", INVALID_TOKEN, 4401)
         return
@@ -62,6 +76,30 @@ async def visitor_socket(ws: WebSocket) -> None:
         ws,
         realtime=realtime,
         hello=hello,
-        streams=[contact_stream(identity.contact_id)],
+        streams=[contact_stream(identity.contact_id), inbox_stream(identity.inbox_id)],
         on_frame=VisitorFrames(realtime, identity),
+    )
+
+
+async def _say_nothing(_frame: dict[str, Any]) -> None:
+    raise ClientError("unauthorized", INVALID_TOKEN)
+
+
+async def _availability_only(ws: WebSocket, realtime: Realtime, hello: Hello) -> None:
+    """A widget with no visitor: its inbox's availability, nothing else."""
+    key = ws.query_params.get("inbox_key", "")
+    inbox = None
+    if 0 < len(key) <= 64:
+        async with realtime.db.session(write=False) as session:
+            inbox = await inboxes.cached_widget_inbox(session, key)
+    if inbox is None:
+        await close_with_error(ws, "unauthorized", INVALID_TOKEN, 4401)
+        return
+    # Nothing to replay on this stream (its frames are transient): start from now.
+    await serve(
+        ws,
+        realtime=realtime,
+        hello=Hello(last_event_id=None, token=None),
+        streams=[inbox_stream(inbox.id)],
+        on_frame=_say_nothing,
     )
