@@ -81,7 +81,7 @@ const en = {
   priority: {
     low: 'Low',
     normal: 'Normal',
-    high: 'High priority',
+    high: 'High',
     urgent: 'Urgent',
   },
   channel: {
@@ -92,7 +92,7 @@ const en = {
   },
   workspace: {
     pick: 'Pick a conversation on the left.',
-    shortcutHint: 'Press j / k to move through the list and ? for all shortcuts.',
+    shortcutHint: 'Press J / K to move through the list and ? for all shortcuts.',
   },
   conversation: {
     label: 'Conversation',
@@ -137,7 +137,7 @@ const en = {
     assignMe: 'Assign to me',
     resolve: 'Resolve',
     reopen: 'Reopen',
-    pending: 'Pending',
+    pending: 'Awaiting customer',
     snooze: 'Snooze',
   },
   assign: {
