@@ -165,7 +165,7 @@ async def test_use_fills_variables_with_fallbacks_and_counts(workspace: Workspac
 async def test_use_reports_the_empty_variables_without_a_fallback(workspace: Workspace) -> None:
     ws = workspace
     answer = await canned(
-        ws, shortcut="bare", text="Hello {{contact.name}}! I'm {{agent.name | \"Анна\"}}."
+        ws, shortcut="bare", text='Hello {{contact.name}}! I\'m {{agent.name | "Анна"}}.'
     )
     anonymous = await ws.visitor(None)
     conv = (await anonymous.say("hi"))["conversation_id"]

@@ -57,7 +57,7 @@ def test_bad_templates_are_refused_with_the_reason(template: str, words: str) ->
 
 def test_gaps_are_the_empty_variables_without_a_fallback() -> None:
     text, gaps = render_with_gaps(
-        "Hello {{contact.email}}! 🙂 I'm {{agent.name | \"Анна\"}}{{agent.name}}.",
+        'Hello {{contact.email}}! 🙂 I\'m {{agent.name | "Анна"}}{{agent.name}}.',
         VALUES,
     )
     assert text == "Hello ! 🙂 I'm Анна."

@@ -38,6 +38,8 @@ from otklik.conversations.events import (
     ConversationCreated,
     ConversationMerged,
     ConversationUpdated,
+    MentionCreated,
+    MentionsRead,
     MessageCreated,
     MessageUpdated,
 )
@@ -60,6 +62,8 @@ EVENTS: tuple[type[DomainEvent], ...] = (
     ConversationMerged,
     ConversationEscalated,
     ConversationHandedBack,
+    MentionCreated,
+    MentionsRead,
 )
 #: Event frames appended to the log without a typed event.
 LOGGED: tuple[FrameKind[Any], ...] = (

@@ -1,8 +1,9 @@
 """A tiny, safe template language for canned answers and automatic messages.
 
 ``{{ contact.name }}`` inserts a value, ``{{ contact.name | "клиент" }}`` (or the longer
-``{{ contact.name | default: "клиент" }}``) a fallback when the value is empty. Only the variables listed here exist; there are no other filters, no
-loops and nothing is ever evaluated. A full template engine (Liquid, Jinja) would give
+``{{ contact.name | default: "клиент" }}``) a fallback when the value is empty. Only the
+variables listed here exist; there are no other filters, no loops and nothing is ever
+evaluated. A full template engine (Liquid, Jinja) would give
 operators far more power than "insert the customer's name" needs, and a sandbox to maintain.
 Templates are checked when they are saved, so a typo is a 422 for the author, not a message
 with ``{{contcat.name}}`` for the customer.
