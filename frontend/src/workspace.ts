@@ -4,6 +4,7 @@ import { useAgentsStore } from '@/stores/agents'
 import { useContactsStore } from '@/stores/contacts'
 import { useConversationsStore } from '@/stores/conversations'
 import { useDraftsStore } from '@/stores/drafts'
+import { useMentionsStore } from '@/stores/mentions'
 import { useMessagesStore } from '@/stores/messages'
 import { useOutboxStore } from '@/stores/outbox'
 import { useRealtimeStore } from '@/stores/realtime'
@@ -22,6 +23,7 @@ export function bootWorkspace(me: Agent): void {
   void useAgentsStore()
     .load()
     .catch(() => undefined)
+  void useMentionsStore().load()
   useRealtimeStore().start()
 }
 
@@ -33,6 +35,7 @@ export function teardownWorkspace(): void {
   useContactsStore().reset()
   useTypingStore().reset()
   useAgentsStore().reset()
+  useMentionsStore().reset()
   resetConversationTools()
   // drafts and the outbox stay in localStorage for the next sign-in of the same operator
   useDraftsStore().reset()

@@ -8,6 +8,7 @@ import { useContactsStore } from '@/stores/contacts'
 import { useConversationsStore } from '@/stores/conversations'
 import { useEscalationsStore } from '@/stores/escalations'
 import { useMacrosStore } from '@/stores/macros'
+import { useMentionsStore } from '@/stores/mentions'
 import { useToastStore } from '@/stores/toasts'
 import { afterMerge } from '@/stores/triage'
 import { useUiStore } from '@/stores/ui'
@@ -33,6 +34,12 @@ export function applyToolEvent(frame: ToolEventFrame): void {
       break
     case 'attribute_definition.changed':
       useAttributeDefinitionsStore().invalidate()
+      break
+    case 'mention.created':
+      useMentionsStore().receive(frame.data.mention)
+      break
+    case 'mentions.read':
+      useMentionsStore().applyRead(frame.data.agent_id, frame.data.ids)
       break
     default:
       break

@@ -5,6 +5,7 @@ import { applyEvent } from '@/realtime/apply'
 import { ResumableSocket, type ConnectionState, type SocketLike } from '@/realtime/socket'
 import { useAgentsStore } from './agents'
 import { useConversationsStore } from './conversations'
+import { useMentionsStore } from './mentions'
 import { useMessagesStore } from './messages'
 import { useOutboxStore } from './outbox'
 import { useSessionStore } from './session'
@@ -62,6 +63,7 @@ export const useRealtimeStore = defineStore('realtime', () => {
         conversations.fetchList(true).catch(() => undefined),
         active === null ? Promise.resolve() : messages.refetch(active),
         active === null ? Promise.resolve() : conversations.ensure(active).catch(() => undefined),
+        useMentionsStore().load(),
       ])
     } finally {
       syncing.value = false
