@@ -68,7 +68,9 @@ def page(browser: Browser) -> Iterator[Page]:
         ctx.close()
 
 
-def login(page: Page, server: E2EServer, email: str | None = None, password: str | None = None) -> None:
+def login(
+    page: Page, server: E2EServer, email: str | None = None, password: str | None = None
+) -> None:
     page.goto(server.url + "/app/")
     page.get_by_test_id("login-email").fill(email or server.admin_email)
     page.get_by_test_id("login-password").fill(password or server.admin_password)
