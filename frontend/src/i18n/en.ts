@@ -234,7 +234,7 @@ const en = {
       positionRight: 'Bottom right',
       positionLeft: 'Bottom left',
       language: 'Widget language',
-      languageAuto: 'Visitor’s browser language',
+      languageAuto: 'As the browser',
       prechat: {
         name: 'Ask for the name before the chat',
         email: 'Ask for the email before the chat',

@@ -236,7 +236,7 @@ const ru: typeof en = {
       positionRight: 'Справа внизу',
       positionLeft: 'Слева внизу',
       language: 'Язык виджета',
-      languageAuto: 'Язык браузера посетителя',
+      languageAuto: 'Как в браузере',
       prechat: {
         name: 'Спрашивать имя перед чатом',
         email: 'Спрашивать почту перед чатом',
