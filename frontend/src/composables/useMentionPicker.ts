@@ -3,6 +3,7 @@ import type { Agent } from '@/api/types'
 import { useAgentsStore } from '@/stores/agents'
 import { useSessionStore } from '@/stores/session'
 import { findAtToken, matchPeople, type AtToken } from '@/utils/mentions'
+import { listboxKey } from './listboxKeys'
 
 const MAX_SHOWN = 8
 
@@ -53,28 +54,17 @@ export function useMentionPicker(onPick: (agent: Agent, token: AtToken) => void)
     onPick(agent, at)
   }
 
+  function move(step: 1 | -1): void {
+    const n = items.value.length
+    if (n) active.value = (active.value + step + n) % n
+  }
+
   /** Keys for the list while it is open; true when the key was used. */
   function onKeydown(ev: KeyboardEvent): boolean {
-    if (!open.value || ev.isComposing || ev.altKey || ev.ctrlKey || ev.metaKey) return false
-    const n = items.value.length
-    switch (ev.key) {
-      case 'ArrowDown':
-        if (n) active.value = (active.value + 1) % n
-        return true
-      case 'ArrowUp':
-        if (n) active.value = (active.value - 1 + n) % n
-        return true
-      case 'Enter':
-      case 'Tab':
-        if (ev.shiftKey || !n) return false
-        choose()
-        return true
-      case 'Escape':
-        close()
-        return true
-      default:
-        return false
-    }
+    if (!open.value) return false
+    // with nobody to offer, Enter is the note's own again
+    if (ev.key === 'Enter' && !items.value.length) return false
+    return listboxKey(ev, { count: () => items.value.length, move, choose: () => choose(), close: () => close() })
   }
 
   return { open, query, items, active, token, update, choose, close, onKeydown }
