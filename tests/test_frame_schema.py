@@ -230,6 +230,11 @@ async def test_every_frame_the_sockets_send_validates(workspace: Workspace) -> N
             f"/api/v1/inboxes/{workspace.inbox_id}", headers=auth, json={"active": active}
         )
         assert toggled.status_code == 200, toggled.text
+    # A note that mentions a colleague, and the colleague reading it.
+    _, mira_token = await workspace.agent("mira@example.com", name="Мира")
+    await workspace.reply(conversation_id, "@Мира, посмотри", private=True)
+    read = await api.post("/api/v1/mentions/read", headers=workspace.auth(mira_token), json={})
+    assert read.status_code == 200 and read.json() == {"unread": 0}, read.text
 
     # Everything again, replayed from the log to a socket that resumes.
     replayed = await workspace.agent_socket(last_event_id=0)

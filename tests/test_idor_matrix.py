@@ -302,6 +302,29 @@ async def a_token(w: World) -> Params:
     return {"token_id": token["id"]}
 
 
+async def others_mention(w: World) -> Params:
+    """A mention of ``other`` in a note of inbox B (theirs and the admin's): nobody else,
+    the admin included, may mark it read."""
+    # (a probe may have emptied inbox B: its members as the world began)
+    members = {"agent_ids": [w.ws.admin_id, w.other_id]}
+    await w.ok("PUT", f"/api/v1/inboxes/{w.inbox_b}/members", json=members)
+    conversation_id = await _conversation(w, inbox_key=w.inbox_b_key, team_id=None)
+    agents = (await w.ok("GET", "/api/v1/agents"))["items"]
+    name = next(a["name"] for a in agents if a["id"] == w.other_id)  # (a probe renames them)
+    await w.ok(
+        "POST",
+        f"/api/v1/conversations/{conversation_id}/messages",
+        json={"client_msg_id": new_id(), "text": f"@{name}, look", "private": True},
+    )
+    # (``other`` may have been signed out by an earlier probe: a fresh sign-in)
+    login = await w.api.post(
+        "/api/v1/auth/login", json={"email": "other@example.com", "password": "agent-password"}
+    )
+    w.api.cookies.clear()
+    page = await w.call("GET", "/api/v1/mentions", token=login.json()["token"])
+    return {"mention_id": page.json()["items"][0]["id"]}
+
+
 async def a_page(w: World) -> Params:
     return {"path": "settings"}
 
@@ -450,6 +473,8 @@ TABLE: dict[tuple[str, str], list[Probe]] = {
     # Another person's sign-in: not in anybody else's own sessions list (admins end other
     # people's sign-ins with /agents/{id}/sign-out).
     ("DELETE", "/api/v1/auth/sessions/{session_id}"): [Probe(others_session, NOBODY)],
+    # Another operator's mention: theirs alone.
+    ("POST", "/api/v1/mentions/{mention_id}/read"): [Probe(others_mention, NOBODY)],
     # Telegram's own callback: a secret header, never an operator's or visitor's token.
     ("POST", "/api/v1/channels/telegram/{inbox_id}/webhook"): [
         Probe(inbox_b, NOBODY, json={"update_id": 1})

@@ -153,12 +153,29 @@ async def test_use_fills_variables_with_fallbacks_and_counts(workspace: Workspac
     third = await use(None)
     assert str(third["text"]).startswith("Здравствуйте, клиент!")
     assert third["canned_answer"]["usage_count"] == 3  # type: ignore[index]
+    assert first["gaps"] == second["gaps"] == []  # every variable had a value or a fallback
     listed = (await ws.api.get(URL, headers=ws.auth())).json()["items"][0]
     assert listed["usage_count"] == 3 and listed["last_used_at"] is not None
     response = await ws.api.post(
         f"{URL}/{answer['id']}/use", headers=ws.auth(), json={"conversation_id": 424242}
     )
     assert error(response)[:2] == (404, "not_found")
+
+
+async def test_use_reports_the_empty_variables_without_a_fallback(workspace: Workspace) -> None:
+    ws = workspace
+    answer = await canned(
+        ws, shortcut="bare", text='Hello {{contact.name}}! I\'m {{agent.name | "Анна"}}.'
+    )
+    anonymous = await ws.visitor(None)
+    conv = (await anonymous.say("hi"))["conversation_id"]
+    response = await ws.api.post(
+        f"{URL}/{answer['id']}/use", headers=ws.auth(), json={"conversation_id": conv}
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["text"] == "Hello ! I'm Admin."
+    assert body["gaps"] == [{"variable": "contact.name", "at": 6}]
 
 
 async def test_listing_is_one_query_whatever_the_size(workspace: Workspace) -> None:

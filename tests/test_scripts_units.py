@@ -9,7 +9,7 @@ import pytest
 from otklik.channels.schemas import WorkingHours
 from otklik.scripts.conditions import Facts, evaluate, load_conditions, satisfied
 from otklik.scripts.hours import NEVER, is_open, next_opening
-from otklik.scripts.templates import TemplateError, check_template, render
+from otklik.scripts.templates import Gap, TemplateError, check_template, render, render_with_gaps
 
 VALUES = {
     "contact.name": "Иван",
@@ -29,6 +29,9 @@ VALUES = {
         ("{{contact.attributes.plan}}/{{contact.attributes.city|default:'?'}}", "gold/?"),
         ("{ not a tag } {{ and unclosed", "{ not a tag } {{ and unclosed"),
         ("{{contact.email|default:'a \"quoted\" one'}}", 'a "quoted" one'),
+        ('Hello {{contact.email | "there"}}!', "Hello there!"),
+        ("Здравствуйте, {{ agent.name | 'коллега' }}!", "Здравствуйте, коллега!"),
+        ('{{contact.name | "там"}}', "Иван"),
     ],
 )
 def test_render(template: str, expected: str) -> None:
@@ -50,6 +53,17 @@ def test_render(template: str, expected: str) -> None:
 def test_bad_templates_are_refused_with_the_reason(template: str, words: str) -> None:
     with pytest.raises(TemplateError, match=words.replace("(", r"\(")):
         check_template(template)
+
+
+def test_gaps_are_the_empty_variables_without_a_fallback() -> None:
+    text, gaps = render_with_gaps(
+        'Hello {{contact.email}}! 🙂 I\'m {{agent.name | "Анна"}}{{agent.name}}.',
+        VALUES,
+    )
+    assert text == "Hello ! 🙂 I'm Анна."
+    # offsets in UTF-16 code units, as the browser counts them (the emoji is two)
+    assert gaps == [Gap("contact.email", 6), Gap("agent.name", 19)]
+    assert render_with_gaps("{{contact.name}}", VALUES) == ("Иван", [])
 
 
 HOURS = WorkingHours.model_validate(

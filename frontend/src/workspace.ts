@@ -5,6 +5,7 @@ import { useChannelHealthStore } from '@/stores/channelHealth'
 import { useContactsStore } from '@/stores/contacts'
 import { useConversationsStore } from '@/stores/conversations'
 import { useDraftsStore } from '@/stores/drafts'
+import { useMentionsStore } from '@/stores/mentions'
 import { useMessagesStore } from '@/stores/messages'
 import { useOutboxStore } from '@/stores/outbox'
 import { useRealtimeStore } from '@/stores/realtime'
@@ -28,6 +29,7 @@ export function bootWorkspace(me: Agent): void {
   void useChannelHealthStore()
     .load()
     .catch(() => undefined)
+  void useMentionsStore().load()
   useRealtimeStore().start()
 }
 
@@ -42,6 +44,7 @@ export function teardownWorkspace(): void {
   useAgentsStore().reset()
   useChannelHealthStore().reset()
   useReplySubjectStore().reset()
+  useMentionsStore().reset()
   resetConversationTools()
   // drafts and the outbox stay in localStorage for the next sign-in of the same operator
   useDraftsStore().reset()

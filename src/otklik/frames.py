@@ -39,6 +39,8 @@ from otklik.conversations.events import (
     ConversationCreated,
     ConversationMerged,
     ConversationUpdated,
+    MentionCreated,
+    MentionsRead,
     MessageCreated,
     MessageUpdated,
 )
@@ -62,6 +64,8 @@ EVENTS: tuple[type[DomainEvent], ...] = (
     ConversationEscalated,
     ConversationHandedBack,
     ChannelHealthChanged,
+    MentionCreated,
+    MentionsRead,
 )
 #: Event frames appended to the log without a typed event.
 LOGGED: tuple[FrameKind[Any], ...] = (

@@ -9,6 +9,7 @@ Inside the transaction (they commit or roll back with the change):
   subscriber), so live clients hear exactly what committed;
 - routing queues and assigns new or reopened conversations and refills freed capacity;
 - automation runs greetings, away replies and rules (its rule data comes from a cache);
+- a private note's @mentions are recorded (``conversations/mentions.py``);
 - outgoing webhooks write their outbox rows (delivery + job), sent by the job runner after
   commit — an event no endpoint wants costs nothing (endpoints are cached).
 
@@ -27,7 +28,7 @@ from otklik.channels import outbound as _outbound  # noqa: F401  (registers the 
 from otklik.channels.widget import proof_mail as _proof_mail  # noqa: F401  (registers its job)
 from otklik.contacts import searching as contact_search
 from otklik.contacts import service as contacts
-from otklik.conversations import counts
+from otklik.conversations import counts, mentions
 from otklik.conversations import jobs as _conversations_jobs  # noqa: F401  (snooze, auto-resolve)
 from otklik.conversations import queries as conversation_queries
 from otklik.conversations import searching as message_search
@@ -71,6 +72,9 @@ def install() -> None:
     )
     bus.subscribe(ConversationUpdated, routing.on_conversation_changed, ignore_caused_by=routed)
     bus.subscribe(AgentStatusChanged, routing.on_agent_status_changed, ignore_caused_by=routed)
+
+    # A private note that names operators records their mentions and tells them.
+    bus.subscribe(MessageCreated, mentions.on_message_created, quiet=mentions.quiet_for)
 
     automated = frozenset({AUTOMATION})
     react = automation.on_conversation_event

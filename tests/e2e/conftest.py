@@ -100,6 +100,18 @@ class AdminApi:
         self.http.close()
 
 
+def launch(settings: Settings, log_dir: Path) -> E2EServer:
+    """Migrate, seed (an admin and a widget inbox) and start a server; the caller stops it."""
+    if not (APP_DIR / "index.html").is_file() or not (WIDGET_DIR / "widget.js").is_file():
+        pytest.fail("build the front end first: make build")
+    from otklik.core.migrate import upgrade
+
+    run_async(lambda: asyncio.to_thread(upgrade, settings))
+    inbox_key = run_async(lambda: seed(settings))
+    process = run_async(lambda: start_server(settings, log_dir, "server"))
+    return E2EServer(settings=settings, log_dir=log_dir, inbox_key=inbox_key, process=process)
+
+
 @pytest.fixture
 def e2e_settings(tmp_path: Path) -> Settings:
     """The server's settings; a test module overrides this fixture to change them."""
@@ -108,15 +120,7 @@ def e2e_settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def e2e_server(tmp_path: Path, e2e_settings: Settings) -> Iterator[E2EServer]:
-    if not (APP_DIR / "index.html").is_file() or not (WIDGET_DIR / "widget.js").is_file():
-        pytest.fail("build the front end first: make build")
-    from otklik.core.migrate import upgrade
-
-    settings = e2e_settings
-    run_async(lambda: asyncio.to_thread(upgrade, settings))
-    inbox_key = run_async(lambda: seed(settings))
-    process = run_async(lambda: start_server(settings, tmp_path, "server"))
-    server = E2EServer(settings=settings, log_dir=tmp_path, inbox_key=inbox_key, process=process)
+    server = launch(e2e_settings, tmp_path)
     try:
         yield server
     finally:

@@ -96,7 +96,7 @@ def test_canned_answer_created_exported_and_imported(
     editor = page.get_by_test_id("canned-editor")
     editor.get_by_test_id("variables-help").locator("summary").click()
     expect(editor.get_by_test_id("variables-help")).to_contain_text("{{contact.email}}")
-    expect(editor.get_by_test_id("variables-help")).to_contain_text('| default: "there"')
+    expect(editor.get_by_test_id("variables-help")).to_contain_text('{{ contact.name | "there" }}')
     editor.get_by_test_id("canned-shortcut-input").fill("/Hello")
     editor.get_by_test_id("canned-title-input").fill("Greeting")
     editor.get_by_test_id("canned-text-input").fill("Hello {{contcat.name}}!")

@@ -47,8 +47,27 @@ describe('loader (widget.js)', () => {
     expect(shadow.querySelector('.w')!.classList.contains('left')).toBe(true);
     expect((shadow.querySelector('.w') as HTMLElement).style.getPropertyValue('--c')).toBe('#aa0000');
     expect($('otklik-badge')!.hidden).toBe(true);
-    expect($('otklik-frame')).toBeNull(); // iframe only on demand
     expect(root.parentElement).toBe(document.body);
+  });
+
+  it('prepares the chat frame, hidden, once the page is idle, so a click only shows it', async () => {
+    const idle: (() => void)[] = [];
+    vi.stubGlobal('requestIdleCallback', (cb: () => void) => idle.push(cb));
+    const { $ } = await load();
+    expect($('otklik-frame')).toBeNull(); // nothing while the page is busy
+    idle.forEach((cb) => cb());
+    const frame = $<HTMLIFrameElement>('otklik-frame')!;
+    expect(frame).not.toBeNull();
+    expect($('otklik-launcher')!.getAttribute('aria-expanded')).toBe('false');
+    $('otklik-launcher')!.click();
+    expect($('otklik-frame')).toBe(frame); // the same frame, not a new load
+  });
+
+  it('prepares nothing for a visitor who asks to save data', async () => {
+    vi.stubGlobal('navigator', { ...navigator, connection: { saveData: true } });
+    const { $ } = await load();
+    await new Promise((r) => setTimeout(r, 5));
+    expect($('otklik-frame')).toBeNull(); // only on demand
   });
 
   it('opens the iframe on click with the inbox key and the page origin', async () => {

@@ -20,10 +20,18 @@ export interface CannedAnswer {
   updated_at: string
 }
 
+export interface CannedGap {
+  /** the variable that was empty and had no fallback */
+  variable: string
+  /** where it left nothing in `text` (UTF-16 offset) */
+  at: number
+}
+
 export interface CannedUse {
   /** the text with variables filled from the conversation and the operator */
   text: string
   canned_answer: CannedAnswer
+  gaps: CannedGap[]
 }
 
 /** One step of a macro or an automation rule (src/otklik/scripts/actions.py). */

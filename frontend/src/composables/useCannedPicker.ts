@@ -1,6 +1,7 @@
 import { computed, onBeforeUnmount, ref, watch } from 'vue'
 import type { CannedAnswer } from '@/api/scripts'
 import { normalizeQuery, useCannedAnswersStore } from '@/stores/cannedAnswers'
+import { listboxKey } from './listboxKeys'
 
 const DEBOUNCE_MS = 120
 
@@ -143,31 +144,11 @@ export function useCannedPicker(onPick: (answer: CannedAnswer, token: SlashToken
     onPick(answer, at)
   }
 
-  /** Keys for the list while it is open; true when the key was used (the caller stops it). */
+  /** Keys for the list while it is open; true when the key was used (the caller stops it).
+   * While it is open Enter never sends the `/word` itself (Esc first to do that). */
   function onKeydown(ev: KeyboardEvent): boolean {
-    if (!open.value || ev.isComposing || ev.altKey || ev.ctrlKey || ev.metaKey) return false
-    switch (ev.key) {
-      case 'ArrowDown':
-        move(1)
-        return true
-      case 'ArrowUp':
-        move(-1)
-        return true
-      case 'Enter':
-        // while the list is open Enter never sends the `/word` itself (Esc first to do that)
-        if (ev.shiftKey) return false
-        choose()
-        return true
-      case 'Tab':
-        if (ev.shiftKey || !activeItem.value) return false
-        choose()
-        return true
-      case 'Escape':
-        close()
-        return true
-      default:
-        return false
-    }
+    if (!open.value) return false
+    return listboxKey(ev, { count: () => items.value.length, move, choose: () => choose(), close: () => close() })
   }
 
   // a change announced live: search again if the list is showing

@@ -12,16 +12,30 @@ export type ShortcutAction =
   | 'help'
   | 'escape'
 
-export const SHORTCUTS: { keys: string; action: ShortcutAction }[] = [
-  { keys: 'j', action: 'next' },
-  { keys: 'k', action: 'prev' },
-  { keys: 'r', action: 'reply' },
-  { keys: 'n', action: 'note' },
-  { keys: 'e', action: 'resolve' },
-  { keys: 'a', action: 'assignMe' },
-  { keys: 'x', action: 'select' },
-  { keys: '/', action: 'slash' },
-  { keys: '?', action: 'help' },
+export interface Shortcut {
+  /** The physical key (`KeyboardEvent.code`): the same key on ЙЦУКЕН as on QWERTY. */
+  code: string
+  /** Shift held (the `?` is Shift + the `/` key). */
+  shift: boolean
+  /** What the key shows on a QWERTY and on a ЙЦУКЕН keyboard (one label when they agree). */
+  labels: string[]
+  action: ShortcutAction
+}
+
+/**
+ * The workspace shortcuts, by physical key: an operator on the Russian layout presses the same
+ * keys as on the English one (J gives «о» there, but it is still J).
+ */
+export const SHORTCUTS: Shortcut[] = [
+  { code: 'KeyJ', shift: false, labels: ['J', 'О'], action: 'next' },
+  { code: 'KeyK', shift: false, labels: ['K', 'Л'], action: 'prev' },
+  { code: 'KeyR', shift: false, labels: ['R', 'К'], action: 'reply' },
+  { code: 'KeyN', shift: false, labels: ['N', 'Т'], action: 'note' },
+  { code: 'KeyE', shift: false, labels: ['E', 'У'], action: 'resolve' },
+  { code: 'KeyA', shift: false, labels: ['A', 'Ф'], action: 'assignMe' },
+  { code: 'KeyX', shift: false, labels: ['X', 'Ч'], action: 'select' },
+  { code: 'Slash', shift: false, labels: ['/'], action: 'slash' },
+  { code: 'Slash', shift: true, labels: ['?'], action: 'help' },
 ]
 
 /** True when the key press belongs to a text field (shortcuts must not fire there). */
@@ -37,12 +51,27 @@ export function isTypingTarget(target: EventTarget | null): boolean {
   return false
 }
 
+/**
+ * The shortcut a key press means by its key, or null. Only for `/` and `?`, whose key differs
+ * between layouts (Shift+7 on ЙЦУКЕН, Shift+ß on German): a typed `?` is help wherever it is;
+ * and for a press without a `code` (some virtual keyboards), by the letter on either layout.
+ */
+function byKey(ev: KeyboardEvent): ShortcutAction | null {
+  if (ev.key === '?') return 'help'
+  if (ev.key === '/') return 'slash'
+  if (ev.code) return null
+  const letter = ev.key.toUpperCase()
+  return SHORTCUTS.find((s) => s.code.startsWith('Key') && s.labels.includes(letter))?.action ?? null
+}
+
 /** Which shortcut a key press means, or null. */
 export function shortcutFor(ev: KeyboardEvent): ShortcutAction | null {
-  if (ev.key === 'Escape') return 'escape'
+  if (ev.key === 'Escape' || ev.code === 'Escape') return 'escape'
   if (ev.ctrlKey || ev.metaKey || ev.altKey || ev.isComposing) return null
   if (isTypingTarget(ev.target)) return null
-  const hit = SHORTCUTS.find((s) => s.keys === ev.key)
+  const typed = byKey(ev)
+  if (typed) return typed
+  const hit = SHORTCUTS.find((s) => s.code === ev.code && s.shift === ev.shiftKey)
   return hit ? hit.action : null
 }
 

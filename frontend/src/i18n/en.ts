@@ -81,7 +81,7 @@ const en = {
   priority: {
     low: 'Low',
     normal: 'Normal',
-    high: 'High priority',
+    high: 'High',
     urgent: 'Urgent',
   },
   channel: {
@@ -92,7 +92,7 @@ const en = {
   },
   workspace: {
     pick: 'Pick a conversation on the left.',
-    shortcutHint: 'Press j / k to move through the list and ? for all shortcuts.',
+    shortcutHint: 'Press J / K to move through the list and ? for all shortcuts.',
   },
   conversation: {
     label: 'Conversation',
@@ -137,7 +137,7 @@ const en = {
     assignMe: 'Assign to me',
     resolve: 'Resolve',
     reopen: 'Reopen',
-    pending: 'Pending',
+    pending: 'Awaiting customer',
     snooze: 'Snooze',
   },
   assign: {
@@ -234,7 +234,7 @@ const en = {
       positionRight: 'Bottom right',
       positionLeft: 'Bottom left',
       language: 'Widget language',
-      languageAuto: 'Visitor’s browser language',
+      languageAuto: 'As the browser',
       prechat: {
         name: 'Ask for the name before the chat',
         email: 'Ask for the email before the chat',

@@ -83,8 +83,8 @@ const ru: typeof en = {
   priority: {
     low: 'Низкий',
     normal: 'Обычный',
-    high: 'Высокий приоритет',
-    urgent: 'Срочно',
+    high: 'Высокий',
+    urgent: 'Срочный',
   },
   channel: {
     widget: 'Чат на сайте',
@@ -94,7 +94,7 @@ const ru: typeof en = {
   },
   workspace: {
     pick: 'Выберите диалог слева.',
-    shortcutHint: 'j / k — перемещение по списку, ? — все сочетания клавиш.',
+    shortcutHint: 'J / K (О / Л) — перемещение по списку, ? — все сочетания клавиш.',
   },
   conversation: {
     label: 'Диалог',
@@ -139,7 +139,7 @@ const ru: typeof en = {
     assignMe: 'Взять себе',
     resolve: 'Решить',
     reopen: 'Открыть снова',
-    pending: 'В ожидание',
+    pending: 'Ожидает ответа клиента',
     snooze: 'Отложить',
   },
   assign: {
@@ -236,7 +236,7 @@ const ru: typeof en = {
       positionRight: 'Справа внизу',
       positionLeft: 'Слева внизу',
       language: 'Язык виджета',
-      languageAuto: 'Язык браузера посетителя',
+      languageAuto: 'Как в браузере',
       prechat: {
         name: 'Спрашивать имя перед чатом',
         email: 'Спрашивать почту перед чатом',

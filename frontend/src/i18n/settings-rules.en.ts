@@ -20,9 +20,9 @@ const settingsRulesEn = {
         conversation_created: 'A conversation starts',
         message_created: 'A customer writes',
         status_changed: 'The status changes',
-        assigned: 'The conversation is assigned',
-        no_operator_reply: 'No operator reply for a while',
-        no_customer_reply: 'No customer reply for a while',
+        assigned: 'Conversation assigned',
+        no_operator_reply: 'No operator reply',
+        no_customer_reply: 'No customer reply',
       },
       test: {
         title: 'Test against a conversation',

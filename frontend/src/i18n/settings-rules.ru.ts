@@ -21,8 +21,8 @@ const settingsRulesRu: typeof settingsRulesEn = {
         message_created: 'Клиент написал',
         status_changed: 'Сменился статус',
         assigned: 'Диалог назначен',
-        no_operator_reply: 'Оператор долго не отвечает',
-        no_customer_reply: 'Клиент долго не отвечает',
+        no_operator_reply: 'Нет ответа оператора',
+        no_customer_reply: 'Нет ответа клиента',
       },
       test: {
         title: 'Проверка на диалоге',

@@ -10,6 +10,7 @@ import { useConversationsStore } from '@/stores/conversations'
 import { useEscalationsStore } from '@/stores/escalations'
 import { useMacrosStore } from '@/stores/macros'
 import { useTeamAlertsStore } from '@/stores/teamAlerts'
+import { useMentionsStore } from '@/stores/mentions'
 import { useToastStore } from '@/stores/toasts'
 import { afterMerge } from '@/stores/triage'
 import { useUiStore } from '@/stores/ui'
@@ -41,6 +42,12 @@ export function applyToolEvent(frame: ToolEventFrame): void {
       break
     case 'channel.health_changed':
       useChannelHealthStore().receive(frame.data.health)
+      break
+    case 'mention.created':
+      useMentionsStore().receive(frame.data.mention)
+      break
+    case 'mentions.read':
+      useMentionsStore().applyRead(frame.data.agent_id, frame.data.ids)
       break
     default:
       break

@@ -1,6 +1,6 @@
 import { ref } from 'vue'
 import { defineStore } from 'pinia'
-import { cannedAnswers as api, type CannedAnswer } from '@/api/scripts'
+import { cannedAnswers as api, type CannedAnswer, type CannedUse } from '@/api/scripts'
 
 /** How long a search result is reused while nothing announced a change. */
 const TTL_MS = 60_000
@@ -35,10 +35,9 @@ export const useCannedAnswersStore = defineStore('cannedAnswers', () => {
     return page.items
   }
 
-  /** The answer's text with variables filled for this conversation; counts one use. */
-  async function use(id: number, conversationId: number | null): Promise<string> {
-    const result = await api.use(id, conversationId)
-    return result.text
+  /** The answer's text with variables filled for this conversation, and the empty ones; counts one use. */
+  async function use(id: number, conversationId: number | null): Promise<CannedUse> {
+    return api.use(id, conversationId)
   }
 
   function invalidate(): void {

@@ -31,6 +31,11 @@ export const useNotificationsStore = defineStore('notifications', () => {
   }
 
   function notify(conv: Conversation, msg: Message, title: string): void {
+    alert(conv.id, msg.text, title, `otklik-conversation-${conv.id}`)
+  }
+
+  /** A beep and a desktop notification that opens the conversation when clicked. */
+  function alert(conversationId: number, text: string, title: string, tag: string): void {
     const prefs = usePrefsStore()
     const now = Date.now()
     if (prefs.sound && now - lastBeep > BEEP_GAP_MS) {
@@ -39,11 +44,11 @@ export const useNotificationsStore = defineStore('notifications', () => {
     }
     if (permission.value !== 'granted' || typeof Notification === 'undefined') return
     try {
-      const body = msg.text.trim() ? msg.text.slice(0, 160) : i18n.global.t('files.onlyFiles')
-      const n = new Notification(title, { body, tag: `otklik-conversation-${conv.id}` })
+      const body = text.trim() ? text.slice(0, 160) : i18n.global.t('files.onlyFiles')
+      const n = new Notification(title, { body, tag })
       n.onclick = () => {
         window.focus()
-        useUiStore().requestOpen(conv.id)
+        useUiStore().requestOpen(conversationId)
         n.close()
       }
     } catch {
@@ -51,5 +56,5 @@ export const useNotificationsStore = defineStore('notifications', () => {
     }
   }
 
-  return { permission, requestPermission, notify }
+  return { permission, requestPermission, notify, alert }
 })

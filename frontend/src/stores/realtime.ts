@@ -7,6 +7,7 @@ import { ResumableSocket, type ConnectionState, type SocketLike } from '@/realti
 import { useAgentsStore } from './agents'
 import { useChannelHealthStore } from './channelHealth'
 import { useConversationsStore } from './conversations'
+import { useMentionsStore } from './mentions'
 import { useMessagesStore } from './messages'
 import { useOutboxStore } from './outbox'
 import { useSessionStore } from './session'
@@ -66,6 +67,7 @@ export const useRealtimeStore = defineStore('realtime', () => {
         active === null ? Promise.resolve() : messages.refetch(active),
         active === null ? Promise.resolve() : conversations.ensure(active).catch(() => undefined),
         useChannelHealthStore().load().catch(() => undefined),
+        useMentionsStore().load(),
       ])
     } finally {
       syncing.value = false

@@ -25,6 +25,9 @@ describe('working hours editor state', () => {
     expect(off.days).toEqual(on.days)
     expect(setEnabled(null, false)).toBeNull()
     expect(setEnabled(off, true)).toEqual(on)
+    // the server's empty default (UTC, no days) is not a choice the admin made
+    const blank = { enabled: false, timezone: 'UTC', days: {} }
+    expect(setEnabled(blank, true, 'Asia/Yekaterinburg')).toEqual(defaultHours('Asia/Yekaterinburg'))
   })
 
   it('edits are immutable', () => {

@@ -7,13 +7,16 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from otklik.accounts.deps import CurrentAgent
-from otklik.conversations import service
+from otklik.conversations import mentions, service
 from otklik.conversations.schemas import (
     AssignIn,
     BulkIn,
     BulkOut,
     ConversationOut,
     ConversationPage,
+    MentionPage,
+    MentionsReadIn,
+    MentionsUnread,
     MergeIn,
     MessageIn,
     MessageOut,
@@ -178,3 +181,31 @@ async def merge(
 @router.post("/conversations/bulk", response_model=BulkOut)
 async def bulk(body: BulkIn, _: CurrentAgent, session: DbSession) -> BulkOut:
     return BulkOut(items=await service.bulk(session, data=body))
+
+
+@router.get("/mentions", response_model=MentionPage)
+async def list_mentions(
+    agent: CurrentAgent,
+    session: DbSession,
+    unread: bool = False,
+    before: Annotated[Id | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 30,
+) -> MentionPage:
+    """Notes that mention you, newest first (``unread=true``: only those not read yet)."""
+    return await mentions.list_mentions(
+        session, agent_id=agent.id, unread_only=unread, before=before, limit=limit
+    )
+
+
+@router.post("/mentions/read", response_model=MentionsUnread)
+async def mark_mentions_read(
+    data: MentionsReadIn, agent: CurrentAgent, session: DbSession
+) -> MentionsUnread:
+    return await mentions.mark_read(session, agent_id=agent.id, ids=data.ids)
+
+
+@router.post("/mentions/{mention_id}/read", response_model=MentionsUnread)
+async def mark_mention_read(
+    mention_id: Id, agent: CurrentAgent, session: DbSession
+) -> MentionsUnread:
+    return await mentions.mark_read(session, agent_id=agent.id, ids=[mention_id])

@@ -13,6 +13,7 @@ from typing import ClassVar
 
 from otklik.conversations.schemas import (
     ConversationOut,
+    MentionOut,
     MessageOut,
     VisitorConversation,
 )
@@ -24,6 +25,8 @@ CONVERSATION_UPDATED = "conversation.updated"
 MESSAGE_CREATED = "message.created"
 CONVERSATION_MERGED = "conversation.merged"
 MESSAGE_UPDATED = "message.updated"
+MENTION_CREATED = "mention.created"
+MENTIONS_READ = "mentions.read"
 
 
 class ConversationData(FrameData):
@@ -62,6 +65,19 @@ class ConversationMergedData(FrameData):
     into_id: int
 
 
+class MentionData(FrameData):
+    """``mention.created``: a note names ``mention.agent_id`` (their client notifies them)."""
+
+    mention: MentionOut
+
+
+class MentionsReadData(FrameData):
+    """``mentions.read``: the operator read these mentions (in another tab, say)."""
+
+    agent_id: int
+    ids: list[int]
+
+
 CONVERSATION_CREATED_FRAME = FrameKind("agents", CONVERSATION_CREATED, ConversationData)
 CONVERSATION_UPDATED_FRAME = FrameKind("agents", CONVERSATION_UPDATED, ConversationData)
 VISITOR_CONVERSATION_UPDATED_FRAME = FrameKind(
@@ -71,6 +87,8 @@ MESSAGE_CREATED_FRAME = FrameKind("agents", MESSAGE_CREATED, MessageCreatedData)
 VISITOR_MESSAGE_CREATED_FRAME = FrameKind("visitor", MESSAGE_CREATED, VisitorMessageData)
 MESSAGE_UPDATED_FRAME = FrameKind("agents", MESSAGE_UPDATED, MessageData)
 CONVERSATION_MERGED_FRAME = FrameKind("agents", CONVERSATION_MERGED, ConversationMergedData)
+MENTION_CREATED_FRAME = FrameKind("agents", MENTION_CREATED, MentionData)
+MENTIONS_READ_FRAME = FrameKind("agents", MENTIONS_READ, MentionsReadData)
 
 
 def reach_of(conversation: ConversationOut) -> Reach:
@@ -172,3 +190,34 @@ class ConversationMerged(DomainEvent):
     def feed(self) -> list[FeedEntry]:
         data = ConversationMergedData(from_id=self.from_id, into_id=self.into_id)
         return [CONVERSATION_MERGED_FRAME.entry(STREAM_AGENTS, data, self.reach)]
+
+
+class MentionCreated(DomainEvent):
+    """A private note named an operator. Heard by whoever sees the note's conversation (the
+    note itself says as much); only the named operator's client makes a notification of it."""
+
+    name: ClassVar[str] = MENTION_CREATED
+    frames = (MENTION_CREATED_FRAME,)
+    mention: MentionOut
+    #: The note's conversation, as access decides who hears of it.
+    reach: Reach
+
+    def feed(self) -> list[FeedEntry]:
+        data = MentionData(mention=self.mention)
+        return [MENTION_CREATED_FRAME.entry(STREAM_AGENTS, data, self.reach)]
+
+
+class MentionsRead(DomainEvent):
+    """An operator marked mentions read; their other tabs update their badge."""
+
+    name: ClassVar[str] = MENTIONS_READ
+    frames = (MENTIONS_READ_FRAME,)
+    agent_id: int
+    ids: list[int]
+
+    def feed(self) -> list[FeedEntry]:
+        data = MentionsReadData(agent_id=self.agent_id, ids=self.ids)
+        # Addressed to the operator: a reach of no inbox "assigned" to them, which only they
+        # (and admins, who hear everything) see, live and in a replay alike.
+        to_them = Reach(inbox_id=0, team_id=None, assignee_id=self.agent_id)
+        return [MENTIONS_READ_FRAME.entry(STREAM_AGENTS, data, to_them)]

@@ -113,6 +113,23 @@ class Conversation(Base):
     subject: Mapped[str | None] = mapped_column(String(300))
 
 
+class Mention(Base):
+    """An operator named in a private note (``@Name``): their notification, read or not.
+    Who may read it is decided by the note's conversation (``accounts/access.py``)."""
+
+    __tablename__ = "mentions"
+    __table_args__ = (
+        UniqueConstraint("message_id", "agent_id", name="uq_mentions_message_agent"),
+        Index("ix_mentions_agent_id_id", "agent_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[datetime | None]
+
+
 class ConversationTag(Base):
     __tablename__ = "conversation_tags"
 

@@ -111,6 +111,34 @@ class TeamCount(BaseModel):
     n: int
 
 
+class MentionOut(BaseModel):
+    """A note that names the operator, and whether they have read it."""
+
+    id: int
+    agent_id: int
+    conversation_id: int
+    message: MessageOut
+    created_at: datetime
+    read_at: datetime | None
+
+
+class MentionPage(BaseModel):
+    items: list[MentionOut]
+    #: Pass as ``before`` for older ones; ``None``: no more.
+    next_before: int | None
+    #: The operator's unread mentions (of conversations they may see), for the badge.
+    unread: int
+
+
+class MentionsUnread(BaseModel):
+    unread: int
+
+
+class MentionsReadIn(StrictModel):
+    #: These mentions; ``None``: every mention of the operator.
+    ids: list[Annotated[int, Field(ge=1)]] | None = Field(default=None, max_length=500)
+
+
 class ViewCounts(BaseModel):
     mine: int
     unassigned: int

@@ -17,8 +17,14 @@ from otklik.scripts import events, scopes
 from otklik.scripts.context import agent_values, load_target, template_values
 from otklik.scripts.models import CannedAnswer
 from otklik.scripts.perform import count_use
-from otklik.scripts.schemas import CannedAnswerIn, CannedAnswerOut, CannedAnswerPatch, UseOut
-from otklik.scripts.templates import render
+from otklik.scripts.schemas import (
+    CannedAnswerIn,
+    CannedAnswerOut,
+    CannedAnswerPatch,
+    GapOut,
+    UseOut,
+)
+from otklik.scripts.templates import render_with_gaps
 
 
 def answer_out(answer: CannedAnswer) -> CannedAnswerOut:
@@ -180,7 +186,12 @@ async def use_answer(
         values = agent_values(agent)
     await count_use(session, answer.id)
     await session.refresh(answer)
-    return UseOut(text=render(answer.text, values), canned_answer=answer_out(answer))
+    text, gaps = render_with_gaps(answer.text, values)
+    return UseOut(
+        text=text,
+        canned_answer=answer_out(answer),
+        gaps=[GapOut(variable=g.variable, at=g.at) for g in gaps],
+    )
 
 
 def visible_scope_keys(agent: Agent, team_ids: Sequence[int]) -> list[str]:

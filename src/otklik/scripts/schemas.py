@@ -111,9 +111,18 @@ class UseIn(StrictModel):
     conversation_id: int | None = None
 
 
+class GapOut(BaseModel):
+    """A variable that came out empty without a fallback, and where (UTF-16 offset)."""
+
+    variable: str
+    at: int
+
+
 class UseOut(BaseModel):
     text: str
     canned_answer: CannedAnswerOut
+    #: variables that were empty and had no fallback: the reply box flags them before sending
+    gaps: list[GapOut] = []
 
 
 class ImportResult(BaseModel):

@@ -58,9 +58,15 @@ export function rangesOf(hours: WorkingHours | null, day: Weekday): TimeRange[] 
   return hours?.days[day] ?? []
 }
 
-/** Switch on (starting from the default week when there were no hours) or off (keeping them). */
+/**
+ * Switch on or off (keeping the hours). Switched on with no hours yet — none saved, or only
+ * the server's empty default (no day, zone UTC) — it starts from the default week in the
+ * admin's own time zone, not in UTC.
+ */
 export function setEnabled(hours: WorkingHours | null, on: boolean, timezone = localTimeZone()): WorkingHours | null {
-  if (!hours) return on ? defaultHours(timezone) : null
+  const unset = !hours || !Object.values(hours.days).some((ranges) => ranges && ranges.length > 0)
+  if (on && unset) return defaultHours(timezone)
+  if (!hours) return null
   return { ...hours, enabled: on }
 }
 
