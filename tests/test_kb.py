@@ -274,3 +274,15 @@ async def test_bad_input_is_a_clear_4xx(workspace: Workspace) -> None:
     third = await _article(ws, language="ru", title="Оплата картой")
     assert third["slug"] == "oplata-kartoy-2"
     assert isinstance(httpx.codes.NOT_FOUND, int)
+
+
+async def test_editor_preview_is_sanitised(workspace: Workspace) -> None:
+    ws = workspace
+    response = await ws.api.post(
+        "/api/v1/kb/preview",
+        headers=ws.auth(),
+        json={"body": "**да** <img src=x onerror=alert(1)> [x](javascript:alert(1))"},
+    )
+    assert response.status_code == 200
+    html = response.json()["html"]
+    assert "<strong>да</strong>" in html and "<img" not in html and 'href="javascript' not in html

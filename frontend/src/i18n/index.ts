@@ -4,6 +4,7 @@ import en from './en'
 import ru from './ru'
 import { withAttachments } from './attachments'
 import { withConversationTools } from './conversation-tools'
+import { withKb } from './kb'
 import { withSearch } from './search'
 import { withSecurity } from './security'
 import { withSettingsChannels } from './settings-channels'
@@ -30,7 +31,7 @@ export const i18n = createI18n<[MessageSchema], Locale, false>({
   legacy: false,
   locale: storedLocale(),
   fallbackLocale: 'en',
-  messages: withSearch(withSecurity(withSettingsChannels(withAttachments(withSettingsScripts(withConversationTools({ en, ru })))))),
+  messages: withKb(withSearch(withSecurity(withSettingsChannels(withAttachments(withSettingsScripts(withConversationTools({ en, ru }))))))),
   pluralRules: { ru: russianPlural },
   missingWarn: import.meta.env.DEV,
   fallbackWarn: false,

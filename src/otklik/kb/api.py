@@ -15,6 +15,7 @@ from otklik.core.ratelimit import RateLimit
 from otklik.core.routing import TransactionalRoute
 from otklik.core.schemas import Id, Items
 from otklik.kb import public, searching, service
+from otklik.kb.render import render
 from otklik.kb.schemas import (
     ArticleBrief,
     ArticleIn,
@@ -26,6 +27,8 @@ from otklik.kb.schemas import (
     DeflectionIn,
     DiffOut,
     Language,
+    PreviewIn,
+    PreviewOut,
     RevisionOut,
     Status,
     Suggestion,
@@ -67,6 +70,12 @@ async def delete_category(category_id: Id, agent: CurrentAgent, session: DbSessi
         session, category_id=category_id, role=agent.role, actor_id=agent.id
     )
     return Response(status_code=204)
+
+
+@router.post("/kb/preview", response_model=PreviewOut)
+async def preview(body: PreviewIn, _: CurrentAgent) -> PreviewOut:
+    """The editor's preview: Markdown rendered and sanitised exactly as the article will be."""
+    return PreviewOut(html=render(body.body))
 
 
 @router.get("/kb/articles", response_model=Items[ArticleBrief])

@@ -127,3 +127,11 @@ class Suggestion(BaseModel):
 class DeflectionIn(StrictModel):
     inbox: str = Field(min_length=1, max_length=100)
     article_id: Id
+
+
+class PreviewIn(StrictModel):
+    body: str = Field(max_length=200_000)
+
+
+class PreviewOut(BaseModel):
+    html: str
