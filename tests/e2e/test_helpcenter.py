@@ -1,7 +1,10 @@
-"""The help center with JavaScript off, and the widget's article suggestions (issue 13)."""
+"""The knowledge base in browsers (issue 13): the help center with JavaScript off, the
+widget's suggestions and deflection, the reply box's articles and the settings editor's
+revisions — one server for the module, one test."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import time
 
@@ -11,6 +14,8 @@ from playwright.sync_api import Browser, Page, expect
 from tests.e2e.conftest import AdminApi, E2EServer
 from tests.e2e.test_widget import Operator, open_widget, start_chat
 from tests.e2e.test_widget import operator as operator  # noqa: F401  (the fixture)
+from tests.e2e.test_workspace import LIVE, login
+from tests.e2e.visitors import Visitor
 
 pytestmark = pytest.mark.e2e
 
@@ -55,7 +60,7 @@ def _deflections(server: E2EServer) -> int:
         return count
 
 
-def test_help_center_without_javascript_and_widget_suggestions(
+def test_knowledge_base_in_browsers(
     browser: Browser, page: Page, e2e_server: E2EServer, operator: Operator
 ) -> None:
     _seed(e2e_server)
@@ -101,3 +106,38 @@ def test_help_center_without_javascript_and_widget_suggestions(
     while _deflections(e2e_server) == 0:
         assert time.monotonic() < deadline, "no deflection recorded"
         time.sleep(0.1)
+
+    # The workspace: the reply box suggests the article for the customer's words and inserts
+    # a link to its help-center page.
+    visitor = Visitor(e2e_server, "Зоя")
+    try:
+        said = visitor.say("Здравствуйте! Как вернуть деньги?")
+    finally:
+        visitor.close()
+    login(page, e2e_server)
+    page.goto(f"{e2e_server.url}/app/c/{said['conversation_id']}")
+    page.get_by_test_id("kb-suggest").click()
+    found = page.get_by_test_id("kb-suggestion").filter(has_text="Как вернуть деньги за заказ")
+    expect(found).to_be_visible(timeout=LIVE)
+    found.get_by_test_id("kb-insert-link").click()
+    expect(page.get_by_test_id("reply-box")).to_have_value(
+        re.compile(
+            r"Как вернуть деньги за заказ: http.*/help/-/ru/articles/kak-vernut-dengi-za-zakaz"
+        )
+    )
+
+    # Settings → Knowledge base: edit, see the diff since the first revision, restore it.
+    page.goto(f"{e2e_server.url}/app/settings/kb")
+    page.get_by_test_id("kb-article").filter(has_text="Как вернуть деньги за заказ").click()
+    body = page.get_by_test_id("kb-body")
+    expect(body).to_have_value(re.compile("номер заказа"))
+    body.fill("Деньги вернутся за пять дней.")
+    page.get_by_test_id("kb-save").click()
+    revisions = page.get_by_test_id("kb-revision")
+    expect(revisions).to_have_count(2)
+    first = revisions.last
+    first.get_by_test_id("kb-diff").click()
+    expect(first.get_by_test_id("kb-diff-text")).to_contain_text("+Деньги вернутся за пять дней.")
+    first.get_by_test_id("kb-restore").click()
+    expect(revisions).to_have_count(3)
+    expect(body).to_have_value(re.compile("номер заказа"))
