@@ -44,6 +44,8 @@ class KbArticle(Base):
         UniqueConstraint("group_id", "language", name="uq_kb_articles_group_language"),
         # The help center's lists: published, public, one language, by category and order.
         Index("ix_kb_articles_public", "language", "status", "category_id", "position"),
+        # The help center's "latest articles".
+        Index("ix_kb_articles_latest", "language", "status", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -96,6 +96,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_kb_articles_public", "kb_articles", ["language", "status", "category_id", "position"]
     )
+    op.create_index("ix_kb_articles_latest", "kb_articles", ["language", "status", "updated_at"])
     op.create_table(
         "kb_revisions",
         sa.Column("id", ID, primary_key=True),
