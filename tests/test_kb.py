@@ -286,3 +286,11 @@ async def test_editor_preview_is_sanitised(workspace: Workspace) -> None:
     assert response.status_code == 200
     html = response.json()["html"]
     assert "<strong>да</strong>" in html and "<img" not in html and 'href="javascript' not in html
+
+
+async def test_help_center_refuses_odd_addresses(workspace: Workspace) -> None:
+    ws = workspace
+    for path in ("/help/-/ru/articles/a%00b", "/help/-/ru/categories/%D0%B0" + "x" * 200):
+        assert (await ws.api.get(path)).status_code == 422
+    assert (await ws.api.get("/help/-/de/")).status_code == 422
+    assert (await ws.api.get("/help/unknown-key/ru/")).status_code == 404

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Annotated, Literal
 from xml.sax.saxutils import escape
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from otklik.channels import service as channels
@@ -34,6 +34,8 @@ POLICY = headers.page_policy(
 _votes = RateLimit(5, 3600.0)
 
 Lang = Literal["ru", "en"]
+#: An article's or category's address (anything else is a 422 before a query is built).
+SlugPath = Annotated[str, Path(pattern=r"^[a-z0-9-]{1,120}$")]
 DEFAULT_COLOR = "#1f6feb"
 
 TEXT: dict[str, dict[str, str]] = {
@@ -151,7 +153,7 @@ async def home(request: Request, session: DbSession, key: str, lang: Lang) -> Re
 
 @router.get("/help/{key}/{lang}/categories/{slug}")
 async def category(
-    request: Request, session: DbSession, key: str, lang: Lang, slug: str
+    request: Request, session: DbSession, key: str, lang: Lang, slug: SlugPath
 ) -> Response:
     brand = await _brand(session, key)
     every = await public.categories(session, lang)
@@ -178,7 +180,7 @@ async def article(
     session: DbSession,
     key: str,
     lang: Lang,
-    slug: str,
+    slug: SlugPath,
     voted: bool = False,
 ) -> Response:
     brand = await _brand(session, key)
@@ -211,7 +213,7 @@ async def vote(
     ip: ClientIp,
     key: str,
     lang: Lang,
-    slug: str,
+    slug: SlugPath,
     helpful: Annotated[Literal["yes", "no"], Form()],
 ) -> Response:
     brand = await _brand(session, key)
