@@ -329,6 +329,32 @@ async def a_page(w: World) -> Params:
     return {"path": "settings"}
 
 
+async def a_published_article(w: World) -> Params:
+    """The knowledge base is the workspace's: every operator reads it, publishers change a
+    published article (ADR 25)."""
+    article = await w.ok(
+        "POST",
+        "/api/v1/kb/articles",
+        json={"language": "ru", "title": f"Статья {new_id()[:8]}", "status": "published"},
+    )
+    revisions = await w.ok("GET", f"/api/v1/kb/articles/{article['id']}/revisions")
+    return {
+        "article_id": article["id"],
+        "revision_id": revisions["items"][0]["id"],
+        "key": w.ws.inbox_key,
+        "lang": "ru",
+        "slug": article["slug"],
+    }
+
+
+async def a_kb_category(w: World) -> Params:
+    slug = f"c{new_id()[:8]}"
+    category = await w.ok(
+        "POST", "/api/v1/kb/categories", json={"name_ru": "Раздел", "name_en": "Cat", "slug": slug}
+    )
+    return {"category_id": category["id"]}
+
+
 # --- the table ----------------------------------------------------------------------------
 
 
@@ -337,6 +363,7 @@ def expect(*allowed: Role) -> dict[Role, Outcome]:
 
 
 ADMIN = expect("admin")
+OPERATORS = expect("agent", "supervisor", "admin")
 SUPERVISOR = expect("admin", "supervisor")  # objects of another team in the supervisor's inbox
 NOBODY = expect()
 
@@ -478,6 +505,38 @@ TABLE: dict[tuple[str, str], list[Probe]] = {
     # Telegram's own callback: a secret header, never an operator's or visitor's token.
     ("POST", "/api/v1/channels/telegram/{inbox_id}/webhook"): [
         Probe(inbox_b, NOBODY, json={"update_id": 1})
+    ],
+    # The knowledge base: read by every operator; changed (once published) by publishers.
+    ("GET", "/api/v1/kb/articles/{article_id}"): [Probe(a_published_article, OPERATORS)],
+    ("PATCH", "/api/v1/kb/articles/{article_id}"): [
+        Probe(a_published_article, SUPERVISOR, json={"title": "Renamed"})
+    ],
+    ("DELETE", "/api/v1/kb/articles/{article_id}"): [Probe(a_published_article, SUPERVISOR)],
+    ("GET", "/api/v1/kb/articles/{article_id}/revisions"): [Probe(a_published_article, OPERATORS)],
+    ("GET", "/api/v1/kb/articles/{article_id}/revisions/{revision_id}/diff"): [
+        Probe(a_published_article, OPERATORS)
+    ],
+    ("POST", "/api/v1/kb/articles/{article_id}/revisions/{revision_id}/restore"): [
+        Probe(a_published_article, SUPERVISOR)
+    ],
+    ("PATCH", "/api/v1/kb/categories/{category_id}"): [
+        Probe(a_kb_category, SUPERVISOR, json={"name_en": "Renamed"})
+    ],
+    ("DELETE", "/api/v1/kb/categories/{category_id}"): [Probe(a_kb_category, SUPERVISOR)],
+    ("GET", C + "/kb-suggestions"): conversation_probes(),
+    # The public help center: the same page for everybody, signed in or not.
+    ("GET", "/help/{key}"): [Probe(a_published_article, NOBODY, uniform=True)],
+    ("GET", "/help/{key}/sitemap.xml"): [Probe(a_published_article, NOBODY, uniform=True)],
+    ("GET", "/help/{key}/{lang}/"): [Probe(a_published_article, NOBODY, uniform=True)],
+    ("GET", "/help/{key}/{lang}/search"): [Probe(a_published_article, NOBODY, uniform=True)],
+    ("GET", "/help/{key}/{lang}/categories/{slug}"): [
+        Probe(a_published_article, NOBODY, uniform=True)
+    ],
+    ("GET", "/help/{key}/{lang}/articles/{slug}"): [
+        Probe(a_published_article, NOBODY, uniform=True)
+    ],
+    ("POST", "/help/{key}/{lang}/articles/{slug}/vote"): [
+        Probe(a_published_article, NOBODY, uniform=True)
     ],
     # Pages of the built front ends: no object behind the path, the same for everybody.
     ("GET", "/app/{path:path}"): [Probe(a_page, NOBODY, uniform=True)],

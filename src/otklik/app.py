@@ -37,6 +37,7 @@ from otklik.core.hot import HotHandler, HotRoutes
 from otklik.core.http import BodyLimit, install_error_handlers
 from otklik.core.security import VisitorTokens
 from otklik.jobs.runner import JobRunner
+from otklik.kb.api import router as kb_router
 from otklik.realtime.api import agent_socket
 from otklik.realtime.api import router as realtime_router
 from otklik.realtime.auth import SocketAuth
@@ -49,6 +50,7 @@ from otklik.realtime.ws import Realtime
 from otklik.routing.api import router as routing_router
 from otklik.scripts.api import router as scripts_router
 from otklik.search.api import router as search_router
+from otklik.web.helpcenter import router as helpcenter_router
 from otklik.web.pages import router as pages_router
 from otklik.webhooks.api import router as webhooks_router
 
@@ -130,9 +132,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         audit_router,
         scripts_router,
         search_router,
+        kb_router,
         webhooks_router,
         widget_socket_router,
         realtime_router,
+        helpcenter_router,
         pages_router,
     ):
         app.include_router(router)

@@ -20,6 +20,7 @@ from otklik.conversations.models import Conversation, ConversationTag, Message
 from otklik.core.config_signal import ConfigVersion
 from otklik.core.db import Base
 from otklik.jobs.models import Job
+from otklik.kb.models import KbArticle, KbCategory, KbDeflection, KbRevision
 from otklik.realtime.models import Event
 from otklik.routing.models import Escalation
 from otklik.scripts.models import AutomationRule, CannedAnswer, Macro, ScriptFiring
@@ -43,6 +44,10 @@ __all__ = [
     "Event",
     "Inbox",
     "Job",
+    "KbArticle",
+    "KbCategory",
+    "KbDeflection",
+    "KbRevision",
     "LoginThrottle",
     "RecoveryCode",
     "ApiToken",

@@ -36,6 +36,7 @@ from otklik.conversations.changes import AUTOMATION
 from otklik.conversations.events import ConversationCreated, ConversationUpdated, MessageCreated
 from otklik.core.events import bus
 from otklik.jobs import housekeeping as _housekeeping  # noqa: F401  (maintenance.prune)
+from otklik.kb import searching as article_search
 from otklik.realtime import jobs as _realtime_jobs  # noqa: F401  (event log housekeeping)
 from otklik.realtime import log
 from otklik.routing import events as routing_events
@@ -59,7 +60,12 @@ def install() -> None:
 
     # What the search box finds (ADR 23): each kind's domain owns its SQL; a new kind (the
     # knowledge base's articles) is one more line. Contacts: those with a visible conversation.
-    for kind in (message_search.MESSAGES, contact_search.CONTACTS, canned_search.CANNED):
+    for kind in (
+        message_search.MESSAGES,
+        contact_search.CONTACTS,
+        canned_search.CANNED,
+        article_search.ARTICLES,
+    ):
         search.register(kind)
     contact_search.visible_contacts_with(conversation_queries.visible_contact_ids)
 

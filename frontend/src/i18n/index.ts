@@ -7,6 +7,7 @@ import { withCard } from './card'
 import { withConversationTools } from './conversation-tools'
 import { withMail } from './mail'
 import { withHealth } from './health'
+import { withKb } from './kb'
 import { withSearch } from './search'
 import { withQueues } from './queues'
 import { withSecurity } from './security'
@@ -35,7 +36,7 @@ export const i18n = createI18n<[MessageSchema], Locale, false>({
   legacy: false,
   locale: storedLocale(),
   fallbackLocale: 'en',
-  messages: withShift(withSearch(withQueues(withMail(withHealth(withCard(withSecurity(withSettingsChannels(withAttachments(withSettingsScripts(withConversationTools({ en, ru }))))))))))),
+  messages: withShift(withSearch(withQueues(withMail(withKb(withHealth(withCard(withSecurity(withSettingsChannels(withAttachments(withSettingsScripts(withConversationTools({ en, ru })))))))))))),
   pluralRules: { ru: russianPlural },
   missingWarn: import.meta.env.DEV,
   fallbackWarn: false,

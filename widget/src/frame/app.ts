@@ -15,6 +15,7 @@ import { h } from './dom';
 import { FileUrls } from './files';
 import { newClientMsgId } from './ids';
 import { ProofPanel } from './identity';
+import { KbSuggestions } from './kb';
 import { MessageStore, type ChatItem } from './messages';
 import { Outbox, type OutboxItem, type SendResult } from './outbox';
 import { AvailabilitySocket, availabilityUrl } from './availability';
@@ -38,6 +39,7 @@ export class WidgetApp {
   lang: Lang;
   t: Translate;
   view: ChatView | null = null;
+  private kb: KbSuggestions | null = null;
   readonly store = new MessageStore();
   readonly outbox: Outbox;
   socket: ResumableSocket | null = null;
@@ -118,6 +120,7 @@ export class WidgetApp {
       } else if (m.type === 'close') {
         this.isOpen = false;
         this.syncRecheck();
+        this.kb?.closed();
         this.typingOut.stop();
         this.updateWaiting(this.store.list());
       } else if (m.type === 'viewport') {
@@ -173,7 +176,7 @@ export class WidgetApp {
         onClose: () => this.d.bridge.post({ type: 'close' }),
         onPrechat: (values) => this.submitPrechat(values),
         onOffline: (values) => void this.submitOffline(values),
-        onInput: (empty) => this.typingOut.input(empty),
+        onInput: (empty, text) => (this.typingOut.input(empty), this.hasConversation() || this.kb?.input(text)),
         onAttach: (files) => this.attach(files),
         onUploadRetry: (key) => this.files.retry(key),
         onUploadRemove: (key) => this.files.remove(key),
@@ -186,6 +189,8 @@ export class WidgetApp {
         confirm: (code) => this.joinByCode(code),
       }).root,
     );
+    this.kb = new KbSuggestions(this.t, this.d.inboxKey);
+    this.view.addPanel(this.kb.root);
     this.d.mount.textContent = '';
     this.d.mount.append(this.view.root);
     this.view.setMobile(this.mobile);
@@ -502,6 +507,7 @@ export class WidgetApp {
     const files = this.files.ready();
     if (!text.trim() && !files.length) return false;
     this.files.dropReady();
+    this.kb?.stop();
     const item = this.outbox.add(text, files);
     this.store.addPending(item.clientMsgId, text, item.createdAt, this.online() ? 'sending' : 'queued', files);
     this.typingOut.stop();

@@ -23,7 +23,8 @@ export interface ViewCallbacks {
   onClose(): void;
   onPrechat(values: { name: string; email: string }): void;
   onOffline(values: OfflineValues): void;
-  onInput(empty: boolean): void;
+  /** `text`: what is typed (the knowledge base's suggestions before a chat starts). */
+  onInput(empty: boolean, text: string): void;
   onAttach(files: File[]): void;
   onUploadRetry(key: string): void;
   onUploadRemove(key: string): void;
@@ -187,7 +188,7 @@ export class ChatView {
     this.input.addEventListener('input', () => {
       this.autosize();
       this.showNotice(null);
-      cb.onInput(!this.input.value.trim());
+      cb.onInput(!this.input.value.trim(), this.input.value);
     });
 
     this.root = h('div', { class: 'app', lang: opts.lang, 'data-testid': 'widget-app' }, header, this.conn, this.scroller, this.typing, this.ups, this.done, this.queue, this.notice, this.composer);

@@ -9,6 +9,7 @@ export const SECTIONS = [
   { name: 'webhooks', adminOnly: true },
   { name: 'canned', adminOnly: false },
   { name: 'macros', adminOnly: false },
+  { name: 'kb', adminOnly: false },
   { name: 'rules', adminOnly: true },
   { name: 'attributes', adminOnly: true },
   { name: 'tokens', adminOnly: true },
