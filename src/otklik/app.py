@@ -47,6 +47,7 @@ from otklik.realtime.scopes import ScopeKeeper
 from otklik.realtime.ws import Realtime
 from otklik.routing.api import router as routing_router
 from otklik.scripts.api import router as scripts_router
+from otklik.sla.api import router as sla_router
 from otklik.web.pages import router as pages_router
 from otklik.webhooks.api import router as webhooks_router
 
@@ -124,6 +125,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         attributes_router,
         audit_router,
         scripts_router,
+        sla_router,
         webhooks_router,
         widget_socket_router,
         realtime_router,

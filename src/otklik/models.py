@@ -23,10 +23,15 @@ from otklik.jobs.models import Job
 from otklik.realtime.models import Event
 from otklik.routing.models import Escalation
 from otklik.scripts.models import AutomationRule, CannedAnswer, Macro, ScriptFiring
+from otklik.sla.models import SlaCalendar, SlaCalendarLink, SlaClock, SlaPolicy
 from otklik.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Agent",
+    "SlaCalendar",
+    "SlaCalendarLink",
+    "SlaClock",
+    "SlaPolicy",
     "Attachment",
     "AttributeDefinition",
     "ConversationTag",
