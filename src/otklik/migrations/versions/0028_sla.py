@@ -1,7 +1,7 @@
 """SLA: business calendars, policies (SLA and OLA) and conversations' clocks
 
 Revision ID: 0028
-Revises: 0020
+Revises: 0026
 Create Date: 2026-12-04 03:30:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0028"
-down_revision: str | None = "0020"
+down_revision: str | None = "0026"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
