@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from otklik import frames
 from otklik.core.db import Database
 from otklik.sla.jobs import sweep
 from tests.auth_support import frozen
@@ -226,6 +227,9 @@ async def test_a_breach_is_announced_once(workspace: Workspace) -> None:
             "due_at": frame["data"]["due_at"],
             "assignee_id": None,
         }
+        for seen in (warning, frame):
+            adapter = frames.catalogue("agents").adapter()
+            assert adapter.dump_python(adapter.validate_python(seen), mode="json") == seen
         later = await socket.quiet(0.5)
         assert not [f for f in later if f.get("type") == "sla.breached"]
         got = await clocks(workspace, conversation_id)
