@@ -289,3 +289,21 @@ async def test_settings_refuse_bad_input(workspace: Workspace) -> None:
     assert agent_id
     refused = await api.get("/api/v1/sla/policies", headers=workspace.auth(agent_token))
     assert refused.status_code == 403
+
+
+async def test_due_soonest_lists_the_nearest_deadlines(workspace: Workspace) -> None:
+    await policy(workspace, targets={"normal": {"first_response": 30, "resolution": 600}})
+    with frozen(datetime(2025, 10, 29, 10, 0, tzinfo=UTC)) as clock:
+        older, _ = await chat(workspace)
+        clock.advance(minutes=5)
+        newer, _ = await chat(workspace)
+        due = await workspace.api.get("/api/v1/sla/due", headers=workspace.auth())
+        assert due.status_code == 200, due.text
+        assert [(i["conversation_id"], i["target"]) for i in due.json()["items"]] == [
+            (older, "first_response"),
+            (newer, "first_response"),
+        ]
+        one = await workspace.api.get(
+            "/api/v1/sla/due", headers=workspace.auth(), params={"conversation_ids": [newer]}
+        )
+    assert [i["conversation_id"] for i in one.json()["items"]] == [newer]

@@ -84,6 +84,17 @@ async def reaches_of(session: AsyncSession, ids: Iterable[int]) -> dict[int, tup
     return found
 
 
+async def visible_among(session: AsyncSession, ids: Iterable[int]) -> set[int]:
+    """Which of the conversations ``ids`` the session's operator may see."""
+    wanted = list(ids)
+    if not wanted:
+        return set()
+    found = await session.scalars(
+        select(Conversation.id).where(Conversation.id.in_(wanted), visible(session))
+    )
+    return set(found)
+
+
 ADMITTED_KEY = "otklik.access.admitted"
 
 

@@ -20,6 +20,7 @@ from otklik.sla.schemas import (
     CalendarOut,
     ClockOut,
     ComplianceRow,
+    DueOut,
     LinksIn,
     PolicyIn,
     PolicyOut,
@@ -98,6 +99,20 @@ async def conversation_sla(
     conversation_id: Id, _: CurrentAgent, session: DbSession
 ) -> Items[ClockOut]:
     return Items(items=await service.conversation_clocks(session, conversation_id=conversation_id))
+
+
+@router.get("/sla/due", response_model=Items[DueOut])
+async def due_soonest(
+    _: CurrentAgent,
+    session: DbSession,
+    conversation_ids: Annotated[list[int] | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> Items[DueOut]:
+    """The nearest deadlines, soonest first: the list's "due soonest" order and filter, and
+    the countdown chips of the conversations on screen (``conversation_ids``)."""
+    return Items(
+        items=await service.due_soonest(session, conversation_ids=conversation_ids, limit=limit)
+    )
 
 
 @router.get("/sla/compliance", response_model=Items[ComplianceRow])

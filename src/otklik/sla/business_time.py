@@ -40,6 +40,11 @@ class BusinessCalendar:
     extra: Mapping[date, tuple[Interval, ...]] = field(default_factory=dict)
     #: Dates whose last interval ends earlier by this many minutes (pre-holiday days).
     shortened: Mapping[date, int] = field(default_factory=dict)
+    #: Each day's spans in UTC once computed (the calendar is immutable; the hot path asks
+    #: for today's on every customer message).
+    _spans: dict[date, tuple[tuple[datetime, datetime], ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @property
     def zone(self) -> ZoneInfo:
@@ -65,19 +70,28 @@ def always() -> BusinessCalendar:
     return BusinessCalendar()
 
 
-def _utc_spans(cal: BusinessCalendar, day: date) -> Iterator[tuple[datetime, datetime]]:
+def _utc_spans(cal: BusinessCalendar, day: date) -> tuple[tuple[datetime, datetime], ...]:
+    cached = cal._spans.get(day)
+    if cached is not None:
+        return cached
     zone = cal.zone
     midnight = datetime.combine(day, time(0))
+    spans = []
     for start, end in cal.intervals_on(day):
         a = (midnight + timedelta(minutes=start)).replace(tzinfo=zone).astimezone(UTC)
         b = (midnight + timedelta(minutes=end)).replace(tzinfo=zone).astimezone(UTC)
         if b > a:
-            yield a, b
+            spans.append((a, b))
+    if len(cal._spans) > 20_000:  # a bound, never reached by real use
+        cal._spans.clear()
+    cal._spans[day] = found = tuple(spans)
+    return found
 
 
 def _spans_from(cal: BusinessCalendar, moment: datetime) -> Iterator[tuple[datetime, datetime]]:
-    """Working spans (UTC) clipped to start at ``moment``, in order, within the horizon."""
-    day = moment.astimezone(cal.zone).date() - timedelta(days=1)
+    """Working spans (UTC) clipped to start at ``moment``, in order, within the horizon.
+    (A day's intervals end by its local midnight, so earlier days have none left.)"""
+    day = moment.astimezone(cal.zone).date()
     for offset in range(HORIZON_DAYS + 2):
         for a, b in _utc_spans(cal, day + timedelta(days=offset)):
             if b <= moment:

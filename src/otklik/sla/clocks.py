@@ -15,11 +15,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, select, update
+from sqlalchemy import Table, and_, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from otklik.conversations.schemas import ConversationOut
+from otklik.core import pg_raw, sqlite_raw
 from otklik.sla.business_time import (
     BusinessCalendar,
     NoBusinessTime,
@@ -91,6 +92,44 @@ def start_sla(conn: Connection, config: SlaConfig, conv: ConversationOut, start:
     _insert_new(conn, rows)
 
 
+# A customer's message restarts a met next-response clock: the visitor's hot path (ADR 19),
+# so on SQLite and PostgreSQL it goes straight to the driver (``core/sqlite_raw.py``,
+# ``core/pg_raw.py``) like the message's own statements; Core elsewhere.
+_RESTART_SET = (
+    "state = 'running', policy_id = {0}, started_at = {1}, due_at = {2}, target_s = {3}, "
+    "remaining_s = NULL, met_at = NULL, breached_at = NULL, warned_at = NULL"
+)
+_RESTART_WHERE = (
+    "conversation_id = {4} AND target = 'next_response' AND state IN ('met', 'stopped')"
+)
+_SQLITE_RESTART = ("UPDATE sla_clocks SET " + _RESTART_SET + " WHERE " + _RESTART_WHERE).format(
+    *["?"] * 5
+)
+_PG_RESTART = ("UPDATE sla_clocks SET " + _RESTART_SET + " WHERE " + _RESTART_WHERE).format(
+    *[f"${n}" for n in range(1, 6)]
+)
+_RESTART = (
+    update(CLOCKS)
+    .where(
+        _C.conversation_id == bindparam("conversation_id"),
+        _C.target == "next_response",
+        _C.state.in_(("met", "stopped")),
+    )
+    .values(
+        state="running",
+        policy_id=bindparam("policy_id"),
+        started_at=bindparam("started_at"),
+        due_at=bindparam("due_at"),
+        target_s=bindparam("target_s"),
+        remaining_s=None,
+        met_at=None,
+        breached_at=None,
+        warned_at=None,
+    )
+)
+_RESTART_ORDER = ("policy_id", "started_at", "due_at", "target_s", "conversation_id")
+
+
 def customer_wrote(
     conn: Connection, config: SlaConfig, conv: ConversationOut, at: datetime
 ) -> None:
@@ -102,26 +141,24 @@ def customer_wrote(
     minutes = policy.minutes(conv.priority, "next_response")
     if not minutes:
         return
-    due = _due(config.calendar_for(policy, conv), at, minutes * 60)
-    conn.execute(
-        update(CLOCKS)
-        .where(
-            _C.conversation_id == conv.id,
-            _C.target == "next_response",
-            _C.state.in_(("met", "stopped")),
-        )
-        .values(
-            state="running",
-            policy_id=policy.id,
-            started_at=at,
-            due_at=due,
-            target_s=minutes * 60,
-            remaining_s=None,
-            met_at=None,
-            breached_at=None,
-            warned_at=None,
-        )
-    )
+    values = {
+        "policy_id": policy.id,
+        "started_at": at,
+        "due_at": _due(config.calendar_for(policy, conv), at, minutes * 60),
+        "target_s": minutes * 60,
+        "conversation_id": conv.id,
+    }
+    raw = sqlite_raw.handle(conn)
+    if raw is not None:
+        codec = sqlite_raw.codec(CLOCKS, conn.dialect)
+        raw.execute(_SQLITE_RESTART, codec.params(_RESTART_ORDER, values))
+        return
+    pg = pg_raw.handle(conn)
+    if pg is not None:
+        codec = sqlite_raw.codec(CLOCKS, conn.dialect)
+        pg_raw.execute(pg, _PG_RESTART, *codec.params(_RESTART_ORDER, values))
+        return
+    conn.execute(_RESTART, values)
 
 
 def operator_wrote(

@@ -191,3 +191,12 @@ class BreachOut(BaseModel):
     due_at: datetime | None
     breached_at: datetime
     met_at: datetime | None
+
+
+class DueOut(BaseModel):
+    """A conversation's nearest deadline: its running or missed target due soonest."""
+
+    conversation_id: int
+    target: str
+    state: Literal["running", "breached"]
+    due_at: datetime

@@ -26,6 +26,7 @@ from otklik.sla.schemas import (
     ClockOut,
     ComplianceRow,
     DayOut,
+    DueOut,
     LinksIn,
     PolicyIn,
     PolicyOut,
@@ -307,3 +308,36 @@ async def breaches(session: AsyncSession, *, limit: int = 100) -> list[BreachOut
         for r in rows
         if r.breached_at is not None
     ]
+
+
+async def due_soonest(
+    session: AsyncSession, *, conversation_ids: list[int] | None, limit: int
+) -> list[DueOut]:
+    """Each conversation's nearest running or missed target, soonest first — of the given
+    conversations, or of every conversation the operator may see (``limit`` of them)."""
+    query = (
+        select(SlaClock.conversation_id, SlaClock.target, SlaClock.state, SlaClock.due_at)
+        .where(SlaClock.state.in_(("running", "breached")), SlaClock.due_at.is_not(None))
+        .order_by(SlaClock.due_at, SlaClock.conversation_id)
+    )
+    if conversation_ids is not None:
+        query = query.where(SlaClock.conversation_id.in_(conversation_ids))
+    found: dict[int, DueOut] = {}
+    offset, page = 0, max(limit * 3, 100)
+    while len(found) < limit:
+        rows = (await session.execute(query.offset(offset).limit(page))).all()
+        if not rows:
+            break
+        offset += page
+        visible = await queries.visible_among(session, {r.conversation_id for r in rows})
+        for row in rows:
+            if row.conversation_id in visible and row.conversation_id not in found:
+                found[row.conversation_id] = DueOut(
+                    conversation_id=row.conversation_id,
+                    target=row.target,
+                    state=row.state,
+                    due_at=row.due_at,
+                )
+        if conversation_ids is not None:
+            break
+    return list(found.values())[:limit]
