@@ -304,6 +304,10 @@ async def test_due_soonest_lists_the_nearest_deadlines(workspace: Workspace) -> 
             (newer, "first_response"),
         ]
         one = await workspace.api.get(
-            "/api/v1/sla/due", headers=workspace.auth(), params={"conversation_ids": [newer]}
+            "/api/v1/sla/due", headers=workspace.auth(), params={"conversation_ids": f"{newer}"}
         )
     assert [i["conversation_id"] for i in one.json()["items"]] == [newer]
+    bad = await workspace.api.get(
+        "/api/v1/sla/due", headers=workspace.auth(), params={"conversation_ids": "1;drop"}
+    )
+    assert bad.status_code == 422

@@ -7,6 +7,7 @@ import { withConversationTools } from './conversation-tools'
 import { withSecurity } from './security'
 import { withSettingsChannels } from './settings-channels'
 import { withSettingsScripts } from './settings-scripts'
+import { withSla } from './sla'
 
 export type MessageSchema = typeof en
 
@@ -29,7 +30,7 @@ export const i18n = createI18n<[MessageSchema], Locale, false>({
   legacy: false,
   locale: storedLocale(),
   fallbackLocale: 'en',
-  messages: withSecurity(withSettingsChannels(withAttachments(withSettingsScripts(withConversationTools({ en, ru }))))),
+  messages: withSla(withSecurity(withSettingsChannels(withAttachments(withSettingsScripts(withConversationTools({ en, ru })))))),
   pluralRules: { ru: russianPlural },
   missingWarn: import.meta.env.DEV,
   fallbackWarn: false,

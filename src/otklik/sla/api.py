@@ -105,14 +105,18 @@ async def conversation_sla(
 async def due_soonest(
     _: CurrentAgent,
     session: DbSession,
-    conversation_ids: Annotated[list[int] | None, Query(max_length=200)] = None,
+    conversation_ids: Annotated[str | None, Query(max_length=2400, pattern=r"^[0-9,]+$")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Items[DueOut]:
     """The nearest deadlines, soonest first: the list's "due soonest" order and filter, and
-    the countdown chips of the conversations on screen (``conversation_ids``)."""
-    return Items(
-        items=await service.due_soonest(session, conversation_ids=conversation_ids, limit=limit)
-    )
+    the countdown chips of the conversations on screen (``conversation_ids``: ``1,2,3``)."""
+    ids = None
+    if conversation_ids:
+        parts = conversation_ids.split(",")
+        if len(parts) > 200 or not all(p.isdigit() and len(p) <= 18 for p in parts):
+            raise invalid("conversation_ids: up to 200 ids, separated by commas")
+        ids = [int(p) for p in parts]
+    return Items(items=await service.due_soonest(session, conversation_ids=ids, limit=limit))
 
 
 @router.get("/sla/compliance", response_model=Items[ComplianceRow])
