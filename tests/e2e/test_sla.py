@@ -65,3 +65,35 @@ def test_countdown_chips_on_the_list(
     expect(calm_chip).to_contain_text("left")
     expect(hurried_chip).to_have_attribute("data-tone", "amber")
     expect(hurried_chip).to_have_attribute("data-target", "first_response")
+
+
+def test_calendar_settings_show_the_years_holidays(page: Page, e2e_server: E2EServer) -> None:
+    page.goto(e2e_server.url + "/app/")
+    page.get_by_test_id("login-email").fill(e2e_server.admin_email)
+    page.get_by_test_id("login-password").fill(e2e_server.admin_password)
+    page.get_by_test_id("login-submit").click()
+    page.get_by_test_id("nav-settings").click()
+    page.get_by_test_id("settings-nav-sla").click()
+    expect(page.get_by_test_id("sla-calendars-empty")).to_be_visible()
+    form = page.get_by_test_id("sla-calendar-form")
+    form.get_by_test_id("sla-calendar-name").fill("Moscow office")
+    form.get_by_test_id("sla-calendar-timezone").fill("Mars/Olympus")
+    form.get_by_test_id("sla-calendar-save").click()
+    # The server refuses an unknown zone; what was typed stays.
+    expect(page.get_by_test_id("sla-calendar-error")).to_contain_text("Mars/Olympus")
+    expect(form.get_by_test_id("sla-calendar-name")).to_have_value("Moscow office")
+    form.get_by_test_id("sla-calendar-timezone").fill("Europe/Moscow")
+    form.get_by_test_id("sla-calendar-save").click()
+    expect(page.get_by_test_id("sla-calendar")).to_contain_text("Moscow office")
+    page.get_by_test_id("sla-year").fill("2026")
+    page.get_by_test_id("sla-year").dispatch_event("change")
+    # Russia's 2026: 247 working days (of 9 to 18 here: 2223 hours less 4 shortened ones);
+    # 9 January off (moved from Saturday 3rd), 30 April an hour shorter.
+    expect(page.get_by_test_id("sla-year-totals")).to_contain_text("247")
+    expect(page.get_by_test_id("sla-year-totals")).to_contain_text("2219")
+    expect(page.locator('[data-testid="sla-day"][data-date="2026-01-09"]')).to_have_attribute(
+        "data-kind", "closed"
+    )
+    expect(page.locator('[data-testid="sla-day"][data-date="2026-04-30"]')).to_have_attribute(
+        "data-kind", "shortened"
+    )

@@ -14,3 +14,44 @@ export const sla = {
   due: (conversationIds: number[]) =>
     request<Items<DueItem>>('GET', '/sla/due', { query: { conversation_ids: conversationIds.join(',') } }),
 }
+
+/** Minutes from local midnight: [start, end]. */
+export type Span = [number, number]
+
+export interface Calendar {
+  id: number
+  name: string
+  timezone: string
+  weekly: Record<string, Span[]>
+  country: string | null
+  custom_dates: { date: string; kind: 'closed' | 'working'; name?: string }[]
+  inbox_ids: number[]
+  team_ids: number[]
+}
+
+export interface CalendarBody {
+  name: string
+  timezone: string
+  weekly: Record<string, Span[]>
+  country: string | null
+}
+
+export interface CalendarDay {
+  date: string
+  kind: 'closed' | 'working' | 'shortened'
+  name: string
+  hours: Span[]
+}
+
+export interface CalendarYear {
+  year: number
+  days: CalendarDay[]
+  working_days: number
+  working_minutes: number
+}
+
+export const slaSettings = {
+  calendars: () => request<Items<Calendar>>('GET', '/sla/calendars'),
+  createCalendar: (body: CalendarBody) => request<Calendar>('POST', '/sla/calendars', { body }),
+  year: (id: number, year: number) => request<CalendarYear>('GET', `/sla/calendars/${id}/years/${year}`),
+}

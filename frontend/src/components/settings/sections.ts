@@ -11,6 +11,7 @@ export const SECTIONS = [
   { name: 'macros', adminOnly: false },
   { name: 'rules', adminOnly: true },
   { name: 'attributes', adminOnly: true },
+  { name: 'sla', adminOnly: true },
   { name: 'tokens', adminOnly: true },
   { name: 'security', adminOnly: false },
 ] as const
