@@ -4,6 +4,7 @@ pending; next response after each customer message; the 2nd line's OLA; breaches
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -311,3 +312,36 @@ async def test_due_soonest_lists_the_nearest_deadlines(workspace: Workspace) -> 
         "/api/v1/sla/due", headers=workspace.auth(), params={"conversation_ids": "1;drop"}
     )
     assert bad.status_code == 422
+
+
+async def test_a_breach_fires_automation_rules(workspace: Workspace) -> None:
+    db: Database = workspace.server.app.state.db
+    await policy(workspace, targets={"normal": {"first_response": 15}})
+    rule = await workspace.api.post(
+        "/api/v1/automation-rules",
+        headers=workspace.auth(),
+        json={
+            "name": "Escalate missed first responses",
+            "trigger": {"type": "sla_breached"},
+            "actions": [
+                {"type": "add_tags", "tags": ["sla-missed"]},
+                {"type": "set_priority", "priority": "urgent"},
+            ],
+        },
+    )
+    assert rule.status_code == 201, rule.text
+    with frozen(datetime(2025, 10, 29, 10, 0, tzinfo=UTC)) as clock:
+        conversation_id, _ = await chat(workspace)
+        clock.advance(minutes=16)
+        async with db.session(write=True) as session:
+            await sweep(session, now=clock.now)
+        # (The server's own sweeper may have claimed it first: wait for its commit.)
+        for _ in range(50):
+            got = await workspace.api.get(
+                f"/api/v1/conversations/{conversation_id}", headers=workspace.auth()
+            )
+            if "sla-missed" in got.json()["tags"]:
+                break
+            await asyncio.sleep(0.1)
+    assert "sla-missed" in got.json()["tags"]
+    assert got.json()["priority"] == "urgent"

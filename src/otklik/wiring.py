@@ -40,9 +40,11 @@ from otklik.routing import events as routing_events
 from otklik.routing import jobs as _routing_jobs  # noqa: F401  (routing.drain)
 from otklik.routing import service as routing
 from otklik.scripts import engine as automation
+from otklik.scripts import sla_triggers
 from otklik.scripts import timers as _timers  # noqa: F401  (registers the timer job)
 from otklik.sla import jobs as _sla_jobs  # noqa: F401  (sla.sweep)
 from otklik.sla import subscribers as sla
+from otklik.sla.events import SlaBreached, SlaWarning
 from otklik.webhooks import service as webhooks
 
 
@@ -79,6 +81,8 @@ def install() -> None:
     bus.subscribe(ConversationUpdated, sla.on_updated)
     bus.subscribe(routing_events.ConversationEscalated, sla.on_escalated)
     bus.subscribe(routing_events.ConversationHandedBack, sla.on_handed_back)
+    bus.subscribe(SlaBreached, sla_triggers.on_sla_alert)
+    bus.subscribe(SlaWarning, sla_triggers.on_sla_alert)
 
     for hooked in (
         ConversationCreated,

@@ -23,6 +23,8 @@ const settingsRulesRu: typeof settingsRulesEn = {
         assigned: 'Диалог назначен',
         no_operator_reply: 'Оператор долго не отвечает',
         no_customer_reply: 'Клиент долго не отвечает',
+        sla_warning: 'До срока SLA осталось 10 минут',
+        sla_breached: 'Срок SLA нарушен',
       },
       test: {
         title: 'Проверка на диалоге',
