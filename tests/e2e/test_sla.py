@@ -65,6 +65,13 @@ def test_countdown_chips_on_the_list(
     expect(calm_chip).to_contain_text("left")
     expect(hurried_chip).to_have_attribute("data-tone", "amber")
     expect(hurried_chip).to_have_attribute("data-target", "first_response")
+    # The open conversation shows which targets apply and where they stand.
+    items.and_(page.locator(f'[data-conversation-id="{calm_id}"]')).click()
+    targets = page.get_by_test_id("sla-target")
+    expect(targets.and_(page.locator('[data-target="first_response"]'))).to_have_attribute(
+        "data-state", "running"
+    )
+    expect(targets.and_(page.locator('[data-target="resolution"]'))).to_have_count(0)
 
 
 def test_calendar_settings_show_the_years_holidays(page: Page, e2e_server: E2EServer) -> None:

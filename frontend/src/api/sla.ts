@@ -55,3 +55,20 @@ export const slaSettings = {
   createCalendar: (body: CalendarBody) => request<Calendar>('POST', '/sla/calendars', { body }),
   year: (id: number, year: number) => request<CalendarYear>('GET', `/sla/calendars/${id}/years/${year}`),
 }
+
+/** One target of a conversation and where it stands. */
+export interface Clock {
+  target: DueItem['target']
+  policy_id: number | null
+  policy_name: string | null
+  state: 'running' | 'paused' | 'breached' | 'met' | 'stopped'
+  started_at: string
+  due_at: string | null
+  remaining_s: number | null
+  met_at: string | null
+  breached_at: string | null
+}
+
+export const slaClocks = {
+  of: (conversationId: number) => request<Items<Clock>>('GET', `/conversations/${conversationId}/sla`),
+}

@@ -2,6 +2,19 @@
 // sla.ts; the Russian file has the same keys.
 const en = {
   sla: {
+    targets: {
+      title: 'SLA targets',
+      dueAt: 'due {time}',
+      pausedLeft: '{time} left',
+      metLate: 'late',
+    },
+    state: {
+      running: 'running',
+      paused: 'paused',
+      breached: 'missed',
+      met: 'met',
+      stopped: 'stopped',
+    },
     settings: {
       title: 'SLA',
       lead: 'Business calendars: working hours in a time zone, a country’s official holidays and transferred working days.',
