@@ -3,8 +3,10 @@
 Each handler reads the cached configuration and runs the synchronous clock work of
 ``sla/clocks.py`` on the session's connection, inside the change's transaction. The quiet
 predicates do the same work directly on a write without a session (``core/unit.py``) — for a
-visitor's message that is one UPDATE — and return ``True``; when they cannot (the
-configuration is not loaded yet, a reopening) they return ``False`` and the handler runs.
+visitor's message that is one UPDATE — and return ``True``; when the configuration is not
+loaded yet they return ``False`` and the handler runs (and loads it). Every step is idempotent
+(inserts ignore existing clocks, updates are guarded by state), so a handler that runs anyway,
+because another subscriber was not quiet, finds nothing left to do.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ def _message(conn: Connection, config: SlaConfig, event: MessageCreated) -> None
 
 def quiet_for(conn: Connection, event: ConversationCreated | MessageCreated) -> bool:
     """Done here, on the unit's connection, from the cached configuration; ``False`` when
-    it is not loaded (the handler loads it) or a reopening needs the clocks read."""
+    it is not loaded (the handler loads it)."""
     config = config_cache.peek(conn, CONFIG)
     if config is None:
         return False
