@@ -269,6 +269,20 @@ async def a_definition(w: World) -> Params:
     return {"definition_id": definition["id"]}
 
 
+async def a_calendar(w: World) -> Params:
+    calendar = await w.ok("POST", "/api/v1/sla/calendars", json={"name": f"c{new_id()[:8]}"})
+    return {"calendar_id": calendar["id"], "year": 2026}
+
+
+async def a_policy(w: World) -> Params:
+    policy = await w.ok(
+        "POST",
+        "/api/v1/sla/policies",
+        json={"name": "P", "targets": {"normal": {"resolution": 60}}},
+    )
+    return {"policy_id": policy["id"]}
+
+
 async def other_agent(w: World) -> Params:
     return {"agent_id": w.other_id}
 
@@ -442,6 +456,7 @@ TABLE: dict[tuple[str, str], list[Probe]] = {
     ("POST", C + "/transfer"): conversation_probes(json={"agent_id": None, "note": "yours"}),
     ("GET", C + "/escalations"): conversation_probes(),
     ("PUT", C + "/attributes"): conversation_probes(json={"values": {}}),
+    ("GET", C + "/sla"): conversation_probes(),
     # Contacts, reached through their conversations.
     ("GET", "/api/v1/contacts/{contact_id}"): conversation_probes(_contact),
     ("GET", "/api/v1/contacts/{contact_id}/conversations"): conversation_probes(_contact),
@@ -490,6 +505,18 @@ TABLE: dict[tuple[str, str], list[Probe]] = {
         Probe(a_definition, ADMIN, json={"label": "Tariff"})
     ],
     ("DELETE", "/api/v1/attribute-definitions/{definition_id}"): [Probe(a_definition, ADMIN)],
+    ("PUT", "/api/v1/sla/calendars/{calendar_id}"): [
+        Probe(a_calendar, ADMIN, json={"name": "Renamed"})
+    ],
+    ("DELETE", "/api/v1/sla/calendars/{calendar_id}"): [Probe(a_calendar, ADMIN)],
+    ("PUT", "/api/v1/sla/calendars/{calendar_id}/links"): [
+        Probe(a_calendar, ADMIN, json={"inbox_ids": []})
+    ],
+    ("GET", "/api/v1/sla/calendars/{calendar_id}/years/{year}"): [Probe(a_calendar, ADMIN)],
+    ("PUT", "/api/v1/sla/policies/{policy_id}"): [
+        Probe(a_policy, ADMIN, json={"name": "P2", "targets": {"high": {"resolution": 30}}})
+    ],
+    ("DELETE", "/api/v1/sla/policies/{policy_id}"): [Probe(a_policy, ADMIN)],
     ("GET", "/api/v1/webhooks/{endpoint_id}"): [Probe(a_webhook, ADMIN)],
     ("PATCH", "/api/v1/webhooks/{endpoint_id}"): [Probe(a_webhook, ADMIN, json={"active": False})],
     ("DELETE", "/api/v1/webhooks/{endpoint_id}"): [Probe(a_webhook, ADMIN)],

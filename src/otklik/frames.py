@@ -53,6 +53,7 @@ from otklik.realtime.protocol import (
 )
 from otklik.routing.events import ConversationEscalated, ConversationHandedBack
 from otklik.scripts.events import CHANGED_FRAMES, IMPORTED_FRAME
+from otklik.sla.events import SlaBreached, SlaWarning
 
 #: Typed events that write frames (a test checks that none is missing).
 EVENTS: tuple[type[DomainEvent], ...] = (
@@ -66,6 +67,8 @@ EVENTS: tuple[type[DomainEvent], ...] = (
     ChannelHealthChanged,
     MentionCreated,
     MentionsRead,
+    SlaBreached,
+    SlaWarning,
 )
 #: Event frames appended to the log without a typed event.
 LOGGED: tuple[FrameKind[Any], ...] = (

@@ -24,10 +24,15 @@ from otklik.kb.models import KbArticle, KbCategory, KbDeflection, KbRevision
 from otklik.realtime.models import Event
 from otklik.routing.models import Escalation
 from otklik.scripts.models import AutomationRule, CannedAnswer, Macro, ScriptFiring
+from otklik.sla.models import SlaCalendar, SlaCalendarLink, SlaClock, SlaPolicy
 from otklik.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Agent",
+    "SlaCalendar",
+    "SlaCalendarLink",
+    "SlaClock",
+    "SlaPolicy",
     "Attachment",
     "AttributeDefinition",
     "ConversationTag",

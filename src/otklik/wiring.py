@@ -10,6 +10,7 @@ Inside the transaction (they commit or roll back with the change):
 - routing queues and assigns new or reopened conversations and refills freed capacity;
 - automation runs greetings, away replies and rules (its rule data comes from a cache);
 - a private note's @mentions are recorded (``conversations/mentions.py``);
+- SLA clocks start, pause, resume and stop with the conversation (``sla/subscribers.py``);
 - outgoing webhooks write their outbox rows (delivery + job), sent by the job runner after
   commit — an event no endpoint wants costs nothing (endpoints are cached).
 
@@ -44,8 +45,12 @@ from otklik.routing import jobs as _routing_jobs  # noqa: F401  (routing.drain)
 from otklik.routing import service as routing
 from otklik.scripts import engine as automation
 from otklik.scripts import searching as canned_search
+from otklik.scripts import sla_triggers
 from otklik.scripts import timers as _timers  # noqa: F401  (registers the timer job)
 from otklik.search import service as search
+from otklik.sla import jobs as _sla_jobs  # noqa: F401  (sla.sweep)
+from otklik.sla import subscribers as sla
+from otklik.sla.events import SlaBreached, SlaWarning
 from otklik.webhooks import service as webhooks
 
 
@@ -89,6 +94,15 @@ def install() -> None:
     )
     bus.subscribe(ConversationUpdated, react, ignore_caused_by=automated)
     bus.subscribe(MessageCreated, react, ignore_caused_by=automated, quiet=automation.quiet_for)
+
+    # SLA clocks: kept in the change's transaction; on the visitor's path by the predicate.
+    bus.subscribe(ConversationCreated, sla.on_created, quiet=sla.quiet_for)
+    bus.subscribe(MessageCreated, sla.on_message, quiet=sla.quiet_for)
+    bus.subscribe(ConversationUpdated, sla.on_updated)
+    bus.subscribe(routing_events.ConversationEscalated, sla.on_escalated)
+    bus.subscribe(routing_events.ConversationHandedBack, sla.on_handed_back)
+    bus.subscribe(SlaBreached, sla_triggers.on_sla_alert)
+    bus.subscribe(SlaWarning, sla_triggers.on_sla_alert)
 
     for hooked in (
         ConversationCreated,

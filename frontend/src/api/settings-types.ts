@@ -87,6 +87,8 @@ export type TriggerType =
   | 'assigned'
   | 'no_operator_reply'
   | 'no_customer_reply'
+  | 'sla_warning'
+  | 'sla_breached'
 
 export interface Trigger {
   type: TriggerType

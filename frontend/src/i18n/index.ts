@@ -14,6 +14,7 @@ import { withSecurity } from './security'
 import { withSettingsChannels } from './settings-channels'
 import { withSettingsScripts } from './settings-scripts'
 import { withShift } from './shift'
+import { withSla } from './sla'
 
 export type MessageSchema = typeof en
 
@@ -36,7 +37,7 @@ export const i18n = createI18n<[MessageSchema], Locale, false>({
   legacy: false,
   locale: storedLocale(),
   fallbackLocale: 'en',
-  messages: withShift(withSearch(withQueues(withMail(withKb(withHealth(withCard(withSecurity(withSettingsChannels(withAttachments(withSettingsScripts(withConversationTools({ en, ru })))))))))))),
+  messages: withSla(withShift(withSearch(withQueues(withMail(withKb(withHealth(withCard(withSecurity(withSettingsChannels(withAttachments(withSettingsScripts(withConversationTools({ en, ru }))))))))))))),
   pluralRules: { ru: russianPlural },
   missingWarn: import.meta.env.DEV,
   fallbackWarn: false,

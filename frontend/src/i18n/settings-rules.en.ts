@@ -23,6 +23,8 @@ const settingsRulesEn = {
         assigned: 'Conversation assigned',
         no_operator_reply: 'No operator reply',
         no_customer_reply: 'No customer reply',
+        sla_warning: 'An SLA target is due in 10 minutes',
+        sla_breached: 'An SLA target is missed',
       },
       test: {
         title: 'Test against a conversation',

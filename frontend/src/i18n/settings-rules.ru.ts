@@ -23,6 +23,8 @@ const settingsRulesRu: typeof settingsRulesEn = {
         assigned: 'Диалог назначен',
         no_operator_reply: 'Нет ответа оператора',
         no_customer_reply: 'Нет ответа клиента',
+        sla_warning: 'До срока SLA осталось 10 минут',
+        sla_breached: 'Срок SLA нарушен',
       },
       test: {
         title: 'Проверка на диалоге',

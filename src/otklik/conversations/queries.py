@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, select, true
@@ -63,6 +64,36 @@ async def reaches_of_contact(session: AsyncSession, contact_id: int) -> list[Rea
         .distinct()
     )
     return [Reach(inbox_id, team_id, assignee_id) for inbox_id, team_id, assignee_id in rows]
+
+
+async def reaches_of(session: AsyncSession, ids: Iterable[int]) -> dict[int, tuple[Reach, str]]:
+    """The reach and priority of each of the conversations ``ids`` (whoever asks: SLA
+    alerts and compliance figures)."""
+    wanted = list(ids)
+    found: dict[int, tuple[Reach, str]] = {}
+    for start in range(0, len(wanted), 5000):
+        rows = await session.execute(
+            select(
+                Conversation.id,
+                Conversation.inbox_id,
+                Conversation.team_id,
+                Conversation.assignee_id,
+                Conversation.priority,
+            ).where(Conversation.id.in_(wanted[start : start + 5000]))
+        )
+        found.update({row[0]: (Reach(row[1], row[2], row[3]), row[4]) for row in rows})
+    return found
+
+
+async def visible_among(session: AsyncSession, ids: Iterable[int]) -> set[int]:
+    """Which of the conversations ``ids`` the session's operator may see."""
+    wanted = list(ids)
+    if not wanted:
+        return set()
+    found = await session.scalars(
+        select(Conversation.id).where(Conversation.id.in_(wanted), visible(session))
+    )
+    return set(found)
 
 
 ADMITTED_KEY = "otklik.access.admitted"

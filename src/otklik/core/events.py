@@ -27,7 +27,7 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, ClassVar, Generic, Literal, NamedTuple, TypeVar
 
@@ -139,6 +139,9 @@ class Emitted(Generic[E]):
     at: datetime
     #: What the event happened in the course of, outermost first (``("automation",)``).
     causes: tuple[str, ...]
+    #: Handlers a write without a session found quiet (done or nothing to do): not run
+    #: again by :meth:`EventBus.react_inside` when another subscriber needs a session.
+    settled: frozenset[Callable[..., Awaitable[None]]] = frozenset()
 
 
 Subscriber = Callable[[AsyncSession, Emitted[E]], Awaitable[None]]
@@ -152,8 +155,8 @@ SyncLogWriter = Callable[[Connection, dict[str, Any], Sequence[FeedEntry]], list
 #: Asked by a write without a session, on its synchronous connection: ``True`` when the
 #: subscriber certainly does nothing for this event (from what is cached; unsure is ``False``),
 #: or has just done on the connection all it had to (a cheap statement, as routing queueing
-#: a conversation nobody can take): its handler must then find nothing left to do if it runs
-#: anyway, because another subscriber was not quiet.
+#: a conversation nobody can take). Every predicate is asked; the handlers of those that said
+#: ``True`` are not run in the session the others may need.
 Quiet = Callable[[Connection, E], bool]
 
 
@@ -243,11 +246,17 @@ class EventBus:
             if feed:
                 log_ids = self._sync_log_writer(conn, info, feed)
         emitted = self._emitted(info, event, feed, log_ids, causes)
-        quiet = all(
-            subscription.quiet is not None and subscription.quiet(conn, event)
-            for subscription in self._reacting(emitted)
+        reacting = self._reacting(emitted)
+        # Every predicate is asked (no short cut): one may do its part on the connection, and
+        # a handler whose predicate said so is not run again in the session.
+        settled = frozenset(
+            subscription.handler
+            for subscription in reacting
+            if subscription.quiet is not None and subscription.quiet(conn, event)
         )
-        return emitted, quiet
+        if settled:
+            emitted = replace(emitted, settled=settled)
+        return emitted, all(subscription.handler in settled for subscription in reacting)
 
     def _emitted(
         self,
@@ -273,9 +282,11 @@ class EventBus:
         ]
 
     async def react_inside(self, session: AsyncSession, emitted: Emitted[DomainEvent]) -> None:
-        """Run the inside subscribers of an emitted event in ``session``'s transaction."""
+        """Run the inside subscribers of an emitted event in ``session``'s transaction (all
+        but those :meth:`emit_sync` found quiet)."""
         for subscription in self._reacting(emitted):
-            await subscription.handler(session, emitted)
+            if subscription.handler not in emitted.settled:
+                await subscription.handler(session, emitted)
 
     def causes(self) -> tuple[str, ...]:
         """The causes in force here (see :meth:`caused_by`)."""

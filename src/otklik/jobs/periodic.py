@@ -24,6 +24,7 @@ SCHEDULE: tuple[Periodic, ...] = (
     Periodic("maintenance.prune", 3600),
     Periodic("routing.drain", 30),
     Periodic("scripts.time_triggers", 60),
+    Periodic("sla.sweep", 5),
 )
 
 _last_slot: dict[str, int] = {}

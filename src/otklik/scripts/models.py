@@ -21,6 +21,8 @@ TRIGGERS = (
     "assigned",
     "no_operator_reply",
     "no_customer_reply",
+    "sla_warning",
+    "sla_breached",
 )
 TIME_TRIGGERS = ("no_operator_reply", "no_customer_reply")
 

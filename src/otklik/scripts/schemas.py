@@ -22,6 +22,8 @@ Trigger = Literal[
     "assigned",
     "no_operator_reply",
     "no_customer_reply",
+    "sla_warning",
+    "sla_breached",
 ]
 
 Match = Literal["all", "any"]

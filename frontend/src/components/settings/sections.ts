@@ -12,6 +12,7 @@ export const SECTIONS = [
   { name: 'kb', adminOnly: false },
   { name: 'rules', adminOnly: true },
   { name: 'attributes', adminOnly: true },
+  { name: 'sla', adminOnly: true },
   { name: 'tokens', adminOnly: true },
   { name: 'security', adminOnly: false },
 ] as const

@@ -1,0 +1,74 @@
+// SLA deadlines of conversations (src/otklik/sla/api.py).
+import { request } from './http'
+import type { Items } from './types'
+
+/** A conversation's nearest running or missed target. */
+export interface DueItem {
+  conversation_id: number
+  target: 'first_response' | 'next_response' | 'resolution' | 'ola_response' | 'ola_resolution'
+  state: 'running' | 'breached'
+  due_at: string
+}
+
+export const sla = {
+  due: (conversationIds: number[]) =>
+    request<Items<DueItem>>('GET', '/sla/due', { query: { conversation_ids: conversationIds.join(',') } }),
+}
+
+/** Minutes from local midnight: [start, end]. */
+export type Span = [number, number]
+
+export interface Calendar {
+  id: number
+  name: string
+  timezone: string
+  weekly: Record<string, Span[]>
+  country: string | null
+  custom_dates: { date: string; kind: 'closed' | 'working'; name?: string }[]
+  inbox_ids: number[]
+  team_ids: number[]
+}
+
+export interface CalendarBody {
+  name: string
+  timezone: string
+  weekly: Record<string, Span[]>
+  country: string | null
+}
+
+export interface CalendarDay {
+  date: string
+  kind: 'closed' | 'working' | 'shortened'
+  name: string
+  hours: Span[]
+}
+
+export interface CalendarYear {
+  year: number
+  days: CalendarDay[]
+  working_days: number
+  working_minutes: number
+}
+
+export const slaSettings = {
+  calendars: () => request<Items<Calendar>>('GET', '/sla/calendars'),
+  createCalendar: (body: CalendarBody) => request<Calendar>('POST', '/sla/calendars', { body }),
+  year: (id: number, year: number) => request<CalendarYear>('GET', `/sla/calendars/${id}/years/${year}`),
+}
+
+/** One target of a conversation and where it stands. */
+export interface Clock {
+  target: DueItem['target']
+  policy_id: number | null
+  policy_name: string | null
+  state: 'running' | 'paused' | 'breached' | 'met' | 'stopped'
+  started_at: string
+  due_at: string | null
+  remaining_s: number | null
+  met_at: string | null
+  breached_at: string | null
+}
+
+export const slaClocks = {
+  of: (conversationId: number) => request<Items<Clock>>('GET', `/conversations/${conversationId}/sla`),
+}

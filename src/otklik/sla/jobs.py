@@ -1,0 +1,104 @@
+"""The sweeper: marks missed targets and warns of those about to be missed.
+
+It runs every few seconds (``jobs/periodic.py``) and reads only running clocks through the
+``(state, due_at)`` index, so a pass over 100,000 open conversations costs an index range of
+the clocks actually due (``bench/sla.py`` measures it). Each clock is claimed by an UPDATE
+guarded by its state, so a breach (or a warning) is announced once, even if two passes race.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from otklik.conversations import queries
+from otklik.core.clock import utcnow
+from otklik.core.events import bus
+from otklik.jobs.registry import JobContext, job
+from otklik.sla.clocks import CLOCKS
+from otklik.sla.events import SlaBreached, SlaWarning
+
+_C = CLOCKS.c
+#: Clocks handled per pass at most (the next pass, seconds later, takes the rest).
+BATCH = 500
+#: How long before the due time the warning goes out ("SLA in 10 minutes").
+WARN_BEFORE = timedelta(minutes=10)
+
+
+async def _claim(
+    session: AsyncSession, rows: Sequence[Any], values: dict[str, Any], *, warned: bool
+) -> list[Any]:
+    claimed = []
+    for row in rows:
+        guard = _C.warned_at.is_(None) if warned else _C.state == "running"
+        result = await session.execute(
+            update(CLOCKS)
+            .where(
+                _C.conversation_id == row.conversation_id,
+                _C.target == row.target,
+                _C.state == "running",
+                guard,
+            )
+            .values(**values)
+        )
+        if result.rowcount == 1:  # type: ignore[attr-defined]
+            claimed.append(row)
+    return claimed
+
+
+async def sweep(session: AsyncSession, *, now: datetime) -> tuple[int, int]:
+    """One pass: returns how many breaches and warnings it announced."""
+    cols = (_C.conversation_id, _C.target, _C.policy_id, _C.due_at)
+    due = (
+        await session.execute(
+            select(*cols)
+            .where(_C.state == "running", _C.due_at <= now)
+            .order_by(_C.due_at)
+            .limit(BATCH)
+        )
+    ).all()
+    soon = (
+        await session.execute(
+            select(*cols)
+            .where(
+                _C.state == "running",
+                _C.due_at > now,
+                _C.due_at <= now + WARN_BEFORE,
+                _C.warned_at.is_(None),
+            )
+            .order_by(_C.due_at)
+            .limit(BATCH)
+        )
+    ).all()
+    if not due and not soon:
+        return 0, 0
+    breached = await _claim(session, due, {"state": "breached", "breached_at": now}, warned=False)
+    warned = await _claim(session, soon, {"warned_at": now}, warned=True)
+    reaches = await queries.reaches_of(
+        session, {row.conversation_id for row in (*breached, *warned)}
+    )
+    for kind, rows in ((SlaBreached, breached), (SlaWarning, warned)):
+        for row in rows:
+            known = reaches.get(row.conversation_id)
+            if known is None:
+                continue
+            await bus.emit(
+                session,
+                kind(
+                    conversation_id=row.conversation_id,
+                    target=row.target,
+                    policy_id=row.policy_id,
+                    due_at=row.due_at,
+                    reach=known[0],
+                ),
+            )
+    return len(breached), len(warned)
+
+
+@job("sla.sweep")
+async def sweep_job(ctx: JobContext, payload: dict[str, Any]) -> None:
+    await sweep(ctx.session, now=utcnow())

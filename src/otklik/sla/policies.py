@@ -1,0 +1,159 @@
+"""The SLA configuration as one cached, immutable snapshot, and choosing what applies.
+
+Policies, calendars and their links to inboxes and teams are read together into
+:data:`CONFIG` (``core/config_cache``), dropped by :func:`otklik.sla.service` on any change to
+them; the subscribers that keep clocks (``sla/clocks.py``) never query policies per event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from otklik.conversations.schemas import ConversationOut
+from otklik.core import config_cache
+from otklik.core.clock import utcnow
+from otklik.sla.business_time import BusinessCalendar, Interval, always
+from otklik.sla.models import SlaCalendar, SlaCalendarLink, SlaPolicy
+from otklik.sla.official import official_year, supported
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    id: int
+    name: str
+    kind: str
+    calendar_id: int | None
+    inbox_ids: frozenset[int]
+    team_ids: frozenset[int]
+    tags: frozenset[str]
+    attribute: tuple[str, Any] | None
+    #: priority → target → business minutes.
+    targets: Mapping[str, Mapping[str, int]]
+
+    def matches(self, conversation: ConversationOut, *, team_id: int | None = None) -> bool:
+        team = conversation.team_id if team_id is None else team_id
+        if self.inbox_ids and conversation.inbox_id not in self.inbox_ids:
+            return False
+        if self.team_ids and team not in self.team_ids:
+            return False
+        if self.tags and not self.tags & set(conversation.tags):
+            return False
+        if self.attribute is not None:
+            key, value = self.attribute
+            if conversation.attributes.get(key) != value:
+                return False
+        return True
+
+    def minutes(self, priority: str, target: str) -> int | None:
+        value = self.targets.get(priority, {}).get(target)
+        return int(value) if value else None
+
+
+@dataclass(frozen=True, slots=True)
+class SlaConfig:
+    policies: tuple[Policy, ...] = ()
+    calendars: Mapping[int, BusinessCalendar] = field(default_factory=dict)
+    #: ``("inbox"|"team", id)`` → calendar id.
+    links: Mapping[tuple[str, int], int] = field(default_factory=dict)
+
+    def choose(
+        self, kind: str, conversation: ConversationOut, *, team_id: int | None = None
+    ) -> Policy | None:
+        for policy in self.policies:
+            if policy.kind == kind and policy.matches(conversation, team_id=team_id):
+                return policy
+        return None
+
+    def calendar_for(
+        self, policy: Policy, conversation: ConversationOut, *, team_id: int | None = None
+    ) -> BusinessCalendar:
+        """The policy's own calendar, else the team's, else the inbox's, else 24/7."""
+        team = conversation.team_id if team_id is None else team_id
+        for key in (
+            policy.calendar_id,
+            self.links.get(("team", team)) if team is not None else None,
+            self.links.get(("inbox", conversation.inbox_id)),
+        ):
+            if key is not None and key in self.calendars:
+                return self.calendars[key]
+        return always()
+
+
+def _intervals(raw: Any) -> tuple[Interval, ...]:
+    return tuple((int(a), int(b)) for a, b in raw or ())
+
+
+def build_calendar(row: SlaCalendar, years: range) -> BusinessCalendar:
+    """The calendar ``row`` describes, with its country's official dates for ``years``."""
+    weekly = {int(day): _intervals(spans) for day, spans in (row.weekly or {}).items()}
+    workday = next((weekly[d] for d in range(7) if weekly.get(d)), ())
+    closed: set[date] = set()
+    extra: dict[date, tuple[Interval, ...]] = {}
+    shortened: dict[date, int] = {}
+    if row.country and supported(row.country):
+        for year in years:
+            official = official_year(row.country, year)
+            closed.update(official.holidays)
+            extra.update((day, workday) for day in official.working)
+            shortened.update(official.shortened)
+    for item in row.custom_dates or ():
+        day = date.fromisoformat(str(item["date"]))
+        if item.get("kind") == "working":
+            closed.discard(day)
+            extra[day] = _intervals(item.get("hours")) or workday
+        else:
+            extra.pop(day, None)
+            closed.add(day)
+    return BusinessCalendar(
+        timezone=row.timezone,
+        weekly=weekly,
+        closed=frozenset(closed),
+        extra=extra,
+        shortened=shortened,
+    )
+
+
+def _policy(row: SlaPolicy) -> Policy:
+    conditions = row.conditions or {}
+    attribute = conditions.get("attribute")
+    return Policy(
+        id=row.id,
+        name=row.name,
+        kind=row.kind,
+        calendar_id=row.calendar_id,
+        inbox_ids=frozenset(int(i) for i in conditions.get("inbox_ids") or ()),
+        team_ids=frozenset(int(i) for i in conditions.get("team_ids") or ()),
+        tags=frozenset(str(t) for t in conditions.get("tags") or ()),
+        attribute=(str(attribute["key"]), attribute.get("value")) if attribute else None,
+        targets={p: dict(t) for p, t in (row.targets or {}).items()},
+    )
+
+
+async def _load(session: AsyncSession) -> SlaConfig:
+    year = utcnow().year
+    years = range(year - 1, year + 3)
+    calendars = {
+        row.id: build_calendar(row, years)
+        for row in (await session.scalars(select(SlaCalendar))).all()
+    }
+    policies = (
+        await session.scalars(
+            select(SlaPolicy)
+            .where(SlaPolicy.active.is_(True))
+            .order_by(SlaPolicy.position, SlaPolicy.id)
+        )
+    ).all()
+    links = {
+        (link.scope, link.scope_id): link.calendar_id
+        for link in (await session.scalars(select(SlaCalendarLink))).all()
+    }
+    return SlaConfig(tuple(_policy(p) for p in policies), calendars, links)
+
+
+CONFIG = config_cache.entry("sla.config", _load)

@@ -1,0 +1,343 @@
+"""Admins' SLA settings (calendars, their inboxes and teams, SLA and OLA policies), a
+conversation's targets, and the compliance figures.
+
+Every change announces :data:`~otklik.sla.policies.CONFIG` as changed, so each process drops
+its cached snapshot once the change commits (``core/config_cache``)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from typing import Literal
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from otklik.conversations import queries
+from otklik.core import config_cache
+from otklik.core.errors import invalid, not_found
+from otklik.sla.models import SlaCalendar, SlaCalendarLink, SlaClock, SlaPolicy
+from otklik.sla.official import official_year
+from otklik.sla.policies import CONFIG, build_calendar
+from otklik.sla.schemas import (
+    BreachOut,
+    CalendarIn,
+    CalendarOut,
+    ClockOut,
+    ComplianceRow,
+    DayOut,
+    DueOut,
+    LinksIn,
+    PolicyIn,
+    PolicyOut,
+    YearOut,
+)
+
+Grouping = Literal["policy", "team", "assignee", "priority", "target"]
+
+
+async def _links(session: AsyncSession, calendar_id: int) -> tuple[list[int], list[int]]:
+    rows = (
+        await session.scalars(
+            select(SlaCalendarLink).where(SlaCalendarLink.calendar_id == calendar_id)
+        )
+    ).all()
+    inboxes = sorted(r.scope_id for r in rows if r.scope == "inbox")
+    return inboxes, sorted(r.scope_id for r in rows if r.scope == "team")
+
+
+async def calendar_out(session: AsyncSession, row: SlaCalendar) -> CalendarOut:
+    inboxes, teams = await _links(session, row.id)
+    return CalendarOut(
+        id=row.id,
+        name=row.name,
+        timezone=row.timezone,
+        weekly={k: [tuple(s) for s in v] for k, v in (row.weekly or {}).items()},
+        country=row.country,
+        custom_dates=list(row.custom_dates or []),
+        inbox_ids=inboxes,
+        team_ids=teams,
+    )
+
+
+async def list_calendars(session: AsyncSession) -> list[CalendarOut]:
+    rows = (await session.scalars(select(SlaCalendar).order_by(SlaCalendar.id))).all()
+    return [await calendar_out(session, row) for row in rows]
+
+
+async def _calendar(session: AsyncSession, calendar_id: int) -> SlaCalendar:
+    row = await session.get(SlaCalendar, calendar_id)
+    if row is None:
+        raise not_found("Calendar", calendar_id)
+    return row
+
+
+def _fill(row: SlaCalendar, data: CalendarIn) -> None:
+    row.name = data.name
+    row.timezone = data.timezone
+    row.weekly = {day: [list(s) for s in spans] for day, spans in data.weekly.items()}
+    row.country = data.country
+    row.custom_dates = [d.model_dump(mode="json") for d in data.custom_dates]
+
+
+async def create_calendar(session: AsyncSession, *, data: CalendarIn) -> CalendarOut:
+    row = SlaCalendar()
+    _fill(row, data)
+    session.add(row)
+    await session.flush()
+    await config_cache.changed(session, CONFIG)
+    return await calendar_out(session, row)
+
+
+async def update_calendar(
+    session: AsyncSession, *, calendar_id: int, data: CalendarIn
+) -> CalendarOut:
+    row = await _calendar(session, calendar_id)
+    _fill(row, data)
+    await session.flush()
+    await config_cache.changed(session, CONFIG)
+    return await calendar_out(session, row)
+
+
+async def delete_calendar(session: AsyncSession, *, calendar_id: int) -> None:
+    row = await _calendar(session, calendar_id)
+    await session.delete(row)
+    await session.flush()
+    await config_cache.changed(session, CONFIG)
+
+
+async def set_links(session: AsyncSession, *, calendar_id: int, data: LinksIn) -> CalendarOut:
+    """The inboxes and teams that work by this calendar (each by one calendar at most)."""
+    row = await _calendar(session, calendar_id)
+    await session.execute(delete(SlaCalendarLink).where(SlaCalendarLink.calendar_id == row.id))
+    for scope, ids in (("inbox", data.inbox_ids), ("team", data.team_ids)):
+        for scope_id in sorted(set(ids)):
+            await session.execute(
+                delete(SlaCalendarLink).where(
+                    SlaCalendarLink.scope == scope, SlaCalendarLink.scope_id == scope_id
+                )
+            )
+            session.add(SlaCalendarLink(scope=scope, scope_id=scope_id, calendar_id=row.id))
+    await session.flush()
+    await config_cache.changed(session, CONFIG)
+    return await calendar_out(session, row)
+
+
+async def calendar_year(session: AsyncSession, *, calendar_id: int, year: int) -> YearOut:
+    """The year's dates that differ from the weekly hours, and its working totals."""
+    if not 1990 <= year <= 2100:
+        raise invalid("year: between 1990 and 2100")
+    row = await _calendar(session, calendar_id)
+    cal = build_calendar(row, range(year, year + 1))
+    names = official_year(row.country, year).holidays if row.country else {}
+    custom = {str(d["date"]): str(d.get("name") or "") for d in row.custom_dates or ()}
+    days: list[DayOut] = []
+    working_days = minutes = 0
+    day = date(year, 1, 1)
+    while day.year == year:
+        hours = cal.intervals_on(day)
+        usual = cal.weekly.get(day.weekday(), ())
+        if hours:
+            working_days += 1
+            minutes += sum(end - start for start, end in hours)
+        name = custom.get(day.isoformat()) or names.get(day, "")
+        if day in cal.closed and day not in cal.extra and usual:
+            days.append(DayOut(date=day, kind="closed", name=name, hours=[]))
+        elif day in cal.extra and not usual:
+            days.append(DayOut(date=day, kind="working", name=name, hours=list(hours)))
+        elif day in cal.shortened and hours:
+            days.append(DayOut(date=day, kind="shortened", name=name, hours=list(hours)))
+        day += timedelta(days=1)
+    return YearOut(year=year, days=days, working_days=working_days, working_minutes=minutes)
+
+
+def policy_out(row: SlaPolicy) -> PolicyOut:
+    return PolicyOut(
+        id=row.id,
+        name=row.name,
+        kind=row.kind,
+        position=row.position,
+        active=row.active,
+        calendar_id=row.calendar_id,
+        conditions=dict(row.conditions or {}),
+        targets={k: dict(v) for k, v in (row.targets or {}).items()},
+    )
+
+
+async def list_policies(session: AsyncSession) -> list[PolicyOut]:
+    rows = await session.scalars(select(SlaPolicy).order_by(SlaPolicy.position, SlaPolicy.id))
+    return [policy_out(row) for row in rows]
+
+
+async def _fill_policy(session: AsyncSession, row: SlaPolicy, data: PolicyIn) -> None:
+    if data.calendar_id is not None:
+        await _calendar(session, data.calendar_id)
+    row.name = data.name
+    row.kind = data.kind
+    row.position = data.position
+    row.active = data.active
+    row.calendar_id = data.calendar_id
+    row.conditions = data.conditions.model_dump(mode="json", exclude_none=True)
+    row.targets = {p: t.model_dump(exclude_none=True) for p, t in data.targets.items()}
+
+
+async def create_policy(session: AsyncSession, *, data: PolicyIn) -> PolicyOut:
+    row = SlaPolicy()
+    await _fill_policy(session, row, data)
+    session.add(row)
+    await session.flush()
+    await config_cache.changed(session, CONFIG)
+    return policy_out(row)
+
+
+async def _policy(session: AsyncSession, policy_id: int) -> SlaPolicy:
+    row = await session.get(SlaPolicy, policy_id)
+    if row is None:
+        raise not_found("Policy", policy_id)
+    return row
+
+
+async def update_policy(session: AsyncSession, *, policy_id: int, data: PolicyIn) -> PolicyOut:
+    row = await _policy(session, policy_id)
+    await _fill_policy(session, row, data)
+    await session.flush()
+    await config_cache.changed(session, CONFIG)
+    return policy_out(row)
+
+
+async def delete_policy(session: AsyncSession, *, policy_id: int) -> None:
+    await session.delete(await _policy(session, policy_id))
+    await session.flush()
+    await config_cache.changed(session, CONFIG)
+
+
+async def conversation_clocks(session: AsyncSession, *, conversation_id: int) -> list[ClockOut]:
+    """The targets that apply to the conversation and their state (access: who may see it)."""
+    await queries.get_conversation(session, conversation_id)
+    names = {p.id: p.name for p in (await session.scalars(select(SlaPolicy))).all()}
+    rows = await session.scalars(
+        select(SlaClock).where(SlaClock.conversation_id == conversation_id)
+    )
+    return [
+        ClockOut(
+            target=row.target,
+            policy_id=row.policy_id,
+            policy_name=names.get(row.policy_id) if row.policy_id is not None else None,
+            state=row.state,
+            started_at=row.started_at,
+            due_at=row.due_at,
+            remaining_s=row.remaining_s,
+            met_at=row.met_at,
+            breached_at=row.breached_at,
+        )
+        for row in rows
+    ]
+
+
+async def compliance(
+    session: AsyncSession, *, by: Grouping, since: datetime, until: datetime
+) -> list[ComplianceRow]:
+    """Targets started in ``[since, until)``, grouped: how many were met on time, missed."""
+    rows = (
+        await session.execute(
+            select(
+                SlaClock.conversation_id,
+                SlaClock.target,
+                SlaClock.policy_id,
+                SlaClock.state,
+                SlaClock.breached_at,
+            ).where(SlaClock.started_at >= since, SlaClock.started_at < until)
+        )
+    ).all()
+    facts = (
+        await queries.reaches_of(session, {r.conversation_id for r in rows})
+        if by
+        in (
+            "team",
+            "assignee",
+            "priority",
+        )
+        else {}
+    )
+    counts: dict[str | None, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for row in rows:
+        key: object
+        if by == "policy":
+            key = row.policy_id
+        elif by == "target":
+            key = row.target
+        else:
+            reach, priority = facts.get(row.conversation_id, (None, None))
+            if reach is None:
+                continue
+            key = {"team": reach.team_id, "assignee": reach.assignee_id, "priority": priority}[by]
+        bucket = counts[None if key is None else str(key)]
+        bucket[0] += 1
+        if row.breached_at is not None:
+            bucket[2] += 1
+        elif row.state == "met":
+            bucket[1] += 1
+    return [
+        ComplianceRow(
+            key=key,
+            targets=total,
+            met=met,
+            breached=breached,
+            compliance=round(100 * met / (met + breached), 1) if met + breached else None,
+        )
+        for key, (total, met, breached) in sorted(counts.items(), key=lambda kv: str(kv[0]))
+    ]
+
+
+async def breaches(session: AsyncSession, *, limit: int = 100) -> list[BreachOut]:
+    rows = await session.scalars(
+        select(SlaClock)
+        .where(SlaClock.breached_at.is_not(None))
+        .order_by(SlaClock.breached_at.desc())
+        .limit(limit)
+    )
+    return [
+        BreachOut(
+            conversation_id=r.conversation_id,
+            target=r.target,
+            policy_id=r.policy_id,
+            due_at=r.due_at,
+            breached_at=r.breached_at,
+            met_at=r.met_at,
+        )
+        for r in rows
+        if r.breached_at is not None
+    ]
+
+
+async def due_soonest(
+    session: AsyncSession, *, conversation_ids: list[int] | None, limit: int
+) -> list[DueOut]:
+    """Each conversation's nearest running or missed target, soonest first — of the given
+    conversations, or of every conversation the operator may see (``limit`` of them)."""
+    query = (
+        select(SlaClock.conversation_id, SlaClock.target, SlaClock.state, SlaClock.due_at)
+        .where(SlaClock.state.in_(("running", "breached")), SlaClock.due_at.is_not(None))
+        .order_by(SlaClock.due_at, SlaClock.conversation_id)
+    )
+    if conversation_ids is not None:
+        query = query.where(SlaClock.conversation_id.in_(conversation_ids))
+    found: dict[int, DueOut] = {}
+    offset, page = 0, max(limit * 3, 100)
+    while len(found) < limit:
+        rows = (await session.execute(query.offset(offset).limit(page))).all()
+        if not rows:
+            break
+        offset += page
+        visible = await queries.visible_among(session, {r.conversation_id for r in rows})
+        for row in rows:
+            if row.conversation_id in visible and row.conversation_id not in found:
+                found[row.conversation_id] = DueOut(
+                    conversation_id=row.conversation_id,
+                    target=row.target,
+                    state=row.state,
+                    due_at=row.due_at,
+                )
+        if conversation_ids is not None:
+            break
+    return list(found.values())[:limit]

@@ -1,0 +1,106 @@
+"""SLA in the operator workspace: each listed conversation shows its nearest deadline as a
+countdown chip — green with time to spare, amber when it is close."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import AdminApi, E2EServer
+from tests.e2e.visitors import new_visitor
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def api(e2e_server: E2EServer) -> Iterator[AdminApi]:
+    client = AdminApi(e2e_server)
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def policy(api: AdminApi, **body: Any) -> None:
+    made = api.http.post("/api/v1/sla/policies", json={"name": "Standard", **body})
+    assert made.status_code == 201, made.text
+
+
+def test_countdown_chips_on_the_list(
+    page: Page, e2e_server: E2EServer, api: AdminApi, visitors: list[Any]
+) -> None:
+    # 24/7: an hour for normal conversations, ten minutes for urgent ones (tagged "vip").
+    policy(
+        api,
+        name="VIP",
+        position=0,
+        conditions={"tags": ["vip"]},
+        targets={"normal": {"first_response": 10}},
+    )
+    policy(api, name="Standard", position=1, targets={"normal": {"first_response": 60}})
+    calm = new_visitor(e2e_server, visitors, "Calm")
+    calm_id = calm.say("A question about my invoice")["conversation_id"]
+    hurried = new_visitor(e2e_server, visitors, "Hurried")
+    hurried_id = hurried.say("Nothing works!")["conversation_id"]
+    # Tagged after it opened: the policy that matches now applies, counted from the start.
+    tagged = api.http.post(f"/api/v1/conversations/{hurried_id}/tags", json={"add": ["vip"]})
+    assert tagged.status_code == 200, tagged.text
+
+    page.goto(e2e_server.url + "/app/")
+    page.get_by_test_id("login-email").fill(e2e_server.admin_email)
+    page.get_by_test_id("login-password").fill(e2e_server.admin_password)
+    page.get_by_test_id("login-submit").click()
+    page.get_by_test_id("tab-unassigned").click()
+    items = page.get_by_test_id("conversation-item")
+    calm_chip = items.and_(page.locator(f'[data-conversation-id="{calm_id}"]')).get_by_test_id(
+        "sla-chip"
+    )
+    hurried_chip = items.and_(
+        page.locator(f'[data-conversation-id="{hurried_id}"]')
+    ).get_by_test_id("sla-chip")
+    expect(calm_chip).to_have_attribute("data-tone", "green")
+    expect(calm_chip).to_contain_text("left")
+    expect(hurried_chip).to_have_attribute("data-tone", "amber")
+    expect(hurried_chip).to_have_attribute("data-target", "first_response")
+    # The open conversation shows which targets apply and where they stand.
+    items.and_(page.locator(f'[data-conversation-id="{calm_id}"]')).click()
+    targets = page.get_by_test_id("sla-target")
+    expect(targets.and_(page.locator('[data-target="first_response"]'))).to_have_attribute(
+        "data-state", "running"
+    )
+    expect(targets.and_(page.locator('[data-target="resolution"]'))).to_have_count(0)
+
+
+def test_calendar_settings_show_the_years_holidays(page: Page, e2e_server: E2EServer) -> None:
+    page.goto(e2e_server.url + "/app/")
+    page.get_by_test_id("login-email").fill(e2e_server.admin_email)
+    page.get_by_test_id("login-password").fill(e2e_server.admin_password)
+    page.get_by_test_id("login-submit").click()
+    page.get_by_test_id("nav-settings").click()
+    page.get_by_test_id("settings-nav-sla").click()
+    expect(page.get_by_test_id("sla-calendars-empty")).to_be_visible()
+    form = page.get_by_test_id("sla-calendar-form")
+    form.get_by_test_id("sla-calendar-name").fill("Moscow office")
+    form.get_by_test_id("sla-calendar-timezone").fill("Mars/Olympus")
+    form.get_by_test_id("sla-calendar-save").click()
+    # The server refuses an unknown zone; what was typed stays.
+    expect(page.get_by_test_id("sla-calendar-error")).to_contain_text("Mars/Olympus")
+    expect(form.get_by_test_id("sla-calendar-name")).to_have_value("Moscow office")
+    form.get_by_test_id("sla-calendar-timezone").fill("Europe/Moscow")
+    form.get_by_test_id("sla-calendar-save").click()
+    expect(page.get_by_test_id("sla-calendar")).to_contain_text("Moscow office")
+    page.get_by_test_id("sla-year").fill("2026")
+    page.get_by_test_id("sla-year").dispatch_event("change")
+    # Russia's 2026: 247 working days (of 9 to 18 here: 2223 hours less 4 shortened ones);
+    # 9 January off (moved from Saturday 3rd), 30 April an hour shorter.
+    expect(page.get_by_test_id("sla-year-totals")).to_contain_text("247")
+    expect(page.get_by_test_id("sla-year-totals")).to_contain_text("2219")
+    expect(page.locator('[data-testid="sla-day"][data-date="2026-01-09"]')).to_have_attribute(
+        "data-kind", "closed"
+    )
+    expect(page.locator('[data-testid="sla-day"][data-date="2026-04-30"]')).to_have_attribute(
+        "data-kind", "shortened"
+    )
