@@ -472,10 +472,12 @@ def test_an_admin_takes_an_operator_off_an_inbox_and_its_conversations_leave_the
     try:
         operator = ctx.new_page()
         login(operator, e2e_server, "olga@example.com", "agent-password-1")
-        operator.get_by_test_id("tab-all").click()
+        # An agent has no "All" tab: the inbox's unassigned queue is where Pavel waits.
+        expect(operator.get_by_test_id("tab-all")).to_have_count(0)
+        operator.get_by_test_id("tab-unassigned").click()
         pavel = operator.get_by_test_id("conversation-item").filter(has_text="Pavel")
         expect(pavel).to_be_visible()
-        expect(operator.get_by_test_id("tab-count-all")).to_have_text("1")
+        expect(operator.get_by_test_id("tab-count-unassigned")).to_have_text("1")
 
         login(page, e2e_server)
         open_section(page, "inboxes")
@@ -489,6 +491,6 @@ def test_an_admin_takes_an_operator_off_an_inbox_and_its_conversations_leave_the
 
         # Her open workspace is told to refetch: the conversation and its count are gone.
         expect(pavel).to_have_count(0)
-        expect(operator.get_by_test_id("tab-count-all")).to_have_text("0")
+        expect(operator.get_by_test_id("tab-count-unassigned")).to_have_text("0")
     finally:
         ctx.close()

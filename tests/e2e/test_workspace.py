@@ -774,7 +774,7 @@ def test_tags_and_priority_are_live_in_another_workspace(
     login(page, e2e_server)
     other_ctx, other, _ = second_workspace(browser, e2e_server, api)
     try:
-        other.get_by_test_id("tab-all").click()
+        other.get_by_test_id("tab-unassigned").click()
         other_row = item(other, cid)
         expect(other_row).to_be_visible(timeout=LIVE)
         expect(other_row.get_by_test_id("list-tag")).to_have_count(0)
