@@ -218,7 +218,10 @@ async def test_agents_see_their_teams_and_supervisors_their_inboxes(workspace: W
     assert given.status_code == 200, given.text
     listed, counts = await _listed(ws, agent_token)
     assert listed == {no_team, first, other}
+    teams = counts.pop("teams")
     assert counts == {"all": 3, "mine": 1, "unassigned": 2}
+    # Their team's queue: its one open conversation (the other team's is not theirs).
+    assert [entry["n"] for entry in teams] == [1]
 
 
 async def test_an_agent_transfers_a_conversation_out_of_their_scope(workspace: Workspace) -> None:
