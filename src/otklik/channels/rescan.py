@@ -19,6 +19,9 @@ class Rescan:
 
     async def pause(self, seconds: float) -> None:
         """Wait ``seconds``, or less when :meth:`wake` is called meanwhile."""
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation that
+        # arrives as the event is set, and the supervisor then outlives its stop() for ever.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._due.wait(), seconds)
+            async with asyncio.timeout(seconds):
+                await self._due.wait()
         self._due.clear()

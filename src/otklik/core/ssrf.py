@@ -300,9 +300,8 @@ async def open_socket(
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setblocking(False)
     try:
-        await asyncio.wait_for(
-            asyncio.get_running_loop().sock_connect(sock, (str(address), port)), connect_seconds
-        )
+        async with asyncio.timeout(connect_seconds):
+            await asyncio.get_running_loop().sock_connect(sock, (str(address), port))
     except BaseException:
         sock.close()
         raise

@@ -8,6 +8,7 @@ the same job; on SQLite the single write connection serialises claims.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from datetime import datetime, timedelta
 
@@ -62,10 +63,9 @@ class JobRunner:
                 log.exception("job runner iteration failed")
                 ran = 0
             if ran == 0:
-                try:
-                    await asyncio.wait_for(self._stopping.wait(), self.poll_seconds)
-                except TimeoutError:
-                    pass
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self.poll_seconds):
+                        await self._stopping.wait()
 
     async def claim(self) -> list[Job]:
         now = utcnow()

@@ -163,7 +163,8 @@ class ImapPoller:
             return
         # An IDLE was ended by _idle() already (DONE twice is a protocol error).
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(client.logout(), 2)
+            async with asyncio.timeout(2):
+                await client.logout()
         with contextlib.suppress(Exception):
             transport = client.protocol.transport
             if transport is not None:
@@ -323,7 +324,8 @@ class ImapPoller:
             pass
         finally:
             client.idle_done()
-        await asyncio.wait_for(idle, IMAP_TIMEOUT)
+        async with asyncio.timeout(IMAP_TIMEOUT):
+            await idle
 
 
 def opened_config(inbox: Inbox, settings: Settings) -> EmailConfig:
