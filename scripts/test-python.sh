@@ -3,18 +3,27 @@
 # processes, one per database (tests without a database run with SQLite's). On two cores this
 # takes about 60 % of the time of one process running both. Each log is printed when both
 # are done, so the two outputs do not interleave; the exit status fails if either failed.
+#
+# Each process has a time limit (OTKLIK_TEST_MINUTES, 30 by default): a hung test fails the
+# run with its log (and the stacks pytest's faulthandler printed) instead of eating CI's budget.
 set -uo pipefail
 bin=${1:-.venv/bin}
+minutes=${OTKLIK_TEST_MINUTES:-30}
 logs=$(mktemp -d)
-"$bin/pytest" -q -m "not e2e" -k "not postgres" >"$logs/sqlite.log" 2>&1 &
+print_logs() {
+  echo "== pytest: SQLite and tests without a database (exit ${sqlite_rc:-killed})"
+  cat "$logs/sqlite.log"
+  echo "== pytest: PostgreSQL (exit ${postgres_rc:-killed})"
+  cat "$logs/postgres.log"
+  rm -rf "$logs"
+}
+trap 'print_logs; exit 143' TERM INT
+timeout -k 20 "${minutes}m" "$bin/pytest" -q -m "not e2e" -k "not postgres" >"$logs/sqlite.log" 2>&1 &
 sqlite_pid=$!
-"$bin/pytest" -q -m "not e2e" -k "postgres" >"$logs/postgres.log" 2>&1 &
+timeout -k 20 "${minutes}m" "$bin/pytest" -q -m "not e2e" -k "postgres" >"$logs/postgres.log" 2>&1 &
 postgres_pid=$!
 wait "$sqlite_pid"; sqlite_rc=$?
 wait "$postgres_pid"; postgres_rc=$?
-echo "== pytest: SQLite and tests without a database (exit $sqlite_rc)"
-cat "$logs/sqlite.log"
-echo "== pytest: PostgreSQL (exit $postgres_rc)"
-cat "$logs/postgres.log"
-rm -rf "$logs"
+trap - TERM INT
+print_logs
 [ "$sqlite_rc" -eq 0 ] && [ "$postgres_rc" -eq 0 ]
