@@ -27,6 +27,9 @@ from tests.support import ADMIN_EMAIL, ADMIN_PASSWORD, LiveServer, Workspace
 # The app freezes its warm heap out of the garbage collector (core/heap.py); in the test
 # process, where apps come and go by the hundred, frozen objects would never be collected.
 os.environ.setdefault("OTKLIK_GC_FREEZE", "false")
+# Argon2 at its cheapest: the suite creates and signs in operators by the thousand (0.1 s of
+# CPU a hash otherwise). The servers a test starts as processes inherit it.
+os.environ.setdefault("OTKLIK_PASSWORD_HASHING", "cheapest")
 
 _PG_BASE_URL = make_url(
     os.environ.get(

@@ -22,6 +22,8 @@ def server_env(settings: Settings) -> dict[str, str]:
     env["OTKLIK_SECRET_KEY"] = settings.resolved_secret_key()
     if settings.database_url:
         env["OTKLIK_DATABASE_URL"] = settings.database_url
+    if hashing := os.environ.get("OTKLIK_PASSWORD_HASHING"):
+        env["OTKLIK_PASSWORD_HASHING"] = hashing  # tests/conftest.py: argon2 at its cheapest
     if settings.webhook_allow_hosts:
         env["OTKLIK_WEBHOOK_ALLOW_HOSTS"] = ",".join(settings.webhook_allow_hosts)
     env["OTKLIK_PRESENCE_GRACE_SECONDS"] = str(settings.presence_grace_seconds)
@@ -85,8 +87,10 @@ async def start_server(
     log_path = log_dir / f"{name}.log"
     server = ServerProcess(_spawn(settings, port, log_path), port, log_path)
     process = server.process
+    # A generous deadline: on a busy machine the imports alone can take several seconds.
+    deadline = asyncio.get_running_loop().time() + 90
     async with httpx.AsyncClient() as client:
-        for _ in range(200):
+        while asyncio.get_running_loop().time() < deadline:
             if process.poll() is not None:
                 raise RuntimeError(f"server exited: {log_path.read_text()}")
             try:

@@ -2,30 +2,45 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
+import os
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from otklik.core.clock import utcnow
 
-_hasher = PasswordHasher()
-#: Verified against when the email is unknown, so timing does not reveal which emails exist.
-_DUMMY_HASH = _hasher.hash("otklik-dummy-password")
+#: ``OTKLIK_PASSWORD_HASHING=cheapest`` makes argon2 as cheap as it goes: for test suites,
+#: which create and sign in thousands of operators (~0.1 s of CPU per hash otherwise). Never
+#: in production. A hash carries its own parameters, so either setting verifies the other's.
+PASSWORD_HASHING_ENV = "OTKLIK_PASSWORD_HASHING"
+
+
+@functools.cache
+def _hasher() -> tuple[PasswordHasher, str]:
+    """The hasher and a hash to verify against when the email is unknown (so the timing does
+    not reveal which emails exist); made on first use, after the environment is set."""
+    if os.environ.get(PASSWORD_HASHING_ENV, "") == "cheapest":
+        hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
+    else:
+        hasher = PasswordHasher()  # RFC 9106's low-memory profile
+    return hasher, hasher.hash("otklik-dummy-password")
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher()[0].hash(password)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
+    hasher, dummy = _hasher()
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return hasher.verify(password_hash or dummy, password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 
