@@ -70,3 +70,21 @@ def test_ctrl_k_finds_a_word_form_and_opens_the_conversation_at_it(
     expect(dialog.get_by_test_id("search-hit").first).to_be_visible(timeout=LIVE)
     page.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
+
+    # An article of the knowledge base is found too, and opens in its editor.
+    admin = AdminApi(e2e_server)
+    try:
+        article = admin.http.post(
+            "/api/v1/kb/articles",
+            json={"language": "ru", "title": "Возврат денег", "body": "Деньги вернутся за 3 дня."},
+        )
+        assert article.status_code == 201, article.text
+    finally:
+        admin.close()
+    page.keyboard.press("Slash")
+    page.keyboard.type("возвраты")
+    hit = dialog.locator('[data-testid="search-hit"][data-kind="articles"]')
+    expect(hit).to_contain_text("Возврат денег", timeout=LIVE)
+    hit.click()
+    expect(dialog).to_be_hidden()
+    expect(page.get_by_test_id("kb-title")).to_have_value("Возврат денег", timeout=LIVE)

@@ -17,6 +17,7 @@ const en = {
       messages: 'Messages',
       contacts: 'Contacts',
       canned: 'Canned answers',
+      articles: 'Knowledge base',
     },
     filters: {
       toggle: 'Filters',
@@ -40,6 +41,7 @@ const en = {
     },
     conversation: 'Conversation #{id}',
     openContact: 'Open the latest conversation',
+    openArticle: 'Open the article in the knowledge base',
     noConversation: 'This contact has no conversation you can see.',
   },
 }

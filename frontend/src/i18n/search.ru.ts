@@ -16,6 +16,7 @@ const ru = {
       messages: 'Сообщения',
       contacts: 'Контакты',
       canned: 'Шаблоны ответов',
+      articles: 'База знаний',
     },
     filters: {
       toggle: 'Фильтры',
@@ -39,6 +40,7 @@ const ru = {
     },
     conversation: 'Диалог №{id}',
     openContact: 'Открыть последний диалог',
+    openArticle: 'Открыть статью в базе знаний',
     noConversation: 'У этого контакта нет диалогов, доступных вам.',
   },
 }
