@@ -361,6 +361,21 @@ async def a_published_article(w: World) -> Params:
     }
 
 
+async def a_draft_file(w: World) -> Params:
+    """A file of a draft article: operators see it; visitors and strangers get "not found"
+    (it becomes public with the article)."""
+    article = await w.ok(
+        "POST", "/api/v1/kb/articles", json={"language": "ru", "title": f"Черновик {new_id()[:8]}"}
+    )
+    response = await w.api.post(
+        f"/api/v1/kb/articles/{article['id']}/files",
+        headers=w.ws.auth(),
+        files={"file": ("draft.txt", b"draft", "text/plain")},
+    )
+    assert response.status_code == 201, response.text
+    return {"file_id": response.json()["id"], "filename": "draft.txt"}
+
+
 async def a_kb_category(w: World) -> Params:
     slug = f"c{new_id()[:8]}"
     category = await w.ok(
@@ -539,6 +554,10 @@ TABLE: dict[tuple[str, str], list[Probe]] = {
         Probe(a_published_article, SUPERVISOR, json={"title": "Renamed"})
     ],
     ("DELETE", "/api/v1/kb/articles/{article_id}"): [Probe(a_published_article, SUPERVISOR)],
+    ("POST", "/api/v1/kb/articles/{article_id}/files"): [
+        Probe(a_published_article, SUPERVISOR, files=True)
+    ],
+    ("GET", "/kb-files/{file_id}/{filename}"): [Probe(a_draft_file, OPERATORS)],
     ("GET", "/api/v1/kb/articles/{article_id}/revisions"): [Probe(a_published_article, OPERATORS)],
     ("GET", "/api/v1/kb/articles/{article_id}/revisions/{revision_id}/diff"): [
         Probe(a_published_article, OPERATORS)

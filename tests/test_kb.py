@@ -294,3 +294,89 @@ async def test_help_center_refuses_odd_addresses(workspace: Workspace) -> None:
         assert (await ws.api.get(path)).status_code == 422
     assert (await ws.api.get("/help/-/de/")).status_code == 422
     assert (await ws.api.get("/help/unknown-key/ru/")).status_code == 404
+
+
+async def test_article_files_are_public_with_the_article_and_go_with_it(
+    workspace: Workspace, settings: Any
+) -> None:
+    from otklik.attachments import service as attachment_service
+    from otklik.core.db import Database
+    from tests.test_attachments import tiny_png
+
+    ws = workspace
+    _, writer = await ws.agent("writer@example.com")
+    draft = await _article(ws, writer, language="ru", title="Как оплатить", body="Текст")
+    upload = f"/api/v1/kb/articles/{draft['id']}/files"
+    image = await ws.api.post(
+        upload, headers=ws.auth(writer), files={"file": ("экран.png", tiny_png(), "image/png")}
+    )
+    assert image.status_code == 201, image.text
+    shown = image.json()
+    assert shown["inline"] is True and shown["content_type"] == "image/png"
+    assert shown["markdown"] == f"![экран.png]({shown['url']})"
+    pdf = await ws.api.post(
+        upload, headers=ws.auth(writer), files={"file": ("price.pdf", b"%PDF-1.4 x", "x/y")}
+    )
+    assert pdf.status_code == 201, pdf.text
+    assert pdf.json()["markdown"].startswith("[price.pdf](/kb-files/")
+
+    async with httpx.AsyncClient(base_url=ws.server.url) as reader:
+        # A draft's files are for operators only; nobody else learns they exist.
+        assert (await reader.get(shown["url"])).status_code == 404
+        seen = await ws.api.get(shown["url"], headers=ws.auth(writer))
+        assert seen.status_code == 200 and seen.content == tiny_png()
+        published = await ws.api.patch(
+            f"/api/v1/kb/articles/{draft['id']}",
+            headers=ws.auth(),
+            json={"status": "published", "body": f"Вот так:\n\n{shown['markdown']}"},
+        )
+        assert published.status_code == 200, published.text
+        public = await reader.get(shown["url"])
+        assert public.status_code == 200 and public.content == tiny_png()
+        assert public.headers["content-type"] == "image/png"
+        page = await reader.get(f"/help/-/ru/articles/{published.json()['slug']}")
+        assert f'<img src="{shown["url"]}" alt="экран.png">' in page.text
+        # Once published, only publishers add files; an internal article's files are private.
+        refused = await ws.api.post(
+            upload, headers=ws.auth(writer), files={"file": ("b.png", tiny_png(), "image/png")}
+        )
+        assert refused.status_code == 403
+        hidden = await ws.api.patch(
+            f"/api/v1/kb/articles/{draft['id']}", headers=ws.auth(), json={"internal": True}
+        )
+        assert hidden.status_code == 200
+        assert (await reader.get(shown["url"])).status_code == 404
+        # A file of no article, a made-up one, an empty upload: clear answers.
+        assert (await reader.get("/kb-files/999999/x.png")).status_code == 404
+        empty = await ws.api.post(
+            upload, headers=ws.auth(), files={"file": ("e.png", b"", "image/png")}
+        )
+        assert empty.status_code == 422
+        missing = await ws.api.post(
+            "/api/v1/kb/articles/999999/files",
+            headers=ws.auth(),
+            files={"file": ("a.png", tiny_png(), "image/png")},
+        )
+        assert missing.status_code == 404
+
+    # Unsent-upload housekeeping leaves articles' files alone; deleting the article removes
+    # them, from the disk too.
+    db = Database(settings)
+    try:
+        from datetime import timedelta
+
+        async with db.session(write=True) as session:
+            pruned = await attachment_service.prune_unsent(
+                session, settings=settings, older_than=timedelta(0)
+            )
+        assert pruned == 0
+        async with db.session(write=False) as session:
+            row = await attachment_service.of_article(session, attachment_id=shown["id"])
+            path = attachment_service.file_path(settings, row)
+        assert path.is_file()
+        gone = await ws.api.delete(f"/api/v1/kb/articles/{draft['id']}", headers=ws.auth())
+        assert gone.status_code == 204
+        assert not path.exists()
+        assert (await ws.api.get(shown["url"], headers=ws.auth())).status_code == 404
+    finally:
+        await db.dispose()

@@ -38,6 +38,7 @@ from otklik.core.http import BodyLimit, install_error_handlers
 from otklik.core.security import VisitorTokens
 from otklik.jobs.runner import JobRunner
 from otklik.kb.api import router as kb_router
+from otklik.kb.files import router as kb_files_router
 from otklik.realtime.api import agent_socket
 from otklik.realtime.api import router as realtime_router
 from otklik.realtime.auth import SocketAuth
@@ -134,6 +135,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         scripts_router,
         search_router,
         kb_router,
+        kb_files_router,
         sla_router,
         webhooks_router,
         widget_socket_router,

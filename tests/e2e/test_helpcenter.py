@@ -16,6 +16,7 @@ from tests.e2e.test_widget import Operator, open_widget, start_chat
 from tests.e2e.test_widget import operator as operator  # noqa: F401  (the fixture)
 from tests.e2e.test_workspace import LIVE, login
 from tests.e2e.visitors import Visitor
+from tests.test_attachments import tiny_png
 
 pytestmark = pytest.mark.e2e
 
@@ -141,3 +142,24 @@ def test_knowledge_base_in_browsers(
     first.get_by_test_id("kb-restore").click()
     expect(revisions).to_have_count(3)
     expect(body).to_have_value(re.compile("номер заказа"))
+
+    # A screenshot attached in the editor goes into the body where the cursor is, and the
+    # help center's readers see it once the article is saved (it is published).
+    body.focus()
+    page.keyboard.press("Control+End")
+    page.get_by_test_id("kb-attach").set_input_files(
+        files=[{"name": "screen.png", "mimeType": "image/png", "buffer": tiny_png()}]
+    )
+    expect(body).to_have_value(re.compile(r"номер заказа[\s\S]*!\[screen\.png\]\(/kb-files/\d+/"))
+    page.get_by_test_id("kb-save").click()
+    expect(revisions).to_have_count(4)
+    reader = browser.new_page()
+    try:
+        reader.goto(f"{e2e_server.url}/help/-/ru/articles/kak-vernut-dengi-za-zakaz")
+        shot = reader.get_by_test_id("help-article-body").locator('img[alt="screen.png"]')
+        expect(shot).to_be_visible()
+        reader.wait_for_function(
+            "img => img.complete && img.naturalWidth === 2", arg=shot.element_handle()
+        )
+    finally:
+        reader.close()

@@ -72,6 +72,17 @@ interface Items<T> {
   items: T[]
 }
 
+/** A file of an article: public at `url` once the article is published (not internal). */
+export interface KbFile {
+  id: number
+  filename: string
+  content_type: string
+  size: number
+  url: string
+  inline: boolean
+  markdown: string
+}
+
 export const kbApi = {
   categories: () => request<Items<KbCategory>>('GET', '/kb/categories'),
   createCategory: (body: Omit<KbCategory, 'id' | 'position'> & { position?: number }) =>
@@ -84,6 +95,12 @@ export const kbApi = {
   update: (id: number, body: KbArticleInput) => request<KbArticle>('PATCH', `/kb/articles/${id}`, { body }),
   remove: (id: number) => request<void>('DELETE', `/kb/articles/${id}`),
   preview: (body: string) => request<{ html: string }>('POST', '/kb/preview', { body: { body } }),
+  /** Attach a file to an article: the answer carries the Markdown that shows or links it. */
+  upload: (id: number, file: File) => {
+    const form = new FormData()
+    form.append('file', file, file.name)
+    return request<KbFile>('POST', `/kb/articles/${id}/files`, { form })
+  },
   revisions: (id: number) => request<Items<KbRevision>>('GET', `/kb/articles/${id}/revisions`),
   diff: (id: number, revisionId: number) =>
     request<{ revision_id: number; diff: string }>('GET', `/kb/articles/${id}/revisions/${revisionId}/diff`),

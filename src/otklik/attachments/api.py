@@ -34,9 +34,11 @@ from otklik.core.security import VisitorTokens
 router = APIRouter(prefix="/api/v1", tags=["attachments"])
 
 #: The paths that take bodies beyond the app's 1 MB limit (see ``core.http.BodyLimit``).
-UPLOAD_PATHS = re.compile(r"^/api/v1/(conversations/\d+|widget)/attachments$")
+UPLOAD_PATHS = re.compile(
+    r"^/api/v1/((conversations/\d+|widget)/attachments|kb/articles/\d+/files)$"
+)
 
-_UPLOAD_BODY: dict[str, Any] = {
+UPLOAD_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
         "content": {
@@ -50,7 +52,7 @@ _UPLOAD_BODY: dict[str, Any] = {
         },
     }
 }
-_UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {
+UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {
     413: {
         "description": "Larger than OTKLIK_MAX_ATTACHMENT_BYTES, or (a visitor's) no room "
         "left in the inbox's quota: code quota_exceeded"
@@ -120,8 +122,8 @@ async def _uploading_visitor(request: Request, settings: AppSettings) -> Visitor
     "/conversations/{conversation_id}/attachments",
     response_model=AttachmentOut,
     status_code=201,
-    openapi_extra=_UPLOAD_BODY,
-    responses=_UPLOAD_ERRORS,
+    openapi_extra=UPLOAD_BODY,
+    responses=UPLOAD_ERRORS,
 )
 async def upload_as_agent(
     conversation_id: Id,
@@ -145,9 +147,9 @@ async def upload_as_agent(
     "/widget/attachments",
     response_model=AttachmentOut,
     status_code=201,
-    openapi_extra=_UPLOAD_BODY,
+    openapi_extra=UPLOAD_BODY,
     responses={
-        **_UPLOAD_ERRORS,
+        **UPLOAD_ERRORS,
         429: {"description": "Too many uploads from this visitor or address; see Retry-After"},
     },
     tags=["widget"],

@@ -30,6 +30,11 @@ class Attachment(Base):
     inbox_id: Mapped[int | None] = mapped_column(
         ForeignKey("inboxes.id", ondelete="CASCADE"), index=True
     )
+    #: A file of a knowledge-base article (an image in it, a PDF to download): public with
+    #: the article once it is published (``kb/files.py``); never pruned as "unsent".
+    kb_article_id: Mapped[int | None] = mapped_column(
+        ForeignKey("kb_articles.id", ondelete="CASCADE"), index=True
+    )
     uploader_type: Mapped[str] = mapped_column(String(10))
     uploader_id: Mapped[int | None]
     #: The name the uploader gave, sanitised (no path, no control characters).

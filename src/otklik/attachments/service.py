@@ -232,7 +232,11 @@ async def prune_unsent(
     rows = (
         await session.scalars(
             select(Attachment)
-            .where(Attachment.message_id.is_(None), Attachment.created_at < utcnow() - older_than)
+            .where(
+                Attachment.message_id.is_(None),
+                Attachment.kb_article_id.is_(None),
+                Attachment.created_at < utcnow() - older_than,
+            )
             .limit(1000)
         )
     ).all()
@@ -349,6 +353,7 @@ async def receive_upload(
     uploader_id: int,
     inbox_id: int | None = None,
     quota: int = 0,
+    kb_article_id: int | None = None,
 ) -> AttachmentOut:
     """Stream a multipart upload to disk, then record it in a short write transaction.
 
@@ -378,6 +383,7 @@ async def receive_upload(
                 uploader_id=uploader_id,
             )
             row.inbox_id = inbox_id
+            row.kb_article_id = kb_article_id
             session.add(row)
             await session.flush()
             out = attachment_out(row)
@@ -475,6 +481,28 @@ async def move_to_conversation(
 
 
 # --- downloads ---------------------------------------------------------------------------
+
+
+async def of_article(
+    session: AsyncSession, *, attachment_id: int, article_id: int | None = None
+) -> Attachment:
+    """A knowledge-base article's file (of ``article_id`` when given); "not found" else."""
+    attachment = await session.get(Attachment, attachment_id)
+    if attachment is None or attachment.kb_article_id is None:
+        raise not_found("File", attachment_id)
+    if article_id is not None and attachment.kb_article_id != article_id:
+        raise not_found("File", attachment_id)
+    return attachment
+
+
+async def discard_article_files(
+    session: AsyncSession, *, settings: Settings, article_id: int
+) -> None:
+    """Before an article is deleted: its files go with it, from the disk too."""
+    rows = (
+        await session.scalars(select(Attachment).where(Attachment.kb_article_id == article_id))
+    ).all()
+    await discard(session, settings=settings, attachments=rows)
 
 
 async def for_agent(session: AsyncSession, *, attachment_id: int) -> Attachment:

@@ -8,9 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from otklik.accounts.deps import CurrentAgent
+from otklik.attachments import service as attachments
 from otklik.channels import service as channels
 from otklik.conversations import queries as conversations
-from otklik.core.deps import ClientIp, DbSession
+from otklik.core.deps import AppSettings, ClientIp, DbSession
 from otklik.core.ratelimit import RateLimit
 from otklik.core.routing import TransactionalRoute
 from otklik.core.schemas import Id, Items
@@ -122,7 +123,11 @@ async def update_article(
 
 
 @router.delete("/kb/articles/{article_id}", status_code=204)
-async def delete_article(article_id: Id, agent: CurrentAgent, session: DbSession) -> Response:
+async def delete_article(
+    article_id: Id, agent: CurrentAgent, session: DbSession, settings: AppSettings
+) -> Response:
+    service.require_editor(await service.get_article(session, article_id), agent.role)
+    await attachments.discard_article_files(session, settings=settings, article_id=article_id)
     await service.delete_article(session, article_id=article_id, role=agent.role, actor_id=agent.id)
     return Response(status_code=204)
 

@@ -135,3 +135,17 @@ class PreviewIn(StrictModel):
 
 class PreviewOut(BaseModel):
     html: str
+
+
+class KbFileOut(BaseModel):
+    """A file attached to an article, and the Markdown that shows (or links) it."""
+
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    #: Public with the article: ``/kb-files/{id}/{filename}``.
+    url: str
+    #: A safe image: ``markdown`` shows it; anything else is linked.
+    inline: bool
+    markdown: str

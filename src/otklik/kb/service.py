@@ -301,6 +301,18 @@ async def create_article(
     return article
 
 
+def require_editor(article: KbArticle, role: str) -> None:
+    """Any operator edits a draft; a published or archived article is for publishers."""
+    if article.status != "draft":
+        _require_publisher(role)
+
+
+async def is_public(session: AsyncSession, article_id: int) -> bool:
+    """May anyone read the article (published, not internal)?"""
+    article = await session.get(KbArticle, article_id)
+    return article is not None and article.status == "published" and not article.internal
+
+
 async def update_article(
     session: AsyncSession, *, article_id: int, data: ArticlePatch, role: str, actor_id: int
 ) -> KbArticle:
