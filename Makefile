@@ -79,8 +79,8 @@ test-e2e: build ## Browser tests: Playwright driving Debian's chromium
 test: ## Install what the tests need (chromium, PostgreSQL) and run every test
 	scripts/ensure-test-services.sh
 	$(MAKE) build
-	$(MAKE) lint
-	$(MAKE) test-js
+	# Lint and the front ends' tests side by side (each log kept whole): a minute less.
+	$(MAKE) --output-sync=target -j2 lint test-js
 	$(MAKE) test-python
 	$(MAKE) test-e2e
 
