@@ -4,7 +4,10 @@ history; a used or expired proof is refused with a clear 4xx."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from email.message import EmailMessage
@@ -272,3 +275,36 @@ async def test_without_an_email_inbox_no_code_can_be_sent(workspace: Workspace) 
 async def test_the_code_needs_the_visitor_token(workspace: Workspace) -> None:
     refused = await workspace.api.post("/api/v1/widget/identity/confirm", json={"code": "1"})
     assert refused.status_code == 401
+
+
+async def test_the_mailed_code_never_joins_a_verified_contact(
+    workspace: Workspace, sink: SmtpSink, db: Database
+) -> None:
+    """A verified contact's address is the site's word, not proven (ADR 27): only a signature
+    of its user id reaches it, never a mailed code."""
+    ws = workspace
+    await mail_inbox(ws, sink)
+    patched = await ws.api.patch(
+        f"/api/v1/inboxes/{ws.inbox_id}",
+        headers=ws.auth(),
+        json={"settings": {"identity_verification": "optional"}},
+    )
+    assert patched.status_code == 200, patched.text
+    secret = (
+        await ws.api.get(f"/api/v1/inboxes/{ws.inbox_id}/identity-secret", headers=ws.auth())
+    ).json()["secret"]
+    now = int(time.time())
+    signed = hmac.new(secret.encode(), f"42{now}".encode(), hashlib.sha256).hexdigest()
+    identity = {"user_id": "42", "timestamp": now, "hmac": signed, "email": ANNA}
+    anna = await ws.api.post(
+        "/api/v1/widget/sessions", json={"inbox_key": ws.inbox_key, "identity": identity}
+    )
+    assert anna.status_code == 200, anna.text
+
+    stranger = await start(ws, "someone@example.com")
+    asked = await ask(ws, stranger["visitor_token"], ANNA)
+    assert asked.status_code == 202, asked.text  # the same answer as for any address
+    async with db.session(write=False) as session:
+        assert await session.scalar(select(func.count()).select_from(VisitorEmailProof)) == 0
+        mails = select(func.count()).select_from(Job).where(Job.name == PROOF_MAIL_JOB)
+        assert await session.scalar(mails) == 0

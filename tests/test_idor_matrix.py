@@ -516,6 +516,9 @@ TABLE: dict[tuple[str, str], list[Probe]] = {
     ("PUT", "/api/v1/inboxes/{inbox_id}/members"): [Probe(inbox_b, ADMIN, json={"agent_ids": []})],
     ("GET", "/api/v1/channels/api/inboxes/{inbox_id}/key"): [Probe(api_inbox, ADMIN)],
     ("POST", "/api/v1/channels/api/inboxes/{inbox_id}/key"): [Probe(api_inbox, ADMIN)],
+    # A widget inbox's identity secret (ADR 27): admins only, whatever inbox.
+    ("GET", "/api/v1/inboxes/{inbox_id}/identity-secret"): [Probe(inbox_b, ADMIN)],
+    ("POST", "/api/v1/inboxes/{inbox_id}/identity-secret"): [Probe(inbox_b, ADMIN)],
     ("PATCH", "/api/v1/attribute-definitions/{definition_id}"): [
         Probe(a_definition, ADMIN, json={"label": "Tariff"})
     ],

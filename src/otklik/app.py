@@ -22,6 +22,7 @@ from otklik.audit.api import router as audit_router
 from otklik.channels import base as channel_plugins
 from otklik.channels.api import router as inboxes_router
 from otklik.channels.widget import api as widget_api
+from otklik.channels.widget.api import admin_router as widget_admin_router
 from otklik.channels.widget.api import live_router as widget_live_router
 from otklik.channels.widget.api import router as widget_router
 from otklik.channels.widget.limits import WidgetLimits
@@ -127,6 +128,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         accounts_router,
         security_settings_router,
         inboxes_router,
+        widget_admin_router,
         contacts_router,
         attachments_api.router,
         routing_router,

@@ -104,9 +104,13 @@ export class FakeBackend implements Api {
     };
   }
 
+  /** Refuse sessions that carry the site's identity (a wrong or stale signature). */
+  refuseIdentity: ApiError | null = null;
+
   async session(body: SessionBody) {
     this.net();
     this.sessions.push(body);
+    if (body.identity && this.refuseIdentity) throw this.refuseIdentity;
     const movedTo = body.visitor_token ? this.joinedElsewhere.get(body.visitor_token) : undefined;
     if (movedTo !== undefined) {
       const token = `tok${this.nextToken++}`;

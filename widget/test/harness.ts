@@ -6,7 +6,7 @@ import { FakeBackend, fakeBridge, FakeSocket } from './fakes';
 
 export type Setup = ReturnType<typeof setup>;
 
-export function setup(opts: { kv?: KV; backend?: FakeBackend; embedded?: boolean; languages?: string[] } = {}) {
+export function setup(opts: { kv?: KV; backend?: FakeBackend; embedded?: boolean; languages?: string[]; expectIdentity?: boolean } = {}) {
   const backend = opts.backend ?? new FakeBackend();
   const kv = opts.kv ?? memoryKV();
   const b = fakeBridge(opts.embedded ?? true);
@@ -25,6 +25,7 @@ export function setup(opts: { kv?: KV; backend?: FakeBackend; embedded?: boolean
     isOnline: () => online,
     languages: opts.languages ?? ['en-US'],
     beep: () => beeps.push(Date.now()),
+    expectIdentity: opts.expectIdentity,
   });
   return {
     app,

@@ -96,6 +96,10 @@ export const channelInboxes = {
   revealKey: (id: number) => request<{ api_key: string }>('GET', `/channels/api/inboxes/${id}/key`),
   /** Admins: a new key made by the server; the old one stops working at once. */
   rotateKey: (id: number) => request<{ api_key: string }>('POST', `/channels/api/inboxes/${id}/key`),
+  /** Admins: a widget inbox's identity secret (null: none yet), for the site to sign users. */
+  identitySecret: (id: number) => request<{ secret: string | null }>('GET', `/inboxes/${id}/identity-secret`),
+  /** Admins: a new identity secret; signatures made with the old one are refused at once. */
+  rotateIdentitySecret: (id: number) => request<{ secret: string }>('POST', `/inboxes/${id}/identity-secret`),
   /** Admins: the operators who answer the inbox (supervisors and agents see only their
    * inboxes' conversations; admins see every inbox). */
   members: (id: number) => request<InboxMembers>('GET', `/inboxes/${id}/members`),

@@ -35,6 +35,9 @@ export interface WorkingHours {
   days: Partial<Record<Weekday, TimeRange[]>>
 }
 
+/** How a widget inbox treats the site's signed user identity (docs/channels.md). */
+export type IdentityMode = 'off' | 'optional' | 'required'
+
 export interface InboxSettingsFull extends InboxSettings {
   assignment: AssignmentMode
   offline_behavior: OfflineBehavior
@@ -44,6 +47,8 @@ export interface InboxSettingsFull extends InboxSettings {
   away_message: string
   /** Sites that may show the widget (CSP frame-ancestors); empty: any site. */
   frame_origins: string[]
+  /** Widget identity verification ('off' when an older server leaves it out). */
+  identity_verification?: IdentityMode
 }
 
 export interface InboxFull extends Omit<Inbox, 'settings'> {

@@ -4,6 +4,8 @@ const en = {
   card: {
     subject: 'Subject',
     subjectHint: 'The reply goes with this subject; changing it renames the conversation.',
+    verified: 'Verified',
+    verifiedHint: 'Your site vouched for this user (a signed user id) since {date}.',
     visitor: {
       title: 'Visitor',
       page: 'On the page',

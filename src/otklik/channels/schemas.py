@@ -12,6 +12,11 @@ from otklik.core.schemas import Id, StrictModel
 from otklik.scripts.templates import TemplateError, check_template
 
 FieldMode = Literal["off", "optional", "required"]
+#: How a widget inbox treats the site's signed user identity (ADR 27): ``off`` ignores the
+#: signature (what the site sends is a hint, as the pre-chat form's); ``optional`` marks a
+#: validly signed user verified and refuses a wrong or stale signature; ``required`` also
+#: refuses a user id sent without a signature.
+IdentityMode = Literal["off", "optional", "required"]
 AssignmentMode = Literal["manual", "round_robin", "balanced"]
 OfflineBehavior = Literal["keep", "requeue"]
 
@@ -99,6 +104,8 @@ class InboxSettings(StrictModel):
     #: Sites that may show this inbox's widget (its frame's CSP ``frame-ancestors``); empty:
     #: any site may — the snippet works wherever it is pasted, as before this setting.
     frame_origins: list[FrameOrigin] = Field(default_factory=list, max_length=50)
+    #: Widget identity verification (``channels/widget/signed_identity.py``).
+    identity_verification: IdentityMode = "off"
 
     _templates = field_validator("greeting_message", "away_message")(_template)
 
@@ -119,6 +126,7 @@ class InboxSettingsPatch(StrictModel):
     away_message: str | None = Field(default=None, max_length=2000)
     #: Replaces the whole list; ``[]``: any site.
     frame_origins: list[FrameOrigin] | None = Field(default=None, max_length=50)
+    identity_verification: IdentityMode | None = None
 
     _templates = field_validator("greeting_message", "away_message")(_template)
 
@@ -155,7 +163,8 @@ class InboxOut(BaseModel):
     #: ``false``: turned off — takes nothing new; its conversations can still be answered.
     active: bool = True
     settings: InboxSettings
-    #: The channel's configuration with secrets masked (empty for the widget).
+    #: The channel's configuration with secrets masked (empty for the widget: its identity
+    #: secret has its own endpoint, ``/inboxes/{id}/identity-secret``).
     config: dict[str, Any] = Field(default_factory=dict)
     #: Whether the channel works; ``None`` for operators other than admins.
     health: InboxHealth | None = None

@@ -21,6 +21,7 @@ from otklik.channels.base import channel_names, inboxes_changed, plugin_for
 from otklik.channels.events import AgentsOnlineFrame, ChannelHealthChanged
 from otklik.channels.models import Inbox
 from otklik.channels.schemas import InboxCreate, InboxOut, InboxSettings, InboxUpdate
+from otklik.channels.widget import secret as widget_secret
 from otklik.core import config_cache
 from otklik.core.crypto import SecretBox
 from otklik.core.db import Database
@@ -137,7 +138,11 @@ def inbox_out(inbox: Inbox) -> InboxOut:
         team_id=inbox.team_id,
         active=inbox.active,
         settings=inbox_settings(inbox),
-        config=channel_config.public(plugin_for(inbox.channel), inbox.channel_config),
+        config=(
+            {}  # its only secret, the identity secret, has its own endpoint
+            if inbox.channel == "widget"
+            else channel_config.public(plugin_for(inbox.channel), inbox.channel_config)
+        ),
         health=health.health_of(inbox),
     )
 
@@ -148,11 +153,21 @@ def _sealed_config(
     if channel == "widget":
         if raw:
             raise invalid("A widget inbox has no channel config; use settings.")
-        return {}
+        return previous  # its identity secret changes only through its own endpoint
     plugin = plugin_for(channel)
     if plugin is None:
         raise invalid(f"Unknown channel {channel!r}; installed: {', '.join(channel_names())}.")
     return channel_config.seal(plugin, raw, box, previous=previous)
+
+
+def _new_config(channel: str, raw: dict[str, Any], box: SecretBox | None) -> dict[str, Any]:
+    """A new inbox's sealed channel config; a widget's holds its new identity secret."""
+    if box is None:
+        return {}
+    config = _sealed_config(channel, raw, box, {})
+    if channel == "widget":
+        config = widget_secret.with_new_secret(config, box)[0]
+    return config
 
 
 async def list_inboxes(session: AsyncSession) -> list[Inbox]:
@@ -241,7 +256,7 @@ async def create_inbox(
         public_key=secrets.token_urlsafe(18),
         team_id=data.team_id,
         settings=data.settings.model_dump(),
-        channel_config=_sealed_config(data.channel, data.config, box, {}) if box else {},
+        channel_config=_new_config(data.channel, data.config, box),
     )
     session.add(inbox)
     await session.flush()

@@ -38,6 +38,9 @@ class Contact(Base):
     visitor: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: When the customer's site first vouched for this contact: a widget session carried a
+    #: valid signature of its user id (``contacts/verified.py``, ADR 27). ``None``: unverified.
+    verified_at: Mapped[datetime | None]
     #: Search terms of the name, email and attributes (ADR 23): computed on insert by the
     #: column default, on every ORM update by the listener below.
     search_terms: Mapped[str | None] = mapped_column(Text, default=_insert_terms)
@@ -49,7 +52,8 @@ def _update_terms(_mapper: Mapper[Contact], _conn: Connection, contact: Contact)
 
 
 class ContactIdentity(Base):
-    """Who a contact is on a channel: a Telegram user id, an email address, an API id."""
+    """Who a contact is on a channel: a Telegram user id, an email address, an API id; in a
+    widget inbox, ``user:<id>`` — the site's user id, written only for a verified signature."""
 
     __tablename__ = "contact_identities"
     __table_args__ = (

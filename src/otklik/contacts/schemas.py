@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, StringConstraints, field_validator
+from pydantic import BaseModel, Field, StringConstraints, computed_field, field_validator
 
 from otklik.core.schemas import StrictModel
 
@@ -47,6 +47,15 @@ class ContactOut(BaseModel):
     created_at: datetime
     #: What the widget reported (``None``: nothing, e.g. a mail sender).
     visitor: VisitorInfo | None = None
+    #: When the customer's site first vouched for this contact (a widget session signed with
+    #: the inbox's identity secret, ADR 27); ``None``: not verified.
+    verified_at: datetime | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def verified(self) -> bool:
+        """The site signed this contact's user id: it is the site's user, not a claim."""
+        return self.verified_at is not None
 
     @field_validator("visitor", mode="before")
     @classmethod

@@ -214,6 +214,10 @@ async def absorb(session: AsyncSession, *, into: Contact, source_id: int) -> Non
     )
     if source.name and not into.name:
         into.name = source.name
+    if source.verified_at is not None and (
+        into.verified_at is None or source.verified_at < into.verified_at
+    ):
+        into.verified_at = source.verified_at  # its site identity moved here with it
     into.updated_at = utcnow()
     await session.delete(source)
     await announce_contact(session, into)
@@ -222,10 +226,13 @@ async def absorb(session: AsyncSession, *, into: Contact, source_id: int) -> Non
 async def oldest_with_email(
     session: AsyncSession, *, email: str, other_than: int
 ) -> Contact | None:
-    """The first contact (by id) with this email address, other than ``other_than``."""
+    """The first contact (by id) with this email address, other than ``other_than``, that the
+    customer's site does not vouch for: a verified contact's email is the site's word, sent
+    beside the signed user id but not signed itself, and such a contact is reached only by a
+    signature of its user id (``contacts/verified.py``)."""
     return await session.scalar(
         select(Contact)
-        .where(Contact.email == email, Contact.id != other_than)
+        .where(Contact.email == email, Contact.id != other_than, Contact.verified_at.is_(None))
         .order_by(Contact.id)
         .limit(1)
     )

@@ -1,4 +1,5 @@
 /** HTTP client for the visitor endpoints of docs/api.md. The frame runs on the API's origin. */
+import type { SiteIdentity } from '../shared/bridge';
 import type { Lang } from '../shared/i18n';
 import type { Attachment, Message, QueueInfo, Session, WidgetConfig } from './types';
 
@@ -36,6 +37,8 @@ export interface SessionBody {
   visitor_token?: string;
   /** The language the widget UI uses; routing matches operators by it. */
   language?: Lang;
+  /** The site's signed-in user (docs/channels.md). */
+  identity?: SiteIdentity;
 }
 
 /** The offline form: contact + message, answered later by email. */
@@ -47,6 +50,7 @@ export interface OfflineBody {
   client_msg_id: string;
   visitor_token?: string;
   language?: Lang;
+  identity?: SiteIdentity;
 }
 
 export interface Api {

@@ -17,6 +17,9 @@ export interface AppDeps {
   isOnline?: () => boolean;
   languages?: readonly string[];
   beep?: () => void;
+  /** The loader has the site's user for us (`identity=1` in the frame's address): wait for
+   * it before the first session request. */
+  expectIdentity?: boolean;
 }
 
 export interface Upload extends UploadInfo {

@@ -5,7 +5,7 @@
  */
 import { safeColor } from '../shared/bridge';
 import { browserLanguages, frameTranslator, pickLanguage, type Lang, type Translate } from '../shared/i18n';
-import { ApiError, isRetryable, type OfflineBody } from './api';
+import { ApiError, isRetryable, type OfflineBody, type SessionBody } from './api';
 import type { AppDeps, Profile, Upload } from './app-deps';
 import { UnreadTracker } from './unread';
 import { Uploads } from './uploads';
@@ -21,6 +21,8 @@ import { Outbox, type OutboxItem, type SendResult } from './outbox';
 import { AvailabilitySocket, availabilityUrl } from './availability';
 import { QueueWatcher } from './queue';
 import { refreshTime, sameVisitor, sessionBody } from './session';
+import { isIdentityRefusal, sameIdentity, SiteUser } from './site-user';
+import type { SiteIdentity } from '../shared/bridge';
 import { backoffDelay, ResumableSocket, type EventFrame } from './socket';
 import { beep, unlockSound } from './sound';
 import { TypingIndicator, TypingSender } from './typing';
@@ -75,6 +77,10 @@ export class WidgetApp {
   private readonly typingIn: TypingIndicator;
   private readonly online: () => boolean;
   private readonly beep: () => void;
+  /** The customer site's signed-in user, sent with every session request. */
+  private readonly site: SiteUser;
+  /** The config is loaded and the first session request made (or not needed). */
+  private booted = false;
 
   constructor(private readonly d: AppDeps) {
     this.visit = new VisitReporter(d.api, () => this.token);
@@ -85,6 +91,7 @@ export class WidgetApp {
     this.outbox = new Outbox(d.kv);
     this.online = d.isOnline ?? (() => globalThis.navigator?.onLine !== false);
     this.beep = d.beep ?? beep;
+    this.site = new SiteUser(!!d.expectIdentity);
     this.typingOut = new TypingSender((typing) => this.socket?.send({ type: 'typing', typing }));
     this.typingIn = new TypingIndicator((visible, name) => this.view?.setTyping(visible, name));
     this.isOpen = !d.bridge.embedded;
@@ -127,6 +134,7 @@ export class WidgetApp {
         this.mobile = m.mobile;
         this.view?.setMobile(m.mobile);
       } else if (m.type === 'pages') this.visit.pages(m.pages, m.phone);
+      else if (m.type === 'identity') void this.identify(m.identity);
     });
     this.d.bridge.post({ type: 'ready' });
     for (let attempt = 0; !this.config; attempt++) {
@@ -144,7 +152,11 @@ export class WidgetApp {
     this.mountView(this.config);
     this.restore();
     this.showEntry();
+    await this.site.ready;
+    this.booted = true;
     if (this.token) void this.resume();
+    // A signature is good for minutes: a signed-in user's session starts at once.
+    else if (this.site.value) void this.ensureSession().catch(() => undefined);
     void this.flush();
   }
 
@@ -294,7 +306,7 @@ export class WidgetApp {
   private async resume(): Promise<void> {
     const old = this.token!;
     try {
-      this.adoptSession(await this.d.api.session(sessionBody(this.d.inboxKey, this.lang, null, old)), old);
+      this.adoptSession(await this.session(sessionBody(this.d.inboxKey, this.lang, null, old, this.site.value)), old);
     } catch (e) {
       if (e instanceof ApiError && (e.status === 401 || e.status === 403)) {
         this.forgetVisitor();
@@ -302,6 +314,32 @@ export class WidgetApp {
       }
       // Offline or server trouble: the socket keeps retrying with the stored token.
       this.startSocket();
+    }
+  }
+
+  /** `POST /widget/sessions`; when the server refuses the site's identity, once more without
+   * it (the visitor chats anonymously; the console tells the site's developer why). */
+  private async session(body: SessionBody): Promise<Session> {
+    try {
+      return await this.d.api.session(body);
+    } catch (e) {
+      if (!body.identity || !isIdentityRefusal(e)) throw e;
+      this.site.refused(e);
+      const { identity: _refused, ...anonymous } = body;
+      return this.d.api.session(anonymous);
+    }
+  }
+
+  /** The site's user signed in or out (or the loader's first word about it). */
+  private async identify(identity: SiteIdentity | null): Promise<void> {
+    const changed = !sameIdentity(this.site.value, identity);
+    this.site.set(identity);
+    const held = this.token;
+    if (!this.booted || !changed || (!held && !identity)) return;
+    try {
+      this.adoptSession(await this.session(sessionBody(this.d.inboxKey, this.lang, null, held, this.site.value)), held);
+    } catch {
+      // Offline or refused: the next request that needs a session asks again.
     }
   }
 
@@ -356,9 +394,8 @@ export class WidgetApp {
     const held = this.token;
     if (held && (this.refreshAt === null || Date.now() < this.refreshAt)) return Promise.resolve(held);
     if (!this.sessionPromise) {
-      const body = sessionBody(this.d.inboxKey, this.lang, this.d.kv.get<Profile>('profile'), held);
-      this.sessionPromise = this.d.api
-        .session(body)
+      const body = sessionBody(this.d.inboxKey, this.lang, this.d.kv.get<Profile>('profile'), held, this.site.value);
+      this.sessionPromise = this.session(body)
         .then((s) => {
           this.adoptSession(s, held);
           return s.visitor_token;
@@ -381,8 +418,8 @@ export class WidgetApp {
     this.carryText = '';
     this.view?.focus();
     this.d.bridge.post({ type: 'resize', height: 600 });
-    const body = { inbox_key: this.d.inboxKey, name: values.name || undefined, email: values.email || undefined, language: this.lang };
-    if (this.token) void this.d.api.session({ ...body, visitor_token: this.token }).catch(() => undefined);
+    const body = { inbox_key: this.d.inboxKey, name: values.name || undefined, email: values.email || undefined, language: this.lang, identity: this.site.value ?? undefined };
+    if (this.token) void this.session({ ...body, visitor_token: this.token }).catch(() => undefined);
     else void this.ensureSession().catch(() => this.view?.showNotice(this.online() ? this.t('sessionFailed') : null));
   }
 
@@ -395,10 +432,16 @@ export class WidgetApp {
     const body: OfflineBody = { inbox_key: this.d.inboxKey, email: values.email, text: values.text, client_msg_id: cid, language: this.lang };
     if (values.name) body.name = values.name;
     if (this.token) body.visitor_token = this.token;
+    if (this.site.value) body.identity = this.site.value;
     this.offlineBusy = true;
     view.setOfflineBusy(true);
     try {
-      const s = await this.d.api.offline(body);
+      const s = await this.d.api.offline(body).catch((e: unknown) => {
+        if (!body.identity || !isIdentityRefusal(e)) throw e;
+        this.site.refused(e);
+        delete body.identity;
+        return this.d.api.offline(body);
+      });
       this.offlineDraft = null;
       if (this.token && !sameVisitor(s, this.token)) this.forgetVisitor();
       this.d.kv.set('profile', { name: values.name, email: values.email });

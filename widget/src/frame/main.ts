@@ -17,5 +17,6 @@ const app = new WidgetApp({
   bridge: createFrameBridge(params.get('parent')),
   mount,
   wsUrl: () => `${wsBase}/api/v1/widget/ws`,
+  expectIdentity: params.get('identity') === '1',
 });
 void app.start();

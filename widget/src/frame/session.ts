@@ -2,6 +2,7 @@
  * The visitor's session token as the frame keeps it: what to ask the server for, whether an
  * answer kept the same visitor, and when to trade the token for a fresh one.
  */
+import type { SiteIdentity } from '../shared/bridge';
 import type { Lang } from '../shared/i18n';
 import type { Profile } from './app-deps';
 import type { Session } from './types';
@@ -12,14 +13,23 @@ export interface SessionBody {
   name?: string;
   email?: string;
   visitor_token?: string;
+  identity?: SiteIdentity;
 }
 
-/** What `POST /widget/sessions` is asked: the profile the visitor gave, the token held. */
-export function sessionBody(inboxKey: string, language: Lang, profile: Profile | null, held: string | null): SessionBody {
+/** What `POST /widget/sessions` is asked: the profile the visitor gave, the token held, the
+ * site's signed-in user (site-user.ts). */
+export function sessionBody(
+  inboxKey: string,
+  language: Lang,
+  profile: Profile | null,
+  held: string | null,
+  identity: SiteIdentity | null = null,
+): SessionBody {
   const body: SessionBody = { inbox_key: inboxKey, language };
   if (profile?.name) body.name = profile.name;
   if (profile?.email) body.email = profile.email;
   if (held) body.visitor_token = held;
+  if (identity) body.identity = identity;
   return body;
 }
 

@@ -6,13 +6,13 @@
  * can't touch it) and opens the chat iframe HOST/widget/frame?inbox=KEY. Everything
  * else happens inside the iframe, on our origin. Kept tiny: budget 5 KB gzip.
  */
-import { isBridgeMessage, MOBILE_MAX_WIDTH, safeColor, type ConfigSummary, type LoaderToFrame, type PageVisit } from '../shared/bridge';
+import { isBridgeMessage, MOBILE_MAX_WIDTH, safeColor, siteIdentity, type ConfigSummary, type LoaderToFrame, type PageVisit } from '../shared/bridge';
 import { browserLanguages, loaderText, pickLanguage, type Lang } from '../shared/i18n';
 import { CHAT_ICON, CLOSE_ICON, loaderCss } from './style';
 
 declare global {
   interface Window {
-    OtklikWidget?: Record<string, { open(): void; close(): void; toggle(): void }>;
+    OtklikWidget?: Record<string, { open(): void; close(): void; toggle(): void; identify(user: Record<string, unknown> | null): void }>;
   }
 }
 
@@ -60,6 +60,11 @@ function boot(script: HTMLScriptElement): void {
   let isOpen = false;
   let frame: HTMLIFrameElement | null = null;
   let frameReady = false;
+  // The site's signed-in user (docs/channels.md): data-user-* on the script tag, or
+  // identify() later; the frame sends it with the session (signed: the verified user).
+  const ds = script.dataset;
+  let identity = siteIdentity({ user_id: ds.userId, email: ds.userEmail, name: ds.userName, timestamp: ds.userTimestamp, hmac: ds.userHmac });
+  let identified = identity !== null;
 
   const rootEl = document.createElement('div');
   rootEl.setAttribute('data-otklik', key);
@@ -120,6 +125,8 @@ function boot(script: HTMLScriptElement): void {
     const url = new URL('/widget/frame', host);
     url.searchParams.set('inbox', key);
     url.searchParams.set('parent', location.origin);
+    // The frame waits for the identity (sent over postMessage, never in the address).
+    if (identity) url.searchParams.set('identity', '1');
     frame = document.createElement('iframe');
     frame.id = 'otklik-frame';
     frame.className = 'f';
@@ -179,7 +186,14 @@ function boot(script: HTMLScriptElement): void {
 
   const toggle = (): void => (isOpen ? close() : open());
   button.addEventListener('click', toggle);
-  registry[key] = { open, close, toggle };
+  const sendIdentity = (): void => post({ otklik: 1, type: 'identity', identity });
+  /** The site's user signed in (a signed identity) or out (`null`) without a page load. */
+  const identify = (user: Record<string, unknown> | null): void => {
+    identity = siteIdentity(user);
+    identified = true;
+    sendIdentity();
+  };
+  registry[key] = { open, close, toggle, identify };
 
   window.addEventListener('message', (e: MessageEvent) => {
     if (!frame || e.source !== frame.contentWindow || e.origin !== host) return;
@@ -189,6 +203,7 @@ function boot(script: HTMLScriptElement): void {
     switch (m.type) {
       case 'ready':
         frameReady = true;
+        if (identified) sendIdentity();
         sendPages();
         post(isOpen ? { otklik: 1, type: 'open', mobile: mobile() } : { otklik: 1, type: 'viewport', mobile: mobile() });
         break;

@@ -7,14 +7,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from otklik.accounts.deps import bearer_token
+from otklik.accounts.deps import AdminAgent, bearer_token
 from otklik.channels import service as inboxes
 from otklik.channels.schemas import PublicInbox, WidgetConfigOut
-from otklik.channels.widget import limits, proof, service
+from otklik.channels.widget import limits, proof, secret, service
 from otklik.channels.widget.schemas import (
     EmailCodeIn,
     EmailProofIn,
     EmailProofOut,
+    IdentitySecretOut,
     OfflineMessageIn,
     SessionIn,
     SessionOut,
@@ -24,11 +25,13 @@ from otklik.conversations import service as conversations
 from otklik.conversations.schemas import MessageOut, VisitorMessageIn
 from otklik.config import Settings
 from otklik.contacts.schemas import VisitIn
+from otklik.core.crypto import SecretBox
 from otklik.core.db import Database
 from otklik.core.unit import WriteUnit
 from otklik.core.deps import AppSettings, DbSession
 from otklik.core.errors import unauthorized
 from otklik.core.routing import TransactionalRoute
+from otklik.core.schemas import Id
 from otklik.core.security import VisitorTokens
 from otklik.routing.schemas import QueueOut
 
@@ -80,14 +83,32 @@ _LIMITED: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.post("/sessions", response_model=SessionOut, responses=_LIMITED)
+_IDENTITY_REFUSED: dict[int | str, dict[str, Any]] = {
+    403: {
+        "description": "The site's identity was refused (ADR 27): ``identity_invalid`` (the "
+        "signature does not match), ``identity_expired`` (signed over 10 minutes ago, or "
+        "ahead of our clock), ``identity_unverified`` (the inbox requires a signature); or "
+        "the inbox is turned off (``inbox_off``)"
+    }
+}
+
+
+def secret_box(settings: Settings) -> SecretBox:
+    return SecretBox(settings.resolved_secret_key())
+
+
+@router.post("/sessions", response_model=SessionOut, responses={**_LIMITED, **_IDENTITY_REFUSED})
 async def start_session(
-    body: SessionIn, request: Request, session: DbSession, tokens: Tokens
+    body: SessionIn, request: Request, session: DbSession, tokens: Tokens, settings: AppSettings
 ) -> SessionOut:
     """Start a visitor session, or resume one with ``visitor_token``; always answers with a
-    fresh token (``resumed`` tells whether it is the same visitor)."""
+    fresh token (``resumed`` tells whether it is the same visitor). With ``identity`` signed
+    by the site, the visitor is that site user's contact (``resumed`` only if the token was
+    already theirs)."""
     _limit_sessions(request, tokens, body.visitor_token)
-    return await service.start_session(session, data=body, tokens=tokens)
+    return await service.start_session(
+        session, data=body, tokens=tokens, box=secret_box(settings)
+    )
 
 
 #: Routes that manage their own writes (no transaction opened around them).
@@ -157,7 +178,12 @@ async def list_messages(
     return VisitorMessages(items=items)
 
 
-@router.post("/offline", response_model=SessionOut, status_code=201, responses=_LIMITED)
+@router.post(
+    "/offline",
+    response_model=SessionOut,
+    status_code=201,
+    responses={**_LIMITED, **_IDENTITY_REFUSED},
+)
 async def leave_offline_message(
     body: OfflineMessageIn,
     request: Request,
@@ -167,7 +193,11 @@ async def leave_offline_message(
 ) -> SessionOut:
     _limit_sessions(request, tokens, body.visitor_token)
     return await service.leave_offline_message(
-        session, data=body, tokens=tokens, max_chars=settings.max_message_chars
+        session,
+        data=body,
+        tokens=tokens,
+        max_chars=settings.max_message_chars,
+        box=secret_box(settings),
     )
 
 
@@ -255,3 +285,30 @@ async def confirm_email_proof(
         return JSONResponse(error.body(), status_code=error.status)
     out = await service.joined_session(session, joined=result, tokens=tokens)
     return Response(out.model_dump_json(), media_type="application/json")
+
+
+#: Admins' endpoints for a widget inbox's identity secret (beside the inbox settings).
+admin_router = APIRouter(prefix="/api/v1/inboxes", route_class=TransactionalRoute, tags=["inboxes"])
+
+
+@admin_router.get("/{inbox_id}/identity-secret", response_model=IdentitySecretOut)
+async def reveal_identity_secret(
+    inbox_id: Id, _: AdminAgent, session: DbSession, settings: AppSettings
+) -> IdentitySecretOut:
+    """Admins: the widget inbox's identity secret, for the site's server to sign user ids
+    with (``null``: none yet — an inbox made before identity verification; ``POST`` makes
+    one). 404 for an inbox of another channel."""
+    value = await secret.secret_of(session, inbox_id=inbox_id, box=secret_box(settings))
+    return IdentitySecretOut(secret=value)
+
+
+@admin_router.post("/{inbox_id}/identity-secret", response_model=IdentitySecretOut)
+async def rotate_identity_secret(
+    inbox_id: Id, admin: AdminAgent, session: DbSession, settings: AppSettings
+) -> IdentitySecretOut:
+    """Admins: a new identity secret made by the server; signatures made with the old one
+    are refused from now on (visitors already in a chat keep their sessions)."""
+    value = await secret.rotate(
+        session, inbox_id=inbox_id, actor_id=admin.id, box=secret_box(settings)
+    )
+    return IdentitySecretOut(secret=value)

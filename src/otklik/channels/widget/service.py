@@ -3,7 +3,7 @@ again and traded for a fresh one each time (docs/security.md, "The widget")."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -12,15 +12,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from otklik.channels import service as inboxes
 from otklik.channels.service import InboxInfo
 from otklik.channels.schemas import InboxSettings
-from otklik.channels.widget import proof
+from otklik.channels.widget import proof, signed_identity
 from otklik.channels.widget.schemas import OfflineMessageIn, SessionIn, SessionOut
 from otklik.contacts import service as contacts
+from otklik.contacts import verified
 from otklik.contacts import visitor as visitors
+from otklik.contacts.verified import VerifiedUser
 from otklik.contacts.schemas import VisitIn
 from otklik.contacts.models import Contact
 from otklik.conversations import service as conversations
 from otklik.conversations.models import Conversation, Message
 from otklik.core.clock import utcnow
+from otklik.core.crypto import SecretBox
 from otklik.core.db import Database
 from otklik.core.errors import AppError, invalid
 from otklik.core.security import VisitorIdentity, VisitorTokens
@@ -32,6 +35,9 @@ from otklik.routing import assignment
 OFFLINE_RETRY_WINDOW = timedelta(minutes=10)
 
 INVALID_TOKEN = "The visitor token is not valid or has expired. Start a new session."
+#: The contact attribute keeping a user id the site sent without a (checked) signature: what
+#: the operator may ask about, never what the visitor is taken for.
+UNVERIFIED_USER_ID = "unverified_user_id"
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,48 +46,64 @@ class Visitor:
     contact_id: int
 
 
-def _check_prechat(settings: InboxSettings, data: SessionIn, resuming: bool) -> None:
+def _check_prechat(
+    settings: InboxSettings, *, name: str | None, email: str | None, resuming: bool
+) -> None:
     if resuming:
         return
-    if settings.prechat.name == "required" and not data.name:
+    if settings.prechat.name == "required" and not name:
         raise invalid("Please give your name.")
-    if settings.prechat.email == "required" and not data.email:
+    if settings.prechat.email == "required" and not email:
         raise invalid("Please give your email.")
 
 
+async def _held_contact(
+    session: AsyncSession, *, inbox: InboxInfo, token: str | None, tokens: VisitorTokens
+) -> Contact | None:
+    """The contact a presented token names, if it is valid and of this inbox."""
+    identity = tokens.read(token) if token else None
+    if identity is None or identity.inbox_id != inbox.id:
+        return None  # an unknown, expired or foreign token is no error: the visitor starts anew
+    contact = await session.get(Contact, identity.contact_id)
+    if contact is None:  # the visitor proved an email and was joined to its contact
+        moved_to = await proof.merged_into(
+            session, inbox_id=inbox.id, visitor_id=identity.contact_id
+        )
+        contact = await session.get(Contact, moved_to) if moved_to else None
+    return contact
+
+
 async def start_session(
-    session: AsyncSession, *, data: SessionIn, tokens: VisitorTokens
+    session: AsyncSession, *, data: SessionIn, tokens: VisitorTokens, box: SecretBox
 ) -> SessionOut:
     """A new visitor, or the returning one whose unexpired token this is (``resumed``).
 
     Either way the answer carries a freshly issued token: a visitor who comes back within
-    the token's lifetime keeps their contact indefinitely, a token nobody uses runs out."""
+    the token's lifetime keeps their contact indefinitely, a token nobody uses runs out.
+
+    With the site's identity (ADR 27, ``signed_identity.py``): a validly signed user is their
+    own contact, whatever token came along; a contact the site vouched for is resumed only
+    with a valid signature of its user (without one — the user signed out on the site, or an
+    unsigned claim — the visitor starts anew), unless the inbox's verification is off."""
     inbox = await inboxes.widget_inbox_by_key(session, data.inbox_key)
-    contact: Contact | None = None
-    if data.visitor_token:
-        identity = tokens.read(data.visitor_token)
-        if identity is not None and identity.inbox_id == inbox.id:
-            contact = await session.get(Contact, identity.contact_id)
-            if contact is None:  # the visitor proved an email and was joined to its contact
-                moved_to = await proof.merged_into(
-                    session, inbox_id=inbox.id, visitor_id=identity.contact_id
-                )
-                contact = await session.get(Contact, moved_to) if moved_to else None
-        # An unknown, expired or foreign token is not an error: the visitor starts afresh.
-    resumed = contact is not None
-    _check_prechat(inboxes.inbox_settings(inbox), data, resuming=resumed)
-    email = str(data.email).lower() if data.email else None
-    if contact is None:
-        attributes = {"source": "widget"}
-        if data.language:
-            attributes["language"] = data.language
-        contact = await contacts.create_contact(
-            session, name=data.name or None, email=email, attributes=attributes
+    settings = inboxes.inbox_settings(inbox)
+    claim = await signed_identity.claim_of(session, inbox=inbox, identity=data.identity, box=box)
+    held = await _held_contact(session, inbox=inbox, token=data.visitor_token, tokens=tokens)
+    if isinstance(claim, VerifiedUser):
+        typed = str(data.email).lower() if data.email else None
+        user = replace(claim, name=claim.name or data.name, email=claim.email or typed)
+        contact = await verified.contact_for_user(
+            session, user=user, attributes=_new_attributes(data)
         )
+        resumed = held is not None and held.id == contact.id
     else:
-        await contacts.update_identity(session, contact=contact, name=data.name, email=email)
-        if data.language and contact.attributes.get("language") != data.language:
-            contact.attributes = {**contact.attributes, "language": data.language}
+        vouched = held is not None and held.verified_at is not None
+        resumable = None if vouched and settings.identity_verification != "off" else held
+        contact, resumed = await _visitor_contact(
+            session, data=data, settings=settings, held=resumable, hint=claim
+        )
+    if data.language and contact.attributes.get("language") != data.language:
+        contact.attributes = {**contact.attributes, "language": data.language}
     conversation_id = await session.scalar(
         select(Conversation.id)
         .where(Conversation.contact_id == contact.id, Conversation.inbox_id == inbox.id)
@@ -94,6 +116,41 @@ async def start_session(
         conversation_id=conversation_id,
         resumed=resumed,
     )
+
+
+def _new_attributes(data: SessionIn) -> dict[str, str]:
+    attributes = {"source": "widget"}
+    if data.language:
+        attributes["language"] = data.language
+    return attributes
+
+
+async def _visitor_contact(
+    session: AsyncSession,
+    *,
+    data: SessionIn,
+    settings: InboxSettings,
+    held: Contact | None,
+    hint: signed_identity.Hint | None,
+) -> tuple[Contact, bool]:
+    """The contact of a visitor the site does not vouch for (``held``: the one their token
+    names, if it may be resumed), made on their first session; what they or the site told
+    (``hint``, never verified) is kept on it. Whether it is the held one (``resumed``)."""
+    name = data.name or (hint.name if hint else None)
+    email = str(data.email).lower() if data.email else (hint.email if hint else None)
+    _check_prechat(settings, name=name, email=email, resuming=held is not None)
+    if held is None:
+        attributes = _new_attributes(data)
+        if hint is not None:
+            attributes[UNVERIFIED_USER_ID] = hint.user_id
+        contact = await contacts.create_contact(
+            session, name=name or None, email=email, attributes=attributes
+        )
+        return contact, False
+    if hint is not None and held.attributes.get(UNVERIFIED_USER_ID) != hint.user_id:
+        held.attributes = {**held.attributes, UNVERIFIED_USER_ID: hint.user_id}
+    await contacts.update_identity(session, contact=held, name=name, email=email)
+    return held, True
 
 
 async def joined_session(
@@ -153,7 +210,12 @@ def _visitor(inbox: InboxInfo | None, contact_id: int) -> Visitor:
 
 
 async def leave_offline_message(
-    session: AsyncSession, *, data: OfflineMessageIn, tokens: VisitorTokens, max_chars: int
+    session: AsyncSession,
+    *,
+    data: OfflineMessageIn,
+    tokens: VisitorTokens,
+    max_chars: int,
+    box: SecretBox,
 ) -> SessionOut:
     """The offline form: a contact with an email, and a conversation answered later by mail.
 
@@ -172,8 +234,10 @@ async def leave_offline_message(
             email=data.email,
             visitor_token=data.visitor_token,
             language=data.language,
+            identity=data.identity,
         ),
         tokens=tokens,
+        box=box,
     )
     inbox = await inboxes.widget_inbox_by_key(session, data.inbox_key)
     posted = await conversations.post_visitor_message(
@@ -211,6 +275,7 @@ async def _offline_repeat(
                 Message.client_msg_id == data.client_msg_id,
                 Message.author_type == "contact",
                 Contact.email == str(data.email).lower(),
+                Contact.verified_at.is_(None),  # reached only by its signature
             )
             .limit(1)
         )
