@@ -1,7 +1,7 @@
 """attachments.kb_article_id: files of knowledge-base articles (images, downloads)
 
 Revision ID: 0032
-Revises: 0028
+Revises: 0029
 Create Date: 2026-12-04 12:00:00
 
 An article's screenshots and PDFs are stored as attachments like every other file (sniffed,
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0032"
-down_revision: str | None = "0028"
+down_revision: str | None = "0029"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
