@@ -5,7 +5,7 @@
  */
 import { safeColor } from '../shared/bridge';
 import { browserLanguages, frameTranslator, pickLanguage, type Lang, type Translate } from '../shared/i18n';
-import { ApiError, isRetryable, type OfflineBody, type SessionBody } from './api';
+import { ApiError, isRetryable, type SessionBody } from './api';
 import type { AppDeps, Profile, Upload } from './app-deps';
 import { UnreadTracker } from './unread';
 import { Uploads } from './uploads';
@@ -13,15 +13,16 @@ import { Uploads } from './uploads';
 export type { AppDeps } from './app-deps';
 import { h } from './dom';
 import { FileUrls } from './files';
-import { newClientMsgId } from './ids';
 import { ProofPanel } from './identity';
 import { KbSuggestions } from './kb';
 import { MessageStore, type ChatItem } from './messages';
-import { Outbox, type OutboxItem, type SendResult } from './outbox';
+import { Outbox } from './outbox';
+import { OfflineSend } from './offline-send';
+import { Sending } from './sending';
 import { AvailabilitySocket, availabilityUrl } from './availability';
 import { QueueWatcher } from './queue';
 import { refreshTime, sameVisitor, sessionBody } from './session';
-import { isIdentityRefusal, sameIdentity, SiteUser } from './site-user';
+import { sameIdentity, SiteUser, startSession } from './site-user';
 import type { SiteIdentity } from '../shared/bridge';
 import { backoffDelay, ResumableSocket, type EventFrame } from './socket';
 import { beep, unlockSound } from './sound';
@@ -56,12 +57,9 @@ export class WidgetApp {
   private sessionPromise: Promise<string> | null = null;
   /** When the token should be traded for a fresh one (the page may stay open for days). */
   private refreshAt: number | null = null;
-  private flushTimer: ReturnType<typeof setTimeout> | null = null;
-  private flushAttempts = 0;
   private historyTimer: ReturnType<typeof setTimeout> | null = null;
-  /** The offline message being sent; a retry of the same text keeps its client_msg_id. */
-  private offlineDraft: { cid: string; text: string } | null = null;
-  private offlineBusy = false;
+  /** The offline form's request (a retry of the same text keeps its client_msg_id). */
+  private readonly offline: OfflineSend;
   /** Shown after the offline form: "we'll answer by email at …" (until an operator replies). */
   private doneEmail: string | null = null;
   /** Message text typed in the offline form, put into the composer after the pre-chat form. */
@@ -70,6 +68,7 @@ export class WidgetApp {
   private readonly availability: AvailabilitySocket;
   /** Files picked for the next message, uploaded at once. */
   private readonly files: Uploads;
+  private readonly sending: Sending;
   private readonly visit: VisitReporter;
   /** Blob URLs of attachments (a picked image's own file, or fetched with the token). */
   private readonly fileUrls = new FileUrls();
@@ -92,6 +91,7 @@ export class WidgetApp {
     this.online = d.isOnline ?? (() => globalThis.navigator?.onLine !== false);
     this.beep = d.beep ?? beep;
     this.site = new SiteUser(!!d.expectIdentity);
+    this.offline = new OfflineSend(d.api, d.inboxKey, this.site);
     this.typingOut = new TypingSender((typing) => this.socket?.send({ type: 'typing', typing }));
     this.typingIn = new TypingIndicator((visible, name) => this.view?.setTyping(visible, name));
     this.isOpen = !d.bridge.embedded;
@@ -102,6 +102,28 @@ export class WidgetApp {
         if (a.inline) this.fileUrls.rememberLocal(a.id, file);
       },
       failure: (e) => this.t(e instanceof ApiError && e.status === 413 ? 'fileTooBig' : 'uploadFailed'),
+    });
+    this.sending = new Sending({
+      api: d.api,
+      outbox: this.outbox,
+      store: this.store,
+      files: this.files,
+      online: () => this.online(),
+      render: () => this.render(),
+      waitForUploads: () => this.view?.showNotice(this.t('waitUpload')),
+      leaving: () => {
+        this.kb?.stop();
+        this.typingOut.stop();
+      },
+      session: () => this.ensureSession(),
+      tokenRefused: () => {
+        this.refreshAt = 0;
+      },
+      delivered: (m) => {
+        if (this.conversationId === null) this.conversationId = m.conversation_id;
+        this.apply(m, false);
+        this.postSession();
+      },
     });
     this.availability = new AvailabilitySocket(() => availabilityUrl(d.wsUrl(), d.inboxKey), (on) => this.setAgentsOnline(on), () => this.recheckAgents(), d.WebSocketImpl);
     this.queue = new QueueWatcher(
@@ -284,7 +306,7 @@ export class WidgetApp {
   /** Switch away from the offline form when it no longer applies (never mid-submit). */
   private leaveOfflineForm(): void {
     const typed = this.view?.offlineValues();
-    if (typed && !this.offlineBusy && !this.wantsOfflineForm()) this.showEntry(typed);
+    if (typed && !this.offline.busy && !this.wantsOfflineForm()) this.showEntry(typed);
   }
 
   /** Show what we have before the network answers: cached history and the offline queue. */
@@ -317,17 +339,8 @@ export class WidgetApp {
     }
   }
 
-  /** `POST /widget/sessions`; when the server refuses the site's identity, once more without
-   * it (the visitor chats anonymously; the console tells the site's developer why). */
-  private async session(body: SessionBody): Promise<Session> {
-    try {
-      return await this.d.api.session(body);
-    } catch (e) {
-      if (!body.identity || !isIdentityRefusal(e)) throw e;
-      this.site.refused(e);
-      const { identity: _refused, ...anonymous } = body;
-      return this.d.api.session(anonymous);
-    }
+  private session(body: SessionBody): Promise<Session> {
+    return startSession(this.d.api, this.site, body);
   }
 
   /** The site's user signed in or out (or the loader's first word about it). */
@@ -426,23 +439,10 @@ export class WidgetApp {
   /** The offline form: one request makes the contact, the conversation and the message. */
   private async submitOffline(values: OfflineValues): Promise<void> {
     const view = this.view;
-    if (!view || this.offlineBusy) return;
-    if (this.offlineDraft?.text !== values.text) this.offlineDraft = { cid: newClientMsgId(), text: values.text };
-    const cid = this.offlineDraft.cid;
-    const body: OfflineBody = { inbox_key: this.d.inboxKey, email: values.email, text: values.text, client_msg_id: cid, language: this.lang };
-    if (values.name) body.name = values.name;
-    if (this.token) body.visitor_token = this.token;
-    if (this.site.value) body.identity = this.site.value;
-    this.offlineBusy = true;
+    if (!view || this.offline.busy) return;
     view.setOfflineBusy(true);
     try {
-      const s = await this.d.api.offline(body).catch((e: unknown) => {
-        if (!body.identity || !isIdentityRefusal(e)) throw e;
-        this.site.refused(e);
-        delete body.identity;
-        return this.d.api.offline(body);
-      });
-      this.offlineDraft = null;
+      const { session: s, cid } = await this.offline.send(values, this.lang, this.token);
       if (this.token && !sameVisitor(s, this.token)) this.forgetVisitor();
       this.d.kv.set('profile', { name: values.name, email: values.email });
       this.store.addPending(cid, values.text, new Date().toISOString(), 'sent');
@@ -457,7 +457,6 @@ export class WidgetApp {
       if (Object.keys(errors).length) view.offlineErrors(errors);
       else view.offlineFailed(this.t('offlineFailed'));
     } finally {
-      this.offlineBusy = false;
       view.setOfflineBusy(false);
     }
   }
@@ -543,69 +542,16 @@ export class WidgetApp {
   }
 
   send(text: string): boolean {
-    if (this.files.busy()) {
-      this.view?.showNotice(this.t('waitUpload'));
-      return false;
-    }
-    const files = this.files.ready();
-    if (!text.trim() && !files.length) return false;
-    this.files.dropReady();
-    this.kb?.stop();
-    const item = this.outbox.add(text, files);
-    this.store.addPending(item.clientMsgId, text, item.createdAt, this.online() ? 'sending' : 'queued', files);
-    this.typingOut.stop();
-    this.render();
-    void this.flush();
-    return true;
+    return this.sending.send(text);
   }
 
   retry(clientMsgId: string): void {
-    if (!this.outbox.retry(clientMsgId)) return;
-    this.store.setState(clientMsgId, 'sending');
-    this.render();
-    void this.flush();
+    this.sending.retry(clientMsgId);
   }
 
   /** Send whatever is queued, in order; on a retryable failure try again later. */
-  async flush(): Promise<void> {
-    if (!this.outbox.pending().length) return;
-    if (this.flushTimer) clearTimeout(this.flushTimer);
-    this.flushTimer = null;
-    const done = await this.outbox.flush((item) => this.sendOne(item));
-    if (done) {
-      this.flushAttempts = 0;
-    } else if (!this.flushTimer) {
-      this.flushTimer = setTimeout(() => void this.flush(), backoffDelay(this.flushAttempts++, 1000, 30000));
-    }
-  }
-
-  private async sendOne(item: OutboxItem): Promise<SendResult> {
-    const cid = item.clientMsgId;
-    if (this.store.isConfirmed(cid)) return 'sent';
-    this.store.setState(cid, 'sending');
-    this.render();
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const token = await this.ensureSession();
-        const ids = item.files?.map((f) => f.id);
-        const m = await this.d.api.send(token, ids?.length ? { client_msg_id: cid, text: item.text, attachment_ids: ids } : { client_msg_id: cid, text: item.text });
-        if (this.conversationId === null) this.conversationId = m.conversation_id;
-        this.apply(m, false);
-        this.postSession();
-        return 'sent';
-      } catch (e) {
-        if (e instanceof ApiError && e.status === 401 && attempt === 0) {
-          // Trade the token first: the server resumes this visitor if it can (they may have
-          // been joined to an earlier contact meanwhile), else answers a new visitor.
-          this.refreshAt = 0;
-          continue;
-        }
-        const retry = isRetryable(e);
-        this.store.setState(cid, retry ? 'queued' : 'failed');
-        this.render();
-        return retry ? 'retry' : 'failed';
-      }
-    }
+  flush(): Promise<void> {
+    return this.sending.flush();
   }
 
   private viewing(): boolean {

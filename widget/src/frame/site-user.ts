@@ -9,7 +9,8 @@
  * until the page gives a fresh one.
  */
 import type { SiteIdentity } from '../shared/bridge';
-import { ApiError } from './api';
+import { ApiError, type Api, type SessionBody } from './api';
+import type { Session } from './types';
 
 /** How long a frame told to expect an identity waits for it before going on without. */
 export const IDENTITY_WAIT_MS = 3000;
@@ -47,5 +48,18 @@ export class SiteUser {
   refused(err: unknown): void {
     console.warn('Otklik: the site identity was refused, chatting anonymously:', err instanceof Error ? err.message : err);
     this.value = null;
+  }
+}
+
+/** `POST /widget/sessions`; when the server refuses the site's identity, once more without it
+ * (the visitor chats anonymously; the console tells the site's developer why). */
+export async function startSession(api: Api, site: SiteUser, body: SessionBody): Promise<Session> {
+  try {
+    return await api.session(body);
+  } catch (e) {
+    if (!body.identity || !isIdentityRefusal(e)) throw e;
+    site.refused(e);
+    const { identity: _refused, ...anonymous } = body;
+    return api.session(anonymous);
   }
 }
