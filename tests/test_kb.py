@@ -196,6 +196,23 @@ async def test_help_center_shows_only_published_public_articles(workspace: Works
     assert bad.status_code == 422
     home = await ws.api.get(f"/help/{ws.inbox_key}/en/")
     assert home.status_code == 200 and "Help center" in home.text
+    assert 'data-testid="help-logo"' not in home.text
+
+    # The inbox's logo heads its help center: an https address only.
+    for bad_logo in ("javascript:alert(1)", "http://cdn.example/logo.png", 'https://x/"a'):
+        refused = await ws.api.patch(
+            f"/api/v1/inboxes/{ws.inbox_id}",
+            headers=ws.auth(),
+            json={"settings": {"logo_url": bad_logo}},
+        )
+        assert refused.status_code == 422, bad_logo
+    logo = "https://cdn.example/logo.png"
+    saved = await ws.api.patch(
+        f"/api/v1/inboxes/{ws.inbox_id}", headers=ws.auth(), json={"settings": {"logo_url": logo}}
+    )
+    assert saved.status_code == 200 and saved.json()["settings"]["logo_url"] == logo
+    home = await ws.api.get(f"/help/{ws.inbox_key}/en/")
+    assert f'<img class="logo" src="{logo}" alt="" data-testid="help-logo">' in home.text
 
 
 async def test_widget_suggests_public_articles_and_records_deflections(

@@ -39,6 +39,8 @@ export interface WorkingHours {
 export type IdentityMode = 'off' | 'optional' | 'required'
 
 export interface InboxSettingsFull extends InboxSettings {
+  /** The help center's logo, an https address ('' or absent: none). */
+  logo_url?: string
   assignment: AssignmentMode
   offline_behavior: OfflineBehavior
   skill_fallback_minutes: number

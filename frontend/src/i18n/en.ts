@@ -229,6 +229,8 @@ const en = {
       noTeam: 'No team',
       color: 'Widget colour',
       widgetTitle: 'Widget title',
+      logo: 'Help center logo (https address)',
+      logoHint: 'Shown in the help center header; the image stays where it is, pages load it from there',
       greeting: 'Greeting',
       position: 'Position on the page',
       positionRight: 'Bottom right',

@@ -72,6 +72,14 @@ FrameOrigin = Annotated[
 ]
 
 
+#: The inbox's logo for its help center: an https address (empty: none). Our pages load it
+#: from there; nothing is fetched or stored on the server.
+LogoUrl = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=500, pattern=r"^(https://[^\s\"'<>]+)?$"),
+]
+
+
 def _template(value: str | None) -> str | None:
     if value:
         try:
@@ -84,6 +92,7 @@ def _template(value: str | None) -> str | None:
 class InboxSettings(StrictModel):
     color: str = Field(default="#1f6feb", pattern=r"^#[0-9a-fA-F]{6}$")
     title: str = Field(default="", max_length=100)
+    logo_url: LogoUrl = ""
     greeting: str = Field(default="", max_length=1000)
     position: Literal["right", "left"] = "right"
     language: Literal["auto", "ru", "en"] = "auto"
@@ -113,6 +122,7 @@ class InboxSettings(StrictModel):
 class InboxSettingsPatch(StrictModel):
     color: str | None = Field(default=None, pattern=r"^#[0-9a-fA-F]{6}$")
     title: str | None = Field(default=None, max_length=100)
+    logo_url: LogoUrl | None = None
     greeting: str | None = Field(default=None, max_length=1000)
     position: Literal["right", "left"] | None = None
     language: Literal["auto", "ru", "en"] | None = None

@@ -81,13 +81,15 @@ class Brand:
     key: str
     name: str
     color: str
+    logo: str = ""
 
 
 async def _brand(session: DbSession, key: str) -> Brand:
     if key == "-":
         return Brand("-", "Otklik", DEFAULT_COLOR)
     inbox = await channels.widget_inbox_by_key(session, key)
-    return Brand(inbox.public_key, inbox.settings.title or inbox.name, inbox.settings.color)
+    settings = inbox.settings
+    return Brand(inbox.public_key, settings.title or inbox.name, settings.color, settings.logo_url)
 
 
 def _page(
