@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
+from otklik.attachments.schemas import AttachmentOut
 from otklik.core.schemas import Id, StrictModel
 
 Language = Literal["ru", "en"]
@@ -137,15 +138,8 @@ class PreviewOut(BaseModel):
     html: str
 
 
-class KbFileOut(BaseModel):
-    """A file attached to an article, and the Markdown that shows (or links) it."""
+class KbFileOut(AttachmentOut):
+    """A file attached to an article (``url``: ``/kb-files/{id}/{filename}``, public with the
+    article), and the Markdown that shows it (a safe image) or links it."""
 
-    id: int
-    filename: str
-    content_type: str
-    size: int
-    #: Public with the article: ``/kb-files/{id}/{filename}``.
-    url: str
-    #: A safe image: ``markdown`` shows it; anything else is linked.
-    inline: bool
     markdown: str
