@@ -18,7 +18,12 @@ export const MAX_ATTACHMENTS = 10
 
 /** Upload one file for a message in this conversation; send its id in `attachment_ids`. */
 export function uploadAttachment(conversationId: number, file: File, signal?: AbortSignal): Promise<Attachment> {
+  return request<Attachment>('POST', `/conversations/${conversationId}/attachments`, { form: fileForm(file), signal })
+}
+
+/** The multipart body every upload endpoint takes: the file in the field `file`. */
+export function fileForm(file: File): FormData {
   const form = new FormData()
   form.append('file', file, file.name)
-  return request<Attachment>('POST', `/conversations/${conversationId}/attachments`, { form, signal })
+  return form
 }

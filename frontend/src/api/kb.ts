@@ -1,5 +1,6 @@
 // The knowledge base (docs/api.md, ADR 25): categories, articles, revisions, suggestions.
 import { request } from './http'
+import { fileForm, type Attachment } from './attachments'
 
 export type KbLanguage = 'ru' | 'en'
 export type KbStatus = 'draft' | 'published' | 'archived'
@@ -73,13 +74,7 @@ interface Items<T> {
 }
 
 /** A file of an article: public at `url` once the article is published (not internal). */
-export interface KbFile {
-  id: number
-  filename: string
-  content_type: string
-  size: number
-  url: string
-  inline: boolean
+export interface KbFile extends Attachment {
   markdown: string
 }
 
@@ -96,11 +91,7 @@ export const kbApi = {
   remove: (id: number) => request<void>('DELETE', `/kb/articles/${id}`),
   preview: (body: string) => request<{ html: string }>('POST', '/kb/preview', { body: { body } }),
   /** Attach a file to an article: the answer carries the Markdown that shows or links it. */
-  upload: (id: number, file: File) => {
-    const form = new FormData()
-    form.append('file', file, file.name)
-    return request<KbFile>('POST', `/kb/articles/${id}/files`, { form })
-  },
+  upload: (id: number, file: File) => request<KbFile>('POST', `/kb/articles/${id}/files`, { form: fileForm(file) }),
   revisions: (id: number) => request<Items<KbRevision>>('GET', `/kb/articles/${id}/revisions`),
   diff: (id: number, revisionId: number) =>
     request<{ revision_id: number; diff: string }>('GET', `/kb/articles/${id}/revisions/${revisionId}/diff`),
