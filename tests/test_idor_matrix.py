@@ -358,6 +358,7 @@ async def a_published_article(w: World) -> Params:
         "key": w.ws.inbox_key,
         "lang": "ru",
         "slug": article["slug"],
+        "page": 1,
     }
 
 
@@ -576,6 +577,7 @@ TABLE: dict[tuple[str, str], list[Probe]] = {
     # The public help center: the same page for everybody, signed in or not.
     ("GET", "/help/{key}"): [Probe(a_published_article, NOBODY, uniform=True)],
     ("GET", "/help/{key}/sitemap.xml"): [Probe(a_published_article, NOBODY, uniform=True)],
+    ("GET", "/help/{key}/sitemap-{page}.xml"): [Probe(a_published_article, NOBODY, uniform=True)],
     ("GET", "/help/{key}/{lang}/"): [Probe(a_published_article, NOBODY, uniform=True)],
     ("GET", "/help/{key}/{lang}/search"): [Probe(a_published_article, NOBODY, uniform=True)],
     ("GET", "/help/{key}/{lang}/categories/{slug}"): [

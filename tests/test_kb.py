@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 
+from otklik.kb import public
 from otklik.kb.render import render, slugify
 from tests.support import Workspace
 
@@ -397,3 +398,28 @@ async def test_article_files_are_public_with_the_article_and_go_with_it(
         assert (await ws.api.get(shown["url"], headers=ws.auth())).status_code == 404
     finally:
         await db.dispose()
+
+
+async def test_a_large_sitemap_is_an_index_of_numbered_files(
+    workspace: Workspace, monkeypatch: Any
+) -> None:
+    """Past one file's worth of addresses, sitemap.xml lists numbered files that together
+    hold every public article once (and nothing else)."""
+    ws = workspace
+    monkeypatch.setattr(public, "SITEMAP_PAGE", 2)
+    for title in ("Первая", "Вторая", "Третья"):
+        await _article(ws, language="ru", title=title, status="published")
+    await _article(ws, language="ru", title="Скрытая", status="published", internal=True)
+    await _article(ws, language="ru", title="Набросок")
+    index = await ws.api.get(f"/help/{ws.inbox_key}/sitemap.xml")
+    assert index.status_code == 200 and "<sitemapindex" in index.text
+    files = re.findall(r"<loc>[^<]*/help/[^/]+/(sitemap-\d+\.xml)</loc>", index.text)
+    assert files == ["sitemap-1.xml", "sitemap-2.xml"]
+    listed = []
+    for name in files:
+        page = await ws.api.get(f"/help/{ws.inbox_key}/{name}")
+        assert page.status_code == 200 and "<urlset" in page.text
+        listed += re.findall(r"/ru/articles/([a-z0-9-]+)</loc>", page.text)
+    assert sorted(listed) == ["pervaya", "tretya", "vtoraya"]
+    assert (await ws.api.get(f"/help/{ws.inbox_key}/sitemap-3.xml")).status_code == 404
+    assert (await ws.api.get(f"/help/{ws.inbox_key}/sitemap-0.xml")).status_code == 422

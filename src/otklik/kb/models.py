@@ -42,8 +42,13 @@ class KbArticle(Base):
     __table_args__ = (
         UniqueConstraint("language", "slug", name="uq_kb_articles_language_slug"),
         UniqueConstraint("group_id", "language", name="uq_kb_articles_group_language"),
-        # The help center's lists: published, public, one language, by category and order.
-        Index("ix_kb_articles_public", "language", "status", "category_id", "position"),
+        # The help center's lists and counts: published, public, one language, by category
+        # and order (``internal`` inside, so a count per category reads the index alone).
+        Index("ix_kb_articles_public", "language", "status", "internal", "category_id", "position"),
+        # The sitemap's pages: covering, in id order (migration 0040).
+        Index(
+            "ix_kb_articles_sitemap", "status", "internal", "id", "language", "slug", "updated_at"
+        ),
         # The help center's "latest articles".
         Index("ix_kb_articles_latest", "language", "status", "updated_at"),
     )

@@ -154,12 +154,32 @@ async def vote(session: AsyncSession, *, language: str, slug: str, helpful: bool
         raise not_found("Article", slug)
 
 
-async def sitemap(session: AsyncSession) -> list[tuple[str, str, datetime]]:
-    """``(language, slug, updated_at)`` of every public article."""
+#: URLs in one sitemap file; more public articles than this and ``sitemap.xml`` is an index of
+#: numbered files (the protocol allows 50,000 a file; small files keep each request short).
+SITEMAP_PAGE = 2000
+
+
+async def sitemap_size(session: AsyncSession) -> int:
+    """How many public articles (both languages) the sitemap lists."""
+    c = _articles.c
+    found = await session.scalar(
+        select(func.count())
+        .select_from(_articles)
+        .where(c.status == "published", c.internal.is_(False))
+    )
+    return int(found or 0)
+
+
+async def sitemap(session: AsyncSession, page: int = 1) -> list[tuple[str, str, datetime]]:
+    """``(language, slug, updated_at)`` of the public articles of one sitemap file (1-based),
+    in id order, read from the covering ``ix_kb_articles_sitemap``."""
+    c = _articles.c
     rows = await session.execute(
-        select(KbArticle.language, KbArticle.slug, KbArticle.updated_at)
-        .where(public_condition())
-        .order_by(KbArticle.id)
+        select(c.language, c.slug, c.updated_at)
+        .where(c.status == "published", c.internal.is_(False))
+        .order_by(c.status, c.internal, c.id)
+        .limit(SITEMAP_PAGE)
+        .offset((page - 1) * SITEMAP_PAGE)
     )
     return [(row.language, row.slug, row.updated_at) for row in rows]
 

@@ -22,26 +22,33 @@ def _matches(word: str, exact: frozenset[str], prefixes: tuple[str, ...]) -> boo
 
 
 def snippet(text: str, query: Query, *, width: int = SNIPPET_CHARS) -> str:
-    """Up to ``width`` characters of ``text`` around its first match, escaped and marked."""
+    """Up to ``width`` characters of ``text`` around its first match, escaped and marked.
+
+    Stemming every word of a long article cost ~1 ms a hit (20 ms a help-center results
+    page); only the words up to the first match and those inside the window are looked at.
+    """
     exact, prefixes = query.exact(), query.prefixes()
-    spans = [
-        (m.start(), m.end()) for m in _WORD.finditer(text) if _matches(m.group(), exact, prefixes)
-    ]
+    first = next(
+        (m.start() for m in _WORD.finditer(text) if _matches(m.group(), exact, prefixes)), None
+    )
     start = 0
-    if spans and len(text) > width:
-        start = max(0, spans[0][0] - width // 4)
+    if first is not None and len(text) > width:
+        start = max(0, first - width // 4)
         # Begin at a word boundary.
-        while 0 < start < spans[0][0] and not text[start - 1].isspace():
+        while 0 < start < first and not text[start - 1].isspace():
             start += 1
     end = min(len(text), start + width)
     out: list[str] = ["…" if start > 0 else ""]
     position = start
-    for left, right in spans:
-        if left < start or right > end:
-            continue
-        out.append(html.escape(text[position:left]))
-        out.append(f"<mark>{html.escape(text[left:right])}</mark>")
-        position = right
+    if first is not None:
+        for m in _WORD.finditer(text, start, end):
+            if m.end() == end and end < len(text) and text[end].isalnum():
+                break  # a word cut by the window's end is not marked
+            if not _matches(m.group(), exact, prefixes):
+                continue
+            out.append(html.escape(text[position : m.start()]))
+            out.append(f"<mark>{html.escape(m.group())}</mark>")
+            position = m.end()
     out.append(html.escape(text[position:end]))
     if end < len(text):
         out.append("…")

@@ -8,6 +8,7 @@ address is a 404 like any unknown one). No script at all: the page's policy forb
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Literal
 from xml.sax.saxutils import escape
 
@@ -121,20 +122,49 @@ async def help_root(request: Request, session: DbSession, key: str) -> Response:
     return RedirectResponse(f"/help/{brand.key}/{lang}/", status_code=307)
 
 
+def _urlset(root: str, key: str, rows: list[tuple[str, str, datetime]]) -> Response:
+    urls = [
+        f"<url><loc>{escape(f'{root}/help/{key}/{lang}/articles/{slug}')}</loc>"
+        f"<lastmod>{updated.date().isoformat()}</lastmod></url>"
+        for lang, slug, updated in rows
+    ]
+    return _xml('<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">', urls, "</urlset>")
+
+
+def _xml(opening: str, items: list[str], closing: str) -> Response:
+    body = '<?xml version="1.0" encoding="UTF-8"?>\n' + opening + "".join(items) + closing
+    return Response(body, media_type="application/xml")
+
+
 @router.get("/help/{key}/sitemap.xml")
 async def sitemap(request: Request, session: DbSession, key: str) -> Response:
+    """Every public article's address; past one file's worth, an index of numbered files."""
     brand = await _brand(session, key)
     root = str(request.base_url).rstrip("/")
-    urls = [
-        f"<url><loc>{escape(f'{root}/help/{brand.key}/{lang}/articles/{slug}')}</loc>"
-        f"<lastmod>{updated.date().isoformat()}</lastmod></url>"
-        for lang, slug, updated in await public.sitemap(session)
+    size = await public.sitemap_size(session)
+    if size <= public.SITEMAP_PAGE:
+        return _urlset(root, brand.key, await public.sitemap(session))
+    pages = range(1, -(-size // public.SITEMAP_PAGE) + 1)
+    files = [
+        f"<sitemap><loc>{escape(f'{root}/help/{brand.key}/sitemap-{n}.xml')}</loc></sitemap>"
+        for n in pages
     ]
-    body = (
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">' + "".join(urls) + "</urlset>"
+    return _xml(
+        '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
+        files,
+        "</sitemapindex>",
     )
-    return Response(body, media_type="application/xml")
+
+
+@router.get("/help/{key}/sitemap-{page}.xml")
+async def sitemap_page(
+    request: Request, session: DbSession, key: str, page: Annotated[int, Path(ge=1, le=100_000)]
+) -> Response:
+    brand = await _brand(session, key)
+    rows = await public.sitemap(session, page)
+    if not rows:
+        raise AppError(404, "not_found", "No such sitemap file")
+    return _urlset(str(request.base_url).rstrip("/"), brand.key, rows)
 
 
 @router.get("/help/{key}/{lang}/")
