@@ -17,6 +17,7 @@ from otklik.config import Settings
 from otklik.contacts.models import Contact
 from otklik.conversations.models import Message
 from otklik.core.db import Database
+from otklik.jobs.registry import enqueue
 from otklik.models import Base
 from otklik.privacy import service as privacy
 from tests.auth_support import frozen
@@ -194,6 +195,15 @@ async def test_erasing_a_contact_leaves_no_personal_data_behind(
             ).all()
         )
 
+    # A job that carries the contact's words (as a Telegram update does), not run yet.
+    async with db.session(write=True) as session:
+        await enqueue(
+            session,
+            name="tests.never_run",
+            payload={"update": {"from": {"first_name": NAME}, "text": SAID}},
+            run_at=datetime(2999, 1, 1, tzinfo=UTC),
+        )
+
     path = f"/api/v1/contacts/{visitor.contact_id}/privacy/erase"
     _, supervisor = await workspace.agent("lead@example.com", role="supervisor")
     denied = await workspace.api.post(
@@ -213,6 +223,7 @@ async def test_erasing_a_contact_leaves_no_personal_data_behind(
     result = erased.json()
     assert result["counts"]["attachments"] == 2
     assert result["counts"]["messages"] == messages_before
+    assert result["counts"]["jobs"] >= 1
 
     # Nothing personal in any table (search terms, event payloads, webhook deliveries, the
     # audit log, jobs included).

@@ -45,6 +45,7 @@ from otklik.kb import searching as article_search
 from otklik.privacy import jobs as _privacy_jobs  # noqa: F401  (export, retention, pruning)
 from otklik.privacy import personal_data
 from otklik.privacy.exports import EXPORTS
+from otklik.privacy.job_payloads import JOB_PAYLOADS
 from otklik.realtime import jobs as _realtime_jobs  # noqa: F401  (event log housekeeping)
 from otklik.realtime import log
 from otklik.realtime.personal_data import EVENTS
@@ -93,6 +94,7 @@ def install() -> None:
         ESCALATIONS,
         EVENTS,
         WEBHOOK_DELIVERIES,
+        JOB_PAYLOADS,
         EXPORTS,
         CONTACTS,
     ):
