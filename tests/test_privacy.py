@@ -271,6 +271,10 @@ async def test_erasing_a_contact_leaves_no_personal_data_behind(
         f"/api/v1/contacts/{visitor.contact_id}", headers=workspace.auth()
     )
     assert gone.status_code == 404
+    again = await workspace.api.post(
+        path, headers=workspace.auth(), json={"confirm_contact_id": visitor.contact_id}
+    )
+    assert again.status_code == 404  # nothing half-written by a second erase
 
     # The audit entry: who, when, which contact — and counts only.
     [entry] = [e for e in await audit_actions(workspace) if e["action"] == "privacy.contact_erased"]
