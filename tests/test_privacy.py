@@ -20,6 +20,7 @@ from otklik.core.db import Database
 from otklik.jobs.registry import enqueue
 from otklik.models import Base
 from otklik.privacy import service as privacy
+from otklik.privacy.personal_data import REDACTED, redact
 from tests.auth_support import frozen
 from tests.receivers import Receiver
 from tests.support import Visitor, Workspace, new_id
@@ -167,7 +168,7 @@ def _everything(conn: Any) -> list[str]:
 
 
 def _needles() -> list[str]:
-    return [NAME, "Zinaida", "Pryanikova", EMAIL, PHONE, SAID, NOTE, FILENAME, "4471"]
+    return [NAME, "Zinaida", "Pryanikova", EMAIL, PHONE, SAID, NOTE, FILENAME, "passport-scan"]
 
 
 async def test_erasing_a_contact_leaves_no_personal_data_behind(
@@ -364,3 +365,24 @@ def test_months_before_keeps_the_day_or_takes_the_months_last() -> None:
     assert privacy.months_before(at, 1) == datetime(2026, 2, 28, 8, 30, tzinfo=UTC)
     assert privacy.months_before(at, 3) == datetime(2025, 12, 31, 8, 30, tzinfo=UTC)
     assert privacy.months_before(at, 24) - at == timedelta(days=-730)
+
+
+def test_redaction_keeps_structure_and_finds_personal_strings() -> None:
+    needles = {"Zinaida Pryanikova", "open", "123456789", "4471", SAID}
+    payload = {
+        "conversation": {"id": 4471, "status": "open", "contact_id": 9},
+        "message": {"text": "open", "created_at": "2026-12-04T14:12:34.123456"},
+        "contact": {"name": "zinaida pryanikova", "note": "tg 123456789 wrote"},
+        "preview": SAID[:30] + "…",
+        "other": "order 44712 is unrelated",  # short digits are matched whole only
+        "list": ["ok", "Dear Zinaida Pryanikova,"],
+    }
+    redacted, changed = redact(payload, needles)
+    assert changed
+    assert redacted["conversation"] == payload["conversation"]  # ids and statuses stay
+    assert redacted["message"] == {"text": REDACTED, "created_at": "2026-12-04T14:12:34.123456"}
+    assert redacted["contact"] == {"name": REDACTED, "note": REDACTED}
+    assert redacted["preview"] == REDACTED
+    assert redacted["other"] == payload["other"]
+    assert redacted["list"] == ["ok", REDACTED]
+    assert redact({"text": "hello"}, needles) == ({"text": "hello"}, False)

@@ -31,6 +31,7 @@ that carries a needle. Rows a table only holds by foreign key go with the ``CASC
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,6 +118,45 @@ def parts() -> list[PersonalDataPart]:
 REDACTED = "[erased]"
 
 
+#: A needle of digits only (a Telegram user id, a phone typed without signs) is found inside
+#: a longer value only from this length and between non-digits: shorter runs of digits are
+#: in every timestamp.
+MIN_DIGITS_CONTAINED = 7
+#: Keys whose values are structure, never personal text: a message that says "open" must not
+#: turn a status into "[erased]", nor a timestamp that happens to hold an id's digits.
+STRUCTURAL_KEYS = frozenset(
+    {
+        "id",
+        "type",
+        "status",
+        "state",
+        "channel",
+        "priority",
+        "author_type",
+        "event",
+        "kind",
+        "language",
+        "stream",
+        "content_type",
+        "sha256",
+        "url",
+    }
+)
+STRUCTURAL_SUFFIXES = ("_id", "_at", "_ids")
+
+
+def _structural(key: object) -> bool:
+    return isinstance(key, str) and (key in STRUCTURAL_KEYS or key.endswith(STRUCTURAL_SUFFIXES))
+
+
+def _contains(value: str, needle: str) -> bool:
+    if needle.isdigit():
+        if len(needle) < MIN_DIGITS_CONTAINED:
+            return False
+        return re.search(rf"(?<!\d){re.escape(needle)}(?!\d)", value) is not None
+    return len(needle) >= MIN_CONTAINED and needle in value
+
+
 def is_personal(value: str, needles: Iterable[str]) -> bool:
     """Whether ``value`` is, contains or previews one of ``needles`` (case-insensitive)."""
     folded = value.strip().casefold()
@@ -125,9 +165,7 @@ def is_personal(value: str, needles: Iterable[str]) -> bool:
     preview = folded.rstrip("…").rstrip(". ")
     for needle in needles:
         candidate = needle.casefold()
-        if candidate == folded:
-            return True
-        if len(candidate) >= MIN_CONTAINED and candidate in folded:
+        if candidate == folded or _contains(folded, candidate):
             return True
         if len(preview) >= MIN_PREVIEW and candidate.startswith(preview):
             return True
@@ -144,6 +182,9 @@ def redact(value: Any, needles: Iterable[str]) -> tuple[Any, bool]:
         changed = False
         result: dict[Any, Any] = {}
         for key, item in value.items():
+            if _structural(key):
+                result[key] = item
+                continue
             result[key], hit = redact(item, needles)
             changed = changed or hit
         return result, changed
