@@ -167,6 +167,18 @@ async def _contact(w: World, conversation_id: int) -> Params:
     return {"contact_id": w.contact_of[conversation_id]}
 
 
+async def _erasable(w: World, conversation_id: int) -> Params:
+    contact_id = w.contact_of[conversation_id]
+    return {"contact_id": contact_id, "body": {"confirm_contact_id": contact_id}}
+
+
+async def an_export(w: World) -> Params:
+    """An export of a contact's data (admins only; a pending one answers 409 to download)."""
+    params = await with_conversation(other_inbox, _contact)(w)
+    export = await w.ok("POST", f"/api/v1/contacts/{params['contact_id']}/privacy/exports")
+    return {"export_id": export["id"]}
+
+
 async def team_canned_answer(w: World) -> Params:
     """A canned answer of team T2 (``other``'s team)."""
     body = {"shortcut": f"t{new_id()[:8]}", "title": "Refunds", "text": "Hi", "scope": "team"}
@@ -479,6 +491,20 @@ TABLE: dict[tuple[str, str], list[Probe]] = {
     ("PUT", "/api/v1/contacts/{contact_id}/attributes"): conversation_probes(
         _contact, json={"values": {}}
     ),
+    # Personal data (ADR 30): admins only, whoever's contact it is.
+    ("POST", "/api/v1/contacts/{contact_id}/privacy/exports"): [
+        Probe(with_conversation(other_team, _contact), ADMIN)
+    ],
+    ("GET", "/api/v1/contacts/{contact_id}/privacy/exports"): [
+        Probe(with_conversation(other_team, _contact), ADMIN)
+    ],
+    ("POST", "/api/v1/contacts/{contact_id}/privacy/erase"): [
+        Probe(with_conversation(other_team, _erasable), ADMIN)
+    ],
+    ("GET", "/api/v1/privacy/exports/{export_id}"): [Probe(an_export, ADMIN)],
+    ("GET", "/api/v1/privacy/exports/{export_id}/download"): [
+        Probe(an_export, ADMIN, also_ok=frozenset({409}))
+    ],
     # Scripts: another team's items (supervisors manage every team's), global ones used on
     # conversations out of scope, admin-only rules.
     ("GET", "/api/v1/canned-answers/{answer_id}"): [Probe(team_canned_answer, SUPERVISOR)],

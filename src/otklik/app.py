@@ -40,6 +40,8 @@ from otklik.core.security import VisitorTokens
 from otklik.jobs.runner import JobRunner
 from otklik.kb.api import router as kb_router
 from otklik.kb.files import router as kb_files_router
+from otklik.privacy.api import downloads as privacy_downloads_router
+from otklik.privacy.api import router as privacy_router
 from otklik.realtime.api import agent_socket
 from otklik.realtime.api import router as realtime_router
 from otklik.realtime.auth import SocketAuth
@@ -139,6 +141,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         kb_router,
         kb_files_router,
         sla_router,
+        privacy_router,
+        privacy_downloads_router,
         webhooks_router,
         widget_socket_router,
         realtime_router,

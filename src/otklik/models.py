@@ -21,6 +21,7 @@ from otklik.core.config_signal import ConfigVersion
 from otklik.core.db import Base
 from otklik.jobs.models import Job
 from otklik.kb.models import KbArticle, KbCategory, KbDeflection, KbRevision
+from otklik.privacy.models import PrivacyExport, PrivacySetting
 from otklik.realtime.models import Event
 from otklik.routing.models import Escalation
 from otklik.scripts.models import AutomationRule, CannedAnswer, Macro, ScriptFiring
@@ -57,6 +58,8 @@ __all__ = [
     "RecoveryCode",
     "ApiToken",
     "Macro",
+    "PrivacyExport",
+    "PrivacySetting",
     "Message",
     "ScriptFiring",
     "Team",

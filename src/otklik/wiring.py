@@ -24,25 +24,35 @@ from __future__ import annotations
 from otklik.accounts import jobs as _accounts_jobs  # noqa: F401  (housekeeping)
 from otklik.accounts.events import AgentStatusChanged
 from otklik.attachments import jobs as _attachments_jobs  # noqa: F401  (housekeeping)
+from otklik.attachments.personal_data import ATTACHMENTS
 from otklik.channels import base as channel_plugins
 from otklik.channels import outbound as _outbound  # noqa: F401  (registers the delivery job)
 from otklik.channels.widget import proof_mail as _proof_mail  # noqa: F401  (registers its job)
+from otklik.channels.widget.personal_data import EMAIL_PROOFS
 from otklik.contacts import searching as contact_search
 from otklik.contacts import service as contacts
+from otklik.contacts.personal_data import CONTACTS
 from otklik.conversations import counts, mentions
 from otklik.conversations import jobs as _conversations_jobs  # noqa: F401  (snooze, auto-resolve)
 from otklik.conversations import queries as conversation_queries
 from otklik.conversations import searching as message_search
 from otklik.conversations.changes import AUTOMATION
 from otklik.conversations.events import ConversationCreated, ConversationUpdated, MessageCreated
+from otklik.conversations.personal_data import CONVERSATIONS
 from otklik.core.events import bus
 from otklik.jobs import housekeeping as _housekeeping  # noqa: F401  (maintenance.prune)
 from otklik.kb import searching as article_search
+from otklik.privacy import jobs as _privacy_jobs  # noqa: F401  (export, retention, pruning)
+from otklik.privacy import personal_data
+from otklik.privacy.exports import EXPORTS
+from otklik.privacy.job_payloads import JOB_PAYLOADS
 from otklik.realtime import jobs as _realtime_jobs  # noqa: F401  (event log housekeeping)
 from otklik.realtime import log
+from otklik.realtime.personal_data import EVENTS
 from otklik.routing import events as routing_events
 from otklik.routing import jobs as _routing_jobs  # noqa: F401  (routing.drain)
 from otklik.routing import service as routing
+from otklik.routing.personal_data import ESCALATIONS
 from otklik.scripts import engine as automation
 from otklik.scripts import searching as canned_search
 from otklik.scripts import sla_triggers
@@ -52,6 +62,7 @@ from otklik.sla import jobs as _sla_jobs  # noqa: F401  (sla.sweep)
 from otklik.sla import subscribers as sla
 from otklik.sla.events import SlaBreached, SlaWarning
 from otklik.webhooks import service as webhooks
+from otklik.webhooks.personal_data import WEBHOOK_DELIVERIES
 
 
 def install() -> None:
@@ -73,6 +84,21 @@ def install() -> None:
     ):
         search.register(kind)
     contact_search.visible_contacts_with(conversation_queries.visible_contact_ids)
+
+    # Personal data (ADR 30): what each domain keeps about a contact, how it is exported and
+    # erased. A new table about contacts is one more part here (``privacy/personal_data.py``).
+    for part in (
+        CONVERSATIONS,
+        ATTACHMENTS,
+        EMAIL_PROOFS,
+        ESCALATIONS,
+        EVENTS,
+        WEBHOOK_DELIVERIES,
+        JOB_PAYLOADS,
+        EXPORTS,
+        CONTACTS,
+    ):
+        personal_data.register(part)
 
     routed = frozenset({routing_events.CAUSE})
     bus.subscribe(

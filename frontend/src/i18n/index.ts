@@ -8,6 +8,7 @@ import { withConversationTools } from './conversation-tools'
 import { withMail } from './mail'
 import { withHealth } from './health'
 import { withKb } from './kb'
+import { withPrivacy } from './privacy'
 import { withSearch } from './search'
 import { withQueues } from './queues'
 import { withSecurity } from './security'
@@ -37,7 +38,7 @@ export const i18n = createI18n<[MessageSchema], Locale, false>({
   legacy: false,
   locale: storedLocale(),
   fallbackLocale: 'en',
-  messages: withSla(withShift(withSearch(withQueues(withMail(withKb(withHealth(withCard(withSecurity(withSettingsChannels(withAttachments(withSettingsScripts(withConversationTools({ en, ru }))))))))))))),
+  messages: withPrivacy(withSla(withShift(withSearch(withQueues(withMail(withKb(withHealth(withCard(withSecurity(withSettingsChannels(withAttachments(withSettingsScripts(withConversationTools({ en, ru })))))))))))))),
   pluralRules: { ru: russianPlural },
   missingWarn: import.meta.env.DEV,
   fallbackWarn: false,
