@@ -168,9 +168,17 @@ async def test_real_world_mail_over_smtp_ingress(
     assert await files_of(db, signed.id) == []
     assert signed.channel_data["notes"] == ["signed"]
 
+    # Opaque S/MIME: the mail inside the signature is read, with its own attachment.
+    await deliver("mime/pkcs7_signed_opaque_ru.eml")
+    opaque = (await messages_of(db, inbox["id"]))[-1]
+    assert opaque.text == "Добрый день! Счёт во вложении, просьба подтвердить получение."
+    assert [n for n, _ in await files_of(db, opaque.id)] == ["счёт.csv"]
+    (shown,) = await api_messages(workspace, opaque.conversation_id)
+    assert shown["mail"]["notes"] == ["signed"]
+
     # An auto-reply with no reply token of ours: dropped, not a conversation.
     await deliver("mime/auto_reply_ru.eml")
-    assert len(await messages_of(db, inbox["id"])) == 4
+    assert len(await messages_of(db, inbox["id"])) == 5
 
     # Too deeply nested to read: kept whole as a file, with a note, still from its sender.
     await aiosmtplib.send(
