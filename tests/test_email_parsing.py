@@ -200,6 +200,8 @@ def test_broken_mail_never_raises() -> None:
         "In 2025 my manager wrote:\nwe always refund a double charge.\nPlease do.",
         "Добрый день!\n\nСчета за 2026 год пришлите на <buh@customer.example>:\n1. январь",
         "From: our accountant\nDate: yesterday\nthe numbers are below.",
+        "Вы писали, что доставка бесплатная:\nа в чеке 300 рублей.",
+        "You wrote on the site that returns are free:\nwhy was I charged?",
     ],
 )
 def test_a_customers_own_text_is_never_cut(text: str) -> None:
