@@ -6,6 +6,7 @@ poller or the listener into the database and out of the API as an operator sees 
 
 from __future__ import annotations
 
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -195,3 +196,29 @@ async def test_real_world_mail_over_smtp_ingress(
     assert [n for n, _ in await files_of(db, deep.id)] == ["original.eml"]
     (shown,) = await api_messages(workspace, deep.conversation_id)
     assert shown["mail"]["notes"] == ["over_limit"]
+
+    # A 2 MB text: its beginning is the message, the whole mail its original.eml.
+    log = "\n".join(f"Строка журнала {i}: ошибка 05" for i in range(60_000))
+    long_mail = EmailMessage()
+    long_mail["From"] = "Tom <tom@customer.example>"
+    long_mail["Subject"] = "Журнал"
+    long_mail["Message-ID"] = "<long-log@customer.example>"
+    long_mail.set_content(log)
+    raw = long_mail.as_bytes()
+    await aiosmtplib.send(
+        raw,
+        sender="tom@customer.example",
+        recipients=[MAILBOX_USER],
+        hostname="127.0.0.1",
+        port=port,
+        start_tls=False,
+        use_tls=False,
+    )
+    long = (await messages_of(db, inbox["id"]))[-1]
+    assert long.text.startswith("Строка журнала 0: ошибка 05")
+    # The whole mail as it arrived (SMTP turned its line ends into CRLF, the listener may add
+    # a Received header): not shorter than what was sent.
+    ((name, size),) = await files_of(db, long.id)
+    assert name == "original.eml" and size >= len(raw)
+    (shown,) = await api_messages(workspace, long.conversation_id)
+    assert shown["mail"]["notes"] == ["truncated"]
