@@ -11,6 +11,7 @@ import asyncio
 import random
 import re
 import tomllib
+from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 import pytest
 
 from otklik.channels.email.parse import (
+    KEEP_TEXT,
     MAX_CONTAINERS,
     MAX_HEADER_BYTES,
     channel_data,
@@ -156,6 +158,30 @@ def test_a_huge_header_is_not_parsed() -> None:
     assert parsed.files[0].filename == "original.eml"
 
 
+@pytest.mark.parametrize("subtype", ["plain", "html"])
+def test_a_very_long_text_is_cut_for_the_view_and_kept_whole(subtype: str) -> None:
+    line = "Строка отчёта номер {}, всё в порядке."
+    lines = [line.format(i) for i in range(60_000)]  # ~2.7 MB of text
+    body = "\n".join(lines) if subtype == "plain" else "".join(f"<p>{x}</p>" for x in lines)
+    message = EmailMessage()
+    message["From"] = "Tom <tom@customer.example>"
+    message["Subject"] = "Log"
+    message["Message-ID"] = "<long@customer.example>"
+    message.set_content(body, subtype=subtype)
+    raw = message.as_bytes()
+    parsed = parse_mail(raw)
+    assert parsed.notes == ["truncated"]
+    assert parsed.over_limit is None
+    assert parsed.text.startswith("Строка отчёта номер 0, всё в порядке.")
+    assert len(parsed.text) <= KEEP_TEXT and len(parsed.full_text) <= KEEP_TEXT
+    # Nothing is lost: the whole mail is its attachment, and its last line is in it.
+    (original,) = parsed.files
+    assert original.filename == "original.eml" and original.data == raw
+    kept = message_from_bytes(original.data, policy=policy.default)
+    assert isinstance(kept, EmailMessage)
+    assert line.format(59_999) in kept.get_content()
+
+
 async def test_parsing_runs_off_the_event_loop() -> None:
     raw = nested_mail(15)
     ticks = 0
@@ -200,6 +226,8 @@ def test_broken_mail_never_raises() -> None:
         "In 2025 my manager wrote:\nwe always refund a double charge.\nPlease do.",
         "Добрый день!\n\nСчета за 2026 год пришлите на <buh@customer.example>:\n1. январь",
         "From: our accountant\nDate: yesterday\nthe numbers are below.",
+        "Вы писали, что доставка бесплатная:\nа в чеке 300 рублей.",
+        "You wrote on the site that returns are free:\nwhy was I charged?",
     ],
 )
 def test_a_customers_own_text_is_never_cut(text: str) -> None:

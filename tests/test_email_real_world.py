@@ -6,6 +6,7 @@ poller or the listener into the database and out of the API as an operator sees 
 
 from __future__ import annotations
 
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -168,9 +169,17 @@ async def test_real_world_mail_over_smtp_ingress(
     assert await files_of(db, signed.id) == []
     assert signed.channel_data["notes"] == ["signed"]
 
+    # Opaque S/MIME: the mail inside the signature is read, with its own attachment.
+    await deliver("mime/pkcs7_signed_opaque_ru.eml")
+    opaque = (await messages_of(db, inbox["id"]))[-1]
+    assert opaque.text == "Добрый день! Счёт во вложении, просьба подтвердить получение."
+    assert [n for n, _ in await files_of(db, opaque.id)] == ["счёт.csv"]
+    (shown,) = await api_messages(workspace, opaque.conversation_id)
+    assert shown["mail"]["notes"] == ["signed"]
+
     # An auto-reply with no reply token of ours: dropped, not a conversation.
     await deliver("mime/auto_reply_ru.eml")
-    assert len(await messages_of(db, inbox["id"])) == 4
+    assert len(await messages_of(db, inbox["id"])) == 5
 
     # Too deeply nested to read: kept whole as a file, with a note, still from its sender.
     await aiosmtplib.send(
@@ -187,3 +196,29 @@ async def test_real_world_mail_over_smtp_ingress(
     assert [n for n, _ in await files_of(db, deep.id)] == ["original.eml"]
     (shown,) = await api_messages(workspace, deep.conversation_id)
     assert shown["mail"]["notes"] == ["over_limit"]
+
+    # A 2 MB text: its beginning is the message, the whole mail its original.eml.
+    log = "\n".join(f"Строка журнала {i}: ошибка 05" for i in range(60_000))
+    long_mail = EmailMessage()
+    long_mail["From"] = "Tom <tom@customer.example>"
+    long_mail["Subject"] = "Журнал"
+    long_mail["Message-ID"] = "<long-log@customer.example>"
+    long_mail.set_content(log)
+    raw = long_mail.as_bytes()
+    await aiosmtplib.send(
+        raw,
+        sender="tom@customer.example",
+        recipients=[MAILBOX_USER],
+        hostname="127.0.0.1",
+        port=port,
+        start_tls=False,
+        use_tls=False,
+    )
+    long = (await messages_of(db, inbox["id"]))[-1]
+    assert long.text.startswith("Строка журнала 0: ошибка 05")
+    # The whole mail as it arrived (SMTP turned its line ends into CRLF, the listener may add
+    # a Received header): not shorter than what was sent.
+    ((name, size),) = await files_of(db, long.id)
+    assert name == "original.eml" and size >= len(raw)
+    (shown,) = await api_messages(workspace, long.conversation_id)
+    assert shown["mail"]["notes"] == ["truncated"]

@@ -15,6 +15,7 @@ const en = {
       signed: 'Signed mail (S/MIME or PGP); Otklik shows the content but does not check the signature.',
       encrypted: 'Encrypted mail; Otklik does not decrypt it. The encrypted original is attached.',
       over_limit: 'This mail is too large or too deeply nested to show. It is attached whole as original.eml.',
+      truncated: 'The text of this mail is too long: here is its beginning, and the whole mail is attached as original.eml.',
     },
     notDelivered: 'Not delivered: {reason}',
     notDeliveredHint: 'The recipient’s mail server returned this reply.',

@@ -81,7 +81,7 @@ class MailView(BaseModel):
     original: str | None = None
     forwarded: list[ForwardedMail] = Field(default_factory=list)
     #: ``signed``, ``encrypted`` (neither verified nor decrypted), ``over_limit`` (kept as a
-    #: file, not read).
+    #: file, not read), ``truncated`` (the text read up to a limit, the mail kept as a file).
     notes: list[str] = Field(default_factory=list)
     #: A reply of ours the recipient's server returned: its reason.
     not_delivered: str | None = None

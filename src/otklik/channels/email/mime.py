@@ -7,9 +7,10 @@
   containers (``multipart/*``) never are, and empty parts are not kept.
 * ``message/rfc822`` (a forwarded mail) is kept as an ``.eml`` file *and* read: its sender,
   subject, date and text are shown inline.
-* ``multipart/signed``: the signed content is read, the signature dropped (not verified).
-  ``application/pkcs7-mime`` and ``multipart/encrypted`` are kept as files (not decrypted) and
-  a note says so.
+* ``multipart/signed``: the signed content is read, the signature dropped (not verified);
+  so is an opaque ``application/pkcs7-mime; smime-type=signed-data`` (see :mod:`.smime`).
+  Encrypted ``application/pkcs7-mime`` and ``multipart/encrypted`` are kept as files (not
+  decrypted). A note says which.
 * A delivery report's ``message/delivery-status`` and returned headers are collected for the
   bounce, not stored as files.
 
@@ -21,11 +22,13 @@ from __future__ import annotations
 import mimetypes
 import re
 from dataclasses import dataclass, field
+from email import message_from_bytes, policy
 from email.message import Message
 from typing import Any
 
 from otklik.channels.email.charsets import decode
 from otklik.channels.email.htmltext import html_to_text
+from otklik.channels.email.smime import signed_content
 
 MAX_DEPTH = 20
 _SIGNATURES = frozenset(
@@ -139,9 +142,7 @@ def walk(part: Message, out: Walked, depth: int = 0) -> None:
     elif content_type in _SIGNATURES:
         out.note("signed")
     elif content_type in _PKCS7:
-        smime = str(part.get_param("smime-type", "") or "").lower()
-        out.note("signed" if smime == "signed-data" else "encrypted")
-        _add_file(part, out)
+        _pkcs7(part, out, depth)
     elif _is_body_text(part):
         text = part_text(part)
         if out.charset is None:
@@ -149,6 +150,18 @@ def walk(part: Message, out: Walked, depth: int = 0) -> None:
         (out.plain if content_type == "text/plain" else out.html).append(text)
     else:
         _add_file(part, out)
+
+
+def _pkcs7(part: Message, out: Walked, depth: int) -> None:
+    """Opaque S/MIME: a signed mail's content is read (not verified); an encrypted one is a file."""
+    smime = str(part.get_param("smime-type", "") or "").lower()
+    content = None if "enveloped" in smime else signed_content(_bytes(part))
+    if content is None:
+        out.note("signed" if smime == "signed-data" else "encrypted")
+        _add_file(part, out)
+        return
+    out.note("signed")
+    walk(message_from_bytes(content, policy=policy.default), out, depth + 1)
 
 
 def _raw_text(part: Message) -> str:

@@ -6,7 +6,8 @@ attribution and Outlook's Russian header blocks, ``quotequail`` marks only Engli
 neither keeps an answer written below the quote. So these are our own rules:
 
 * an attribution line ("On … wrote:", "… пишет:", "… написал(а):", Gmail's Russian
-  "<date>, <name> <address>:", possibly wrapped over up to three lines) followed by ``>``
+  "<date>, <name> <address>:", The Bat!'s "Вы писали <date>:", possibly wrapped over up to
+  three lines) followed by ``>``
   lines: the quote goes, text written below it stays (bottom posting and inline answers);
 * an attribution, a "-----Original Message-----" / "Исходное сообщение" line, or an Outlook
   header block (From:/Sent:/To:/Subject:, От:/Отправлено:/Кому:/Тема:) followed by an
@@ -26,6 +27,8 @@ _WROTE = re.compile(
     r"(wrote|writes|пишет|написал|написала|написал\(а\)|написали|schrieb|a écrit)\s*:\s*$",
     re.I,
 )
+#: The Bat!: "Вы писали 24 ноября 2026 г., 10:15:", "You wrote on 24.11.2026 10:15:".
+_YOU_WROTE = re.compile(r"^\s*(Вы писали|Ты писал|You wrote)\b.{0,80}:\s*$", re.I)
 _ON = re.compile(r"^\s*(On|Le|Am)\s.{4,}", re.I)
 _DATEISH = re.compile(
     r"(\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}:\d{2}|"
@@ -84,6 +87,8 @@ def _attribution(lines: list[str], index: int) -> tuple[int, bool]:
             return 0, False
         dated = _DATEISH.search(joined) is not None
         addressed = _ADDRESS.search(joined) is not None
+        if span == 1 and dated and _YOU_WROTE.match(joined):
+            return span, True
         if _WROTE.search(joined) and (_ON.match(joined) or dated or addressed):
             return span, bool(_ON.match(joined)) or (dated and addressed)
         # Gmail in Russian, Yandex, Mail.ru: "пн, 23 нояб. 2026 г. в 10:15, Ольга <o@x.ru>:"
