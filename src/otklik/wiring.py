@@ -11,6 +11,7 @@ Inside the transaction (they commit or roll back with the change):
 - automation runs greetings, away replies and rules (its rule data comes from a cache);
 - a private note's @mentions are recorded (``conversations/mentions.py``);
 - SLA clocks start, pause, resume and stop with the conversation (``sla/subscribers.py``);
+- a resolved conversation sends its inbox's surveys (``surveys/subscribers.py``);
 - outgoing webhooks write their outbox rows (delivery + job), sent by the job runner after
   commit — an event no endpoint wants costs nothing (endpoints are cached).
 
@@ -51,6 +52,7 @@ from otklik.search import service as search
 from otklik.sla import jobs as _sla_jobs  # noqa: F401  (sla.sweep)
 from otklik.sla import subscribers as sla
 from otklik.sla.events import SlaBreached, SlaWarning
+from otklik.surveys import subscribers as surveys
 from otklik.webhooks import service as webhooks
 
 
@@ -58,6 +60,7 @@ def install() -> None:
     counts.install()
     automation.install()
     webhooks.install()
+    surveys.install()
     bus.clear()
     bus.write_feeds_with(log.write_feed, log.write_feed_sync)
     # Who hears of a contact: those who may see one of its conversations.
@@ -103,6 +106,9 @@ def install() -> None:
     bus.subscribe(routing_events.ConversationHandedBack, sla.on_handed_back)
     bus.subscribe(SlaBreached, sla_triggers.on_sla_alert)
     bus.subscribe(SlaWarning, sla_triggers.on_sla_alert)
+
+    # Surveys: sent when a conversation is resolved, in the resolving transaction.
+    bus.subscribe(ConversationUpdated, surveys.on_conversation_updated)
 
     for hooked in (
         ConversationCreated,
