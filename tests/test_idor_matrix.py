@@ -391,6 +391,10 @@ async def a_survey(w: World) -> Params:
     return {"token": token}
 
 
+async def a_survey_page(w: World) -> Params:
+    return {**await a_survey(w), "score": 3}
+
+
 async def a_kb_category(w: World) -> Params:
     slug = f"c{new_id()[:8]}"
     category = await w.ok(
@@ -562,6 +566,8 @@ TABLE: dict[tuple[str, str], list[Probe]] = {
     ("POST", "/api/v1/public/surveys/{token}/comment"): [
         Probe(a_survey, NOBODY, uniform=True, json={"comment": "ok"})
     ],
+    ("GET", "/surveys/{token}/{score}"): [Probe(a_survey_page, NOBODY, uniform=True)],
+    ("POST", "/surveys/{token}"): [Probe(a_survey_page, NOBODY, uniform=True)],
     ("GET", "/api/v1/webhooks/{endpoint_id}"): [Probe(a_webhook, ADMIN)],
     ("PATCH", "/api/v1/webhooks/{endpoint_id}"): [Probe(a_webhook, ADMIN, json={"active": False})],
     ("DELETE", "/api/v1/webhooks/{endpoint_id}"): [Probe(a_webhook, ADMIN)],

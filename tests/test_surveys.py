@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 from tests.auth_support import frozen
-from tests.test_frame_schema import check
+from tests.scripts_support import conversation, rule
 from tests.support import Visitor, Workspace
+from tests.test_frame_schema import check
 
 SURVEYS = "/api/v1/inboxes/{}/surveys"
 
@@ -272,3 +273,68 @@ async def test_channels_a_survey_cannot_reach_are_refused(
         SURVEYS.format(made.json()["id"]), headers=ws.auth(), json={"csat_enabled": True}
     )
     assert refused.status_code == 422
+
+
+async def test_rules_send_surveys_and_react_to_low_scores(workspace: Workspace) -> None:
+    """A rule sends NPS on request; "survey answered" with CSAT ≤ 2 leaves a note that
+    @mentions the team lead (who is notified) and tags the conversation; 5 does nothing."""
+    ws = workspace
+    await enable(ws)
+    _, lead = await ws.agent("lead@example.com", role="supervisor", name="Lead")
+    await rule(
+        ws,
+        trigger={"type": "message_created"},
+        conditions=[{"field": "text", "op": "contains", "value": "recommend"}],
+        actions=[{"type": "send_survey", "kind": "nps"}],
+    )
+    await rule(
+        ws,
+        name="Unhappy customer",
+        trigger={"type": "survey_answered"},
+        conditions=[
+            {"field": "survey_kind", "value": ["csat"]},
+            {"field": "survey_score", "op": "lte", "value": 2},
+        ],
+        actions=[
+            {"type": "add_note", "text": "@Lead low CSAT, please call back"},
+            {"type": "add_tags", "tags": ["low-csat"]},
+        ],
+    )
+    bad_rule = await ws.api.post(
+        "/api/v1/automation-rules",
+        headers=ws.auth(),
+        json={
+            "name": "x",
+            "trigger": {"type": "survey_answered"},
+            "conditions": [{"field": "survey_score", "op": "lte", "value": 11}],
+            "actions": [{"type": "add_tags", "tags": ["x"]}],
+        },
+    )
+    assert bad_rule.status_code == 422
+
+    visitor = await ws.visitor()
+    unhappy = int((await visitor.say("I would recommend you, maybe"))["conversation_id"])
+    [nps] = await surveys_of(ws, unhappy)
+    assert (nps["kind"], nps["origin"]) == ("nps", "automation")
+    await status(ws, unhappy, "resolved")
+    cards = {card["kind"]: card for card in await pending(visitor)}
+    answered = await ws.api.post(
+        f"/api/v1/public/surveys/{cards['nps']['token']}/answer", json={"score": 1}
+    )
+    assert answered.status_code == 200  # an NPS of 1: not this rule's kind
+    assert "low-csat" not in (await conversation(ws, unhappy))["tags"]
+    answered = await ws.api.post(
+        f"/api/v1/public/surveys/{cards['csat']['token']}/answer", json={"score": 2}
+    )
+    assert answered.status_code == 200
+    assert "low-csat" in (await conversation(ws, unhappy))["tags"]
+    mentions = await ws.api.get("/api/v1/mentions", headers=ws.auth(lead))
+    assert mentions.status_code == 200, mentions.text
+    assert [m["conversation_id"] for m in mentions.json()["items"]] == [unhappy]
+
+    happy_visitor = await ws.visitor()
+    happy = int((await happy_visitor.say("thanks"))["conversation_id"])
+    await status(ws, happy, "resolved")
+    [card] = await pending(happy_visitor)
+    await ws.api.post(f"/api/v1/public/surveys/{card['token']}/answer", json={"score": 5})
+    assert "low-csat" not in (await conversation(ws, happy))["tags"]

@@ -27,6 +27,7 @@ from otklik.accounts.events import AgentStatusChanged
 from otklik.attachments import jobs as _attachments_jobs  # noqa: F401  (housekeeping)
 from otklik.channels import base as channel_plugins
 from otklik.channels import outbound as _outbound  # noqa: F401  (registers the delivery job)
+from otklik.channels.events import ButtonPressed
 from otklik.channels.widget import proof_mail as _proof_mail  # noqa: F401  (registers its job)
 from otklik.contacts import searching as contact_search
 from otklik.contacts import service as contacts
@@ -46,13 +47,14 @@ from otklik.routing import jobs as _routing_jobs  # noqa: F401  (routing.drain)
 from otklik.routing import service as routing
 from otklik.scripts import engine as automation
 from otklik.scripts import searching as canned_search
-from otklik.scripts import sla_triggers
+from otklik.scripts import sla_triggers, survey_triggers
 from otklik.scripts import timers as _timers  # noqa: F401  (registers the timer job)
 from otklik.search import service as search
 from otklik.sla import jobs as _sla_jobs  # noqa: F401  (sla.sweep)
 from otklik.sla import subscribers as sla
 from otklik.sla.events import SlaBreached, SlaWarning
 from otklik.surveys import subscribers as surveys
+from otklik.surveys.events import SurveyResponded
 from otklik.webhooks import service as webhooks
 
 
@@ -109,6 +111,8 @@ def install() -> None:
 
     # Surveys: sent when a conversation is resolved, in the resolving transaction.
     bus.subscribe(ConversationUpdated, surveys.on_conversation_updated)
+    bus.subscribe(ButtonPressed, surveys.on_button_pressed)
+    bus.subscribe(SurveyResponded, survey_triggers.on_survey_responded)
 
     for hooked in (
         ConversationCreated,

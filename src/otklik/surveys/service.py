@@ -22,7 +22,7 @@ from otklik.conversations.schemas import ConversationOut
 from otklik.core.clock import utcnow
 from otklik.core.errors import AppError, invalid, not_found
 from otklik.core.events import bus
-from otklik.surveys import texts
+from otklik.surveys import delivery, texts
 from otklik.surveys.events import SurveyResponded, SurveySent
 from otklik.surveys.models import SCALES, SurveyRequest, SurveySettings
 from otklik.surveys.schemas import (
@@ -149,6 +149,11 @@ async def send(
     if conversation.channel not in CHANNELS:
         raise invalid(f"a survey cannot reach a contact of the {conversation.channel} channel")
     settings = await session.get(SurveySettings, conversation.inbox_id)
+    if conversation.language:
+        language = texts.language_of(conversation.language)
+    else:
+        customer = await conversations.latest_customer_text(session, conversation.id)
+        language = texts.guess_language(customer)
     hours = expires_hours or (settings.expires_hours if settings is not None else 168)
     now = utcnow()
     row = SurveyRequest(
@@ -161,16 +166,19 @@ async def send(
         team_id=conversation.team_id,
         operator_id=conversation.assignee_id,
         channel=conversation.channel,
-        language=texts.language_of(conversation.language),
+        language=language,
         created_at=now,
         expires_at=now + timedelta(hours=hours),
     )
     session.add(row)
     await session.flush()
     out = survey_out(row)
+    own = settings.texts if settings is not None else {}
     card = None
     if row.channel == "widget":
-        card = public_out(row, settings.texts if settings is not None else {}, now=now)
+        card = public_out(row, own, now=now)
+    else:
+        await delivery.post_survey_message(session, survey=row, texts=own)
     await bus.emit(session, SurveySent(survey=out, card=card))
     return out
 
@@ -251,6 +259,25 @@ async def answer(
     await session.flush()
     await bus.emit(session, SurveyResponded(survey=survey_out(row)))
     return public_out(row, await _own_texts(session, row.inbox_id), now=now)
+
+
+async def answer_from_channel(
+    session: AsyncSession, *, token: str, score: int, inbox_id: int
+) -> tuple[int, str] | None:
+    """A score given through a channel's button: recorded if it can be. Returns the
+    conversation and what to tell the customer (thanks, or why not); ``None`` for a token
+    of another inbox or none at all (nothing is said)."""
+    row = await session.scalar(select(SurveyRequest).where(SurveyRequest.token == token))
+    if row is None or row.inbox_id != inbox_id:
+        return None
+    phrases = texts.PHRASES[texts.language_of(row.language)]
+    try:
+        await answer(session, token=token, score=score)
+    except AppError as exc:
+        if exc.status not in (409, 410):
+            return None
+        return row.conversation_id, phrases["expired" if exc.status == 410 else "answered"]
+    return row.conversation_id, phrases["thanks"]
 
 
 async def add_comment(session: AsyncSession, *, token: str, comment: str) -> PublicSurvey:

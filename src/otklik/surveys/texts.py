@@ -64,6 +64,14 @@ def language_of(value: str | None) -> Language:
     return "ru" if (value or "").lower().startswith("ru") else "en"
 
 
+def guess_language(text: str) -> Language:
+    """For a conversation whose language nobody set (Telegram, email): Russian when most of
+    the customer's letters are Cyrillic."""
+    letters = [c for c in text if c.isalpha()]
+    cyrillic = sum(1 for c in letters if "\u0400" <= c <= "\u04ff")
+    return "ru" if letters and cyrillic * 2 >= len(letters) else "en"
+
+
 def question(texts: dict[str, Any], language: Language, kind: str) -> str:
     """The inbox's own wording if it has one, else the default."""
     own = texts.get(language, {})
