@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import E2EServer
-from tests.e2e.test_settings import Api, api, login, open_section  # noqa: F401
+from tests.e2e.test_settings import Api, add_action, add_tag, api, login, open_section  # noqa: F401
 
 pytestmark = pytest.mark.e2e
 
@@ -69,3 +69,34 @@ def test_surveys_are_set_per_inbox_and_scores_show_in_the_conversation(
     expect(low).to_have_attribute("data-score", "2")
     expect(low).to_contain_text("CSAT: 2 of 5")
     expect(low).to_contain_text("Долго")
+
+
+def test_a_low_score_rule_built_in_the_ui(
+    page: Page,
+    e2e_server: E2EServer,
+    api: Api,  # noqa: F811
+) -> None:
+    """ "Survey answered" with CSAT ≤ 2 → tag the conversation, built in the rules editor."""
+    login(page, e2e_server)
+    open_section(page, "rules")
+    page.get_by_test_id("rule-new").click()
+    editor = page.get_by_test_id("rule-editor")
+    editor.get_by_test_id("rule-name").fill("Unhappy customer")
+    editor.get_by_test_id("rule-trigger").select_option("survey_answered")
+    editor.get_by_test_id("condition-add-field").select_option("survey_kind")
+    editor.get_by_test_id("condition-add").click()
+    editor.get_by_test_id("condition-item").last.get_by_text("CSAT").click()
+    editor.get_by_test_id("condition-add-field").select_option("survey_score")
+    editor.get_by_test_id("condition-add").click()
+    score = editor.get_by_test_id("condition-item").last
+    expect(score.get_by_test_id("condition-op")).to_have_value("lte")
+    score.get_by_test_id("condition-text").fill("2")
+    add_tag(add_action(editor, "add_tags"), "low-csat")
+    editor.get_by_test_id("rule-save").click()
+    expect(editor.get_by_test_id("rule-saved")).to_be_visible()
+    [rule] = api.get("/automation-rules")["items"]
+    assert rule["trigger"]["type"] == "survey_answered"
+    assert rule["conditions"] == [
+        {"field": "survey_kind", "op": "in", "value": ["csat"]},
+        {"field": "survey_score", "op": "lte", "value": 2},
+    ]

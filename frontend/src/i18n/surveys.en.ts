@@ -19,6 +19,7 @@ const en = {
       saved: 'Saved',
     },
     kind: { csat: 'CSAT', nps: 'NPS', ces: 'CES' },
+    action: { kind: 'Which survey' },
     card: {
       title: 'Surveys',
       score: '{kind}: {score} of {top}',

@@ -20,6 +20,7 @@ const ru: typeof en = {
       saved: 'Сохранено',
     },
     kind: { csat: 'CSAT', nps: 'NPS', ces: 'CES' },
+    action: { kind: 'Какой опрос' },
     card: {
       title: 'Опросы',
       score: '{kind}: {score} из {top}',
