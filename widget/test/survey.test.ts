@@ -20,6 +20,18 @@ const flush = () => new Promise((r) => setTimeout(r, 0));
 const q = (root: HTMLElement, id: string) => root.querySelector<HTMLElement>(`[data-testid="${id}"]`)!;
 
 describe('SurveyPanel', () => {
+  it('asks a card from the socket for its state first: a replayed, answered one stays hidden', async () => {
+    const answered = card({ score: 5 });
+    const fetchImpl = vi.fn(async () => new Response(JSON.stringify(answered), { status: 200 }));
+    const panel = new SurveyPanel(frameTranslator('en'), fetchImpl as unknown as typeof fetch);
+    await panel.requested(card());
+    expect(fetchImpl).toHaveBeenCalledWith('/api/v1/public/surveys/tok_0123456789abcdefghij', expect.anything());
+    expect(panel.root.hidden).toBe(true);
+    fetchImpl.mockResolvedValueOnce(new Response(JSON.stringify(card()), { status: 200 }));
+    await panel.requested(card());
+    expect(panel.root.querySelectorAll('[data-testid="survey-card"]')).toHaveLength(1);
+  });
+
   it('shows a card once, records the score, then takes a comment', async () => {
     const fetchImpl = vi.fn(async () => new Response('{}', { status: 200 }));
     const panel = new SurveyPanel(frameTranslator('ru'), fetchImpl as unknown as typeof fetch);

@@ -493,7 +493,7 @@ export class WidgetApp {
 
   private onEvent(f: EventFrame): void {
     if (f.type === 'message.created') this.apply(f.data.message, true);
-    else if (f.type === 'survey.requested') this.surveys?.show(f.data.survey);
+    else if (f.type === 'survey.requested') void this.surveys?.requested(f.data.survey);
     else if (f.type === 'conversation.updated') {
       this.conversationId = f.data.conversation.id;
       this.queue.poke();

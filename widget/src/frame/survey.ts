@@ -49,7 +49,19 @@ export class SurveyPanel {
     }
   }
 
-  /** Show a card (once per token). */
+  /** A card from the socket: it may be a replay of one answered since (after a reload), so
+   * the card's current state is asked first. */
+  async requested(card: SurveyCard): Promise<void> {
+    if (this.cards.has(card.token)) return;
+    try {
+      const res = await this.fetchImpl(`/api/v1/public/surveys/${encodeURIComponent(card.token)}`, { credentials: 'omit' });
+      if (res.ok) this.show((await res.json()) as SurveyCard);
+    } catch {
+      // shown on the next load instead
+    }
+  }
+
+  /** Show a card (once per token; not when answered or expired). */
   show(card: SurveyCard): void {
     if (this.cards.has(card.token) || card.score !== null || card.expired) return;
     const el = this.render(card);
