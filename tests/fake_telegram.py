@@ -46,6 +46,23 @@ def error(code: int, description: str, retry_after: int | None = None) -> JSONRe
     return JSONResponse(body, status_code=code)
 
 
+def _check_inline_keyboard(markup: Any) -> str | None:
+    """What the Bot API refuses in an ``InlineKeyboardMarkup`` (the parts we send)."""
+    rows = markup.get("inline_keyboard") if isinstance(markup, dict) else None
+    if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
+        return 'field "inline_keyboard" must be an Array of Array'
+    for row in rows:
+        if len(row) > 8:
+            return "too many buttons in a row"
+        for button in row:
+            if not isinstance(button, dict) or not button.get("text"):
+                return "text buttons are unallowed in the inline keyboard"
+            data = button.get("callback_data")
+            if not isinstance(data, str) or not 1 <= len(data.encode()) <= 64:
+                return "BUTTON_DATA_INVALID"
+    return None
+
+
 class FakeBotApi:
     def __init__(self, token: str = TOKEN) -> None:
         self.token = token
@@ -61,6 +78,9 @@ class FakeBotApi:
         self.uploads: list[Upload] = []
         #: Errors the next sendMessage calls answer with, in order (code, description, retry).
         self.send_errors: list[tuple[int, str, int | None]] = []
+        #: Callback queries pushed by :meth:`press`, and those the bot answered.
+        self.callback_ids: set[str] = set()
+        self.answered_callbacks: list[str] = []
         self._new_update = asyncio.Event()
         self._server: uvicorn.Server | None = None
         self._task: asyncio.Task[None] | None = None
@@ -169,9 +189,40 @@ class FakeBotApi:
             return error(400, "Bad Request: message text is empty")
         if len(text.encode("utf-16-le")) // 2 > 4096:
             return error(400, "Bad Request: message is too long")
-        message = self._message(params["chat_id"], text=text)
+        content: dict[str, Any] = {"text": text}
+        markup = params.get("reply_markup")
+        if markup is not None:
+            refused = _check_inline_keyboard(markup)
+            if refused is not None:
+                return error(400, f"Bad Request: {refused}")
+            content["reply_markup"] = markup
+        message = self._message(params["chat_id"], **content)
         self.sent.append(message)
         return message
+
+    async def _answerCallbackQuery(self, params: dict[str, Any]) -> Any:  # noqa: N802
+        query_id = params.get("callback_query_id")
+        if not isinstance(query_id, str) or query_id not in self.callback_ids:
+            return error(400, "Bad Request: query is too old and response timeout expired")
+        self.answered_callbacks.append(query_id)
+        return True
+
+    def press(self, message: dict[str, Any], data: str) -> str:
+        """The customer presses an inline button (``data``) under one of the bot's messages:
+        a ``callback_query`` update as the Bot API sends it. Returns the query's id."""
+        query_id = str(next(self.update_ids) * 7919)
+        self.callback_ids.add(query_id)
+        self.push(
+            {
+                "id": query_id,
+                "from": {"id": message["chat"]["id"], "is_bot": False, "first_name": "Customer"},
+                "message": message,
+                "chat_instance": "1",
+                "data": data,
+            },
+            kind="callback_query",
+        )
+        return query_id
 
     def _file_id(self, value: Any) -> str | JSONResponse:
         """A new upload is stored under a fresh file_id; a string is an earlier file_id."""

@@ -60,6 +60,7 @@ def test_the_schema_document() -> None:
         "agents_online",
         "conversation.updated",
         "message.created",
+        "survey.requested",
         "typing",
         "ready",
         "resync",
@@ -254,13 +255,16 @@ async def test_every_frame_the_sockets_send_validates(workspace: Workspace) -> N
     assert seen["visitor"] == {"ready", "typing", "message.created", "conversation.updated"}
     unsent = {frames.frame_type(m) for m in frames.catalogue("agents").all} - seen["agents"]
     # Delivery states need an outgoing channel; resync and heartbeat need time or a backlog;
-    # SLA alerts a policy and its due time passing (tests/test_sla.py validates those).
+    # SLA alerts a policy and its due time passing (tests/test_sla.py validates those),
+    # surveys an inbox that sends them (tests/test_surveys.py validates those).
     assert unsent == {
         "message.updated",
         "resync",
         "heartbeat",
         "sla.breached",
         "sla.warning",
+        "survey.sent",
+        "survey.responded",
     }, unsent
 
 

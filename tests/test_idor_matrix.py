@@ -19,11 +19,13 @@ from typing import Any, Literal
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy import select
 from starlette.routing import BaseRoute
 
 from otklik.app import create_app
 from otklik.config import Settings
 from otklik.conversations.models import Conversation
+from otklik.surveys.models import SurveyRequest
 from otklik.webhooks.models import WebhookDelivery
 from tests.support import Workspace, new_id
 
@@ -389,6 +391,23 @@ async def a_draft_file(w: World) -> Params:
     return {"file_id": response.json()["id"], "filename": "draft.txt"}
 
 
+async def a_survey(w: World) -> Params:
+    """A survey sent about a conversation of inbox B: its token is the only credential the
+    answer pages take, the same for everybody who holds it."""
+    conversation_id = await _conversation(w, inbox_key=w.inbox_b_key, team_id=None)
+    await w.ok("POST", f"/api/v1/conversations/{conversation_id}/surveys", json={})
+    db = w.ws.server.app.state.db
+    async with db.session(write=False) as session:
+        token = await session.scalar(
+            select(SurveyRequest.token).where(SurveyRequest.conversation_id == conversation_id)
+        )
+    return {"token": token}
+
+
+async def a_survey_page(w: World) -> Params:
+    return {**await a_survey(w), "score": 3}
+
+
 async def a_kb_category(w: World) -> Params:
     slug = f"c{new_id()[:8]}"
     category = await w.ok(
@@ -485,6 +504,8 @@ TABLE: dict[tuple[str, str], list[Probe]] = {
     ("GET", C + "/escalations"): conversation_probes(),
     ("PUT", C + "/attributes"): conversation_probes(json={"values": {}}),
     ("GET", C + "/sla"): conversation_probes(),
+    ("GET", C + "/surveys"): conversation_probes(),
+    ("POST", C + "/surveys"): conversation_probes(json={"kind": "csat"}),
     # Contacts, reached through their conversations.
     ("GET", "/api/v1/contacts/{contact_id}"): conversation_probes(_contact),
     ("GET", "/api/v1/contacts/{contact_id}/conversations"): conversation_probes(_contact),
@@ -562,6 +583,18 @@ TABLE: dict[tuple[str, str], list[Probe]] = {
         Probe(a_policy, ADMIN, json={"name": "P2", "targets": {"high": {"resolution": 30}}})
     ],
     ("DELETE", "/api/v1/sla/policies/{policy_id}"): [Probe(a_policy, ADMIN)],
+    ("GET", "/api/v1/inboxes/{inbox_id}/surveys"): [Probe(inbox_b, ADMIN)],
+    ("PUT", "/api/v1/inboxes/{inbox_id}/surveys"): [Probe(inbox_b, ADMIN, json={})],
+    # A survey's answer pages: the token is the credential, whoever holds it.
+    ("GET", "/api/v1/public/surveys/{token}"): [Probe(a_survey, NOBODY, uniform=True)],
+    ("POST", "/api/v1/public/surveys/{token}/answer"): [
+        Probe(a_survey, NOBODY, uniform=True, json={"score": 3})
+    ],
+    ("POST", "/api/v1/public/surveys/{token}/comment"): [
+        Probe(a_survey, NOBODY, uniform=True, json={"comment": "ok"})
+    ],
+    ("GET", "/surveys/{token}/{score}"): [Probe(a_survey_page, NOBODY, uniform=True)],
+    ("POST", "/surveys/{token}"): [Probe(a_survey_page, NOBODY, uniform=True)],
     ("GET", "/api/v1/webhooks/{endpoint_id}"): [Probe(a_webhook, ADMIN)],
     ("PATCH", "/api/v1/webhooks/{endpoint_id}"): [Probe(a_webhook, ADMIN, json={"active": False})],
     ("DELETE", "/api/v1/webhooks/{endpoint_id}"): [Probe(a_webhook, ADMIN)],

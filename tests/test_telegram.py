@@ -131,7 +131,7 @@ async def test_webhook_mode_sets_the_webhook_and_takes_updates(
     hook = f"{workspace.server.url}/api/v1/channels/telegram/{inbox['id']}/webhook"
     webhook = await eventually(lambda: bot_api.webhook)
     assert webhook["url"] == hook
-    assert webhook["allowed_updates"] == ["message", "edited_message"]
+    assert webhook["allowed_updates"] == ["message", "edited_message", "callback_query"]
     secret = webhook["secret_token"]
     assert len(secret) >= 32
 

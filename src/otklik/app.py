@@ -55,6 +55,8 @@ from otklik.routing.api import router as routing_router
 from otklik.scripts.api import router as scripts_router
 from otklik.search.api import router as search_router
 from otklik.sla.api import router as sla_router
+from otklik.surveys.api import router as surveys_router
+from otklik.surveys.pages import router as survey_pages_router
 from otklik.web.helpcenter import router as helpcenter_router
 from otklik.web.pages import router as pages_router
 from otklik.webhooks.api import router as webhooks_router
@@ -143,6 +145,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sla_router,
         privacy_router,
         privacy_downloads_router,
+        surveys_router,
+        survey_pages_router,
         webhooks_router,
         widget_socket_router,
         realtime_router,

@@ -54,6 +54,7 @@ from otklik.realtime.protocol import (
 from otklik.routing.events import ConversationEscalated, ConversationHandedBack
 from otklik.scripts.events import CHANGED_FRAMES, IMPORTED_FRAME
 from otklik.sla.events import SlaBreached, SlaWarning
+from otklik.surveys.events import SurveyResponded, SurveySent
 
 #: Typed events that write frames (a test checks that none is missing).
 EVENTS: tuple[type[DomainEvent], ...] = (
@@ -69,6 +70,8 @@ EVENTS: tuple[type[DomainEvent], ...] = (
     MentionsRead,
     SlaBreached,
     SlaWarning,
+    SurveySent,
+    SurveyResponded,
 )
 #: Event frames appended to the log without a typed event.
 LOGGED: tuple[FrameKind[Any], ...] = (

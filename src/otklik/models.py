@@ -26,6 +26,7 @@ from otklik.realtime.models import Event
 from otklik.routing.models import Escalation
 from otklik.scripts.models import AutomationRule, CannedAnswer, Macro, ScriptFiring
 from otklik.sla.models import SlaCalendar, SlaCalendarLink, SlaClock, SlaPolicy
+from otklik.surveys.models import SurveyRequest, SurveySettings
 from otklik.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
@@ -34,6 +35,8 @@ __all__ = [
     "SlaCalendarLink",
     "SlaClock",
     "SlaPolicy",
+    "SurveyRequest",
+    "SurveySettings",
     "Attachment",
     "AttributeDefinition",
     "ConversationTag",

@@ -11,6 +11,7 @@ Inside the transaction (they commit or roll back with the change):
 - automation runs greetings, away replies and rules (its rule data comes from a cache);
 - a private note's @mentions are recorded (``conversations/mentions.py``);
 - SLA clocks start, pause, resume and stop with the conversation (``sla/subscribers.py``);
+- a resolved conversation sends its inbox's surveys (``surveys/subscribers.py``);
 - outgoing webhooks write their outbox rows (delivery + job), sent by the job runner after
   commit — an event no endpoint wants costs nothing (endpoints are cached).
 
@@ -27,6 +28,7 @@ from otklik.attachments import jobs as _attachments_jobs  # noqa: F401  (houseke
 from otklik.attachments.personal_data import ATTACHMENTS
 from otklik.channels import base as channel_plugins
 from otklik.channels import outbound as _outbound  # noqa: F401  (registers the delivery job)
+from otklik.channels.events import ButtonPressed
 from otklik.channels.widget import proof_mail as _proof_mail  # noqa: F401  (registers its job)
 from otklik.channels.widget.personal_data import EMAIL_PROOFS
 from otklik.contacts import searching as contact_search
@@ -55,12 +57,14 @@ from otklik.routing import service as routing
 from otklik.routing.personal_data import ESCALATIONS
 from otklik.scripts import engine as automation
 from otklik.scripts import searching as canned_search
-from otklik.scripts import sla_triggers
+from otklik.scripts import sla_triggers, survey_triggers
 from otklik.scripts import timers as _timers  # noqa: F401  (registers the timer job)
 from otklik.search import service as search
 from otklik.sla import jobs as _sla_jobs  # noqa: F401  (sla.sweep)
 from otklik.sla import subscribers as sla
 from otklik.sla.events import SlaBreached, SlaWarning
+from otklik.surveys import subscribers as surveys
+from otklik.surveys.events import SurveyResponded
 from otklik.webhooks import service as webhooks
 from otklik.webhooks.personal_data import WEBHOOK_DELIVERIES
 
@@ -69,6 +73,7 @@ def install() -> None:
     counts.install()
     automation.install()
     webhooks.install()
+    surveys.install()
     bus.clear()
     bus.write_feeds_with(log.write_feed, log.write_feed_sync)
     # Who hears of a contact: those who may see one of its conversations.
@@ -129,6 +134,11 @@ def install() -> None:
     bus.subscribe(routing_events.ConversationHandedBack, sla.on_handed_back)
     bus.subscribe(SlaBreached, sla_triggers.on_sla_alert)
     bus.subscribe(SlaWarning, sla_triggers.on_sla_alert)
+
+    # Surveys: sent when a conversation is resolved, in the resolving transaction.
+    bus.subscribe(ConversationUpdated, surveys.on_conversation_updated)
+    bus.subscribe(ButtonPressed, surveys.on_button_pressed)
+    bus.subscribe(SurveyResponded, survey_triggers.on_survey_responded)
 
     for hooked in (
         ConversationCreated,

@@ -46,6 +46,7 @@ export type Action =
   | { type: 'send_canned'; canned_answer_id: number }
   | { type: 'add_note'; text: string }
   | { type: 'escalate'; to_team_id: number | null; reason: string; hand_back: boolean }
+  | { type: 'send_survey'; kind: 'csat' | 'nps' | 'ces' }
   | { type: 'run_macro'; macro_id: number }
 
 export type ActionType = Action['type']

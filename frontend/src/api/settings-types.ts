@@ -96,6 +96,7 @@ export type TriggerType =
   | 'no_customer_reply'
   | 'sla_warning'
   | 'sla_breached'
+  | 'survey_answered'
 
 export interface Trigger {
   type: TriggerType
@@ -118,6 +119,8 @@ export type Condition =
       value: AttributeValue
     }
   | { field: 'business_hours'; op: 'inside' | 'outside' }
+  | { field: 'survey_score'; op: 'lte' | 'gte' | 'eq'; value: number }
+  | { field: 'survey_kind'; op: 'in' | 'not_in'; value: ('csat' | 'nps' | 'ces')[] }
 
 export type ConditionField = Condition['field']
 export type Match = 'all' | 'any'

@@ -16,6 +16,7 @@ import { withSettingsChannels } from './settings-channels'
 import { withSettingsScripts } from './settings-scripts'
 import { withShift } from './shift'
 import { withSla } from './sla'
+import { withSurveys } from './surveys'
 
 export type MessageSchema = typeof en
 
@@ -38,7 +39,7 @@ export const i18n = createI18n<[MessageSchema], Locale, false>({
   legacy: false,
   locale: storedLocale(),
   fallbackLocale: 'en',
-  messages: withPrivacy(withSla(withShift(withSearch(withQueues(withMail(withKb(withHealth(withCard(withSecurity(withSettingsChannels(withAttachments(withSettingsScripts(withConversationTools({ en, ru })))))))))))))),
+  messages: withSurveys(withPrivacy(withSla(withShift(withSearch(withQueues(withMail(withKb(withHealth(withCard(withSecurity(withSettingsChannels(withAttachments(withSettingsScripts(withConversationTools({ en, ru }))))))))))))))),
   pluralRules: { ru: russianPlural },
   missingWarn: import.meta.env.DEV,
   fallbackWarn: false,

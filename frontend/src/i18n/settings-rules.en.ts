@@ -25,6 +25,7 @@ const settingsRulesEn = {
         no_customer_reply: 'No customer reply',
         sla_warning: 'An SLA target is due in 10 minutes',
         sla_breached: 'An SLA target is missed',
+        survey_answered: 'A customer answers a survey',
       },
       test: {
         title: 'Test against a conversation',
@@ -63,6 +64,8 @@ const settingsRulesEn = {
         status: 'Status',
         contact_attribute: 'Customer attribute',
         business_hours: 'Working hours',
+        survey_score: 'Survey score',
+        survey_kind: 'Survey',
       },
       ops: {
         in: 'is one of',
@@ -78,6 +81,9 @@ const settingsRulesEn = {
         is_not_set: 'is not set',
         inside: 'inside',
         outside: 'outside',
+        lte: 'is at most',
+        gte: 'is at least',
+        eq: 'is',
       },
     },
     attributes: {

@@ -25,6 +25,7 @@ const settingsRulesRu: typeof settingsRulesEn = {
         no_customer_reply: 'Нет ответа клиента',
         sla_warning: 'До срока SLA осталось 10 минут',
         sla_breached: 'Срок SLA нарушен',
+        survey_answered: 'Клиент ответил на опрос',
       },
       test: {
         title: 'Проверка на диалоге',
@@ -63,6 +64,8 @@ const settingsRulesRu: typeof settingsRulesEn = {
         status: 'Статус',
         contact_attribute: 'Поле клиента',
         business_hours: 'Рабочие часы',
+        survey_score: 'Оценка в опросе',
+        survey_kind: 'Опрос',
       },
       ops: {
         in: 'одно из',
@@ -78,6 +81,9 @@ const settingsRulesRu: typeof settingsRulesEn = {
         is_not_set: 'не заполнено',
         inside: 'в рабочее время',
         outside: 'в нерабочее время',
+        lte: 'не больше',
+        gte: 'не меньше',
+        eq: 'равна',
       },
     },
     attributes: {

@@ -183,6 +183,7 @@ const settingsScriptsEn = {
         send_canned: 'Send a canned answer',
         add_note: 'Add a private note',
         escalate: 'Escalate',
+        send_survey: 'Send a survey',
         run_macro: 'Run a macro',
       },
       tags: 'Tags',

@@ -182,6 +182,7 @@ const settingsScriptsRu: typeof settingsScriptsEn = {
         send_canned: 'Отправить шаблон',
         add_note: 'Добавить заметку',
         escalate: 'Эскалировать',
+        send_survey: 'Отправить опрос',
         run_macro: 'Выполнить макрос',
       },
       tags: 'Метки',

@@ -7,6 +7,7 @@ import { useMessagesStore } from '@/stores/messages'
 import { useNotificationsStore } from '@/stores/notifications'
 import { useOutboxStore } from '@/stores/outbox'
 import { useSessionStore } from '@/stores/session'
+import { useSurveysStore } from '@/stores/surveys'
 import { useTypingStore } from '@/stores/typing'
 import { applyToolEvent } from './apply-tools'
 
@@ -30,6 +31,10 @@ export function applyEvent(frame: EventFrame): void {
     }
     case 'message.updated':
       useMessagesStore().update(frame.data.message)
+      break
+    case 'survey.sent':
+    case 'survey.responded':
+      useSurveysStore().upsert(frame.data.survey)
       break
     default:
       applyToolEvent(frame)

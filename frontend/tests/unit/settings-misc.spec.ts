@@ -64,7 +64,7 @@ describe('rule order', () => {
 describe('settings sections', () => {
   it('operators and supervisors get canned answers, macros, the knowledge base and their own security', () => {
     expect(sectionsFor(false)).toEqual(['canned', 'macros', 'kb', 'security'])
-    expect(sectionsFor(true)).toHaveLength(12)
+    expect(sectionsFor(true)).toHaveLength(13)
     expect(sectionOf(undefined, true)).toBe('agents')
     expect(sectionOf('rules', false)).toBe('canned')
     expect(sectionOf('macros', false)).toBe('macros')

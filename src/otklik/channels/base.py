@@ -62,6 +62,26 @@ class InboundMessage:
 
 
 @dataclass(frozen=True, slots=True)
+class Button:
+    """One choice under an automatic message (a survey's score): Telegram shows it as an
+    inline button that sends ``callback_data`` back; email as a link to ``url``."""
+
+    label: str
+    url: str
+    callback_data: str
+
+    @classmethod
+    def parse(cls, raw: object) -> Button | None:
+        """From a message's ``channel_data["buttons"]`` entry; ``None`` if malformed."""
+        if not isinstance(raw, dict):
+            return None
+        label, url, data = (raw.get(k) for k in ("label", "url", "callback_data"))
+        if not (isinstance(label, str) and isinstance(url, str) and isinstance(data, str)):
+            return None
+        return cls(label, url, data)
+
+
+@dataclass(frozen=True, slots=True)
 class OutboundMessage:
     """An operator's public reply to deliver through the customer's channel."""
 
@@ -83,6 +103,8 @@ class OutboundMessage:
     files: tuple[OutboundFile, ...] = ()
     #: The subject the operator gave an email reply (``None``: the channel's default).
     subject: str | None = None
+    #: Choices under the message, in one row (a survey's scale); plain replies have none.
+    buttons: tuple[Button, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

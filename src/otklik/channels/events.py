@@ -42,6 +42,19 @@ class ChannelHealthChanged(DomainEvent):
         return [CHANNEL_HEALTH_FRAME.entry(STREAM_AGENTS, data, ADMINS)]
 
 
+class ButtonPressed(DomainEvent):
+    """A customer pressed a button under an automatic message (Telegram's inline keyboard):
+    whoever made the button reads its ``data`` (surveys: ``survey:<token>:<score>``). Nobody
+    hears it live."""
+
+    name: ClassVar[str] = "channel.button_pressed"
+    inbox_id: int
+    channel: str
+    #: The customer's id on the channel (a Telegram chat id).
+    sender_id: str
+    data: str
+
+
 class AgentsOnlineFrame(TransientFrame):
     """To the widgets of an inbox, live only: whether an operator who answers it is online
     (the offline form gives way to the chat, or the other way round)."""

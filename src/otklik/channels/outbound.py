@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -12,6 +13,7 @@ from otklik.attachments.models import Attachment
 from otklik.channels import config as channel_config
 from otklik.channels import health
 from otklik.channels.base import (
+    Button,
     ChannelFailure,
     DeliveryError,
     OutboundFile,
@@ -86,6 +88,7 @@ async def _outbound(ctx: IOJobContext, message_id: int) -> tuple[int, str, Outbo
             thread=[data for data in reversed(thread) if data],
             automatic=message.author_type != "agent",
             subject=_subject(message.channel_data),
+            buttons=_buttons(message.channel_data, ctx.settings.public_url),
             files=tuple(
                 OutboundFile(
                     filename=f.filename,
@@ -96,6 +99,20 @@ async def _outbound(ctx: IOJobContext, message_id: int) -> tuple[int, str, Outbo
                 for f in files
             ),
         ),
+    )
+
+
+def _buttons(data: dict[str, Any] | None, public_url: str) -> tuple[Button, ...]:
+    """The message's buttons; their links, stored as paths, made absolute with the server's
+    ``public_url`` (empty: no links, mails then carry none)."""
+    raw = (data or {}).get("buttons")
+    if not isinstance(raw, list):
+        return ()
+    buttons = [b for b in (Button.parse(item) for item in raw) if b is not None]
+    base = public_url.rstrip("/")
+    return tuple(
+        replace(b, url=f"{base}{b.url}" if base else "") if b.url.startswith("/") else b
+        for b in buttons
     )
 
 

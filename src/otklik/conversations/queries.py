@@ -268,3 +268,15 @@ async def visitor_messages(
     rows = (await session.execute(query.order_by(Message.id).limit(limit))).scalars().all()
     files = await attachments.for_messages(session, [m.id for m in rows])
     return [visitor_message_out(m, files.get(m.id, ())) for m in rows]
+
+
+async def latest_customer_text(session: AsyncSession, conversation_id: int) -> str:
+    """The customer's latest message in the conversation ("" if none); no access check
+    (the system's own reads: the language a survey is asked in)."""
+    text = await session.scalar(
+        select(Message.text)
+        .where(Message.conversation_id == conversation_id, Message.author_type == "contact")
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
+    return text or ""

@@ -436,8 +436,10 @@ async def post_automatic_message(
     author_type: str = "bot",
     author_name: str | None = None,
     private: bool = False,
+    channel_data: dict[str, Any] | None = None,
 ) -> Message:
     """A message from the system or a bot (greetings, away notices, escalation notes).
+    ``channel_data``: what its delivery needs besides the text (a survey's ``buttons``).
 
     It is shown like any other message but, being automatic, neither answers the customer
     (``waiting_since`` stays) nor counts as an operator reply in reports."""
@@ -450,6 +452,7 @@ async def post_automatic_message(
         author_name=author_name,
         private=private,
         text=text,
+        channel_data=channel_data,
     )
     if author_type == "bot" and not private and channels.delivers_replies(conversation.channel):
         # A bot's public answer (greeting, away notice) reaches the customer like a reply.

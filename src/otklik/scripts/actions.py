@@ -107,6 +107,13 @@ class Escalate(StrictModel):
     hand_back: bool = False
 
 
+class SendSurvey(StrictModel):
+    """Send a survey to the contact through the conversation's channel (``surveys``)."""
+
+    type: Literal["send_survey"]
+    kind: Literal["csat", "nps", "ces"] = "csat"
+
+
 class RunMacro(StrictModel):
     """Rules only: run a global macro's actions."""
 
@@ -125,6 +132,7 @@ Action = Annotated[
     | SendCanned
     | AddNote
     | Escalate
+    | SendSurvey
     | RunMacro,
     Field(discriminator="type"),
 ]

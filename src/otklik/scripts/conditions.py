@@ -47,6 +47,9 @@ class Facts:
     inside_hours: bool
     #: The customer's message that triggered the rule, or their latest one.
     text: str = ""
+    #: The answer that triggered a ``survey_answered`` rule (``None`` for other triggers).
+    survey_kind: str | None = None
+    survey_score: int | None = None
 
 
 class InboxIs(StrictModel):
@@ -139,6 +142,21 @@ class BusinessHours(StrictModel):
     op: Literal["inside", "outside"]
 
 
+class SurveyScore(StrictModel):
+    """The score of the answer a ``survey_answered`` rule runs for (never holds otherwise):
+    ``lte`` 2 catches an unhappy CSAT, ``lte`` 6 an NPS detractor."""
+
+    field: Literal["survey_score"]
+    op: Literal["lte", "gte", "eq"]
+    value: int = Field(ge=0, le=10)
+
+
+class SurveyKind(StrictModel):
+    field: Literal["survey_kind"]
+    op: Literal["in", "not_in"] = "in"
+    value: list[Literal["csat", "nps", "ces"]] = Field(min_length=1, max_length=3)
+
+
 Condition = Annotated[
     InboxIs
     | ChannelIs
@@ -148,7 +166,9 @@ Condition = Annotated[
     | PriorityIs
     | StatusIs
     | ContactAttribute
-    | BusinessHours,
+    | BusinessHours
+    | SurveyScore
+    | SurveyKind,
     Field(discriminator="field"),
 ]
 ConditionList = Annotated[list[Condition], Field(max_length=20)]
@@ -209,6 +229,16 @@ def _attribute(condition: ContactAttribute, attributes: dict[str, Any]) -> bool:
     return same if condition.op == "equals" else not same
 
 
+def _score(condition: SurveyScore, score: int | None) -> bool:
+    if score is None:
+        return False
+    if condition.op == "lte":
+        return score <= condition.value
+    if condition.op == "gte":
+        return score >= condition.value
+    return score == condition.value
+
+
 def holds(condition: Condition, facts: Facts) -> bool:
     if isinstance(condition, InboxIs):
         return _member(condition.op, facts.inbox_id, condition.value)
@@ -226,6 +256,12 @@ def holds(condition: Condition, facts: Facts) -> bool:
         return _attribute(condition, facts.contact_attributes)
     if isinstance(condition, BusinessHours):
         return facts.inside_hours == (condition.op == "inside")
+    if isinstance(condition, SurveyScore):
+        return _score(condition, facts.survey_score)
+    if isinstance(condition, SurveyKind):
+        return facts.survey_kind is not None and _member(
+            condition.op, facts.survey_kind, condition.value
+        )
     text = facts.text[:TEXT_LIMIT]
     if condition.op == "matches":
         return search(condition.value, text)

@@ -79,7 +79,13 @@ async def latest_customer_text(session: AsyncSession, conversation_id: int) -> s
     return text or ""
 
 
-def facts_for(target: Target, *, text: str) -> Facts:
+def facts_for(
+    target: Target,
+    *,
+    text: str,
+    survey_kind: str | None = None,
+    survey_score: int | None = None,
+) -> Facts:
     conversation = target.conversation
     return Facts(
         inbox_id=conversation.inbox_id,
@@ -91,4 +97,6 @@ def facts_for(target: Target, *, text: str) -> Facts:
         contact_attributes=dict(target.contact.attributes or {}),
         inside_hours=is_open(inbox_settings(target.inbox).working_hours, utcnow()),
         text=text,
+        survey_kind=survey_kind,
+        survey_score=survey_score,
     )

@@ -23,6 +23,7 @@ TRIGGERS = (
     "no_customer_reply",
     "sla_warning",
     "sla_breached",
+    "survey_answered",
 )
 TIME_TRIGGERS = ("no_operator_reply", "no_customer_reply")
 

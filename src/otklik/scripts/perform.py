@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otklik.accounts.models import Agent
+from otklik.conversations import queries as conversation_queries
 from otklik.conversations import service as conversations
 from otklik.core.clock import utcnow
 from otklik.core.errors import invalid
@@ -18,6 +19,7 @@ from otklik.scripts.context import Target, load_target, template_values
 from otklik.scripts.models import CannedAnswer, Macro
 from otklik.scripts.scopes import can_see
 from otklik.scripts.templates import render
+from otklik.surveys import service as surveys
 
 
 async def count_use(session: AsyncSession, answer_id: int) -> None:
@@ -148,6 +150,13 @@ async def _one(
             to_team_id=action.to_team_id,
             reason=action.reason,
             hand_back=action.hand_back,
+        )
+    elif isinstance(action, a.SendSurvey):
+        await surveys.send(
+            session,
+            conversation=await conversation_queries.describe(session, conversation_id),
+            kind=action.kind,
+            origin="agent" if agent is not None else "automation",
         )
     else:
         for inner in await _macro_actions(session, action.macro_id):

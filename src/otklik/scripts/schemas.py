@@ -24,6 +24,7 @@ Trigger = Literal[
     "no_customer_reply",
     "sla_warning",
     "sla_breached",
+    "survey_answered",
 ]
 
 Match = Literal["all", "any"]

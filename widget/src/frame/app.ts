@@ -15,6 +15,7 @@ import { h } from './dom';
 import { FileUrls } from './files';
 import { ProofPanel } from './identity';
 import { KbSuggestions } from './kb';
+import { SurveyPanel } from './survey';
 import { MessageStore, type ChatItem } from './messages';
 import { Outbox } from './outbox';
 import { OfflineSend } from './offline-send';
@@ -43,6 +44,7 @@ export class WidgetApp {
   t: Translate;
   view: ChatView | null = null;
   private kb: KbSuggestions | null = null;
+  private surveys: SurveyPanel | null = null;
   readonly store = new MessageStore();
   readonly outbox: Outbox;
   socket: ResumableSocket | null = null;
@@ -225,6 +227,8 @@ export class WidgetApp {
     );
     this.kb = new KbSuggestions(this.t, this.d.inboxKey);
     this.view.addPanel(this.kb.root);
+    this.surveys = new SurveyPanel(this.t);
+    this.view.addPanel(this.surveys.root);
     this.d.mount.textContent = '';
     this.d.mount.append(this.view.root);
     this.view.setMobile(this.mobile);
@@ -470,6 +474,7 @@ export class WidgetApp {
           onTransient: (f) => this.onTransient(f),
           onReady: ({ fresh }) => {
             if (fresh || this.needRefetch) void this.refetch();
+            if (this.token) void this.surveys?.load(this.token);
             void this.flush();
             void this.recheckAgents();
           },
@@ -488,6 +493,7 @@ export class WidgetApp {
 
   private onEvent(f: EventFrame): void {
     if (f.type === 'message.created') this.apply(f.data.message, true);
+    else if (f.type === 'survey.requested') void this.surveys?.requested(f.data.survey);
     else if (f.type === 'conversation.updated') {
       this.conversationId = f.data.conversation.id;
       this.queue.poke();

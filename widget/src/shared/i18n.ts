@@ -86,6 +86,13 @@ export const FRAME = {
     historyNoMail: 'This chat cannot send email yet. Please write to us here.',
     historyTooMany: 'Too many tries. Please wait a while.',
     historyFailed: 'Something went wrong. Please try again.',
+    surveyLabel: 'Rate the conversation',
+    surveyScore: 'Score {n} of {max}',
+    surveyComment: 'Anything to add? (optional)',
+    surveySend: 'Send',
+    surveyThanks: 'Thank you for your rating!',
+    surveyFailed: 'Could not send the rating. Please try again.',
+    surveyExpired: 'This survey has expired.',
   },
   ru: {
     title: 'Поддержка',
@@ -149,6 +156,13 @@ export const FRAME = {
     historyNoMail: 'Этот чат пока не может отправлять письма. Напишите нам здесь.',
     historyTooMany: 'Слишком много попыток. Подождите немного.',
     historyFailed: 'Что-то пошло не так. Попробуйте ещё раз.',
+    surveyLabel: 'Оцените разговор',
+    surveyScore: 'Оценка {n} из {max}',
+    surveyComment: 'Хотите что-то добавить? (необязательно)',
+    surveySend: 'Отправить',
+    surveyThanks: 'Спасибо за оценку!',
+    surveyFailed: 'Не удалось отправить оценку. Попробуйте ещё раз.',
+    surveyExpired: 'Срок этого опроса истёк.',
   },
 } as const;
 

@@ -13,6 +13,7 @@ export const SECTIONS = [
   { name: 'rules', adminOnly: true },
   { name: 'attributes', adminOnly: true },
   { name: 'sla', adminOnly: true },
+  { name: 'surveys', adminOnly: true },
   { name: 'tokens', adminOnly: true },
   { name: 'security', adminOnly: false },
 ] as const

@@ -75,7 +75,7 @@ def build(
     if message.automatic:
         mail["Auto-Submitted"] = "auto-replied"
         mail["X-Auto-Response-Suppress"] = "All"
-    mail.set_content(message.text)
+    mail.set_content(_with_links(message))
     for filename, content_type, data in files or []:
         maintype, _, subtype = content_type.partition("/")
         mail.add_attachment(
@@ -85,6 +85,15 @@ def build(
             filename=filename,
         )
     return mail
+
+
+def _with_links(message: OutboundMessage) -> str:
+    """The text, then one line per button: its label and its link (a survey's scores)."""
+    buttons = [button for button in message.buttons if button.url]
+    if not buttons:
+        return message.text
+    links = "\n".join(f"{button.label}: {button.url}" for button in buttons)
+    return f"{message.text}\n\n{links}\n"
 
 
 def _read_files(message: OutboundMessage) -> list[tuple[str, str, bytes]]:

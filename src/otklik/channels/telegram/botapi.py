@@ -125,9 +125,17 @@ class BotApi:
     async def delete_webhook(self) -> None:
         await self.call("deleteWebhook")
 
-    async def send_message(self, *, chat_id: int | str, text: str) -> dict[str, Any]:
-        result: dict[str, Any] = await self.call("sendMessage", chat_id=chat_id, text=text)
+    async def send_message(
+        self, *, chat_id: int | str, text: str, reply_markup: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        result: dict[str, Any] = await self.call(
+            "sendMessage", chat_id=chat_id, text=text, reply_markup=reply_markup
+        )
         return result
+
+    async def answer_callback_query(self, *, callback_query_id: str) -> None:
+        """Stop the button's spinner in the customer's app."""
+        await self.call("answerCallbackQuery", callback_query_id=callback_query_id)
 
     async def send_file(
         self,

@@ -12,7 +12,31 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-ALLOWED_UPDATES = ["message", "edited_message"]
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
+
+
+@dataclass(frozen=True, slots=True)
+class ButtonPress:
+    """A customer pressed an inline button under one of our messages (a survey's score)."""
+
+    callback_query_id: str
+    chat_id: int
+    data: str
+
+
+def parse_callback(update: dict[str, Any]) -> ButtonPress | None:
+    """A ``callback_query`` update from a private chat; ``None`` for anything else."""
+    query = update.get("callback_query")
+    if not isinstance(query, dict):
+        return None
+    message = query.get("message") or {}
+    chat = message.get("chat") or {} if isinstance(message, dict) else {}
+    data, ident = query.get("data"), query.get("id")
+    if chat.get("type") != "private" or not isinstance(chat.get("id"), int):
+        return None
+    if not isinstance(data, str) or not isinstance(ident, str):
+        return None
+    return ButtonPress(callback_query_id=ident, chat_id=int(chat["id"]), data=data)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from fastapi import APIRouter
 
 from otklik.channels import health
 from otklik.channels.base import (
+    Button,
     ChannelFailure,
     DeliveryError,
     DeliveryResult,
@@ -247,10 +248,17 @@ class TelegramChannel:
         sent: list[int] = []
         try:
             async with self._bot(message.config) as bot:
-                for piece in pieces:
+                for index, piece in enumerate(pieces):
+                    # The buttons go under the last piece of text (a survey's scale).
+                    last = index == len(pieces) - 1 and not files
                     sent.append(
                         await self._send_piece(
-                            partial(bot.send_message, chat_id=int(chat_id), text=piece),
+                            partial(
+                                bot.send_message,
+                                chat_id=int(chat_id),
+                                text=piece,
+                                reply_markup=_keyboard(message.buttons) if last else None,
+                            ),
                             started=bool(sent),
                         )
                     )
@@ -296,6 +304,17 @@ class TelegramChannel:
                     raise DeliveryError(exc.description) from exc
                 raise
         raise RetryAfter(INLINE_WAIT_SECONDS, "Telegram asked to wait twice")
+
+
+#: Telegram shows up to 8 buttons in a row; an NPS scale (11) is cut in two rows.
+ROW = 6
+
+
+def _keyboard(buttons: tuple[Button, ...]) -> dict[str, Any] | None:
+    if not buttons:
+        return None
+    row = [{"text": b.label, "callback_data": b.callback_data} for b in buttons]
+    return {"inline_keyboard": [row[i : i + ROW] for i in range(0, len(row), ROW)]}
 
 
 async def _read_files(files: tuple[OutboundFile, ...]) -> list[tuple[OutboundFile, bytes]]:

@@ -18,12 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from otklik.channels import config as channel_config
 from otklik.channels import inbound
 from otklik.channels.base import InboundFile, InboundMessage, plugin_for
+from otklik.channels.events import ButtonPressed
 from otklik.channels.models import Inbox
 from otklik.channels.telegram.botapi import BotApi, TelegramError
-from otklik.channels.telegram.parse import parse_update
+from otklik.channels.telegram.parse import ButtonPress, parse_callback, parse_update
 from otklik.core import ssrf
 from otklik.core.crypto import SecretBox
 from otklik.core.errors import AppError, invalid, not_found
+from otklik.core.events import bus
 from otklik.jobs import registry as jobs
 from otklik.jobs.registry import IOJobContext, RetryAfter, io_job
 
@@ -71,9 +73,34 @@ async def check_webhook_secret(
     return inbox
 
 
+async def _button_pressed(ctx: IOJobContext, inbox_id: int, press: ButtonPress) -> None:
+    """Tell whoever made the button (typed event, in a write transaction), then stop the
+    button's spinner in the customer's app (best effort: the press is recorded already)."""
+    async with ctx.db.session(write=True) as session:
+        inbox = await session.get(Inbox, inbox_id)
+        if inbox is None or inbox.channel != CHANNEL:
+            return
+        config = opened_config(inbox, SecretBox(ctx.settings.resolved_secret_key()))
+        event = ButtonPressed(
+            inbox_id=inbox_id, channel=CHANNEL, sender_id=str(press.chat_id), data=press.data
+        )
+        await bus.emit(session, event)
+    policy = ssrf.Policy.from_settings(ctx.settings)
+    try:
+        async with BotApi(config["bot_token"], api_base=config["api_base"], policy=policy) as bot:
+            await bot.answer_callback_query(callback_query_id=press.callback_query_id)
+    except (TelegramError, OSError, ssrf.RefusedRequest) as exc:
+        log.info("telegram callback %s not answered: %s", press.callback_query_id, exc)
+
+
 @io_job(UPDATE_JOB)
 async def ingest(ctx: IOJobContext, payload: dict[str, Any]) -> None:
-    parsed = parse_update(payload.get("update") or {})
+    update = payload.get("update") or {}
+    press = parse_callback(update)
+    if press is not None:
+        await _button_pressed(ctx, int(payload["inbox_id"]), press)
+        return
+    parsed = parse_update(update)
     if parsed is None:
         return
     inbox_id = int(payload["inbox_id"])

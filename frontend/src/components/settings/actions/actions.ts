@@ -21,6 +21,7 @@ export const ACTION_TYPES: readonly ActionType[] = [
   'send_canned',
   'add_note',
   'escalate',
+  'send_survey',
   'run_macro',
 ]
 
@@ -45,6 +46,7 @@ export interface ActionDraft {
   reason: string
   hand_back: boolean
   macro_id: number | null
+  survey_kind: 'csat' | 'nps' | 'ces'
 }
 
 let nextKey = 1
@@ -65,6 +67,7 @@ export function newAction(type: ActionType = 'add_tags'): ActionDraft {
     reason: '',
     hand_back: false,
     macro_id: null,
+    survey_kind: 'csat',
   }
 }
 
@@ -89,6 +92,8 @@ export function fromAction(action: Action): ActionDraft {
       return { ...draft, canned_answer_id: action.canned_answer_id }
     case 'escalate':
       return { ...draft, to_team_id: action.to_team_id, reason: action.reason, hand_back: action.hand_back }
+    case 'send_survey':
+      return { ...draft, survey_kind: action.kind }
     case 'run_macro':
       return { ...draft, macro_id: action.macro_id }
   }
@@ -120,6 +125,8 @@ export function toAction(d: ActionDraft): Action {
       return { type: d.type, canned_answer_id: d.canned_answer_id as number }
     case 'escalate':
       return { type: d.type, to_team_id: d.to_team_id, reason: d.reason.trim(), hand_back: d.hand_back }
+    case 'send_survey':
+      return { type: d.type, kind: d.survey_kind }
     case 'run_macro':
       return { type: d.type, macro_id: d.macro_id as number }
   }

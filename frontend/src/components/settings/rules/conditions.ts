@@ -20,6 +20,8 @@ export const CONDITION_FIELDS: readonly ConditionField[] = [
   'status',
   'contact_attribute',
   'business_hours',
+  'survey_score',
+  'survey_kind',
 ]
 
 export const OPS: Readonly<Record<ConditionField, readonly string[]>> = {
@@ -32,6 +34,8 @@ export const OPS: Readonly<Record<ConditionField, readonly string[]>> = {
   status: ['in', 'not_in'],
   contact_attribute: ['equals', 'not_equals', 'contains', 'is_set', 'is_not_set'],
   business_hours: ['inside', 'outside'],
+  survey_score: ['lte', 'gte', 'eq'],
+  survey_kind: ['in', 'not_in'],
 }
 
 /** What the value editor of a field looks like. */
@@ -41,6 +45,7 @@ export function valueKind(field: ConditionField): ValueKind {
   switch (field) {
     case 'text':
     case 'tag':
+    case 'survey_score':
       return 'text'
     case 'contact_attribute':
       return 'attribute'
@@ -57,6 +62,7 @@ export const CHOICES: Readonly<Partial<Record<ConditionField, readonly string[]>
   language: ['ru', 'en'],
   priority: ['low', 'normal', 'high', 'urgent'] satisfies Priority[],
   status: ['open', 'pending', 'snoozed', 'resolved'] satisfies ConversationStatus[],
+  survey_kind: ['csat', 'nps', 'ces'],
 }
 
 /** How a contact attribute's value is typed in the editor. */
@@ -144,6 +150,10 @@ export function fromCondition(c: Condition): ConditionDraft {
     case 'text':
     case 'tag':
       return { ...draft, text: c.value }
+    case 'survey_score':
+      return { ...draft, text: String(c.value) }
+    case 'survey_kind':
+      return { ...draft, values: [...c.value] }
     case 'contact_attribute': {
       const kind: AttrKind = typeof c.value === 'boolean' ? 'boolean' : typeof c.value === 'number' ? 'number' : 'text'
       return { ...draft, attrKey: c.key, attrKind: kind, attrValue: c.value === null ? '' : String(c.value) }
@@ -173,6 +183,11 @@ export function toCondition(d: ConditionDraft): Condition {
       return { field: 'contact_attribute', key: d.attrKey.trim(), op, value: attrValueOf(d) }
     case 'business_hours':
       return { field: 'business_hours', op }
+    case 'survey_score':
+      // a score the server refuses (not 0–10) comes back as a 422 naming the condition
+      return { field: 'survey_score', op, value: d.text.trim() === '' ? -1 : Number(d.text) }
+    case 'survey_kind':
+      return { field: 'survey_kind', op, value: d.values as ('csat' | 'nps' | 'ces')[] }
   }
 }
 
