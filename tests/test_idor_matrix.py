@@ -542,6 +542,8 @@ TABLE: dict[tuple[str, str], list[Probe]] = {
     ("GET", "/api/v1/webhooks/{endpoint_id}/deliveries"): [Probe(a_webhook, ADMIN)],
     ("POST", "/api/v1/webhooks/deliveries/{delivery_id}/resend"): [Probe(a_delivery, ADMIN)],
     ("DELETE", "/api/v1/api-tokens/{token_id}"): [Probe(a_token, ADMIN)],
+    # Another team's operator's status timeline: admins (and that team's supervisor) only.
+    ("GET", "/api/v1/workforce/agents/{agent_id}/intervals"): [Probe(other_agent, ADMIN)],
     # Another person's sign-in: not in anybody else's own sessions list (admins end other
     # people's sign-ins with /agents/{id}/sign-out).
     ("DELETE", "/api/v1/auth/sessions/{session_id}"): [Probe(others_session, NOBODY)],

@@ -56,6 +56,7 @@ from otklik.sla.api import router as sla_router
 from otklik.web.helpcenter import router as helpcenter_router
 from otklik.web.pages import router as pages_router
 from otklik.webhooks.api import router as webhooks_router
+from otklik.workforce.api import router as workforce_router
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +141,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         kb_files_router,
         sla_router,
         webhooks_router,
+        workforce_router,
         widget_socket_router,
         realtime_router,
         helpcenter_router,

@@ -11,6 +11,8 @@ Inside the transaction (they commit or roll back with the change):
 - automation runs greetings, away replies and rules (its rule data comes from a cache);
 - a private note's @mentions are recorded (``conversations/mentions.py``);
 - SLA clocks start, pause, resume and stop with the conversation (``sla/subscribers.py``);
+- workforce records status intervals and who handles which conversation when
+  (``workforce/subscribers.py``);
 - outgoing webhooks write their outbox rows (delivery + job), sent by the job runner after
   commit — an event no endpoint wants costs nothing (endpoints are cached).
 
@@ -52,6 +54,7 @@ from otklik.sla import jobs as _sla_jobs  # noqa: F401  (sla.sweep)
 from otklik.sla import subscribers as sla
 from otklik.sla.events import SlaBreached, SlaWarning
 from otklik.webhooks import service as webhooks
+from otklik.workforce import subscribers as workforce
 
 
 def install() -> None:
@@ -83,6 +86,11 @@ def install() -> None:
     )
     bus.subscribe(ConversationUpdated, routing.on_conversation_changed, ignore_caused_by=routed)
     bus.subscribe(AgentStatusChanged, routing.on_agent_status_changed, ignore_caused_by=routed)
+
+    # Workforce: status intervals and handling intervals, in the change's transaction.
+    bus.subscribe(AgentStatusChanged, workforce.on_status_changed)
+    bus.subscribe(ConversationCreated, workforce.on_conversation_changed, quiet=workforce.quiet_for)
+    bus.subscribe(ConversationUpdated, workforce.on_conversation_changed)
 
     # A private note that names operators records their mentions and tells them.
     bus.subscribe(MessageCreated, mentions.on_message_created, quiet=mentions.quiet_for)

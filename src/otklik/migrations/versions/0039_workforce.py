@@ -1,0 +1,93 @@
+"""Workforce: status intervals, handling intervals, the reason of a break
+
+``workforce_status_intervals``: every presence change of an operator (online, away, break with
+its reason, offline; by the operator, the system or a schedule) as an interval;
+``workforce_handling_intervals``: while an open conversation is assigned to an operator;
+``agents.status_reason``: why an operator is on a break.
+
+Revision ID: 0039
+Revises: 0032
+Create Date: 2026-12-04 14:30:00
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import otklik.core.db
+
+revision: str = "0039"
+down_revision: str | None = "0032"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+WHEN = otklik.core.db.UTCDateTime(timezone=True)
+
+
+def _agent(table: str) -> sa.Column[int]:
+    return sa.Column(
+        "agent_id",
+        BIG_ID,
+        sa.ForeignKey("agents.id", ondelete="CASCADE", name=op.f(f"fk_{table}_agent_id_agents")),
+        nullable=False,
+    )
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("agents") as batch:
+        batch.add_column(sa.Column("status_reason", sa.String(20), nullable=True))
+    op.create_table(
+        "workforce_status_intervals",
+        sa.Column("id", BIG_ID, primary_key=True),
+        _agent("workforce_status_intervals"),
+        sa.Column("status", sa.String(20), nullable=False),
+        sa.Column("reason", sa.String(20), nullable=True),
+        sa.Column("source", sa.String(10), nullable=False),
+        sa.Column("started_at", WHEN, nullable=False),
+        sa.Column("ended_at", WHEN, nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_workforce_status_intervals")),
+    )
+    op.create_index(
+        "ix_workforce_status_intervals_agent_start",
+        "workforce_status_intervals",
+        ["agent_id", "started_at"],
+    )
+    op.create_table(
+        "workforce_handling_intervals",
+        sa.Column("id", BIG_ID, primary_key=True),
+        _agent("workforce_handling_intervals"),
+        sa.Column(
+            "conversation_id",
+            BIG_ID,
+            sa.ForeignKey(
+                "conversations.id",
+                ondelete="CASCADE",
+                name=op.f("fk_workforce_handling_intervals_conversation_id_conversations"),
+            ),
+            nullable=False,
+        ),
+        sa.Column("started_at", WHEN, nullable=False),
+        sa.Column("ended_at", WHEN, nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_workforce_handling_intervals")),
+    )
+    op.create_index(
+        "ix_workforce_handling_intervals_agent_start",
+        "workforce_handling_intervals",
+        ["agent_id", "started_at"],
+    )
+    op.create_index(
+        "ix_workforce_handling_intervals_conversation",
+        "workforce_handling_intervals",
+        ["conversation_id", "ended_at"],
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("workforce_handling_intervals")
+    op.drop_table("workforce_status_intervals")
+    with op.batch_alter_table("agents") as batch:
+        batch.drop_column("status_reason")
