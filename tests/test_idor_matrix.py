@@ -339,6 +339,12 @@ async def others_mention(w: World) -> Params:
     return {"mention_id": page.json()["items"][0]["id"]}
 
 
+async def a_simulation(w: World) -> Params:
+    question = {"chats_per_hour": 30, "aht_seconds": 300, "simulated_hours": 10}
+    answer = await w.ok("POST", "/api/v1/workforce/staffing", json=question)
+    return {"simulation_id": answer["simulation_id"]}
+
+
 async def a_page(w: World) -> Params:
     return {"path": "settings"}
 
@@ -544,6 +550,10 @@ TABLE: dict[tuple[str, str], list[Probe]] = {
     ("DELETE", "/api/v1/api-tokens/{token_id}"): [Probe(a_token, ADMIN)],
     # Another team's operator's status timeline: admins (and that team's supervisor) only.
     ("GET", "/api/v1/workforce/agents/{agent_id}/intervals"): [Probe(other_agent, ADMIN)],
+    # Staffing is the leads' (not team-scoped): supervisors and admins.
+    ("GET", "/api/v1/workforce/staffing/simulations/{simulation_id}"): [
+        Probe(a_simulation, SUPERVISOR)
+    ],
     # Another person's sign-in: not in anybody else's own sessions list (admins end other
     # people's sign-ins with /agents/{id}/sign-out).
     ("DELETE", "/api/v1/auth/sessions/{session_id}"): [Probe(others_session, NOBODY)],

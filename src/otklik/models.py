@@ -26,11 +26,12 @@ from otklik.routing.models import Escalation
 from otklik.scripts.models import AutomationRule, CannedAnswer, Macro, ScriptFiring
 from otklik.sla.models import SlaCalendar, SlaCalendarLink, SlaClock, SlaPolicy
 from otklik.webhooks.models import WebhookDelivery, WebhookEndpoint
-from otklik.workforce.models import HandlingInterval, StatusInterval
+from otklik.workforce.models import HandlingInterval, StaffingSimulation, StatusInterval
 
 __all__ = [
     "HandlingInterval",
     "StatusInterval",
+    "StaffingSimulation",
     "Agent",
     "SlaCalendar",
     "SlaCalendarLink",

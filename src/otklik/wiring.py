@@ -54,6 +54,7 @@ from otklik.sla import jobs as _sla_jobs  # noqa: F401  (sla.sweep)
 from otklik.sla import subscribers as sla
 from otklik.sla.events import SlaBreached, SlaWarning
 from otklik.webhooks import service as webhooks
+from otklik.workforce import staffing as _staffing  # noqa: F401  (workforce.simulate)
 from otklik.workforce import subscribers as workforce
 
 

@@ -3,17 +3,36 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from otklik.accounts.deps import CurrentAgent
 from otklik.core.deps import AppSettings, DbSession
+from otklik.core.errors import forbidden
 from otklik.core.routing import TransactionalRoute
 from otklik.core.schemas import Id, Items
-from otklik.workforce import service
-from otklik.workforce.schemas import IntervalOut, TimesheetOut
+from otklik.workforce import service, staffing
+from otklik.workforce.schemas import (
+    HandleTimeOut,
+    IntervalOut,
+    SimulationOut,
+    StaffingIn,
+    StaffingOut,
+    TimesheetOut,
+)
 
 router = APIRouter(prefix="/api/v1", route_class=TransactionalRoute, tags=["workforce"])
+
+
+async def _lead(agent: CurrentAgent) -> int:
+    """Staffing is for supervisors and admins (the people who plan shifts)."""
+    if agent.role not in ("admin", "supervisor"):
+        raise forbidden("Only supervisors and admins plan staffing.")
+    return agent.id
+
+
+Lead = Annotated[int, Depends(_lead)]
 
 
 @router.get("/workforce/agents/{agent_id}/intervals", response_model=Items[IntervalOut])
@@ -85,3 +104,20 @@ async def export_timesheet(
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
+
+
+@router.get("/workforce/handle-times", response_model=Items[HandleTimeOut])
+async def handle_times(
+    _: Lead, session: DbSession, days: Annotated[int, Query(ge=1, le=365)] = 28
+) -> Items[HandleTimeOut]:
+    return Items(items=await staffing.handle_times(session, days=days))
+
+
+@router.post("/workforce/staffing", response_model=StaffingOut)
+async def recommend_staffing(body: StaffingIn, lead: Lead, session: DbSession) -> StaffingOut:
+    return await staffing.recommend(session, data=body, requested_by_id=lead)
+
+
+@router.get("/workforce/staffing/simulations/{simulation_id}", response_model=SimulationOut)
+async def get_simulation(simulation_id: Id, _: Lead, session: DbSession) -> SimulationOut:
+    return await staffing.get_simulation(session, simulation_id=simulation_id)

@@ -9,11 +9,13 @@ conversation (handling) is open at a time.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from otklik.core.db import Base, BigId
+from otklik.core.clock import utcnow
+from otklik.core.db import Base, BigId, Json
 
 #: Who changed a status: the operator, the system (sockets gone, idle), or a schedule.
 SOURCES = ("operator", "auto", "schedule")
@@ -50,3 +52,24 @@ class HandlingInterval(Base):
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
     started_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
+
+
+#: A simulation is queued until its job has run it, then done (or failed).
+SIMULATION_STATES = ("queued", "done", "failed")
+
+
+class StaffingSimulation(Base):
+    """A staffing question (``params``) checked by the discrete-event simulation, run as a
+    background job; ``result`` once it is done."""
+
+    __tablename__ = "workforce_simulations"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    requested_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agents.id", ondelete="SET NULL")
+    )
+    params: Mapped[dict[str, Any]] = mapped_column(Json)
+    state: Mapped[str] = mapped_column(String(10), default="queued")
+    result: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]

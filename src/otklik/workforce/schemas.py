@@ -1,10 +1,13 @@
-"""API shapes of workforce: status intervals and timesheets."""
+"""API shapes of workforce: status intervals, timesheets, staffing."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+
+from otklik.core.schemas import StrictModel
 
 
 class IntervalOut(BaseModel):
@@ -45,3 +48,64 @@ class TimesheetOut(BaseModel):
     date_from: date
     date_to: date
     items: list[TimesheetDay]
+
+
+class HandleTimeOut(BaseModel):
+    """How long a dialog lasts when its operator handles ``concurrency`` at once."""
+
+    concurrency: int
+    aht_seconds: float
+    dialogs: int
+
+
+class StaffingIn(StrictModel):
+    chats_per_hour: float = Field(gt=0, le=100_000)
+    #: Chats one operator takes at once (their slots).
+    concurrency: int = Field(default=1, ge=1, le=10)
+    #: Handle time of a chat at that concurrency; omitted: measured from our own dialogs.
+    aht_seconds: float | None = Field(default=None, gt=0, le=86_400)
+    #: E.g. 0.8 and 20: 80 % of chats answered within 20 seconds.
+    target_level: float = Field(default=0.8, gt=0, lt=1)
+    target_seconds: float = Field(default=20, ge=0, le=3600)
+    max_occupancy: float = Field(default=1.0, gt=0, le=1)
+    #: Share of paid time not available for chats (breaks, meetings, absence).
+    shrinkage: float = Field(default=0.0, ge=0, lt=1)
+    #: Mean customer patience: given, the simulation lets waiting chats be abandoned (the
+    #: queue of Erlang A).
+    patience_seconds: float | None = Field(default=None, gt=0, le=86_400)
+    #: How long the simulation runs (simulated hours).
+    simulated_hours: float = Field(default=200, ge=10, le=2000)
+
+
+class StaffingOut(BaseModel):
+    """Erlang C's answer; the simulation's comes later (``simulation_id``)."""
+
+    aht_seconds: float
+    #: ``given`` or ``measured`` (from our own dialogs at this concurrency).
+    aht_source: str
+    load_erlangs: float
+    slots: int
+    operators: int
+    #: With shrinkage: the people to schedule.
+    scheduled: int
+    service_level: float
+    occupancy: float
+    average_wait_seconds: float
+    wait_probability: float
+    simulation_id: int
+
+
+class SimulationOut(BaseModel):
+    id: int
+    #: ``queued``, ``done`` or ``failed``.
+    state: str
+    params: dict[str, Any]
+    slots: int | None = None
+    operators: int | None = None
+    scheduled: int | None = None
+    service_level: float | None = None
+    abandoned: float | None = None
+    average_wait_seconds: float | None = None
+    error: str | None = None
+    created_at: datetime
+    finished_at: datetime | None

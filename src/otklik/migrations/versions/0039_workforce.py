@@ -3,7 +3,8 @@
 ``workforce_status_intervals``: every presence change of an operator (online, away, break with
 its reason, offline; by the operator, the system or a schedule) as an interval;
 ``workforce_handling_intervals``: while an open conversation is assigned to an operator;
-``agents.status_reason``: why an operator is on a break.
+``agents.status_reason``: why an operator is on a break; ``workforce_simulations``: staffing
+questions checked by the queue simulation (a background job) and their answers.
 
 Revision ID: 0039
 Revises: 0032
@@ -16,6 +17,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 import otklik.core.db
 
@@ -26,6 +28,7 @@ depends_on: str | Sequence[str] | None = None
 
 BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 WHEN = otklik.core.db.UTCDateTime(timezone=True)
+JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 
 def _agent(table: str) -> sa.Column[int]:
@@ -85,8 +88,30 @@ def upgrade() -> None:
         ["conversation_id", "ended_at"],
     )
 
+    op.create_table(
+        "workforce_simulations",
+        sa.Column("id", BIG_ID, primary_key=True),
+        sa.Column(
+            "requested_by_id",
+            BIG_ID,
+            sa.ForeignKey(
+                "agents.id",
+                ondelete="SET NULL",
+                name=op.f("fk_workforce_simulations_requested_by_id_agents"),
+            ),
+            nullable=True,
+        ),
+        sa.Column("params", JSON, nullable=False),
+        sa.Column("state", sa.String(10), nullable=False),
+        sa.Column("result", JSON, nullable=True),
+        sa.Column("created_at", WHEN, nullable=False),
+        sa.Column("finished_at", WHEN, nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_workforce_simulations")),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("workforce_simulations")
     op.drop_table("workforce_handling_intervals")
     op.drop_table("workforce_status_intervals")
     with op.batch_alter_table("agents") as batch:
