@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, select, true
@@ -268,3 +269,16 @@ async def visitor_messages(
     rows = (await session.execute(query.order_by(Message.id).limit(limit))).scalars().all()
     files = await attachments.for_messages(session, [m.id for m in rows])
     return [visitor_message_out(m, files.get(m.id, ())) for m in rows]
+
+
+async def creation_times(
+    session: AsyncSession, *, since: datetime, until: datetime
+) -> list[datetime]:
+    """When conversations were created in ``[since, until)`` (every inbox: the workforce
+    forecast counts the whole workspace's volume)."""
+    rows = await session.scalars(
+        select(Conversation.created_at).where(
+            Conversation.created_at >= since, Conversation.created_at < until
+        )
+    )
+    return list(rows)

@@ -12,8 +12,9 @@ from otklik.core.deps import AppSettings, DbSession
 from otklik.core.errors import forbidden
 from otklik.core.routing import TransactionalRoute
 from otklik.core.schemas import Id, Items
-from otklik.workforce import service, staffing
+from otklik.workforce import forecast, service, staffing
 from otklik.workforce.schemas import (
+    ForecastOut,
     HandleTimeOut,
     IntervalOut,
     SimulationOut,
@@ -121,3 +122,14 @@ async def recommend_staffing(body: StaffingIn, lead: Lead, session: DbSession) -
 @router.get("/workforce/staffing/simulations/{simulation_id}", response_model=SimulationOut)
 async def get_simulation(simulation_id: Id, _: Lead, session: DbSession) -> SimulationOut:
     return await staffing.get_simulation(session, simulation_id=simulation_id)
+
+
+@router.get("/workforce/forecast", response_model=ForecastOut)
+async def get_forecast(
+    _: Lead,
+    session: DbSession,
+    weeks: Annotated[int, Query(ge=1, le=6)] = 2,
+    history_weeks: Annotated[int, Query(ge=2, le=26)] = 8,
+) -> ForecastOut:
+    """Incoming conversations per 30 minutes for the next ``weeks`` (docs/api.md)."""
+    return await forecast.forecast(session, weeks=weeks, history_weeks=history_weeks)

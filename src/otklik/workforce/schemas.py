@@ -109,3 +109,19 @@ class SimulationOut(BaseModel):
     error: str | None = None
     created_at: datetime
     finished_at: datetime | None
+
+
+class ForecastPoint(BaseModel):
+    start: datetime
+    #: Conversations created in the interval (``None`` for the future).
+    actual: int | None
+    #: The model's value: fitted for the past, forecast for the future.
+    expected: float
+
+
+class ForecastOut(BaseModel):
+    interval_minutes: int
+    history_from: datetime
+    #: The last week: actual counts beside the model's fitted values.
+    history: list[ForecastPoint]
+    forecast: list[ForecastPoint]
