@@ -26,12 +26,22 @@ from otklik.routing.models import Escalation
 from otklik.scripts.models import AutomationRule, CannedAnswer, Macro, ScriptFiring
 from otklik.sla.models import SlaCalendar, SlaCalendarLink, SlaClock, SlaPolicy
 from otklik.webhooks.models import WebhookDelivery, WebhookEndpoint
-from otklik.workforce.models import HandlingInterval, StaffingSimulation, StatusInterval
+from otklik.workforce.models import (
+    HandlingInterval,
+    PatternAssignment,
+    RotationPattern,
+    ShiftTemplate,
+    StaffingSimulation,
+    StatusInterval,
+)
 
 __all__ = [
     "HandlingInterval",
     "StatusInterval",
     "StaffingSimulation",
+    "ShiftTemplate",
+    "RotationPattern",
+    "PatternAssignment",
     "Agent",
     "SlaCalendar",
     "SlaCalendarLink",

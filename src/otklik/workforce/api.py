@@ -12,11 +12,20 @@ from otklik.core.deps import AppSettings, DbSession
 from otklik.core.errors import forbidden
 from otklik.core.routing import TransactionalRoute
 from otklik.core.schemas import Id, Items
-from otklik.workforce import forecast, service, staffing
+from otklik.workforce import forecast, service, shifts, staffing
 from otklik.workforce.schemas import (
+    AdherenceOut,
+    AssignmentIn,
+    AssignmentOut,
     ForecastOut,
     HandleTimeOut,
     IntervalOut,
+    MissingOut,
+    PatternIn,
+    PatternOut,
+    ShiftOut,
+    ShiftTemplateIn,
+    ShiftTemplateOut,
     SimulationOut,
     StaffingIn,
     StaffingOut,
@@ -133,3 +142,80 @@ async def get_forecast(
 ) -> ForecastOut:
     """Incoming conversations per 30 minutes for the next ``weeks`` (docs/api.md)."""
     return await forecast.forecast(session, weeks=weeks, history_weeks=history_weeks)
+
+
+@router.get("/workforce/shift-templates", response_model=Items[ShiftTemplateOut])
+async def list_templates(_: CurrentAgent, session: DbSession) -> Items[ShiftTemplateOut]:
+    return Items(items=await shifts.list_templates(session))
+
+
+@router.post("/workforce/shift-templates", response_model=ShiftTemplateOut, status_code=201)
+async def create_template(body: ShiftTemplateIn, _: Lead, session: DbSession) -> ShiftTemplateOut:
+    return await shifts.create_template(session, data=body)
+
+
+@router.get("/workforce/patterns", response_model=Items[PatternOut])
+async def list_patterns(_: CurrentAgent, session: DbSession) -> Items[PatternOut]:
+    return Items(items=await shifts.list_patterns(session))
+
+
+@router.post("/workforce/patterns", response_model=PatternOut, status_code=201)
+async def create_pattern(body: PatternIn, _: Lead, session: DbSession) -> PatternOut:
+    return await shifts.create_pattern(session, data=body)
+
+
+@router.post("/workforce/assignments", response_model=AssignmentOut, status_code=201)
+async def assign_pattern(body: AssignmentIn, _: Lead, session: DbSession) -> AssignmentOut:
+    return await shifts.assign_pattern(session, data=body)
+
+
+@router.get("/workforce/schedule", response_model=Items[ShiftOut])
+async def get_schedule(
+    date_from: date,
+    date_to: date,
+    agent: CurrentAgent,
+    session: DbSession,
+    settings: AppSettings,
+    agent_id: Id | None = None,
+) -> Items[ShiftOut]:
+    return Items(
+        items=await service.team_schedule(
+            session,
+            viewer=service.Viewer(agent.id, agent.role),
+            date_from=date_from,
+            date_to=date_to,
+            tz=settings.workspace_timezone,
+            agent_id=agent_id,
+        )
+    )
+
+
+@router.get("/workforce/adherence", response_model=Items[AdherenceOut])
+async def get_adherence(
+    day: date,
+    agent: CurrentAgent,
+    session: DbSession,
+    settings: AppSettings,
+    agent_id: Id | None = None,
+) -> Items[AdherenceOut]:
+    return Items(
+        items=await service.adherence(
+            session,
+            viewer=service.Viewer(agent.id, agent.role),
+            day=day,
+            tz=settings.workspace_timezone,
+            agent_id=agent_id,
+        )
+    )
+
+
+@router.get("/workforce/adherence/now", response_model=Items[MissingOut])
+async def missing_now(
+    _: Lead, agent: CurrentAgent, session: DbSession, settings: AppSettings
+) -> Items[MissingOut]:
+    """Who should be online now and is not (supervisors: their teams; admins: everyone)."""
+    return Items(
+        items=await service.missing_now(
+            session, viewer=service.Viewer(agent.id, agent.role), tz=settings.workspace_timezone
+        )
+    )

@@ -8,7 +8,7 @@ conversation (handling) is open at a time.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String
@@ -73,3 +73,46 @@ class StaffingSimulation(Base):
     result: Mapped[dict[str, Any] | None] = mapped_column(Json)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
+
+
+class ShiftTemplate(Base):
+    """A shift: starts at ``start_minute`` local time (workspace time zone), lasts
+    ``length_minutes`` (may cross midnight), with breaks ``[{"offset", "minutes",
+    "reason"}]`` counted from the shift's start."""
+
+    __tablename__ = "workforce_shift_templates"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    start_minute: Mapped[int]
+    length_minutes: Mapped[int]
+    breaks: Mapped[list[dict[str, Any]]] = mapped_column(Json, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RotationPattern(Base):
+    """A cycle of days: each a shift template's id, or ``None`` for a day off (2/2 is
+    ``[d, d, None, None]``; day/evening/night ``[d, d, e, e, n, n, None, None]``)."""
+
+    __tablename__ = "workforce_rotation_patterns"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    cycle: Mapped[list[int | None]] = mapped_column(Json)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PatternAssignment(Base):
+    """An operator works ``pattern_id`` from ``starts_on`` (the cycle's first day) on; a
+    later assignment of the same operator takes over from its own start."""
+
+    __tablename__ = "workforce_pattern_assignments"
+    __table_args__ = (Index("ix_workforce_pattern_assignments_agent", "agent_id", "starts_on"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"))
+    pattern_id: Mapped[int] = mapped_column(
+        ForeignKey("workforce_rotation_patterns.id", ondelete="CASCADE")
+    )
+    starts_on: Mapped[date]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from otklik.core.schemas import StrictModel
 
@@ -125,3 +125,111 @@ class ForecastOut(BaseModel):
     #: The last week: actual counts beside the model's fitted values.
     history: list[ForecastPoint]
     forecast: list[ForecastPoint]
+
+
+class BreakIn(StrictModel):
+    #: Minutes from the shift's start.
+    offset: int = Field(ge=0, le=24 * 60)
+    minutes: int = Field(ge=1, le=240)
+    reason: Literal["lunch", "training", "technical"] = "lunch"
+
+
+class ShiftTemplateIn(StrictModel):
+    name: str = Field(min_length=1, max_length=100)
+    #: Local start time ``HH:MM`` in the workspace's time zone.
+    start: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    length_minutes: int = Field(ge=15, le=24 * 60)
+    breaks: list[BreakIn] = Field(default_factory=list, max_length=10)
+
+    @model_validator(mode="after")
+    def _breaks_inside(self) -> ShiftTemplateIn:
+        for item in self.breaks:
+            if item.offset + item.minutes > self.length_minutes:
+                raise ValueError("every break must end within the shift")
+        return self
+
+
+class ShiftTemplateOut(BaseModel):
+    id: int
+    name: str
+    start: str
+    length_minutes: int
+    breaks: list[BreakIn]
+
+
+#: Ready-made cycles: the template ids in ``template_ids`` fill the working days in order.
+Preset = Literal["2/2", "5/2", "3/3", "day/evening/night"]
+
+
+class PatternIn(StrictModel):
+    name: str = Field(min_length=1, max_length=100)
+    #: A custom cycle: a template id per day, ``null`` for a day off.
+    cycle: list[int | None] | None = Field(default=None, min_length=1, max_length=56)
+    #: Or a preset: 2/2, 5/2 and 3/3 take one template; day/evening/night three.
+    preset: Preset | None = None
+    template_ids: list[int] = Field(default_factory=list, max_length=3)
+
+    @model_validator(mode="after")
+    def _cycle_or_preset(self) -> PatternIn:
+        if (self.cycle is None) == (self.preset is None):
+            raise ValueError("give either a cycle or a preset")
+        return self
+
+
+class PatternOut(BaseModel):
+    id: int
+    name: str
+    cycle: list[int | None]
+
+
+class AssignmentIn(StrictModel):
+    agent_id: int = Field(ge=1)
+    pattern_id: int = Field(ge=1)
+    starts_on: date
+
+
+class AssignmentOut(BaseModel):
+    id: int
+    agent_id: int
+    pattern_id: int
+    starts_on: date
+
+
+class ShiftOut(BaseModel):
+    """One operator's shift on one day (times are instants; the day is local)."""
+
+    agent_id: int
+    date: date
+    template_id: int
+    name: str
+    starts_at: datetime
+    ends_at: datetime
+    breaks: list[tuple[datetime, datetime, str]]
+
+
+class AdherenceOut(BaseModel):
+    """Scheduled vs actual, minute by minute, for one operator's shift."""
+
+    agent_id: int
+    date: date
+    starts_at: datetime
+    ends_at: datetime
+    #: Minutes they should be available: the shift less its breaks.
+    scheduled_minutes: int
+    #: Of those, minutes they were online.
+    adherent_minutes: int
+    adherence: float | None
+    late_login_minutes: int
+    early_leave_minutes: int
+    #: Minutes on a break outside the shift's scheduled breaks.
+    break_overrun_minutes: int
+
+
+class MissingOut(BaseModel):
+    """Should be online now (on shift, not on a scheduled break) and is not."""
+
+    agent_id: int
+    agent_name: str
+    status: str
+    shift_starts_at: datetime
+    shift_ends_at: datetime

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -21,9 +22,16 @@ from otklik.accounts import service as accounts
 from otklik.accounts.schemas import AgentOut
 from otklik.core.clock import utcnow
 from otklik.core.errors import invalid, not_found
-from otklik.workforce import timesheet
+from otklik.workforce import shifts, timesheet
 from otklik.workforce.models import HandlingInterval, StatusInterval
-from otklik.workforce.schemas import IntervalOut, TimesheetDay, TimesheetOut
+from otklik.workforce.schemas import (
+    AdherenceOut,
+    IntervalOut,
+    MissingOut,
+    ShiftOut,
+    TimesheetDay,
+    TimesheetOut,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,3 +243,51 @@ def timesheet_csv(sheet: TimesheetOut) -> str:
             ]
         )
     return "\ufeff" + out.getvalue()
+
+
+async def team_schedule(
+    session: AsyncSession,
+    *,
+    viewer: Viewer,
+    date_from: date,
+    date_to: date,
+    tz: str,
+    agent_id: int | None = None,
+) -> list[ShiftOut]:
+    """The shifts of the operators ``viewer`` may see, day by day (a team calendar)."""
+    zone = zone_of(tz)
+    _check_range(date_from, date_to)
+    ids = [a.id for a in await visible_agents(session, viewer=viewer, agent_id=agent_id)]
+    plan = await shifts.load_plan(session, zone=zone, agent_ids=ids)
+    return shifts.schedule(plan, ids, date_from, date_to)
+
+
+async def adherence(
+    session: AsyncSession, *, viewer: Viewer, day: date, tz: str, agent_id: int | None = None
+) -> list[AdherenceOut]:
+    """Each visible operator's shift of ``day``: scheduled vs actual, minute by minute."""
+    zone = zone_of(tz)
+    ids = [a.id for a in await visible_agents(session, viewer=viewer, agent_id=agent_id)]
+    plan = await shifts.load_plan(session, zone=zone, agent_ids=ids)
+    now = utcnow()
+    result: list[AdherenceOut] = []
+    for shift in shifts.schedule(plan, ids, day, day):
+        rows = await shifts.status_rows(session, shift.agent_id, shift.starts_at, shift.ends_at)
+        result.append(shifts.adherence_of(shift, rows, now))
+    return result
+
+
+async def missing_now(session: AsyncSession, *, viewer: Viewer, tz: str) -> list[MissingOut]:
+    """Who should be online now (on shift, not on a scheduled break) and is not."""
+    zone = zone_of(tz)
+    agents = [a for a in await visible_agents(session, viewer=viewer, agent_id=None) if a.active]
+    plan = await shifts.load_plan(session, zone=zone, agent_ids=[a.id for a in agents])
+    return shifts.missing_now(plan, agents, utcnow())
+
+
+async def off_shift(session: AsyncSession, *, agent_ids: Collection[int]) -> set[int]:
+    """Of ``agent_ids``, those who work by a schedule and are off shift now: routing gives
+    them nothing. Operators with no schedule are never off shift."""
+    return await shifts.off_shift(
+        session, agent_ids=agent_ids, at=utcnow(), zone=shifts.workspace_zone()
+    )

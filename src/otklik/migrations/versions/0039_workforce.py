@@ -4,7 +4,9 @@
 its reason, offline; by the operator, the system or a schedule) as an interval;
 ``workforce_handling_intervals``: while an open conversation is assigned to an operator;
 ``agents.status_reason``: why an operator is on a break; ``workforce_simulations``: staffing
-questions checked by the queue simulation (a background job) and their answers.
+questions checked by the queue simulation (a background job) and their answers; shift
+templates, rotation patterns (2/2, 5/2, 3/3, day/evening/night, custom) and which operator
+works which pattern from which date.
 
 Revision ID: 0039
 Revises: 0032
@@ -108,9 +110,55 @@ def upgrade() -> None:
         sa.Column("finished_at", WHEN, nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_workforce_simulations")),
     )
+    op.create_table(
+        "workforce_shift_templates",
+        sa.Column("id", BIG_ID, primary_key=True),
+        sa.Column("name", sa.String(100), nullable=False),
+        sa.Column("start_minute", BIG_ID, nullable=False),
+        sa.Column("length_minutes", BIG_ID, nullable=False),
+        sa.Column("breaks", JSON, nullable=False),
+        sa.Column("created_at", WHEN, nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_workforce_shift_templates")),
+    )
+    op.create_table(
+        "workforce_rotation_patterns",
+        sa.Column("id", BIG_ID, primary_key=True),
+        sa.Column("name", sa.String(100), nullable=False),
+        sa.Column("cycle", JSON, nullable=False),
+        sa.Column("created_at", WHEN, nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_workforce_rotation_patterns")),
+    )
+    op.create_table(
+        "workforce_pattern_assignments",
+        sa.Column("id", BIG_ID, primary_key=True),
+        _agent("workforce_pattern_assignments"),
+        sa.Column(
+            "pattern_id",
+            BIG_ID,
+            sa.ForeignKey(
+                "workforce_rotation_patterns.id",
+                ondelete="CASCADE",
+                name=op.f(
+                    "fk_workforce_pattern_assignments_pattern_id_workforce_rotation_patterns"
+                ),
+            ),
+            nullable=False,
+        ),
+        sa.Column("starts_on", sa.Date(), nullable=False),
+        sa.Column("created_at", WHEN, nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_workforce_pattern_assignments")),
+    )
+    op.create_index(
+        "ix_workforce_pattern_assignments_agent",
+        "workforce_pattern_assignments",
+        ["agent_id", "starts_on"],
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("workforce_pattern_assignments")
+    op.drop_table("workforce_rotation_patterns")
+    op.drop_table("workforce_shift_templates")
     op.drop_table("workforce_simulations")
     op.drop_table("workforce_handling_intervals")
     op.drop_table("workforce_status_intervals")
