@@ -15,6 +15,7 @@ import { withSettingsChannels } from './settings-channels'
 import { withSettingsScripts } from './settings-scripts'
 import { withShift } from './shift'
 import { withSla } from './sla'
+import { withWorkforce } from './workforce'
 
 export type MessageSchema = typeof en
 
@@ -37,7 +38,7 @@ export const i18n = createI18n<[MessageSchema], Locale, false>({
   legacy: false,
   locale: storedLocale(),
   fallbackLocale: 'en',
-  messages: withSla(withShift(withSearch(withQueues(withMail(withKb(withHealth(withCard(withSecurity(withSettingsChannels(withAttachments(withSettingsScripts(withConversationTools({ en, ru }))))))))))))),
+  messages: withWorkforce(withSla(withShift(withSearch(withQueues(withMail(withKb(withHealth(withCard(withSecurity(withSettingsChannels(withAttachments(withSettingsScripts(withConversationTools({ en, ru })))))))))))))),
   pluralRules: { ru: russianPlural },
   missingWarn: import.meta.env.DEV,
   fallbackWarn: false,
