@@ -62,6 +62,10 @@ def test_break_timesheet_staffing_and_schedule(
     expect(page.get_by_test_id("workforce")).to_be_visible()
     row = page.locator(f'[data-testid="timesheet-row"][data-agent-id="{api.me["id"]}"]')
     expect(row).to_be_visible()
+    # Her day as a bar: online, then the lunch break (still going).
+    row.get_by_test_id("timesheet-agent").click()
+    segments = page.get_by_test_id("timeline-segment")
+    expect(segments.last).to_have_attribute("data-status", "break")
     expect(page.get_by_test_id("timesheet-csv")).to_have_attribute(
         "href", f"/api/v1/workforce/timesheet.csv?date_from={today}&date_to={today}"
     )

@@ -63,7 +63,18 @@ export interface Shift {
   ends_at: string
 }
 
+export interface StatusInterval {
+  agent_id: number
+  status: 'online' | 'away' | 'break' | 'offline'
+  reason: string | null
+  source: 'operator' | 'auto' | 'schedule'
+  started_at: string
+  ended_at: string | null
+}
+
 export const workforce = {
+  intervals: (agentId: number, day: string) =>
+    request<Items<StatusInterval>>('GET', `/workforce/agents/${agentId}/intervals`, { query: { day } }),
   timesheet: (dateFrom: string, dateTo: string) =>
     request<Timesheet>('GET', '/workforce/timesheet', { query: { date_from: dateFrom, date_to: dateTo } }),
   csvUrl: (dateFrom: string, dateTo: string) =>

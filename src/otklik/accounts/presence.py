@@ -85,7 +85,7 @@ async def change_status(
                 "status": status,
                 "reason": agent.status_reason if status == "break" else None,
             }
-        ).model_dump(exclude_none=True),
+        ).model_dump(),
     )
 
 
