@@ -79,6 +79,10 @@ def test_break_timesheet_staffing_and_schedule(
         "data-state", "done", timeout=60_000
     )
 
+    # A fresh workspace has no two weeks of history: the forecast says why it has nothing.
+    page.get_by_test_id("workforce-tab-forecast").click()
+    expect(page.get_by_test_id("forecast-error")).to_be_visible()
+
     page.get_by_test_id("workforce-tab-schedule").click()
     cells = page.get_by_test_id("schedule-cell")
     expect(cells).to_have_count(7)

@@ -72,7 +72,21 @@ export interface StatusInterval {
   ended_at: string | null
 }
 
+export interface ForecastPoint {
+  start: string
+  actual: number | null
+  expected: number
+}
+
+export interface Forecast {
+  interval_minutes: number
+  history_from: string
+  history: ForecastPoint[]
+  forecast: ForecastPoint[]
+}
+
 export const workforce = {
+  forecast: (weeks: number) => request<Forecast>('GET', '/workforce/forecast', { query: { weeks } }),
   intervals: (agentId: number, day: string) =>
     request<Items<StatusInterval>>('GET', `/workforce/agents/${agentId}/intervals`, { query: { day } }),
   timesheet: (dateFrom: string, dateTo: string) =>

@@ -5,7 +5,7 @@ const en = {
     title: 'Workforce',
     breakWith: 'Break: {reason}',
     reason: { lunch: 'lunch', training: 'training', technical: 'technical' },
-    tabs: { timesheet: 'Timesheet', staffing: 'Staffing', schedule: 'Schedule' },
+    tabs: { timesheet: 'Timesheet', staffing: 'Staffing', forecast: 'Forecast', schedule: 'Schedule' },
     timesheet: {
       from: 'From',
       to: 'To',
@@ -41,6 +41,12 @@ const en = {
       simulating: 'simulating…',
       simulated: '{operators} operators, service level {level}',
       failed: 'the simulation failed: {error}',
+    },
+    forecast: {
+      lead: 'Conversations per half-hour: the last week as it was and as the model follows it, then the next two weeks (weekly pattern and trend).',
+      nextWeek: 'Expected next week: {count} conversations',
+      actual: 'actual',
+      expected: 'model and forecast',
     },
     schedule: {
       week: 'Week of {date}',

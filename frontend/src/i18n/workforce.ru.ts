@@ -5,7 +5,7 @@ const ru = {
     title: 'Смены и нагрузка',
     breakWith: 'Перерыв: {reason}',
     reason: { lunch: 'обед', training: 'обучение', technical: 'технический' },
-    tabs: { timesheet: 'Табель', staffing: 'Расчёт штата', schedule: 'График' },
+    tabs: { timesheet: 'Табель', staffing: 'Расчёт штата', forecast: 'Прогноз', schedule: 'График' },
     timesheet: {
       from: 'С',
       to: 'По',
@@ -41,6 +41,12 @@ const ru = {
       simulating: 'идёт расчёт…',
       simulated: '{operators} операторов, уровень сервиса {level}',
       failed: 'симуляция не удалась: {error}',
+    },
+    forecast: {
+      lead: 'Обращения по получасам: прошлая неделя — как было и как её описывает модель, затем прогноз на две недели (недельный ритм и тренд).',
+      nextWeek: 'Ожидается на следующей неделе: {count} обращений',
+      actual: 'факт',
+      expected: 'модель и прогноз',
     },
     schedule: {
       week: 'Неделя с {date}',
