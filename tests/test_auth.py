@@ -156,7 +156,12 @@ async def test_presence_is_stored_and_broadcast(workspace: Workspace) -> None:
     )
     assert response.json()["status"] == "online"
     frame = await sock.until(lambda f: f.get("type") == "presence")
-    assert frame == {"type": "presence", "agent_id": workspace.admin_id, "status": "online"}
+    assert frame == {
+        "type": "presence",
+        "agent_id": workspace.admin_id,
+        "status": "online",
+        "reason": None,  # (a break's reason)
+    }
     config = await workspace.api.get(
         "/api/v1/widget/config", params={"inbox_key": workspace.inbox_key}
     )

@@ -353,6 +353,12 @@ async def others_mention(w: World) -> Params:
     return {"mention_id": page.json()["items"][0]["id"]}
 
 
+async def a_simulation(w: World) -> Params:
+    question = {"chats_per_hour": 30, "aht_seconds": 300, "simulated_hours": 10}
+    answer = await w.ok("POST", "/api/v1/workforce/staffing", json=question)
+    return {"simulation_id": answer["simulation_id"]}
+
+
 async def a_page(w: World) -> Params:
     return {"path": "settings"}
 
@@ -602,6 +608,12 @@ TABLE: dict[tuple[str, str], list[Probe]] = {
     ("GET", "/api/v1/webhooks/{endpoint_id}/deliveries"): [Probe(a_webhook, ADMIN)],
     ("POST", "/api/v1/webhooks/deliveries/{delivery_id}/resend"): [Probe(a_delivery, ADMIN)],
     ("DELETE", "/api/v1/api-tokens/{token_id}"): [Probe(a_token, ADMIN)],
+    # Another team's operator's status timeline: admins (and that team's supervisor) only.
+    ("GET", "/api/v1/workforce/agents/{agent_id}/intervals"): [Probe(other_agent, ADMIN)],
+    # Staffing is the leads' (not team-scoped): supervisors and admins.
+    ("GET", "/api/v1/workforce/staffing/simulations/{simulation_id}"): [
+        Probe(a_simulation, SUPERVISOR)
+    ],
     # Another person's sign-in: not in anybody else's own sessions list (admins end other
     # people's sign-ins with /agents/{id}/sign-out).
     ("DELETE", "/api/v1/auth/sessions/{session_id}"): [Probe(others_session, NOBODY)],

@@ -60,6 +60,8 @@ from otklik.surveys.pages import router as survey_pages_router
 from otklik.web.helpcenter import router as helpcenter_router
 from otklik.web.pages import router as pages_router
 from otklik.webhooks.api import router as webhooks_router
+from otklik.workforce import shifts as workforce_shifts
+from otklik.workforce.api import router as workforce_router
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +124,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/api/openapi.json",
     )
     app.state.settings = settings
+    workforce_shifts.use_timezone(settings.workspace_timezone)
     install_error_handlers(app)
     # Routers are matched in this order, route by route: the live path's first.
     for router in (
@@ -148,6 +151,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         surveys_router,
         survey_pages_router,
         webhooks_router,
+        workforce_router,
         widget_socket_router,
         realtime_router,
         helpcenter_router,

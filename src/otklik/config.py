@@ -7,6 +7,7 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -50,6 +51,8 @@ class Settings(BaseSettings):
     #: An online operator who did nothing in the workspace for this many minutes is away
     #: (0 = never).
     presence_away_minutes: float = Field(default=10.0, ge=0)
+    #: The workspace's time zone: where a timesheet's day starts and ends (IANA name).
+    workspace_timezone: str = "UTC"
     #: Conversations with no activity for this many hours are resolved (0 = never).
     auto_resolve_hours: int = 0
     #: Run the job runner inside the web process (turn off when ``otklik worker`` runs it).
@@ -109,6 +112,15 @@ class Settings(BaseSettings):
             if text.startswith("["):
                 return json.loads(text)
             return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("workspace_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
     def resolved_database_url(self) -> str:

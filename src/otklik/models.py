@@ -28,8 +28,22 @@ from otklik.scripts.models import AutomationRule, CannedAnswer, Macro, ScriptFir
 from otklik.sla.models import SlaCalendar, SlaCalendarLink, SlaClock, SlaPolicy
 from otklik.surveys.models import SurveyRequest, SurveySettings
 from otklik.webhooks.models import WebhookDelivery, WebhookEndpoint
+from otklik.workforce.models import (
+    HandlingInterval,
+    PatternAssignment,
+    RotationPattern,
+    ShiftTemplate,
+    StaffingSimulation,
+    StatusInterval,
+)
 
 __all__ = [
+    "HandlingInterval",
+    "StatusInterval",
+    "StaffingSimulation",
+    "ShiftTemplate",
+    "RotationPattern",
+    "PatternAssignment",
     "Agent",
     "SlaCalendar",
     "SlaCalendarLink",

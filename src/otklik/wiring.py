@@ -12,6 +12,8 @@ Inside the transaction (they commit or roll back with the change):
 - a private note's @mentions are recorded (``conversations/mentions.py``);
 - SLA clocks start, pause, resume and stop with the conversation (``sla/subscribers.py``);
 - a resolved conversation sends its inbox's surveys (``surveys/subscribers.py``);
+- workforce records status intervals and who handles which conversation when
+  (``workforce/subscribers.py``);
 - outgoing webhooks write their outbox rows (delivery + job), sent by the job runner after
   commit — an event no endpoint wants costs nothing (endpoints are cached).
 
@@ -67,6 +69,8 @@ from otklik.surveys import subscribers as surveys
 from otklik.surveys.events import SurveyResponded
 from otklik.webhooks import service as webhooks
 from otklik.webhooks.personal_data import WEBHOOK_DELIVERIES
+from otklik.workforce import staffing as _staffing  # noqa: F401  (workforce.simulate)
+from otklik.workforce import subscribers as workforce
 
 
 def install() -> None:
@@ -114,6 +118,11 @@ def install() -> None:
     )
     bus.subscribe(ConversationUpdated, routing.on_conversation_changed, ignore_caused_by=routed)
     bus.subscribe(AgentStatusChanged, routing.on_agent_status_changed, ignore_caused_by=routed)
+
+    # Workforce: status intervals and handling intervals, in the change's transaction.
+    bus.subscribe(AgentStatusChanged, workforce.on_status_changed)
+    bus.subscribe(ConversationCreated, workforce.on_conversation_changed, quiet=workforce.quiet_for)
+    bus.subscribe(ConversationUpdated, workforce.on_conversation_changed)
 
     # A private note that names operators records their mentions and tells them.
     bus.subscribe(MessageCreated, mentions.on_message_created, quiet=mentions.quiet_for)

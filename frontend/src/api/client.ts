@@ -14,6 +14,7 @@ import type {
   LoginResult,
   Message,
   MessagePage,
+  BreakReason,
   Presence,
   Role,
   Team,
@@ -46,7 +47,8 @@ export const agents = {
   list: () => request<Items<Agent>>('GET', '/agents'),
   create: (body: NewAgent) => request<Agent>('POST', '/agents', { body }),
   update: (id: number, body: AgentPatch) => request<Agent>('PATCH', `/agents/${id}`, { body }),
-  setMyStatus: (status: Presence) => request<Agent>('PUT', '/agents/me/status', { body: { status } }),
+  setMyStatus: (status: Presence, reason: BreakReason | null = null) =>
+    request<Agent>('PUT', '/agents/me/status', { body: reason ? { status, reason } : { status } }),
 }
 
 export const teams = {

@@ -7,7 +7,8 @@ import type {
 } from '@/generated/events'
 
 export type Role = 'admin' | 'supervisor' | 'agent'
-export type Presence = 'online' | 'away' | 'offline'
+export type Presence = 'online' | 'away' | 'break' | 'offline'
+export type BreakReason = 'lunch' | 'training' | 'technical'
 export type ConversationStatus = 'open' | 'pending' | 'snoozed' | 'resolved'
 /** `team`: one team's queue (with its id). */
 export type ConversationView = 'mine' | 'unassigned' | 'team' | 'all'
@@ -25,6 +26,8 @@ export interface Agent {
   role: Role
   languages: string[]
   status: Presence
+  /** Why they are on a break (status `break`). */
+  status_reason?: BreakReason | null
   active: boolean
   team_ids: number[]
   two_factor_enabled?: boolean

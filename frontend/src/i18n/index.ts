@@ -17,6 +17,7 @@ import { withSettingsScripts } from './settings-scripts'
 import { withShift } from './shift'
 import { withSla } from './sla'
 import { withSurveys } from './surveys'
+import { withWorkforce } from './workforce'
 
 export type MessageSchema = typeof en
 
@@ -39,7 +40,7 @@ export const i18n = createI18n<[MessageSchema], Locale, false>({
   legacy: false,
   locale: storedLocale(),
   fallbackLocale: 'en',
-  messages: withSurveys(withPrivacy(withSla(withShift(withSearch(withQueues(withMail(withKb(withHealth(withCard(withSecurity(withSettingsChannels(withAttachments(withSettingsScripts(withConversationTools({ en, ru }))))))))))))))),
+  messages: withWorkforce(withSurveys(withPrivacy(withSla(withShift(withSearch(withQueues(withMail(withKb(withHealth(withCard(withSecurity(withSettingsChannels(withAttachments(withSettingsScripts(withConversationTools({ en, ru })))))))))))))))),
   pluralRules: { ru: russianPlural },
   missingWarn: import.meta.env.DEV,
   fallbackWarn: false,

@@ -3,6 +3,7 @@ import { SECTION_PATTERN, openToEveryone } from '@/components/settings/sections'
 import { useSessionStore } from '@/stores/session'
 import LoginView from '@/views/LoginView.vue'
 import SettingsView from '@/views/SettingsView.vue'
+import WorkforceView from '@/views/WorkforceView.vue'
 import WorkspaceView from '@/views/WorkspaceView.vue'
 
 declare module 'vue-router' {
@@ -20,6 +21,7 @@ export function createAppRouter(): Router {
       { path: '/', name: 'inbox', component: WorkspaceView },
       { path: '/c/:id(\\d+)', name: 'conversation', component: WorkspaceView },
       { path: `/settings/:section(${SECTION_PATTERN})?`, name: 'settings', component: SettingsView, meta: { admin: true } },
+      { path: '/workforce', name: 'workforce', component: WorkforceView },
       { path: '/:rest(.*)*', redirect: '/' },
     ],
   })

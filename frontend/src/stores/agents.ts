@@ -1,7 +1,7 @@
 import { computed, ref } from 'vue'
 import { defineStore } from 'pinia'
 import { agents as agentsApi, teams as teamsApi } from '@/api/client'
-import type { Agent, Presence, Team } from '@/api/types'
+import type { Agent, BreakReason, Presence, Team } from '@/api/types'
 import { useSessionStore } from './session'
 
 /** Colleagues and teams: for assignment menus, names and presence. */
@@ -45,8 +45,8 @@ export const useAgentsStore = defineStore('agents', () => {
     }
   }
 
-  async function setMyStatus(status: Presence): Promise<void> {
-    upsert(await agentsApi.setMyStatus(status))
+  async function setMyStatus(status: Presence, reason: BreakReason | null = null): Promise<void> {
+    upsert(await agentsApi.setMyStatus(status, reason))
   }
 
   function reset(): void {

@@ -47,7 +47,7 @@ async def create_agent(
 
 @router.put("/agents/me/status", response_model=AgentOut)
 async def set_my_status(body: StatusIn, agent: CurrentAgent, session: DbSession) -> AgentOut:
-    await service.set_status(session, agent=agent, status=body.status)
+    await service.set_status(session, agent=agent, status=body.status, reason=body.reason)
     return await service.describe_agent(session, agent)
 
 

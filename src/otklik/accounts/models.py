@@ -12,7 +12,9 @@ from otklik.core.db import Base, BigId, Json
 from otklik.core.text import fold
 
 ROLES = ("admin", "supervisor", "agent")
-PRESENCE = ("online", "away", "offline")
+PRESENCE = ("online", "away", "break", "offline")
+#: Why an operator is on a break (``status == "break"``).
+BREAK_REASONS = ("lunch", "training", "technical")
 
 
 class Agent(Base):
@@ -49,6 +51,8 @@ class Agent(Base):
     #: The status they chose, while the system shows another (offline once their sockets
     #: are gone, away when idle): what they come back to. ``None``: the status is their own.
     presence_auto_from: Mapped[str | None] = mapped_column(String(20))
+    #: Why they are on a break (one of ``BREAK_REASONS``); ``None`` in any other status.
+    status_reason: Mapped[str | None] = mapped_column(String(20))
 
 
 class Team(Base):

@@ -36,12 +36,24 @@ from otklik.realtime.protocol import STREAM_AGENTS
 
 
 async def change_status(
-    session: AsyncSession, *, agent: Agent, status: str, automatic: bool = False
+    session: AsyncSession,
+    *,
+    agent: Agent,
+    status: str,
+    automatic: bool = False,
+    reason: str | None = None,
 ) -> None:
     """Set an operator's presence: chosen by them (``automatic=False``) or by the system,
-    which remembers what they had chosen to bring it back when they return."""
+    which remembers what they had chosen to bring it back when they return. A break keeps
+    its reason (``status_reason``), also across an automatic offline and back."""
     now = utcnow()
-    previous = agent.status
+    previous, previous_reason = agent.status, agent.status_reason
+    if status == "break":
+        # Back to a break the system had interrupted (sockets gone): the same reason.
+        reason = reason or previous_reason
+        agent.status_reason = reason
+    elif not (automatic and status == "offline" and previous == "break"):
+        agent.status_reason = None  # (an automatic offline keeps it for their return)
     if automatic:
         if agent.presence_auto_from is None:
             agent.presence_auto_from = previous
@@ -49,12 +61,18 @@ async def change_status(
         # A choice is made in the workspace: it counts as being there and being active.
         agent.presence_auto_from = None
         agent.seen_at = agent.active_at = now
-    if previous != status:
+    if previous != status or (status == "break" and previous_reason != reason):
         agent.status = status
         agent.status_changed_at = now
         await bus.emit(
             session,
-            events.AgentStatusChanged(agent_id=agent.id, status=status, previous=previous),
+            events.AgentStatusChanged(
+                agent_id=agent.id,
+                status=status,
+                previous=previous,
+                reason=reason if status == "break" else None,
+                source="auto" if automatic else "operator",
+            ),
         )
         if "online" in (previous, status):
             await channels.announce_availability(session)
@@ -62,7 +80,11 @@ async def change_status(
         session,
         stream=STREAM_AGENTS,
         frame=events.PresenceFrame.model_validate(
-            {"agent_id": agent.id, "status": status}
+            {
+                "agent_id": agent.id,
+                "status": status,
+                "reason": agent.status_reason if status == "break" else None,
+            }
         ).model_dump(),
     )
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, EmailStr, Field, StringConstraints
+from pydantic import BaseModel, EmailStr, Field, StringConstraints, model_validator
 
 from otklik.core.schemas import PatchModel, StrictModel
 
 Role = Literal["admin", "supervisor", "agent"]
-Presence = Literal["online", "away", "offline"]
+Presence = Literal["online", "away", "break", "offline"]
+BreakReason = Literal["lunch", "training", "technical"]
 Language = Literal["ru", "en"]
 Skill = Annotated[
     str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=50)
@@ -29,6 +30,8 @@ class AgentOut(BaseModel):
     role: Role
     languages: list[str]
     status: Presence
+    #: Why they are on a break (``status == "break"``), else ``None``.
+    status_reason: BreakReason | None = None
     active: bool
     team_ids: list[int]
     max_concurrent: int
@@ -156,6 +159,16 @@ class AgentUpdate(PatchModel):
 
 class StatusIn(StrictModel):
     status: Presence
+    #: Required for a break, refused for any other status.
+    reason: BreakReason | None = None
+
+    @model_validator(mode="after")
+    def _reason_goes_with_break(self) -> StatusIn:
+        if (self.status == "break") != (self.reason is not None):
+            raise ValueError(
+                "a break needs a reason (lunch, training, technical); no other status takes one"
+            )
+        return self
 
 
 class TeamOut(BaseModel):

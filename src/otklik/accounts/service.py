@@ -58,6 +58,7 @@ def agent_out(agent: Agent, team_ids: list[int]) -> AgentOut:
         role=agent.role,
         languages=list(agent.languages),
         status=agent.status,
+        status_reason=agent.status_reason,
         active=agent.active,
         team_ids=team_ids,
         max_concurrent=agent.max_concurrent,
@@ -175,13 +176,16 @@ async def update_agent(
     return agent
 
 
-async def set_status(session: AsyncSession, *, agent: Agent, status: str) -> Agent:
-    """The operator chooses their presence (``accounts/presence.py`` keeps it honest).
+async def set_status(
+    session: AsyncSession, *, agent: Agent, status: str, reason: str | None = None
+) -> Agent:
+    """The operator chooses their presence (``accounts/presence.py`` keeps it honest);
+    a break carries its reason (lunch, training, technical).
 
     Stored and announced to operators as a transient frame (not replayed); routing reacts in
     the same transaction: coming online takes from the queues, going offline may return
-    conversations to them."""
-    await presence.change_status(session, agent=agent, status=status)
+    conversations to them; workforce records the interval."""
+    await presence.change_status(session, agent=agent, status=status, reason=reason)
     return agent
 
 

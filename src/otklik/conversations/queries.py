@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, select, true
@@ -280,3 +281,16 @@ async def latest_customer_text(session: AsyncSession, conversation_id: int) -> s
         .limit(1)
     )
     return text or ""
+
+
+async def creation_times(
+    session: AsyncSession, *, since: datetime, until: datetime
+) -> list[datetime]:
+    """When conversations were created in ``[since, until)`` (every inbox: the workforce
+    forecast counts the whole workspace's volume)."""
+    rows = await session.scalars(
+        select(Conversation.created_at).where(
+            Conversation.created_at >= since, Conversation.created_at < until
+        )
+    )
+    return list(rows)

@@ -21,6 +21,7 @@ from otklik.channels.service import inbox_settings
 from otklik.conversations import service as conversations
 from otklik.conversations.models import Conversation
 from otklik.core.clock import utcnow
+from otklik.workforce import service as workforce
 
 ROUTING_LOCK = 7_312_002
 _LOCK_TAKEN = "otklik.routing_lock_taken"
@@ -39,7 +40,8 @@ async def take_routing_lock(session: AsyncSession) -> None:
 
 
 async def _candidates(session: AsyncSession, team_id: int | None) -> list[Candidate]:
-    """Online, active agents of the team (everyone when no team) with their open load.
+    """Online, active agents of the team (everyone when no team) on shift, if they work by a
+    schedule (``workforce/shifts.py``), with their open load.
 
     The agents first: most of the time nobody of the team is online, or everybody is, and
     only then are their open conversations counted (by an index, for those agents only)."""
@@ -49,6 +51,9 @@ async def _candidates(session: AsyncSession, team_id: int | None) -> list[Candid
             TeamMember.team_id == team_id
         )
     agents = (await session.scalars(query.order_by(Agent.id))).all()
+    if agents:  # those who work by a schedule get nothing off shift
+        away = await workforce.off_shift(session, agent_ids=[a.id for a in agents])
+        agents = [a for a in agents if a.id not in away]
     if not agents:
         return []
     load = dict(

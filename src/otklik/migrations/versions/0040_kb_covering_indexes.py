@@ -1,7 +1,7 @@
 """kb_articles: covering indexes for the help center's counts and sitemap
 
 Revision ID: 0040
-Revises: 0037
+Revises: 0039
 Create Date: 2026-12-04 14:30:00
 
 The home and category pages count public articles per category: with ``internal`` outside
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0040"
-down_revision: str | None = "0037"
+down_revision: str | None = "0039"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,61 @@
+// English strings of workforce (the `workforce` namespace; `presence.break` and
+// `nav.workforce` are merged into theirs by workforce.ts). The Russian file has the same keys.
+const en = {
+  workforce: {
+    title: 'Workforce',
+    breakWith: 'Break: {reason}',
+    reason: { lunch: 'lunch', training: 'training', technical: 'technical' },
+    tabs: { timesheet: 'Timesheet', staffing: 'Staffing', forecast: 'Forecast', schedule: 'Schedule' },
+    timesheet: {
+      from: 'From',
+      to: 'To',
+      show: 'Show',
+      csv: 'Download CSV',
+      empty: 'Nobody to show.',
+      agent: 'Operator',
+      date: 'Date',
+      loggedIn: 'Logged in',
+      online: 'Online',
+      away: 'Away',
+      breaks: 'Breaks',
+      handle: 'Handle time',
+      concurrency: '0 / 1 / 2 / 3+ dialogs',
+      occupancy: 'Occupancy',
+      utilization: 'Utilization',
+      timeline: 'Timeline of {name}',
+    },
+    staffing: {
+      lead: 'Erlang C on chat slots, checked by a simulation of the same queue.',
+      chatsPerHour: 'Chats per hour',
+      concurrency: 'Chats at once per operator',
+      aht: 'Handle time, seconds (empty: measured)',
+      level: 'Service level, %',
+      seconds: 'answered within, seconds',
+      occupancy: 'Max occupancy, %',
+      shrinkage: 'Shrinkage, %',
+      calculate: 'Calculate',
+      operators: 'Operators needed',
+      scheduled: 'To schedule (with shrinkage)',
+      expected: 'Service level {level}, occupancy {occupancy}, average wait {wait} s',
+      simulation: 'Simulation',
+      simulating: 'simulating…',
+      simulated: '{operators} operators, service level {level}',
+      failed: 'the simulation failed: {error}',
+    },
+    forecast: {
+      lead: 'Conversations per half-hour: the last week as it was and as the model follows it, then the next two weeks (weekly pattern and trend).',
+      nextWeek: 'Expected next week: {count} conversations',
+      actual: 'actual',
+      expected: 'model and forecast',
+    },
+    schedule: {
+      week: 'Week of {date}',
+      previous: 'Previous week',
+      next: 'Next week',
+      dayOff: '—',
+      empty: 'No shifts planned for this week.',
+    },
+  },
+}
+
+export default en

@@ -1,0 +1,61 @@
+// Русские строки раздела «Смены и нагрузка» (пространство `workforce`); те же ключи, что в
+// workforce.en.ts.
+const ru = {
+  workforce: {
+    title: 'Смены и нагрузка',
+    breakWith: 'Перерыв: {reason}',
+    reason: { lunch: 'обед', training: 'обучение', technical: 'технический' },
+    tabs: { timesheet: 'Табель', staffing: 'Расчёт штата', forecast: 'Прогноз', schedule: 'График' },
+    timesheet: {
+      from: 'С',
+      to: 'По',
+      show: 'Показать',
+      csv: 'Скачать CSV',
+      empty: 'Показать некого.',
+      agent: 'Оператор',
+      date: 'Дата',
+      loggedIn: 'В системе',
+      online: 'На линии',
+      away: 'Отошёл',
+      breaks: 'Перерывы',
+      handle: 'Время обработки',
+      concurrency: '0 / 1 / 2 / 3+ диалога',
+      occupancy: 'Занятость',
+      utilization: 'Загрузка',
+      timeline: 'Статусы: {name}',
+    },
+    staffing: {
+      lead: 'Эрланг C по слотам чатов, с проверкой симуляцией той же очереди.',
+      chatsPerHour: 'Чатов в час',
+      concurrency: 'Чатов одновременно у оператора',
+      aht: 'Время обработки, секунд (пусто — по нашим данным)',
+      level: 'Уровень сервиса, %',
+      seconds: 'ответ в пределах, секунд',
+      occupancy: 'Предельная занятость, %',
+      shrinkage: 'Потери времени (shrinkage), %',
+      calculate: 'Рассчитать',
+      operators: 'Нужно операторов',
+      scheduled: 'Поставить в график (с потерями)',
+      expected: 'Уровень сервиса {level}, занятость {occupancy}, среднее ожидание {wait} с',
+      simulation: 'Симуляция',
+      simulating: 'идёт расчёт…',
+      simulated: '{operators} операторов, уровень сервиса {level}',
+      failed: 'симуляция не удалась: {error}',
+    },
+    forecast: {
+      lead: 'Обращения по получасам: прошлая неделя — как было и как её описывает модель, затем прогноз на две недели (недельный ритм и тренд).',
+      nextWeek: 'Ожидается на следующей неделе: {count} обращений',
+      actual: 'факт',
+      expected: 'модель и прогноз',
+    },
+    schedule: {
+      week: 'Неделя с {date}',
+      previous: 'Предыдущая неделя',
+      next: 'Следующая неделя',
+      dayOff: '—',
+      empty: 'На эту неделю смен нет.',
+    },
+  },
+}
+
+export default ru

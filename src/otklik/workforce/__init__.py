@@ -1,0 +1,1 @@
+"""Workforce (issue 17): status intervals and timesheets, staffing, forecasts."""

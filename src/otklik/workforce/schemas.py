@@ -1,0 +1,235 @@
+"""API shapes of workforce: status intervals, timesheets, staffing."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+from otklik.core.schemas import StrictModel
+
+
+class IntervalOut(BaseModel):
+    agent_id: int
+    status: str
+    reason: str | None
+    #: ``operator``, ``auto`` (sockets gone, idle) or ``schedule``.
+    source: str
+    started_at: datetime
+    #: ``None``: the operator is still in this status.
+    ended_at: datetime | None
+
+
+class TimesheetDay(BaseModel):
+    """One operator's day in the workspace's time zone; every duration in seconds."""
+
+    agent_id: int
+    agent_name: str
+    date: date
+    logged_in_seconds: int
+    #: ``online``, ``away``, ``break:lunch`` / ``break:training`` / ``break:technical``,
+    #: ``offline`` (only statuses that occurred).
+    status_seconds: dict[str, int]
+    #: Logged in with at least one open dialog assigned.
+    handle_seconds: int
+    #: The dialogs' own durations added up (two at once count twice).
+    dialog_seconds: int
+    #: Logged-in time with 0, 1, 2 and 3 or more dialogs open: keys ``0``, ``1``, ``2``, ``3+``.
+    concurrency_seconds: dict[str, int]
+    #: Online with a dialog ÷ online (``None`` when never online).
+    occupancy: float | None
+    #: Handle time ÷ logged-in time (``None`` when never logged in).
+    utilization: float | None
+
+
+class TimesheetOut(BaseModel):
+    timezone: str
+    date_from: date
+    date_to: date
+    items: list[TimesheetDay]
+
+
+class HandleTimeOut(BaseModel):
+    """How long a dialog lasts when its operator handles ``concurrency`` at once."""
+
+    concurrency: int
+    aht_seconds: float
+    dialogs: int
+
+
+class StaffingIn(StrictModel):
+    chats_per_hour: float = Field(gt=0, le=100_000)
+    #: Chats one operator takes at once (their slots).
+    concurrency: int = Field(default=1, ge=1, le=10)
+    #: Handle time of a chat at that concurrency; omitted: measured from our own dialogs.
+    aht_seconds: float | None = Field(default=None, gt=0, le=86_400)
+    #: E.g. 0.8 and 20: 80 % of chats answered within 20 seconds.
+    target_level: float = Field(default=0.8, gt=0, lt=1)
+    target_seconds: float = Field(default=20, ge=0, le=3600)
+    max_occupancy: float = Field(default=1.0, gt=0, le=1)
+    #: Share of paid time not available for chats (breaks, meetings, absence).
+    shrinkage: float = Field(default=0.0, ge=0, lt=1)
+    #: Mean customer patience: given, the simulation lets waiting chats be abandoned (the
+    #: queue of Erlang A).
+    patience_seconds: float | None = Field(default=None, gt=0, le=86_400)
+    #: How long the simulation runs (simulated hours).
+    simulated_hours: float = Field(default=200, ge=10, le=2000)
+
+
+class StaffingOut(BaseModel):
+    """Erlang C's answer; the simulation's comes later (``simulation_id``)."""
+
+    aht_seconds: float
+    #: ``given`` or ``measured`` (from our own dialogs at this concurrency).
+    aht_source: str
+    load_erlangs: float
+    slots: int
+    operators: int
+    #: With shrinkage: the people to schedule.
+    scheduled: int
+    service_level: float
+    occupancy: float
+    average_wait_seconds: float
+    wait_probability: float
+    simulation_id: int
+
+
+class SimulationOut(BaseModel):
+    id: int
+    #: ``queued``, ``done`` or ``failed``.
+    state: str
+    params: dict[str, Any]
+    slots: int | None = None
+    operators: int | None = None
+    scheduled: int | None = None
+    service_level: float | None = None
+    abandoned: float | None = None
+    average_wait_seconds: float | None = None
+    error: str | None = None
+    created_at: datetime
+    finished_at: datetime | None
+
+
+class ForecastPoint(BaseModel):
+    start: datetime
+    #: Conversations created in the interval (``None`` for the future).
+    actual: int | None
+    #: The model's value: fitted for the past, forecast for the future.
+    expected: float
+
+
+class ForecastOut(BaseModel):
+    interval_minutes: int
+    history_from: datetime
+    #: The last week: actual counts beside the model's fitted values.
+    history: list[ForecastPoint]
+    forecast: list[ForecastPoint]
+
+
+class BreakIn(StrictModel):
+    #: Minutes from the shift's start.
+    offset: int = Field(ge=0, le=24 * 60)
+    minutes: int = Field(ge=1, le=240)
+    reason: Literal["lunch", "training", "technical"] = "lunch"
+
+
+class ShiftTemplateIn(StrictModel):
+    name: str = Field(min_length=1, max_length=100)
+    #: Local start time ``HH:MM`` in the workspace's time zone.
+    start: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    length_minutes: int = Field(ge=15, le=24 * 60)
+    breaks: list[BreakIn] = Field(default_factory=list, max_length=10)
+
+    @model_validator(mode="after")
+    def _breaks_inside(self) -> ShiftTemplateIn:
+        for item in self.breaks:
+            if item.offset + item.minutes > self.length_minutes:
+                raise ValueError("every break must end within the shift")
+        return self
+
+
+class ShiftTemplateOut(BaseModel):
+    id: int
+    name: str
+    start: str
+    length_minutes: int
+    breaks: list[BreakIn]
+
+
+#: Ready-made cycles: the template ids in ``template_ids`` fill the working days in order.
+Preset = Literal["2/2", "5/2", "3/3", "day/evening/night"]
+
+
+class PatternIn(StrictModel):
+    name: str = Field(min_length=1, max_length=100)
+    #: A custom cycle: a template id per day, ``null`` for a day off.
+    cycle: list[int | None] | None = Field(default=None, min_length=1, max_length=56)
+    #: Or a preset: 2/2, 5/2 and 3/3 take one template; day/evening/night three.
+    preset: Preset | None = None
+    template_ids: list[int] = Field(default_factory=list, max_length=3)
+
+    @model_validator(mode="after")
+    def _cycle_or_preset(self) -> PatternIn:
+        if (self.cycle is None) == (self.preset is None):
+            raise ValueError("give either a cycle or a preset")
+        return self
+
+
+class PatternOut(BaseModel):
+    id: int
+    name: str
+    cycle: list[int | None]
+
+
+class AssignmentIn(StrictModel):
+    agent_id: int = Field(ge=1)
+    pattern_id: int = Field(ge=1)
+    starts_on: date
+
+
+class AssignmentOut(BaseModel):
+    id: int
+    agent_id: int
+    pattern_id: int
+    starts_on: date
+
+
+class ShiftOut(BaseModel):
+    """One operator's shift on one day (times are instants; the day is local)."""
+
+    agent_id: int
+    date: date
+    template_id: int
+    name: str
+    starts_at: datetime
+    ends_at: datetime
+    breaks: list[tuple[datetime, datetime, str]]
+
+
+class AdherenceOut(BaseModel):
+    """Scheduled vs actual, minute by minute, for one operator's shift."""
+
+    agent_id: int
+    date: date
+    starts_at: datetime
+    ends_at: datetime
+    #: Minutes they should be available: the shift less its breaks.
+    scheduled_minutes: int
+    #: Of those, minutes they were online.
+    adherent_minutes: int
+    adherence: float | None
+    late_login_minutes: int
+    early_leave_minutes: int
+    #: Minutes on a break outside the shift's scheduled breaks.
+    break_overrun_minutes: int
+
+
+class MissingOut(BaseModel):
+    """Should be online now (on shift, not on a scheduled break) and is not."""
+
+    agent_id: int
+    agent_name: str
+    status: str
+    shift_starts_at: datetime
+    shift_ends_at: datetime

@@ -1,0 +1,90 @@
+"""Workforce in the operator app (issue 17): a break with its reason from the presence
+switch, the timesheet, the staffing calculator with its simulation, and the week's shifts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import AdminApi, E2EServer
+from tests.e2e.test_workspace import login
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def api(e2e_server: E2EServer) -> Iterator[AdminApi]:
+    client = AdminApi(e2e_server)
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def test_break_timesheet_staffing_and_schedule(
+    page: Page, e2e_server: E2EServer, api: AdminApi
+) -> None:
+    # The admin works 5/2 from this week's Monday, 09:00 for 8 hours.
+    template = api.http.post(
+        "/api/v1/workforce/shift-templates",
+        json={"name": "Day", "start": "09:00", "length_minutes": 480},
+    )
+    assert template.status_code == 201, template.text
+    pattern = api.http.post(
+        "/api/v1/workforce/patterns",
+        json={"name": "5/2", "preset": "5/2", "template_ids": [template.json()["id"]]},
+    )
+    assert pattern.status_code == 201, pattern.text
+    today = datetime.now(UTC).astimezone().date()  # the browser's local day
+    monday = today - timedelta(days=today.weekday())
+    assigned = api.http.post(
+        "/api/v1/workforce/assignments",
+        json={
+            "agent_id": api.me["id"],
+            "pattern_id": pattern.json()["id"],
+            "starts_on": monday.isoformat(),
+        },
+    )
+    assert assigned.status_code == 201, assigned.text
+
+    login(page, e2e_server)
+    switch = page.get_by_test_id("presence-switch")
+    switch.select_option("online")
+    switch.select_option("break:lunch")
+    expect(page.locator(".presence-switch .presence-dot--break")).to_be_visible()
+    me = api.http.get("/api/v1/auth/me").json()
+    assert (me["status"], me["status_reason"]) == ("break", "lunch")
+
+    page.get_by_test_id("nav-workforce").click()
+    expect(page.get_by_test_id("workforce")).to_be_visible()
+    row = page.locator(f'[data-testid="timesheet-row"][data-agent-id="{api.me["id"]}"]')
+    expect(row).to_be_visible()
+    # Her day as a bar: online, then the lunch break (still going).
+    row.get_by_test_id("timesheet-agent").click()
+    segments = page.get_by_test_id("timeline-segment")
+    expect(segments.last).to_have_attribute("data-status", "break")
+    expect(page.get_by_test_id("timesheet-csv")).to_have_attribute(
+        "href", f"/api/v1/workforce/timesheet.csv?date_from={today}&date_to={today}"
+    )
+
+    page.get_by_test_id("workforce-tab-staffing").click()
+    page.get_by_test_id("staffing-chats").fill("120")
+    page.get_by_test_id("staffing-aht").fill("360")
+    page.get_by_test_id("staffing-calculate").click()
+    expect(page.get_by_test_id("staffing-operators")).to_have_text("16")
+    expect(page.get_by_test_id("staffing-simulation")).to_have_attribute(
+        "data-state", "done", timeout=60_000
+    )
+
+    # A fresh workspace has no two weeks of history: the forecast says why it has nothing.
+    page.get_by_test_id("workforce-tab-forecast").click()
+    expect(page.get_by_test_id("forecast-error")).to_be_visible()
+
+    page.get_by_test_id("workforce-tab-schedule").click()
+    cells = page.get_by_test_id("schedule-cell")
+    expect(cells).to_have_count(7)
+    expect(cells.nth(0)).to_contain_text("Day")
+    expect(cells.nth(5)).to_have_text("—")
