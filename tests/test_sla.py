@@ -345,3 +345,66 @@ async def test_a_breach_fires_automation_rules(workspace: Workspace) -> None:
             await asyncio.sleep(0.1)
     assert "sla-missed" in got.json()["tags"]
     assert got.json()["priority"] == "urgent"
+
+
+async def test_a_contact_attribute_chooses_the_policy(workspace: Workspace) -> None:
+    api, auth = workspace.api, workspace.auth()
+    made = await api.post(
+        "/api/v1/attribute-definitions",
+        headers=auth,
+        json={"entity": "contact", "key": "plan", "label": "Plan", "type": "text"},
+    )
+    assert made.status_code == 201, made.text
+    await policy(
+        workspace,
+        name="Enterprise",
+        position=0,
+        conditions={"contact_attribute": {"key": "plan", "value": "enterprise"}},
+        targets={"normal": {"first_response": 15}},
+    )
+    await policy(workspace, position=1, targets={"normal": {"first_response": 60}})
+    listed = await api.get("/api/v1/sla/policies", headers=auth)
+    assert listed.json()["items"][0]["conditions"]["contact_attribute"] == {
+        "key": "plan",
+        "value": "enterprise",
+    }
+    start = datetime(2025, 10, 29, 10, 0, tzinfo=UTC)
+    with frozen(start):
+        big = await workspace.visitor("Big customer")
+        marked = await api.put(
+            f"/api/v1/contacts/{big.contact_id}/attributes",
+            headers=auth,
+            json={"values": {"plan": "enterprise"}},
+        )
+        assert marked.status_code == 200, marked.text
+        big_id = int((await big.say("hello"))["conversation_id"])
+        small_id, _ = await chat(workspace)
+        got_big = await clocks(workspace, big_id)
+        got_small = await clocks(workspace, small_id)
+    assert got_big["first_response"]["policy_name"] == "Enterprise"
+    assert at(got_big["first_response"]["due_at"]) == datetime(2025, 10, 29, 10, 15, tzinfo=UTC)
+    assert got_small["first_response"]["policy_name"] == "Standard"
+    assert at(got_small["first_response"]["due_at"]) == datetime(2025, 10, 29, 11, 0, tzinfo=UTC)
+
+
+async def test_a_policy_may_keep_counting_while_pending(workspace: Workspace) -> None:
+    pid = await policy(workspace, pause_on=["snoozed"])
+    listed = await workspace.api.get("/api/v1/sla/policies", headers=workspace.auth())
+    assert [p["pause_on"] for p in listed.json()["items"] if p["id"] == pid] == [["snoozed"]]
+    with frozen(datetime(2025, 10, 29, 10, 0, tzinfo=UTC)):
+        conversation_id, _ = await chat(workspace)
+        pending = await workspace.api.post(
+            f"/api/v1/conversations/{conversation_id}/status",
+            headers=workspace.auth(),
+            json={"status": "pending"},
+        )
+        assert pending.status_code == 200, pending.text
+        got = await clocks(workspace, conversation_id)
+    assert got["first_response"]["state"] == "running"
+    assert at(got["first_response"]["due_at"]) == datetime(2025, 10, 29, 11, 0, tzinfo=UTC)
+    bad = await workspace.api.post(
+        "/api/v1/sla/policies",
+        headers=workspace.auth(),
+        json={"name": "X", "pause_on": ["resolved"], "targets": {"normal": {"resolution": 5}}},
+    )
+    assert bad.status_code == 422

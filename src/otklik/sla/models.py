@@ -61,6 +61,9 @@ class SlaPolicy(Base):
     conditions: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
     #: ``{"urgent": {"first_response": 15, …}, …}`` in business minutes, by priority.
     targets: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    #: The statuses that pause the clocks: ``["pending", "snoozed"]`` or fewer.
+    #: ``None`` (rows older than the setting): both.
+    pause_on: Mapped[list[str] | None] = mapped_column(Json, default=lambda: ["pending", "snoozed"])
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

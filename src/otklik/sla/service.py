@@ -18,7 +18,7 @@ from otklik.core import config_cache
 from otklik.core.errors import invalid, not_found
 from otklik.sla.models import SlaCalendar, SlaCalendarLink, SlaClock, SlaPolicy
 from otklik.sla.official import official_year
-from otklik.sla.policies import CONFIG, build_calendar
+from otklik.sla.policies import CONFIG, PAUSES, build_calendar
 from otklik.sla.schemas import (
     BreachOut,
     CalendarIn,
@@ -161,6 +161,7 @@ def policy_out(row: SlaPolicy) -> PolicyOut:
         calendar_id=row.calendar_id,
         conditions=dict(row.conditions or {}),
         targets={k: dict(v) for k, v in (row.targets or {}).items()},
+        pause_on=list(row.pause_on if row.pause_on is not None else PAUSES),
     )
 
 
@@ -179,6 +180,7 @@ async def _fill_policy(session: AsyncSession, row: SlaPolicy, data: PolicyIn) ->
     row.calendar_id = data.calendar_id
     row.conditions = data.conditions.model_dump(mode="json", exclude_none=True)
     row.targets = {p: t.model_dump(exclude_none=True) for p, t in data.targets.items()}
+    row.pause_on = sorted(set(data.pause_on))
 
 
 async def create_policy(session: AsyncSession, *, data: PolicyIn) -> PolicyOut:
