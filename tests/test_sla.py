@@ -408,3 +408,58 @@ async def test_a_policy_may_keep_counting_while_pending(workspace: Workspace) ->
         json={"name": "X", "pause_on": ["resolved"], "targets": {"normal": {"resolution": 5}}},
     )
     assert bad.status_code == 422
+
+
+async def _listed(ws: Workspace, **params: Any) -> list[int]:
+    ids: list[int] = []
+    cursor = None
+    while True:
+        query = {"view": "all", "limit": 2, **params, **({"cursor": cursor} if cursor else {})}
+        got = await ws.api.get("/api/v1/conversations", headers=ws.auth(), params=query)
+        assert got.status_code == 200, got.text
+        ids += [item["id"] for item in got.json()["items"]]
+        cursor = got.json()["next_cursor"]
+        if cursor is None:
+            return ids
+
+
+async def test_the_list_sorts_by_due_soonest_and_filters_missed_and_nearly_due(
+    workspace: Workspace,
+) -> None:
+    db: Database = workspace.server.app.state.db
+    await policy(
+        workspace,
+        targets={"normal": {"first_response": 30}, "high": {"first_response": 5}},
+    )
+    with frozen(datetime(2025, 10, 29, 10, 0, tzinfo=UTC)) as clock:
+        calm, _ = await chat(workspace)  # due 10:30
+        clock.advance(minutes=5)
+        later, _ = await chat(workspace)  # due 10:35
+        clock.advance(minutes=1)
+        hurried, _ = await chat(workspace)
+        raised = await workspace.api.post(
+            f"/api/v1/conversations/{hurried}/priority",
+            headers=workspace.auth(),
+            json={"priority": "high"},
+        )
+        assert raised.status_code == 200, raised.text  # due 10:11
+        answered, _ = await chat(workspace)
+        await workspace.reply(answered, "Hello!")  # no running target: last
+        assert await _listed(workspace, sort="due") == [hurried, calm, later, answered]
+        assert await _listed(workspace, sort="due", sla="due_soon") == [hurried]
+        assert await _listed(workspace, sla="breached") == []
+        clock.advance(minutes=6)  # 10:12: the high-priority one is missed
+        async with db.session(write=True) as session:
+            await sweep(session, now=clock.now)
+        assert await _listed(workspace, sort="due", sla="breached") == [hurried]
+        assert await _listed(workspace, sla="due_soon") == []
+    bad = await workspace.api.get(
+        "/api/v1/conversations", headers=workspace.auth(), params={"sla": "late"}
+    )
+    assert bad.status_code == 422
+    foreign = await workspace.api.get(
+        "/api/v1/conversations",
+        headers=workspace.auth(),
+        params={"sort": "newest", "cursor": "bm90IG91cnM"},
+    )
+    assert foreign.status_code == 400

@@ -166,3 +166,40 @@ def test_an_admin_makes_a_policy_and_a_new_conversation_counts_down(
     sla_rows.get_by_test_id("sla-policy-delete").click()
     sla_rows.get_by_test_id("sla-policy-delete-confirm").click()
     expect(page.get_by_test_id("sla-policies-sla-empty")).to_be_visible()
+
+
+def test_the_list_sorts_by_due_soonest_and_shows_only_nearly_due(
+    page: Page, e2e_server: E2EServer, api: AdminApi, visitors: list[Any]
+) -> None:
+    policy(
+        api,
+        name="VIP",
+        position=0,
+        conditions={"tags": ["vip"]},
+        targets={"normal": {"first_response": 5}},
+    )
+    policy(api, name="Standard", position=1, targets={"normal": {"first_response": 120}})
+    first = new_visitor(e2e_server, visitors, "First").say("Hello")["conversation_id"]
+    hurried = new_visitor(e2e_server, visitors, "Hurried").say("Help!")["conversation_id"]
+    last = new_visitor(e2e_server, visitors, "Last").say("Hi")["conversation_id"]
+    tagged = api.http.post(f"/api/v1/conversations/{hurried}/tags", json={"add": ["vip"]})
+    assert tagged.status_code == 200, tagged.text
+
+    page.goto(e2e_server.url + "/app/")
+    page.get_by_test_id("login-email").fill(e2e_server.admin_email)
+    page.get_by_test_id("login-password").fill(e2e_server.admin_password)
+    page.get_by_test_id("login-submit").click()
+    page.get_by_test_id("tab-unassigned").click()
+    items = page.get_by_test_id("conversation-item")
+    page.get_by_test_id("list-sort").select_option("newest")
+    expect(items.first).to_have_attribute("data-conversation-id", str(last))
+    page.get_by_test_id("list-sort").select_option("due")
+    expect(items.first).to_have_attribute("data-conversation-id", str(hurried))
+    expect(items.nth(1)).to_have_attribute("data-conversation-id", str(first))
+    page.get_by_test_id("sla-filter").select_option("due_soon")
+    expect(items).to_have_count(1)
+    expect(items.first).to_have_attribute("data-conversation-id", str(hurried))
+    page.get_by_test_id("sla-filter").select_option("breached")
+    expect(items).to_have_count(0)
+    page.get_by_test_id("sla-filter").select_option("")
+    expect(items).to_have_count(3)

@@ -77,6 +77,12 @@ const en = {
         response: 'Response',
       },
     },
+    filter: {
+      label: 'SLA',
+      any: 'Any',
+      breached: 'Missed',
+      due_soon: 'Due within 10 minutes',
+    },
     chip: {
       left: '{time} left',
       overdue: 'Overdue by {time}',

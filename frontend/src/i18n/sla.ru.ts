@@ -76,6 +76,12 @@ const ru = {
         response: 'Ответ',
       },
     },
+    filter: {
+      label: 'SLA',
+      any: 'Все',
+      breached: 'Срок нарушен',
+      due_soon: 'Срок через 10 минут',
+    },
     chip: {
       left: 'Осталось {time}',
       overdue: 'Просрочено на {time}',
