@@ -463,3 +463,73 @@ async def test_the_list_sorts_by_due_soonest_and_filters_missed_and_nearly_due(
         params={"sort": "newest", "cursor": "bm90IG91cnM"},
     )
     assert foreign.status_code == 400
+
+
+async def test_breaches_keep_their_reason_and_supervisors_see_their_teams(
+    workspace: Workspace,
+) -> None:
+    db: Database = workspace.server.app.state.db
+    api, auth = workspace.api, workspace.auth()
+    lead_id, lead = await workspace.agent("lead@example.com", role="supervisor")
+    _, operator = await workspace.agent("op@example.com")
+    ours = await api.post(
+        "/api/v1/teams", headers=auth, json={"name": "Ours", "agent_ids": [lead_id]}
+    )
+    theirs = await api.post("/api/v1/teams", headers=auth, json={"name": "Theirs"})
+    ours_id, theirs_id = int(ours.json()["id"]), int(theirs.json()["id"])
+    policy_id = await policy(workspace, targets={"normal": {"first_response": 15}})
+    start = datetime(2025, 10, 29, 10, 0, tzinfo=UTC)
+    with frozen(start) as clock:
+        mine, _ = await chat(workspace)
+        other, _ = await chat(workspace)
+        for conversation_id, team_id in ((mine, ours_id), (other, theirs_id)):
+            moved = await api.post(
+                f"/api/v1/conversations/{conversation_id}/assign",
+                headers=auth,
+                json={"team_id": team_id},
+            )
+            assert moved.status_code == 200, moved.text
+        clock.advance(minutes=20)
+        async with db.session(write=True) as session:
+            await sweep(session, now=clock.now)
+        clock.advance(minutes=1)
+        # The policy is renamed afterwards: the record keeps what applied then.
+        renamed = await api.put(
+            f"/api/v1/sla/policies/{policy_id}",
+            headers=auth,
+            json={"name": "Renamed", "targets": {"normal": {"first_response": 60}}},
+        )
+        assert renamed.status_code == 200, renamed.text
+        await workspace.reply(mine, "Sorry for the wait")
+        everything = await api.get("/api/v1/sla/breaches", headers=auth)
+        scoped = await api.get("/api/v1/sla/breaches", headers=workspace.auth(lead))
+        figures = await api.get(
+            "/api/v1/sla/compliance", headers=workspace.auth(lead), params={"by": "team"}
+        )
+        all_figures = await api.get("/api/v1/sla/compliance", headers=auth, params={"by": "team"})
+        foreign = await api.get(
+            "/api/v1/sla/breaches", headers=workspace.auth(lead), params={"team_id": theirs_id}
+        )
+        refused = [
+            await api.get(path, headers=workspace.auth(operator))
+            for path in ("/api/v1/sla/breaches", "/api/v1/sla/compliance")
+        ]
+    assert everything.status_code == 200, everything.text
+    by_conversation = {b["conversation_id"]: b for b in everything.json()["items"]}
+    assert set(by_conversation) == {mine, other}
+    record = by_conversation[mine]
+    assert record["reason"] == "no operator reply within 15 business minutes"
+    assert (record["target"], record["policy_name"], record["team_id"]) == (
+        "first_response",
+        "Standard",
+        ours_id,
+    )
+    assert (record["target_minutes"], record["priority"]) == (15, "normal")
+    assert at(record["due_at"]) == datetime(2025, 10, 29, 10, 15, tzinfo=UTC)
+    assert at(record["breached_at"]) == datetime(2025, 10, 29, 10, 20, tzinfo=UTC)
+    assert record["met_at"] is not None and by_conversation[other]["met_at"] is None
+    assert [b["conversation_id"] for b in scoped.json()["items"]] == [mine]
+    assert {row["key"] for row in figures.json()["items"]} == {str(ours_id)}
+    assert {row["key"] for row in all_figures.json()["items"]} >= {str(ours_id), str(theirs_id)}
+    assert foreign.status_code == 403
+    assert [r.status_code for r in refused] == [403, 403]

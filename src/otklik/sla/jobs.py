@@ -21,6 +21,8 @@ from otklik.core.events import bus
 from otklik.jobs.registry import JobContext, job
 from otklik.sla.clocks import CLOCKS
 from otklik.sla.events import SlaBreached, SlaWarning
+from otklik.sla.models import SlaBreach, SlaPolicy
+from otklik.sla.reasons import reason
 
 _C = CLOCKS.c
 #: Clocks handled per pass at most (the next pass, seconds later, takes the rest).
@@ -52,7 +54,7 @@ async def _claim(
 
 async def sweep(session: AsyncSession, *, now: datetime) -> tuple[int, int]:
     """One pass: returns how many breaches and warnings it announced."""
-    cols = (_C.conversation_id, _C.target, _C.policy_id, _C.due_at)
+    cols = (_C.conversation_id, _C.target, _C.policy_id, _C.due_at, _C.target_s)
     due = (
         await session.execute(
             select(*cols)
@@ -81,6 +83,7 @@ async def sweep(session: AsyncSession, *, now: datetime) -> tuple[int, int]:
     reaches = await queries.reaches_of(
         session, {row.conversation_id for row in (*breached, *warned)}
     )
+    await _record(session, breached, reaches, now)
     for kind, rows in ((SlaBreached, breached), (SlaWarning, warned)):
         for row in rows:
             known = reaches.get(row.conversation_id)
@@ -97,6 +100,40 @@ async def sweep(session: AsyncSession, *, now: datetime) -> tuple[int, int]:
                 ),
             )
     return len(breached), len(warned)
+
+
+async def _record(
+    session: AsyncSession, rows: Sequence[Any], reaches: dict[int, Any], now: datetime
+) -> None:
+    """One :class:`SlaBreach` per claimed breach, with the conversation's hands then."""
+    if not rows:
+        return
+    ids = {row.policy_id for row in rows if row.policy_id is not None}
+    found = await session.execute(select(SlaPolicy.id, SlaPolicy.name).where(SlaPolicy.id.in_(ids)))
+    names: dict[int, str] = {policy_id: name for policy_id, name in found.all()}
+    for row in rows:
+        known = reaches.get(row.conversation_id)
+        if known is None:
+            continue
+        reach, priority = known
+        minutes = int(row.target_s or 0) // 60
+        session.add(
+            SlaBreach(
+                conversation_id=row.conversation_id,
+                target=row.target,
+                policy_id=row.policy_id,
+                policy_name=names.get(row.policy_id),
+                target_minutes=minutes,
+                due_at=row.due_at,
+                breached_at=now,
+                inbox_id=reach.inbox_id,
+                team_id=reach.team_id,
+                assignee_id=reach.assignee_id,
+                priority=priority,
+                reason=reason(row.target, minutes),
+            )
+        )
+    await session.flush()
 
 
 @job("sla.sweep")

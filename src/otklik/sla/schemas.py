@@ -195,11 +195,21 @@ class ComplianceRow(BaseModel):
 
 
 class BreachOut(BaseModel):
+    """A missed target as it stood when it was missed, and when it was met after all."""
+
+    id: int
     conversation_id: int
     target: str
     policy_id: int | None
-    due_at: datetime | None
+    policy_name: str | None
+    target_minutes: int
+    due_at: datetime
     breached_at: datetime
+    inbox_id: int
+    team_id: int | None
+    assignee_id: int | None
+    priority: str
+    reason: str
     met_at: datetime | None
 
 
