@@ -159,9 +159,12 @@ def test_an_admin_makes_a_policy_and_a_new_conversation_counts_down(
     expect(chip).to_have_attribute("data-target", "first_response")
     expect(chip).to_have_attribute("data-tone", "green")
 
-    # Deleted: it no longer applies to what comes next.
+    # The compliance report counts the new conversation's targets under the policy.
     page.get_by_test_id("nav-settings").click()
     page.get_by_test_id("settings-nav-sla").click()
+    expect(page.get_by_test_id("sla-report-row")).to_contain_text("Standard")
+    expect(page.get_by_test_id("sla-report-row")).to_contain_text("2")  # response, resolution
+    # Deleted: it no longer applies to what comes next.
     sla_rows = page.get_by_test_id("sla-policies-sla").get_by_test_id("sla-policy")
     sla_rows.get_by_test_id("sla-policy-delete").click()
     sla_rows.get_by_test_id("sla-policy-delete-confirm").click()

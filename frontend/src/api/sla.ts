@@ -83,6 +83,39 @@ export interface Policy extends PolicyBody {
   id: number
 }
 
+export type Grouping = 'policy' | 'team' | 'assignee' | 'priority' | 'target'
+
+export interface ComplianceRow {
+  key: string | null
+  targets: number
+  met: number
+  breached: number
+  compliance: number | null
+}
+
+/** A missed target as it stood when missed. */
+export interface Breach {
+  id: number
+  conversation_id: number
+  target: DueItem['target']
+  policy_id: number | null
+  policy_name: string | null
+  target_minutes: number
+  due_at: string
+  breached_at: string
+  inbox_id: number
+  team_id: number | null
+  assignee_id: number | null
+  priority: Priority
+  reason: string
+  met_at: string | null
+}
+
+export const slaReports = {
+  compliance: (by: Grouping) => request<Items<ComplianceRow>>('GET', '/sla/compliance', { query: { by } }),
+  breaches: (limit = 100) => request<Items<Breach>>('GET', '/sla/breaches', { query: { limit } }),
+}
+
 export const slaSettings = {
   policies: () => request<Items<Policy>>('GET', '/sla/policies'),
   createPolicy: (body: PolicyBody) => request<Policy>('POST', '/sla/policies', { body }),
