@@ -149,6 +149,18 @@ export const useConversationsStore = defineStore('conversations', () => {
     return fetchList().catch(() => undefined)
   }
 
+  let slaTimer: ReturnType<typeof setTimeout> | null = null
+
+  /** An SLA alert arrived: a list filtered by SLA state is fetched again, once per burst. */
+  function scheduleSlaRefetch(delayMs = 500): void {
+    if (slaFilter.value === null) return
+    if (slaTimer) clearTimeout(slaTimer)
+    slaTimer = setTimeout(() => {
+      slaTimer = null
+      void fetchList().catch(() => undefined)
+    }, delayMs)
+  }
+
   /** Counts live: a burst of events costs one small request. */
   function scheduleCounts(delayMs = 300): void {
     if (countsTimer) clearTimeout(countsTimer)
@@ -224,6 +236,7 @@ export const useConversationsStore = defineStore('conversations', () => {
     setStatus,
     setSort,
     setSlaFilter,
+    scheduleSlaRefetch,
     scheduleCounts,
     ensure,
     assign,
