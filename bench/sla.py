@@ -21,7 +21,7 @@ from typing import Any
 
 from otklik import wiring
 from otklik.config import Settings
-from otklik.core import migrate
+from otklik.core import config_cache, migrate
 from otklik.core.clock import utcnow
 from otklik.core.db import Base, Database
 from otklik.sla.jobs import sweep
@@ -88,6 +88,7 @@ async def main(args: argparse.Namespace) -> None:
     await migrate.upgrade_async(settings)
     wiring.install()
     db = Database(settings)
+    config_cache.attach(db)  # as the app does: policies and rules are read once, not per alert
     try:
         built = time.perf_counter()
         await _fill(db, args.conversations, args.due)

@@ -345,3 +345,191 @@ async def test_a_breach_fires_automation_rules(workspace: Workspace) -> None:
             await asyncio.sleep(0.1)
     assert "sla-missed" in got.json()["tags"]
     assert got.json()["priority"] == "urgent"
+
+
+async def test_a_contact_attribute_chooses_the_policy(workspace: Workspace) -> None:
+    api, auth = workspace.api, workspace.auth()
+    made = await api.post(
+        "/api/v1/attribute-definitions",
+        headers=auth,
+        json={"entity": "contact", "key": "plan", "label": "Plan", "type": "text"},
+    )
+    assert made.status_code == 201, made.text
+    await policy(
+        workspace,
+        name="Enterprise",
+        position=0,
+        conditions={"contact_attribute": {"key": "plan", "value": "enterprise"}},
+        targets={"normal": {"first_response": 15}},
+    )
+    await policy(workspace, position=1, targets={"normal": {"first_response": 60}})
+    listed = await api.get("/api/v1/sla/policies", headers=auth)
+    assert listed.json()["items"][0]["conditions"]["contact_attribute"] == {
+        "key": "plan",
+        "value": "enterprise",
+    }
+    start = datetime(2025, 10, 29, 10, 0, tzinfo=UTC)
+    with frozen(start):
+        big = await workspace.visitor("Big customer")
+        marked = await api.put(
+            f"/api/v1/contacts/{big.contact_id}/attributes",
+            headers=auth,
+            json={"values": {"plan": "enterprise"}},
+        )
+        assert marked.status_code == 200, marked.text
+        big_id = int((await big.say("hello"))["conversation_id"])
+        small_id, _ = await chat(workspace)
+        got_big = await clocks(workspace, big_id)
+        got_small = await clocks(workspace, small_id)
+    assert got_big["first_response"]["policy_name"] == "Enterprise"
+    assert at(got_big["first_response"]["due_at"]) == datetime(2025, 10, 29, 10, 15, tzinfo=UTC)
+    assert got_small["first_response"]["policy_name"] == "Standard"
+    assert at(got_small["first_response"]["due_at"]) == datetime(2025, 10, 29, 11, 0, tzinfo=UTC)
+
+
+async def test_a_policy_may_keep_counting_while_pending(workspace: Workspace) -> None:
+    pid = await policy(workspace, pause_on=["snoozed"])
+    listed = await workspace.api.get("/api/v1/sla/policies", headers=workspace.auth())
+    assert [p["pause_on"] for p in listed.json()["items"] if p["id"] == pid] == [["snoozed"]]
+    with frozen(datetime(2025, 10, 29, 10, 0, tzinfo=UTC)):
+        conversation_id, _ = await chat(workspace)
+        pending = await workspace.api.post(
+            f"/api/v1/conversations/{conversation_id}/status",
+            headers=workspace.auth(),
+            json={"status": "pending"},
+        )
+        assert pending.status_code == 200, pending.text
+        got = await clocks(workspace, conversation_id)
+    assert got["first_response"]["state"] == "running"
+    assert at(got["first_response"]["due_at"]) == datetime(2025, 10, 29, 11, 0, tzinfo=UTC)
+    bad = await workspace.api.post(
+        "/api/v1/sla/policies",
+        headers=workspace.auth(),
+        json={"name": "X", "pause_on": ["resolved"], "targets": {"normal": {"resolution": 5}}},
+    )
+    assert bad.status_code == 422
+
+
+async def _listed(ws: Workspace, **params: Any) -> list[int]:
+    ids: list[int] = []
+    cursor = None
+    while True:
+        query = {"view": "all", "limit": 2, **params, **({"cursor": cursor} if cursor else {})}
+        got = await ws.api.get("/api/v1/conversations", headers=ws.auth(), params=query)
+        assert got.status_code == 200, got.text
+        ids += [item["id"] for item in got.json()["items"]]
+        cursor = got.json()["next_cursor"]
+        if cursor is None:
+            return ids
+
+
+async def test_the_list_sorts_by_due_soonest_and_filters_missed_and_nearly_due(
+    workspace: Workspace,
+) -> None:
+    db: Database = workspace.server.app.state.db
+    await policy(
+        workspace,
+        targets={"normal": {"first_response": 30}, "high": {"first_response": 5}},
+    )
+    with frozen(datetime(2025, 10, 29, 10, 0, tzinfo=UTC)) as clock:
+        calm, _ = await chat(workspace)  # due 10:30
+        clock.advance(minutes=5)
+        later, _ = await chat(workspace)  # due 10:35
+        clock.advance(minutes=1)
+        hurried, _ = await chat(workspace)
+        raised = await workspace.api.post(
+            f"/api/v1/conversations/{hurried}/priority",
+            headers=workspace.auth(),
+            json={"priority": "high"},
+        )
+        assert raised.status_code == 200, raised.text  # due 10:11
+        answered, _ = await chat(workspace)
+        await workspace.reply(answered, "Hello!")  # no running target: last
+        assert await _listed(workspace, sort="due") == [hurried, calm, later, answered]
+        assert await _listed(workspace, sort="due", sla="due_soon") == [hurried]
+        assert await _listed(workspace, sla="breached") == []
+        clock.advance(minutes=6)  # 10:12: the high-priority one is missed
+        async with db.session(write=True) as session:
+            await sweep(session, now=clock.now)
+        assert await _listed(workspace, sort="due", sla="breached") == [hurried]
+        assert await _listed(workspace, sla="due_soon") == []
+    bad = await workspace.api.get(
+        "/api/v1/conversations", headers=workspace.auth(), params={"sla": "late"}
+    )
+    assert bad.status_code == 422
+    foreign = await workspace.api.get(
+        "/api/v1/conversations",
+        headers=workspace.auth(),
+        params={"sort": "newest", "cursor": "bm90IG91cnM"},
+    )
+    assert foreign.status_code == 400
+
+
+async def test_breaches_keep_their_reason_and_supervisors_see_their_teams(
+    workspace: Workspace,
+) -> None:
+    db: Database = workspace.server.app.state.db
+    api, auth = workspace.api, workspace.auth()
+    lead_id, lead = await workspace.agent("lead@example.com", role="supervisor")
+    _, operator = await workspace.agent("op@example.com")
+    ours = await api.post(
+        "/api/v1/teams", headers=auth, json={"name": "Ours", "agent_ids": [lead_id]}
+    )
+    theirs = await api.post("/api/v1/teams", headers=auth, json={"name": "Theirs"})
+    ours_id, theirs_id = int(ours.json()["id"]), int(theirs.json()["id"])
+    policy_id = await policy(workspace, targets={"normal": {"first_response": 15}})
+    start = datetime(2025, 10, 29, 10, 0, tzinfo=UTC)
+    with frozen(start) as clock:
+        mine, _ = await chat(workspace)
+        other, _ = await chat(workspace)
+        for conversation_id, team_id in ((mine, ours_id), (other, theirs_id)):
+            moved = await api.post(
+                f"/api/v1/conversations/{conversation_id}/assign",
+                headers=auth,
+                json={"team_id": team_id},
+            )
+            assert moved.status_code == 200, moved.text
+        clock.advance(minutes=20)
+        async with db.session(write=True) as session:
+            await sweep(session, now=clock.now)
+        clock.advance(minutes=1)
+        # The policy is renamed afterwards: the record keeps what applied then.
+        renamed = await api.put(
+            f"/api/v1/sla/policies/{policy_id}",
+            headers=auth,
+            json={"name": "Renamed", "targets": {"normal": {"first_response": 60}}},
+        )
+        assert renamed.status_code == 200, renamed.text
+        await workspace.reply(mine, "Sorry for the wait")
+        everything = await api.get("/api/v1/sla/breaches", headers=auth)
+        scoped = await api.get("/api/v1/sla/breaches", headers=workspace.auth(lead))
+        figures = await api.get(
+            "/api/v1/sla/compliance", headers=workspace.auth(lead), params={"by": "team"}
+        )
+        all_figures = await api.get("/api/v1/sla/compliance", headers=auth, params={"by": "team"})
+        foreign = await api.get(
+            "/api/v1/sla/breaches", headers=workspace.auth(lead), params={"team_id": theirs_id}
+        )
+        refused = [
+            await api.get(path, headers=workspace.auth(operator))
+            for path in ("/api/v1/sla/breaches", "/api/v1/sla/compliance")
+        ]
+    assert everything.status_code == 200, everything.text
+    by_conversation = {b["conversation_id"]: b for b in everything.json()["items"]}
+    assert set(by_conversation) == {mine, other}
+    record = by_conversation[mine]
+    assert record["reason"] == "no operator reply within 15 business minutes"
+    assert (record["target"], record["policy_name"], record["team_id"]) == (
+        "first_response",
+        "Standard",
+        ours_id,
+    )
+    assert (record["target_minutes"], record["priority"]) == (15, "normal")
+    assert at(record["due_at"]) == datetime(2025, 10, 29, 10, 15, tzinfo=UTC)
+    assert at(record["breached_at"]) == datetime(2025, 10, 29, 10, 20, tzinfo=UTC)
+    assert record["met_at"] is not None and by_conversation[other]["met_at"] is None
+    assert [b["conversation_id"] for b in scoped.json()["items"]] == [mine]
+    assert {row["key"] for row in figures.json()["items"]} == {str(ours_id)}
+    assert {row["key"] for row in all_figures.json()["items"]} >= {str(ours_id), str(theirs_id)}
+    assert foreign.status_code == 403
+    assert [r.status_code for r in refused] == [403, 403]

@@ -7,6 +7,7 @@ import type {
   ConversationPage,
   ConversationStatus,
   ConversationSort,
+  SlaFilter,
   ConversationView,
   Inbox,
   InboxSettings,
@@ -74,6 +75,7 @@ export interface ListQuery {
   view: ConversationView
   status: ConversationStatus
   sort?: ConversationSort
+  sla?: SlaFilter | null
   team_id?: number | null
   cursor?: string | null
   limit?: number

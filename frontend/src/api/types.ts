@@ -13,7 +13,9 @@ export type ConversationStatus = 'open' | 'pending' | 'snoozed' | 'resolved'
 /** `team`: one team's queue (with its id). */
 export type ConversationView = 'mine' | 'unassigned' | 'team' | 'all'
 /** `waiting`: longest-waiting customer first; `newest`: latest activity first; `priority`: urgent first. */
-export type ConversationSort = 'waiting' | 'newest' | 'priority'
+export type ConversationSort = 'waiting' | 'newest' | 'priority' | 'due'
+/** Only conversations with a missed SLA target, or one due within ten minutes. */
+export type SlaFilter = 'breached' | 'due_soon'
 export type Priority = 'low' | 'normal' | 'high' | 'urgent'
 export type AuthorType = 'contact' | 'agent' | 'bot' | 'system'
 export type Language = 'ru' | 'en'

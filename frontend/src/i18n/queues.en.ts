@@ -12,6 +12,7 @@ const en = {
       waiting: 'Waiting longest',
       newest: 'Newest first',
       priority: 'By priority',
+      due: 'SLA due soonest',
     },
     escalated: {
       title: 'Escalated to {team}',

@@ -11,6 +11,7 @@ const ru = {
       waiting: 'Дольше всех ждут',
       newest: 'Сначала новые',
       priority: 'По приоритету',
+      due: 'Ближе всех к сроку SLA',
     },
     escalated: {
       title: 'Эскалация в команду «{team}»',

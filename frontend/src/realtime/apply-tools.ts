@@ -11,6 +11,7 @@ import { useEscalationsStore } from '@/stores/escalations'
 import { useMacrosStore } from '@/stores/macros'
 import { useTeamAlertsStore } from '@/stores/teamAlerts'
 import { useMentionsStore } from '@/stores/mentions'
+import { useSlaStore } from '@/stores/sla'
 import { useToastStore } from '@/stores/toasts'
 import { afterMerge } from '@/stores/triage'
 import { useUiStore } from '@/stores/ui'
@@ -48,6 +49,12 @@ export function applyToolEvent(frame: ToolEventFrame): void {
       break
     case 'mentions.read':
       useMentionsStore().applyRead(frame.data.agent_id, frame.data.ids)
+      break
+    case 'sla.breached':
+    case 'sla.warning':
+      // The chip turns at once; a list filtered by SLA state is asked again (once per burst).
+      void useSlaStore().add([frame.data.conversation_id])
+      useConversationsStore().scheduleSlaRefetch()
       break
     default:
       break

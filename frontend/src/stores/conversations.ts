@@ -1,9 +1,10 @@
 import { computed, ref } from 'vue'
 import { defineStore } from 'pinia'
 import { conversations as api, type AssignBody } from '@/api/client'
-import type { Conversation, ConversationSort, ConversationStatus, ConversationView, Counts } from '@/api/types'
+import type { Conversation, ConversationSort, ConversationStatus, ConversationView, Counts, SlaFilter } from '@/api/types'
 import { compareFor, matchesView } from '@/utils/queueOrder'
 import { usePrefsStore } from './prefs'
+import { useSlaStore } from './sla'
 import { useSessionStore } from './session'
 
 const PAGE = 25
@@ -19,6 +20,11 @@ export { matchesView }
 export const useConversationsStore = defineStore('conversations', () => {
   const prefs = usePrefsStore()
   const session = useSessionStore()
+  const sla = useSlaStore()
+  /** The SLA filter ("breached", "due soon"): which conversations match is the server's
+   * answer, so the filtered list holds the ids its pages brought (refetched on change). */
+  const slaFilter = ref<SlaFilter | null>(null)
+  const matched = ref<Set<number>>(new Set())
 
   const byId = ref<Record<number, Conversation>>({})
   const counts = ref<Counts>({ ...NO_COUNTS })
@@ -39,13 +45,15 @@ export const useConversationsStore = defineStore('conversations', () => {
   const list = computed<Conversation[]>(() => {
     const myId = session.myId
     const last = cutoff.value
-    const compare = compareFor(prefs.sort)
+    const compare = compareFor(prefs.sort, sla.dueMs)
+    const only = slaFilter.value === null ? null : matched.value
     const key = { view: prefs.view, teamId: prefs.teamId }
     return Object.values(byId.value)
       .filter(
         (c) =>
           c.status === prefs.status &&
           matchesView(c, key, myId) &&
+          (only === null || only.has(c.id)) &&
           (last === null || compare(c, last) <= 0),
       )
       .sort(compare)
@@ -57,7 +65,7 @@ export const useConversationsStore = defineStore('conversations', () => {
   }
 
   function query(extra: { cursor?: string | null; limit: number }) {
-    return { view: prefs.view, status: prefs.status, sort: prefs.sort, team_id: teamId.value, ...extra }
+    return { view: prefs.view, status: prefs.status, sort: prefs.sort, sla: slaFilter.value, team_id: teamId.value, ...extra }
   }
 
   const active = computed(() => (activeId.value === null ? null : (byId.value[activeId.value] ?? null)))
@@ -66,8 +74,13 @@ export const useConversationsStore = defineStore('conversations', () => {
     byId.value[conv.id] = conv
   }
 
-  function applyPage(items: Conversation[], cursor: string | null): void {
-    for (const c of items) upsert(c)
+  async function applyPage(items: Conversation[], cursor: string | null, first: boolean): Promise<void> {
+    if (prefs.sort === 'due') await sla.add(items.map((c) => c.id))
+    if (first) matched.value = new Set()
+    for (const c of items) {
+      upsert(c)
+      matched.value.add(c.id)
+    }
     nextCursor.value = cursor
     const last = items[items.length - 1]
     cutoff.value = cursor && last ? last : null
@@ -87,7 +100,7 @@ export const useConversationsStore = defineStore('conversations', () => {
         if (keep) upsert(keep)
       }
       counts.value = page.counts
-      applyPage(page.items, page.next_cursor)
+      await applyPage(page.items, page.next_cursor, true)
     } catch (err) {
       if (req === listRequest) loadError.value = err instanceof Error ? err.message : String(err)
       throw err
@@ -104,7 +117,7 @@ export const useConversationsStore = defineStore('conversations', () => {
       const page = await api.list(query({ cursor: nextCursor.value, limit: PAGE }))
       if (req !== listRequest) return
       counts.value = page.counts
-      applyPage(page.items, page.next_cursor)
+      await applyPage(page.items, page.next_cursor, false)
     } finally {
       if (req === listRequest) loading.value = false
     }
@@ -124,10 +137,28 @@ export const useConversationsStore = defineStore('conversations', () => {
     return fetchList().catch(() => undefined)
   }
 
+  function setSlaFilter(f: SlaFilter | null): Promise<void> {
+    slaFilter.value = f
+    cutoff.value = null
+    return fetchList().catch(() => undefined)
+  }
+
   function setStatus(s: ConversationStatus): Promise<void> {
     prefs.status = s
     cutoff.value = null
     return fetchList().catch(() => undefined)
+  }
+
+  let slaTimer: ReturnType<typeof setTimeout> | null = null
+
+  /** An SLA alert arrived: a list filtered by SLA state is fetched again, once per burst. */
+  function scheduleSlaRefetch(delayMs = 500): void {
+    if (slaFilter.value === null) return
+    if (slaTimer) clearTimeout(slaTimer)
+    slaTimer = setTimeout(() => {
+      slaTimer = null
+      void fetchList().catch(() => undefined)
+    }, delayMs)
   }
 
   /** Counts live: a burst of events costs one small request. */
@@ -194,6 +225,7 @@ export const useConversationsStore = defineStore('conversations', () => {
     status,
     teamId,
     sort,
+    slaFilter,
     list,
     teamCount,
     active,
@@ -203,6 +235,8 @@ export const useConversationsStore = defineStore('conversations', () => {
     setView,
     setStatus,
     setSort,
+    setSlaFilter,
+    scheduleSlaRefetch,
     scheduleCounts,
     ensure,
     assign,

@@ -18,5 +18,25 @@ export const useSlaStore = defineStore('sla', () => {
     }
   }
 
-  return { due, refresh }
+  /** Learn the deadlines of a page before it is shown (the "due soonest" order needs them). */
+  async function add(conversationIds: number[]): Promise<void> {
+    if (!conversationIds.length) return
+    try {
+      const page = await api.due(conversationIds.slice(0, 200))
+      const next = { ...due.value }
+      for (const id of conversationIds) delete next[id]
+      for (const item of page.items) next[item.conversation_id] = item
+      due.value = next
+    } catch {
+      // ordered by id until the next refresh
+    }
+  }
+
+  /** A conversation's nearest deadline in ms, or null (none running or missed). */
+  function dueMs(id: number): number | null {
+    const item = due.value[id]
+    return item ? Date.parse(item.due_at) : null
+  }
+
+  return { due, refresh, add, dueMs }
 })

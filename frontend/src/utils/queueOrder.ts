@@ -18,7 +18,23 @@ function byWaiting(a: Conversation, b: Conversation): number {
   return a.id - b.id
 }
 
-export function compareFor(sort: ConversationSort): (a: Conversation, b: Conversation) => number {
+/** Soonest deadline first; those without one last; then by id (as `sort=due` pages). */
+function byDue(dueOf: (id: number) => number | null): (a: Conversation, b: Conversation) => number {
+  return (a, b) => {
+    const da = dueOf(a.id)
+    const db = dueOf(b.id)
+    if (da !== null && db !== null && da !== db) return da - db
+    if (da === null && db !== null) return 1
+    if (da !== null && db === null) return -1
+    return a.id - b.id
+  }
+}
+
+export function compareFor(
+  sort: ConversationSort,
+  dueOf: (id: number) => number | null = () => null,
+): (a: Conversation, b: Conversation) => number {
+  if (sort === 'due') return byDue(dueOf)
   if (sort === 'newest') return (a, b) => activity(b) - activity(a) || b.id - a.id
   if (sort === 'waiting') return byWaiting
   return (a, b) => (PRIORITY_RANK[b.priority] ?? 1) - (PRIORITY_RANK[a.priority] ?? 1) || byWaiting(a, b)

@@ -31,6 +31,7 @@ from otklik.conversations.schemas import (
 from otklik.core.deps import AppSettings, DbSession
 from otklik.core.routing import TransactionalRoute
 from otklik.core.schemas import Id
+from otklik.sla.listing import SlaFilter
 
 router = APIRouter(prefix="/api/v1", route_class=TransactionalRoute, tags=["conversations"])
 
@@ -46,6 +47,9 @@ async def list_conversations(
     q: Annotated[str | None, Query(max_length=200, description="Words in a message")] = None,
     sort: Sort = "newest",
     team_id: Annotated[Id | None, Query(description="The team whose queue view=team lists")] = None,
+    sla: Annotated[
+        SlaFilter | None, Query(description="Only those with a missed / nearly due SLA target")
+    ] = None,
 ) -> ConversationPage:
     """A view's page in the order asked for, with the counts of every view the operator has
     (their teams' queues included); all of it within what they may see."""
@@ -59,6 +63,7 @@ async def list_conversations(
         sort=sort,
         team_id=team_id,
         q=q,
+        sla=sla,
     )
 
 

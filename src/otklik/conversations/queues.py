@@ -27,7 +27,9 @@ from otklik.conversations.schemas import ConversationPage, TeamCount, ViewCounts
 from otklik.conversations.searching import matching_conversations
 from otklik.conversations.shapes import conversation_out, with_contact_and_last
 from otklik.core import fulltext
+from otklik.core.clock import utcnow
 from otklik.core.errors import AppError, invalid
+from otklik.sla import listing as sla_listing
 
 PRIORITY_RANK = {"urgent": 3, "high": 2, "normal": 1, "low": 0}
 _rank = case(PRIORITY_RANK, value=Conversation.priority, else_=1)
@@ -61,6 +63,8 @@ class Key:
 
 _ID = Conversation.id.expression
 _WAITING = Key(Conversation.waiting_since.expression, nullable=True)
+#: The nearest SLA deadline (``sla/listing.py``); none: last.
+_DUE = Key(sla_listing.nearest_due(Conversation.id.expression), nullable=True)
 ORDERS: dict[str, tuple[Key, ...]] = {
     "newest": (
         Key(Conversation.last_activity_at.expression, descending=True),
@@ -68,10 +72,13 @@ ORDERS: dict[str, tuple[Key, ...]] = {
     ),
     "waiting": (_WAITING, Key(_ID, whole=True)),
     "priority": (Key(_rank, descending=True, whole=True), _WAITING, Key(_ID, whole=True)),
+    "due": (_DUE, Key(_ID, whole=True)),
 }
 
 
-def _values(conversation: Conversation, sort: str) -> list[Any]:
+def _values(conversation: Conversation, sort: str, due: datetime | None = None) -> list[Any]:
+    if sort == "due":
+        return [due, conversation.id]
     if sort == "newest":
         return [conversation.last_activity_at, conversation.id]
     waiting = conversation.waiting_since
@@ -186,10 +193,14 @@ async def list_conversations(
     sort: str = "newest",
     team_id: int | None = None,
     q: str | None = None,
+    sla: sla_listing.SlaFilter | None = None,
 ) -> ConversationPage:
     """A page of the view in the order asked for; with ``q``, only conversations with a
-    message matching it (of the newest matches, ``conversations/searching.py``)."""
+    message matching it (of the newest matches, ``conversations/searching.py``); with
+    ``sla``, only those with a missed or a nearly due target (``sla/listing.py``)."""
     conditions = _view_filter(view, agent_id, team_id)
+    if sla is not None:
+        conditions.append(sla_listing.matching(sla, _ID, utcnow()))
     parsed = fulltext.parse(q) if q else None
     if parsed is not None:
         conditions.append(Conversation.id.in_(await matching_conversations(session, parsed)))
@@ -198,18 +209,21 @@ async def list_conversations(
     )
     keys = ORDERS[sort]
     query = with_contact_and_last().where(Conversation.status == status, visible(session))
+    if sort == "due":
+        query = query.add_columns(_DUE.expr)
     for condition in conditions:
         query = query.where(condition)
     if cursor:
         query = query.where(after(keys, decode(cursor, sort)))
     query = query.order_by(*(key.ordering() for key in keys)).limit(limit + 1)
-    rows = (await session.execute(query)).all()
+    rows: list[Any] = list((await session.execute(query)).all())
     page = rows[:limit]
     next_cursor = None
     if len(rows) > limit:
-        next_cursor = encode(sort, _values(page[-1][0], sort))
+        last = page[-1]
+        next_cursor = encode(sort, _values(last[0], sort, last[3] if sort == "due" else None))
     return ConversationPage(
-        items=[conversation_out(c, contact, m) for c, contact, m in page],
+        items=[conversation_out(row[0], row[1], row[2]) for row in page],
         next_cursor=next_cursor,
         counts=counts,
     )

@@ -18,7 +18,7 @@ View = Literal["mine", "unassigned", "team", "all"]
 #: ``waiting``: the customer who has waited longest for an answer first (then those not
 #: waiting, oldest first); ``newest``: latest activity first; ``priority``: urgent first,
 #: then by waiting.
-Sort = Literal["waiting", "newest", "priority"]
+Sort = Literal["waiting", "newest", "priority", "due"]
 
 
 class ContactBrief(BaseModel):

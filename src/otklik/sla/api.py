@@ -119,25 +119,44 @@ async def due_soonest(
     return Items(items=await service.due_soonest(session, conversation_ids=ids, limit=limit))
 
 
-@router.get("/sla/compliance", response_model=Items[ComplianceRow])
-async def compliance(
-    _: AdminAgent,
-    session: DbSession,
-    by: Grouping = "policy",
-    since: datetime | None = None,
-    until: datetime | None = None,
-) -> Items[ComplianceRow]:
+def _period(since: datetime | None, until: datetime | None) -> tuple[datetime, datetime]:
+    """``[since, until)``; by default the last 30 days."""
     end = until or utcnow()
     start = since or end - timedelta(days=30)
     if start.tzinfo is None or end.tzinfo is None:
         raise invalid("since/until: give a time zone")
     if start >= end:
         raise invalid("since must be before until")
-    return Items(items=await service.compliance(session, by=by, since=start, until=end))
+    return start, end
+
+
+@router.get("/sla/compliance", response_model=Items[ComplianceRow])
+async def compliance(
+    _: CurrentAgent,
+    session: DbSession,
+    by: Grouping = "policy",
+    since: datetime | None = None,
+    until: datetime | None = None,
+    team_id: Id | None = None,
+) -> Items[ComplianceRow]:
+    """Admins: every team's figures; supervisors: their own teams'; operators: 403."""
+    start, end = _period(since, until)
+    return Items(
+        items=await service.compliance(session, by=by, since=start, until=end, team_id=team_id)
+    )
 
 
 @router.get("/sla/breaches", response_model=Items[BreachOut])
 async def breaches(
-    _: AdminAgent, session: DbSession, limit: Annotated[int, Query(ge=1, le=500)] = 100
+    _: CurrentAgent,
+    session: DbSession,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    team_id: Id | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> Items[BreachOut]:
-    return Items(items=await service.breaches(session, limit=limit))
+    """The missed targets with their reasons (scoped as the compliance figures)."""
+    start, end = _period(since, until)
+    return Items(
+        items=await service.breaches(session, since=start, until=end, team_id=team_id, limit=limit)
+    )

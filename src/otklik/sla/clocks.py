@@ -15,12 +15,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, select, update
+from sqlalchemy import Table, and_, bindparam, column, select, update
+from sqlalchemy import table as _table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from otklik.conversations.schemas import ConversationOut
 from otklik.core import pg_raw, sqlite_raw
+from otklik.core.db import Json
 from otklik.sla.business_time import (
     BusinessCalendar,
     NoBusinessTime,
@@ -33,6 +35,28 @@ from otklik.sla.policies import Policy, SlaConfig
 CLOCKS: Table = SlaClock.__table__  # type: ignore[assignment]
 _C = CLOCKS.c
 LIVE = ("running", "breached")
+
+
+_CONTACTS = _table("contacts", column("id"), column("attributes", Json))
+
+
+def choose(
+    conn: Connection,
+    config: SlaConfig,
+    kind: str,
+    conv: ConversationOut,
+    *,
+    team_id: int | None = None,
+) -> Policy | None:
+    """The policy of ``kind`` that applies; reads the contact's attributes (one SELECT) only
+    when some policy has a contact condition."""
+    attributes: dict[str, Any] | None = None
+    if config.needs_contact:
+        found = conn.execute(
+            select(_CONTACTS.c.attributes).where(_CONTACTS.c.id == conv.contact.id)
+        ).scalar()
+        attributes = found if isinstance(found, dict) else {}
+    return config.choose(kind, conv, team_id=team_id, contact_attributes=attributes)
 
 
 def _due(cal: BusinessCalendar, start: datetime, seconds: float) -> datetime | None:
@@ -80,7 +104,7 @@ def _clock(
 
 def start_sla(conn: Connection, config: SlaConfig, conv: ConversationOut, start: datetime) -> None:
     """A new conversation: its first-response and resolution clocks, if a policy applies."""
-    policy = config.choose("sla", conv)
+    policy = choose(conn, config, "sla", conv)
     if policy is None or conv.status == "resolved":
         return
     cal = config.calendar_for(policy, conv)
@@ -135,7 +159,7 @@ def customer_wrote(
 ) -> None:
     """Restart the next-response clock if it was met (an operator answered last): one
     UPDATE, nothing when no policy applies or the clock already runs."""
-    policy = config.choose("sla", conv)
+    policy = choose(conn, config, "sla", conv)
     if policy is None:
         return
     minutes = policy.minutes(conv.priority, "next_response")
@@ -178,7 +202,7 @@ def operator_wrote(
     )
     if private:
         return
-    policy = config.choose("sla", conv)
+    policy = choose(conn, config, "sla", conv)
     minutes = policy.minutes(conv.priority, "next_response") if policy is not None else None
     if policy is not None and minutes:
         cal = config.calendar_for(policy, conv)
@@ -189,7 +213,7 @@ def start_ola(
     conn: Connection, config: SlaConfig, conv: ConversationOut, to_team_id: int, at: datetime
 ) -> None:
     """An escalation starts the receiving team's own targets (restarting earlier ones)."""
-    policy = config.choose("ola", conv, team_id=to_team_id)
+    policy = choose(conn, config, "ola", conv, team_id=to_team_id)
     if policy is None:
         return
     cal = config.calendar_for(policy, conv, team_id=to_team_id)
@@ -240,7 +264,7 @@ def reconcile(conn: Connection, config: SlaConfig, conv: ConversationOut, now: d
         if conv.status == "open":
             start_sla(conn, config, conv, now)
         return
-    sla = config.choose("sla", conv)
+    sla = choose(conn, config, "sla", conv)
     for row in rows:
         target, state = row["target"], row["state"]
         ola = target in OLA_TARGETS
@@ -252,7 +276,8 @@ def reconcile(conn: Connection, config: SlaConfig, conv: ConversationOut, now: d
             elif state in ("running", "paused"):
                 _set(conn, conv.id, target, state="stopped", due_at=None, remaining_s=None)
         elif conv.status in ("pending", "snoozed"):
-            if state == "running" and cal is not None and row["due_at"] is not None:
+            pauses = policy is not None and conv.status in policy.pause_on
+            if pauses and state == "running" and cal is not None and row["due_at"] is not None:
                 left = business_seconds_between(cal, now, row["due_at"])
                 _set(conn, conv.id, target, state="paused", remaining_s=int(left), due_at=None)
         elif state == "paused" and cal is not None:

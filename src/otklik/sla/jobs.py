@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otklik.conversations import queries
@@ -21,6 +21,8 @@ from otklik.core.events import bus
 from otklik.jobs.registry import JobContext, job
 from otklik.sla.clocks import CLOCKS
 from otklik.sla.events import SlaBreached, SlaWarning
+from otklik.sla.models import SlaBreach, SlaPolicy
+from otklik.sla.reasons import reason
 
 _C = CLOCKS.c
 #: Clocks handled per pass at most (the next pass, seconds later, takes the rest).
@@ -32,27 +34,30 @@ WARN_BEFORE = timedelta(minutes=10)
 async def _claim(
     session: AsyncSession, rows: Sequence[Any], values: dict[str, Any], *, warned: bool
 ) -> list[Any]:
-    claimed = []
-    for row in rows:
-        guard = _C.warned_at.is_(None) if warned else _C.state == "running"
-        result = await session.execute(
-            update(CLOCKS)
-            .where(
-                _C.conversation_id == row.conversation_id,
-                _C.target == row.target,
-                _C.state == "running",
-                guard,
-            )
-            .values(**values)
+    """Claim ``rows`` with one guarded UPDATE … RETURNING: only the clocks still running (and
+    not warned yet, for a warning) are returned, so a racing pass gets none of them."""
+    if not rows:
+        return []
+    guard = _C.warned_at.is_(None) if warned else _C.state == "running"
+    result = await session.execute(
+        update(CLOCKS)
+        .where(
+            tuple_(_C.conversation_id, _C.target).in_(
+                [(r.conversation_id, r.target) for r in rows]
+            ),
+            _C.state == "running",
+            guard,
         )
-        if result.rowcount == 1:  # type: ignore[attr-defined]
-            claimed.append(row)
-    return claimed
+        .values(**values)
+        .returning(_C.conversation_id, _C.target)
+    )
+    won = {(conversation_id, target) for conversation_id, target in result.all()}
+    return [row for row in rows if (row.conversation_id, row.target) in won]
 
 
 async def sweep(session: AsyncSession, *, now: datetime) -> tuple[int, int]:
     """One pass: returns how many breaches and warnings it announced."""
-    cols = (_C.conversation_id, _C.target, _C.policy_id, _C.due_at)
+    cols = (_C.conversation_id, _C.target, _C.policy_id, _C.due_at, _C.target_s)
     due = (
         await session.execute(
             select(*cols)
@@ -81,6 +86,7 @@ async def sweep(session: AsyncSession, *, now: datetime) -> tuple[int, int]:
     reaches = await queries.reaches_of(
         session, {row.conversation_id for row in (*breached, *warned)}
     )
+    await _record(session, breached, reaches, now)
     for kind, rows in ((SlaBreached, breached), (SlaWarning, warned)):
         for row in rows:
             known = reaches.get(row.conversation_id)
@@ -97,6 +103,42 @@ async def sweep(session: AsyncSession, *, now: datetime) -> tuple[int, int]:
                 ),
             )
     return len(breached), len(warned)
+
+
+async def _record(
+    session: AsyncSession, rows: Sequence[Any], reaches: dict[int, Any], now: datetime
+) -> None:
+    """One :class:`SlaBreach` per claimed breach, with the conversation's hands then."""
+    if not rows:
+        return
+    ids = {row.policy_id for row in rows if row.policy_id is not None}
+    found = await session.execute(select(SlaPolicy.id, SlaPolicy.name).where(SlaPolicy.id.in_(ids)))
+    names: dict[int, str] = {policy_id: name for policy_id, name in found.all()}
+    records = []
+    for row in rows:
+        known = reaches.get(row.conversation_id)
+        if known is None:
+            continue
+        reach, priority = known
+        minutes = int(row.target_s or 0) // 60
+        records.append(
+            {
+                "conversation_id": row.conversation_id,
+                "target": row.target,
+                "policy_id": row.policy_id,
+                "policy_name": names.get(row.policy_id),
+                "target_minutes": minutes,
+                "due_at": row.due_at,
+                "breached_at": now,
+                "inbox_id": reach.inbox_id,
+                "team_id": reach.team_id,
+                "assignee_id": reach.assignee_id,
+                "priority": priority,
+                "reason": reason(row.target, minutes),
+            }
+        )
+    if records:
+        await session.execute(insert(SlaBreach), records)
 
 
 @job("sla.sweep")

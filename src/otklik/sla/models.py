@@ -61,6 +61,9 @@ class SlaPolicy(Base):
     conditions: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
     #: ``{"urgent": {"first_response": 15, …}, …}`` in business minutes, by priority.
     targets: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    #: The statuses that pause the clocks: ``["pending", "snoozed"]`` or fewer.
+    #: ``None`` (rows older than the setting): both.
+    pause_on: Mapped[list[str] | None] = mapped_column(Json, default=lambda: ["pending", "snoozed"])
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -88,3 +91,32 @@ class SlaClock(Base):
     met_at: Mapped[datetime | None]
     breached_at: Mapped[datetime | None]
     warned_at: Mapped[datetime | None]
+
+
+class SlaBreach(Base):
+    """One missed target, as it stood when the sweeper marked it: who had the conversation,
+    which policy promised what, and why it counts as missed (the breaches report)."""
+
+    __tablename__ = "sla_breaches"
+    __table_args__ = (
+        Index("ix_sla_breaches_breached_at", "breached_at"),
+        Index("ix_sla_breaches_team_breached_at", "team_id", "breached_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    target: Mapped[str] = mapped_column(String(20))
+    #: The policy then (kept when it is deleted later: its name is copied).
+    policy_id: Mapped[int | None] = mapped_column(BigId)
+    policy_name: Mapped[str | None] = mapped_column(String(200))
+    target_minutes: Mapped[int] = mapped_column(default=0)
+    due_at: Mapped[datetime]
+    breached_at: Mapped[datetime]
+    inbox_id: Mapped[int] = mapped_column(BigId)
+    team_id: Mapped[int | None] = mapped_column(BigId)
+    assignee_id: Mapped[int | None] = mapped_column(BigId)
+    priority: Mapped[str] = mapped_column(String(10))
+    #: In words: "no operator reply within 15 business minutes", "OLA of line 2: …".
+    reason: Mapped[str] = mapped_column(String(300))

@@ -22,6 +22,9 @@ from otklik.sla.business_time import BusinessCalendar, Interval, always
 from otklik.sla.models import SlaCalendar, SlaCalendarLink, SlaPolicy
 from otklik.sla.official import official_year, supported
 
+#: What pauses a policy's clocks unless it says otherwise.
+PAUSES = ("pending", "snoozed")
+
 
 @dataclass(frozen=True, slots=True)
 class Policy:
@@ -35,8 +38,18 @@ class Policy:
     attribute: tuple[str, Any] | None
     #: priority → target → business minutes.
     targets: Mapping[str, Mapping[str, int]]
+    contact_attribute: tuple[str, Any] | None = None
+    pause_on: frozenset[str] = frozenset(PAUSES)
 
-    def matches(self, conversation: ConversationOut, *, team_id: int | None = None) -> bool:
+    def matches(
+        self,
+        conversation: ConversationOut,
+        *,
+        team_id: int | None = None,
+        contact_attributes: Mapping[str, Any] | None = None,
+    ) -> bool:
+        """Whether every condition holds; ``contact_attributes`` are needed only by a policy
+        with a contact condition (``SlaConfig.needs_contact``), missing: it does not match."""
         team = conversation.team_id if team_id is None else team_id
         if self.inbox_ids and conversation.inbox_id not in self.inbox_ids:
             return False
@@ -47,6 +60,10 @@ class Policy:
         if self.attribute is not None:
             key, value = self.attribute
             if conversation.attributes.get(key) != value:
+                return False
+        if self.contact_attribute is not None:
+            key, value = self.contact_attribute
+            if (contact_attributes or {}).get(key) != value:
                 return False
         return True
 
@@ -62,11 +79,23 @@ class SlaConfig:
     #: ``("inbox"|"team", id)`` → calendar id.
     links: Mapping[tuple[str, int], int] = field(default_factory=dict)
 
+    @property
+    def needs_contact(self) -> bool:
+        """Whether choosing a policy needs the contact's attributes (one read per change)."""
+        return any(p.contact_attribute is not None for p in self.policies)
+
     def choose(
-        self, kind: str, conversation: ConversationOut, *, team_id: int | None = None
+        self,
+        kind: str,
+        conversation: ConversationOut,
+        *,
+        team_id: int | None = None,
+        contact_attributes: Mapping[str, Any] | None = None,
     ) -> Policy | None:
         for policy in self.policies:
-            if policy.kind == kind and policy.matches(conversation, team_id=team_id):
+            if policy.kind == kind and policy.matches(
+                conversation, team_id=team_id, contact_attributes=contact_attributes
+            ):
                 return policy
         return None
 
@@ -122,6 +151,7 @@ def build_calendar(row: SlaCalendar, years: range) -> BusinessCalendar:
 def _policy(row: SlaPolicy) -> Policy:
     conditions = row.conditions or {}
     attribute = conditions.get("attribute")
+    contact = conditions.get("contact_attribute")
     return Policy(
         id=row.id,
         name=row.name,
@@ -132,6 +162,8 @@ def _policy(row: SlaPolicy) -> Policy:
         tags=frozenset(str(t) for t in conditions.get("tags") or ()),
         attribute=(str(attribute["key"]), attribute.get("value")) if attribute else None,
         targets={p: dict(t) for p, t in (row.targets or {}).items()},
+        contact_attribute=(str(contact["key"]), contact.get("value")) if contact else None,
+        pause_on=frozenset(row.pause_on if row.pause_on is not None else PAUSES),
     )
 
 

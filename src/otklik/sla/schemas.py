@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from otklik.core.schemas import StrictModel
 
+Pause = Literal["pending", "snoozed"]
 Weekday = Literal["0", "1", "2", "3", "4", "5", "6"]
 Minutes = int
 Span = tuple[Minutes, Minutes]
@@ -115,7 +116,9 @@ class Conditions(StrictModel):
     inbox_ids: list[int] = Field(default_factory=list, max_length=500)
     team_ids: list[int] = Field(default_factory=list, max_length=500)
     tags: list[str] = Field(default_factory=list, max_length=100)
+    #: A conversation attribute, and an attribute of the conversation's contact.
     attribute: AttributeCondition | None = None
+    contact_attribute: AttributeCondition | None = None
 
 
 class Targets(StrictModel):
@@ -127,6 +130,10 @@ class Targets(StrictModel):
     response: int | None = Field(default=None, gt=0, le=MAX_MINUTES)
 
 
+def _both_pauses() -> list[Pause]:
+    return ["pending", "snoozed"]
+
+
 class PolicyIn(StrictModel):
     name: str = Field(min_length=1, max_length=200)
     kind: Literal["sla", "ola"] = "sla"
@@ -135,6 +142,8 @@ class PolicyIn(StrictModel):
     calendar_id: int | None = None
     conditions: Conditions = Field(default_factory=Conditions)
     targets: dict[Literal["low", "normal", "high", "urgent"], Targets]
+    #: The statuses that stop the clocks (they resume with what was left).
+    pause_on: list[Pause] = Field(default_factory=_both_pauses, max_length=2)
 
     @model_validator(mode="after")
     def _fits_kind(self) -> PolicyIn:
@@ -159,6 +168,7 @@ class PolicyOut(BaseModel):
     calendar_id: int | None
     conditions: dict[str, Any]
     targets: dict[str, dict[str, int]]
+    pause_on: list[str]
 
 
 class ClockOut(BaseModel):
@@ -185,11 +195,21 @@ class ComplianceRow(BaseModel):
 
 
 class BreachOut(BaseModel):
+    """A missed target as it stood when it was missed, and when it was met after all."""
+
+    id: int
     conversation_id: int
     target: str
     policy_id: int | None
-    due_at: datetime | None
+    policy_name: str | None
+    target_minutes: int
+    due_at: datetime
     breached_at: datetime
+    inbox_id: int
+    team_id: int | None
+    assignee_id: int | None
+    priority: str
+    reason: str
     met_at: datetime | None
 
 

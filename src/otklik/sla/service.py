@@ -13,12 +13,13 @@ from typing import Literal
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from otklik.accounts import access
 from otklik.conversations import queries
 from otklik.core import config_cache
-from otklik.core.errors import invalid, not_found
-from otklik.sla.models import SlaCalendar, SlaCalendarLink, SlaClock, SlaPolicy
+from otklik.core.errors import forbidden, invalid, not_found
+from otklik.sla.models import SlaBreach, SlaCalendar, SlaCalendarLink, SlaClock, SlaPolicy
 from otklik.sla.official import official_year
-from otklik.sla.policies import CONFIG, build_calendar
+from otklik.sla.policies import CONFIG, PAUSES, build_calendar
 from otklik.sla.schemas import (
     BreachOut,
     CalendarIn,
@@ -161,6 +162,7 @@ def policy_out(row: SlaPolicy) -> PolicyOut:
         calendar_id=row.calendar_id,
         conditions=dict(row.conditions or {}),
         targets={k: dict(v) for k, v in (row.targets or {}).items()},
+        pause_on=list(row.pause_on if row.pause_on is not None else PAUSES),
     )
 
 
@@ -179,6 +181,7 @@ async def _fill_policy(session: AsyncSession, row: SlaPolicy, data: PolicyIn) ->
     row.calendar_id = data.calendar_id
     row.conditions = data.conditions.model_dump(mode="json", exclude_none=True)
     row.targets = {p: t.model_dump(exclude_none=True) for p, t in data.targets.items()}
+    row.pause_on = sorted(set(data.pause_on))
 
 
 async def create_policy(session: AsyncSession, *, data: PolicyIn) -> PolicyOut:
@@ -234,10 +237,32 @@ async def conversation_clocks(session: AsyncSession, *, conversation_id: int) ->
     ]
 
 
+def report_teams(session: AsyncSession, team_id: int | None) -> frozenset[int] | None:
+    """The teams whose figures the caller may see (``None``: all, an admin's), narrowed to
+    ``team_id`` if given: supervisors see their own teams', operators none (403)."""
+    scope = access.scope_in(session)
+    if scope.everything:
+        return None if team_id is None else frozenset({team_id})
+    if scope.role != "supervisor":
+        raise forbidden("Only admins and supervisors see SLA reports.")
+    if team_id is None:
+        return scope.team_ids
+    if team_id not in scope.team_ids:
+        raise forbidden("Supervisors see the SLA figures of their own teams.")
+    return frozenset({team_id})
+
+
 async def compliance(
-    session: AsyncSession, *, by: Grouping, since: datetime, until: datetime
+    session: AsyncSession,
+    *,
+    by: Grouping,
+    since: datetime,
+    until: datetime,
+    team_id: int | None = None,
 ) -> list[ComplianceRow]:
-    """Targets started in ``[since, until)``, grouped: how many were met on time, missed."""
+    """Targets started in ``[since, until)``, grouped: how many were met on time, missed.
+    Supervisors count only their teams' conversations (by the team they are with now)."""
+    teams = report_teams(session, team_id)
     rows = (
         await session.execute(
             select(
@@ -251,17 +276,16 @@ async def compliance(
     ).all()
     facts = (
         await queries.reaches_of(session, {r.conversation_id for r in rows})
-        if by
-        in (
-            "team",
-            "assignee",
-            "priority",
-        )
+        if teams is not None or by in ("team", "assignee", "priority")
         else {}
     )
     counts: dict[str | None, list[int]] = defaultdict(lambda: [0, 0, 0])
     for row in rows:
         key: object
+        if teams is not None:
+            known = facts.get(row.conversation_id)
+            if known is None or known[0].team_id not in teams:
+                continue
         if by == "policy":
             key = row.policy_id
         elif by == "target":
@@ -289,24 +313,55 @@ async def compliance(
     ]
 
 
-async def breaches(session: AsyncSession, *, limit: int = 100) -> list[BreachOut]:
-    rows = await session.scalars(
-        select(SlaClock)
-        .where(SlaClock.breached_at.is_not(None))
-        .order_by(SlaClock.breached_at.desc())
+async def breaches(
+    session: AsyncSession,
+    *,
+    since: datetime,
+    until: datetime,
+    team_id: int | None = None,
+    limit: int = 100,
+) -> list[BreachOut]:
+    """The targets missed in ``[since, until)``, latest first, with their reasons
+    (supervisors: of their teams, as they stood when missed)."""
+    teams = report_teams(session, team_id)
+    query = (
+        select(SlaBreach)
+        .where(SlaBreach.breached_at >= since, SlaBreach.breached_at < until)
+        .order_by(SlaBreach.breached_at.desc(), SlaBreach.id.desc())
         .limit(limit)
     )
+    if teams is not None:
+        query = query.where(SlaBreach.team_id.in_(teams))
+    rows = (await session.scalars(query)).all()
+    met = {
+        (c.conversation_id, c.target): c.met_at
+        for c in (
+            await session.execute(
+                select(SlaClock.conversation_id, SlaClock.target, SlaClock.met_at).where(
+                    SlaClock.conversation_id.in_({r.conversation_id for r in rows}),
+                    SlaClock.met_at.is_not(None),
+                )
+            )
+        ).all()
+    }
     return [
         BreachOut(
+            id=r.id,
             conversation_id=r.conversation_id,
             target=r.target,
             policy_id=r.policy_id,
+            policy_name=r.policy_name,
+            target_minutes=r.target_minutes,
             due_at=r.due_at,
             breached_at=r.breached_at,
-            met_at=r.met_at,
+            inbox_id=r.inbox_id,
+            team_id=r.team_id,
+            assignee_id=r.assignee_id,
+            priority=r.priority,
+            reason=r.reason,
+            met_at=met.get((r.conversation_id, r.target)),
         )
         for r in rows
-        if r.breached_at is not None
     ]
 
 

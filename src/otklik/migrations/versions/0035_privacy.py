@@ -1,7 +1,7 @@
 """privacy_exports and privacy_settings: personal-data exports and the retention setting
 
 Revision ID: 0035
-Revises: 0032
+Revises: 0034
 Create Date: 2026-12-04 14:20:00
 
 An admin's export of everything about a contact is built by a job into a ZIP under
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0035"
-down_revision: str | None = "0032"
+down_revision: str | None = "0034"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
