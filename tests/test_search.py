@@ -348,3 +348,31 @@ async def test_only_the_newest_matches_are_ranked_newest_first_on_ties(
     monkeypatch.setattr(message_search, "CANDIDATES", 3)
     capped = await _search(ws, "кошки ")
     assert [h["message_id"] for h in _hits(capped)] == [m["id"] for m in reversed(same[1:])]
+
+
+async def test_the_candidates_are_the_newest_matches_whatever_the_word_frequency(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The capped candidates are the newest matches however the query finds them: the
+    backwards walk (a common word), the index inside a window of newest messages (a middle
+    one) or the whole index (a rare one) — shrunk here to a few messages."""
+    ws = workspace
+    monkeypatch.setattr(message_search, "CANDIDATES", 3)
+    monkeypatch.setattr(message_search, "PROBE_ROWS", 4)
+    visitor = await ws.visitor("Окно")
+    ids: dict[str, list[int]] = {"common": [], "middle": [], "rare": []}
+    for n in range(24):
+        words = ["привет"]
+        if n % 2 == 0:
+            words.append("частое")
+        if n in (1, 9, 13, 21):
+            words.append("среднее")
+        if n in (2, 5):
+            words.append("редкое")
+        sent = await visitor.say(" ".join(words) + f" номер{n}")
+        for word, kind in (("частое", "common"), ("среднее", "middle"), ("редкое", "rare")):
+            if word in words:
+                ids[kind].append(int(sent["id"]))
+    for kind, word in (("common", "частое"), ("middle", "среднее"), ("rare", "редкое")):
+        found = [h["message_id"] for h in _hits(await _search(ws, word + " ", limit=10))]
+        assert sorted(found, reverse=True) == sorted(ids[kind], reverse=True)[:3], kind

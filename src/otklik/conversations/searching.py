@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, Table, exists, select
+from sqlalchemy import ColumnElement, Select, Table, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -69,10 +69,47 @@ def candidates(
     )
 
 
+#: Newest messages a PostgreSQL search first walks backwards: a common word fills its
+#: candidates there at once.
+PROBE_ROWS = 20_000
+
+
+async def newest_candidates(session: AsyncSession, found: Select[Any]) -> list[Any]:
+    """The rows of ``found`` (a :func:`candidates` query), newest first, at most CANDIDATES.
+
+    On PostgreSQL one plan does not fit every word. Walking the messages backwards stops
+    early for a common word but reads hundreds of thousands of rows for one in a few hundred
+    messages; the GIN index's matches sorted by id are cheap for a rare word but mean
+    fetching every one of 200,000 matches of a common one. The planner guesses between them
+    from the word's estimated frequency, and guessed wrong for middle words (p95 of 200–500
+    ms at 1,000,000 messages, ``bench/search.py``). So: walk the newest ``PROBE_ROWS``
+    backwards; if that did not fill the candidates, take the index's matches inside an id
+    window sized from the probe's hit rate (the BRIN index of migration 0041 makes the
+    window a cheap page filter), and the whole table only if the window was not enough.
+    SQLite's FTS5 query already walks its own index newest first; it keeps one query.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return list(await session.execute(found))
+    m = _messages.c
+    newest = int(await session.scalar(select(func.max(m.id))) or 0)
+    probe = list(await session.execute(found.where(m.id > newest - PROBE_ROWS)))
+    if len(probe) >= CANDIDATES or newest <= PROBE_ROWS:
+        return probe
+    # ``id + 0``: not the primary key's order, so the plan starts from the GIN index.
+    by_index = found.order_by(None).order_by((m.id + 0).desc())
+    if probe:
+        window = PROBE_ROWS * CANDIDATES * 2 // len(probe)
+        if window < newest:
+            rows = list(await session.execute(by_index.where(m.id > newest - window)))
+            if len(rows) >= CANDIDATES:
+                return rows
+    return list(await session.execute(by_index))
+
+
 async def search_messages(session: AsyncSession, request: Request) -> list[Found]:
     m = _messages.c
     dialect = session.get_bind().dialect.name
-    ranked = candidates(
+    found = candidates(
         dialect,
         request.query,
         request.scope,
@@ -83,9 +120,9 @@ async def search_messages(session: AsyncSession, request: Request) -> list[Found
         m.author_name,
         m.private,
         m.created_at,
-    ).subquery()
-    rows = await session.execute(
-        select(ranked).order_by(ranked.c.score.desc(), ranked.c.id.desc()).limit(request.limit + 1)
+    )
+    rows = sorted(
+        await newest_candidates(session, found), key=lambda row: (row.score, row.id), reverse=True
     )
     return [
         Found(
@@ -97,7 +134,7 @@ async def search_messages(session: AsyncSession, request: Request) -> list[Found
             message_id=row.id,
             private=row.private,
         )
-        for row in rows
+        for row in rows[: request.limit + 1]
     ]
 
 
@@ -106,9 +143,14 @@ async def matching_conversations(session: AsyncSession, query: Query) -> list[in
     ``q``): those of the newest ``CANDIDATES`` matches."""
     dialect = session.get_bind().dialect.name
     found = candidates(
-        dialect, query, access.scope_in(session), Filters(), _messages.c.conversation_id
+        dialect,
+        query,
+        access.scope_in(session),
+        Filters(),
+        _messages.c.id,
+        _messages.c.conversation_id,
     )
-    return sorted({row[0] for row in await session.execute(found)})
+    return sorted({row.conversation_id for row in await newest_candidates(session, found)})
 
 
 def _refill(session: Session, progress: Callable[[int, int], None]) -> int:
