@@ -11,6 +11,7 @@ Inside the transaction (they commit or roll back with the change):
 - automation runs greetings, away replies and rules (its rule data comes from a cache);
 - a private note's @mentions are recorded (``conversations/mentions.py``);
 - SLA clocks start, pause, resume and stop with the conversation (``sla/subscribers.py``);
+- report facts and their hourly rollups are appended (``reports/subscribers.py``);
 - outgoing webhooks write their outbox rows (delivery + job), sent by the job runner after
   commit — an event no endpoint wants costs nothing (endpoints are cached).
 
@@ -40,6 +41,7 @@ from otklik.jobs import housekeeping as _housekeeping  # noqa: F401  (maintenanc
 from otklik.kb import searching as article_search
 from otklik.realtime import jobs as _realtime_jobs  # noqa: F401  (event log housekeeping)
 from otklik.realtime import log
+from otklik.reports import subscribers as reports
 from otklik.routing import events as routing_events
 from otklik.routing import jobs as _routing_jobs  # noqa: F401  (routing.drain)
 from otklik.routing import service as routing
@@ -102,6 +104,14 @@ def install() -> None:
     bus.subscribe(routing_events.ConversationEscalated, sla.on_escalated)
     bus.subscribe(routing_events.ConversationHandedBack, sla.on_handed_back)
     bus.subscribe(SlaBreached, sla_triggers.on_sla_alert)
+
+    # Report facts (``reports/tracking.py``): appended in the change's transaction; a
+    # customer's message is one UPDATE, done by the predicate on the visitor's path.
+    bus.subscribe(ConversationCreated, reports.on_created, quiet=reports.quiet_for)
+    bus.subscribe(MessageCreated, reports.on_message, quiet=reports.quiet_for)
+    bus.subscribe(ConversationUpdated, reports.on_updated)
+    bus.subscribe(routing_events.ConversationEscalated, reports.on_escalated)
+    bus.subscribe(routing_events.ConversationHandedBack, reports.on_handed_back)
     bus.subscribe(SlaWarning, sla_triggers.on_sla_alert)
 
     for hooked in (
