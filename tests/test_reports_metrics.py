@@ -9,8 +9,11 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import text
+
 from otklik.core.db import Database
 from otklik.reports import metrics
+from otklik.reports import service as reports
 from otklik.reports.metrics import Filters
 from otklik.reports.schemas import Figures
 from tests.auth_support import frozen
@@ -164,3 +167,35 @@ async def test_filters_and_an_empty_period(workspace: Workspace, db: Database) -
     async with db.session(write=False) as session:
         before = await metrics.figures(session, Filters(since=DAY - timedelta(days=1), until=DAY))
     assert before.created == 0 and before.first_response.calendar.mean is None
+
+
+async def test_the_backfill_rebuilds_facts_from_stored_history(
+    workspace: Workspace, db: Database
+) -> None:
+    await a_day_of_work(workspace)
+    async with db.session(write=True) as session:
+        for name in ("report_facts", "report_hourly", "report_conversations"):
+            await session.execute(text(f"DELETE FROM {name}"))
+    assert (await figures(db)).created == 0
+
+    done, after = [], 0
+    while True:
+        async with db.session(write=True) as session:
+            last = await reports.backfill_batch(session, after_id=after, size=3)
+        if last is None:
+            break
+        done.append(last)
+        after = last
+    assert len(done) == 2  # 4 conversations, 3 a batch
+
+    got = await figures(db)
+    # Only B's last resolution is stored: its reopening and first resolution are not known.
+    assert (got.created, got.resolved, got.reopened, got.escalated) == (4, 3, 0, 1)
+    assert stat(got.first_response.calendar) == (4, 5460 / 4, 300, 4800)
+    assert stat(got.first_response.business) == (4, 1860 / 4, 300, 1200)
+    assert stat(got.response.calendar) == (4, 3330 / 4, 360, 2550)
+    assert stat(got.resolution_full.calendar) == (3, 3500, 1800, 8400)
+
+    async with db.session(write=True) as session:  # run again: nothing left to do
+        assert await reports.backfill_batch(session, after_id=0) is None
+    assert (await figures(db)).created == 4

@@ -21,11 +21,11 @@ from otklik.sla.policies import CONFIG, SlaConfig
 
 
 def _message(conn: Connection, config: SlaConfig | None, event: MessageCreated) -> None:
-    message, conv = event.message, event.conversation
+    message, conv = event.message, tracking.Conv.of(event.conversation)
     if message.author_type == "contact":
-        tracking.customer_wrote(conn, conv, message, reopened=event.reopened)
+        tracking.customer_wrote(conn, conv, message.created_at, reopened=event.reopened)
     elif message.author_type == "agent" and not message.private:
-        tracking.operator_replied(conn, config, conv, message)
+        tracking.operator_replied(conn, config, conv, message.author_id, message.created_at)
 
 
 def quiet_for(conn: Connection, event: ConversationCreated | MessageCreated) -> bool:
@@ -39,7 +39,7 @@ def quiet_for(conn: Connection, event: ConversationCreated | MessageCreated) -> 
     if config is None:
         return False
     if isinstance(event, ConversationCreated):
-        tracking.created(conn, config, event.conversation)
+        tracking.created(conn, config, tracking.Conv.of(event.conversation))
     else:
         _message(conn, config, event)
     return True
@@ -55,7 +55,7 @@ def _conn(session: Session) -> Connection:
 
 async def on_created(session: AsyncSession, emitted: Emitted[ConversationCreated]) -> None:
     config = await _config(session)
-    conv = emitted.event.conversation
+    conv = tracking.Conv.of(emitted.event.conversation)
     await session.run_sync(lambda s: tracking.created(_conn(s), config, conv))
 
 
@@ -66,15 +66,31 @@ async def on_message(session: AsyncSession, emitted: Emitted[MessageCreated]) ->
 
 async def on_updated(session: AsyncSession, emitted: Emitted[ConversationUpdated]) -> None:
     config = await _config(session)
-    conv = emitted.event.conversation
+    conv = tracking.Conv.of(emitted.event.conversation)
     await session.run_sync(lambda s: tracking.updated(_conn(s), config, conv, emitted.at))
 
 
 async def on_escalated(session: AsyncSession, emitted: Emitted[ConversationEscalated]) -> None:
-    escalation = emitted.event.escalation
-    await session.run_sync(lambda s: tracking.escalated(_conn(s), escalation))
+    e = emitted.event.escalation
+    await session.run_sync(
+        lambda s: tracking.escalated(
+            _conn(s),
+            e.conversation_id,
+            e.created_at,
+            agent_id=e.from_agent_id,
+            from_team_id=e.from_team_id,
+        )
+    )
 
 
 async def on_handed_back(session: AsyncSession, emitted: Emitted[ConversationHandedBack]) -> None:
-    escalation = emitted.event.escalation
-    await session.run_sync(lambda s: tracking.handed_back(_conn(s), escalation, emitted.at))
+    e = emitted.event.escalation
+    await session.run_sync(
+        lambda s: tracking.handed_back(
+            _conn(s),
+            e.conversation_id,
+            e.handed_back_at or emitted.at,
+            agent_id=e.handed_back_by_id,
+            team_id=e.to_team_id,
+        )
+    )

@@ -10,25 +10,50 @@ recorded at all: they never answer a customer.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, case, func, literal, select, update
 from sqlalchemy.engine import Connection, Row
 
-from otklik.conversations.schemas import ConversationOut, MessageOut
+from otklik.conversations.schemas import ConversationOut
 from otklik.core.db import insert_for
 from otklik.reports import recording
 from otklik.reports.models import ReportConversation
 from otklik.reports.recording import Where
-from otklik.routing.schemas import EscalationOut
 from otklik.sla.policies import SlaConfig
 
 STATE = cast(Table, ReportConversation.__table__)
 _C = STATE.c
 
 
-def where_of(conv: ConversationOut) -> Where:
+@dataclass(frozen=True, slots=True)
+class Conv:
+    """What the facts need of a conversation (from an event, or from the backfill)."""
+
+    id: int
+    inbox_id: int
+    channel: str
+    team_id: int | None
+    assignee_id: int | None
+    status: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, out: ConversationOut) -> Conv:
+        return cls(
+            out.id,
+            out.inbox_id,
+            out.channel,
+            out.team_id,
+            out.assignee_id,
+            out.status,
+            out.created_at,
+        )
+
+
+def where_of(conv: Conv) -> Where:
     return Where(conv.id, conv.inbox_id, conv.channel, conv.team_id)
 
 
@@ -44,7 +69,7 @@ def _set(conn: Connection, conversation_id: int, **values: Any) -> None:
     conn.execute(update(STATE).where(_C.conversation_id == conversation_id).values(**values))
 
 
-def created(conn: Connection, config: SlaConfig | None, conv: ConversationOut) -> None:
+def created(conn: Connection, config: SlaConfig | None, conv: Conv) -> None:
     """A new conversation: its state row, the ``created`` fact, an ``assigned`` one if it
     was opened already assigned. Idempotent (a second call finds the row and stops)."""
     inserted = conn.execute(
@@ -73,13 +98,11 @@ def created(conn: Connection, config: SlaConfig | None, conv: ConversationOut) -
         recording.add(conn, where, "assigned", conv.created_at, agent_id=conv.assignee_id)
 
 
-def customer_wrote(
-    conn: Connection, conv: ConversationOut, message: MessageOut, *, reopened: bool
-) -> None:
+def customer_wrote(conn: Connection, conv: Conv, written_at: datetime, *, reopened: bool) -> None:
     if reopened:
-        _reopen(conn, conv, message.created_at)
+        _reopen(conn, conv, written_at)
     # Typed as the column: a bare parameter would skip the UTC conversion on SQLite.
-    at = literal(message.created_at, type_=_C.waiting_since.type)
+    at = literal(written_at, type_=_C.waiting_since.type)
     _set(
         conn,
         conv.id,
@@ -91,7 +114,7 @@ def customer_wrote(
     )
 
 
-def _reopen(conn: Connection, conv: ConversationOut, at: datetime) -> None:
+def _reopen(conn: Connection, conv: Conv, at: datetime) -> None:
     """Resolved → open: a ``reopened`` fact, and the next customer message starts a new
     first response and a new count of reply sessions."""
     done = conn.execute(
@@ -104,7 +127,7 @@ def _reopen(conn: Connection, conv: ConversationOut, at: datetime) -> None:
 
 
 def operator_replied(
-    conn: Connection, config: SlaConfig | None, conv: ConversationOut, message: MessageOut
+    conn: Connection, config: SlaConfig | None, conv: Conv, agent: int | None, at: datetime
 ) -> None:
     """A public reply by a human operator: ends the customer's wait (a ``response``, the
     first one of the conversation or its reopening also a ``first_response``) and starts
@@ -112,7 +135,6 @@ def operator_replied(
     state = _state(conn, conv.id)
     if state is None:
         return
-    at, agent = message.created_at, message.author_id
     where = where_of(conv)
     values: dict[str, Any] = {}
     if state.waiting_since is not None:
@@ -161,9 +183,7 @@ def _end_handling(
     )
 
 
-def updated(
-    conn: Connection, config: SlaConfig | None, conv: ConversationOut, at: datetime
-) -> None:
+def updated(conn: Connection, config: SlaConfig | None, conv: Conv, at: datetime) -> None:
     """Status, assignment or team changed: resolution, reopening, assignment, transfer."""
     state = _state(conn, conv.id)
     if state is None:
@@ -210,31 +230,28 @@ def updated(
     _set(conn, conv.id, **values)
 
 
-def escalated(conn: Connection, escalation: EscalationOut) -> None:
-    """Counted for the team that escalated it (``escalation rate`` of the 1st line)."""
-    state = _state(conn, escalation.conversation_id)
+def escalated(
+    conn: Connection,
+    conversation_id: int,
+    at: datetime,
+    *,
+    agent_id: int | None,
+    from_team_id: int | None,
+) -> None:
+    """Counted for the team that escalated it (the 1st line's escalation rate)."""
+    state = _state(conn, conversation_id)
     if state is None:
         return
     recording.add(
-        conn,
-        _where_of_row(state),
-        "escalated",
-        escalation.created_at,
-        agent_id=escalation.from_agent_id,
-        team_id=escalation.from_team_id,
+        conn, _where_of_row(state), "escalated", at, agent_id=agent_id, team_id=from_team_id
     )
 
 
-def handed_back(conn: Connection, escalation: EscalationOut, at: datetime) -> None:
+def handed_back(
+    conn: Connection, conversation_id: int, at: datetime, *, agent_id: int | None, team_id: int
+) -> None:
     """Counted for the 2nd line that handed it back."""
-    state = _state(conn, escalation.conversation_id)
+    state = _state(conn, conversation_id)
     if state is None:
         return
-    recording.add(
-        conn,
-        _where_of_row(state),
-        "handed_back",
-        escalation.handed_back_at or at,
-        agent_id=escalation.handed_back_by_id,
-        team_id=escalation.to_team_id,
-    )
+    recording.add(conn, _where_of_row(state), "handed_back", at, agent_id=agent_id, team_id=team_id)
