@@ -49,6 +49,7 @@ from otklik.realtime.presence import PresenceKeeper
 from otklik.realtime.routes import SocketRoutes
 from otklik.realtime.scopes import ScopeKeeper
 from otklik.realtime.ws import Realtime
+from otklik.reports.api import router as reports_router
 from otklik.routing.api import router as routing_router
 from otklik.scripts.api import router as scripts_router
 from otklik.search.api import router as search_router
@@ -139,6 +140,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         kb_router,
         kb_files_router,
         sla_router,
+        reports_router,
         webhooks_router,
         widget_socket_router,
         realtime_router,

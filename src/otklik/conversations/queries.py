@@ -51,6 +51,12 @@ def tagged_ids(tags: Iterable[str]) -> Select[Any]:
     return select(ConversationTag.conversation_id).where(ConversationTag.tag.in_(sorted(tags)))
 
 
+def tag_pairs() -> Select[int, str]:
+    """``(conversation_id, tag)`` of every tagged conversation, as a subquery to join (the
+    reports' volume by tag)."""
+    return select(ConversationTag.conversation_id, ConversationTag.tag)
+
+
 def visible(session: AsyncSession) -> ColumnElement[bool]:
     """Conversations the operator whose request ``session`` serves may see; every one for
     a session of the system (jobs, channels, the widget)."""
