@@ -4,9 +4,10 @@ who may ask (supervisors see their scope, agents are refused) and bad input (4xx
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from tests.auth_support import frozen
 from tests.support import Workspace
 from tests.test_reports_metrics import DAY, a_day_of_work
 
@@ -95,7 +96,8 @@ async def test_supervisors_see_their_scope_agents_are_refused(workspace: Workspa
     asked = await get(workspace, "overview", outsider, inbox_id=workspace.inbox_id)
     assert asked["current"]["created"] == 0
 
-    for path in ("overview", "volume", "table", "backlog", "heatmap", "drill?metric=created"):
+    paths = ("overview", "volume", "table", "backlog", "heatmap", "drill?metric=created", "live")
+    for path in paths:
         refused = await workspace.api.get(f"/api/v1/reports/{path}", headers=workspace.auth(agent))
         assert refused.status_code == 403, (path, refused.text)
         anonymous = await workspace.api.get(f"/api/v1/reports/{path}")
@@ -125,3 +127,50 @@ async def test_bad_input_is_a_clear_4xx(workspace: Workspace) -> None:
         )
         assert got.status_code == 422, (path, params, got.text)
         assert "error" in got.json()
+
+
+async def test_the_live_board(workspace: Workspace) -> None:
+    ws = workspace
+    policy = await ws.api.post(
+        "/api/v1/sla/policies",
+        headers=ws.auth(),
+        json={"name": "Fast", "targets": {"normal": {"first_response": 10}}},
+    )
+    assert policy.status_code == 201, policy.text
+    with frozen(datetime(2025, 10, 29, 9, 0, tzinfo=UTC)) as clock:
+        lead_id, lead = await ws.agent("lead@example.com", role="supervisor", name="Lead")
+        first = int((await (await ws.visitor()).say("help"))["conversation_id"])
+        clock.advance(minutes=3)
+        second = int((await (await ws.visitor()).say("help too"))["conversation_id"])
+        online = await ws.api.put(
+            "/api/v1/agents/me/status", headers=ws.auth(), json={"status": "online"}
+        )
+        assert online.status_code == 200, online.text
+        assigned = await ws.api.post(
+            f"/api/v1/conversations/{first}/assign",
+            headers=ws.auth(),
+            json={"agent_id": ws.admin_id},
+        )
+        assert assigned.status_code == 200, assigned.text
+        clock.advance(minutes=5)  # 9:08: the first is due at 9:10, the second at 9:13
+        board = await ws.api.get("/api/v1/reports/live", headers=ws.auth())
+        assert board.status_code == 200, board.text
+        got = board.json()
+        admin = next(o for o in got["operators"] if o["id"] == ws.admin_id)
+        assert (admin["status"], admin["open"]) == ("online", 1)
+        assert got["queue"] == 1
+        assert datetime.fromisoformat(got["waiting_since"]) == datetime(
+            2025, 10, 29, 9, 0, tzinfo=UTC
+        )
+        assert [n["conversation_id"] for n in got["near_breach"]] == [first, second]
+
+        # A supervisor of no team and (now) no inbox sees only themselves, nothing waiting.
+        left = await ws.api.put(
+            f"/api/v1/inboxes/{ws.inbox_id}/members",
+            headers=ws.auth(),
+            json={"agent_ids": [ws.admin_id]},
+        )
+        assert left.status_code == 200, left.text
+        theirs = (await ws.api.get("/api/v1/reports/live", headers=ws.auth(lead))).json()
+        assert [o["id"] for o in theirs["operators"]] == [lead_id]
+        assert (theirs["queue"], theirs["waiting_since"], theirs["near_breach"]) == (0, None, [])

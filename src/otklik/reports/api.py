@@ -18,7 +18,7 @@ from otklik.core.deps import DbSession
 from otklik.core.errors import forbidden, invalid
 from otklik.core.routing import TransactionalRoute
 from otklik.core.schemas import Items
-from otklik.reports import breakdowns, exports, metrics
+from otklik.reports import breakdowns, exports, live, metrics
 from otklik.reports.metrics import Filters
 from otklik.reports.schemas import (
     BacklogPoint,
@@ -26,6 +26,7 @@ from otklik.reports.schemas import (
     DrillItem,
     DrillMetric,
     HeatCell,
+    LiveOut,
     Overview,
     TableRow,
     VolumeRow,
@@ -162,3 +163,10 @@ async def drill(
 ) -> Items[DrillItem]:
     """The conversations behind a number (the facts it counts, newest first)."""
     return Items(items=await breakdowns.drill(session, filters, metric, limit=limit))
+
+
+@router.get("/live", response_model=LiveOut)
+async def live_board(_: Lead, session: DbSession) -> LiveOut:
+    """The team lead's live board: operators, their open dialogs, the queue, the longest
+    wait, conversations near an SLA breach (the app refetches it on live events)."""
+    return await live.snapshot(session, now=utcnow())

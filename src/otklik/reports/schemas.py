@@ -105,3 +105,34 @@ class DrillItem(BaseModel):
     at: datetime
     agent_id: int | None
     seconds: float | None
+
+
+#: ``busy``: online with as many open dialogs as they take at once.
+LiveStatus = Literal["online", "busy", "away", "offline"]
+
+
+class LiveOperator(BaseModel):
+    id: int
+    name: str
+    status: LiveStatus
+    open: int
+    max_concurrent: int
+
+
+class NearBreach(BaseModel):
+    conversation_id: int
+    target: str
+    state: str
+    due_at: datetime
+
+
+class LiveOut(BaseModel):
+    """The team lead's live board (``GET /reports/live``)."""
+
+    at: datetime
+    operators: list[LiveOperator]
+    #: Open conversations nobody is assigned.
+    queue: int
+    #: The oldest unanswered customer message among open conversations.
+    waiting_since: datetime | None
+    near_breach: list[NearBreach]
