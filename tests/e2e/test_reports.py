@@ -97,3 +97,29 @@ def test_agents_have_no_reports(page: Page, e2e_server: E2EServer, api: AdminApi
     expect(page.get_by_test_id("nav-reports")).to_have_count(0)
     page.goto(e2e_server.url + "/app/reports")
     expect(page).to_have_url(e2e_server.url + "/app/")
+
+
+def test_the_live_board_updates_without_a_reload(
+    page: Page, e2e_server: E2EServer, api: AdminApi, visitors: list[Any]
+) -> None:
+    page.goto(e2e_server.url + "/app/reports")
+    page.get_by_test_id("login-email").fill(e2e_server.admin_email)
+    page.get_by_test_id("login-password").fill(e2e_server.admin_password)
+    page.get_by_test_id("login-submit").click()
+    expect(page.get_by_test_id("live-queue")).to_have_attribute("data-value", "0")
+    me = page.locator(f'[data-testid="live-operator"][data-agent-id="{api.me["id"]}"]')
+    expect(me).to_have_attribute("data-open", "0")
+    page.evaluate("window.__noReload = true")
+
+    said = new_visitor(e2e_server, visitors, "Vera").say("Is anybody there?")
+    expect(page.get_by_test_id("live-queue")).to_have_attribute("data-value", "1")
+    expect(page.get_by_test_id("live-wait")).not_to_contain_text("—")
+
+    assigned = api.http.post(
+        f"/api/v1/conversations/{said['conversation_id']}/assign",
+        json={"agent_id": api.me["id"]},
+    )
+    assert assigned.status_code == 200, assigned.text
+    expect(me).to_have_attribute("data-open", "1")
+    expect(page.get_by_test_id("live-queue")).to_have_attribute("data-value", "0")
+    assert page.evaluate("window.__noReload") is True  # the same page all along

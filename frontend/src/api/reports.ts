@@ -126,3 +126,28 @@ export function csvUrl(path: 'overview' | 'table' | 'volume', f: ReportFilters, 
   }
   return `${API_PREFIX}/reports/${path}?${params.toString()}`
 }
+
+export interface LiveOperator {
+  id: number
+  name: string
+  status: 'online' | 'busy' | 'away' | 'offline'
+  open: number
+  max_concurrent: number
+}
+
+export interface NearBreach {
+  conversation_id: number
+  target: string
+  state: 'running' | 'breached'
+  due_at: string
+}
+
+export interface LiveBoard {
+  at: string
+  operators: LiveOperator[]
+  queue: number
+  waiting_since: string | null
+  near_breach: NearBreach[]
+}
+
+export const liveBoard = () => request<LiveBoard>('GET', '/reports/live')
