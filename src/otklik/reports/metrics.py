@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -88,8 +88,10 @@ async def count(session: AsyncSession, kind: str, filters: Filters) -> int:
 
 
 async def _rows(session: AsyncSession, kind: str, filters: Filters, *extra: Any) -> list[Any]:
+    """The facts' numbers, oldest first (no times: turning stored times back into datetimes
+    is most of the cost of a large period)."""
     scope = access.scope_in(session)
-    query = select(F.conversation_id, F.at, F.seconds, F.business_seconds, F.n, F.first).where(
+    query = select(F.conversation_id, F.seconds, F.business_seconds, F.n, F.first).where(
         *of_kind(kind, filters, scope), *extra
     )
     return list((await session.execute(query.order_by(F.at, F.id))).all())
@@ -133,49 +135,45 @@ async def _fcr(session: AsyncSession, filters: Filters, resolved: list[Any]) -> 
     """Conversations first resolved in the period, and those of them with one operator
     reply session and no reopening within :data:`FCR_WINDOW` of that resolution. (Date
     arithmetic differs between the databases: the window is checked here, on the few
-    reopenings of those conversations.)"""
-    first = {r.conversation_id: r for r in resolved if r.first}
-    if not first:
-        return 0, 0
-    reopened_at: dict[int, list[datetime]] = defaultdict(list)
-    found = await session.execute(
-        select(F.conversation_id, F.at).where(
-            F.kind == "reopened",
-            F.at > filters.since,
-            F.at <= filters.until + FCR_WINDOW,
-            F.conversation_id.in_(sorted(first)),
-        )
-    )
-    for conversation_id, at in found:
-        reopened_at[conversation_id].append(at)
-
-    def kept(row: Any) -> bool:
-        return not any(
-            row.at < at <= row.at + FCR_WINDOW for at in reopened_at[row.conversation_id]
-        )
-
-    good = sum(1 for r in first.values() if r.n == 1 and kept(r))
-    return good, len(first)
-
-
-async def _escalated_share(session: AsyncSession, filters: Filters) -> tuple[int, int]:
-    """Conversations created in the period, and those of them escalated (ever)."""
+    conversations that were reopened at all.)"""
+    total = sum(1 for r in resolved if r.first)
+    candidates = {r.conversation_id for r in resolved if r.first and r.n == 1}
+    if not candidates:
+        return 0, total
     scope = access.scope_in(session)
-    escalation = aliased(ReportFact)
-    created = of_kind("created", filters, scope)
-    total = await session.scalar(select(func.count()).where(*created))
-    escalated = await session.scalar(
-        select(func.count()).where(
-            *created,
-            exists().where(
-                and_(
-                    escalation.conversation_id == F.conversation_id,
-                    escalation.kind == "escalated",
-                )
+    reopen = aliased(ReportFact)
+    found = await session.execute(
+        select(F.conversation_id, F.at, reopen.at)
+        .join(
+            reopen,
+            and_(
+                reopen.conversation_id == F.conversation_id,
+                reopen.kind == "reopened",
+                reopen.at > F.at,
             ),
         )
+        .where(*of_kind("resolved", filters, scope), F.first.is_(True), F.n == 1)
     )
-    return int(escalated or 0), int(total or 0)
+    spoiled = {
+        conversation_id
+        for conversation_id, resolved_at, reopened_at in found
+        if reopened_at <= resolved_at + FCR_WINDOW
+    }
+    return len(candidates - spoiled), total
+
+
+async def _escalated_share(
+    session: AsyncSession, filters: Filters, created: int
+) -> tuple[int, int]:
+    """Conversations created in the period, and those of them escalated (ever)."""
+    scope = access.scope_in(session)
+    escalated = select(F.conversation_id).where(F.kind == "escalated").scalar_subquery()
+    found = await session.scalar(
+        select(func.count()).where(
+            *of_kind("created", filters, scope), F.conversation_id.in_(escalated)
+        )
+    )
+    return int(found or 0), created
 
 
 async def figures(session: AsyncSession, filters: Filters) -> Figures:
@@ -184,7 +182,7 @@ async def figures(session: AsyncSession, filters: Filters) -> Figures:
     reopened = await count(session, "reopened", filters)
     handle_rows = await _rows(session, "handle", filters)
     fcr_good, fcr_total = await _fcr(session, filters, resolved_rows)
-    escalated, created_total = await _escalated_share(session, filters)
+    escalated, created_total = await _escalated_share(session, filters, created)
     return Figures(
         created=created,
         resolved=len(resolved_rows),
