@@ -4,6 +4,8 @@ who may ask (supervisors see their scope, agents are refused) and bad input (4xx
 
 from __future__ import annotations
 
+import io
+import zipfile
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -72,6 +74,16 @@ async def test_overview_volumes_heatmap_backlog_table_and_drill(workspace: Works
     assert "first_response,business,p90,1200.0" in csv.splitlines()
     rows = (await get(workspace, "table", by="agent", format="csv")).splitlines()
     assert rows[0].startswith("agent,resolved,responses") and len(rows) == 2
+    xlsx = await workspace.api.get(
+        "/api/v1/reports/overview", headers=workspace.auth(), params={**PERIOD, "format": "xlsx"}
+    )
+    assert xlsx.status_code == 200, xlsx.text
+    assert xlsx.headers["content-type"].startswith("application/vnd.openxmlformats")
+    with zipfile.ZipFile(io.BytesIO(xlsx.content)) as book:
+        strings = book.read("xl/sharedStrings.xml").decode()
+        sheet = book.read("xl/worksheets/sheet1.xml").decode()
+    assert "first_response" in strings and "business" in strings
+    assert "<v>1200</v>" in sheet  # the business p90 of first responses
 
 
 async def test_supervisors_see_their_scope_agents_are_refused(workspace: Workspace) -> None:

@@ -78,15 +78,15 @@ def _filters(
 
 
 Filtered = Annotated[Filters, Depends(_filters)]
-Format = Literal["json", "csv"]
+Format = Literal["json", "csv", "xlsx"]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _csv(text: str, name: str) -> Response:
-    return Response(
-        text,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
-    )
+def _file(sheet: exports.Sheet, format: Format, name: str) -> Response:
+    attachment = {"Content-Disposition": f'attachment; filename="{name}.{format}"'}
+    if format == "xlsx":
+        return Response(exports.to_xlsx(sheet), media_type=XLSX, headers=attachment)
+    return Response(exports.to_csv(sheet), media_type="text/csv; charset=utf-8", headers=attachment)
 
 
 @router.get("/overview", response_model=Overview)
@@ -95,8 +95,8 @@ async def overview(
 ) -> Overview | Response:
     """Every metric for the period, and for the equally long period before it."""
     current = await metrics.figures(session, filters)
-    if format == "csv":
-        return _csv(exports.figures_csv(current), "overview")
+    if format != "json":
+        return _file(exports.figures_sheet(current), format, "overview")
     previous = await metrics.figures(session, filters.previous())
     return Overview(since=filters.since, until=filters.until, current=current, previous=previous)
 
@@ -110,8 +110,8 @@ async def volume(
     format: Format = "json",
 ) -> Items[VolumeRow] | Response:
     rows = await breakdowns.volume(session, filters, by)
-    if format == "csv":
-        return _csv(exports.volume_csv(rows, by), f"volume-by-{by}")
+    if format != "json":
+        return _file(exports.volume_sheet(rows, by), format, f"volume-by-{by}")
     return Items(items=rows)
 
 
@@ -124,8 +124,8 @@ async def table(
     format: Format = "json",
 ) -> Items[TableRow] | Response:
     rows = await breakdowns.table(session, filters, by)
-    if format == "csv":
-        return _csv(exports.table_csv(rows, by), f"by-{by}")
+    if format != "json":
+        return _file(exports.table_sheet(rows, by), format, f"by-{by}")
     return Items(items=rows)
 
 

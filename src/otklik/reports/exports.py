@@ -1,26 +1,52 @@
-"""The report tables as CSV files (what a spreadsheet opens)."""
+"""The report tables as files a spreadsheet opens: CSV, or XLSX (written by XlsxWriter)."""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import xlsxwriter
 
 from otklik.reports.schemas import Figures, TableRow, VolumeRow
 
+Cell = str | int | float | None
 
-def _csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+
+@dataclass(frozen=True, slots=True)
+class Sheet:
+    name: str
+    header: Sequence[str]
+    rows: Sequence[Sequence[Cell]]
+
+
+def to_csv(sheet: Sheet) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(header)
-    for row in rows:
+    writer.writerow(sheet.header)
+    for row in sheet.rows:
         writer.writerow(["" if value is None else value for value in row])
     return out.getvalue()
 
 
-def figures_csv(figures: Figures) -> str:
+def to_xlsx(sheet: Sheet) -> bytes:
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    page = book.add_worksheet(sheet.name[:31])
+    bold = book.add_format({"bold": True})
+    page.write_row(0, 0, list(sheet.header), bold)
+    for number, row in enumerate(sheet.rows, start=1):
+        for column, value in enumerate(row):
+            if value is not None:
+                page.write(number, column, value)
+    book.close()
+    return out.getvalue()
+
+
+def figures_sheet(figures: Figures) -> Sheet:
     """One line per metric: counts, durations (calendar and business, seconds) and rates."""
-    rows: list[Sequence[object]] = [
+    rows: list[Sequence[Cell]] = [
         (name, "count", "", getattr(figures, name))
         for name in ("created", "resolved", "reopened", "escalated")
     ]
@@ -42,14 +68,16 @@ def figures_csv(figures: Figures) -> str:
         rows.append((name, "rate", "percent", rate.percent))
         rows.append((name, "rate", "numerator", rate.numerator))
         rows.append((name, "rate", "denominator", rate.denominator))
-    return _csv(("metric", "clock", "value", "amount"), rows)
+    return Sheet("overview", ("metric", "clock", "value", "amount"), rows)
 
 
-def table_csv(rows: Sequence[TableRow], key: str) -> str:
+def table_sheet(rows: Sequence[TableRow], key: str) -> Sheet:
     fields = list(TableRow.model_fields)
-    return _csv([key, *fields[1:]], ([getattr(r, f) for f in fields] for r in rows))
+    return Sheet(f"by {key}", [key, *fields[1:]], [[getattr(r, f) for f in fields] for r in rows])
 
 
-def volume_csv(rows: Sequence[VolumeRow], key: str) -> str:
+def volume_sheet(rows: Sequence[VolumeRow], key: str) -> Sheet:
     fields = list(VolumeRow.model_fields)
-    return _csv([key, *fields[1:]], ([getattr(r, f) for f in fields] for r in rows))
+    return Sheet(
+        f"volume by {key}", [key, *fields[1:]], [[getattr(r, f) for f in fields] for r in rows]
+    )
