@@ -61,6 +61,13 @@ def test_overview_charts_and_a_drill_down(
     expect(page.get_by_test_id("report-operator-row")).to_have_count(1)
     expect(page.get_by_test_id("report-operator-row")).to_contain_text("Admin")
 
+    with page.expect_download() as downloaded:
+        page.get_by_test_id("report-export-xlsx").click()
+    assert downloaded.value.suggested_filename == "overview.xlsx"
+    with page.expect_download() as downloaded:
+        page.get_by_test_id("report-export").click()
+    assert downloaded.value.suggested_filename == "overview.csv"
+
     kpi("created").get_by_test_id("report-kpi-value").click()
     items = page.get_by_test_id("report-drill-item")
     expect(items).to_have_count(2)

@@ -118,10 +118,15 @@ export const reports = {
     request<Items<DrillItem>>('GET', '/reports/drill', { query: query(f, { metric, limit: 100 }) }),
 }
 
-/** Where the browser downloads a report as CSV (the session cookie authenticates it). */
-export function csvUrl(path: 'overview' | 'table' | 'volume', f: ReportFilters, extra: Query = {}): string {
+/** Where the browser downloads a report as CSV or XLSX (the session cookie authenticates it). */
+export function exportUrl(
+  path: 'overview' | 'table' | 'volume',
+  f: ReportFilters,
+  format: 'csv' | 'xlsx',
+  extra: Query = {},
+): string {
   const params = new URLSearchParams()
-  for (const [key, value] of Object.entries(query(f, { ...extra, format: 'csv' }))) {
+  for (const [key, value] of Object.entries(query(f, { ...extra, format }))) {
     if (value !== null && value !== undefined && value !== '') params.set(key, String(value))
   }
   return `${API_PREFIX}/reports/${path}?${params.toString()}`

@@ -74,7 +74,8 @@ const en = {
     conversation: 'Conversation #{id}',
     close: 'Close',
     exportCsv: 'Export CSV',
-    exportTable: 'Export operators (CSV)',
+    exportXlsx: 'Export XLSX',
+    exportTable: 'Export operators (XLSX)',
     live: {
       title: 'Right now',
       queue: 'In the queue',

@@ -75,7 +75,8 @@ const ru: typeof en = {
     conversation: 'Диалог №{id}',
     close: 'Закрыть',
     exportCsv: 'Выгрузить CSV',
-    exportTable: 'Выгрузить операторов (CSV)',
+    exportXlsx: 'Выгрузить XLSX',
+    exportTable: 'Выгрузить операторов (XLSX)',
     live: {
       title: 'Сейчас',
       queue: 'В очереди',
