@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from otklik.core.db import Base, BigId
@@ -75,6 +75,12 @@ class ReportHourly(Base):
     #: 0 = none (a key column cannot be NULL).
     team_key: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
     agent_key: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    #: Several rows may count one key (their sums add up): on PostgreSQL concurrent
+    #: transactions spread over shards by conversation, so they do not queue on one row lock
+    #: until they commit (as ``conversation_counts`` does); SQLite writes shard 0.
+    shard: Mapped[int] = mapped_column(
+        SmallInteger, primary_key=True, autoincrement=False, default=0, server_default="0"
+    )
     n: Mapped[int] = mapped_column(BigId, default=0)
     seconds: Mapped[float] = mapped_column(default=0.0)
     business_seconds: Mapped[float] = mapped_column(default=0.0)

@@ -21,7 +21,9 @@ from otklik.sla.policies import SlaConfig
 
 FACTS = cast(Table, ReportFact.__table__)
 HOURLY = cast(Table, ReportHourly.__table__)
-_KEY = ("hour", "kind", "inbox_id", "channel", "team_key", "agent_key")
+_KEY = ("hour", "kind", "inbox_id", "channel", "team_key", "agent_key", "shard")
+#: Rollup rows per key on PostgreSQL (see ``ReportHourly.shard``).
+SHARDS = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +100,8 @@ def add(
             first=first,
         )
     )
-    roll(conn, kind, at, where.inbox_id, where.channel, team, agent_id, measured)
+    shard = where.conversation_id % SHARDS if conn.dialect.name == "postgresql" else 0
+    roll(conn, kind, at, where.inbox_id, where.channel, team, agent_id, measured, shard=shard)
 
 
 def roll(
@@ -110,7 +113,8 @@ def roll(
     team_id: int | None,
     agent_id: int | None,
     measured: Span | None,
-    count: int = 1,
+    *,
+    shard: int = 0,
 ) -> None:
     seconds = measured.seconds if measured else 0.0
     business = measured.business_seconds if measured else 0.0
@@ -121,7 +125,8 @@ def roll(
         channel=channel,
         team_key=team_id or 0,
         agent_key=agent_id or 0,
-        n=count,
+        shard=shard,
+        n=1,
         seconds=seconds,
         business_seconds=business,
     )

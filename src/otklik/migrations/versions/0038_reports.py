@@ -58,6 +58,9 @@ def upgrade() -> None:
         sa.Column("channel", sa.String(30), nullable=False),
         sa.Column("team_key", BIG_ID, autoincrement=False, nullable=False),
         sa.Column("agent_key", BIG_ID, autoincrement=False, nullable=False),
+        sa.Column(
+            "shard", sa.SmallInteger(), autoincrement=False, nullable=False, server_default="0"
+        ),
         sa.Column("n", BIG_ID, nullable=False),
         sa.Column("seconds", sa.Float(), nullable=False),
         sa.Column("business_seconds", sa.Float(), nullable=False),
@@ -68,6 +71,7 @@ def upgrade() -> None:
             "channel",
             "team_key",
             "agent_key",
+            "shard",
             name=op.f("pk_report_hourly"),
         ),
     )
