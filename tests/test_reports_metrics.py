@@ -17,6 +17,7 @@ from otklik.reports import service as reports
 from otklik.reports.metrics import Filters
 from otklik.reports.schemas import Figures
 from tests.auth_support import frozen
+from tests.scripts_support import inbox_settings
 from tests.support import Visitor, Workspace
 
 MSK = ZoneInfo("Europe/Moscow")
@@ -66,6 +67,8 @@ async def second_line(ws: Workspace) -> int:
 async def a_day_of_work(ws: Workspace) -> dict[str, int]:
     """The fixture; the comments give each fact it must leave."""
     await office_hours(ws)
+    # Every new chat gets a bot greeting at once: it answers nobody (no 0-second responses).
+    await inbox_settings(ws, greeting_message="Hello! We answer within the hour.")
     team = await second_line(ws)
     ids: dict[str, int] = {}
     with frozen(msk(10)) as clock:
@@ -131,7 +134,11 @@ def stat(value: Any) -> tuple[int, float | None, float | None, float | None]:
 
 
 async def test_every_metric_of_a_day_by_hand(workspace: Workspace, db: Database) -> None:
-    await a_day_of_work(workspace)
+    ids = await a_day_of_work(workspace)
+    listed = await workspace.api.get(
+        f"/api/v1/conversations/{ids['a']}/messages", headers=workspace.auth()
+    )
+    assert "bot" in [m["author_type"] for m in listed.json()["items"]]
     got = await figures(db)
 
     assert (got.created, got.resolved, got.reopened, got.escalated) == (4, 4, 1, 1)
