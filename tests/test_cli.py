@@ -13,6 +13,7 @@ from otklik.accounts.models import Agent
 from otklik.config import Settings
 from otklik.conversations.models import Conversation, Message
 from otklik.core.db import Database
+from otklik.reports.models import ReportConversation, ReportFact
 from tests.processes import server_env
 
 pytestmark = pytest.mark.slow
@@ -31,7 +32,15 @@ def otklik(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
 def test_help_lists_every_command(tmp_path: Path) -> None:
     result = otklik(Settings(data_dir=tmp_path), "--help")
     assert result.returncode == 0
-    for command in ("run", "migrate", "create-admin", "demo", "worker", "reindex"):
+    for command in (
+        "run",
+        "migrate",
+        "create-admin",
+        "demo",
+        "worker",
+        "reindex",
+        "backfill-reports",
+    ):
         assert command in result.stdout
 
 
@@ -70,6 +79,26 @@ async def test_demo_seeds_once_and_prints_logins(settings: Settings) -> None:
     finally:
         await db.dispose()
     assert (conversations, messages, agents) == (300 + 1200, 3000 + 4800, 6)
+
+
+async def test_backfill_reports_gives_bulk_loaded_conversations_their_facts(
+    settings: Settings,
+) -> None:
+    seeded = otklik(settings, "demo", "--conversations", "700", "--messages", "2")
+    assert seeded.returncode == 0, seeded.stdout + seeded.stderr
+    filled = otklik(settings, "backfill-reports", "--batch", "400")
+    assert filled.returncode == 0, filled.stdout + filled.stderr
+    again = otklik(settings, "backfill-reports")
+    assert again.returncode == 0 and "in 0 batches" in again.stdout
+    db = Database(settings)
+    try:
+        async with db.session(write=False) as session:
+            conversations = await session.scalar(select(func.count()).select_from(Conversation))
+            states = await session.scalar(select(func.count()).select_from(ReportConversation))
+            created = await session.scalar(select(func.count()).where(ReportFact.kind == "created"))
+    finally:
+        await db.dispose()
+    assert conversations == states == created
 
 
 def test_several_workers_on_sqlite_are_refused(tmp_path: Path) -> None:

@@ -51,6 +51,7 @@ from otklik.realtime.presence import PresenceKeeper
 from otklik.realtime.routes import SocketRoutes
 from otklik.realtime.scopes import ScopeKeeper
 from otklik.realtime.ws import Realtime
+from otklik.reports.api import router as reports_router
 from otklik.routing.api import router as routing_router
 from otklik.scripts.api import router as scripts_router
 from otklik.search.api import router as search_router
@@ -150,6 +151,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         privacy_downloads_router,
         surveys_router,
         survey_pages_router,
+        reports_router,
         webhooks_router,
         workforce_router,
         widget_socket_router,

@@ -221,6 +221,47 @@ def reindex() -> None:
     console.print(f"[green]Search index rebuilt:[/green] {rows} rows.")
 
 
+@app.command("backfill-reports")
+def backfill_reports(
+    batch: Annotated[
+        int, typer.Option(min=1, max=10_000, help="Conversations per transaction.")
+    ] = 500,
+) -> None:
+    """Write report facts for the conversations that existed before the reports (or were
+    loaded in bulk); those that have facts already are skipped, so it may be run again."""
+    from otklik import wiring
+    from otklik.reports import service as reports
+
+    wiring.install()
+    migrate()
+
+    async def fill() -> int:
+        db = _database()
+        done, after = 0, 0
+        try:
+            with Progress(
+                "[progress.description]{task.description}",
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=console,
+            ) as bar:
+                task = bar.add_task("conversations", total=None)
+                while True:
+                    async with db.session(write=True) as session:
+                        last = await reports.backfill_batch(session, after_id=after, size=batch)
+                    if last is None:
+                        break
+                    done += 1
+                    after = last
+                    bar.update(task, completed=after)
+        finally:
+            await db.dispose()
+        return done
+
+    batches = asyncio.run(fill())
+    console.print(f"[green]Report facts written[/green] in {batches} batches.")
+
+
 @app.command()
 def worker() -> None:
     """Run background jobs only (use with OTKLIK_RUN_JOBS_IN_APP=false on the web processes)."""

@@ -14,6 +14,7 @@ Inside the transaction (they commit or roll back with the change):
 - a resolved conversation sends its inbox's surveys (``surveys/subscribers.py``);
 - workforce records status intervals and who handles which conversation when
   (``workforce/subscribers.py``);
+- report facts and their hourly rollups are appended (``reports/subscribers.py``);
 - outgoing webhooks write their outbox rows (delivery + job), sent by the job runner after
   commit — an event no endpoint wants costs nothing (endpoints are cached).
 
@@ -53,6 +54,7 @@ from otklik.privacy.job_payloads import JOB_PAYLOADS
 from otklik.realtime import jobs as _realtime_jobs  # noqa: F401  (event log housekeeping)
 from otklik.realtime import log
 from otklik.realtime.personal_data import EVENTS
+from otklik.reports import subscribers as reports
 from otklik.routing import events as routing_events
 from otklik.routing import jobs as _routing_jobs  # noqa: F401  (routing.drain)
 from otklik.routing import service as routing
@@ -142,6 +144,14 @@ def install() -> None:
     bus.subscribe(routing_events.ConversationEscalated, sla.on_escalated)
     bus.subscribe(routing_events.ConversationHandedBack, sla.on_handed_back)
     bus.subscribe(SlaBreached, sla_triggers.on_sla_alert)
+
+    # Report facts (``reports/tracking.py``): appended in the change's transaction; a
+    # customer's message is one UPDATE, done by the predicate on the visitor's path.
+    bus.subscribe(ConversationCreated, reports.on_created, quiet=reports.quiet_for)
+    bus.subscribe(MessageCreated, reports.on_message, quiet=reports.quiet_for)
+    bus.subscribe(ConversationUpdated, reports.on_updated)
+    bus.subscribe(routing_events.ConversationEscalated, reports.on_escalated)
+    bus.subscribe(routing_events.ConversationHandedBack, reports.on_handed_back)
     bus.subscribe(SlaWarning, sla_triggers.on_sla_alert)
 
     # Surveys: sent when a conversation is resolved, in the resolving transaction.

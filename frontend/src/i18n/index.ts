@@ -11,6 +11,7 @@ import { withKb } from './kb'
 import { withPrivacy } from './privacy'
 import { withSearch } from './search'
 import { withQueues } from './queues'
+import { withReports } from './reports'
 import { withSecurity } from './security'
 import { withSettingsChannels } from './settings-channels'
 import { withSettingsScripts } from './settings-scripts'
@@ -40,7 +41,7 @@ export const i18n = createI18n<[MessageSchema], Locale, false>({
   legacy: false,
   locale: storedLocale(),
   fallbackLocale: 'en',
-  messages: withWorkforce(withSurveys(withPrivacy(withSla(withShift(withSearch(withQueues(withMail(withKb(withHealth(withCard(withSecurity(withSettingsChannels(withAttachments(withSettingsScripts(withConversationTools({ en, ru })))))))))))))))),
+  messages: withReports(withWorkforce(withSurveys(withPrivacy(withSla(withShift(withSearch(withQueues(withMail(withKb(withHealth(withCard(withSecurity(withSettingsChannels(withAttachments(withSettingsScripts(withConversationTools({ en, ru }))))))))))))))))),
   pluralRules: { ru: russianPlural },
   missingWarn: import.meta.env.DEV,
   fallbackWarn: false,

@@ -10,6 +10,8 @@ declare module 'vue-router' {
   interface RouteMeta {
     public?: boolean
     admin?: boolean
+    /** supervisors and admins (the reports) */
+    lead?: boolean
   }
 }
 
@@ -20,6 +22,7 @@ export function createAppRouter(): Router {
       { path: '/login', name: 'login', component: LoginView, meta: { public: true } },
       { path: '/', name: 'inbox', component: WorkspaceView },
       { path: '/c/:id(\\d+)', name: 'conversation', component: WorkspaceView },
+      { path: '/reports', name: 'reports', component: () => import('@/views/ReportsView.vue'), meta: { lead: true } },
       { path: `/settings/:section(${SECTION_PATTERN})?`, name: 'settings', component: SettingsView, meta: { admin: true } },
       { path: '/workforce', name: 'workforce', component: WorkforceView },
       { path: '/:rest(.*)*', redirect: '/' },
@@ -35,6 +38,7 @@ export function createAppRouter(): Router {
     if (session.me.two_factor_setup_required && !(to.name === 'settings' && to.params.section === 'security')) {
       return { name: 'settings', params: { section: 'security' } }
     }
+    if (to.meta.lead && !session.isLead) return { path: '/' }
     if (to.meta.admin && !session.isAdmin && !openToEveryone(to.params.section)) return { path: '/' }
     return true
   })

@@ -42,7 +42,11 @@ export const useRealtimeStore = defineStore('realtime', () => {
     () => state.value === 'reconnecting' || (everLive.value && state.value === 'connecting'),
   )
 
+  /** How many live events this tab has heard (views that show a summary refetch on it). */
+  const heard = ref(0)
+
   function dispatch(frame: EventFrame): void {
+    heard.value++
     if (syncing.value) buffer.push(frame)
     else applyEvent(frame)
   }
@@ -147,5 +151,5 @@ export const useRealtimeStore = defineStore('realtime', () => {
     createSocket = factory
   }
 
-  return { state, everLive, syncing, disconnected, start, stop, send, reconnectNow, resync, useSocketFactory }
+  return { state, everLive, heard, syncing, disconnected, start, stop, send, reconnectNow, resync, useSocketFactory }
 })

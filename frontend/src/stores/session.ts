@@ -12,6 +12,8 @@ export const useSessionStore = defineStore('session', () => {
   let checking: Promise<void> | null = null
 
   const isAdmin = computed(() => me.value?.role === 'admin')
+  /** Supervisors and admins: they see the reports. */
+  const isLead = computed(() => me.value?.role === 'admin' || me.value?.role === 'supervisor')
   const myId = computed(() => me.value?.id ?? null)
 
   async function ensureChecked(): Promise<void> {
@@ -99,6 +101,7 @@ export const useSessionStore = defineStore('session', () => {
     checked,
     challenge,
     isAdmin,
+    isLead,
     myId,
     ensureChecked,
     login,

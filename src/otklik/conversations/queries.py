@@ -13,6 +13,7 @@ from otklik.accounts import access
 from otklik.attachments import service as attachments
 from otklik.conversations.models import (
     Conversation,
+    ConversationTag,
     Message,
 )
 from otklik.conversations.schemas import (
@@ -43,6 +44,18 @@ def visible_to(scope: access.Scope) -> ColumnElement[bool]:
 def visible_contact_ids(scope: access.Scope) -> Select[Any]:
     """The contacts ``scope`` may see: those with a conversation it may see."""
     return select(Conversation.contact_id).where(visible_to(scope))
+
+
+def tagged_ids(tags: Iterable[str]) -> Select[Any]:
+    """The ids of conversations with any of ``tags``, as a subquery for other domains'
+    filters (the reports' tag filter)."""
+    return select(ConversationTag.conversation_id).where(ConversationTag.tag.in_(sorted(tags)))
+
+
+def tag_pairs() -> Select[int, str]:
+    """``(conversation_id, tag)`` of every tagged conversation, as a subquery to join (the
+    reports' volume by tag)."""
+    return select(ConversationTag.conversation_id, ConversationTag.tag)
 
 
 def visible(session: AsyncSession) -> ColumnElement[bool]:

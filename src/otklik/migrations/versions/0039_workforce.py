@@ -9,7 +9,7 @@ templates, rotation patterns (2/2, 5/2, 3/3, day/evening/night, custom) and whic
 works which pattern from which date.
 
 Revision ID: 0039
-Revises: 0037
+Revises: 0038
 Create Date: 2026-12-04 14:30:00
 """
 
@@ -24,7 +24,7 @@ from sqlalchemy.dialects import postgresql
 import otklik.core.db
 
 revision: str = "0039"
-down_revision: str | None = "0037"
+down_revision: str | None = "0038"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

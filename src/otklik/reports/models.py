@@ -1,0 +1,115 @@
+"""The reports' own tables: an append-only facts table, hourly rollups of it, and the little
+per-conversation state the subscribers need to turn events into facts.
+
+Reports never scan messages: every number is computed from :class:`ReportFact` rows (one per
+thing that happened, written with the event, in its transaction) or from
+:class:`ReportHourly` (the facts counted and summed per hour and dimension, kept by the same
+write). :class:`ReportConversation` holds what an event does not say about the past (when the
+customer started waiting, who handles the conversation since when, its status before).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, SmallInteger, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from otklik.core.db import Base, BigId
+
+#: What a fact records. ``handle``: an operator's working segment ended (resolution,
+#: transfer or unassignment); ``response``: an operator's reply ended a customer's wait.
+FACT_KINDS = (
+    "created",
+    "first_response",
+    "response",
+    "resolved",
+    "reopened",
+    "assigned",
+    "transferred",
+    "escalated",
+    "handed_back",
+    "handle",
+)
+
+
+class ReportFact(Base):
+    """One thing that happened to a conversation, with the dimensions reports filter by as
+    they were at that moment. Never updated, never deleted (the conversation's deletion
+    cascades)."""
+
+    __tablename__ = "report_facts"
+    __table_args__ = (
+        Index("ix_report_facts_kind_at", "kind", "at"),
+        Index("ix_report_facts_conversation_kind", "conversation_id", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime]
+    inbox_id: Mapped[int] = mapped_column(BigId)
+    channel: Mapped[str] = mapped_column(String(30))
+    team_id: Mapped[int | None] = mapped_column(BigId)
+    #: The operator it is about (who replied, resolved-by assignee, who was assigned…).
+    agent_id: Mapped[int | None] = mapped_column(BigId)
+    #: The duration it measures (first response, response, resolution, handle), if any.
+    seconds: Mapped[float | None]
+    #: The same in business hours (the team's calendar, else the inbox's, else 24/7).
+    business_seconds: Mapped[float | None]
+    #: ``resolved``: operator reply sessions before it; ``handle``: the dialogs the operator
+    #: had open at once; ``resolved``'s ``first``: the conversation's first resolution.
+    n: Mapped[int | None] = mapped_column(BigId)
+    first: Mapped[bool] = mapped_column(default=False)
+
+
+class ReportHourly(Base):
+    """The facts of one hour, kind and dimension set: how many, and their durations' sums."""
+
+    __tablename__ = "report_hourly"
+
+    hour: Mapped[datetime] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    inbox_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    channel: Mapped[str] = mapped_column(String(30), primary_key=True)
+    #: 0 = none (a key column cannot be NULL).
+    team_key: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    agent_key: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    #: Several rows may count one key (their sums add up): on PostgreSQL concurrent
+    #: transactions spread over shards by conversation, so they do not queue on one row lock
+    #: until they commit (as ``conversation_counts`` does); SQLite writes shard 0.
+    shard: Mapped[int] = mapped_column(
+        SmallInteger, primary_key=True, autoincrement=False, default=0, server_default="0"
+    )
+    n: Mapped[int] = mapped_column(BigId, default=0)
+    seconds: Mapped[float] = mapped_column(default=0.0)
+    business_seconds: Mapped[float] = mapped_column(default=0.0)
+
+
+class ReportConversation(Base):
+    """What the subscribers remember of a conversation between its events."""
+
+    __tablename__ = "report_conversations"
+    __table_args__ = (Index("ix_report_conversations_handler", "handler_id"),)
+
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    inbox_id: Mapped[int] = mapped_column(BigId)
+    channel: Mapped[str] = mapped_column(String(30))
+    team_id: Mapped[int | None] = mapped_column(BigId)
+    assignee_id: Mapped[int | None] = mapped_column(BigId)
+    status: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime]
+    #: The oldest customer message no operator has answered.
+    waiting_since: Mapped[datetime | None]
+    #: Waiting for the first response of the conversation or of its reopening …
+    first_open: Mapped[bool] = mapped_column(default=True)
+    #: … since this customer message.
+    first_since: Mapped[datetime | None]
+    #: Operator reply sessions since creation or the last reopening.
+    replies: Mapped[int] = mapped_column(default=0)
+    resolutions: Mapped[int] = mapped_column(default=0)
+    #: Who works it since when (assignment or first reply), until resolution or transfer.
+    handler_id: Mapped[int | None] = mapped_column(BigId)
+    handling_since: Mapped[datetime | None]

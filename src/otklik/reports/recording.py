@@ -1,0 +1,142 @@
+"""Writing facts and their hourly rollup, on the change's synchronous connection.
+
+One fact is one INSERT and one upsert of its hour's rollup row; nothing is read back. The
+calendar of business hours comes from the SLA configuration already cached in the process
+(the team's calendar, else the inbox's, else 24/7).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import cast
+
+from sqlalchemy import Table, insert
+from sqlalchemy.engine import Connection
+
+from otklik.core.db import insert_for
+from otklik.reports.models import ReportFact, ReportHourly
+from otklik.sla.business_time import BusinessCalendar, always, business_seconds_between
+from otklik.sla.policies import SlaConfig
+
+FACTS = cast(Table, ReportFact.__table__)
+HOURLY = cast(Table, ReportHourly.__table__)
+_KEY = ("hour", "kind", "inbox_id", "channel", "team_key", "agent_key", "shard")
+#: Rollup rows per key on PostgreSQL (see ``ReportHourly.shard``).
+SHARDS = 8
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    """A conversation's dimensions at the moment of a fact."""
+
+    conversation_id: int
+    inbox_id: int
+    channel: str
+    team_id: int | None
+
+
+def calendar_for(config: SlaConfig | None, where: Where) -> BusinessCalendar:
+    """The business hours a conversation is measured in: its team's calendar, else its
+    inbox's, else round the clock."""
+    if config is None:
+        return always()
+    for key in (("team", where.team_id), ("inbox", where.inbox_id)):
+        if key[1] is None:
+            continue
+        calendar_id = config.links.get((key[0], key[1]))
+        if calendar_id is not None and calendar_id in config.calendars:
+            return config.calendars[calendar_id]
+    return always()
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A measured duration, in calendar and in business seconds."""
+
+    seconds: float
+    business_seconds: float
+
+
+def span(config: SlaConfig | None, where: Where, start: datetime, end: datetime) -> Span:
+    seconds = max(0.0, (end - start).total_seconds())
+    if seconds == 0:
+        return Span(0.0, 0.0)
+    business = business_seconds_between(calendar_for(config, where), start, end)
+    return Span(seconds, max(0.0, business))
+
+
+def hour_of(at: datetime) -> datetime:
+    return at.replace(minute=0, second=0, microsecond=0)
+
+
+def add(
+    conn: Connection,
+    where: Where,
+    kind: str,
+    at: datetime,
+    *,
+    agent_id: int | None = None,
+    team_id: int | None = None,
+    measured: Span | None = None,
+    n: int | None = None,
+    first: bool = False,
+) -> None:
+    """Append one fact and count it in its hour. ``team_id`` overrides the conversation's
+    team (an escalation is the escalating team's)."""
+    team = where.team_id if team_id is None else team_id
+    conn.execute(
+        insert(FACTS).values(
+            conversation_id=where.conversation_id,
+            kind=kind,
+            at=at,
+            inbox_id=where.inbox_id,
+            channel=where.channel,
+            team_id=team,
+            agent_id=agent_id,
+            seconds=measured.seconds if measured else None,
+            business_seconds=measured.business_seconds if measured else None,
+            n=n,
+            first=first,
+        )
+    )
+    shard = where.conversation_id % SHARDS if conn.dialect.name == "postgresql" else 0
+    roll(conn, kind, at, where.inbox_id, where.channel, team, agent_id, measured, shard=shard)
+
+
+def roll(
+    conn: Connection,
+    kind: str,
+    at: datetime,
+    inbox_id: int,
+    channel: str,
+    team_id: int | None,
+    agent_id: int | None,
+    measured: Span | None,
+    *,
+    shard: int = 0,
+) -> None:
+    seconds = measured.seconds if measured else 0.0
+    business = measured.business_seconds if measured else 0.0
+    stmt = insert_for(conn.dialect.name)(HOURLY).values(
+        hour=hour_of(at),
+        kind=kind,
+        inbox_id=inbox_id,
+        channel=channel,
+        team_key=team_id or 0,
+        agent_key=agent_id or 0,
+        shard=shard,
+        n=1,
+        seconds=seconds,
+        business_seconds=business,
+    )
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=list(_KEY),
+            set_={
+                "n": HOURLY.c.n + stmt.excluded.n,
+                "seconds": HOURLY.c.seconds + stmt.excluded.seconds,
+                "business_seconds": HOURLY.c.business_seconds + stmt.excluded.business_seconds,
+            },
+        )
+    )

@@ -1,0 +1,257 @@
+"""Turning a conversation's events into facts (``docs/metrics.md``), on the synchronous
+connection of the change.
+
+The customer's path stays cheap: a customer message is one UPDATE of the conversation's
+report state (two when it reopens a resolved conversation), and no read. An operator's
+public reply and a status or assignment change read the state row by its key once, since
+the event does not say what was before. Bot and system messages and private notes are not
+recorded at all: they never answer a customer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, case, func, literal, select, update
+from sqlalchemy.engine import Connection, Row
+
+from otklik.conversations.schemas import ConversationOut
+from otklik.core.db import insert_for
+from otklik.reports import recording
+from otklik.reports.models import ReportConversation
+from otklik.reports.recording import Where
+from otklik.sla.policies import SlaConfig
+
+STATE = cast(Table, ReportConversation.__table__)
+_C = STATE.c
+
+
+@dataclass(frozen=True, slots=True)
+class Conv:
+    """What the facts need of a conversation (from an event, or from the backfill)."""
+
+    id: int
+    inbox_id: int
+    channel: str
+    team_id: int | None
+    assignee_id: int | None
+    status: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, out: ConversationOut) -> Conv:
+        return cls(
+            out.id,
+            out.inbox_id,
+            out.channel,
+            out.team_id,
+            out.assignee_id,
+            out.status,
+            out.created_at,
+        )
+
+
+def where_of(conv: Conv) -> Where:
+    return Where(conv.id, conv.inbox_id, conv.channel, conv.team_id)
+
+
+def _where_of_row(row: Row[Any]) -> Where:
+    return Where(row.conversation_id, row.inbox_id, row.channel, row.team_id)
+
+
+def _state(conn: Connection, conversation_id: int) -> Row[Any] | None:
+    return conn.execute(select(STATE).where(_C.conversation_id == conversation_id)).first()
+
+
+def _set(conn: Connection, conversation_id: int, **values: Any) -> None:
+    conn.execute(update(STATE).where(_C.conversation_id == conversation_id).values(**values))
+
+
+def created(conn: Connection, config: SlaConfig | None, conv: Conv) -> None:
+    """A new conversation: its state row, the ``created`` fact, an ``assigned`` one if it
+    was opened already assigned. Idempotent (a second call finds the row and stops)."""
+    inserted = conn.execute(
+        insert_for(conn.dialect.name)(STATE)
+        .values(
+            conversation_id=conv.id,
+            inbox_id=conv.inbox_id,
+            channel=conv.channel,
+            team_id=conv.team_id,
+            assignee_id=conv.assignee_id,
+            status=conv.status,
+            created_at=conv.created_at,
+            first_open=True,
+            replies=0,
+            resolutions=0,
+            handler_id=conv.assignee_id,
+            handling_since=conv.created_at if conv.assignee_id else None,
+        )
+        .on_conflict_do_nothing(index_elements=["conversation_id"])
+    )
+    if inserted.rowcount == 0:
+        return
+    where = where_of(conv)
+    recording.add(conn, where, "created", conv.created_at)
+    if conv.assignee_id is not None:
+        recording.add(conn, where, "assigned", conv.created_at, agent_id=conv.assignee_id)
+
+
+def customer_wrote(conn: Connection, conv: Conv, written_at: datetime, *, reopened: bool) -> None:
+    if reopened:
+        _reopen(conn, conv, written_at)
+    # Typed as the column: a bare parameter would skip the UTC conversion on SQLite.
+    at = literal(written_at, type_=_C.waiting_since.type)
+    _set(
+        conn,
+        conv.id,
+        waiting_since=func.coalesce(_C.waiting_since, at),
+        first_since=case(
+            (_C.first_open.is_(True), func.coalesce(_C.first_since, at)), else_=_C.first_since
+        ),
+        status=conv.status,
+    )
+
+
+def _reopen(conn: Connection, conv: Conv, at: datetime) -> None:
+    """Resolved → open: a ``reopened`` fact, and the next customer message starts a new
+    first response and a new count of reply sessions."""
+    done = conn.execute(
+        update(STATE)
+        .where(_C.conversation_id == conv.id, _C.status == "resolved")
+        .values(status="open", first_open=True, first_since=None, waiting_since=None, replies=0)
+    )
+    if done.rowcount:
+        recording.add(conn, where_of(conv), "reopened", at, agent_id=conv.assignee_id)
+
+
+def operator_replied(
+    conn: Connection, config: SlaConfig | None, conv: Conv, agent: int | None, at: datetime
+) -> None:
+    """A public reply by a human operator: ends the customer's wait (a ``response``, the
+    first one of the conversation or its reopening also a ``first_response``) and starts
+    the operator's handling if nobody handles it yet."""
+    state = _state(conn, conv.id)
+    if state is None:
+        return
+    where = where_of(conv)
+    values: dict[str, Any] = {}
+    if state.waiting_since is not None:
+        recording.add(
+            conn,
+            where,
+            "response",
+            at,
+            agent_id=agent,
+            measured=recording.span(config, where, state.waiting_since, at),
+        )
+        values.update(waiting_since=None, replies=state.replies + 1)
+    if state.first_open and state.first_since is not None:
+        recording.add(
+            conn,
+            where,
+            "first_response",
+            at,
+            agent_id=agent,
+            measured=recording.span(config, where, state.first_since, at),
+        )
+        values["first_open"] = False
+    if state.handler_id is None and agent is not None and state.status != "resolved":
+        values.update(handler_id=agent, handling_since=at)
+    if values:
+        _set(conn, conv.id, **values)
+
+
+def _end_handling(
+    conn: Connection, config: SlaConfig | None, state: Row[Any], at: datetime
+) -> None:
+    if state.handler_id is None or state.handling_since is None:
+        return
+    where = _where_of_row(state)
+    at_once = conn.execute(
+        select(func.count()).select_from(STATE).where(_C.handler_id == state.handler_id)
+    ).scalar_one()
+    recording.add(
+        conn,
+        where,
+        "handle",
+        at,
+        agent_id=state.handler_id,
+        measured=recording.span(config, where, state.handling_since, at),
+        n=max(1, int(at_once)),
+    )
+
+
+def updated(conn: Connection, config: SlaConfig | None, conv: Conv, at: datetime) -> None:
+    """Status, assignment or team changed: resolution, reopening, assignment, transfer."""
+    state = _state(conn, conv.id)
+    if state is None:
+        return
+    where = where_of(conv)
+    values: dict[str, Any] = {
+        "status": conv.status,
+        "assignee_id": conv.assignee_id,
+        "team_id": conv.team_id,
+    }
+    was_resolved, resolved = state.status == "resolved", conv.status == "resolved"
+    if resolved and not was_resolved:
+        recording.add(
+            conn,
+            where,
+            "resolved",
+            at,
+            agent_id=conv.assignee_id or state.handler_id,
+            measured=recording.span(config, where, state.created_at, at),
+            n=state.replies,
+            first=state.resolutions == 0,
+        )
+        _end_handling(conn, config, state, at)
+        values.update(
+            handler_id=None,
+            handling_since=None,
+            waiting_since=None,
+            resolutions=state.resolutions + 1,
+        )
+    elif was_resolved and not resolved:
+        recording.add(conn, where, "reopened", at, agent_id=conv.assignee_id)
+        values.update(first_open=True, first_since=None, waiting_since=None, replies=0)
+    old, new = state.assignee_id, conv.assignee_id
+    if old != new:
+        if not (resolved and not was_resolved) and state.handler_id not in (None, new):
+            _end_handling(conn, config, state, at)
+            values.update(handler_id=None, handling_since=None)
+        if old is not None and new is not None:
+            recording.add(conn, where, "transferred", at, agent_id=old)
+        if new is not None:
+            recording.add(conn, where, "assigned", at, agent_id=new)
+            if not resolved and values.get("handler_id", state.handler_id) != new:
+                values.update(handler_id=new, handling_since=at)
+    _set(conn, conv.id, **values)
+
+
+def escalated(
+    conn: Connection,
+    conversation_id: int,
+    at: datetime,
+    *,
+    agent_id: int | None,
+    from_team_id: int | None,
+) -> None:
+    """Counted for the team that escalated it (the 1st line's escalation rate)."""
+    state = _state(conn, conversation_id)
+    if state is None:
+        return
+    recording.add(
+        conn, _where_of_row(state), "escalated", at, agent_id=agent_id, team_id=from_team_id
+    )
+
+
+def handed_back(
+    conn: Connection, conversation_id: int, at: datetime, *, agent_id: int | None, team_id: int
+) -> None:
+    """Counted for the 2nd line that handed it back."""
+    state = _state(conn, conversation_id)
+    if state is None:
+        return
+    recording.add(conn, _where_of_row(state), "handed_back", at, agent_id=agent_id, team_id=team_id)

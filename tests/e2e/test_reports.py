@@ -1,0 +1,132 @@
+"""Reports in the operator app: the overview with its charts, the day × hour heatmap, the
+operators' table, a drill-down to the conversations behind a number, in English and Russian."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import AdminApi, E2EServer
+from tests.e2e.visitors import new_visitor
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def api(e2e_server: E2EServer) -> Iterator[AdminApi]:
+    client = AdminApi(e2e_server)
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def test_overview_charts_and_a_drill_down(
+    page: Page, e2e_server: E2EServer, api: AdminApi, visitors: list[Any]
+) -> None:
+    first = new_visitor(e2e_server, visitors, "Anna").say("Where is my order?")
+    second = new_visitor(e2e_server, visitors, "Boris").say("How do I pay?")
+    answered = api.http.post(
+        f"/api/v1/conversations/{first['conversation_id']}/messages",
+        json={"client_msg_id": "r1", "text": "On its way", "private": False},
+    )
+    assert answered.status_code == 201, answered.text
+    resolved = api.http.post(
+        f"/api/v1/conversations/{first['conversation_id']}/status", json={"status": "resolved"}
+    )
+    assert resolved.status_code == 200, resolved.text
+
+    page.goto(e2e_server.url + "/app/")
+    page.get_by_test_id("login-email").fill(e2e_server.admin_email)
+    page.get_by_test_id("login-password").fill(e2e_server.admin_password)
+    page.get_by_test_id("login-submit").click()
+    page.get_by_test_id("nav-reports").click()
+    expect(page).to_have_url(e2e_server.url + "/app/reports")
+
+    def kpi(metric: str) -> Any:
+        return page.locator(f'[data-testid="report-kpi"][data-metric="{metric}"]')
+
+    expect(kpi("created").get_by_test_id("report-kpi-value")).to_have_text("2")
+    expect(kpi("resolved").get_by_test_id("report-kpi-value")).to_have_text("1")
+    expect(kpi("created").get_by_test_id("report-kpi-previous")).to_contain_text("0")
+    expect(kpi("first_response")).to_contain_text("1 measured")
+    expect(page.get_by_test_id("report-volume-chart")).to_have_attribute("data-points", "1")
+    expect(page.get_by_test_id("report-volume-chart").locator("canvas")).to_be_visible()
+    expect(page.get_by_test_id("report-backlog-chart").locator("canvas")).to_be_visible()
+    heat = page.get_by_test_id("report-heatmap").locator("td", has_text="2")
+    expect(heat).to_have_count(1)
+    expect(page.get_by_test_id("report-operator-row")).to_have_count(1)
+    expect(page.get_by_test_id("report-operator-row")).to_contain_text("Admin")
+
+    with page.expect_download() as downloaded:
+        page.get_by_test_id("report-export-xlsx").click()
+    assert downloaded.value.suggested_filename == "overview.xlsx"
+    with page.expect_download() as downloaded:
+        page.get_by_test_id("report-export").click()
+    assert downloaded.value.suggested_filename == "overview.csv"
+
+    kpi("created").get_by_test_id("report-kpi-value").click()
+    items = page.get_by_test_id("report-drill-item")
+    expect(items).to_have_count(2)
+    ids = {int(items.nth(i).get_attribute("data-conversation-id") or 0) for i in range(2)}
+    assert ids == {first["conversation_id"], second["conversation_id"]}
+    page.locator(
+        f'[data-testid="report-drill-item"][data-conversation-id="{second["conversation_id"]}"]'
+    ).click()
+    expect(page).to_have_url(f"{e2e_server.url}/app/c/{second['conversation_id']}")
+
+    page.get_by_test_id("locale-switch").select_option("ru")
+    page.get_by_test_id("nav-reports").click()
+    expect(page.get_by_test_id("nav-reports")).to_have_text("Отчёты")
+    expect(kpi("created")).to_contain_text("Создано")
+    expect(kpi("first_response")).to_contain_text("измерено: 1")
+
+
+def test_agents_have_no_reports(page: Page, e2e_server: E2EServer, api: AdminApi) -> None:
+    made = api.http.post(
+        "/api/v1/agents",
+        json={
+            "email": "op@example.com",
+            "name": "Op",
+            "password": "agent-password",
+            "role": "agent",
+        },
+    )
+    assert made.status_code == 201, made.text
+    page.goto(e2e_server.url + "/app/")
+    page.get_by_test_id("login-email").fill("op@example.com")
+    page.get_by_test_id("login-password").fill("agent-password")
+    page.get_by_test_id("login-submit").click()
+    expect(page.get_by_test_id("nav-workspace")).to_be_visible()
+    expect(page.get_by_test_id("nav-reports")).to_have_count(0)
+    page.goto(e2e_server.url + "/app/reports")
+    expect(page).to_have_url(e2e_server.url + "/app/")
+
+
+def test_the_live_board_updates_without_a_reload(
+    page: Page, e2e_server: E2EServer, api: AdminApi, visitors: list[Any]
+) -> None:
+    page.goto(e2e_server.url + "/app/reports")
+    page.get_by_test_id("login-email").fill(e2e_server.admin_email)
+    page.get_by_test_id("login-password").fill(e2e_server.admin_password)
+    page.get_by_test_id("login-submit").click()
+    expect(page.get_by_test_id("live-queue")).to_have_attribute("data-value", "0")
+    me = page.locator(f'[data-testid="live-operator"][data-agent-id="{api.me["id"]}"]')
+    expect(me).to_have_attribute("data-open", "0")
+    page.evaluate("window.__noReload = true")
+
+    said = new_visitor(e2e_server, visitors, "Vera").say("Is anybody there?")
+    expect(page.get_by_test_id("live-queue")).to_have_attribute("data-value", "1")
+    expect(page.get_by_test_id("live-wait")).not_to_contain_text("—")
+
+    assigned = api.http.post(
+        f"/api/v1/conversations/{said['conversation_id']}/assign",
+        json={"agent_id": api.me["id"]},
+    )
+    assert assigned.status_code == 200, assigned.text
+    expect(me).to_have_attribute("data-open", "1")
+    expect(page.get_by_test_id("live-queue")).to_have_attribute("data-value", "0")
+    assert page.evaluate("window.__noReload") is True  # the same page all along

@@ -1,0 +1,208 @@
+"""Report metrics on a small day of work, on SQLite and PostgreSQL, every number computed
+by hand (``docs/metrics.md``): office hours Mon–Fri 9–13 and 14–18 Moscow time, four
+chats on Wednesday 29 Oct 2025, one reopened, one escalated, a private note that answers
+nobody, two dialogs handled at once."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import text
+
+from otklik.core.db import Database
+from otklik.reports import metrics
+from otklik.reports import service as reports
+from otklik.reports.metrics import Filters
+from otklik.reports.schemas import Figures
+from tests.auth_support import frozen
+from tests.scripts_support import inbox_settings
+from tests.support import Visitor, Workspace
+
+MSK = ZoneInfo("Europe/Moscow")
+OFFICE = {str(d): [[540, 780], [840, 1080]] for d in range(5)}  # 9–13, 14–18
+DAY = datetime(2025, 10, 29, tzinfo=MSK)
+
+
+def msk(hour: int, minute: int = 0, second: int = 0) -> datetime:
+    return DAY.replace(hour=hour, minute=minute, second=second)
+
+
+async def office_hours(ws: Workspace) -> None:
+    body = {"name": "Office", "timezone": "Europe/Moscow", "weekly": OFFICE}
+    made = await ws.api.post("/api/v1/sla/calendars", headers=ws.auth(), json=body)
+    assert made.status_code == 201, made.text
+    linked = await ws.api.put(
+        f"/api/v1/sla/calendars/{made.json()['id']}/links",
+        headers=ws.auth(),
+        json={"inbox_ids": [ws.inbox_id]},
+    )
+    assert linked.status_code == 200, linked.text
+
+
+async def status(ws: Workspace, conversation_id: int, value: str) -> None:
+    done = await ws.api.post(
+        f"/api/v1/conversations/{conversation_id}/status",
+        headers=ws.auth(),
+        json={"status": value},
+    )
+    assert done.status_code == 200, done.text
+
+
+async def chat(ws: Workspace, text: str) -> tuple[int, Visitor]:
+    visitor = await ws.visitor()
+    sent = await visitor.say(text)
+    return int(sent["conversation_id"]), visitor
+
+
+async def second_line(ws: Workspace) -> int:
+    made = await ws.api.post(
+        "/api/v1/teams", headers=ws.auth(), json={"name": "2nd line", "agent_ids": []}
+    )
+    assert made.status_code == 201, made.text
+    return int(made.json()["id"])
+
+
+async def a_day_of_work(ws: Workspace) -> dict[str, int]:
+    """The fixture; the comments give each fact it must leave."""
+    await office_hours(ws)
+    # Every new chat gets a bot greeting at once: it answers nobody (no 0-second responses).
+    await inbox_settings(ws, greeting_message="Hello! We answer within the hour.")
+    team = await second_line(ws)
+    ids: dict[str, int] = {}
+    with frozen(msk(10)) as clock:
+        ids["a"], a = await chat(ws, "hello")  # created 10:00, waiting since 10:00
+        clock.advance(minutes=6)
+        await ws.reply(ids["a"], "hi")  # first response 6 min; handled from 10:06
+        clock.advance(minutes=4)
+        await a.say("one more thing")  # 10:10 waiting
+        clock.advance(minutes=2)
+        await a.say("and another")  # 10:12: still waiting since 10:10
+        clock.advance(minutes=8)
+        await ws.reply(ids["a"], "done")  # 10:20: response 10 min, 2nd reply session
+        clock.advance(minutes=10)
+        await status(ws, ids["a"], "resolved")  # 10:30: resolution 30 min, handle 24 min
+
+        clock.now = msk(12, 50)
+        clock.advance()
+        ids["b"], b = await chat(ws, "question before lunch")
+        clock.now = msk(14, 10)
+        clock.advance()
+        await ws.reply(ids["b"], "answer")  # 80 min; 10 + 10 business min
+        clock.advance(minutes=10)
+        await status(ws, ids["b"], "resolved")  # 14:20: 90 min; 10 + 20 business
+        clock.now = msk(15)
+        clock.advance()
+        await b.say("it broke again")  # reopened 15:00; a new first response
+        clock.advance(minutes=5)
+        await ws.reply(ids["b"], "fixed")  # 15:05: first response 5 min
+        clock.advance(minutes=5)
+        await status(ws, ids["b"], "resolved")  # 15:10: full resolution 140 min (80)
+
+        clock.now = msk(16)
+        clock.advance()
+        ids["c"], _ = await chat(ws, "quick one")
+        clock.advance(seconds=30)
+        ids["d"], _ = await chat(ws, "a hard one")  # 16:00:30
+        clock.advance(seconds=30)
+        await ws.reply(ids["c"], "looking", private=True)  # 16:01, a note answers nobody
+        clock.advance(seconds=30)
+        await ws.reply(ids["d"], "let me see")  # 16:01:30: first response 60 s
+        clock.advance(minutes=1, seconds=30)
+        escalated = await ws.api.post(
+            f"/api/v1/conversations/{ids['d']}/escalate",
+            headers=ws.auth(),
+            json={"to_team_id": team, "reason": "needs the 2nd line"},
+        )
+        assert escalated.status_code == 200, escalated.text  # 16:03
+        clock.advance(minutes=1)
+        await ws.reply(ids["c"], "here you go")  # 16:04: first response 4 min
+        clock.advance(minutes=1)
+        await status(ws, ids["c"], "resolved")  # 16:05: handled 60 s with D at once
+    return ids
+
+
+async def figures(db: Database, **filters: Any) -> Figures:
+    period = Filters(since=DAY, until=DAY + timedelta(days=1), **filters)
+    async with db.session(write=False) as session:
+        return await metrics.figures(session, period)
+
+
+def stat(value: Any) -> tuple[int, float | None, float | None, float | None]:
+    return (value.count, value.mean, value.median, value.p90)
+
+
+async def test_every_metric_of_a_day_by_hand(workspace: Workspace, db: Database) -> None:
+    ids = await a_day_of_work(workspace)
+    listed = await workspace.api.get(
+        f"/api/v1/conversations/{ids['a']}/messages", headers=workspace.auth()
+    )
+    assert "bot" in [m["author_type"] for m in listed.json()["items"]]
+    got = await figures(db)
+
+    assert (got.created, got.resolved, got.reopened, got.escalated) == (4, 4, 1, 1)
+    # First responses: A 360, B 4800 (1200 business), B reopened 300, D 60, C 240.
+    assert stat(got.first_response.calendar) == (5, 5760 / 5, 300, 4800)
+    assert stat(got.first_response.business) == (5, 2160 / 5, 300, 1200)
+    # Response time, the mean per conversation: A (360+600)/2, B (4800+300)/2, C 240, D 60.
+    assert stat(got.response.calendar) == (4, 3330 / 4, 360, 2550)
+    assert stat(got.response.business) == (4, 1530 / 4, 360, 750)
+    # First resolutions: A 1800, B 5400 (1800), C 300; the last: B 8400 (4800).
+    assert stat(got.resolution_first.calendar) == (3, 2500, 1800, 5400)
+    assert stat(got.resolution_first.business) == (3, 1300, 1800, 1800)
+    assert stat(got.resolution_full.calendar) == (3, 3500, 1800, 8400)
+    assert stat(got.resolution_full.business) == (3, 2300, 1800, 4800)
+    # Handle time per conversation: A 1440, B 600 + 300, C 60 (shared with D: 30 per dialog).
+    assert stat(got.handle.calendar) == (3, 800, 900, 1440)
+    assert stat(got.handle.business) == (3, 800, 900, 1440)
+    assert stat(got.handle_per_dialog.calendar) == (3, 790, 900, 1440)
+    # FCR: only C (A had two reply sessions, B was reopened).
+    assert (got.fcr.numerator, got.fcr.denominator) == (1, 3)
+    assert (got.reopen_rate.numerator, got.reopen_rate.denominator) == (1, 4)
+    assert got.reopen_rate.percent == 25
+    assert (got.escalation_rate.numerator, got.escalation_rate.denominator) == (1, 4)
+
+
+async def test_filters_and_an_empty_period(workspace: Workspace, db: Database) -> None:
+    await a_day_of_work(workspace)
+    other = await figures(db, inbox_ids=(workspace.inbox_id + 1000,))
+    assert (other.created, other.first_response.calendar.count) == (0, 0)
+    assert other.fcr.percent is None
+    widget = await figures(db, channels=("widget",))
+    assert widget.created == 4
+    async with db.session(write=False) as session:
+        before = await metrics.figures(session, Filters(since=DAY - timedelta(days=1), until=DAY))
+    assert before.created == 0 and before.first_response.calendar.mean is None
+
+
+async def test_the_backfill_rebuilds_facts_from_stored_history(
+    workspace: Workspace, db: Database
+) -> None:
+    await a_day_of_work(workspace)
+    async with db.session(write=True) as session:
+        for name in ("report_facts", "report_hourly", "report_conversations"):
+            await session.execute(text(f"DELETE FROM {name}"))
+    assert (await figures(db)).created == 0
+
+    done, after = [], 0
+    while True:
+        async with db.session(write=True) as session:
+            last = await reports.backfill_batch(session, after_id=after, size=3)
+        if last is None:
+            break
+        done.append(last)
+        after = last
+    assert len(done) == 2  # 4 conversations, 3 a batch
+
+    got = await figures(db)
+    # Only B's last resolution is stored: its reopening and first resolution are not known.
+    assert (got.created, got.resolved, got.reopened, got.escalated) == (4, 3, 0, 1)
+    assert stat(got.first_response.calendar) == (4, 5460 / 4, 300, 4800)
+    assert stat(got.first_response.business) == (4, 1860 / 4, 300, 1200)
+    assert stat(got.response.calendar) == (4, 3330 / 4, 360, 2550)
+    assert stat(got.resolution_full.calendar) == (3, 3500, 1800, 8400)
+
+    async with db.session(write=True) as session:  # run again: nothing left to do
+        assert await reports.backfill_batch(session, after_id=0) is None
+    assert (await figures(db)).created == 4
