@@ -29,6 +29,7 @@ from otklik.channels import outbound as _outbound  # noqa: F401  (registers the 
 from otklik.channels.widget import proof_mail as _proof_mail  # noqa: F401  (registers its job)
 from otklik.contacts import searching as contact_search
 from otklik.contacts import service as contacts
+from otklik.contacts import visibility as contact_visibility
 from otklik.conversations import counts, mentions
 from otklik.conversations import jobs as _conversations_jobs  # noqa: F401  (snooze, auto-resolve)
 from otklik.conversations import queries as conversation_queries
@@ -72,7 +73,7 @@ def install() -> None:
         article_search.ARTICLES,
     ):
         search.register(kind)
-    contact_search.visible_contacts_with(conversation_queries.visible_contact_ids)
+    contact_visibility.visible_contacts_with(conversation_queries.visible_contact_ids)
 
     routed = frozenset({routing_events.CAUSE})
     bus.subscribe(
