@@ -4,6 +4,7 @@ import { useSessionStore } from '@/stores/session'
 import LoginView from '@/views/LoginView.vue'
 import SettingsView from '@/views/SettingsView.vue'
 import WorkspaceView from '@/views/WorkspaceView.vue'
+import ContactsView from '@/views/ContactsView.vue'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -19,6 +20,9 @@ export function createAppRouter(): Router {
       { path: '/login', name: 'login', component: LoginView, meta: { public: true } },
       { path: '/', name: 'inbox', component: WorkspaceView },
       { path: '/c/:id(\\d+)', name: 'conversation', component: WorkspaceView },
+      { path: '/contacts', name: 'contacts', component: ContactsView },
+      { path: '/contacts/:id(\\d+)', name: 'contact', component: ContactsView },
+      { path: '/companies', name: 'companies', component: ContactsView },
       { path: `/settings/:section(${SECTION_PATTERN})?`, name: 'settings', component: SettingsView, meta: { admin: true } },
       { path: '/:rest(.*)*', redirect: '/' },
     ],
