@@ -103,6 +103,13 @@ def test_the_contacts_page_finds_edits_notes_and_tags(
     zoya.get_by_test_id("contact-link").click()
     page.get_by_test_id("contact-conversation").first.click()
     expect(page).to_have_url(f"{e2e_server.url}/app/c/{conversation_id}")
+    # The conversation's customer card shows the tags and leads back to the contact page.
+    card = page.get_by_test_id("customer-card")
+    expect(card.get_by_test_id("card-tags")).to_have_text("spring", timeout=LIVE)
+    card.get_by_test_id("card-open-contact").click()
+    expect(page).to_have_url(f"{e2e_server.url}/app/contacts/{zoya_id}")
+    expect(page.get_by_test_id("contact-title")).to_have_text("Зоя")
+
 
     # Companies: ACME counts its contact; a new one is added.
     page.get_by_test_id("nav-contacts").click()

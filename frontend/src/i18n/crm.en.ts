@@ -36,6 +36,7 @@ const en = {
     bulkApply: 'Tag selected',
     bulkDone: 'Tagged: {n}',
     unnamed: 'No name',
+    openContact: 'Open the contact page',
     back: 'All contacts',
     verifiedBadge: 'Verified',
     fields: {

@@ -35,6 +35,7 @@ const ru = {
     bulkApply: 'Пометить выбранные',
     bulkDone: 'Помечено: {n}',
     unnamed: 'Без имени',
+    openContact: 'Открыть карточку контакта',
     back: 'Все контакты',
     verifiedBadge: 'Подтверждён',
     fields: {
