@@ -110,7 +110,6 @@ def test_the_contacts_page_finds_edits_notes_and_tags(
     expect(page).to_have_url(f"{e2e_server.url}/app/contacts/{zoya_id}")
     expect(page.get_by_test_id("contact-title")).to_have_text("Зоя")
 
-
     # Companies: ACME counts its contact; a new one is added.
     page.get_by_test_id("nav-contacts").click()
     page.get_by_test_id("tab-companies").click()

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import ColumnElement, delete, or_, select
+from sqlalchemy import ColumnElement, delete, select, union
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -104,5 +104,7 @@ def with_address(kind: str, value: str) -> ColumnElement[bool]:
         ContactAddress.kind == kind, ContactAddress.value == value
     )
     if kind == "email":
-        return or_(Contact.email == value, Contact.id.in_(has))
+        # One set of ids from two index lookups: an ``OR`` of the two conditions would make
+        # PostgreSQL walk every contact newest first (1.1 s at a million contacts).
+        return Contact.id.in_(union(has, select(Contact.id).where(Contact.email == value)))
     return Contact.id.in_(has)

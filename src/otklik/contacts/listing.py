@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, select
+from sqlalchemy import Select, Table, UnaryExpression, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otklik.accounts import access
@@ -33,30 +33,39 @@ class Filters:
     seen_before: datetime | None = None
 
 
-def _searched(query: Select[Any], q: str, dialect: str) -> Select[Any] | None:
-    """``query`` limited to the contacts ``q`` finds; ``None``: it can find nothing."""
+def _searched(
+    query: Select[Any], q: str, dialect: str
+) -> tuple[Select[Any], UnaryExpression[Any]] | None:
+    """``query`` limited to the contacts ``q`` finds, and its newest-first order (on SQLite
+    the FTS5 table's own ``rowid``, which it walks backwards without sorting the matches);
+    ``None``: it can find nothing."""
     text = q.strip()
+    newest = _contacts.c.id.desc()
     if "@" in text and " " not in text:
-        return query.where(addresses.with_address("email", text.lower()))
+        return query.where(addresses.with_address("email", text.lower())), newest
     phone = addresses.as_phone(text)
     if phone is not None:
-        return query.where(addresses.with_address("phone", phone))
+        return query.where(addresses.with_address("phone", phone)), newest
     parsed = parse(text)
     if parsed is None:
         return None
     found = match(_contacts, parsed, dialect)
-    return query.select_from(found.source).where(found.condition)
+    return query.select_from(found.source).where(found.condition), found.newest_first
 
 
-def filtered(filters: Filters, scope: access.Scope, dialect: str) -> Select[Any] | None:
-    """The ids of the contacts matching ``filters`` that ``scope`` may see."""
+def filtered(
+    filters: Filters, scope: access.Scope, dialect: str
+) -> tuple[Select[Any], UnaryExpression[Any]] | None:
+    """The ids of the contacts matching ``filters`` that ``scope`` may see, and the order
+    that gives them newest first."""
     c = _contacts.c
     query: Select[Any] = select(c.id)
+    order = c.id.desc()
     if filters.q:
         searched = _searched(query, filters.q, dialect)
         if searched is None:
             return None
-        query = searched
+        query, order = searched
     if filters.tag:
         tagged = select(ContactTag.contact_id).where(ContactTag.tag == filters.tag.lower())
         query = query.where(c.id.in_(tagged))
@@ -73,7 +82,7 @@ def filtered(filters: Filters, scope: access.Scope, dialect: str) -> Select[Any]
     seen = visible_ids(scope)
     if seen is not None:
         query = query.where(c.id.in_(seen))
-    return query
+    return query, order
 
 
 async def list_contacts(
@@ -81,14 +90,13 @@ async def list_contacts(
 ) -> ContactListOut:
     """A page, newest first; page on with ``before`` = ``next_before``."""
     dialect = session.get_bind().dialect.name
-    ids = filtered(filters, access.scope_in(session), dialect)
-    if ids is None:
+    found = filtered(filters, access.scope_in(session), dialect)
+    if found is None:
         return ContactListOut(items=[])
+    ids, order = found
     if before is not None:
         ids = ids.where(_contacts.c.id < before)
-    page_ids = list(
-        (await session.scalars(ids.order_by(_contacts.c.id.desc()).limit(limit + 1))).all()
-    )
+    page_ids = list((await session.scalars(ids.order_by(order).limit(limit + 1))).all())
     more = len(page_ids) > limit
     page_ids = page_ids[:limit]
     rows = await session.scalars(
@@ -100,7 +108,8 @@ async def list_contacts(
 
 async def matching_ids(session: AsyncSession, filters: Filters, *, limit: int) -> list[int]:
     """Every matching contact's id (up to ``limit``): a segment's bulk action."""
-    ids = filtered(filters, access.scope_in(session), session.get_bind().dialect.name)
-    if ids is None:
+    found = filtered(filters, access.scope_in(session), session.get_bind().dialect.name)
+    if found is None:
         return []
-    return list((await session.scalars(ids.order_by(_contacts.c.id.desc()).limit(limit))).all())
+    ids, order = found
+    return list((await session.scalars(ids.order_by(order).limit(limit))).all())
