@@ -297,3 +297,38 @@ async def test_notes_keep_author_and_time_and_only_the_author_edits(
     assert (await ws.api.delete(f"{path}/{note['id']}", headers=ws.auth(token))).status_code == 204
     response = await ws.api.delete(f"{path}/{note['id']}", headers=ws.auth(token))
     assert response.status_code == 404
+
+
+async def test_segments_are_ones_own_or_shared(workspace: Workspace) -> None:
+    ws = workspace
+    agent_id, token = await ws.agent("segments@example.com")
+    mine = await ws.api.post(
+        "/api/v1/contact-segments",
+        headers=ws.auth(),
+        json={"name": "Admin's VIPs", "filters": {"tag": "vip", "verified": True}},
+    )
+    assert mine.status_code == 201, mine.text
+    assert mine.json()["filters"] == {"q": None, "tag": "vip", "company_id": None, "verified": True}
+    shared = await ws.api.post(
+        "/api/v1/contact-segments",
+        headers=ws.auth(),
+        json={"name": "B2B", "filters": {"tag": "b2b"}, "shared": True},
+    )
+    own = await ws.api.post(
+        "/api/v1/contact-segments",
+        headers=ws.auth(token),
+        json={"name": "Mine", "filters": {"q": "Ivan"}},
+    )
+    listed = await ws.api.get("/api/v1/contact-segments", headers=ws.auth(token))
+    assert [s["name"] for s in listed.json()["items"]] == ["B2B", "Mine"]
+    # Another's: a private one does not exist, a shared one is not theirs to delete.
+    path = "/api/v1/contact-segments/{}"
+    response = await ws.api.delete(path.format(mine.json()["id"]), headers=ws.auth(token))
+    assert response.status_code == 404
+    response = await ws.api.delete(path.format(shared.json()["id"]), headers=ws.auth(token))
+    assert response.status_code == 403
+    response = await ws.api.delete(path.format(own.json()["id"]), headers=ws.auth(token))
+    assert response.status_code == 204
+    for bad in ({"name": "", "filters": {}}, {"name": "X", "filters": {"colour": "red"}}):
+        response = await ws.api.post("/api/v1/contact-segments", headers=ws.auth(), json=bad)
+        assert response.status_code == 422, bad

@@ -191,6 +191,23 @@ def contact_merge(base: Builder) -> Builder:
     return build
 
 
+async def others_shared_segment(w: World) -> Params:
+    """A segment ``other`` shared: every operator sees it, only they or an admin delete it."""
+    # (``other`` may have been signed out by an earlier probe: a fresh sign-in)
+    login = await w.api.post(
+        "/api/v1/auth/login", json={"email": "other@example.com", "password": "agent-password"}
+    )
+    w.api.cookies.clear()
+    response = await w.call(
+        "POST",
+        "/api/v1/contact-segments",
+        token=login.json()["token"],
+        json={"name": "Theirs", "filters": {"tag": "vip"}, "shared": True},
+    )
+    assert response.status_code == 201, response.text
+    return {"segment_id": response.json()["id"]}
+
+
 async def a_company(w: World) -> Params:
     """A company is the workspace's: every operator reads it, supervisors and admins change
     it, admins delete it."""
@@ -532,6 +549,7 @@ TABLE: dict[tuple[str, str], list[Probe]] = {
         Probe(a_company, SUPERVISOR, json={"name": "Renamed"})
     ],
     ("DELETE", "/api/v1/companies/{company_id}"): [Probe(a_company, ADMIN)],
+    ("DELETE", "/api/v1/contact-segments/{segment_id}"): [Probe(others_shared_segment, ADMIN)],
     # Scripts: another team's items (supervisors manage every team's), global ones used on
     # conversations out of scope, admin-only rules.
     ("GET", "/api/v1/canned-answers/{answer_id}"): [Probe(team_canned_answer, SUPERVISOR)],

@@ -89,6 +89,16 @@ def test_the_contacts_page_finds_edits_notes_and_tags(
     page.get_by_test_id("contacts-filter-tag").fill("vip")
     expect(rows).to_have_count(1, timeout=LIVE)
     expect(row(page, ivan_id)).to_be_visible()  # type: ignore[arg-type]
+    # Saved as a shared segment; applied again after the filter is cleared.
+    page.get_by_test_id("segment-name").fill("VIP")
+    page.get_by_test_id("segment-shared").check()
+    page.get_by_test_id("segment-save").click()
+    expect(page.get_by_test_id("segment")).to_have_text("VIP")
+    page.get_by_test_id("contacts-filter-tag").fill("")
+    expect(rows).to_have_count(2, timeout=LIVE)
+    page.get_by_test_id("segment").click()
+    expect(page.get_by_test_id("contacts-filter-tag")).to_have_value("vip")
+    expect(rows).to_have_count(1, timeout=LIVE)
     page.get_by_test_id("contacts-filter-tag").fill("")
     expect(rows).to_have_count(2, timeout=LIVE)
     page.locator(

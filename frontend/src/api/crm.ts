@@ -42,6 +42,15 @@ export interface Duplicate {
   shared: string[]
 }
 
+export interface Segment {
+  id: number
+  owner_id: number
+  name: string
+  filters: Pick<ContactFilters, 'q' | 'tag' | 'company_id' | 'verified'>
+  shared: boolean
+  created_at: string
+}
+
 export interface Company {
   id: number
   name: string
@@ -84,6 +93,10 @@ export const crm = {
   duplicates: (id: number) => request<Items<Duplicate>>('GET', `/contacts/${id}/duplicates`),
   merge: (id: number, otherId: number) =>
     request<Contact>('POST', `/contacts/${id}/merge`, { body: { other_id: otherId } }),
+  segments: () => request<Items<Segment>>('GET', '/contact-segments'),
+  saveSegment: (name: string, filters: Segment['filters'], shared: boolean) =>
+    request<Segment>('POST', '/contact-segments', { body: { name, filters, shared } }),
+  deleteSegment: (id: number) => request<void>('DELETE', `/contact-segments/${id}`),
   companies: (q?: string) =>
     request<{ items: Company[]; next_before: number | null }>('GET', '/companies', {
       query: { q, limit: 100 },

@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from otklik.accounts.deps import AdminAgent, CurrentAgent
-from otklik.contacts import editing, merging, notes, service
+from otklik.contacts import editing, merging, notes, segments, service
 from otklik.contacts.listing import Filters, list_contacts
 from otklik.contacts.schemas import (
     ContactIn,
@@ -23,6 +23,8 @@ from otklik.contacts.schemas import (
     MergeIn,
     NoteIn,
     NoteOut,
+    SegmentIn,
+    SegmentOut,
     TaggedOut,
     TagsIn,
 )
@@ -161,3 +163,21 @@ async def merge(
         session, into_id=contact_id, from_id=body.other_id, actor_id=agent.id, conversations=moved
     )
     return service.contact_out(into)
+
+
+@router.get("/contact-segments", response_model=Items[SegmentOut])
+async def list_segments(agent: CurrentAgent, session: DbSession) -> Items[SegmentOut]:
+    return Items(items=await segments.list_segments(session, agent_id=agent.id))
+
+
+@router.post("/contact-segments", response_model=SegmentOut, status_code=201)
+async def create_segment(body: SegmentIn, agent: CurrentAgent, session: DbSession) -> SegmentOut:
+    return await segments.create_segment(session, agent_id=agent.id, data=body)
+
+
+@router.delete("/contact-segments/{segment_id}", status_code=204)
+async def delete_segment(segment_id: Id, agent: CurrentAgent, session: DbSession) -> Response:
+    await segments.delete_segment(
+        session, segment_id=segment_id, agent_id=agent.id, role=agent.role
+    )
+    return Response(status_code=204)

@@ -172,3 +172,17 @@ class ContactIdentity(Base):
         ForeignKey("contacts.id", ondelete="CASCADE"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ContactSegment(Base):
+    """A saved search of the contacts list (its filters), an operator's own or shared with
+    every operator (each still sees only the contacts they may see)."""
+
+    __tablename__ = "contact_segments"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    filters: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    shared: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

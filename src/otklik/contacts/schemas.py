@@ -232,3 +232,28 @@ class Duplicate(BaseModel):
 
     contact: ContactOut
     shared: list[str]
+
+
+class SegmentFilters(StrictModel):
+    """The contacts list's filters a segment keeps (``GET /contacts``' query)."""
+
+    q: str | None = Field(default=None, max_length=200)
+    tag: str | None = Field(default=None, max_length=50)
+    company_id: int | None = Field(default=None, ge=1)
+    verified: bool | None = None
+
+
+class SegmentIn(StrictModel):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    filters: SegmentFilters
+    #: Seen by every operator (only its owner or an admin deletes it).
+    shared: bool = False
+
+
+class SegmentOut(BaseModel):
+    id: int
+    owner_id: int
+    name: str
+    filters: SegmentFilters
+    shared: bool
+    created_at: datetime

@@ -1,31 +1,7 @@
-// Saved segments of the contacts list: a name and the filters, kept per operator in this
-// browser (localStorage), so each operator has their own.
+// "Last seen" filter choices of the contacts list, as time bounds from now (a saved segment
+// keeps the other filters; these are relative, so they are chosen each time).
 import type { ContactFilters } from '@/api/crm'
 
-export interface Segment {
-  name: string
-  filters: ContactFilters
-}
-
-function key(agentId: number): string {
-  return `otklik.crm.segments.${agentId}`
-}
-
-export function loadSegments(agentId: number): Segment[] {
-  try {
-    const raw = localStorage.getItem(key(agentId))
-    const parsed: unknown = raw ? JSON.parse(raw) : []
-    return Array.isArray(parsed) ? (parsed as Segment[]) : []
-  } catch {
-    return []
-  }
-}
-
-export function saveSegments(agentId: number, segments: Segment[]): void {
-  localStorage.setItem(key(agentId), JSON.stringify(segments))
-}
-
-/** "Last seen" choices as the filter's time bounds (ISO), from now. */
 export type SeenChoice = '' | 'week' | 'month' | 'older'
 
 export function seenBounds(choice: SeenChoice, now = Date.now()): Pick<ContactFilters, 'seen_after' | 'seen_before'> {

@@ -140,8 +140,29 @@ def upgrade() -> None:
         op.f("ix_contact_notes_contact_id"), "contact_notes", ["contact_id"], unique=False
     )
 
+    op.create_table(
+        "contact_segments",
+        sa.Column("id", BIG_ID, nullable=False),
+        sa.Column("owner_id", BIG_ID, nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("filters", JSONB, nullable=False),
+        sa.Column("shared", sa.Boolean(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["owner_id"],
+            ["agents.id"],
+            name=op.f("fk_contact_segments_owner_id_agents"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_contact_segments")),
+    )
+    op.create_index(
+        op.f("ix_contact_segments_owner_id"), "contact_segments", ["owner_id"], unique=False
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("contact_segments")
     op.drop_table("contact_notes")
     op.drop_table("contact_tags")
     op.drop_table("contact_addresses")
