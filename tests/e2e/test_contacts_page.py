@@ -84,6 +84,15 @@ def test_the_contacts_page_finds_edits_notes_and_tags(
     expect(page.get_by_test_id("field-timezone")).to_have_value("Europe/Moscow")
     expect(page.get_by_test_id("note")).to_contain_text("Prefers email")
 
+    # Another operator's change shows up live.
+    admin = AdminApi(e2e_server)
+    try:
+        changed = admin.http.patch(f"/api/v1/contacts/{ivan_id}", json={"language": "en"})
+        assert changed.status_code == 200, changed.text
+    finally:
+        admin.close()
+    expect(page.get_by_test_id("field-language")).to_have_value("en", timeout=LIVE)
+
     # Back to the list: filter by tag; then tag Зоя in bulk.
     page.get_by_test_id("tab-contacts").click()
     page.get_by_test_id("contacts-filter-tag").fill("vip")
