@@ -149,6 +149,20 @@ async def test_every_frame_the_sockets_send_validates(workspace: Workspace) -> N
         json={"values": {"vip": True}},
     )
     assert changed.status_code == 200, changed.text
+    # CRM: a company, a note on the contact, and a duplicate merged into it.
+    company = await api.post("/api/v1/companies", headers=auth, json={"name": "ACME"})
+    assert company.status_code == 201, company.text
+    note = await api.post(
+        f"/api/v1/contacts/{visitor.contact_id}/notes", headers=auth, json={"text": "VIP"}
+    )
+    assert note.status_code == 201, note.text
+    twin = await api.post("/api/v1/contacts", headers=auth, json={"name": "Vera"})
+    merged_contact = await api.post(
+        f"/api/v1/contacts/{visitor.contact_id}/merge",
+        headers=auth,
+        json={"other_id": twin.json()["id"]},
+    )
+    assert merged_contact.status_code == 200, merged_contact.text
 
     # Scripts: a canned answer, a macro, an automation rule, a CSV import.
     for path, body in (

@@ -181,6 +181,54 @@ async def an_export(w: World) -> Params:
     return {"export_id": export["id"]}
 
 
+async def _a_contact_note(w: World, conversation_id: int) -> Params:
+    """The admin's note on the conversation's contact: only its author or an admin changes
+    it, so a supervisor who sees the contact is still refused."""
+    contact_id = w.contact_of[conversation_id]
+    note = await w.ok("POST", f"/api/v1/contacts/{contact_id}/notes", json={"text": "VIP"})
+    return {"contact_id": contact_id, "note_id": note["id"]}
+
+
+def contact_merge(base: Builder) -> Builder:
+    """The contact of a conversation of ``base`` and, to merge into it, the contact of a
+    second such conversation (the same inbox and team: whoever sees one sees both)."""
+
+    async def build(w: World) -> Params:
+        first = await base(w)
+        second = await base(w)
+        return {
+            "contact_id": w.contact_of[first["conversation_id"]],
+            "body": {"other_id": w.contact_of[second["conversation_id"]]},
+        }
+
+    build.__name__ = base.__name__
+    return build
+
+
+async def others_shared_segment(w: World) -> Params:
+    """A segment ``other`` shared: every operator sees it, only they or an admin delete it."""
+    # (``other`` may have been signed out by an earlier probe: a fresh sign-in)
+    login = await w.api.post(
+        "/api/v1/auth/login", json={"email": "other@example.com", "password": "agent-password"}
+    )
+    w.api.cookies.clear()
+    response = await w.call(
+        "POST",
+        "/api/v1/contact-segments",
+        token=login.json()["token"],
+        json={"name": "Theirs", "filters": {"tag": "vip"}, "shared": True},
+    )
+    assert response.status_code == 201, response.text
+    return {"segment_id": response.json()["id"]}
+
+
+async def a_company(w: World) -> Params:
+    """A company is the workspace's: every operator reads it, supervisors and admins change
+    it, admins delete it."""
+    company = await w.ok("POST", "/api/v1/companies", json={"name": f"Co {new_id()[:8]}"})
+    return {"company_id": company["id"]}
+
+
 async def team_canned_answer(w: World) -> Params:
     """A canned answer of team T2 (``other``'s team)."""
     body = {"shortcut": f"t{new_id()[:8]}", "title": "Refunds", "text": "Hi", "scope": "team"}
@@ -532,6 +580,30 @@ TABLE: dict[tuple[str, str], list[Probe]] = {
     ("GET", "/api/v1/privacy/exports/{export_id}/download"): [
         Probe(an_export, ADMIN, also_ok=frozenset({409}))
     ],
+    ("PATCH", "/api/v1/contacts/{contact_id}"): conversation_probes(_contact, json={"tags": ["x"]}),
+    ("GET", "/api/v1/contacts/{contact_id}/notes"): conversation_probes(_contact),
+    ("GET", "/api/v1/contacts/{contact_id}/duplicates"): conversation_probes(_contact),
+    ("POST", "/api/v1/contacts/{contact_id}/merge"): [
+        Probe(contact_merge(other_inbox), ADMIN),
+        Probe(contact_merge(other_team), SUPERVISOR),
+    ],
+    ("POST", "/api/v1/contacts/{contact_id}/notes"): conversation_probes(
+        _contact, json={"text": "seen"}
+    ),
+    ("PATCH", "/api/v1/contacts/{contact_id}/notes/{note_id}"): [
+        Probe(with_conversation(base, _a_contact_note), ADMIN, json={"text": "changed"})
+        for base in (other_inbox, other_team)
+    ],
+    ("DELETE", "/api/v1/contacts/{contact_id}/notes/{note_id}"): [
+        Probe(with_conversation(base, _a_contact_note), ADMIN) for base in (other_inbox, other_team)
+    ],
+    # Companies: the workspace's (read by every operator), changed by supervisors and admins.
+    ("GET", "/api/v1/companies/{company_id}"): [Probe(a_company, OPERATORS)],
+    ("PATCH", "/api/v1/companies/{company_id}"): [
+        Probe(a_company, SUPERVISOR, json={"name": "Renamed"})
+    ],
+    ("DELETE", "/api/v1/companies/{company_id}"): [Probe(a_company, ADMIN)],
+    ("DELETE", "/api/v1/contact-segments/{segment_id}"): [Probe(others_shared_segment, ADMIN)],
     # Scripts: another team's items (supervisors manage every team's), global ones used on
     # conversations out of scope, admin-only rules.
     ("GET", "/api/v1/canned-answers/{answer_id}"): [Probe(team_canned_answer, SUPERVISOR)],

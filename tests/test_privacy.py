@@ -15,7 +15,7 @@ from sqlalchemy import select, text, update
 
 from otklik.config import Settings
 from otklik.contacts.models import Contact
-from otklik.conversations.models import Message
+from otklik.conversations.models import Conversation, Message
 from otklik.core.db import Database
 from otklik.jobs.registry import enqueue
 from otklik.models import Base
@@ -33,6 +33,11 @@ PHONE = "+7 912 555-01-01"
 SAID = "My order 4471 never arrived, please call me back"
 NOTE = "Pryanikova is a VIP, refund approved"
 FILENAME = "passport-scan.png"
+# The CRM's fields (issue 15): a second address, a phone (stored as E.164), a contact note,
+# and a merged duplicate whose overridden name the merge's audit entry keeps.
+SECOND_EMAIL = "z.pryanikova@work.example"
+CRM_PHONE = "+79125550202"
+CONTACT_NOTE = "Prefers calls after 18:00, lives on Sadovaya 5"
 
 
 @pytest.fixture(autouse=True)
@@ -73,7 +78,34 @@ async def customer(ws: Workspace, db: Database) -> tuple[Visitor, int, bytes, by
         conversation_id, f"Hello {NAME}, we are on it", attachment_ids=[reply_file.json()["id"]]
     )
     await ws.reply(conversation_id, NOTE, private=True)
+    await crm_fields(ws, visitor.contact_id)
     return visitor, conversation_id, theirs, ours
+
+
+async def crm_fields(ws: Workspace, contact_id: int) -> None:
+    patched = await ws.api.patch(
+        f"/api/v1/contacts/{contact_id}",
+        headers=ws.auth(),
+        json={"emails": [EMAIL, SECOND_EMAIL], "phones": [CRM_PHONE]},
+    )
+    assert patched.status_code == 200, patched.text
+    noted = await ws.api.post(
+        f"/api/v1/contacts/{contact_id}/notes", headers=ws.auth(), json={"text": CONTACT_NOTE}
+    )
+    assert noted.status_code == 201, noted.text
+    duplicate = await ws.api.post(
+        "/api/v1/widget/sessions",
+        json={"inbox_key": ws.inbox_key, "name": f"{NAME} (old)", "email": "zp@old.example"},
+    )
+    assert duplicate.status_code == 200, duplicate.text
+    old = Visitor(ws, duplicate.json()["visitor_token"], duplicate.json()["contact_id"])
+    await old.say("Zinaida again, from my old address")
+    merged = await ws.api.post(
+        f"/api/v1/contacts/{contact_id}/merge",
+        headers=ws.auth(),
+        json={"other_id": old.contact_id},
+    )
+    assert merged.status_code == 200, merged.text
 
 
 async def until_export_ready(ws: Workspace, export_id: int) -> dict[str, Any]:
@@ -140,8 +172,13 @@ async def test_an_admin_exports_everything_about_a_contact_as_a_zip(
     assert document["contact"]["name"] == NAME
     assert document["contact"]["email"] == EMAIL
     assert document["contact"]["attributes"]["phone"] == PHONE
-    [conversation] = document["conversations"]
-    assert conversation["id"] == conversation_id
+    # The merged duplicate's address moved here too.
+    assert document["contact"]["other_emails"] == [SECOND_EMAIL, "zp@old.example"]
+    assert document["contact"]["phones"] == [CRM_PHONE]
+    assert [n["text"] for n in document["contact"]["notes"]] == [CONTACT_NOTE]
+    # Its own conversation and the merged duplicate's.
+    assert len(document["conversations"]) == 2
+    [conversation] = [c for c in document["conversations"] if c["id"] == conversation_id]
     texts = [m["text"] for m in conversation["messages"]]
     assert SAID in texts and NOTE in texts  # the operators' notes too
     files = {a["filename"]: a for a in document["attachments"]}
@@ -168,7 +205,22 @@ def _everything(conn: Any) -> list[str]:
 
 
 def _needles() -> list[str]:
-    return [NAME, "Zinaida", "Pryanikova", EMAIL, PHONE, SAID, NOTE, FILENAME, "passport-scan"]
+    return [
+        NAME,
+        "Zinaida",
+        "Pryanikova",
+        EMAIL,
+        PHONE,
+        SAID,
+        NOTE,
+        FILENAME,
+        "passport-scan",
+        SECOND_EMAIL,
+        CRM_PHONE,
+        "9125550202",
+        CONTACT_NOTE,
+        "zp@old.example",
+    ]
 
 
 async def test_erasing_a_contact_leaves_no_personal_data_behind(
@@ -191,7 +243,9 @@ async def test_erasing_a_contact_leaves_no_personal_data_behind(
         messages_before = len(
             (
                 await session.scalars(
-                    select(Message.id).where(Message.conversation_id == conversation_id)
+                    select(Message.id)
+                    .join(Conversation, Conversation.id == Message.conversation_id)
+                    .where(Conversation.contact_id == visitor.contact_id)
                 )
             ).all()
         )
@@ -264,7 +318,11 @@ async def test_erasing_a_contact_leaves_no_personal_data_behind(
     assert conversation.json()["contact"]["id"] == result["placeholder_id"]
     async with db.session(write=False) as session:
         kept = (
-            await session.scalars(select(Message).where(Message.conversation_id == conversation_id))
+            await session.scalars(
+                select(Message)
+                .join(Conversation, Conversation.id == Message.conversation_id)
+                .where(Conversation.contact_id == result["placeholder_id"])
+            )
         ).all()
     assert len(kept) == messages_before
     assert {m.text for m in kept} == {""}

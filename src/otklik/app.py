@@ -30,6 +30,7 @@ from otklik.channels.widget.socket import router as widget_socket_router
 from otklik.channels.widget.socket import visitor_socket
 from otklik.config import Settings, get_settings
 from otklik.contacts.api import router as contacts_router
+from otklik.contacts.companies_api import router as companies_router
 from otklik.conversations.api import router as conversations_router
 from otklik.core import config_cache, heap
 from otklik.core.db import Database
@@ -138,6 +139,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         inboxes_router,
         widget_admin_router,
         contacts_router,
+        companies_router,
         attachments_api.router,
         routing_router,
         attributes_router,

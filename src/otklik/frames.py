@@ -34,7 +34,12 @@ from pydantic_core import core_schema
 from otklik.accounts.events import PresenceFrame
 from otklik.attributes.events import DEFINITION_CHANGED_FRAME
 from otklik.channels.events import AgentsOnlineFrame, ChannelHealthChanged
-from otklik.contacts.events import CONTACT_UPDATED_FRAME
+from otklik.contacts.events import (
+    COMPANY_CHANGED_FRAME,
+    CONTACT_NOTE_CHANGED_FRAME,
+    CONTACT_UPDATED_FRAME,
+    ContactsMerged,
+)
 from otklik.conversations.events import (
     ConversationCreated,
     ConversationMerged,
@@ -63,6 +68,7 @@ EVENTS: tuple[type[DomainEvent], ...] = (
     MessageCreated,
     MessageUpdated,
     ConversationMerged,
+    ContactsMerged,
     ConversationEscalated,
     ConversationHandedBack,
     ChannelHealthChanged,
@@ -76,6 +82,8 @@ EVENTS: tuple[type[DomainEvent], ...] = (
 #: Event frames appended to the log without a typed event.
 LOGGED: tuple[FrameKind[Any], ...] = (
     CONTACT_UPDATED_FRAME,
+    CONTACT_NOTE_CHANGED_FRAME,
+    COMPANY_CHANGED_FRAME,
     DEFINITION_CHANGED_FRAME,
     *CHANGED_FRAMES.values(),
     IMPORTED_FRAME,

@@ -29,6 +29,7 @@ from otklik.accounts import jobs as _accounts_jobs  # noqa: F401  (housekeeping)
 from otklik.accounts.events import AgentStatusChanged
 from otklik.attachments import jobs as _attachments_jobs  # noqa: F401  (housekeeping)
 from otklik.attachments.personal_data import ATTACHMENTS
+from otklik.audit.personal_data import AUDIT
 from otklik.channels import base as channel_plugins
 from otklik.channels import outbound as _outbound  # noqa: F401  (registers the delivery job)
 from otklik.channels.events import ButtonPressed
@@ -36,6 +37,7 @@ from otklik.channels.widget import proof_mail as _proof_mail  # noqa: F401  (reg
 from otklik.channels.widget.personal_data import EMAIL_PROOFS
 from otklik.contacts import searching as contact_search
 from otklik.contacts import service as contacts
+from otklik.contacts import visibility as contact_visibility
 from otklik.contacts.personal_data import CONTACTS
 from otklik.conversations import counts, mentions
 from otklik.conversations import jobs as _conversations_jobs  # noqa: F401  (snooze, auto-resolve)
@@ -94,7 +96,7 @@ def install() -> None:
         article_search.ARTICLES,
     ):
         search.register(kind)
-    contact_search.visible_contacts_with(conversation_queries.visible_contact_ids)
+    contact_visibility.visible_contacts_with(conversation_queries.visible_contact_ids)
 
     # Personal data (ADR 30): what each domain keeps about a contact, how it is exported and
     # erased. A new table about contacts is one more part here (``privacy/personal_data.py``).
@@ -107,6 +109,7 @@ def install() -> None:
         WEBHOOK_DELIVERIES,
         JOB_PAYLOADS,
         EXPORTS,
+        AUDIT,
         CONTACTS,
     ):
         personal_data.register(part)

@@ -5,6 +5,7 @@ import ru from './ru'
 import { withAttachments } from './attachments'
 import { withCard } from './card'
 import { withConversationTools } from './conversation-tools'
+import { withCrm } from './crm'
 import { withMail } from './mail'
 import { withHealth } from './health'
 import { withKb } from './kb'
@@ -41,7 +42,7 @@ export const i18n = createI18n<[MessageSchema], Locale, false>({
   legacy: false,
   locale: storedLocale(),
   fallbackLocale: 'en',
-  messages: withReports(withWorkforce(withSurveys(withPrivacy(withSla(withShift(withSearch(withQueues(withMail(withKb(withHealth(withCard(withSecurity(withSettingsChannels(withAttachments(withSettingsScripts(withConversationTools({ en, ru }))))))))))))))))),
+  messages: withCrm(withReports(withWorkforce(withSurveys(withPrivacy(withSla(withShift(withSearch(withQueues(withMail(withKb(withHealth(withCard(withSecurity(withSettingsChannels(withAttachments(withSettingsScripts(withConversationTools({ en, ru })))))))))))))))))),
   pluralRules: { ru: russianPlural },
   missingWarn: import.meta.env.DEV,
   fallbackWarn: false,

@@ -5,6 +5,7 @@ import LoginView from '@/views/LoginView.vue'
 import SettingsView from '@/views/SettingsView.vue'
 import WorkforceView from '@/views/WorkforceView.vue'
 import WorkspaceView from '@/views/WorkspaceView.vue'
+import ContactsView from '@/views/ContactsView.vue'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -23,6 +24,9 @@ export function createAppRouter(): Router {
       { path: '/', name: 'inbox', component: WorkspaceView },
       { path: '/c/:id(\\d+)', name: 'conversation', component: WorkspaceView },
       { path: '/reports', name: 'reports', component: () => import('@/views/ReportsView.vue'), meta: { lead: true } },
+      { path: '/contacts', name: 'contacts', component: ContactsView },
+      { path: '/contacts/:id(\\d+)', name: 'contact', component: ContactsView },
+      { path: '/companies', name: 'companies', component: ContactsView },
       { path: `/settings/:section(${SECTION_PATTERN})?`, name: 'settings', component: SettingsView, meta: { admin: true } },
       { path: '/workforce', name: 'workforce', component: WorkforceView },
       { path: '/:rest(.*)*', redirect: '/' },

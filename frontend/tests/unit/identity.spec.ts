@@ -31,6 +31,14 @@ function contact(verifiedAt: string | null): Contact {
     visitor: null,
     verified_at: verifiedAt,
     verified: verifiedAt !== null,
+    emails: [],
+    phones: [],
+    tags: [],
+    language: null,
+    timezone: null,
+    consent: {},
+    company_id: null,
+    last_seen_at: null,
   }
 }
 

@@ -1,4 +1,6 @@
-"""The contact's own row and channel identities, for a personal-data export or erasure."""
+"""The contact's own row, its channel identities and its CRM rows (addresses, tags, notes),
+for a personal-data export or erasure. Addresses, tags and notes go with the contact's row
+(``ON DELETE CASCADE``); their values become needles so copies elsewhere are redacted."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otklik.config import Settings
-from otklik.contacts.models import Contact, ContactIdentity
+from otklik.contacts.models import Contact, ContactIdentity, ContactNote
 from otklik.core.errors import not_found
 from otklik.privacy.personal_data import Erasure, Exported, PersonalDataPart
 
@@ -34,6 +36,18 @@ async def _identities(session: AsyncSession, contact_id: int) -> list[ContactIde
     )
 
 
+async def _notes(session: AsyncSession, contact_id: int) -> list[ContactNote]:
+    return list(
+        await session.scalars(
+            select(ContactNote).where(ContactNote.contact_id == contact_id).order_by(ContactNote.id)
+        )
+    )
+
+
+def _moment(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
 async def _export(session: AsyncSession, contact_id: int, _settings: Settings) -> Exported:
     contact = await session.get(Contact, contact_id)
     if contact is None:
@@ -47,7 +61,23 @@ async def _export(session: AsyncSession, contact_id: int, _settings: Settings) -
             "visitor": contact.visitor,
             "created_at": contact.created_at.isoformat(),
             "updated_at": contact.updated_at.isoformat(),
-            "verified_at": contact.verified_at.isoformat() if contact.verified_at else None,
+            "verified_at": _moment(contact.verified_at),
+            "other_emails": list(contact.other_emails),
+            "phones": list(contact.phones),
+            "tags": list(contact.tags),
+            "language": contact.language,
+            "timezone": contact.timezone,
+            "consent": contact.consent,
+            "last_seen_at": _moment(contact.last_seen_at),
+            "company_id": contact.company_id,
+            "notes": [
+                {
+                    "text": note.text,
+                    "author_id": note.author_id,
+                    "created_at": note.created_at.isoformat(),
+                }
+                for note in await _notes(session, contact_id)
+            ],
             "identities": [
                 {
                     "inbox_id": identity.inbox_id,
@@ -68,7 +98,8 @@ async def _prepare(session: AsyncSession, erasure: Erasure) -> None:
     contact = await session.get(Contact, erasure.contact_id)
     if contact is None:
         raise not_found("Contact", erasure.contact_id)
-    erasure.add_needles([contact.name, contact.email])
+    erasure.add_needles([contact.name, contact.email, *contact.other_emails, *contact.phones])
+    erasure.add_needles(note.text for note in await _notes(session, erasure.contact_id))
     erasure.add_needles(_strings(contact.attributes))
     erasure.add_needles(_strings(contact.visitor.get("phone")))
     identities = await _identities(session, erasure.contact_id)

@@ -2,33 +2,24 @@
 
 An operator finds a contact they may see: one of whose conversations they may see (admins:
 every contact). Which contacts those are is the conversations domain's answer, given to
-:func:`visible_contacts_with` by ``wiring.py`` (as ``reach_contacts_with``).
+:func:`contacts.visibility.visible_contacts_with` by ``wiring.py``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, cast
+from typing import cast
 
-from sqlalchemy import Select, Table, select
+from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from otklik.accounts import access
 from otklik.contacts.models import Contact, contact_terms
+from otklik.contacts.visibility import visible_ids
 from otklik.core.fulltext_sql import match, refill_sync
 from otklik.search.schemas import CANDIDATES, Found, Kind, Request
 
 _contacts = cast(Table, Contact.__table__)
-
-#: The ids of the contacts a scope may see, as a subquery (set by ``wiring.py``).
-VisibleContacts = Callable[[access.Scope], Select[Any]]
-_visible: VisibleContacts | None = None
-
-
-def visible_contacts_with(resolver: VisibleContacts) -> None:
-    global _visible
-    _visible = resolver
 
 
 async def search_contacts(session: AsyncSession, request: Request) -> list[Found]:
@@ -36,10 +27,9 @@ async def search_contacts(session: AsyncSession, request: Request) -> list[Found
     found = match(_contacts, request.query, session.get_bind().dialect.name)
     query = select(c.id, c.name, c.email, c.attributes, c.created_at, found.score.label("score"))
     query = query.select_from(found.source).where(found.condition)
-    if not request.scope.everything:
-        if _visible is None:
-            return []
-        query = query.where(c.id.in_(_visible(request.scope)))
+    seen = visible_ids(request.scope)
+    if seen is not None:
+        query = query.where(c.id.in_(seen))
     ranked = query.order_by(found.newest_first).limit(CANDIDATES).subquery()
     rows = await session.execute(
         select(ranked).order_by(ranked.c.score.desc(), ranked.c.id.desc()).limit(request.limit + 1)

@@ -10,7 +10,7 @@ from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from otklik.contacts import events
+from otklik.contacts import companies, events
 from otklik.contacts.models import Contact, ContactIdentity
 from otklik.contacts.schemas import ContactOut
 from otklik.core.clock import utcnow
@@ -163,6 +163,9 @@ async def update_identity(
     if email and email != contact.email:
         contact.email = email
         changed = True
+        if contact.company_id is None:
+            contact.company_id = await companies.company_for(session, [email])
+    contact.last_seen_at = utcnow()
     if changed:
         contact.updated_at = utcnow()
         await announce_contact(session, contact)
@@ -183,11 +186,16 @@ def reach_contacts_with(resolver: ContactReaches) -> None:
     _reaches_of = resolver
 
 
+async def contact_reaches(session: AsyncSession, contact_id: int) -> list[Reach]:
+    """The ways the contact's conversations reach operators (none: only admins hear)."""
+    return await _reaches_of(session, contact_id) if _reaches_of is not None else []
+
+
 async def announce_contact(session: AsyncSession, contact: Contact) -> None:
     """Tell operators a contact changed (open customer cards and lists follow): those who
     may see one of the contact's conversations, as a frame per way they are reached."""
     await session.flush()
-    reaches = await _reaches_of(session, contact.id) if _reaches_of is not None else []
+    reaches = await contact_reaches(session, contact.id)
     data = events.ContactUpdatedData(contact=contact_out(contact))
     await log.write_feed(
         session,

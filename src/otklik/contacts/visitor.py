@@ -96,6 +96,7 @@ async def record_visit(
         phone=visit.phone or before.phone,
         updated_at=before.updated_at,
     )
+    contact.last_seen_at = now
     if info == before:
         return before
     info = info.model_copy(update={"updated_at": now})

@@ -1,7 +1,7 @@
 """sla_policies.pause_on (what pauses a policy's clocks), sla_breaches (the missed targets)
 
 Revision ID: 0034
-Revises: 0032
+Revises: 0033
 Create Date: 2026-12-04 14:30:00
 
 Until now every policy paused its clocks while the conversation was pending or snoozed; an
@@ -20,7 +20,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0034"
-down_revision: str | None = "0032"
+down_revision: str | None = "0033"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
