@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, case, func, literal, select, update
+from sqlalchemy import Table, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.engine import Connection, Row
 
 from otklik.conversations.schemas import ConversationOut
+from otklik.core import pg_raw, sqlite_raw
 from otklik.core.db import insert_for
 from otklik.reports import recording
 from otklik.reports.models import ReportConversation
@@ -98,19 +99,64 @@ def created(conn: Connection, config: SlaConfig | None, conv: Conv) -> None:
         recording.add(conn, where, "assigned", conv.created_at, agent_id=conv.assignee_id)
 
 
+#: A customer's message: their wait starts unless one is running (and the first response's
+#: clock, while the conversation has had none). Built once: composing it per message cost
+#: ~250 µs of CPU, a quarter of the whole live path; and a message that changes nothing (the
+#: customer is already waiting) matches no row, so nothing is written (``bench.inprocess``).
+_CUSTOMER_WROTE = (
+    update(STATE)
+    .where(
+        _C.conversation_id == bindparam("p_conversation"),
+        or_(
+            _C.waiting_since.is_(None),
+            _C.status != bindparam("p_status"),
+            and_(_C.first_open.is_(True), _C.first_since.is_(None)),
+        ),
+    )
+    .values(
+        waiting_since=func.coalesce(
+            _C.waiting_since, bindparam("p_at", type_=_C.waiting_since.type)
+        ),
+        first_since=case(
+            (
+                _C.first_open.is_(True),
+                func.coalesce(_C.first_since, bindparam("p_at", type_=_C.first_since.type)),
+            ),
+            else_=_C.first_since,
+        ),
+        status=bindparam("p_status"),
+    )
+)
+
+
+# The same statement as SQL text, for the connection's own driver handle on the live path
+# (``core/sqlite_raw.py``, ``core/pg_raw.py``): through SQLAlchemy's execution machinery it
+# cost ~150 µs of CPU a message, as much as the message's own insert.
+_WROTE_SQL = (
+    f"UPDATE {STATE.name} SET waiting_since = coalesce(waiting_since, {{at}}),"
+    f" first_since = CASE WHEN first_open THEN coalesce(first_since, {{at}}) ELSE first_since END,"
+    f" status = {{status}} WHERE conversation_id = {{id}} AND (waiting_since IS NULL"
+    f" OR status != {{status}} OR (first_open AND first_since IS NULL))"
+)
+_SQLITE_CUSTOMER_WROTE = _WROTE_SQL.format(at="?1", status="?2", id="?3")
+_PG_CUSTOMER_WROTE = _WROTE_SQL.format(at="$1", status="$2", id="$3")
+
+
 def customer_wrote(conn: Connection, conv: Conv, written_at: datetime, *, reopened: bool) -> None:
     if reopened:
         _reopen(conn, conv, written_at)
-    # Typed as the column: a bare parameter would skip the UTC conversion on SQLite.
-    at = literal(written_at, type_=_C.waiting_since.type)
-    _set(
-        conn,
-        conv.id,
-        waiting_since=func.coalesce(_C.waiting_since, at),
-        first_since=case(
-            (_C.first_open.is_(True), func.coalesce(_C.first_since, at)), else_=_C.first_since
-        ),
-        status=conv.status,
+    at = sqlite_raw.codec(STATE, conn.dialect).value("waiting_since", written_at)
+    sqlite = sqlite_raw.handle(conn)
+    if sqlite is not None:
+        sqlite.execute(_SQLITE_CUSTOMER_WROTE, (at, conv.status, conv.id))
+        return
+    pg = pg_raw.handle(conn)
+    if pg is not None:
+        pg_raw.execute(pg, _PG_CUSTOMER_WROTE, at, conv.status, conv.id)
+        return
+    conn.execute(
+        _CUSTOMER_WROTE,
+        {"p_conversation": conv.id, "p_status": conv.status, "p_at": written_at},
     )
 
 
