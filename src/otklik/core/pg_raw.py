@@ -42,5 +42,8 @@ def fetchval(raw: AsyncpgConnection, sql: str, *args: Any) -> Any:
     return await_(raw.fetchval(sql, *args))
 
 
-def execute(raw: AsyncpgConnection, sql: str, *args: Any) -> None:
-    await_(raw.execute(sql, *args))
+def execute(raw: AsyncpgConnection, sql: str, *args: Any) -> int:
+    """Run ``sql``; the rows it changed (from the command tag, ``INSERT 0 1``)."""
+    tag: str = await_(raw.execute(sql, *args))
+    last = tag.rsplit(" ", 1)[-1]
+    return int(last) if last.isdigit() else 0

@@ -41,12 +41,25 @@ class Codec:
 
     def __init__(self, table: Table, dialect: Dialect) -> None:
         self.table = table
+        self._dialect = dialect
         self._binds: dict[str, Processor] = {}
-        self._results: dict[str, Processor] = {}
         for column in table.columns:
             impl = column.type.dialect_impl(dialect)
             self._binds[column.name] = impl.bind_processor(dialect)
-            self._results[column.name] = impl.result_processor(dialect, None)
+        self._read: dict[str, Processor] | None = None
+
+    @property
+    def _results(self) -> dict[str, Processor]:
+        """Result processors, made on first read: some of PostgreSQL's (asyncpg's float)
+        need the driver's column type and cannot be made ahead; writers never need them."""
+        if self._read is None:
+            self._read = {
+                column.name: column.type.dialect_impl(self._dialect).result_processor(
+                    self._dialect, None
+                )
+                for column in self.table.columns
+            }
+        return self._read
 
     def value(self, name: str, value: Any) -> Any:
         """``value`` as column ``name`` stores it."""

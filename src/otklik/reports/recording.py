@@ -15,6 +15,7 @@ from sqlalchemy import Table, insert
 from sqlalchemy.engine import Connection
 
 from otklik.core.db import insert_for
+from otklik.core.raw_statement import RawStatement
 from otklik.reports.models import ReportFact, ReportHourly
 from otklik.sla.business_time import BusinessCalendar, always, business_seconds_between
 from otklik.sla.policies import SlaConfig
@@ -24,6 +25,37 @@ HOURLY = cast(Table, ReportHourly.__table__)
 _KEY = ("hour", "kind", "inbox_id", "channel", "team_key", "agent_key", "shard")
 #: Rollup rows per key on PostgreSQL (see ``ReportHourly.shard``).
 SHARDS = 8
+
+
+_FACT_COLUMNS = (
+    "conversation_id",
+    "kind",
+    "at",
+    "inbox_id",
+    "channel",
+    "team_id",
+    "agent_id",
+    "seconds",
+    "business_seconds",
+    "n",
+    "first",
+)
+#: A fact, and its hour's count: on the live path through the driver's own handle
+#: (``core/raw_statement.py``), as the message they follow is written.
+_FACT = RawStatement(
+    FACTS,
+    f"INSERT INTO {FACTS.name} ({', '.join(_FACT_COLUMNS)}) VALUES ({{values}})",
+    _FACT_COLUMNS,
+)
+_ROLL_COLUMNS = (*_KEY, "n", "seconds", "business_seconds")
+_ROLL = RawStatement(
+    HOURLY,
+    f"INSERT INTO {HOURLY.name} ({', '.join(_ROLL_COLUMNS)}) VALUES ({{values}})"
+    f" ON CONFLICT ({', '.join(_KEY)}) DO UPDATE SET n = {HOURLY.name}.n + excluded.n,"
+    f" seconds = {HOURLY.name}.seconds + excluded.seconds,"
+    f" business_seconds = {HOURLY.name}.business_seconds + excluded.business_seconds",
+    _ROLL_COLUMNS,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,21 +117,21 @@ def add(
     """Append one fact and count it in its hour. ``team_id`` overrides the conversation's
     team (an escalation is the escalating team's)."""
     team = where.team_id if team_id is None else team_id
-    conn.execute(
-        insert(FACTS).values(
-            conversation_id=where.conversation_id,
-            kind=kind,
-            at=at,
-            inbox_id=where.inbox_id,
-            channel=where.channel,
-            team_id=team,
-            agent_id=agent_id,
-            seconds=measured.seconds if measured else None,
-            business_seconds=measured.business_seconds if measured else None,
-            n=n,
-            first=first,
-        )
-    )
+    values = {
+        "conversation_id": where.conversation_id,
+        "kind": kind,
+        "at": at,
+        "inbox_id": where.inbox_id,
+        "channel": where.channel,
+        "team_id": team,
+        "agent_id": agent_id,
+        "seconds": measured.seconds if measured else None,
+        "business_seconds": measured.business_seconds if measured else None,
+        "n": n,
+        "first": first,
+    }
+    if _FACT.run(conn, values) is None:
+        conn.execute(insert(FACTS).values(**values))
     shard = where.conversation_id % SHARDS if conn.dialect.name == "postgresql" else 0
     roll(conn, kind, at, where.inbox_id, where.channel, team, agent_id, measured, shard=shard)
 
@@ -116,20 +148,21 @@ def roll(
     *,
     shard: int = 0,
 ) -> None:
-    seconds = measured.seconds if measured else 0.0
-    business = measured.business_seconds if measured else 0.0
-    stmt = insert_for(conn.dialect.name)(HOURLY).values(
-        hour=hour_of(at),
-        kind=kind,
-        inbox_id=inbox_id,
-        channel=channel,
-        team_key=team_id or 0,
-        agent_key=agent_id or 0,
-        shard=shard,
-        n=1,
-        seconds=seconds,
-        business_seconds=business,
-    )
+    values = {
+        "hour": hour_of(at),
+        "kind": kind,
+        "inbox_id": inbox_id,
+        "channel": channel,
+        "team_key": team_id or 0,
+        "agent_key": agent_id or 0,
+        "shard": shard,
+        "n": 1,
+        "seconds": measured.seconds if measured else 0.0,
+        "business_seconds": measured.business_seconds if measured else 0.0,
+    }
+    if _ROLL.run(conn, values) is not None:
+        return
+    stmt = insert_for(conn.dialect.name)(HOURLY).values(**values)
     conn.execute(
         stmt.on_conflict_do_update(
             index_elements=list(_KEY),

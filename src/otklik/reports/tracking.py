@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection, Row
 from otklik.conversations.schemas import ConversationOut
 from otklik.core import pg_raw, sqlite_raw
 from otklik.core.db import insert_for
+from otklik.core.raw_statement import RawStatement
 from otklik.reports import recording
 from otklik.reports.models import ReportConversation
 from otklik.reports.recording import Where
@@ -70,28 +71,54 @@ def _set(conn: Connection, conversation_id: int, **values: Any) -> None:
     conn.execute(update(STATE).where(_C.conversation_id == conversation_id).values(**values))
 
 
+_STATE_COLUMNS = (
+    "conversation_id",
+    "inbox_id",
+    "channel",
+    "team_id",
+    "assignee_id",
+    "status",
+    "created_at",
+    "first_open",
+    "replies",
+    "resolutions",
+    "handler_id",
+    "handling_since",
+)
+#: A new conversation's report state, on the driver's own handle (``core/raw_statement.py``).
+_CREATED = RawStatement(
+    STATE,
+    f"INSERT INTO {STATE.name} ({', '.join(_STATE_COLUMNS)}) VALUES ({{values}})"
+    " ON CONFLICT (conversation_id) DO NOTHING",
+    _STATE_COLUMNS,
+)
+
+
 def created(conn: Connection, config: SlaConfig | None, conv: Conv) -> None:
     """A new conversation: its state row, the ``created`` fact, an ``assigned`` one if it
     was opened already assigned. Idempotent (a second call finds the row and stops)."""
-    inserted = conn.execute(
-        insert_for(conn.dialect.name)(STATE)
-        .values(
-            conversation_id=conv.id,
-            inbox_id=conv.inbox_id,
-            channel=conv.channel,
-            team_id=conv.team_id,
-            assignee_id=conv.assignee_id,
-            status=conv.status,
-            created_at=conv.created_at,
-            first_open=True,
-            replies=0,
-            resolutions=0,
-            handler_id=conv.assignee_id,
-            handling_since=conv.created_at if conv.assignee_id else None,
-        )
-        .on_conflict_do_nothing(index_elements=["conversation_id"])
-    )
-    if inserted.rowcount == 0:
+    values = {
+        "conversation_id": conv.id,
+        "inbox_id": conv.inbox_id,
+        "channel": conv.channel,
+        "team_id": conv.team_id,
+        "assignee_id": conv.assignee_id,
+        "status": conv.status,
+        "created_at": conv.created_at,
+        "first_open": True,
+        "replies": 0,
+        "resolutions": 0,
+        "handler_id": conv.assignee_id,
+        "handling_since": conv.created_at if conv.assignee_id else None,
+    }
+    inserted = _CREATED.run(conn, values)
+    if inserted is None:
+        inserted = conn.execute(
+            insert_for(conn.dialect.name)(STATE)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["conversation_id"])
+        ).rowcount
+    if inserted == 0:
         return
     where = where_of(conv)
     recording.add(conn, where, "created", conv.created_at)
