@@ -107,7 +107,10 @@ async def test_real_world_mail_over_imap(
     notes = [m for m in found if m.author_type == "system"]
     assert len(notes) == 2 and all(n.private for n in notes)
     assert {n.conversation_id for n in notes} == {apple.conversation_id}
-    assert "550 5.1.1" in notes[0].text
+    # The notes' headings are data the operator's app words in their language.
+    bounce = notes[0].channel_data["automatic_note"]
+    assert bounce["kind"] == "bounce" and "550 5.1.1" in bounce["reason"]
+    assert notes[1].channel_data["automatic_note"]["kind"] == "automatic"
     async with db.session(write=False) as session:
         failed = await session.get_one(Message, reply["id"])
     assert failed.delivery_status == "failed"

@@ -7,6 +7,7 @@ The mails are the parser fixtures (tests/fixtures/email), put into a real Doveco
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -137,3 +138,7 @@ def test_forwarded_mail_full_original_and_a_bounced_reply(
     # The bounce itself is a system note in the same conversation, not a customer's message.
     note = page.get_by_test_id("message-item").filter(has_text="550 5.1.1")
     expect(note.get_by_test_id("system-label")).to_have_text("Системная заметка")
+    # Its heading in the operator's language.
+    expect(note.get_by_test_id("automatic-mail-heading")).to_contain_text(
+        re.compile(r"Ответ не доставлен \(mailer-daemon@mx\.customer\.example\): 550 5\.1\.1", re.I)
+    )

@@ -19,6 +19,10 @@ const en = {
     },
     notDelivered: 'Not delivered: {reason}',
     notDeliveredHint: 'The recipient’s mail server returned this reply.',
+    automatic: {
+      bounce: 'A reply was not delivered ({sender}): {reason}',
+      automatic: 'Automatic mail from {sender} ({reason}), not answered: {subject}',
+    },
   },
 }
 

@@ -17,6 +17,10 @@ const ru = {
     },
     notDelivered: 'Не доставлено: {reason}',
     notDeliveredHint: 'Почтовый сервер получателя вернул этот ответ.',
+    automatic: {
+      bounce: 'Ответ не доставлен ({sender}): {reason}',
+      automatic: 'Автоматическое письмо от {sender} ({reason}), без ответа: {subject}',
+    },
   },
 }
 

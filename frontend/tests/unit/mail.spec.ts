@@ -34,6 +34,7 @@ describe('mail on a message', () => {
         ],
         notes: ['signed'],
         not_delivered: null,
+        automatic: null,
       },
     })
     expect(wrapper.get('[data-testid="message-text"]').text()).toBe('Пересылаю письмо от курьера.')
@@ -53,7 +54,7 @@ describe('mail on a message', () => {
       author_id: 1,
       delivery_status: 'failed' as const,
       delivery_error: 'not delivered: 550 5.1.1 User unknown',
-      mail: { original: null, forwarded: [], notes: [], not_delivered: '550 5.1.1 User unknown' },
+      mail: { original: null, forwarded: [], notes: [], not_delivered: '550 5.1.1 User unknown', automatic: null },
     }
     const wrapper = render(over)
     expect(wrapper.get('[data-testid="mail-not-delivered"]').text()).toBe('Not delivered: 550 5.1.1 User unknown')

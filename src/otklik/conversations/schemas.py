@@ -74,6 +74,19 @@ class ForwardedMail(BaseModel):
     text: str
 
 
+class AutomaticMail(BaseModel):
+    """An automatic mail kept as a private note: what the workspace says about it in the
+    operator's language (the note's text is the mail's own words)."""
+
+    #: ``bounce``: a reply of ours came back undelivered; ``automatic``: an auto-reply or
+    #: other machine mail, not answered.
+    kind: Literal["bounce", "automatic"]
+    sender: str
+    #: The delivery report's reason (a bounce) or what gave the mail away (``auto-submitted``…).
+    reason: str = ""
+    subject: str = ""
+
+
 class MailView(BaseModel):
     """What an operator may open on a mail beyond the text shown (email channel only)."""
 
@@ -85,6 +98,8 @@ class MailView(BaseModel):
     notes: list[str] = Field(default_factory=list)
     #: A reply of ours the recipient's server returned: its reason.
     not_delivered: str | None = None
+    #: A system note about an automatic mail (shown with a localized heading).
+    automatic: AutomaticMail | None = None
 
 
 class MessageOut(BaseModel):

@@ -15,6 +15,7 @@ from otklik.conversations.models import (
     Message,
 )
 from otklik.conversations.schemas import (
+    AutomaticMail,
     ContactBrief,
     ConversationOut,
     ForwardedMail,
@@ -50,11 +51,21 @@ def mail_view(data: dict[str, Any]) -> MailView | None:
         if isinstance(f, dict)
     ]
     notes = [n for n in data.get("notes") or [] if isinstance(n, str)]
+    found = data.get("automatic_note")
+    automatic = None
+    if isinstance(found, dict) and found.get("kind") in ("bounce", "automatic"):
+        automatic = AutomaticMail(
+            kind=found["kind"],
+            sender=_str(found.get("sender")) or "",
+            reason=_str(found.get("reason")) or "",
+            subject=_str(found.get("subject")) or "",
+        )
     view = MailView(
         original=_str(data.get("full_text")),
         forwarded=forwarded,
         notes=notes,
         not_delivered=_str(data.get("not_delivered")),
+        automatic=automatic,
     )
     if view == MailView():
         return None

@@ -123,15 +123,21 @@ async def _mark_bounced(
     return False
 
 
-def _note_text(parsed: ParsedMail, marked: bool) -> str:
+def _note(parsed: ParsedMail, marked: bool) -> dict[str, str]:
+    """What the note's heading says, kept as data: the operator's app words it in their
+    language (``mail.automatic.*``); the note's text is the mail's own."""
     if marked and parsed.bounce is not None:
-        head = f"A reply was not delivered ({parsed.from_address}): {parsed.bounce.reason}"
-    else:
-        head = (
-            f"Automatic mail from {parsed.from_address} ({parsed.automatic}), not answered: "
-            f"{parsed.subject}"
-        )
-    return f"{head}\n\n{parsed.text[:NOTE_CHARS]}".strip()
+        return {"kind": "bounce", "sender": parsed.from_address, "reason": parsed.bounce.reason}
+    return {
+        "kind": "automatic",
+        "sender": parsed.from_address,
+        "reason": parsed.automatic or "",
+        "subject": parsed.subject,
+    }
+
+
+def _note_text(parsed: ParsedMail) -> str:
+    return parsed.text[:NOTE_CHARS].strip() or parsed.subject
 
 
 def _visible_text(parsed: ParsedMail) -> str:
@@ -172,12 +178,12 @@ async def store_mail(
         note = await conversations.post_automatic_message(
             session,
             conversation_id=by_token.id,
-            text=_note_text(parsed, marked),
+            text=_note_text(parsed),
             author_type="system",
             private=True,
         )
         note.external_id = external_id_for(parsed.message_id)
-        note.channel_data = channel_data(parsed)
+        note.channel_data = {**channel_data(parsed), "automatic_note": _note(parsed, marked)}
         return Stored("note", conversation_id=by_token.id, message_id=note.id)
 
     contact_id = await _sender_contact_id(session, inbox, parsed.from_address)
