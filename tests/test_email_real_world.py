@@ -200,7 +200,9 @@ async def test_real_world_mail_over_smtp_ingress(
     (shown,) = await api_messages(workspace, deep.conversation_id)
     assert shown["mail"]["notes"] == ["over_limit"]
 
-    # A 2 MB text: its beginning is the message, the whole mail its original.eml.
+    # A 2 MB text: its beginning is the message, the whole mail its original.eml — kept
+    # even where files are limited to less (the mail is only whole there).
+    settings.max_attachment_bytes = 1024 * 1024
     log = "\n".join(f"Строка журнала {i}: ошибка 05" for i in range(60_000))
     long_mail = EmailMessage()
     long_mail["From"] = "Tom <tom@customer.example>"

@@ -190,11 +190,14 @@ async def store_bytes(
     message_id: int | None = None,
     uploader_type: str = "contact",
     uploader_id: int | None = None,
+    max_bytes: int | None = None,
 ) -> Attachment:
-    """Store a file a channel received (see the module's docstring)."""
-    if len(data) > settings.max_attachment_bytes:
-        raise AttachmentTooLarge(settings.max_attachment_bytes)
-    sink = _Sink(storage_root(settings), settings.max_attachment_bytes)
+    """Store a file a channel received (see the module's docstring); ``max_bytes``: a bound
+    of its own instead of the workspace's attachment limit."""
+    limit = max_bytes or settings.max_attachment_bytes
+    if len(data) > limit:
+        raise AttachmentTooLarge(limit)
+    sink = _Sink(storage_root(settings), limit)
     try:
         await sink.open()
         await sink.write(data)

@@ -36,6 +36,9 @@ class InboundFile:
 
     filename: str
     data: bytes
+    #: Its own size bound instead of the workspace's attachment limit: the email channel
+    #: keeps a mail it could not show whole (``original.eml``) up to the size it accepts mail.
+    max_bytes: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -80,7 +80,8 @@ async def receive(
         if settings is None:
             raise ValueError("inbound.receive needs settings= to store files")
         for file in message.files:
-            if len(file.data) > settings.max_attachment_bytes or not file.data:
+            bound = max(settings.max_attachment_bytes, file.max_bytes or 0)
+            if len(file.data) > bound or not file.data:
                 skipped.append(attachments.sanitise_filename(file.filename))
                 continue
             stored.append(
@@ -89,6 +90,7 @@ async def receive(
                     settings=settings,
                     filename=file.filename,
                     data=file.data,
+                    max_bytes=bound,
                     uploader_type="contact",
                     uploader_id=contact.id,
                 )

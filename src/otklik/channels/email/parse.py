@@ -42,6 +42,9 @@ KEEP_TEXT = 100_000
 KEEP_HTML = 200_000
 #: Beyond these a mail is kept as a file, not parsed (see the module's docstring).
 MAX_MAIL_BYTES = 25 * 1024 * 1024
+#: A mail not shown whole is kept whole as ``original.eml`` up to this size, whatever the
+#: workspace's attachment limit (mail servers commonly accept 25–50 MB).
+KEEP_WHOLE_BYTES = 50 * 1024 * 1024
 MAX_HEADER_BYTES = 64 * 1024
 MAX_CONTAINERS = 100
 
@@ -229,7 +232,16 @@ def _assemble(
         full_text=full_text,
         html=nh3.clean(html[:KEEP_HTML]) if html else None,
         attachments=[{"filename": n, "content_type": t, "size": len(d)} for n, t, d in files],
-        files=tuple(InboundFile(filename=n, data=d) for n, _, d in files),
+        files=tuple(
+            InboundFile(
+                filename=n,
+                data=d,
+                # The whole mail, kept because it could not be shown whole: never dropped
+                # for the attachment limit.
+                max_bytes=KEEP_WHOLE_BYTES if d is raw else None,
+            )
+            for n, _, d in files
+        ),
         automatic=why,
         forwarded=walked.forwarded,
         notes=notes,
