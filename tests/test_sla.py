@@ -290,6 +290,14 @@ async def test_settings_refuse_bad_input(workspace: Workspace) -> None:
     assert agent_id
     refused = await api.get("/api/v1/sla/policies", headers=workspace.auth(agent_token))
     assert refused.status_code == 403
+    # A supervisor reads them (their SLA report names the policies) but changes none.
+    _, lead_token = await workspace.agent("lead@example.com", role="supervisor")
+    listed = await api.get("/api/v1/sla/policies", headers=workspace.auth(lead_token))
+    assert listed.status_code == 200 and listed.json()["items"] == []
+    changed = await api.post(
+        "/api/v1/sla/policies", headers=workspace.auth(lead_token), json={"name": "Mine"}
+    )
+    assert changed.status_code == 403
 
 
 async def test_due_soonest_lists_the_nearest_deadlines(workspace: Workspace) -> None:

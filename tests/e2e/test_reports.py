@@ -60,6 +60,8 @@ def test_overview_charts_and_a_drill_down(
     expect(heat).to_have_count(1)
     expect(page.get_by_test_id("report-operator-row")).to_have_count(1)
     expect(page.get_by_test_id("report-operator-row")).to_contain_text("Admin")
+    # SLA compliance and missed targets (issue 14) are on the lead's reports page too.
+    expect(page.get_by_test_id("sla-report")).to_be_visible()
 
     with page.expect_download() as downloaded:
         page.get_by_test_id("report-export-xlsx").click()

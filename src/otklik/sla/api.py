@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Query, Response
 from otklik.accounts.deps import AdminAgent, CurrentAgent
 from otklik.core.clock import utcnow
 from otklik.core.deps import DbSession
-from otklik.core.errors import invalid
+from otklik.core.errors import forbidden, invalid
 from otklik.core.routing import TransactionalRoute
 from otklik.core.schemas import Id, Items
 from otklik.sla import service
@@ -72,7 +72,11 @@ async def calendar_year(
 
 
 @router.get("/sla/policies", response_model=Items[PolicyOut])
-async def list_policies(_: AdminAgent, session: DbSession) -> Items[PolicyOut]:
+async def list_policies(agent: CurrentAgent, session: DbSession) -> Items[PolicyOut]:
+    """Admins (who change them) and supervisors (whose SLA report names them); operators:
+    403."""
+    if agent.role not in ("admin", "supervisor"):
+        raise forbidden("SLA policies are for supervisors and admins.")
     return Items(items=await service.list_policies(session))
 
 
