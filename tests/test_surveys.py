@@ -4,6 +4,7 @@ visitor answers once by token (idempotent, expiring); operators read answers in 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -338,3 +339,48 @@ async def test_rules_send_surveys_and_react_to_low_scores(workspace: Workspace) 
     [card] = await pending(happy_visitor)
     await ws.api.post(f"/api/v1/public/surveys/{card['token']}/answer", json={"score": 5})
     assert "low-csat" not in (await conversation(ws, happy))["tags"]
+
+
+async def test_reports_count_csat_nps_ces_and_the_response_rate(workspace: Workspace) -> None:
+    """docs/metrics.md, by hand: four chats resolved with CSAT, NPS and CES on. CSAT 5, 4, 2
+    and one unanswered → 2 of 3 ratings are 4–5: 66.7 %, response rate 3 of 4 = 75 %. NPS 10,
+    9, 8, 3 → promoters 2, detractors 1 of 4: +25. CES 7 and 4 → mean 5.5, 2 of 4 answered."""
+    ws = workspace
+    await enable(ws, nps_enabled=True, nps_interval_days=1, ces_enabled=True)
+    answers = [
+        {"csat": 5, "nps": 10, "ces": 7},
+        {"csat": 4, "nps": 9, "ces": 4},
+        {"csat": 2, "nps": 8},
+        {"nps": 3},
+    ]
+    for n, scores in enumerate(answers):
+        _, visitor = await resolved_chat(ws, f"question {n}")
+        for survey in await pending(visitor):
+            if survey["kind"] in scores:
+                answered = await ws.api.post(
+                    f"/api/v1/public/surveys/{survey['token']}/answer",
+                    json={"score": scores[survey["kind"]]},
+                )
+                assert answered.status_code == 200, answered.text
+    now = datetime.now(UTC)
+    overview = await ws.api.get(
+        "/api/v1/reports/overview",
+        headers=ws.auth(),
+        params={
+            "since": (now - timedelta(hours=1)).isoformat(),
+            "until": (now + timedelta(hours=1)).isoformat(),
+        },
+    )
+    assert overview.status_code == 200, overview.text
+    current = overview.json()["current"]
+    csat, nps, ces = current["csat"], current["nps"], current["ces"]
+    assert (csat["sent"], csat["answered"], csat["response_rate"]) == (4, 3, 75.0)
+    assert csat["score"] == pytest.approx(200 / 3)
+    assert (nps["sent"], nps["answered"], nps["score"]) == (4, 4, 25.0)
+    assert (ces["sent"], ces["answered"], ces["score"]) == (4, 2, 5.5)
+    assert overview.json()["previous"]["csat"] == {
+        "sent": 0,
+        "answered": 0,
+        "response_rate": None,
+        "score": None,
+    }

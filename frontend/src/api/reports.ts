@@ -20,6 +20,14 @@ export interface Rate {
   percent: number | null
 }
 
+/** One kind of survey: the response rate and its score (CSAT %, NPS points, CES mean). */
+export interface SurveyFigures {
+  sent: number
+  answered: number
+  response_rate: number | null
+  score: number | null
+}
+
 export interface Figures {
   created: number
   resolved: number
@@ -34,6 +42,9 @@ export interface Figures {
   fcr: Rate
   reopen_rate: Rate
   escalation_rate: Rate
+  csat: SurveyFigures
+  nps: SurveyFigures
+  ces: SurveyFigures
 }
 
 export interface Overview {

@@ -2,6 +2,7 @@
 // reports.ts; the Russian file has the same keys.
 const en = {
   reports: {
+    surveyDetail: '{answered} of {sent} answered ({rate})',
     nav: 'Reports',
     title: 'Reports',
     period: {
@@ -40,6 +41,9 @@ const en = {
       fcr: 'First-contact resolution',
       reopen_rate: 'Reopen rate',
       escalation_rate: 'Escalation rate',
+      csat: 'CSAT',
+      nps: 'NPS',
+      ces: 'CES (effort)',
     },
     stat: {
       median: 'median',

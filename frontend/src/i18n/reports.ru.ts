@@ -3,6 +3,7 @@ import type en from './reports.en'
 
 const ru: typeof en = {
   reports: {
+    surveyDetail: 'ответили {answered} из {sent} ({rate})',
     nav: 'Отчёты',
     title: 'Отчёты',
     period: {
@@ -41,6 +42,9 @@ const ru: typeof en = {
       fcr: 'Решено с первого обращения',
       reopen_rate: 'Доля переоткрытий',
       escalation_rate: 'Доля эскалаций',
+      csat: 'CSAT',
+      nps: 'NPS',
+      ces: 'CES (усилие клиента)',
     },
     stat: {
       median: 'медиана',

@@ -68,6 +68,10 @@ def figures_sheet(figures: Figures) -> Sheet:
         rows.append((name, "rate", "percent", rate.percent))
         rows.append((name, "rate", "numerator", rate.numerator))
         rows.append((name, "rate", "denominator", rate.denominator))
+    for name in ("csat", "nps", "ces"):
+        survey = getattr(figures, name)
+        for field in ("sent", "answered", "response_rate", "score"):
+            rows.append((name, "survey", field, getattr(survey, field)))
     return Sheet("overview", ("metric", "clock", "value", "amount"), rows)
 
 

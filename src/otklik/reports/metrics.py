@@ -20,8 +20,9 @@ from sqlalchemy.orm import aliased
 from otklik.accounts import access
 from otklik.conversations import queries as conversation_queries
 from otklik.reports.models import ReportFact
-from otklik.reports.schemas import Duration, Figures
+from otklik.reports.schemas import Duration, Figures, Survey
 from otklik.reports.stats import rate, stat
+from otklik.surveys import service as surveys
 
 #: A resolution reopened within this long is not a first-contact resolution.
 FCR_WINDOW = timedelta(days=7)
@@ -197,4 +198,40 @@ async def figures(session: AsyncSession, filters: Filters) -> Figures:
         fcr=rate(fcr_good, fcr_total),
         reopen_rate=rate(reopened, len(resolved_rows)),
         escalation_rate=rate(escalated, created_total),
+        **await _surveys(session, filters),
     )
+
+
+def _survey(kind: str, sent: int, scores: dict[int, int]) -> Survey:
+    answered = sum(scores.values())
+    score: float | None = None
+    if answered:
+        if kind == "csat":
+            score = sum(n for s, n in scores.items() if s >= 4) / answered * 100
+        elif kind == "nps":
+            promoters = sum(n for s, n in scores.items() if s >= 9)
+            detractors = sum(n for s, n in scores.items() if s <= 6)
+            score = (promoters - detractors) / answered * 100
+        else:
+            score = sum(s * n for s, n in scores.items()) / answered
+    return Survey(
+        sent=sent,
+        answered=answered,
+        response_rate=answered / sent * 100 if sent else None,
+        score=score,
+    )
+
+
+async def _surveys(session: AsyncSession, filters: Filters) -> dict[str, Survey]:
+    """CSAT, NPS and CES of the surveys sent in the period (by the surveys' own inbox, team,
+    operator and channel; a tag filter does not narrow them: surveys carry no tags)."""
+    counted = await surveys.score_counts(
+        session,
+        since=filters.since,
+        until=filters.until,
+        inbox_ids=filters.inbox_ids,
+        team_ids=filters.team_ids,
+        operator_ids=filters.agent_ids,
+        channels=filters.channels,
+    )
+    return {kind: _survey(kind, *counted.get(kind, (0, {}))) for kind in ("csat", "nps", "ces")}

@@ -43,6 +43,17 @@ class Rate(BaseModel):
     percent: float | None
 
 
+class Survey(BaseModel):
+    """One kind of survey's answers (``docs/metrics.md``): ``sent`` and ``answered`` give the
+    response rate; ``score`` is CSAT's share of 4–5 ratings, NPS (promoters 9–10 minus
+    detractors 0–6, in points) or CES's mean (1–7); ``None`` with no answer."""
+
+    sent: int
+    answered: int
+    response_rate: float | None
+    score: float | None
+
+
 class Figures(BaseModel):
     """Every metric of ``docs/metrics.md`` for one period and filter."""
 
@@ -59,6 +70,9 @@ class Figures(BaseModel):
     fcr: Rate
     reopen_rate: Rate
     escalation_rate: Rate
+    csat: Survey
+    nps: Survey
+    ces: Survey
 
 
 class Overview(BaseModel):

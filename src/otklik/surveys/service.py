@@ -372,3 +372,38 @@ async def responses(
         query = query.where(SurveyRequest.operator_id == operator_id)
     rows = await session.scalars(query.order_by(SurveyRequest.id.desc()).limit(limit))
     return [survey_out(row) for row in rows]
+
+
+async def score_counts(
+    session: AsyncSession,
+    *,
+    since: datetime,
+    until: datetime,
+    inbox_ids: tuple[int, ...] = (),
+    team_ids: tuple[int, ...] = (),
+    operator_ids: tuple[int, ...] = (),
+    channels: tuple[str, ...] = (),
+) -> dict[str, tuple[int, dict[int, int]]]:
+    """Per kind: surveys sent in ``[since, until)`` and their answers counted by score, as
+    the session's operator may see them (one GROUP BY; what reports compute CSAT, NPS, CES
+    and the response rate from, ``docs/metrics.md``)."""
+    s = SurveyRequest
+    conditions = [visible(session), s.created_at >= since, s.created_at < until]
+    if inbox_ids:
+        conditions.append(s.inbox_id.in_(inbox_ids))
+    if team_ids:
+        conditions.append(s.team_id.in_(team_ids))
+    if operator_ids:
+        conditions.append(s.operator_id.in_(operator_ids))
+    if channels:
+        conditions.append(s.channel.in_(channels))
+    rows = await session.execute(
+        select(s.kind, s.score, func.count()).where(*conditions).group_by(s.kind, s.score)
+    )
+    found: dict[str, tuple[int, dict[int, int]]] = {}
+    for kind, score, n in rows:
+        sent, scores = found.get(kind, (0, {}))
+        if score is not None:
+            scores[int(score)] = scores.get(int(score), 0) + int(n)
+        found[kind] = (sent + int(n), scores)
+    return found
