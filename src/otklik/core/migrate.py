@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from pathlib import Path
 
 from alembic import command
@@ -20,10 +21,18 @@ def alembic_config(settings: Settings) -> Config:
     return config
 
 
+#: Alembic's ``context`` and ``op`` are proxies to one process-wide environment: two upgrades
+#: at once in one process (threads: the browser tests' server pool beside a module migrating
+#: its own database) ran each other's operations on the wrong connection ("table already
+#: exists", "no such table"). One at a time.
+_ONE_AT_A_TIME = threading.Lock()
+
+
 def upgrade(settings: Settings, revision: str = "head") -> None:
     if settings.is_sqlite:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-    command.upgrade(alembic_config(settings), revision)
+    with _ONE_AT_A_TIME:
+        command.upgrade(alembic_config(settings), revision)
 
 
 async def upgrade_async(settings: Settings) -> None:
