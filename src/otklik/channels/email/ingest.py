@@ -181,9 +181,10 @@ async def store_mail(
             text=_note_text(parsed),
             author_type="system",
             private=True,
+            # Given here, not set afterwards: the live frame of the note carries it too.
+            channel_data={**channel_data(parsed), "automatic_note": _note(parsed, marked)},
         )
         note.external_id = external_id_for(parsed.message_id)
-        note.channel_data = {**channel_data(parsed), "automatic_note": _note(parsed, marked)}
         return Stored("note", conversation_id=by_token.id, message_id=note.id)
 
     contact_id = await _sender_contact_id(session, inbox, parsed.from_address)
