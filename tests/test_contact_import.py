@@ -8,8 +8,12 @@ import asyncio
 import csv
 import io
 import json
+from datetime import timedelta
 from typing import Any
 
+from otklik.contacts import importing
+from otklik.core.clock import utcnow
+from otklik.core.db import Database
 from tests.support import Workspace
 
 MAPPING = {
@@ -192,6 +196,7 @@ async def test_export_is_csv_with_a_header_or_xlsx_and_follows_the_filters(
     assert {r["name"] for r in rows} == {"Anna Petrova", "Boris", "Vera"}
     anna = next(r for r in rows if r["name"] == "Anna Petrova")
     assert (anna["external_id"], anna["phones"], anna["company"]) == ("C-1", "+79123456789", "Shop")
+    assert (await _contacts(ws, q="anna@shop.example"))[0]["external_id"] == "C-1"
     vip = await ws.api.get("/api/v1/contacts/export", headers=ws.auth(), params={"tag": "vip"})
     assert [r["name"] for r in csv.DictReader(io.StringIO(vip.content.decode("utf-8-sig")))] == [
         "Anna Petrova"
@@ -204,3 +209,20 @@ async def test_export_is_csv_with_a_header_or_xlsx_and_follows_the_filters(
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
     companies = await ws.api.get("/api/v1/companies/export", headers=ws.auth())
     assert "Shop" in companies.content.decode("utf-8-sig")
+
+
+async def test_an_import_and_the_rows_it_quotes_are_deleted_after_a_week(
+    workspace: Workspace, db: Database
+) -> None:
+    ws = workspace
+    result = await _run(ws, FILE, dry_run=True)
+    fresh = await _run(ws, FILE, dry_run=True)
+    async with db.session(write=True) as session:
+        record = await importing.get_import(session, result["id"])
+        record.created_at = utcnow() - timedelta(days=8)
+    async with db.session(write=True) as session:
+        await importing.prune_old(session)
+    gone = await ws.api.get(f"/api/v1/contacts/imports/{result['id']}", headers=ws.auth())
+    assert gone.status_code == 404
+    kept = await ws.api.get(f"/api/v1/contacts/imports/{fresh['id']}", headers=ws.auth())
+    assert kept.status_code == 200

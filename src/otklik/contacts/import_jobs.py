@@ -9,7 +9,8 @@ from typing import Any
 from otklik.contacts import importing
 from otklik.contacts.models import ContactImport
 from otklik.contacts.schemas import RowError
-from otklik.jobs.registry import IOJobContext, io_job
+from otklik.jobs.housekeeping import prune_step
+from otklik.jobs.registry import IOJobContext, JobContext, io_job
 
 BATCH = 1000
 
@@ -55,3 +56,8 @@ async def run_import(ctx: IOJobContext, payload: dict[str, Any]) -> None:
         raise
     async with ctx.db.session(write=True) as session:
         importing.mark_finished(await importing.get_import(session, import_id))
+
+
+@prune_step
+async def prune_imports(ctx: JobContext) -> None:
+    await importing.prune_old(ctx.session)

@@ -16,10 +16,11 @@ import io
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, cast
 
 from pydantic import ValidationError
-from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otklik.contacts import addresses, companies
@@ -45,6 +46,8 @@ MAX_ROWS = 200_000
 #: How many errors an import keeps to show (the count has them all).
 ERRORS_KEPT = 200
 IMPORT_JOB = "contacts.import"
+#: An import (its errors quote rows: names, addresses) is deleted this long after it was made.
+IMPORTS_KEPT = timedelta(days=7)
 PLAIN_FIELDS = (
     "name",
     "email",
@@ -542,6 +545,7 @@ async def set_running(session: AsyncSession, import_id: int) -> None:
 
 def mark_failed(record: ContactImport, reason: str) -> None:
     record.state = "failed"
+    record.content = None
     record.finished_at = utcnow()
     record.errors = [
         *record.errors,
@@ -549,3 +553,10 @@ def mark_failed(record: ContactImport, reason: str) -> None:
             row=record.done, column=None, message=f"The import stopped: {reason}"
         ).model_dump(),
     ]
+
+
+async def prune_old(session: AsyncSession) -> None:
+    """Delete imports older than :data:`IMPORTS_KEPT`, and with them the rows they quote."""
+    await session.execute(
+        delete(ContactImport).where(ContactImport.created_at < utcnow() - IMPORTS_KEPT)
+    )

@@ -53,6 +53,8 @@ class ContactOut(BaseModel):
     #: By purpose: ``{"marketing": {"granted": true, "at": "…"}}``.
     consent: dict[str, Any] = Field(default_factory=dict)
     company_id: int | None = None
+    #: The contact's id in another system, set by an import (``contacts/importing.py``).
+    external_id: str | None = None
     attributes: dict[str, Any]
     #: First seen: when the contact was made. Last seen: their latest visit, form or message.
     created_at: datetime
