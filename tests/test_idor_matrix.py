@@ -181,6 +181,18 @@ async def an_export(w: World) -> Params:
     return {"export_id": export["id"]}
 
 
+async def an_import(w: World) -> Params:
+    """A contact import (a dry run): admins only."""
+    response = await w.ws.api.post(
+        "/api/v1/contacts/imports",
+        headers=w.ws.auth(),
+        files={"file": ("c.csv", b"email\na@import.example\n", "text/csv")},
+        data={"mapping": '{"email": "email"}', "dry_run": "true"},
+    )
+    assert response.status_code == 202, response.text
+    return {"import_id": response.json()["id"]}
+
+
 async def _a_contact_note(w: World, conversation_id: int) -> Params:
     """The admin's note on the conversation's contact: only its author or an admin changes
     it, so a supervisor who sees the contact is still refused."""
@@ -577,6 +589,8 @@ TABLE: dict[tuple[str, str], list[Probe]] = {
         Probe(with_conversation(other_team, _erasable), ADMIN)
     ],
     ("GET", "/api/v1/privacy/exports/{export_id}"): [Probe(an_export, ADMIN)],
+    # Contact imports: admins only.
+    ("GET", "/api/v1/contacts/imports/{import_id}"): [Probe(an_import, ADMIN)],
     ("GET", "/api/v1/privacy/exports/{export_id}/download"): [
         Probe(an_export, ADMIN, also_ok=frozenset({409}))
     ],

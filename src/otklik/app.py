@@ -31,6 +31,8 @@ from otklik.channels.widget.socket import visitor_socket
 from otklik.config import Settings, get_settings
 from otklik.contacts.api import router as contacts_router
 from otklik.contacts.companies_api import router as companies_router
+from otklik.contacts.transfer_api import exports as contact_exports_router
+from otklik.contacts.transfer_api import router as contact_imports_router
 from otklik.conversations.api import router as conversations_router
 from otklik.core import config_cache, heap
 from otklik.core.db import Database
@@ -138,6 +140,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         security_settings_router,
         inboxes_router,
         widget_admin_router,
+        contact_exports_router,
+        contact_imports_router,
         contacts_router,
         companies_router,
         attachments_api.router,

@@ -35,6 +35,7 @@ from otklik.channels import outbound as _outbound  # noqa: F401  (registers the 
 from otklik.channels.events import ButtonPressed
 from otklik.channels.widget import proof_mail as _proof_mail  # noqa: F401  (registers its job)
 from otklik.channels.widget.personal_data import EMAIL_PROOFS
+from otklik.contacts import import_jobs as _contact_import_jobs  # noqa: F401  (contacts.import)
 from otklik.contacts import searching as contact_search
 from otklik.contacts import service as contacts
 from otklik.contacts import visibility as contact_visibility

@@ -143,3 +143,38 @@ def test_the_contacts_page_finds_edits_notes_and_tags(
     page.get_by_test_id("company-domains").fill("globex.example")
     page.get_by_test_id("company-add").click()
     expect(companies).to_have_count(2, timeout=LIVE)
+
+
+def test_the_import_wizard_checks_then_imports_a_csv_file(
+    page: Page, e2e_server: E2EServer
+) -> None:
+    login(page, e2e_server)
+    page.get_by_test_id("nav-contacts").click()
+    page.get_by_test_id("import-wizard").locator("summary").click()
+    page.get_by_test_id("import-file").set_input_files(
+        {
+            "name": "contacts.csv",
+            "mimeType": "text/csv",
+            "buffer": "Name;Email;Plan\nАнна;anna@import.example;gold\nBoris;not-an-email;\n"
+            "Vera;vera@import.example;silver\n".encode(),
+        }
+    )
+    # The columns are guessed from their names; Plan becomes an attribute by hand.
+    expect(page.get_by_test_id("import-map-Email")).to_have_value("email")
+    page.get_by_test_id("import-map-Plan").select_option("attribute:plan")
+
+    page.get_by_test_id("import-dry-run").click()
+    expect(page.get_by_test_id("import-result")).to_have_text(
+        "Would create 2, update 0; unchanged 0; rows with errors 1.", timeout=LIVE
+    )
+    expect(page.get_by_test_id("import-errors")).to_contain_text("not-an-email")
+    expect(page.get_by_test_id("contact-row")).to_have_count(0)
+
+    page.get_by_test_id("import-run").click()
+    expect(page.get_by_test_id("import-result")).to_have_text(
+        "Created 2, updated 0; unchanged 0; rows with errors 1.", timeout=LIVE
+    )
+    expect(page.get_by_test_id("contact-row")).to_have_count(2, timeout=LIVE)
+    expect(page.get_by_test_id("export-contacts-csv")).to_have_attribute(
+        "href", "/api/v1/contacts/export?format=csv"
+    )

@@ -6,6 +6,7 @@ import { withAttachments } from './attachments'
 import { withCard } from './card'
 import { withConversationTools } from './conversation-tools'
 import { withCrm } from './crm'
+import { withImports } from './imports'
 import { withMail } from './mail'
 import { withHealth } from './health'
 import { withKb } from './kb'
@@ -42,7 +43,7 @@ export const i18n = createI18n<[MessageSchema], Locale, false>({
   legacy: false,
   locale: storedLocale(),
   fallbackLocale: 'en',
-  messages: withCrm(withReports(withWorkforce(withSurveys(withPrivacy(withSla(withShift(withSearch(withQueues(withMail(withKb(withHealth(withCard(withSecurity(withSettingsChannels(withAttachments(withSettingsScripts(withConversationTools({ en, ru })))))))))))))))))),
+  messages: withImports(withCrm(withReports(withWorkforce(withSurveys(withPrivacy(withSla(withShift(withSearch(withQueues(withMail(withKb(withHealth(withCard(withSecurity(withSettingsChannels(withAttachments(withSettingsScripts(withConversationTools({ en, ru }))))))))))))))))))),
   pluralRules: { ru: russianPlural },
   missingWarn: import.meta.env.DEV,
   fallbackWarn: false,

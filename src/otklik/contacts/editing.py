@@ -25,6 +25,12 @@ def _zones() -> frozenset[str]:
     return frozenset(available_timezones())
 
 
+def check_timezone(zone: str) -> None:
+    """422 unless ``zone`` is an IANA time zone name."""
+    if zone not in _zones():
+        raise invalid(f"{zone!r} is not a time zone (e.g. Europe/Moscow).")
+
+
 def normal_tags(tags: list[str]) -> list[str]:
     """Lower-case, each once, sorted: ``VIP`` and ``vip`` are one tag."""
     return sorted({t.lower() for t in tags})
@@ -63,8 +69,8 @@ async def _apply(session: AsyncSession, contact: Contact, data: ContactFields) -
         if data.phones is not None
         else None
     )
-    if "timezone" in given and data.timezone is not None and data.timezone not in _zones():
-        raise invalid(f"{data.timezone!r} is not a time zone (e.g. Europe/Moscow).")
+    if "timezone" in given and data.timezone is not None:
+        check_timezone(data.timezone)
     if "company_id" in given and data.company_id is not None:
         await companies.get_company(session, data.company_id)
     if emails is not None:

@@ -80,6 +80,9 @@ class Contact(Base):
     company_id: Mapped[int | None] = mapped_column(
         ForeignKey("companies.id", ondelete="SET NULL"), index=True
     )
+    #: The contact's id in another system (a shop's customer number), set by an import:
+    #: a re-import finds the contact by it first (``contacts/importing.py``).
+    external_id: Mapped[str | None] = mapped_column(String(255), unique=True, index=True)
 
 
 @event.listens_for(Contact, "before_update")
@@ -186,3 +189,35 @@ class ContactSegment(Base):
     filters: Mapped[dict[str, Any]] = mapped_column(default=dict)
     shared: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+IMPORT_STATES = ("queued", "running", "done", "failed")
+
+
+class ContactImport(Base):
+    """A CSV file of contacts an admin uploaded, run by the ``contacts.import`` job: its
+    column mapping, progress, counts and first errors. ``content`` is dropped once run."""
+
+    __tablename__ = "contact_imports"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    requested_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agents.id", ondelete="SET NULL")
+    )
+    state: Mapped[str] = mapped_column(String(10), default="queued")
+    #: Only check the rows and count what would change; write nothing.
+    dry_run: Mapped[bool] = mapped_column(default=False)
+    filename: Mapped[str | None] = mapped_column(String(255))
+    #: CSV column → field (``email``, ``phones``, ``attribute:plan``…).
+    mapping: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    content: Mapped[str | None] = mapped_column(Text)
+    total: Mapped[int] = mapped_column(default=0)
+    done: Mapped[int] = mapped_column(default=0)
+    created: Mapped[int] = mapped_column(default=0)
+    updated: Mapped[int] = mapped_column(default=0)
+    unchanged: Mapped[int] = mapped_column(default=0)
+    failed: Mapped[int] = mapped_column(default=0)
+    #: The first errors: ``{"row": 3, "column": "email", "message": "…"}``.
+    errors: Mapped[list[dict[str, Any]]] = mapped_column(JSON(), default=list, server_default="[]")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]

@@ -53,6 +53,8 @@ class ContactOut(BaseModel):
     #: By purpose: ``{"marketing": {"granted": true, "at": "…"}}``.
     consent: dict[str, Any] = Field(default_factory=dict)
     company_id: int | None = None
+    #: The contact's id in another system, set by an import (``contacts/importing.py``).
+    external_id: str | None = None
     attributes: dict[str, Any]
     #: First seen: when the contact was made. Last seen: their latest visit, form or message.
     created_at: datetime
@@ -257,3 +259,33 @@ class SegmentOut(BaseModel):
     filters: SegmentFilters
     shared: bool
     created_at: datetime
+
+
+class RowError(BaseModel):
+    """What is wrong with a row of an imported file (row 1 is the first after the header)."""
+
+    row: int
+    #: The file's column, when the error is about one.
+    column: str | None = None
+    message: str
+
+
+class ImportOut(BaseModel):
+    id: int
+    #: ``queued``, ``running``, ``done`` or ``failed``.
+    state: str
+    dry_run: bool
+    filename: str | None = None
+    mapping: dict[str, str]
+    #: Rows checked (and, unless a dry run, written) of ``total``.
+    total: int
+    done: int
+    #: In a dry run: what the import would do.
+    created: int
+    updated: int
+    unchanged: int
+    failed: int
+    #: The first errors (``failed`` counts them all).
+    errors: list[RowError]
+    created_at: datetime
+    finished_at: datetime | None = None

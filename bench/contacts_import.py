@@ -1,0 +1,149 @@
+"""A contacts CSV import of N generated rows (``POST /contacts/imports`` then the
+``contacts.import`` job, run here in-process exactly as the worker runs it), beside a raw
+bulk INSERT of the same rows (contacts and their address rows, one executemany each, rolled
+back) in the same run and database.
+
+Each row: a name, a unique email and phone, two tags, a time zone, an external id and an
+attribute; the file is mapped as the import wizard maps it.
+
+    python -m bench.contacts_import --rows 100000 [--database postgresql+asyncpg://…]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import io
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, select
+
+from otklik.config import Settings
+from otklik.contacts import importing
+from otklik.contacts.import_jobs import run_import
+from otklik.contacts.models import Contact, ContactAddress, ContactImport
+from otklik.core.db import Database
+from otklik.core.migrate import upgrade_async
+from otklik.jobs.registry import IOJobContext
+from otklik.wiring import install
+
+MAPPING = {
+    "Name": "name",
+    "Email": "email",
+    "Phone": "phone",
+    "Tags": "tags",
+    "Zone": "timezone",
+    "Customer": "external_id",
+    "Plan": "attribute:plan",
+}
+
+
+def generate(n: int) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(MAPPING)
+    for i in range(n):
+        writer.writerow(
+            [
+                f"Client {i} Ivanov",
+                f"client{i}@corp{i % 5000}.example",
+                f"+7{9000000000 + i}",
+                "import, b2b" if i % 10 else "vip",
+                "Europe/Moscow",
+                f"C-{i}",
+                "gold" if i % 3 else "silver",
+            ]
+        )
+    return out.getvalue()
+
+
+class _Rollback(Exception):
+    pass
+
+
+async def raw_insert(db: Database, n: int) -> float:
+    """The floor: the same contacts and address rows by executemany, then rolled back."""
+    contacts: list[dict[str, Any]] = [
+        {
+            "name": f"Client {i} Ivanov",
+            "email": f"client{i}@corp{i % 5000}.example",
+            "phones": [f"+7{9000000000 + i}"],
+            "attributes": {"plan": "gold"},
+        }
+        for i in range(n)
+    ]
+    t0 = time.perf_counter()
+    try:
+        async with db.session(write=True) as session:
+            ids = (
+                await session.scalars(
+                    insert(Contact).returning(Contact.id, sort_by_parameter_order=True), contacts
+                )
+            ).all()
+            rows = [
+                {"contact_id": cid, "kind": kind, "value": value}
+                for cid, c in zip(ids, contacts, strict=True)
+                for kind, value in (("email", c["email"]), ("phone", c["phones"][0]))
+            ]
+            await session.execute(insert(ContactAddress), rows)
+            elapsed = time.perf_counter() - t0
+            raise _Rollback
+    except _Rollback:
+        return elapsed
+
+
+async def run(settings: Settings, n: int) -> None:
+    await upgrade_async(settings)
+    install()
+    db = Database(settings)
+    try:
+        text = generate(n)
+        print(f"file: {n:,} rows, {len(text) / 2**20:.1f} MB")
+        raw = await raw_insert(db, n)
+        t0 = time.perf_counter()
+        async with db.session(write=True) as session:
+            record = await importing.start_import(
+                session,
+                data=text.encode(),
+                filename="bench.csv",
+                mapping=MAPPING,
+                dry_run=False,
+                actor_id=None,
+            )
+            import_id = record.id
+        await run_import(IOJobContext(db=db, settings=settings), {"import_id": import_id})
+        took = time.perf_counter() - t0
+        async with db.session(write=False) as session:
+            done = await session.scalar(select(ContactImport).where(ContactImport.id == import_id))
+            assert done is not None and done.state == "done", done and done.errors
+            counts = (done.created, done.updated, done.unchanged, done.failed)
+        print(f"{'':22} {'seconds':>8} {'rows/s':>9}")
+        print(
+            f"{'otklik import':22} {took:8.1f} {n / took:9,.0f}",
+            f"  created/updated/same/failed {counts}",
+        )
+        print(f"{'raw bulk INSERT':22} {raw:8.1f} {n / raw:9,.0f}")
+    finally:
+        await db.dispose()
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--rows", type=int, default=100_000)
+    ap.add_argument("--database", help="a PostgreSQL URL (default: SQLite in a temp dir)")
+    args = ap.parse_args(argv)
+    settings = Settings(
+        data_dir=Path(tempfile.mkdtemp(prefix="otklik-import-")),
+        secret_key="bench-secret-key-0123456789",
+        **({"database_url": args.database} if args.database else {}),
+    )
+    asyncio.run(run(settings, args.rows))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

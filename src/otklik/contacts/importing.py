@@ -1,0 +1,562 @@
+"""Importing contacts from a CSV file: the upload's checks, each row's fields by the API's
+own rules (``ContactFields``, ``addresses.normal_email``/``normal_phone``,
+``editing.check_timezone``), and the upsert.
+
+A row finds its contact by external id, else by an email, else by a phone; it adds emails,
+phones and tags to the contact's, and sets the name, language, time zone, company, external
+id and attributes it gives. Importing the same file again therefore changes nothing. A row
+with an error is reported (row number, column, message) and skipped; a dry run checks and
+counts every row and writes no contact.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, cast
+
+from pydantic import ValidationError
+from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from otklik.contacts import addresses, companies
+from otklik.contacts.editing import check_timezone, normal_tags
+from otklik.contacts.models import (
+    Company,
+    CompanyDomain,
+    Contact,
+    ContactAddress,
+    ContactImport,
+    ContactTag,
+    contact_terms,
+)
+from otklik.contacts.schemas import ContactFields, ImportOut, RowError
+from otklik.contacts.service import announce_contact
+from otklik.core.clock import utcnow
+from otklik.core.errors import AppError, invalid, not_found
+from otklik.jobs.registry import enqueue
+
+#: The largest file accepted (about 200,000 rows of a dozen columns).
+MAX_IMPORT_BYTES = 20 * 1024 * 1024
+MAX_ROWS = 200_000
+#: How many errors an import keeps to show (the count has them all).
+ERRORS_KEPT = 200
+IMPORT_JOB = "contacts.import"
+#: An import (its errors quote rows: names, addresses) is deleted this long after it was made.
+IMPORTS_KEPT = timedelta(days=7)
+PLAIN_FIELDS = (
+    "name",
+    "email",
+    "emails",
+    "phone",
+    "phones",
+    "tags",
+    "language",
+    "timezone",
+    "company",
+    "external_id",
+)
+ATTRIBUTE = "attribute:"
+_ATTRIBUTE_KEY = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
+_LIST_SEPARATORS = re.compile(r"[,;\n]")
+_contacts = cast(Table, Contact.__table__)
+
+
+def _dialect_of(text: str) -> type[csv.Dialect] | csv.Dialect:
+    """Comma-separated, or semicolon/tab as spreadsheets in Russian locales save it."""
+    first = text.split("\n", 1)[0]
+    try:
+        return csv.Sniffer().sniff(first, delimiters=",;\t")
+    except csv.Error:
+        return csv.excel
+
+
+def read_rows(text: str) -> tuple[list[str], Iterator[list[str]]]:
+    """The header and an iterator of the data rows."""
+    reader = csv.reader(io.StringIO(text), _dialect_of(text))
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        raise invalid("The file is empty: it needs a header row naming the columns.") from None
+    except csv.Error as exc:
+        raise invalid(f"The file is not a CSV file: {exc}.") from exc
+    return header, reader
+
+
+def decode(data: bytes) -> str:
+    """The file's text: UTF-8 (a byte-order mark, as Excel writes, is dropped)."""
+    if len(data) > MAX_IMPORT_BYTES:
+        raise AppError(413, "too_large", f"The file is over {MAX_IMPORT_BYTES // 2**20} MB.")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise invalid("The file is not UTF-8 text (save it as CSV UTF-8).") from exc
+
+
+def check_mapping(header: Sequence[str], mapping: dict[str, str]) -> None:
+    """422 unless every mapped column is in the header and maps to a known field, once."""
+    if not mapping:
+        raise invalid("Map at least one column to a field.")
+    if len(set(header)) != len(header):
+        raise invalid("Two columns of the file have the same name.")
+    targets: list[str] = []
+    for column, target in mapping.items():
+        if column not in header:
+            raise invalid(f"The file has no column {column!r}.")
+        if target.startswith(ATTRIBUTE):
+            if not _ATTRIBUTE_KEY.match(target[len(ATTRIBUTE) :]):
+                raise invalid(f"{target!r} is not an attribute key (e.g. attribute:plan).")
+        elif target not in PLAIN_FIELDS:
+            raise invalid(
+                f"{target!r} is not a field; one of {', '.join(PLAIN_FIELDS)} or attribute:<key>."
+            )
+        elif target in targets:
+            raise invalid(f"Two columns are mapped to {target!r}.")
+        targets.append(target)
+    if not {"name", "email", "emails", "phone", "phones", "external_id"} & set(targets):
+        raise invalid("Map a column to name, email, phone or external_id.")
+
+
+@dataclass(slots=True)
+class Row:
+    """One row's checked fields (``None``/empty: not given)."""
+
+    number: int
+    name: str | None = None
+    emails: list[str] = field(default_factory=list)
+    phones: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    language: str | None = None
+    timezone: str | None = None
+    company: str | None = None
+    external_id: str | None = None
+    attributes: dict[str, str] = field(default_factory=dict)
+
+
+def _split(value: str) -> list[str]:
+    return [v.strip() for v in _LIST_SEPARATORS.split(value) if v.strip()]
+
+
+def parse_row(
+    number: int, values: list[str], header: Sequence[str], mapping: dict[str, str]
+) -> tuple[Row | None, list[RowError]]:
+    """The row's fields checked by the API's rules, or its errors (each names its column)."""
+    cells = dict(zip(header, values, strict=False))
+    column_of: dict[str, str] = {}
+    given: dict[str, Any] = {}
+    row = Row(number=number)
+    for column, target in mapping.items():
+        text = (cells.get(column) or "").strip()
+        if not text:
+            continue
+        if target.startswith(ATTRIBUTE):
+            row.attributes[target[len(ATTRIBUTE) :]] = text
+            continue
+        base = target.rstrip("s") if target in ("emails", "phones") else target
+        column_of[base] = column
+        if target in ("email", "emails", "phone", "phones"):
+            given.setdefault(base + "s", []).extend(
+                _split(text) if target.endswith("s") else [text]
+            )
+        elif target == "tags":
+            given["tags"] = _split(text)
+            column_of["tags"] = column
+        elif target in ("company", "external_id"):
+            if len(text) > (200 if target == "company" else 255):
+                return None, [RowError(row=number, column=column, message="Too long.")]
+            setattr(row, target, text)
+        else:
+            given[target] = text
+            column_of[target] = column
+    errors: list[RowError] = []
+    try:
+        fields = ContactFields.model_validate(given)
+    except ValidationError as exc:
+        for error in exc.errors():
+            name = str(error["loc"][0]) if error["loc"] else ""
+            where = column_of.get(name.rstrip("s") if name in ("emails", "phones") else name)
+            errors.append(RowError(row=number, column=where, message=error["msg"]))
+        return None, errors
+    row.name = fields.name or None
+    row.language = fields.language
+    row.tags = normal_tags(fields.tags or [])
+    for kind, normal in (("email", addresses.normal_email), ("phone", addresses.normal_phone)):
+        found: list[str] = []
+        for value in getattr(fields, kind + "s") or []:
+            try:
+                found.append(normal(value))
+            except AppError as exc:
+                errors.append(RowError(row=number, column=column_of.get(kind), message=exc.message))
+        setattr(row, kind + "s", addresses.distinct(found))
+    if fields.timezone is not None:
+        try:
+            check_timezone(fields.timezone)
+            row.timezone = fields.timezone
+        except AppError as exc:
+            errors.append(RowError(row=number, column=column_of["timezone"], message=exc.message))
+    return (None, errors) if errors else (row, [])
+
+
+@dataclass(slots=True)
+class Outcome:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Seen:
+    """Which row of the file first gave each email, phone and external id: a later row
+    giving one of them again is an error (which of the two should win is the user's call)."""
+
+    rows: dict[str, int] = field(default_factory=dict)
+
+    def claim(self, row: Row) -> RowError | None:
+        keys = [("external_id", f"x:{row.external_id}")] if row.external_id else []
+        keys += [("email", f"e:{e}") for e in row.emails]
+        keys += [("phone", f"p:{p}") for p in row.phones]
+        for what, key in keys:
+            earlier = self.rows.get(key)
+            if earlier is not None and earlier != row.number:
+                return RowError(
+                    row=row.number, column=None, message=f"Row {earlier} has this {what} too."
+                )
+        for _, key in keys:
+            self.rows[key] = row.number
+        return None
+
+
+async def _owners(session: AsyncSession, rows: list[Row]) -> dict[str, int]:
+    """``x:<external id>``, ``e:<email>``, ``p:<phone>`` → the contact that has it."""
+    owners: dict[str, int] = {}
+    external = [r.external_id for r in rows if r.external_id]
+    if external:
+        for contact_id, value in await session.execute(
+            select(Contact.id, Contact.external_id).where(Contact.external_id.in_(external))
+        ):
+            owners[f"x:{value}"] = contact_id
+    emails = [e for r in rows for e in r.emails]
+    phones = [p for r in rows for p in r.phones]
+    for kind, values in (("email", emails), ("phone", phones)):
+        if values:
+            for contact_id, value in await session.execute(
+                select(ContactAddress.contact_id, ContactAddress.value).where(
+                    ContactAddress.kind == kind, ContactAddress.value.in_(values)
+                )
+            ):
+                owners.setdefault(f"{kind[0]}:{value}", contact_id)
+    if emails:  # a channel's contact may have its email only on the contact row
+        for contact_id, value in await session.execute(
+            select(Contact.id, Contact.email).where(Contact.email.in_(emails)).order_by(Contact.id)
+        ):
+            owners.setdefault(f"e:{value}", contact_id)
+    return owners
+
+
+def _target(row: Row, owners: dict[str, int]) -> tuple[int | None, RowError | None]:
+    """The contact the row is about (``None``: a new one), or why it cannot be told."""
+    keys = [f"x:{row.external_id}"] if row.external_id else []
+    keys += [f"e:{e}" for e in row.emails] + [f"p:{p}" for p in row.phones]
+    target = next((owners[k] for k in keys if k in owners), None)
+    if target is None:
+        return None, None
+    for key in keys[1:] if row.external_id else keys:
+        owner = owners.get(key)
+        if owner is not None and owner != target:
+            kind, value = key.split(":", 1)
+            what = {"e": "email", "p": "phone", "x": "external id"}[kind]
+            return None, RowError(
+                row=row.number,
+                column=None,
+                message=f"Contact {owner} already has the {what} {value}; "
+                f"this row is about contact {target}.",
+            )
+    return target, None
+
+
+async def _companies(session: AsyncSession, rows: list[Row], *, write: bool) -> dict[str, int]:
+    """Company name (lower-case) → id; a name no company has is created (not in a dry run)."""
+    names = {r.company for r in rows if r.company}
+    if not names:
+        return {}
+    found = {
+        name.lower(): company_id
+        for company_id, name in await session.execute(
+            select(Company.id, Company.name)
+            .where(func.lower(Company.name).in_([n.lower() for n in names]))
+            .order_by(Company.id.desc())
+        )
+    }
+    for name in sorted(names):
+        if name.lower() not in found:
+            if not write:
+                found[name.lower()] = 0
+                continue
+            company = Company(name=name, attributes={})
+            session.add(company)
+            await session.flush()
+            found[name.lower()] = company.id
+    return found
+
+
+async def _domains(session: AsyncSession, rows: list[Row]) -> dict[str, int]:
+    domains = {d for r in rows for e in r.emails if (d := companies.domain_of(e))}
+    if not domains:
+        return {}
+    result = await session.execute(
+        select(CompanyDomain.domain, CompanyDomain.company_id).where(
+            CompanyDomain.domain.in_(domains)
+        )
+    )
+    return {domain: company_id for domain, company_id in result}
+
+
+def _company_id(row: Row, named: dict[str, int], domains: dict[str, int]) -> int | None:
+    if row.company:
+        return named[row.company.lower()] or None
+    for email in row.emails:
+        domain = companies.domain_of(email)
+        if domain in domains:
+            return domains[domain]
+    return None
+
+
+def _merged(contact: Contact, row: Row, company_id: int | None) -> dict[str, Any]:
+    """What the row changes on an existing contact (empty: nothing)."""
+    changes: dict[str, Any] = {}
+    emails = addresses.distinct(
+        [e for e in [contact.email, *contact.other_emails, *row.emails] if e]
+    )
+    if emails != [e for e in [contact.email, *contact.other_emails] if e]:
+        changes["email"], changes["other_emails"] = emails[0], emails[1:]
+    phones = addresses.distinct([*contact.phones, *row.phones])
+    if phones != contact.phones:
+        changes["phones"] = phones
+    tags = sorted(set(contact.tags) | set(row.tags))
+    if tags != contact.tags:
+        changes["tags"] = tags
+    for name in ("name", "language", "timezone", "external_id"):
+        value = getattr(row, name)
+        if value is not None and value != getattr(contact, name):
+            changes[name] = value
+    if row.company and company_id != contact.company_id:
+        changes["company_id"] = company_id
+    elif contact.company_id is None and company_id is not None:
+        changes["company_id"] = company_id
+    attributes = {**contact.attributes, **row.attributes}
+    if attributes != contact.attributes:
+        changes["attributes"] = attributes
+    return changes
+
+
+async def _insert(session: AsyncSession, rows: list[tuple[Row, int | None]]) -> None:
+    now = utcnow()
+    values = [
+        {
+            "name": row.name,
+            "email": row.emails[0] if row.emails else None,
+            "other_emails": row.emails[1:],
+            "phones": row.phones,
+            "tags": row.tags,
+            "language": row.language,
+            "timezone": row.timezone,
+            "company_id": company_id,
+            "external_id": row.external_id,
+            "attributes": {"source": "import", **row.attributes},
+            "visitor": {},
+            "consent": {},
+            "created_at": now,
+            "updated_at": now,
+            "search_terms": contact_terms(
+                row.name,
+                row.emails[0] if row.emails else None,
+                row.attributes,
+                row.emails[1:],
+                row.phones,
+            ),
+        }
+        for row, company_id in rows
+    ]
+    ids = (
+        await session.scalars(
+            insert(_contacts).returning(_contacts.c.id, sort_by_parameter_order=True), values
+        )
+    ).all()
+    address_rows = [
+        {"contact_id": contact_id, "kind": kind, "value": value}
+        for contact_id, (row, _) in zip(ids, rows, strict=True)
+        for kind, values_ in (("email", row.emails), ("phone", row.phones))
+        for value in values_
+    ]
+    if address_rows:
+        await session.execute(insert(ContactAddress), address_rows)
+    tag_rows = [
+        {"contact_id": contact_id, "tag": tag}
+        for contact_id, (row, _) in zip(ids, rows, strict=True)
+        for tag in row.tags
+    ]
+    if tag_rows:
+        await session.execute(insert(ContactTag), tag_rows)
+
+
+async def _update(session: AsyncSession, contact: Contact, changes: dict[str, Any]) -> None:
+    for name, value in changes.items():
+        setattr(contact, name, value)
+    contact.updated_at = utcnow()
+    if {"email", "other_emails", "phones"} & changes.keys():
+        await addresses.store(session, contact)
+    if "tags" in changes:
+        added = set(changes["tags"]) - set(
+            (
+                await session.scalars(
+                    select(ContactTag.tag).where(ContactTag.contact_id == contact.id)
+                )
+            ).all()
+        )
+        if added:
+            await session.execute(
+                insert(ContactTag), [{"contact_id": contact.id, "tag": t} for t in sorted(added)]
+            )
+    await announce_contact(session, contact)
+
+
+async def apply_batch(
+    session: AsyncSession, rows: list[Row], seen: Seen, *, write: bool
+) -> Outcome:
+    """Upsert a batch of checked rows (``write=False``: only count what would change)."""
+    outcome = Outcome()
+    owners = await _owners(session, rows)
+    named = await _companies(session, rows, write=write)
+    domains = await _domains(session, rows)
+    targets: dict[int, list[Row]] = {}
+    new: list[tuple[Row, int | None]] = []
+    for row in rows:
+        error = seen.claim(row)
+        target = None
+        if error is None:
+            target, error = _target(row, owners)
+        if error is not None:
+            outcome.errors.append(error)
+        elif target is None:
+            new.append((row, _company_id(row, named, domains)))
+        else:
+            targets.setdefault(target, []).append(row)
+    outcome.created = len(new)
+    if write and new:
+        await _insert(session, new)
+    if targets:
+        found = {
+            c.id: c
+            for c in (await session.scalars(select(Contact).where(Contact.id.in_(targets)))).all()
+        }
+        for contact_id, contact_rows in targets.items():
+            contact = found[contact_id]
+            for row in contact_rows:
+                changes = _merged(contact, row, _company_id(row, named, domains))
+                if not changes:
+                    outcome.unchanged += 1
+                    continue
+                outcome.updated += 1
+                if write:
+                    await _update(session, contact, changes)
+    return outcome
+
+
+def import_out(record: ContactImport) -> ImportOut:
+    return ImportOut.model_validate(record, from_attributes=True)
+
+
+async def get_import(session: AsyncSession, import_id: int) -> ContactImport:
+    record = await session.get(ContactImport, import_id)
+    if record is None:
+        raise not_found("Import", import_id)
+    return record
+
+
+async def start_import(
+    session: AsyncSession,
+    *,
+    data: bytes,
+    filename: str | None,
+    mapping: dict[str, str],
+    dry_run: bool,
+    actor_id: int | None,
+) -> ContactImport:
+    """Check the file and its mapping (422 for either), keep it, and queue the job."""
+    text = decode(data)
+    header, reader = read_rows(text)
+    check_mapping(header, mapping)
+    try:
+        total = sum(1 for values in reader if any(v.strip() for v in values))
+    except csv.Error as exc:
+        raise invalid(f"The file is not a CSV file: {exc}.") from exc
+    if total > MAX_ROWS:
+        raise invalid(f"The file has {total} rows; at most {MAX_ROWS} are imported at once.")
+    record = ContactImport(
+        requested_by_id=actor_id,
+        state="queued",
+        dry_run=dry_run,
+        filename=(filename or "")[:255] or None,
+        mapping=mapping,
+        content=text,
+        total=total,
+        done=0,
+        created=0,
+        updated=0,
+        unchanged=0,
+        failed=0,
+        errors=[],
+    )
+    session.add(record)
+    await session.flush()
+    await enqueue(session, name=IMPORT_JOB, payload={"import_id": record.id}, max_attempts=3)
+    return record
+
+
+def record_batch(record: ContactImport, rows: int, outcome: Outcome) -> None:
+    record.done += rows
+    record.created += outcome.created
+    record.updated += outcome.updated
+    record.unchanged += outcome.unchanged
+    record.failed += len({e.row for e in outcome.errors})
+    room = ERRORS_KEPT - len(record.errors)
+    if room > 0 and outcome.errors:
+        record.errors = [*record.errors, *(e.model_dump() for e in outcome.errors[:room])]
+
+
+def mark_finished(record: ContactImport) -> None:
+    record.state = "done"
+    record.content = None
+    record.finished_at = utcnow()
+
+
+async def set_running(session: AsyncSession, import_id: int) -> None:
+    await session.execute(
+        update(ContactImport)
+        .where(ContactImport.id == import_id, ContactImport.state == "queued")
+        .values(state="running")
+    )
+
+
+def mark_failed(record: ContactImport, reason: str) -> None:
+    record.state = "failed"
+    record.content = None
+    record.finished_at = utcnow()
+    record.errors = [
+        *record.errors,
+        RowError(
+            row=record.done, column=None, message=f"The import stopped: {reason}"
+        ).model_dump(),
+    ]
+
+
+async def prune_old(session: AsyncSession) -> None:
+    """Delete imports older than :data:`IMPORTS_KEPT`, and with them the rows they quote."""
+    await session.execute(
+        delete(ContactImport).where(ContactImport.created_at < utcnow() - IMPORTS_KEPT)
+    )
