@@ -8,7 +8,7 @@ import { useConversationsStore } from '@/stores/conversations'
 import { flush, makeConversation, mockFetch } from './helpers'
 
 function contact(over: Partial<Contact> = {}): Contact {
-  return { id: 9, name: 'Maria', email: null, attributes: {}, created_at: '2026-11-24T07:00:00Z', visitor: null, verified_at: null, verified: false, emails: [], phones: [], tags: [], language: null, timezone: null, consent: {}, company_id: null, last_seen_at: null, ...over }
+  return { id: 9, name: 'Maria', email: null, attributes: {}, created_at: '2026-11-24T07:00:00Z', visitor: null, verified_at: null, verified: false, emails: [], phones: [], tags: [], language: null, timezone: null, consent: {}, company_id: null, last_seen_at: null, external_id: null, ...over }
 }
 
 describe('live contacts and attribute definitions', () => {

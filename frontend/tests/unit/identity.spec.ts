@@ -39,6 +39,7 @@ function contact(verifiedAt: string | null): Contact {
     consent: {},
     company_id: null,
     last_seen_at: null,
+    external_id: null,
   }
 }
 
