@@ -6,7 +6,8 @@ says why). A subscriber that writes on every message or every new conversation i
 unit of work (the report facts, for one) can afford that only a few times, so its statements
 are written here once per dialect: ``{values}`` in the text becomes the placeholders of
 ``columns`` (``?1…`` on SQLite, ``$1…`` on PostgreSQL), and the values go in as each column's
-own bind processor stores them, exactly as SQLAlchemy would write them. :meth:`run` answers
+own bind processor stores them, exactly as SQLAlchemy would write them (``{<column>}``
+places one column's value by name, for an UPDATE). :meth:`run` answers
 the rows changed, or ``None`` when the connection has no such handle (a read connection, a
 session that has not begun at the driver): the caller then runs its Core statement.
 """
@@ -26,9 +27,14 @@ class RawStatement:
     def __init__(self, table: Table, template: str, columns: Sequence[str]) -> None:
         self.table = table
         self.columns = tuple(columns)
-        count = range(1, len(self.columns) + 1)
-        self.sqlite = template.format(values=", ".join(f"?{i}" for i in count))
-        self.postgresql = template.format(values=", ".join(f"${i}" for i in count))
+        self.sqlite = self._text(template, "?")
+        self.postgresql = self._text(template, "$")
+
+    def _text(self, template: str, mark: str) -> str:
+        """``{values}``: every column's placeholder in order; ``{<column>}``: that one's
+        (an UPDATE may name a value twice)."""
+        marks = {column: f"{mark}{i}" for i, column in enumerate(self.columns, start=1)}
+        return template.format(values=", ".join(marks.values()), **marks)
 
     def run(self, conn: Connection, values: dict[str, Any]) -> int | None:
         sqlite = sqlite_raw.handle(conn)

@@ -18,7 +18,6 @@ from sqlalchemy import Table, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.engine import Connection, Row
 
 from otklik.conversations.schemas import ConversationOut
-from otklik.core import pg_raw, sqlite_raw
 from otklik.core.db import insert_for
 from otklik.core.raw_statement import RawStatement
 from otklik.reports import recording
@@ -156,35 +155,28 @@ _CUSTOMER_WROTE = (
 )
 
 
-# The same statement as SQL text, for the connection's own driver handle on the live path
-# (``core/sqlite_raw.py``, ``core/pg_raw.py``): through SQLAlchemy's execution machinery it
-# cost ~150 µs of CPU a message, as much as the message's own insert.
-_WROTE_SQL = (
-    f"UPDATE {STATE.name} SET waiting_since = coalesce(waiting_since, {{at}}),"
-    f" first_since = CASE WHEN first_open THEN coalesce(first_since, {{at}}) ELSE first_since END,"
-    f" status = {{status}} WHERE conversation_id = {{id}} AND (waiting_since IS NULL"
-    f" OR status != {{status}} OR (first_open AND first_since IS NULL))"
+# The same statement as SQL text, on the connection's own driver handle on the live path
+# (``core/raw_statement.py``): through SQLAlchemy's execution machinery it cost ~150 µs of
+# CPU a message, as much as the message's own insert.
+_CUSTOMER_WROTE_RAW = RawStatement(
+    STATE,
+    f"UPDATE {STATE.name} SET waiting_since = coalesce(waiting_since, {{waiting_since}}),"
+    " first_since = CASE WHEN first_open THEN coalesce(first_since, {waiting_since})"
+    " ELSE first_since END, status = {status} WHERE conversation_id = {conversation_id}"
+    " AND (waiting_since IS NULL OR status != {status} OR (first_open AND first_since IS NULL))",
+    ("waiting_since", "status", "conversation_id"),
 )
-_SQLITE_CUSTOMER_WROTE = _WROTE_SQL.format(at="?1", status="?2", id="?3")
-_PG_CUSTOMER_WROTE = _WROTE_SQL.format(at="$1", status="$2", id="$3")
 
 
 def customer_wrote(conn: Connection, conv: Conv, written_at: datetime, *, reopened: bool) -> None:
     if reopened:
         _reopen(conn, conv, written_at)
-    at = sqlite_raw.codec(STATE, conn.dialect).value("waiting_since", written_at)
-    sqlite = sqlite_raw.handle(conn)
-    if sqlite is not None:
-        sqlite.execute(_SQLITE_CUSTOMER_WROTE, (at, conv.status, conv.id))
-        return
-    pg = pg_raw.handle(conn)
-    if pg is not None:
-        pg_raw.execute(pg, _PG_CUSTOMER_WROTE, at, conv.status, conv.id)
-        return
-    conn.execute(
-        _CUSTOMER_WROTE,
-        {"p_conversation": conv.id, "p_status": conv.status, "p_at": written_at},
-    )
+    values = {"waiting_since": written_at, "status": conv.status, "conversation_id": conv.id}
+    if _CUSTOMER_WROTE_RAW.run(conn, values) is None:
+        conn.execute(
+            _CUSTOMER_WROTE,
+            {"p_conversation": conv.id, "p_status": conv.status, "p_at": written_at},
+        )
 
 
 def _reopen(conn: Connection, conv: Conv, at: datetime) -> None:
