@@ -8,14 +8,12 @@ The mails are the parser fixtures (tests/fixtures/email), put into a real Doveco
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
-from otklik.config import Settings
+from tests.e2e import test_card_and_subject as card
 from tests.e2e.conftest import E2EServer
 from tests.e2e.test_settings import Api, login
 from tests.e2e.test_settings_channels import Background, wait_until
@@ -25,28 +23,10 @@ from tests.test_email_real_world import FIXTURE_TOKEN, fixture
 pytestmark = pytest.mark.e2e
 LIVE = 30_000
 
-
-@pytest.fixture
-def background() -> Iterator[Background]:
-    loop = Background()
-    yield loop
-    loop.close()
-
-
-@pytest.fixture
-def e2e_settings(tmp_path: Path, background: Background) -> Settings:
-    return Settings(
-        data_dir=tmp_path / "data",
-        secret_key="e2e-secret-key-0123456789",
-        webhook_allow_hosts=["127.0.0.1/32"],
-    )
-
-
-@pytest.fixture
-def operator_page(browser: Browser) -> Iterator[Page]:
-    ctx = browser.new_context(locale="ru-RU", timezone_id="Europe/Moscow")
-    yield ctx.new_page()
-    ctx.close()
+# The same settings, background loop and Russian operator browser as the card's test.
+e2e_settings = card.e2e_settings
+background = card.background
+operator_page = card.operator_page
 
 
 def mail_inbox(api: Api, dovecot: Dovecot, sink: SmtpSink) -> None:
