@@ -18,15 +18,14 @@ import argparse
 import asyncio
 import functools
 import random
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, insert, select, text
 
+from bench.cli import add_storage_args, storage_settings
 from bench.report import Check, Reporter, Result, summary_ms
 from otklik import demo
 from otklik.config import Settings
@@ -243,16 +242,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--messages", type=int, default=1_000_000)
     ap.add_argument("--rounds", type=int, default=50)
-    ap.add_argument("--database", help="a PostgreSQL URL (default: SQLite in a temp dir)")
-    ap.add_argument("--data-dir", type=Path, help="keep the SQLite file here (reused if seeded)")
+    add_storage_args(ap)
     args = ap.parse_args(argv)
-    data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="otklik-search-"))
-    data_dir.mkdir(parents=True, exist_ok=True)
-    settings = Settings(
-        data_dir=data_dir,
-        secret_key="bench-secret-key-0123456789",
-        **({"database_url": args.database} if args.database else {}),
-    )
+    settings = storage_settings(args, "search")
     report = Reporter(None)
     database = "postgres" if args.database else "sqlite"
     asyncio.run(run(settings, args.messages, args.rounds, report, database))
