@@ -23,6 +23,7 @@ def count_selects(workspace: Workspace) -> Iterator[list[str]]:
             "FROM jobs" in statement
             or "FROM config_versions" in statement
             or "queued_at IS NOT NULL" in statement  # routing's drain job, on its own
+            or "FROM sla_clocks" in statement  # the SLA sweeper, every few seconds
         )
         if statement.lstrip().upper().startswith("SELECT") and not background:
             statements.append(statement)
