@@ -23,7 +23,14 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Playwright,
+    expect,
+    sync_playwright,
+)
 
 from otklik.config import Settings
 from otklik.web.pages import APP_DIR, WIDGET_DIR
@@ -32,6 +39,11 @@ from tests.support import ADMIN_EMAIL, ADMIN_PASSWORD
 from tests.test_processes import seed
 
 pytestmark = pytest.mark.e2e
+# Playwright's assertions give up after 5 s by default. On a busy two-core CI machine the
+# widget's acknowledgement of a message once took longer (test_phone_gets_a_full_screen_chat);
+# an assertion still returns the moment its state holds, so a longer limit costs nothing when
+# the state comes and only stretches the wait before a real failure is reported.
+expect.set_options(timeout=20_000)
 CHROMIUM = os.environ.get("OTKLIK_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
