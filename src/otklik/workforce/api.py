@@ -12,7 +12,8 @@ from otklik.core.deps import AppSettings, DbSession
 from otklik.core.errors import forbidden
 from otklik.core.routing import TransactionalRoute
 from otklik.core.schemas import Id, Items
-from otklik.workforce import forecast, service, shifts, staffing
+from otklik.workforce import forecast, service, shifts, staffing, suggestion
+from otklik.workforce.patience import estimate_patience
 from otklik.workforce.schemas import (
     AdherenceOut,
     AssignmentIn,
@@ -21,6 +22,7 @@ from otklik.workforce.schemas import (
     HandleTimeOut,
     IntervalOut,
     MissingOut,
+    PatienceOut,
     PatternIn,
     PatternOut,
     ShiftOut,
@@ -29,6 +31,8 @@ from otklik.workforce.schemas import (
     SimulationOut,
     StaffingIn,
     StaffingOut,
+    SuggestionIn,
+    SuggestionOut,
     TimesheetOut,
 )
 
@@ -126,6 +130,20 @@ async def handle_times(
 @router.post("/workforce/staffing", response_model=StaffingOut)
 async def recommend_staffing(body: StaffingIn, lead: Lead, session: DbSession) -> StaffingOut:
     return await staffing.recommend(session, data=body, requested_by_id=lead)
+
+
+@router.get("/workforce/patience", response_model=PatienceOut)
+async def get_patience(
+    _: Lead, session: DbSession, days: Annotated[int, Query(ge=1, le=365)] = 28
+) -> PatienceOut:
+    """First waits answered and abandoned, and the mean patience they imply (Erlang A)."""
+    return await estimate_patience(session, days=days)
+
+
+@router.post("/workforce/schedule-suggestion", response_model=SuggestionOut)
+async def suggest_schedule(body: SuggestionIn, _: Lead, session: DbSession) -> SuggestionOut:
+    """Shift starts per day and template covering a week's requirement (OR-Tools CP-SAT)."""
+    return await suggestion.suggest_for(session, data=body)
 
 
 @router.get("/workforce/staffing/simulations/{simulation_id}", response_model=SimulationOut)
