@@ -181,8 +181,13 @@ async def test_suggestion_api_refuses_bad_questions_and_agents(workspace: Worksp
         "/api/v1/workforce/schedule-suggestion", headers=workspace.auth(anna), json=body
     )
     assert denied.status_code == 403
-    for path in ("/api/v1/workforce/patience",):
-        assert (await workspace.api.get(path, headers=workspace.auth(anna))).status_code == 403
+    patience = "/api/v1/workforce/patience"
+    assert (await workspace.api.get(patience, headers=workspace.auth(anna))).status_code == 403
+    seen = await workspace.api.get(patience, headers=workspace.auth(boss))
+    assert seen.status_code == 200
+    assert seen.json()["patience_seconds"] is None  # nobody waited yet
+    bad_days = await workspace.api.get(patience, headers=workspace.auth(boss), params={"days": 0})
+    assert bad_days.status_code == 422
     none_yet = await workspace.api.post(
         "/api/v1/workforce/schedule-suggestion", headers=workspace.auth(boss), json=body
     )

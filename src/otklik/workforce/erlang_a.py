@@ -37,7 +37,7 @@ from otklik.workforce.erlang import MAX_SLOTS
 #: The queue's states are summed in blocks of this many until their weight is negligible.
 _BLOCK = 4096
 #: More queued states than this: the patience is too long for Erlang A to matter (use C).
-_MAX_QUEUE_STATES = 4_000_000
+_MAX_QUEUE_STATES = 1_000_000
 #: A state whose log-weight is this far below the largest one adds nothing to a double.
 _NEGLIGIBLE = 60.0
 
@@ -127,18 +127,24 @@ def required_slots(
     (of the load actually answered) stays within ``max_occupancy``."""
     if load <= 0:
         return metrics(0, load, aht, patience, target_seconds)
-    slots = max(1, math.floor(load * 0.5))  # abandonment may let fewer than A slots do
-    while True:
-        figures = metrics(slots, load, aht, patience, target_seconds)
-        if figures.service_level >= target_level and figures.occupancy <= max_occupancy:
-            # the first slot count meeting both, searched upward from below: step back
-            # while the one below also meets them (the start may already be past it)
-            while slots > 1:
-                below = metrics(slots - 1, load, aht, patience, target_seconds)
-                if below.service_level < target_level or below.occupancy > max_occupancy:
-                    break
-                slots, figures = slots - 1, below
-            return figures
-        slots += 1
-        if slots > MAX_SLOTS:
+
+    def enough(figures: Metrics) -> bool:
+        return figures.service_level >= target_level and figures.occupancy <= max_occupancy
+
+    # Both conditions only improve with more slots: find a slot count that is enough by
+    # doubling, then the fewest by bisection (a few dozen evaluations even at 5,000 slots).
+    low, high = 0, max(1, math.ceil(load))
+    best = metrics(high, load, aht, patience, target_seconds)
+    while not enough(best):
+        low, high = high, high * 2
+        if low >= MAX_SLOTS:
             raise ValueError(f"more than {MAX_SLOTS} chat slots: check the volume")
+        best = metrics(high, load, aht, patience, target_seconds)
+    while high - low > 1:  # ``low`` is not enough (0 never is), ``high`` is
+        middle = (low + high) // 2
+        figures = metrics(middle, load, aht, patience, target_seconds)
+        if enough(figures):
+            high, best = middle, figures
+        else:
+            low = middle
+    return best
