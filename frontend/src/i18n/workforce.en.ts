@@ -25,7 +25,7 @@ const en = {
       timeline: 'Timeline of {name}',
     },
     staffing: {
-      lead: 'Erlang C on chat slots, checked by a simulation of the same queue.',
+      lead: 'Erlang C on chat slots — Erlang A when customer patience is known (customers who give up) — checked by a simulation of the same queue.',
       chatsPerHour: 'Chats per hour',
       concurrency: 'Chats at once per operator',
       aht: 'Handle time, seconds (empty: measured)',
