@@ -12,7 +12,7 @@ from otklik.core.deps import AppSettings, DbSession
 from otklik.core.errors import forbidden
 from otklik.core.routing import TransactionalRoute
 from otklik.core.schemas import Id, Items
-from otklik.workforce import forecast, service, shifts, staffing, suggestion
+from otklik.workforce import forecast, service, shifts, staffing, suggestion_api
 from otklik.workforce.patience import estimate_patience
 from otklik.workforce.schemas import (
     AdherenceOut,
@@ -31,8 +31,6 @@ from otklik.workforce.schemas import (
     SimulationOut,
     StaffingIn,
     StaffingOut,
-    SuggestionIn,
-    SuggestionOut,
     TimesheetOut,
 )
 
@@ -140,12 +138,6 @@ async def get_patience(
     return await estimate_patience(session, days=days)
 
 
-@router.post("/workforce/schedule-suggestion", response_model=SuggestionOut)
-async def suggest_schedule(body: SuggestionIn, _: Lead, session: DbSession) -> SuggestionOut:
-    """Shift starts per day and template covering a week's requirement (OR-Tools CP-SAT)."""
-    return await suggestion.suggest_for(session, data=body)
-
-
 @router.get("/workforce/staffing/simulations/{simulation_id}", response_model=SimulationOut)
 async def get_simulation(simulation_id: Id, _: Lead, session: DbSession) -> SimulationOut:
     return await staffing.get_simulation(session, simulation_id=simulation_id)
@@ -237,3 +229,8 @@ async def missing_now(
             session, viewer=service.Viewer(agent.id, agent.role), tz=settings.workspace_timezone
         )
     )
+
+
+# The schedule suggestion runs its solver outside any transaction: its router's plain
+# routes keep their own class when included here (under this router's prefix).
+router.include_router(suggestion_api.router)

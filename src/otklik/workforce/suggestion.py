@@ -16,7 +16,6 @@ same answer on a busy machine as on an idle one.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from otklik.core.errors import invalid
 from otklik.workforce import forecast, shifts
 from otklik.workforce.schemas import (
     ShiftTemplateOut,
+    StaffingTargets,
     SuggestedShift,
     SuggestedStart,
     SuggestionIn,
@@ -181,16 +181,37 @@ def suggested_shifts(
     return rows
 
 
-async def requirement_from_forecast(session: AsyncSession, data: SuggestionIn) -> list[int]:
-    """People to schedule per local half-hour of the week: the forecast volume of each
-    half-hour through Erlang A or C (``staffing.figures_for``) with the staffing targets."""
-    params = data.staffing
-    if params is None:
-        raise invalid("Give the requirement or the staffing targets to derive it from.")
+@dataclass(frozen=True, slots=True)
+class Inputs:
+    """What a suggestion reads from the database: the templates, and the forecast volume
+    per half-hour of the week when the requirement is to be derived from it."""
+
+    templates: list[ShiftTemplateOut]
+    volume: list[float | None] | None
+
+
+async def read_inputs(session: AsyncSession, data: SuggestionIn) -> Inputs:
+    """The templates asked (all when none are named) and, without a requirement, the
+    forecast (its model runs in a worker thread)."""
+    available = await shifts.list_templates(session)
+    if data.template_ids is not None:
+        by_id = {t.id: t for t in available}
+        missing = [i for i in data.template_ids if i not in by_id]
+        if missing:
+            raise invalid(f"Unknown shift templates: {missing}.")
+        chosen = [by_id[i] for i in dict.fromkeys(data.template_ids)]
+    else:
+        chosen = sorted(available, key=lambda t: t.id)
+    if not chosen:
+        raise invalid("No shift templates: create one first.")
+    if data.requirement is not None:
+        return Inputs(chosen, None)
     outlook = await forecast.forecast(session, weeks=2, history_weeks=8)
-    zone = shifts.workspace_zone()
     first = datetime(
-        data.week_start.year, data.week_start.month, data.week_start.day, tzinfo=zone
+        data.week_start.year,
+        data.week_start.month,
+        data.week_start.day,
+        tzinfo=shifts.workspace_zone(),
     ).astimezone(UTC)
     volume: list[float | None] = [None] * WEEK
     for point in outlook.forecast:
@@ -199,6 +220,12 @@ async def requirement_from_forecast(session: AsyncSession, data: SuggestionIn) -
             volume[index] = point.expected
     if all(v is None for v in volume):
         raise invalid("The forecast does not reach that week: pick a week in the next two.")
+    return Inputs(chosen, volume)
+
+
+def requirement_from_volume(volume: Sequence[float | None], params: StaffingTargets) -> list[int]:
+    """People to schedule per half-hour: each half-hour's forecast chats through Erlang A
+    (with a patience) or C (``staffing.figures_for``) with the staffing targets."""
     needed: dict[float, int] = {}
     result: list[int] = []
     for chats in volume:
@@ -221,34 +248,21 @@ async def requirement_from_forecast(session: AsyncSession, data: SuggestionIn) -
     return result
 
 
-async def suggest_for(session: AsyncSession, *, data: SuggestionIn) -> SuggestionOut:
-    """The suggestion for the templates asked (all when none are named)."""
-    available = await shifts.list_templates(session)
-    if data.template_ids is not None:
-        by_id = {t.id: t for t in available}
-        missing = [i for i in data.template_ids if i not in by_id]
-        if missing:
-            raise invalid(f"Unknown shift templates: {missing}.")
-        chosen = [by_id[i] for i in dict.fromkeys(data.template_ids)]
+def suggest(data: SuggestionIn, inputs: Inputs) -> SuggestionOut:
+    """The suggestion (CPU work, seconds at most: run it in a thread, outside any
+    transaction). ``ValueError`` when the solver found nothing within its limit."""
+    chosen = inputs.templates
+    if data.requirement is not None:
+        requirement = list(data.requirement)
     else:
-        chosen = sorted(available, key=lambda t: t.id)
-    if not chosen:
-        raise invalid("No shift templates: create one first.")
-    requirement = (
-        list(data.requirement)
-        if data.requirement is not None
-        else await requirement_from_forecast(session, data)
+        assert inputs.volume is not None and data.staffing is not None
+        requirement = requirement_from_volume(inputs.volume, data.staffing)
+    found = solve(
+        requirement,
+        [_template(t) for t in chosen],
+        max_per_day=data.max_per_day,
+        time_limit=data.time_limit_seconds,
     )
-    try:
-        found = await asyncio.to_thread(
-            solve,
-            requirement,
-            [_template(t) for t in chosen],
-            max_per_day=data.max_per_day,
-            time_limit=data.time_limit_seconds,
-        )
-    except ValueError as exc:
-        raise invalid(str(exc)) from exc
     return SuggestionOut(
         week_start=data.week_start,
         interval_minutes=SLOT_MINUTES,
