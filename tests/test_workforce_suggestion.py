@@ -11,7 +11,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from otklik.core import clock
-from otklik.workforce.suggestion import WEEK, Template, covered_intervals, solve
+from otklik.core.db import Database
+from otklik.workforce.schemas import SuggestionIn
+from otklik.workforce.suggestion import WEEK, Template, covered_intervals, shifts_to_place, solve
 from tests.support import Workspace
 
 DAY = Template(id=1, start=9 * 60, length=8 * 60, breaks=((240, 30),))  # 09–17, 13:00 lunch
@@ -138,7 +140,7 @@ async def templates(ws: Workspace) -> tuple[int, int, int]:
     return ids[0], ids[1], ids[2]
 
 
-async def test_suggestion_api_with_a_requirement(workspace: Workspace) -> None:
+async def test_suggestion_api_with_a_requirement(workspace: Workspace, db: Database) -> None:
     day, late, night = await templates(workspace)
     body = {"week_start": "2026-12-07", "requirement": weekday_requirement()}
     answer = await workspace.api.post(
@@ -162,6 +164,9 @@ async def test_suggestion_api_with_a_requirement(workspace: Workspace) -> None:
         "/api/v1/workforce/schedule-suggestion", headers=workspace.auth(), json=body
     )
     assert again.json()["starts"] == found["starts"]
+    # What accepting it into the calendar places: the same shifts, from code.
+    placed = await shifts_to_place(db, SuggestionIn.model_validate(body))
+    assert [p.model_dump(mode="json") for p in placed] == found["shifts"]
     # Only the named templates; a day cap.
     only_day = await workspace.api.post(
         "/api/v1/workforce/schedule-suggestion",

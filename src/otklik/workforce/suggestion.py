@@ -16,6 +16,7 @@ same answer on a busy machine as on an idle one.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from otklik.core.db import Database
 from otklik.core.errors import invalid
 from otklik.workforce import forecast, shifts
 from otklik.workforce.schemas import (
@@ -286,3 +288,14 @@ def suggest(data: SuggestionIn, inputs: Inputs) -> SuggestionOut:
         ],
         shifts=suggested_shifts(data.week_start, chosen, found.counts),
     )
+
+
+async def shifts_to_place(db: Database, data: SuggestionIn) -> list[SuggestedShift]:
+    """The suggestion as the shifts to place in the calendar (``date``, ``template_id``,
+    ``starts_at``, ``ends_at``, ``count``): what accepting it hands to the calendar's
+    ``place_shift``, one operator at a time. Reads in a read-only session and solves in a
+    worker thread, so the caller should not hold a write transaction around it."""
+    async with db.session(write=False) as session:
+        inputs = await read_inputs(session, data)
+    found = await asyncio.to_thread(suggest, data, inputs)
+    return found.shifts
