@@ -127,7 +127,7 @@ def solve(
     solver.parameters.max_deterministic_time = time_limit
     # a guard for a machine so loaded that deterministic time crawls: the answer may then
     # differ, but the request still ends
-    solver.parameters.max_time_in_seconds = time_limit * 10
+    solver.parameters.max_time_in_seconds = time_limit * 3
     began = time.perf_counter()
     status = solver.solve(model)
     elapsed = time.perf_counter() - began
