@@ -30,11 +30,18 @@ export interface StaffingQuestion {
   target_seconds: number
   max_occupancy: number
   shrinkage: number
+  /** Mean customer patience (Erlang A); omitted: measured from abandoned chats if any. */
+  patience_seconds?: number
+  model?: 'auto' | 'erlang_c' | 'erlang_a'
 }
 
 export interface StaffingAnswer {
+  model: 'erlang_c' | 'erlang_a'
   aht_seconds: number
   aht_source: 'given' | 'measured'
+  patience_seconds: number | null
+  patience_source: 'given' | 'measured' | null
+  abandonment: number
   load_erlangs: number
   slots: number
   operators: number
@@ -51,6 +58,7 @@ export interface Simulation {
   state: 'queued' | 'done' | 'failed'
   operators: number | null
   service_level: number | null
+  abandoned: number | null
   error: string | null
 }
 

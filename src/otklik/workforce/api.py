@@ -12,7 +12,8 @@ from otklik.core.deps import AppSettings, DbSession
 from otklik.core.errors import forbidden
 from otklik.core.routing import TransactionalRoute
 from otklik.core.schemas import Id, Items
-from otklik.workforce import forecast, service, shifts, staffing
+from otklik.workforce import forecast, service, shifts, staffing, suggestion_api
+from otklik.workforce.patience import estimate_patience
 from otklik.workforce.schemas import (
     AdherenceOut,
     AssignmentIn,
@@ -21,6 +22,7 @@ from otklik.workforce.schemas import (
     HandleTimeOut,
     IntervalOut,
     MissingOut,
+    PatienceOut,
     PatternIn,
     PatternOut,
     ShiftOut,
@@ -128,6 +130,14 @@ async def recommend_staffing(body: StaffingIn, lead: Lead, session: DbSession) -
     return await staffing.recommend(session, data=body, requested_by_id=lead)
 
 
+@router.get("/workforce/patience", response_model=PatienceOut)
+async def get_patience(
+    _: Lead, session: DbSession, days: Annotated[int, Query(ge=1, le=365)] = 28
+) -> PatienceOut:
+    """First waits answered and abandoned, and the mean patience they imply (Erlang A)."""
+    return await estimate_patience(session, days=days)
+
+
 @router.get("/workforce/staffing/simulations/{simulation_id}", response_model=SimulationOut)
 async def get_simulation(simulation_id: Id, _: Lead, session: DbSession) -> SimulationOut:
     return await staffing.get_simulation(session, simulation_id=simulation_id)
@@ -219,3 +229,8 @@ async def missing_now(
             session, viewer=service.Viewer(agent.id, agent.role), tz=settings.workspace_timezone
         )
     )
+
+
+# The schedule suggestion runs its solver outside any transaction: its router's plain
+# routes keep their own class when included here (under this router's prefix).
+router.include_router(suggestion_api.router)

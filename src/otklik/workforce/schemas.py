@@ -70,19 +70,40 @@ class StaffingIn(StrictModel):
     max_occupancy: float = Field(default=1.0, gt=0, le=1)
     #: Share of paid time not available for chats (breaks, meetings, absence).
     shrinkage: float = Field(default=0.0, ge=0, lt=1)
-    #: Mean customer patience: given, the simulation lets waiting chats be abandoned (the
-    #: queue of Erlang A).
+    #: Mean customer patience (the queue of Erlang A: waiting chats are abandoned); omitted:
+    #: estimated from our own first waits when enough were abandoned.
     patience_seconds: float | None = Field(default=None, gt=0, le=86_400)
+    #: ``auto``: Erlang A when the patience is known, else Erlang C; or force one of them
+    #: (``erlang_a`` without a known patience is a 422).
+    model: Literal["auto", "erlang_c", "erlang_a"] = "auto"
     #: How long the simulation runs (simulated hours).
     simulated_hours: float = Field(default=200, ge=10, le=2000)
 
 
-class StaffingOut(BaseModel):
-    """Erlang C's answer; the simulation's comes later (``simulation_id``)."""
+class PatienceOut(BaseModel):
+    """First waits of the last ``days`` and the mean patience they imply (``None``: too few
+    abandoned to tell)."""
 
+    days: int
+    answered: int
+    abandoned: int
+    abandonment: float | None
+    patience_seconds: float | None
+
+
+class StaffingOut(BaseModel):
+    """Erlang C's or Erlang A's answer; the simulation's comes later (``simulation_id``)."""
+
+    #: ``erlang_c`` or ``erlang_a`` (customers abandon after ``patience_seconds``).
+    model: Literal["erlang_c", "erlang_a"]
     aht_seconds: float
     #: ``given`` or ``measured`` (from our own dialogs at this concurrency).
     aht_source: str
+    patience_seconds: float | None = None
+    #: ``given`` or ``measured`` (from our own first waits); ``None`` with Erlang C.
+    patience_source: str | None = None
+    #: Share of chats abandoned (Erlang A; 0 with Erlang C).
+    abandonment: float = 0.0
     load_erlangs: float
     slots: int
     operators: int
@@ -93,6 +114,81 @@ class StaffingOut(BaseModel):
     average_wait_seconds: float
     wait_probability: float
     simulation_id: int
+
+
+class StaffingTargets(StrictModel):
+    """What turns a forecast volume into people per half-hour (as ``StaffingIn``)."""
+
+    aht_seconds: float = Field(gt=0, le=86_400)
+    concurrency: int = Field(default=1, ge=1, le=10)
+    target_level: float = Field(default=0.8, gt=0, lt=1)
+    target_seconds: float = Field(default=20, ge=0, le=3600)
+    max_occupancy: float = Field(default=1.0, gt=0, le=1)
+    shrinkage: float = Field(default=0.0, ge=0, lt=1)
+    #: Given: Erlang A; omitted: Erlang C.
+    patience_seconds: float | None = Field(default=None, gt=0, le=86_400)
+
+
+class SuggestionIn(StrictModel):
+    #: The week's first local day (the requirement's half-hour 0 is its midnight).
+    week_start: date
+    #: People needed per local half-hour of the week (336 values) …
+    requirement: list[int] | None = Field(default=None, min_length=336, max_length=336)
+    #: … or the targets to derive them from the volume forecast.
+    staffing: StaffingTargets | None = None
+    #: The templates to use (all when omitted).
+    template_ids: list[int] | None = Field(default=None, min_length=1, max_length=50)
+    #: At most this many operators start a shift on one day.
+    max_per_day: int | None = Field(default=None, ge=1, le=10_000)
+    #: The solver's limit, in its deterministic seconds.
+    time_limit_seconds: float = Field(default=10, gt=0, le=60)
+
+    @model_validator(mode="after")
+    def _requirement_or_targets(self) -> SuggestionIn:
+        if (self.requirement is None) == (self.staffing is None):
+            raise ValueError("give either a requirement or staffing targets")
+        if self.requirement is not None and any(not 0 <= n <= 10_000 for n in self.requirement):
+            raise ValueError("each half-hour needs 0 to 10000 people")
+        return self
+
+
+class SuggestedStart(BaseModel):
+    #: 0 = ``week_start``.
+    day: int
+    date: date
+    template_id: int
+    template_name: str
+    count: int
+
+
+class SuggestedShift(BaseModel):
+    """``count`` operators work ``template_id`` on ``date`` (instants in UTC)."""
+
+    date: date
+    template_id: int
+    starts_at: datetime
+    ends_at: datetime
+    count: int
+
+
+class SuggestionOut(BaseModel):
+    week_start: date
+    interval_minutes: int
+    #: ``optimal``, or ``feasible`` when the time limit came first.
+    status: str
+    solve_seconds: float
+    requirement: list[int]
+    coverage: list[int]
+    #: Sum over half-hours of people beyond the requirement.
+    over_staffing: int
+    #: Sum over half-hours of people missing (the templates cannot cover them).
+    shortage: int
+    #: Shift starts in the week.
+    people: int
+    #: Every day × template, with its count (0 included).
+    starts: list[SuggestedStart]
+    #: The days and templates with operators, as shifts to place in the calendar.
+    shifts: list[SuggestedShift]
 
 
 class SimulationOut(BaseModel):

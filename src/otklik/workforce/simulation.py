@@ -99,14 +99,13 @@ def required_slots(
     patience: float | None = None,
     limit: int = 5000,
 ) -> Outcome:
-    """The fewest slots whose simulated service level reaches ``target_level`` (and whose
-    offered load per slot stays within ``max_occupancy``)."""
+    """The fewest slots whose simulated service level reaches ``target_level`` and whose
+    load per slot stays within ``max_occupancy`` (the load answered, when chats are
+    abandoned: as ``erlang_a.required_slots`` counts it)."""
     load = chats_per_hour * aht / 3600
-    slots = max(1, math.ceil(load / max_occupancy))
-    if patience is None:
-        slots = max(slots, math.floor(load) + 1)  # fewer never empties the queue
-    while True:
-        outcome = run(
+
+    def attempt(slots: int) -> Outcome:
+        return run(
             slots=slots,
             chats_per_hour=chats_per_hour,
             aht=aht,
@@ -114,6 +113,25 @@ def required_slots(
             hours=hours,
             patience=patience,
         )
-        if outcome.service_level >= target_level or slots >= limit:
-            return outcome
+
+    def enough(outcome: Outcome) -> bool:
+        carried = load * (1 - outcome.abandoned)
+        return outcome.service_level >= target_level and carried / outcome.slots <= max_occupancy
+
+    if patience is None:
+        # fewer slots than the load never empty the queue
+        slots = max(1, math.ceil(load / max_occupancy), math.floor(load) + 1)
+    else:
+        # abandonment may let fewer slots than the load do: start low, as Erlang A does
+        slots = max(1, math.floor(load * 0.5))
+    outcome = attempt(slots)
+    while not enough(outcome) and slots < limit:
         slots += 1
+        outcome = attempt(slots)
+    if patience is not None:
+        while slots > 1:  # the low start may already have been enough
+            below = attempt(slots - 1)
+            if not enough(below):
+                break
+            slots, outcome = slots - 1, below
+    return outcome

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import math
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -20,8 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from otklik.core.clock import utcnow
 from otklik.core.errors import invalid, not_found
 from otklik.jobs.registry import IOJobContext, enqueue, io_job
-from otklik.workforce import erlang, simulation
+from otklik.workforce import erlang, erlang_a, simulation
 from otklik.workforce.models import HandlingInterval, StaffingSimulation
+from otklik.workforce.patience import MIN_ABANDONED, estimate_patience
 from otklik.workforce.schemas import HandleTimeOut, SimulationOut, StaffingIn, StaffingOut
 
 SIMULATE_JOB = "workforce.simulate"
@@ -66,10 +68,90 @@ async def handle_times(session: AsyncSession, *, days: int) -> list[HandleTimeOu
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """One model's answer, whichever model gave it."""
+
+    model: str
+    staffing: erlang.Staffing
+    abandonment: float
+
+
+def figures_for(
+    *,
+    chats_per_hour: float,
+    aht: float,
+    concurrency: int,
+    target_level: float,
+    target_seconds: float,
+    max_occupancy: float,
+    shrinkage: float,
+    patience: float | None,
+) -> Figures:
+    """Erlang A when a patience is given (Erlang C if it is too long to matter), else
+    Erlang C; slots become operators and people to schedule the same way for both."""
+    if patience is not None:
+        load = chats_per_hour * aht / 3600
+        try:
+            found = erlang_a.required_slots(
+                load=load,
+                aht=aht,
+                patience=patience,
+                target_level=target_level,
+                target_seconds=target_seconds,
+                max_occupancy=max_occupancy,
+            )
+        except erlang_a.PatienceTooLong:
+            pass
+        else:
+            operators = math.ceil(found.slots / concurrency)
+            return Figures(
+                model="erlang_a",
+                staffing=erlang.Staffing(
+                    load=load,
+                    slots=found.slots,
+                    operators=operators,
+                    scheduled=math.ceil(operators / (1 - shrinkage)) if operators else 0,
+                    service_level=found.service_level,
+                    occupancy=found.occupancy,
+                    average_wait=found.average_wait,
+                    wait_probability=found.wait_probability,
+                ),
+                abandonment=found.abandonment,
+            )
+    staffing = erlang.required(
+        chats_per_hour=chats_per_hour,
+        aht=aht,
+        concurrency=concurrency,
+        target_level=target_level,
+        target_seconds=target_seconds,
+        max_occupancy=max_occupancy,
+        shrinkage=shrinkage,
+    )
+    return Figures(model="erlang_c", staffing=staffing, abandonment=0.0)
+
+
+async def _patience(session: AsyncSession, data: StaffingIn) -> tuple[float | None, str | None]:
+    """The patience the model uses and where it comes from (``None``: Erlang C)."""
+    if data.model == "erlang_c":
+        return None, None
+    if data.patience_seconds is not None:
+        return data.patience_seconds, "given"
+    measured = (await estimate_patience(session, days=28)).patience_seconds
+    if measured is not None:
+        return measured, "measured"
+    if data.model == "erlang_a":
+        raise invalid(
+            f"Fewer than {MIN_ABANDONED} abandoned chats in the last 28 days: "
+            "give patience_seconds for Erlang A."
+        )
+    return None, None
+
+
 async def recommend(
     session: AsyncSession, *, data: StaffingIn, requested_by_id: int
 ) -> StaffingOut:
-    """Erlang C's figures now; the same question queued for the simulation."""
+    """Erlang A's or C's figures now; the same question queued for the simulation."""
     aht, source = data.aht_seconds, "given"
     if aht is None:
         measured = {h.concurrency: h for h in await handle_times(session, days=28)}
@@ -79,8 +161,9 @@ async def recommend(
                 "give aht_seconds."
             )
         aht, source = measured[data.concurrency].aht_seconds, "measured"
+    patience_seconds, patience_source = await _patience(session, data)
     try:
-        figures = erlang.required(
+        found = figures_for(
             chats_per_hour=data.chats_per_hour,
             aht=aht,
             concurrency=data.concurrency,
@@ -88,17 +171,26 @@ async def recommend(
             target_seconds=data.target_seconds,
             max_occupancy=data.max_occupancy,
             shrinkage=data.shrinkage,
+            patience=patience_seconds,
         )
     except ValueError as exc:
         raise invalid(str(exc)) from exc
-    params = {**data.model_dump(), "aht_seconds": aht}
+    if found.model == "erlang_c":
+        patience_seconds = patience_source = None
+    figures = found.staffing
+    # the simulation answers the same question: customers abandon exactly when Erlang A's do
+    params = {**data.model_dump(), "aht_seconds": aht, "patience_seconds": patience_seconds}
     row = StaffingSimulation(requested_by_id=requested_by_id, params=params, state="queued")
     session.add(row)
     await session.flush()
     await enqueue(session, name=SIMULATE_JOB, payload={"simulation_id": row.id}, max_attempts=2)
     return StaffingOut(
+        model="erlang_a" if found.model == "erlang_a" else "erlang_c",
         aht_seconds=aht,
         aht_source=source,
+        patience_seconds=patience_seconds,
+        patience_source=patience_source,
+        abandonment=round(found.abandonment, 4),
         load_erlangs=round(figures.load, 4),
         slots=figures.slots,
         operators=figures.operators,
