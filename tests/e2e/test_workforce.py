@@ -4,7 +4,8 @@ switch, the timesheet, the staffing calculator with its simulation, and the week
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -15,6 +16,8 @@ from tests.e2e.test_workspace import login
 pytestmark = pytest.mark.e2e
 #: How long a state may take to show on a busy machine.
 LIVE = 30_000
+#: The browser's time zone (tests/e2e/conftest.py).
+MOSCOW = ZoneInfo("Europe/Moscow")
 
 
 @pytest.fixture
@@ -89,7 +92,52 @@ def test_break_timesheet_staffing_and_schedule(
     expect(page.get_by_test_id("forecast-error")).to_be_visible()
 
     page.get_by_test_id("workforce-tab-schedule").click()
-    cells = page.get_by_test_id("schedule-cell")
+    mine = page.locator(f'[data-testid="schedule-row"][data-agent-id="{api.me["id"]}"]')
+    cells = mine.get_by_test_id("schedule-cell")
     expect(cells).to_have_count(7)
     expect(cells.nth(0)).to_contain_text("Day")
     expect(cells.nth(5)).to_have_text("—")
+
+
+def test_drag_a_shift_to_another_day_and_see_the_month(
+    page: Page, e2e_server: E2EServer, api: AdminApi
+) -> None:
+    # The admin works this week's Monday (a shift placed in the calendar, 09:00 to 17:00 in
+    # the browser's time zone, Moscow: no DST).
+    today = datetime.now(UTC).astimezone(MOSCOW).date()
+    monday = today - timedelta(days=today.weekday())
+    wednesday = monday + timedelta(days=2)
+    starts = datetime.combine(monday, time(9, 0), tzinfo=MOSCOW)
+    placed = api.http.post(
+        "/api/v1/workforce/shifts",
+        json={
+            "agent_id": api.me["id"],
+            "starts_at": starts.isoformat(),
+            "ends_at": (starts + timedelta(hours=8)).isoformat(),
+        },
+    )
+    assert placed.status_code == 201, placed.text
+
+    login(page, e2e_server)
+    page.get_by_test_id("nav-workforce").click()
+    page.get_by_test_id("workforce-tab-schedule").click()
+    row = page.locator(f'[data-testid="schedule-row"][data-agent-id="{api.me["id"]}"]')
+    shift = row.locator(f'[data-testid="schedule-shift"][data-day="{monday}"]')
+    expect(shift).to_contain_text("09:00")
+    shift.drag_to(row.locator(f'[data-testid="schedule-cell"][data-day="{wednesday}"]'))
+    moved = row.locator(f'[data-testid="schedule-shift"][data-day="{wednesday}"]')
+    expect(moved).to_contain_text("09:00–17:00")
+    expect(row.locator(f'[data-testid="schedule-shift"][data-day="{monday}"]')).to_have_count(0)
+
+    page.reload()
+    page.get_by_test_id("workforce-tab-schedule").click()
+    expect(moved).to_contain_text("09:00–17:00")
+    expect(row.locator(f'[data-testid="schedule-shift"][data-day="{monday}"]')).to_have_count(0)
+
+    # The month: whole weeks, Wednesday's shift in its day.
+    page.get_by_test_id("schedule-view-month").click()
+    days = page.get_by_test_id("month-day")
+    expect(days.first).to_be_visible()
+    assert days.count() % 7 == 0 and 28 <= days.count() <= 42
+    month_day = page.locator(f'[data-testid="month-day"][data-day="{wednesday}"]')
+    expect(month_day.get_by_test_id("month-shift")).to_contain_text("09:00")
