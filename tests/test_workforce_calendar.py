@@ -249,6 +249,10 @@ async def test_time_off_and_swaps(workspace: Workspace) -> None:
     await anna_socket.ready()
     boris_socket = await workspace.agent_socket(token=boris)
     await boris_socket.ready()
+    sam_socket = await workspace.agent_socket(token=sam)
+    await sam_socket.ready()
+    olga_socket = await workspace.agent_socket(token=olga)
+    await olga_socket.ready()
 
     # Time off for Friday 6 and Saturday 7 November.
     asked = await post(
@@ -360,8 +364,23 @@ async def test_time_off_and_swaps(workspace: Workspace) -> None:
         f"/api/v1/workforce/requests/{declined_swap['id']}/decline", headers=workspace.auth(boris)
     )
     assert no.status_code == 200 and no.json()["state"] == "declined"
-    await anna_socket.close()
-    await boris_socket.close()
+    # Live: the lead of their team heard every request and change; a lead of another team
+    # heard none.
+    await sam_socket.until(
+        lambda f: (
+            f.get("type") == "workforce.request_changed"
+            and f["data"]["request"]["id"] == declined_swap["id"]
+            and f["data"]["request"]["state"] == "declined"
+        )
+    )
+    assert {f["type"] for f in sam_socket.frames} >= {
+        "workforce.request_changed",
+        "workforce.schedule_changed",
+    }
+    await olga_socket.quiet(0.3)
+    assert not [f for f in olga_socket.frames if str(f.get("type")).startswith("workforce.")]
+    for sock in (anna_socket, boris_socket, sam_socket, olga_socket):
+        await sock.close()
 
 
 @pytest.mark.usefixtures("monday")
@@ -511,3 +530,38 @@ def test_a_day_off_and_a_move_in_the_plan() -> None:
     moved = plan.shift(7, date(2026, 10, 25))
     assert moved is not None and moved.source == "swap" and moved.name == "Day"
     assert plan.shift_at(7, starts + timedelta(hours=5)) is None
+
+
+@pytest.mark.usefixtures("monday")
+async def test_adherence_follows_the_edited_day(workspace: Workspace) -> None:
+    anna_id, anna = await workspace.agent("anna@example.com", name="Анна")
+    await plan_day_shifts(workspace, anna_id)  # 09:00–17:00 on Monday 2 and Tuesday 3
+    resized = await place(
+        workspace, anna_id, local("2026-11-02", "10:00"), local("2026-11-02", "12:00")
+    )
+    assert resized.status_code == 201, resized.text
+    off = await workspace.api.delete(
+        f"/api/v1/workforce/agents/{anna_id}/shifts/2026-11-03", headers=workspace.auth()
+    )
+    assert off.status_code == 204
+
+    async def missing() -> list[int]:
+        got = await workspace.api.get("/api/v1/workforce/adherence/now", headers=workspace.auth())
+        return [m["agent_id"] for m in got.json()["items"]]
+
+    at(9.5)  # the pattern's shift would have begun; the edited one has not
+    assert await missing() == []
+    at(10.5)
+    assert await missing() == [anna_id]
+    await status(workspace, anna, "online")
+    at(13)
+    report = await workspace.api.get(
+        "/api/v1/workforce/adherence", headers=workspace.auth(), params={"day": "2026-11-02"}
+    )
+    (row,) = report.json()["items"]
+    assert row["starts_at"].startswith("2026-11-02T09:00")  # 10:00 CET
+    assert (row["scheduled_minutes"], row["late_login_minutes"]) == (120, 30)
+    day_off = await workspace.api.get(
+        "/api/v1/workforce/adherence", headers=workspace.auth(), params={"day": "2026-11-03"}
+    )
+    assert day_off.json()["items"] == []
