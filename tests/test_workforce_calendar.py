@@ -189,6 +189,15 @@ async def test_edits_across_dst_and_a_month_end(workspace: Workspace) -> None:
                 422,
             ),
             ({"starts_at": "2026-10-28T10:00:00", "ends_at": "2026-10-28T12:00:00"}, 422),
+            (  # a move whose new place overlaps the next day: the old day stays as it was
+                {
+                    "starts_at": local("2026-10-28", "23:00"),
+                    "ends_at": local("2026-10-29", "10:00"),
+                    "from_agent_id": "ANNA",
+                    "from_date": "2026-10-27",
+                },
+                409,
+            ),
             (
                 {
                     "starts_at": local("2026-10-28", "10:00"),
@@ -216,7 +225,10 @@ async def test_edits_across_dst_and_a_month_end(workspace: Workspace) -> None:
             response = await workspace.api.post(
                 "/api/v1/workforce/shifts",
                 headers=workspace.auth(),
-                json={"agent_id": anna_id, **body},
+                json={
+                    "agent_id": anna_id,
+                    **{k: anna_id if v == "ANNA" else v for k, v in body.items()},
+                },
             )
             assert response.status_code == code, (body, response.text)
         missing = await place(
