@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otklik.accounts import service as accounts
@@ -85,7 +86,10 @@ async def set_day(
     row.kind = kind
     row.request_id = request_id
     row.by_agent_id = by_agent_id
-    await session.flush()
+    try:
+        await session.flush()
+    except IntegrityError as exc:  # another edit of the same day committed in between
+        raise conflict("The day was edited at the same moment; try again.") from exc
     return row
 
 
