@@ -464,6 +464,8 @@ async def test_routing_honours_a_day_off(workspace: Workspace) -> None:
 async def test_templates_and_patterns_are_edited_and_deleted(workspace: Workspace) -> None:
     anna_id, anna = await workspace.agent("anna@example.com", name="Анна")
     template_id = await daily(workspace, anna_id, "2026-11-02")
+    anna_socket = await workspace.agent_socket(token=anna)
+    await anna_socket.ready()
     good = {"name": "Late", "start": "12:00", "length_minutes": 480}
     changed = await workspace.api.put(
         f"/api/v1/workforce/shift-templates/{template_id}", headers=workspace.auth(), json=good
@@ -496,6 +498,11 @@ async def test_templates_and_patterns_are_edited_and_deleted(workspace: Workspac
         "2026-11-02",
         "2026-11-03",
     ]
+    # Anna's calendar hears that her pattern changed (from her assignment's start on).
+    frame = await anna_socket.until(lambda f: f.get("type") == "workforce.schedule_changed")
+    assert frame["data"]["agent_id"] == anna_id
+    assert frame["data"]["date_from"] == "2026-11-02"
+    await anna_socket.close()
 
     # Deleting what is in use is refused; the schedule stays as it was.
     in_use = await workspace.api.delete(

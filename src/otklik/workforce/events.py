@@ -54,7 +54,8 @@ class ScheduleChanged(DomainEvent):
     team_ids: tuple[int, ...]
     date_from: date
     date_to: date
-    #: ``edit``, ``time_off`` or ``swap``.
+    #: ``edit``, ``time_off``, ``swap``, or ``pattern`` (an assignment, a pattern or a
+    #: template changed).
     kind: str
 
     def feed(self) -> list[FeedEntry]:

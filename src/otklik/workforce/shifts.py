@@ -23,6 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from otklik.accounts import service as accounts
 from otklik.core.errors import conflict, invalid, not_found
+from otklik.core.events import bus
+from otklik.workforce.events import ScheduleChanged
 from otklik.workforce.models import (
     PatternAssignment,
     RotationPattern,
@@ -58,6 +60,43 @@ def use_timezone(name: str) -> None:
 
 def workspace_zone() -> ZoneInfo:
     return _zone
+
+
+#: How far ahead a pattern change is announced (clients refetch what they show anyway).
+ANNOUNCE_DAYS = 366
+
+
+async def announce(session: AsyncSession, assignments: Sequence[PatternAssignment]) -> None:
+    """Tell the operators of ``assignments`` (and their leads) live that their schedule
+    changed from the assignment's start on (``workforce.schedule_changed``)."""
+    if not assignments:
+        return
+    agents = {a.id: a for a in await accounts.list_agents(session)}
+    firsts: dict[int, date] = {}
+    for row in assignments:
+        firsts[row.agent_id] = min(firsts.get(row.agent_id, row.starts_on), row.starts_on)
+    for agent_id, first in sorted(firsts.items()):
+        agent = agents.get(agent_id)
+        if agent is not None:
+            await bus.emit(
+                session,
+                ScheduleChanged(
+                    agent_id=agent_id,
+                    team_ids=tuple(agent.team_ids),
+                    date_from=first,
+                    date_to=first + timedelta(days=ANNOUNCE_DAYS),
+                    kind="pattern",
+                ),
+            )
+
+
+async def _assigned_to(
+    session: AsyncSession, pattern_ids: Collection[int]
+) -> list[PatternAssignment]:
+    rows = await session.scalars(
+        select(PatternAssignment).where(PatternAssignment.pattern_id.in_(sorted(pattern_ids)))
+    )
+    return list(rows)
 
 
 def _template_out(row: ShiftTemplate) -> ShiftTemplateOut:
@@ -103,6 +142,8 @@ async def update_template(
     row.length_minutes = data.length_minutes
     row.breaks = [b.model_dump() for b in data.breaks]
     await session.flush()
+    users = [p.id for p in await session.scalars(select(RotationPattern)) if row.id in p.cycle]
+    await announce(session, await _assigned_to(session, users))
     return _template_out(row)
 
 
@@ -178,6 +219,7 @@ async def update_pattern(
     row.name = data.name
     row.cycle = list(data.cycle)
     await session.flush()
+    await announce(session, await _assigned_to(session, [row.id]))
     return PatternOut(id=row.id, name=row.name, cycle=list(row.cycle))
 
 
@@ -221,6 +263,7 @@ async def delete_assignment(session: AsyncSession, *, assignment_id: int) -> Non
         raise not_found("Assignment", assignment_id)
     await session.delete(row)
     await session.flush()
+    await announce(session, [row])
 
 
 async def list_patterns(session: AsyncSession) -> list[PatternOut]:
@@ -238,6 +281,7 @@ async def assign_pattern(session: AsyncSession, *, data: AssignmentIn) -> Assign
     )
     session.add(row)
     await session.flush()
+    await announce(session, [row])
     return AssignmentOut(
         id=row.id, agent_id=row.agent_id, pattern_id=row.pattern_id, starts_on=row.starts_on
     )
