@@ -251,6 +251,24 @@ async def test_every_frame_the_sockets_send_validates(workspace: Workspace) -> N
     read = await api.post("/api/v1/mentions/read", headers=workspace.auth(mira_token), json={})
     assert read.status_code == 200 and read.json() == {"unread": 0}, read.text
 
+    # Workforce: a shift placed in the team calendar, and a time-off request.
+    placed = await api.post(
+        "/api/v1/workforce/shifts",
+        headers=auth,
+        json={
+            "agent_id": workspace.admin_id,
+            "starts_at": "2030-01-07T09:00:00+00:00",
+            "ends_at": "2030-01-07T17:00:00+00:00",
+        },
+    )
+    assert placed.status_code == 201, placed.text
+    time_off = await api.post(
+        "/api/v1/workforce/requests/time-off",
+        headers=auth,
+        json={"date_from": "2030-01-08", "date_to": "2030-01-09", "reason": "dentist"},
+    )
+    assert time_off.status_code == 201, time_off.text
+
     # Everything again, replayed from the log to a socket that resumes.
     replayed = await workspace.agent_socket(last_event_id=0)
     await replayed.ready()

@@ -419,6 +419,68 @@ async def a_simulation(w: World) -> Params:
     return {"simulation_id": answer["simulation_id"]}
 
 
+async def a_shift_template(w: World) -> Params:
+    """Templates and patterns are the workspace's: the leads (supervisors, admins) edit them."""
+    body = {"name": f"Day {new_id()[:6]}", "start": "09:00", "length_minutes": 480}
+    template = await w.ok("POST", "/api/v1/workforce/shift-templates", json=body)
+    return {"template_id": template["id"]}
+
+
+async def a_pattern(w: World) -> Params:
+    template_id = (await a_shift_template(w))["template_id"]
+    pattern = await w.ok(
+        "POST", "/api/v1/workforce/patterns", json={"name": "daily", "cycle": [template_id]}
+    )
+    return {"pattern_id": pattern["id"], "template_id": template_id}
+
+
+async def others_assignment(w: World) -> Params:
+    """``other`` (team T2) works a pattern: only their lead (here the admin) removes it."""
+    pattern_id = (await a_pattern(w))["pattern_id"]
+    assignment = await w.ok(
+        "POST",
+        "/api/v1/workforce/assignments",
+        json={"agent_id": w.other_id, "pattern_id": pattern_id, "starts_on": "2030-01-01"},
+    )
+    return {"assignment_id": assignment["id"]}
+
+
+async def others_day(w: World) -> Params:
+    """A day of ``other``'s calendar (team T2): only their lead edits it."""
+    return {"agent_id": w.other_id, "day": "2030-01-08"}
+
+
+async def _as_other(w: World, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    # (``other`` may have been signed out by an earlier probe: a fresh sign-in)
+    login = await w.api.post(
+        "/api/v1/auth/login", json={"email": "other@example.com", "password": "agent-password"}
+    )
+    w.api.cookies.clear()
+    response = await w.call("POST", path, token=login.json()["token"], json=body)
+    assert response.status_code == 201, response.text
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+async def others_time_off(w: World) -> Params:
+    """``other`` (team T2) asks for time off: their lead (the admin) decides; the T1
+    supervisor and operators see no such request."""
+    body = {"date_from": "2030-02-04", "date_to": "2030-02-05", "reason": "x"}
+    return {"request_id": (await _as_other(w, "/api/v1/workforce/requests/time-off", body))["id"]}
+
+
+async def others_swap_with_admin(w: World) -> Params:
+    """``other`` asks the admin to swap: only the admin (the colleague asked) accepts."""
+    shift = {
+        "agent_id": w.other_id,
+        "starts_at": "2030-01-07T09:00:00+00:00",
+        "ends_at": "2030-01-07T17:00:00+00:00",
+    }
+    await w.ok("POST", "/api/v1/workforce/shifts", json=shift)
+    body = {"colleague_id": w.ws.admin_id, "day": "2030-01-07"}
+    return {"request_id": (await _as_other(w, "/api/v1/workforce/requests/swap", body))["id"]}
+
+
 async def a_page(w: World) -> Params:
     return {"path": "settings"}
 
@@ -699,6 +761,37 @@ TABLE: dict[tuple[str, str], list[Probe]] = {
     # Staffing is the leads' (not team-scoped): supervisors and admins.
     ("GET", "/api/v1/workforce/staffing/simulations/{simulation_id}"): [
         Probe(a_simulation, SUPERVISOR)
+    ],
+    # Shift templates and rotation patterns: the leads'.
+    ("PUT", "/api/v1/workforce/shift-templates/{template_id}"): [
+        Probe(
+            a_shift_template, SUPERVISOR, json={"name": "x", "start": "10:00", "length_minutes": 60}
+        )
+    ],
+    ("DELETE", "/api/v1/workforce/shift-templates/{template_id}"): [
+        Probe(a_shift_template, SUPERVISOR)
+    ],
+    ("PUT", "/api/v1/workforce/patterns/{pattern_id}"): [
+        # (template 1 may be gone by then: its 422 comes after the access check too)
+        Probe(
+            a_pattern,
+            SUPERVISOR,
+            also_ok=frozenset({422}),
+            json={"name": "x", "cycle": [None, 1]},
+        )
+    ],
+    ("DELETE", "/api/v1/workforce/patterns/{pattern_id}"): [Probe(a_pattern, SUPERVISOR)],
+    # Another team's operator's calendar: their lead (the admin here) only.
+    ("DELETE", "/api/v1/workforce/assignments/{assignment_id}"): [Probe(others_assignment, ADMIN)],
+    ("DELETE", "/api/v1/workforce/agents/{agent_id}/shifts/{day}"): [Probe(others_day, ADMIN)],
+    ("DELETE", "/api/v1/workforce/agents/{agent_id}/overrides/{day}"): [Probe(others_day, ADMIN)],
+    # Another team's operator's requests: their lead decides, the colleague asked accepts,
+    # the requester alone cancels.
+    ("POST", "/api/v1/workforce/requests/{request_id}/approve"): [Probe(others_time_off, ADMIN)],
+    ("POST", "/api/v1/workforce/requests/{request_id}/decline"): [Probe(others_time_off, ADMIN)],
+    ("POST", "/api/v1/workforce/requests/{request_id}/cancel"): [Probe(others_time_off, NOBODY)],
+    ("POST", "/api/v1/workforce/requests/{request_id}/accept"): [
+        Probe(others_swap_with_admin, ADMIN)
     ],
     # Another person's sign-in: not in anybody else's own sessions list (admins end other
     # people's sign-ins with /agents/{id}/sign-out).

@@ -60,6 +60,7 @@ from otklik.routing.events import ConversationEscalated, ConversationHandedBack
 from otklik.scripts.events import CHANGED_FRAMES, IMPORTED_FRAME
 from otklik.sla.events import SlaBreached, SlaWarning
 from otklik.surveys.events import SurveyResponded, SurveySent
+from otklik.workforce.events import ScheduleChanged, ScheduleRequestChanged
 
 #: Typed events that write frames (a test checks that none is missing).
 EVENTS: tuple[type[DomainEvent], ...] = (
@@ -78,6 +79,8 @@ EVENTS: tuple[type[DomainEvent], ...] = (
     SlaWarning,
     SurveySent,
     SurveyResponded,
+    ScheduleChanged,
+    ScheduleRequestChanged,
 )
 #: Event frames appended to the log without a typed event.
 LOGGED: tuple[FrameKind[Any], ...] = (

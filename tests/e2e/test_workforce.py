@@ -4,10 +4,11 @@ switch, the timesheet, the staffing calculator with its simulation, and the week
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import AdminApi, E2EServer
 from tests.e2e.test_workspace import login
@@ -15,6 +16,8 @@ from tests.e2e.test_workspace import login
 pytestmark = pytest.mark.e2e
 #: How long a state may take to show on a busy machine.
 LIVE = 30_000
+#: The browser's time zone (tests/e2e/conftest.py).
+MOSCOW = ZoneInfo("Europe/Moscow")
 
 
 @pytest.fixture
@@ -89,7 +92,107 @@ def test_break_timesheet_staffing_and_schedule(
     expect(page.get_by_test_id("forecast-error")).to_be_visible()
 
     page.get_by_test_id("workforce-tab-schedule").click()
-    cells = page.get_by_test_id("schedule-cell")
+    mine = page.locator(f'[data-testid="schedule-row"][data-agent-id="{api.me["id"]}"]')
+    cells = mine.get_by_test_id("schedule-cell")
     expect(cells).to_have_count(7)
     expect(cells.nth(0)).to_contain_text("Day")
     expect(cells.nth(5)).to_have_text("—")
+
+
+def test_drag_a_shift_to_another_day_and_see_the_month(
+    page: Page, e2e_server: E2EServer, api: AdminApi
+) -> None:
+    # The admin works this week's Monday (a shift placed in the calendar, 09:00 to 17:00 in
+    # the browser's time zone, Moscow: no DST).
+    today = datetime.now(UTC).astimezone(MOSCOW).date()
+    monday = today - timedelta(days=today.weekday())
+    wednesday = monday + timedelta(days=2)
+    starts = datetime.combine(monday, time(9, 0), tzinfo=MOSCOW)
+    placed = api.http.post(
+        "/api/v1/workforce/shifts",
+        json={
+            "agent_id": api.me["id"],
+            "starts_at": starts.isoformat(),
+            "ends_at": (starts + timedelta(hours=8)).isoformat(),
+        },
+    )
+    assert placed.status_code == 201, placed.text
+
+    login(page, e2e_server)
+    page.get_by_test_id("nav-workforce").click()
+    page.get_by_test_id("workforce-tab-schedule").click()
+    row = page.locator(f'[data-testid="schedule-row"][data-agent-id="{api.me["id"]}"]')
+    shift = row.locator(f'[data-testid="schedule-shift"][data-day="{monday}"]')
+    expect(shift).to_contain_text("09:00")
+    shift.drag_to(row.locator(f'[data-testid="schedule-cell"][data-day="{wednesday}"]'))
+    moved = row.locator(f'[data-testid="schedule-shift"][data-day="{wednesday}"]')
+    expect(moved).to_contain_text("09:00–17:00")
+    expect(row.locator(f'[data-testid="schedule-shift"][data-day="{monday}"]')).to_have_count(0)
+
+    page.reload()
+    page.get_by_test_id("workforce-tab-schedule").click()
+    expect(moved).to_contain_text("09:00–17:00")
+    expect(row.locator(f'[data-testid="schedule-shift"][data-day="{monday}"]')).to_have_count(0)
+
+    # The month: whole weeks, Wednesday's shift in its day.
+    page.get_by_test_id("schedule-view-month").click()
+    days = page.get_by_test_id("month-day")
+    expect(days.first).to_be_visible()
+    assert days.count() % 7 == 0 and 28 <= days.count() <= 42
+    month_day = page.locator(f'[data-testid="month-day"][data-day="{wednesday}"]')
+    expect(month_day.get_by_test_id("month-shift")).to_contain_text("09:00")
+
+
+def test_time_off_is_asked_approved_and_shown(
+    page: Page, browser: Browser, e2e_server: E2EServer, api: AdminApi
+) -> None:
+    made = api.http.post(
+        "/api/v1/agents",
+        json={"email": "olga@example.com", "name": "Olga", "password": "agent-password"},
+    )
+    assert made.status_code == 201, made.text
+    olga_id = made.json()["id"]
+    tomorrow = datetime.now(UTC).astimezone(MOSCOW).date() + timedelta(days=1)
+    starts = datetime.combine(tomorrow, time(9, 0), tzinfo=MOSCOW)
+    placed = api.http.post(
+        "/api/v1/workforce/shifts",
+        json={
+            "agent_id": olga_id,
+            "starts_at": starts.isoformat(),
+            "ends_at": (starts + timedelta(hours=8)).isoformat(),
+        },
+    )
+    assert placed.status_code == 201, placed.text
+
+    # Olga asks for tomorrow off.
+    login(page, e2e_server, "olga@example.com", "agent-password")
+    page.get_by_test_id("nav-workforce").click()
+    page.get_by_test_id("workforce-tab-requests").click()
+    form = page.get_by_test_id("time-off-form")
+    form.locator('input[type="date"]').nth(0).fill(tomorrow.isoformat())
+    form.locator('input[type="date"]').nth(1).fill(tomorrow.isoformat())
+    page.get_by_test_id("time-off-reason").fill("Doctor")
+    page.get_by_test_id("time-off-submit").click()
+    mine = page.get_by_test_id("request-mine")
+    expect(mine).to_have_attribute("data-state", "pending")
+
+    # The admin approves it from the list of requests to decide.
+    lead = browser.new_context(locale="ru-RU", timezone_id="Europe/Moscow")
+    try:
+        admin = lead.new_page()
+        login(admin, e2e_server)
+        admin.get_by_test_id("nav-workforce").click()
+        admin.get_by_test_id("workforce-tab-requests").click()
+        admin.get_by_test_id("request-to-decide").get_by_test_id("request-approve").click()
+        expect(admin.get_by_test_id("request-to-decide")).to_have_count(0)
+        admin.get_by_test_id("workforce-tab-schedule").click()
+        if tomorrow.weekday() == 0:
+            admin.get_by_test_id("schedule-next").click()
+        row = admin.locator(f'[data-testid="schedule-row"][data-agent-id="{olga_id}"]')
+        cell = row.locator(f'[data-testid="schedule-cell"][data-day="{tomorrow}"]')
+        expect(cell.get_by_test_id("schedule-time-off")).to_be_visible()
+        expect(cell.get_by_test_id("schedule-shift")).to_have_count(0)
+    finally:
+        lead.close()
+    # Olga's list follows live (the request's frame).
+    expect(mine).to_have_attribute("data-state", "approved", timeout=LIVE)

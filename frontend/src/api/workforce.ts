@@ -65,10 +65,58 @@ export interface Simulation {
 export interface Shift {
   agent_id: number
   date: string
-  template_id: number
+  template_id: number | null
   name: string
   starts_at: string
   ends_at: string
+  /** Where it comes from: the pattern, or an edit of the day (a lead's, a swap). */
+  source: 'pattern' | 'edit' | 'time_off' | 'swap'
+}
+
+/** A day edited on top of the patterns: a shift (`starts_at` set) or a day off. */
+export interface Override {
+  id: number
+  agent_id: number
+  date: string
+  kind: 'edit' | 'time_off' | 'swap'
+  starts_at: string | null
+  ends_at: string | null
+  template_id: number | null
+  request_id: number | null
+}
+
+export interface ShiftTemplate {
+  id: number
+  name: string
+  start: string
+  length_minutes: number
+}
+
+export interface PlaceShift {
+  agent_id: number
+  starts_at: string
+  ends_at: string
+  template_id?: number | null
+  /** A move: this operator's day becomes a day off in the same change. */
+  from_agent_id?: number
+  from_date?: string
+}
+
+export type RequestState = 'pending' | 'accepted' | 'approved' | 'declined' | 'cancelled'
+
+export interface ScheduleRequest {
+  id: number
+  kind: 'time_off' | 'swap'
+  agent_id: number
+  state: RequestState
+  date_from: string
+  date_to: string
+  reason: string
+  colleague_id: number | null
+  colleague_date: string | null
+  decided_by_id: number | null
+  created_at: string
+  decided_at: string | null
 }
 
 export interface StatusInterval {
@@ -105,4 +153,17 @@ export const workforce = {
   simulation: (id: number) => request<Simulation>('GET', `/workforce/staffing/simulations/${id}`),
   schedule: (dateFrom: string, dateTo: string) =>
     request<Items<Shift>>('GET', '/workforce/schedule', { query: { date_from: dateFrom, date_to: dateTo } }),
+  overrides: (dateFrom: string, dateTo: string) =>
+    request<Items<Override>>('GET', '/workforce/overrides', { query: { date_from: dateFrom, date_to: dateTo } }),
+  templates: () => request<Items<ShiftTemplate>>('GET', '/workforce/shift-templates'),
+  placeShift: (body: PlaceShift) => request<Shift>('POST', '/workforce/shifts', { body }),
+  dayOff: (agentId: number, day: string) => request<void>('DELETE', `/workforce/agents/${agentId}/shifts/${day}`),
+  resetDay: (agentId: number, day: string) => request<void>('DELETE', `/workforce/agents/${agentId}/overrides/${day}`),
+  requests: () => request<Items<ScheduleRequest>>('GET', '/workforce/requests'),
+  askTimeOff: (body: { date_from: string; date_to: string; reason: string }) =>
+    request<ScheduleRequest>('POST', '/workforce/requests/time-off', { body }),
+  askSwap: (body: { colleague_id: number; day: string; colleague_day?: string; reason: string }) =>
+    request<ScheduleRequest>('POST', '/workforce/requests/swap', { body }),
+  decide: (id: number, action: 'accept' | 'approve' | 'decline' | 'cancel') =>
+    request<ScheduleRequest>('POST', `/workforce/requests/${id}/${action}`),
 }

@@ -1,4 +1,4 @@
-// Events of routing, scripts, contacts and attribute definitions → store updates. Idempotent like apply.ts: an escalation is
+// Events of routing, scripts, contacts, attribute definitions and the team calendar → store updates. Idempotent like apply.ts: an escalation is
 // upserted by id, the others only drop caches or refetch.
 import type { ToolEventFrame } from '@/api/events'
 import { i18n } from '@/i18n'
@@ -15,6 +15,7 @@ import { useSlaStore } from '@/stores/sla'
 import { useToastStore } from '@/stores/toasts'
 import { afterMerge } from '@/stores/triage'
 import { useUiStore } from '@/stores/ui'
+import { useWorkforceStore } from '@/stores/workforce'
 
 export function applyToolEvent(frame: ToolEventFrame): void {
   switch (frame.type) {
@@ -55,6 +56,12 @@ export function applyToolEvent(frame: ToolEventFrame): void {
       // The chip turns at once; a list filtered by SLA state is asked again (once per burst).
       void useSlaStore().add([frame.data.conversation_id])
       useConversationsStore().scheduleSlaRefetch()
+      break
+    case 'workforce.schedule_changed':
+      useWorkforceStore().scheduleChanged()
+      break
+    case 'workforce.request_changed':
+      useWorkforceStore().requestChanged()
       break
     default:
       break

@@ -1,4 +1,5 @@
-"""Workforce routes: an operator's status timeline and the timesheets (JSON and CSV)."""
+"""Workforce routes: status timelines, timesheets (JSON and CSV), staffing, forecast, shift
+templates and patterns, the team calendar (edits, time off, swaps) and adherence."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from otklik.core.deps import AppSettings, DbSession
 from otklik.core.errors import forbidden
 from otklik.core.routing import TransactionalRoute
 from otklik.core.schemas import Id, Items
-from otklik.workforce import forecast, service, shifts, staffing, suggestion_api
+from otklik.workforce import calendar, forecast, requests, service, shifts, staffing, suggestion_api
 from otklik.workforce.patience import estimate_patience
 from otklik.workforce.schemas import (
     AdherenceOut,
@@ -22,15 +23,22 @@ from otklik.workforce.schemas import (
     HandleTimeOut,
     IntervalOut,
     MissingOut,
+    OverrideOut,
     PatienceOut,
     PatternIn,
     PatternOut,
+    PatternUpdate,
+    RequestOut,
+    RequestState,
+    ShiftIn,
     ShiftOut,
     ShiftTemplateIn,
     ShiftTemplateOut,
     SimulationOut,
     StaffingIn,
     StaffingOut,
+    SwapIn,
+    TimeOffIn,
     TimesheetOut,
 )
 
@@ -228,6 +236,171 @@ async def missing_now(
         items=await service.missing_now(
             session, viewer=service.Viewer(agent.id, agent.role), tz=settings.workspace_timezone
         )
+    )
+
+
+# --- editing templates and patterns ---------------------------------------------------
+
+
+@router.put("/workforce/shift-templates/{template_id}", response_model=ShiftTemplateOut)
+async def update_template(
+    template_id: Id, body: ShiftTemplateIn, _: Lead, session: DbSession
+) -> ShiftTemplateOut:
+    return await shifts.update_template(session, template_id=template_id, data=body)
+
+
+@router.delete("/workforce/shift-templates/{template_id}", status_code=204)
+async def delete_template(template_id: Id, _: Lead, session: DbSession) -> Response:
+    """409 while a rotation pattern uses the template."""
+    await shifts.delete_template(session, template_id=template_id)
+    return Response(status_code=204)
+
+
+@router.put("/workforce/patterns/{pattern_id}", response_model=PatternOut)
+async def update_pattern(
+    pattern_id: Id, body: PatternUpdate, _: Lead, session: DbSession
+) -> PatternOut:
+    return await shifts.update_pattern(session, pattern_id=pattern_id, data=body)
+
+
+@router.delete("/workforce/patterns/{pattern_id}", status_code=204)
+async def delete_pattern(pattern_id: Id, _: Lead, session: DbSession) -> Response:
+    """409 while operators are assigned to the pattern (remove the assignments first)."""
+    await shifts.delete_pattern(session, pattern_id=pattern_id)
+    return Response(status_code=204)
+
+
+@router.get("/workforce/assignments", response_model=Items[AssignmentOut])
+async def list_assignments(agent: CurrentAgent, session: DbSession) -> Items[AssignmentOut]:
+    """The assignments of the operators one may see."""
+    viewer = service.Viewer(agent.id, agent.role)
+    ids = [a.id for a in await service.visible_agents(session, viewer=viewer, agent_id=None)]
+    return Items(items=await shifts.list_assignments(session, agent_ids=ids))
+
+
+@router.delete("/workforce/assignments/{assignment_id}", status_code=204)
+async def delete_assignment(assignment_id: Id, agent: CurrentAgent, session: DbSession) -> Response:
+    viewer = service.Viewer(agent.id, agent.role)
+    owner = await shifts.assignment_agent(session, assignment_id)
+    await calendar.lead_of(session, viewer=viewer, agent_id=owner)
+    await shifts.delete_assignment(session, assignment_id=assignment_id)
+    return Response(status_code=204)
+
+
+# --- the calendar: edited days ----------------------------------------------------------
+
+
+@router.post("/workforce/shifts", response_model=ShiftOut, status_code=201)
+async def place_shift(body: ShiftIn, agent: CurrentAgent, session: DbSession) -> ShiftOut:
+    """Place a shift (it replaces the operator's shift of its local day); with
+    ``from_agent_id`` and ``from_date``, move one (that day becomes a day off)."""
+    viewer = service.Viewer(agent.id, agent.role)
+    await calendar.lead_of(session, viewer=viewer, agent_id=body.agent_id)
+    if body.from_agent_id is not None and body.from_date is not None:
+        await calendar.lead_of(session, viewer=viewer, agent_id=body.from_agent_id)
+        return await calendar.move_shift(
+            session,
+            from_agent_id=body.from_agent_id,
+            from_date=body.from_date,
+            agent_id=body.agent_id,
+            starts_at=body.starts_at,
+            ends_at=body.ends_at,
+            template_id=body.template_id,
+            by_agent_id=agent.id,
+        )
+    return await calendar.place_shift(
+        session,
+        agent_id=body.agent_id,
+        starts_at=body.starts_at,
+        ends_at=body.ends_at,
+        template_id=body.template_id,
+        by_agent_id=agent.id,
+    )
+
+
+@router.delete("/workforce/agents/{agent_id}/shifts/{day}", status_code=204)
+async def remove_shift(
+    agent_id: Id, day: date, agent: CurrentAgent, session: DbSession
+) -> Response:
+    """The operator's ``day`` becomes a day off."""
+    viewer = service.Viewer(agent.id, agent.role)
+    await calendar.lead_of(session, viewer=viewer, agent_id=agent_id)
+    await calendar.remove_shift(session, agent_id=agent_id, day=day, by_agent_id=agent.id)
+    return Response(status_code=204)
+
+
+@router.delete("/workforce/agents/{agent_id}/overrides/{day}", status_code=204)
+async def reset_day(agent_id: Id, day: date, agent: CurrentAgent, session: DbSession) -> Response:
+    """Drop the day's edit: the pattern decides again."""
+    viewer = service.Viewer(agent.id, agent.role)
+    await calendar.lead_of(session, viewer=viewer, agent_id=agent_id)
+    await calendar.reset_day(session, agent_id=agent_id, day=day)
+    return Response(status_code=204)
+
+
+@router.get("/workforce/overrides", response_model=Items[OverrideOut])
+async def list_overrides(
+    date_from: date, date_to: date, agent: CurrentAgent, session: DbSession
+) -> Items[OverrideOut]:
+    return Items(
+        items=await calendar.list_overrides(
+            session,
+            viewer=service.Viewer(agent.id, agent.role),
+            date_from=date_from,
+            date_to=date_to,
+        )
+    )
+
+
+# --- time off and swaps -----------------------------------------------------------------
+
+
+@router.post("/workforce/requests/time-off", response_model=RequestOut, status_code=201)
+async def request_time_off(body: TimeOffIn, agent: CurrentAgent, session: DbSession) -> RequestOut:
+    return await requests.request_time_off(session, agent_id=agent.id, data=body)
+
+
+@router.post("/workforce/requests/swap", response_model=RequestOut, status_code=201)
+async def request_swap(body: SwapIn, agent: CurrentAgent, session: DbSession) -> RequestOut:
+    return await requests.request_swap(session, agent_id=agent.id, data=body)
+
+
+@router.get("/workforce/requests", response_model=Items[RequestOut])
+async def list_requests(
+    agent: CurrentAgent, session: DbSession, state: RequestState | None = None
+) -> Items[RequestOut]:
+    return Items(
+        items=await requests.list_requests(
+            session, viewer=service.Viewer(agent.id, agent.role), state=state
+        )
+    )
+
+
+@router.post("/workforce/requests/{request_id}/accept", response_model=RequestOut)
+async def accept_request(request_id: Id, agent: CurrentAgent, session: DbSession) -> RequestOut:
+    return await requests.accept(
+        session, viewer=service.Viewer(agent.id, agent.role), request_id=request_id
+    )
+
+
+@router.post("/workforce/requests/{request_id}/approve", response_model=RequestOut)
+async def approve_request(request_id: Id, agent: CurrentAgent, session: DbSession) -> RequestOut:
+    return await requests.approve(
+        session, viewer=service.Viewer(agent.id, agent.role), request_id=request_id
+    )
+
+
+@router.post("/workforce/requests/{request_id}/decline", response_model=RequestOut)
+async def decline_request(request_id: Id, agent: CurrentAgent, session: DbSession) -> RequestOut:
+    return await requests.decline(
+        session, viewer=service.Viewer(agent.id, agent.role), request_id=request_id
+    )
+
+
+@router.post("/workforce/requests/{request_id}/cancel", response_model=RequestOut)
+async def cancel_request(request_id: Id, agent: CurrentAgent, session: DbSession) -> RequestOut:
+    return await requests.cancel(
+        session, viewer=service.Viewer(agent.id, agent.role), request_id=request_id
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from otklik.core.clock import utcnow
@@ -116,3 +116,62 @@ class PatternAssignment(Base):
     )
     starts_on: Mapped[date]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+#: Why a day differs from the pattern: a lead's edit, approved time off, an approved swap.
+OVERRIDE_KINDS = ("edit", "time_off", "swap")
+
+
+class ShiftOverride(Base):
+    """One operator's day as edited on top of the patterns: the shift from ``starts_at`` to
+    ``ends_at`` (moved, resized or added; breaks of ``template_id`` when it has one), or no
+    shift at all when ``starts_at`` is unset (a day off). ``day`` is the local date the
+    shift starts on; at most one override per operator and day."""
+
+    __tablename__ = "workforce_shift_overrides"
+    __table_args__ = (
+        UniqueConstraint("agent_id", "day", name="uq_workforce_shift_overrides_agent_day"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"))
+    day: Mapped[date]
+    starts_at: Mapped[datetime | None]
+    ends_at: Mapped[datetime | None]
+    template_id: Mapped[int | None] = mapped_column(
+        ForeignKey("workforce_shift_templates.id", ondelete="SET NULL")
+    )
+    kind: Mapped[str] = mapped_column(String(10), default="edit")
+    #: The time-off or swap request it came from.
+    request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("workforce_schedule_requests.id", ondelete="SET NULL")
+    )
+    by_agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+#: A request is pending; a swap the colleague agreed to is ``accepted`` (then the lead
+#: decides); ``approved`` and ``declined`` are the lead's; the requester may ``cancel``.
+REQUEST_STATES = ("pending", "accepted", "approved", "declined", "cancelled")
+REQUEST_KINDS = ("time_off", "swap")
+
+
+class ScheduleRequest(Base):
+    """An operator asks for time off (``date_from``..``date_to``) or to swap their shift of
+    ``date_from`` with ``colleague_id``'s shift of ``colleague_date``."""
+
+    __tablename__ = "workforce_schedule_requests"
+    __table_args__ = (Index("ix_workforce_schedule_requests_agent", "agent_id", "state"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"))
+    state: Mapped[str] = mapped_column(String(10), default="pending")
+    date_from: Mapped[date]
+    date_to: Mapped[date]
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    colleague_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"))
+    colleague_date: Mapped[date | None]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]

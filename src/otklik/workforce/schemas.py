@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
 from otklik.core.schemas import StrictModel
 
@@ -291,16 +291,98 @@ class AssignmentOut(BaseModel):
     starts_on: date
 
 
+#: Where a shift comes from: the operator's rotation pattern, or an override of the day
+#: (a lead's edit, or an approved swap).
+ShiftSource = Literal["pattern", "edit", "time_off", "swap"]
+
+
 class ShiftOut(BaseModel):
     """One operator's shift on one day (times are instants; the day is local)."""
 
     agent_id: int
     date: date
-    template_id: int
+    #: ``None``: a shift placed by hand without a template (no breaks).
+    template_id: int | None
     name: str
     starts_at: datetime
     ends_at: datetime
     breaks: list[tuple[datetime, datetime, str]]
+    source: ShiftSource = "pattern"
+
+
+class ShiftIn(StrictModel):
+    """Place a shift (``POST /workforce/shifts``): it replaces the operator's shift of the
+    local day it starts on. With ``from_agent_id``/``from_date`` it is a move: that day
+    becomes a day off in the same transaction (drag and drop in the calendar)."""
+
+    agent_id: int = Field(ge=1)
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    template_id: int | None = Field(default=None, ge=1)
+    from_agent_id: int | None = Field(default=None, ge=1)
+    from_date: date | None = None
+
+    @model_validator(mode="after")
+    def _move_needs_both(self) -> ShiftIn:
+        if (self.from_agent_id is None) != (self.from_date is None):
+            raise ValueError("a move gives both from_agent_id and from_date")
+        return self
+
+
+class OverrideOut(BaseModel):
+    """A day edited on top of the patterns: a shift (``starts_at`` set) or a day off."""
+
+    id: int
+    agent_id: int
+    date: date
+    kind: Literal["edit", "time_off", "swap"]
+    starts_at: datetime | None
+    ends_at: datetime | None
+    template_id: int | None
+    request_id: int | None
+
+
+class TimeOffIn(StrictModel):
+    date_from: date
+    date_to: date
+    reason: str = Field(default="", max_length=500)
+
+
+class SwapIn(StrictModel):
+    """Swap my shift of ``day`` with ``colleague_id``'s shift of ``colleague_day`` (the
+    same day when omitted); either of the two may be a day off, not both."""
+
+    colleague_id: int = Field(ge=1)
+    day: date
+    colleague_day: date | None = None
+    reason: str = Field(default="", max_length=500)
+
+
+RequestState = Literal["pending", "accepted", "approved", "declined", "cancelled"]
+
+
+class RequestOut(BaseModel):
+    id: int
+    kind: Literal["time_off", "swap"]
+    agent_id: int
+    #: ``pending``; ``accepted`` (a swap the colleague agreed to); ``approved`` or
+    #: ``declined`` by the lead (or declined by the colleague); ``cancelled`` by the requester.
+    state: RequestState
+    date_from: date
+    date_to: date
+    reason: str
+    colleague_id: int | None
+    colleague_date: date | None
+    decided_by_id: int | None
+    created_at: datetime
+    decided_at: datetime | None
+
+
+class PatternUpdate(StrictModel):
+    """``PUT /workforce/patterns/{id}``: a new name and a custom cycle."""
+
+    name: str = Field(min_length=1, max_length=100)
+    cycle: list[int | None] = Field(min_length=1, max_length=56)
 
 
 class AdherenceOut(BaseModel):

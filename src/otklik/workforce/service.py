@@ -258,7 +258,9 @@ async def team_schedule(
     zone = zone_of(tz)
     _check_range(date_from, date_to)
     ids = [a.id for a in await visible_agents(session, viewer=viewer, agent_id=agent_id)]
-    plan = await shifts.load_plan(session, zone=zone, agent_ids=ids)
+    plan = await shifts.load_plan(
+        session, zone=zone, agent_ids=ids, date_from=date_from, date_to=date_to
+    )
     return shifts.schedule(plan, ids, date_from, date_to)
 
 
@@ -268,7 +270,7 @@ async def adherence(
     """Each visible operator's shift of ``day``: scheduled vs actual, minute by minute."""
     zone = zone_of(tz)
     ids = [a.id for a in await visible_agents(session, viewer=viewer, agent_id=agent_id)]
-    plan = await shifts.load_plan(session, zone=zone, agent_ids=ids)
+    plan = await shifts.load_plan(session, zone=zone, agent_ids=ids, date_from=day, date_to=day)
     now = utcnow()
     result: list[AdherenceOut] = []
     for shift in shifts.schedule(plan, ids, day, day):
@@ -281,8 +283,12 @@ async def missing_now(session: AsyncSession, *, viewer: Viewer, tz: str) -> list
     """Who should be online now (on shift, not on a scheduled break) and is not."""
     zone = zone_of(tz)
     agents = [a for a in await visible_agents(session, viewer=viewer, agent_id=None) if a.active]
-    plan = await shifts.load_plan(session, zone=zone, agent_ids=[a.id for a in agents])
-    return shifts.missing_now(plan, agents, utcnow())
+    now = utcnow()
+    today = now.astimezone(zone).date()
+    plan = await shifts.load_plan(
+        session, zone=zone, agent_ids=[a.id for a in agents], date_from=today, date_to=today
+    )
+    return shifts.missing_now(plan, agents, now)
 
 
 async def off_shift(session: AsyncSession, *, agent_ids: Collection[int]) -> set[int]:

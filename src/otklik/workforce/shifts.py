@@ -13,19 +13,22 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otklik.accounts import service as accounts
-from otklik.core.errors import invalid
+from otklik.core.errors import conflict, invalid, not_found
+from otklik.core.events import bus
+from otklik.workforce.events import ScheduleChanged
 from otklik.workforce.models import (
     PatternAssignment,
     RotationPattern,
+    ShiftOverride,
     ShiftTemplate,
     StatusInterval,
 )
@@ -37,7 +40,9 @@ from otklik.workforce.schemas import (
     MissingOut,
     PatternIn,
     PatternOut,
+    PatternUpdate,
     ShiftOut,
+    ShiftSource,
     ShiftTemplateIn,
     ShiftTemplateOut,
 )
@@ -55,6 +60,43 @@ def use_timezone(name: str) -> None:
 
 def workspace_zone() -> ZoneInfo:
     return _zone
+
+
+#: How far ahead a pattern change is announced (clients refetch what they show anyway).
+ANNOUNCE_DAYS = 366
+
+
+async def announce(session: AsyncSession, assignments: Sequence[PatternAssignment]) -> None:
+    """Tell the operators of ``assignments`` (and their leads) live that their schedule
+    changed from the assignment's start on (``workforce.schedule_changed``)."""
+    if not assignments:
+        return
+    agents = {a.id: a for a in await accounts.list_agents(session)}
+    firsts: dict[int, date] = {}
+    for row in assignments:
+        firsts[row.agent_id] = min(firsts.get(row.agent_id, row.starts_on), row.starts_on)
+    for agent_id, first in sorted(firsts.items()):
+        agent = agents.get(agent_id)
+        if agent is not None:
+            await bus.emit(
+                session,
+                ScheduleChanged(
+                    agent_id=agent_id,
+                    team_ids=tuple(agent.team_ids),
+                    date_from=first,
+                    date_to=first + timedelta(days=ANNOUNCE_DAYS),
+                    kind="pattern",
+                ),
+            )
+
+
+async def _assigned_to(
+    session: AsyncSession, pattern_ids: Collection[int]
+) -> list[PatternAssignment]:
+    rows = await session.scalars(
+        select(PatternAssignment).where(PatternAssignment.pattern_id.in_(sorted(pattern_ids)))
+    )
+    return list(rows)
 
 
 def _template_out(row: ShiftTemplate) -> ShiftTemplateOut:
@@ -81,6 +123,48 @@ async def create_template(session: AsyncSession, *, data: ShiftTemplateIn) -> Sh
     return _template_out(row)
 
 
+async def _template(session: AsyncSession, template_id: int) -> ShiftTemplate:
+    row = await session.get(ShiftTemplate, template_id)
+    if row is None:
+        raise not_found("Shift template", template_id)
+    return row
+
+
+async def update_template(
+    session: AsyncSession, *, template_id: int, data: ShiftTemplateIn
+) -> ShiftTemplateOut:
+    """Change a template: every pattern day of it follows (edited days keep their own
+    times and take its new breaks)."""
+    row = await _template(session, template_id)
+    hours, minutes = (int(part) for part in data.start.split(":"))
+    row.name = data.name
+    row.start_minute = hours * 60 + minutes
+    row.length_minutes = data.length_minutes
+    row.breaks = [b.model_dump() for b in data.breaks]
+    await session.flush()
+    users = [p.id for p in await session.scalars(select(RotationPattern)) if row.id in p.cycle]
+    await announce(session, await _assigned_to(session, users))
+    return _template_out(row)
+
+
+async def delete_template(session: AsyncSession, *, template_id: int) -> None:
+    """Refused (409) while a rotation pattern uses it; edited days placed from it keep
+    their times and lose the name and breaks."""
+    row = await _template(session, template_id)
+    users = [
+        p.name for p in await session.scalars(select(RotationPattern)) if template_id in p.cycle
+    ]
+    if users:
+        raise conflict(f"Rotation patterns use this template: {', '.join(sorted(users))}.")
+    await session.execute(
+        update(ShiftOverride)
+        .where(ShiftOverride.template_id == template_id)
+        .values(template_id=None)
+    )
+    await session.delete(row)
+    await session.flush()
+
+
 async def list_templates(session: AsyncSession) -> list[ShiftTemplateOut]:
     rows = await session.scalars(select(ShiftTemplate).order_by(ShiftTemplate.id))
     return [_template_out(r) for r in rows]
@@ -99,19 +183,87 @@ def preset_cycle(preset: str, template_ids: Sequence[int]) -> list[int | None]:
     return [template_ids[0]] * on + [None] * off
 
 
-async def create_pattern(session: AsyncSession, *, data: PatternIn) -> PatternOut:
-    cycle = data.cycle if data.preset is None else preset_cycle(data.preset, data.template_ids)
-    assert cycle is not None
+async def _check_cycle(session: AsyncSession, cycle: Sequence[int | None]) -> None:
     used = {t for t in cycle if t is not None}
     if not used:
         raise invalid("A cycle needs at least one working day.")
     known = set(await session.scalars(select(ShiftTemplate.id).where(ShiftTemplate.id.in_(used))))
     if used - known:
         raise invalid(f"No shift template {min(used - known)}.")
+
+
+async def create_pattern(session: AsyncSession, *, data: PatternIn) -> PatternOut:
+    cycle = data.cycle if data.preset is None else preset_cycle(data.preset, data.template_ids)
+    assert cycle is not None
+    await _check_cycle(session, cycle)
     row = RotationPattern(name=data.name, cycle=list(cycle))
     session.add(row)
     await session.flush()
     return PatternOut(id=row.id, name=row.name, cycle=list(row.cycle))
+
+
+async def _pattern(session: AsyncSession, pattern_id: int) -> RotationPattern:
+    row = await session.get(RotationPattern, pattern_id)
+    if row is None:
+        raise not_found("Rotation pattern", pattern_id)
+    return row
+
+
+async def update_pattern(
+    session: AsyncSession, *, pattern_id: int, data: PatternUpdate
+) -> PatternOut:
+    """A new name and cycle; the operators assigned to it work the new cycle from their
+    assignment's start (their edited days stay)."""
+    row = await _pattern(session, pattern_id)
+    await _check_cycle(session, data.cycle)
+    row.name = data.name
+    row.cycle = list(data.cycle)
+    await session.flush()
+    await announce(session, await _assigned_to(session, [row.id]))
+    return PatternOut(id=row.id, name=row.name, cycle=list(row.cycle))
+
+
+async def delete_pattern(session: AsyncSession, *, pattern_id: int) -> None:
+    """Refused (409) while operators are assigned to it: a schedule never changes behind
+    the lead's back. Remove (or replace) the assignments first."""
+    row = await _pattern(session, pattern_id)
+    assigned = await session.scalar(
+        select(func.count()).where(PatternAssignment.pattern_id == pattern_id)
+    )
+    if assigned:
+        raise conflict(f"{assigned} assignment(s) use this pattern; remove them first.")
+    await session.delete(row)
+    await session.flush()
+
+
+async def list_assignments(
+    session: AsyncSession, *, agent_ids: Collection[int]
+) -> list[AssignmentOut]:
+    rows = await session.scalars(
+        select(PatternAssignment)
+        .where(PatternAssignment.agent_id.in_(sorted(agent_ids)))
+        .order_by(PatternAssignment.agent_id, PatternAssignment.starts_on, PatternAssignment.id)
+    )
+    return [
+        AssignmentOut(id=r.id, agent_id=r.agent_id, pattern_id=r.pattern_id, starts_on=r.starts_on)
+        for r in rows
+    ]
+
+
+async def assignment_agent(session: AsyncSession, assignment_id: int) -> int:
+    row = await session.get(PatternAssignment, assignment_id)
+    if row is None:
+        raise not_found("Assignment", assignment_id)
+    return row.agent_id
+
+
+async def delete_assignment(session: AsyncSession, *, assignment_id: int) -> None:
+    row = await session.get(PatternAssignment, assignment_id)
+    if row is None:
+        raise not_found("Assignment", assignment_id)
+    await session.delete(row)
+    await session.flush()
+    await announce(session, [row])
 
 
 async def list_patterns(session: AsyncSession) -> list[PatternOut]:
@@ -129,6 +281,7 @@ async def assign_pattern(session: AsyncSession, *, data: AssignmentIn) -> Assign
     )
     session.add(row)
     await session.flush()
+    await announce(session, [row])
     return AssignmentOut(
         id=row.id, agent_id=row.agent_id, pattern_id=row.pattern_id, starts_on=row.starts_on
     )
@@ -136,14 +289,28 @@ async def assign_pattern(session: AsyncSession, *, data: AssignmentIn) -> Assign
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """Everything a schedule is computed from, loaded once."""
+    """Everything a schedule is computed from, loaded once: the patterns, and the days
+    edited on top of them (``overrides`` by operator and local day; only the loaded range)."""
 
     assignments: dict[int, list[PatternAssignment]]
     patterns: dict[int, RotationPattern]
     templates: dict[int, ShiftTemplate]
     zone: ZoneInfo
+    overrides: dict[tuple[int, date], ShiftOverride] = field(default_factory=dict)
 
-    def shift(self, agent_id: int, day: date) -> ShiftOut | None:
+    def _breaks(
+        self, template: ShiftTemplate | None, starts: datetime, ends: datetime
+    ) -> list[tuple[datetime, datetime, str]]:
+        breaks: list[tuple[datetime, datetime, str]] = []
+        for item in template.breaks if template is not None else []:
+            begins = starts + timedelta(minutes=int(item["offset"]))
+            finish = begins + timedelta(minutes=int(item["minutes"]))
+            if finish <= ends:  # a shortened shift loses the breaks past its end
+                breaks.append((begins, finish, str(item["reason"])))
+        return breaks
+
+    def pattern_shift(self, agent_id: int, day: date) -> ShiftOut | None:
+        """The shift the operator's pattern gives them on ``day`` (overrides aside)."""
         current = [a for a in self.assignments.get(agent_id, []) if a.starts_on <= day]
         if not current:
             return None
@@ -157,21 +324,43 @@ class Plan:
             return None
         local = datetime.combine(day, time(template.start_minute // 60, template.start_minute % 60))
         starts = local.replace(tzinfo=self.zone).astimezone(UTC)
-        breaks: list[tuple[datetime, datetime, str]] = []
-        for item in template.breaks:
-            begins = starts + timedelta(minutes=int(item["offset"]))
-            breaks.append(
-                (begins, begins + timedelta(minutes=int(item["minutes"])), str(item["reason"]))
-            )
+        ends = starts + timedelta(minutes=template.length_minutes)
         return ShiftOut(
             agent_id=agent_id,
             date=day,
             template_id=template.id,
             name=template.name,
             starts_at=starts,
-            ends_at=starts + timedelta(minutes=template.length_minutes),
-            breaks=breaks,
+            ends_at=ends,
+            breaks=self._breaks(template, starts, ends),
         )
+
+    def shift(self, agent_id: int, day: date) -> ShiftOut | None:
+        """The operator's shift on ``day``: the day's override when there is one (``None``
+        for a day off), else the pattern's."""
+        override = self.overrides.get((agent_id, day))
+        if override is None:
+            return self.pattern_shift(agent_id, day)
+        if override.starts_at is None or override.ends_at is None:
+            return None
+        template = self.templates.get(override.template_id) if override.template_id else None
+        return ShiftOut(
+            agent_id=agent_id,
+            date=day,
+            template_id=template.id if template is not None else None,
+            name=template.name if template is not None else "",
+            starts_at=override.starts_at,
+            ends_at=override.ends_at,
+            breaks=self._breaks(template, override.starts_at, override.ends_at),
+            source=cast(ShiftSource, override.kind),
+        )
+
+    def scheduled_on(self, agent_id: int, day: date) -> bool:
+        """Whether the operator works by a schedule on ``day``: a pattern assigned from
+        then or before, or a day edited in the calendar (that day or the day before)."""
+        if any(a.starts_on <= day for a in self.assignments.get(agent_id, [])):
+            return True
+        return any((agent_id, d) in self.overrides for d in (day, day - timedelta(days=1)))
 
     def shift_at(self, agent_id: int, moment: datetime) -> ShiftOut | None:
         """The shift ``moment`` falls in (yesterday's night shift too)."""
@@ -184,21 +373,35 @@ class Plan:
 
 
 async def load_plan(
-    session: AsyncSession, *, zone: ZoneInfo, agent_ids: Collection[int] | None
+    session: AsyncSession,
+    *,
+    zone: ZoneInfo,
+    agent_ids: Collection[int] | None,
+    date_from: date | None = None,
+    date_to: date | None = None,
 ) -> Plan:
+    """The plan of ``agent_ids`` (everyone: ``None``); overrides from the day before
+    ``date_from`` (a night shift reaching into it) to ``date_to`` (all when not given)."""
     query = select(PatternAssignment).order_by(
         PatternAssignment.agent_id, PatternAssignment.starts_on, PatternAssignment.id
     )
+    edits = select(ShiftOverride)
     if agent_ids is not None:
         query = query.where(PatternAssignment.agent_id.in_(sorted(agent_ids)))
+        edits = edits.where(ShiftOverride.agent_id.in_(sorted(agent_ids)))
+    if date_from is not None:
+        edits = edits.where(ShiftOverride.day >= date_from - timedelta(days=1))
+    if date_to is not None:
+        edits = edits.where(ShiftOverride.day <= date_to)
     assignments: dict[int, list[PatternAssignment]] = defaultdict(list)
     for row in await session.scalars(query):
         assignments[row.agent_id].append(row)
-    if not assignments:
+    overrides = {(o.agent_id, o.day): o for o in await session.scalars(edits)}
+    if not assignments and not overrides:
         return Plan({}, {}, {}, zone)
     patterns = {p.id: p for p in await session.scalars(select(RotationPattern))}
     templates = {t.id: t for t in await session.scalars(select(ShiftTemplate))}
-    return Plan(dict(assignments), patterns, templates, zone)
+    return Plan(dict(assignments), patterns, templates, zone, overrides)
 
 
 def schedule(
@@ -220,12 +423,12 @@ async def off_shift(
 ) -> set[int]:
     """Of ``agent_ids``, those who work by a schedule and are not on a shift at ``at``
     (routing gives them nothing). Operators with no schedule are never off shift."""
-    plan = await load_plan(session, zone=zone, agent_ids=agent_ids)
+    today = at.astimezone(zone).date()
+    plan = await load_plan(session, zone=zone, agent_ids=agent_ids, date_from=today, date_to=today)
     return {
         agent_id
-        for agent_id in plan.assignments
-        if any(a.starts_on <= at.astimezone(zone).date() for a in plan.assignments[agent_id])
-        and plan.shift_at(agent_id, at) is None
+        for agent_id in agent_ids
+        if plan.scheduled_on(agent_id, today) and plan.shift_at(agent_id, at) is None
     }
 
 
