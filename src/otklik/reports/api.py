@@ -80,6 +80,17 @@ def _filters(
 
 
 Filtered = Annotated[Filters, Depends(_filters)]
+
+
+def _zone(timezone: Annotated[str, Query(max_length=64)] = "UTC") -> str:
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise invalid(f"Unknown time zone {timezone!r}.") from None
+    return timezone
+
+
+Zone = Annotated[str, Depends(_zone)]
 Format = Literal["json", "csv", "xlsx"]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -146,12 +157,8 @@ async def heatmap(
     _: Lead,
     session: DbSession,
     filters: Filtered,
-    timezone: Annotated[str, Query(max_length=64)] = "UTC",
+    timezone: Zone,
 ) -> Items[HeatCell]:
-    try:
-        ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise invalid(f"Unknown time zone {timezone!r}.") from None
     return Items(items=await breakdowns.heatmap(session, filters, timezone=timezone))
 
 
@@ -168,10 +175,11 @@ async def drill(
 
 
 @router.get("/live", response_model=LiveOut)
-async def live_board(_: Lead, session: DbSession) -> LiveOut:
+async def live_board(_: Lead, session: DbSession, timezone: Zone) -> LiveOut:
     """The team lead's live board: operators, their open dialogs, the queue, the longest
-    wait, conversations near an SLA breach (the app refetches it on live events)."""
-    return await live.snapshot(session, now=utcnow())
+    wait, conversations near an SLA breach, CSAT since midnight in ``timezone`` (the app
+    refetches it on live events)."""
+    return await live.snapshot(session, now=utcnow(), timezone=timezone)
 
 
 # --- scheduled email reports --------------------------------------------------------------

@@ -150,6 +150,15 @@ class NearBreach(BaseModel):
     due_at: datetime
 
 
+class LiveCsat(BaseModel):
+    """CSAT of the answers given since local midnight (``docs/metrics.md``)."""
+
+    since: datetime
+    answered: int
+    #: Ratings 4–5 ÷ all ratings × 100; ``None`` with no answer yet.
+    score: float | None
+
+
 class LiveOut(BaseModel):
     """The team lead's live board (``GET /reports/live``)."""
 
@@ -160,6 +169,7 @@ class LiveOut(BaseModel):
     #: The oldest unanswered customer message among open conversations.
     waiting_since: datetime | None
     near_breach: list[NearBreach]
+    csat_today: LiveCsat
 
 
 # --- scheduled email reports (``reports/scheduling.py``) ---------------------------------
