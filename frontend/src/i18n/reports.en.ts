@@ -101,7 +101,7 @@ const en = {
       time: 'Time',
       timezone: 'Time zone',
       emails: 'Other addresses',
-      emailsHint: 'a@example.com, b@example.com',
+      emailsHint: "a{'@'}example.com, b{'@'}example.com",
       language: 'Language of the mail',
       format: 'Attachment',
       languages: { ru: 'Russian', en: 'English' },

@@ -102,7 +102,7 @@ const ru: typeof en = {
       time: 'Время',
       timezone: 'Часовой пояс',
       emails: 'Другие адреса',
-      emailsHint: 'a@example.com, b@example.com',
+      emailsHint: "a{'@'}example.com, b{'@'}example.com",
       language: 'Язык письма',
       format: 'Вложение',
       languages: { ru: 'Русский', en: 'Английский' },
