@@ -32,11 +32,14 @@ async def sweep(ctx: JobContext, payload: dict[str, Any]) -> None:
     await scheduling.enqueue_due(ctx.session, now=utcnow())
 
 
-async def _record(ctx: IOJobContext, schedule_id: int, *, error: str | None) -> None:
+async def _record(
+    ctx: IOJobContext, schedule_id: int, until: datetime, *, error: str | None
+) -> None:
     async with ctx.db.session(write=True) as session:
         await scheduling.record_result(
             session,
             schedule_id=schedule_id,
+            until=until,
             sent_at=None if error else utcnow(),
             error=error,
         )
@@ -53,6 +56,8 @@ async def send_report(ctx: IOJobContext, payload: dict[str, Any]) -> None:
         schedule = await session.get(ReportSchedule, schedule_id)
         if schedule is None or not schedule.active:
             return  # deleted or paused since: nothing to send
+        if schedule.sent_until is not None and schedule.sent_until >= until:
+            return  # a rerun of a job that had sent its mail: never twice
         report: mailing.Report | None = None
         try:
             report = await mailing.gather(session, schedule=schedule, since=since, until=until)
@@ -60,20 +65,20 @@ async def send_report(ctx: IOJobContext, payload: dict[str, Any]) -> None:
             error = str(exc)
         config = await outgoing.sender(session, ctx.settings)
     if report is None:
-        await _record(ctx, schedule_id, error=error)
+        await _record(ctx, schedule_id, until, error=error)
         return
     if config is None:
-        await _record(ctx, schedule_id, error=NO_SENDER)
+        await _record(ctx, schedule_id, until, error=NO_SENDER)
         return
     mail = mailing.build(report, sender=config.address, sender_name=config.from_name or "Otklik")
     try:
         await outgoing.send(mail, config, ctx.settings)
     except DeliveryError as exc:
-        await _record(ctx, schedule_id, error=str(exc))
+        await _record(ctx, schedule_id, until, error=str(exc))
         return
     except (ChannelFailure, aiosmtplib.SMTPException) as exc:
         if ctx.last_attempt:
-            await _record(ctx, schedule_id, error=str(exc) or type(exc).__name__)
+            await _record(ctx, schedule_id, until, error=str(exc) or type(exc).__name__)
             return
         raise RetryLater(f"scheduled report {schedule_id}: {exc}") from exc
-    await _record(ctx, schedule_id, error=None)
+    await _record(ctx, schedule_id, until, error=None)

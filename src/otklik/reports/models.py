@@ -147,8 +147,10 @@ class ReportSchedule(Base):
     #: The last period handed to the mail job (what makes each period go out once).
     last_since: Mapped[datetime | None]
     last_until: Mapped[datetime | None]
-    #: When the last mail was accepted by the SMTP server, or why it was not.
+    #: When the last mail was accepted by the SMTP server (and the end of its period: a
+    #: rerun of a mail job that had sent already sends nothing), or why it was not.
     last_sent_at: Mapped[datetime | None]
+    sent_until: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(String(2000))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

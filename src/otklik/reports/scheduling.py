@@ -204,12 +204,18 @@ async def enqueue_due(session: AsyncSession, *, now: datetime) -> int:
 
 
 async def record_result(
-    session: AsyncSession, *, schedule_id: int, sent_at: datetime | None, error: str | None
+    session: AsyncSession,
+    *,
+    schedule_id: int,
+    until: datetime,
+    sent_at: datetime | None,
+    error: str | None,
 ) -> None:
-    """What became of the last mail (shown in the schedules' list)."""
+    """What became of the mail of the period ending ``until`` (shown in the list)."""
     values: dict[str, object] = {"last_error": error[:2000] if error else None}
     if sent_at is not None:
         values["last_sent_at"] = sent_at
+        values["sent_until"] = until
     await session.execute(
         update(ReportSchedule)
         .where(R.id == schedule_id)

@@ -54,6 +54,7 @@ def upgrade() -> None:
         sa.Column("last_since", WHEN, nullable=True),
         sa.Column("last_until", WHEN, nullable=True),
         sa.Column("last_sent_at", WHEN, nullable=True),
+        sa.Column("sent_until", WHEN, nullable=True),
         sa.Column("last_error", sa.String(2000), nullable=True),
         sa.Column("created_at", WHEN, nullable=False),
         sa.Column("updated_at", WHEN, nullable=False),
