@@ -331,3 +331,42 @@ async def test_who_manages_which_schedule_and_bad_input(workspace: Workspace) ->
     gone = await ws.api.delete(path, headers=ws.auth(lead))
     assert gone.status_code == 204, gone.text
     assert (await ws.api.get(path, headers=ws.auth(lead))).status_code == 404
+
+
+async def test_a_supervisors_mail_holds_their_scope_only(
+    workspace: Workspace, db: Database, sink: SmtpSink, settings: Settings
+) -> None:
+    """Two supervisors schedule the same report: the one in the chats' inbox gets its two
+    chats, the other (no inbox, no team) gets none; a deactivated owner gets an error."""
+    ws = workspace
+    await mail_inbox(ws, sink)
+    member_id, member = await ws.agent("member@example.com", role="supervisor")
+    _, outsider = await ws.agent("outsider@example.com", role="supervisor")
+    gone_id, gone = await ws.agent("gone@example.com", role="supervisor")
+    joined = await ws.api.put(
+        f"/api/v1/inboxes/{ws.inbox_id}/members",
+        headers=ws.auth(),
+        json={"agent_ids": [member_id]},
+    )
+    assert joined.status_code == 200, joined.text
+    with frozen(datetime(2025, 10, 29, 10, 0, tzinfo=UTC)) as clock:
+        for text in ("one", "two"):
+            await (await ws.visitor()).say(text)
+        made = {}
+        for who, token in (("member", member), ("outsider", outsider), ("gone", gone)):
+            schedule = await create(ws, token, **{**VALID, "timezone": "UTC", "name": who})
+            made[who] = schedule["id"]
+        off = await ws.api.patch(
+            f"/api/v1/agents/{gone_id}", headers=ws.auth(), json={"active": False}
+        )
+        assert off.status_code == 200, off.text
+        clock.now = datetime(2025, 10, 30, 8, 30, tzinfo=UTC)
+        clock.advance()
+        await sweep_now(db, clock.now)
+        await all_sent(db, settings)
+    mails = {str(m["Subject"]).split("“")[1].split("”")[0]: m for m in await sink.wait_for(2)}
+    assert sorted(mails) == ["member", "outsider"]
+    assert "<strong>2</strong>" in line(html_of(mails["member"]), "created")
+    assert "<strong>0</strong>" in line(html_of(mails["outsider"]), "created")
+    got = await ws.api.get(f"/api/v1/reports/schedules/{made['gone']}", headers=ws.auth())
+    assert "owner" in got.json()["last_error"]
