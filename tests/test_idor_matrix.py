@@ -536,6 +536,22 @@ async def a_survey_page(w: World) -> Params:
     return {**await a_survey(w), "score": 3}
 
 
+SCHEDULE = {
+    "name": "Daily",
+    "frequency": "daily",
+    "time": "08:00",
+    "timezone": "Europe/Moscow",
+    "recipient_emails": ["lead@example.com"],
+}
+
+
+async def an_admins_schedule(w: World) -> Params:
+    """A scheduled report the admin made (the admin's whole view): a supervisor, who manages
+    only their own schedules, may not read, change or delete it."""
+    schedule = await w.ok("POST", "/api/v1/reports/schedules", json=SCHEDULE)
+    return {"schedule_id": schedule["id"]}
+
+
 async def a_kb_category(w: World) -> Params:
     slug = f"c{new_id()[:8]}"
     category = await w.ok(
@@ -680,6 +696,12 @@ TABLE: dict[tuple[str, str], list[Probe]] = {
     ],
     ("DELETE", "/api/v1/companies/{company_id}"): [Probe(a_company, ADMIN)],
     ("DELETE", "/api/v1/contact-segments/{segment_id}"): [Probe(others_shared_segment, ADMIN)],
+    # Scheduled email reports: an admin's schedule; a supervisor manages only their own.
+    ("GET", "/api/v1/reports/schedules/{schedule_id}"): [Probe(an_admins_schedule, ADMIN)],
+    ("PUT", "/api/v1/reports/schedules/{schedule_id}"): [
+        Probe(an_admins_schedule, ADMIN, json=SCHEDULE)
+    ],
+    ("DELETE", "/api/v1/reports/schedules/{schedule_id}"): [Probe(an_admins_schedule, ADMIN)],
     # Scripts: another team's items (supervisors manage every team's), global ones used on
     # conversations out of scope, admin-only rules.
     ("GET", "/api/v1/canned-answers/{answer_id}"): [Probe(team_canned_answer, SUPERVISOR)],

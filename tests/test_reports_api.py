@@ -186,3 +186,56 @@ async def test_the_live_board(workspace: Workspace) -> None:
         theirs = (await ws.api.get("/api/v1/reports/live", headers=ws.auth(lead))).json()
         assert [o["id"] for o in theirs["operators"]] == [lead_id]
         assert (theirs["queue"], theirs["waiting_since"], theirs["near_breach"]) == (0, None, [])
+
+
+async def test_todays_csat_on_the_live_board_counts_from_local_midnight(
+    workspace: Workspace,
+) -> None:
+    """Ratings 5 and 2 at 23:30 Moscow time (20:30 UTC) and 4 at 00:30 (21:30 UTC): a lead
+    in Moscow sees one answer today, at 100 %; a lead in UTC all three, at 2 of 3."""
+    ws = workspace
+    enabled = await ws.api.put(
+        f"/api/v1/inboxes/{ws.inbox_id}/surveys", headers=ws.auth(), json={"csat_enabled": True}
+    )
+    assert enabled.status_code == 200, enabled.text
+
+    async def rated(score: int) -> None:
+        visitor = await ws.visitor()
+        conversation_id = int((await visitor.say("help"))["conversation_id"])
+        await ws.reply(conversation_id, "done")
+        resolved = await ws.api.post(
+            f"/api/v1/conversations/{conversation_id}/status",
+            headers=ws.auth(),
+            json={"status": "resolved"},
+        )
+        assert resolved.status_code == 200, resolved.text
+        cards = await ws.api.get("/api/v1/widget/surveys", headers=visitor.headers)
+        [card] = cards.json()["items"]
+        answered = await ws.api.post(
+            f"/api/v1/public/surveys/{card['token']}/answer", json={"score": score}
+        )
+        assert answered.status_code == 200, answered.text
+
+    async def board(timezone: str) -> Any:
+        got = await ws.api.get(
+            "/api/v1/reports/live", headers=ws.auth(), params={"timezone": timezone}
+        )
+        assert got.status_code == 200, got.text
+        return got.json()["csat_today"]
+
+    with frozen(datetime(2025, 10, 29, 20, 30, tzinfo=UTC)) as clock:
+        empty = await board("Europe/Moscow")
+        assert (empty["answered"], empty["score"]) == (0, None)
+        await rated(5)
+        await rated(2)
+        clock.advance(hours=1)
+        await rated(4)
+        moscow = await board("Europe/Moscow")
+        assert (moscow["answered"], moscow["score"]) == (1, 100.0)
+        assert datetime.fromisoformat(moscow["since"]) == datetime(2025, 10, 29, 21, tzinfo=UTC)
+        utc = await board("UTC")
+        assert utc["answered"] == 3 and utc["score"] == 2 / 3 * 100
+    bad = await ws.api.get(
+        "/api/v1/reports/live", headers=ws.auth(), params={"timezone": "Mars/Olympus"}
+    )
+    assert bad.status_code == 422, bad.text

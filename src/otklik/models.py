@@ -23,7 +23,7 @@ from otklik.jobs.models import Job
 from otklik.kb.models import KbArticle, KbCategory, KbDeflection, KbRevision
 from otklik.privacy.models import PrivacyExport, PrivacySetting
 from otklik.realtime.models import Event
-from otklik.reports.models import ReportConversation, ReportFact, ReportHourly
+from otklik.reports.models import ReportConversation, ReportFact, ReportHourly, ReportSchedule
 from otklik.routing.models import Escalation
 from otklik.scripts.models import AutomationRule, CannedAnswer, Macro, ScriptFiring
 from otklik.sla.models import SlaCalendar, SlaCalendarLink, SlaClock, SlaPolicy
@@ -63,6 +63,7 @@ __all__ = [
     "ReportConversation",
     "ReportFact",
     "ReportHourly",
+    "ReportSchedule",
     "AuditEntry",
     "AuthSession",
     "AutomationRule",

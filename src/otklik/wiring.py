@@ -57,6 +57,7 @@ from otklik.privacy.job_payloads import JOB_PAYLOADS
 from otklik.realtime import jobs as _realtime_jobs  # noqa: F401  (event log housekeeping)
 from otklik.realtime import log
 from otklik.realtime.personal_data import EVENTS
+from otklik.reports import jobs as _reports_jobs  # noqa: F401  (scheduled email reports)
 from otklik.reports import subscribers as reports
 from otklik.routing import events as routing_events
 from otklik.routing import jobs as _routing_jobs  # noqa: F401  (routing.drain)

@@ -120,7 +120,8 @@ def test_the_live_board_updates_without_a_reload(
     expect(me).to_have_attribute("data-open", "0")
     page.evaluate("window.__noReload = true")
 
-    said = new_visitor(e2e_server, visitors, "Vera").say("Is anybody there?")
+    vera = new_visitor(e2e_server, visitors, "Vera")
+    said = vera.say("Is anybody there?")
     expect(page.get_by_test_id("live-queue")).to_have_attribute("data-value", "1")
     expect(page.get_by_test_id("live-wait")).not_to_contain_text("—")
 
@@ -131,4 +132,60 @@ def test_the_live_board_updates_without_a_reload(
     assert assigned.status_code == 200, assigned.text
     expect(me).to_have_attribute("data-open", "1")
     expect(page.get_by_test_id("live-queue")).to_have_attribute("data-value", "0")
+
+    # Today's CSAT: the visitor rates the resolved chat, the board shows it at once.
+    csat = page.get_by_test_id("live-csat")
+    expect(csat).to_have_attribute("data-answered", "0")
+    [inbox] = [
+        i
+        for i in api.http.get("/api/v1/inboxes").json()["items"]
+        if i["public_key"] == e2e_server.inbox_key
+    ]
+    enabled = api.http.put(f"/api/v1/inboxes/{inbox['id']}/surveys", json={"csat_enabled": True})
+    assert enabled.status_code == 200, enabled.text
+    resolved = api.http.post(
+        f"/api/v1/conversations/{said['conversation_id']}/status", json={"status": "resolved"}
+    )
+    assert resolved.status_code == 200, resolved.text
+    [card] = vera.http.get("/api/v1/widget/surveys").json()["items"]
+    rated = vera.http.post(f"/api/v1/public/surveys/{card['token']}/answer", json={"score": 5})
+    assert rated.status_code == 200, rated.text
+    expect(csat).to_have_attribute("data-answered", "1")
+    expect(csat).to_contain_text("100.0 %")
     assert page.evaluate("window.__noReload") is True  # the same page all along
+
+
+def test_a_lead_schedules_an_email_report(page: Page, e2e_server: E2EServer, api: AdminApi) -> None:
+    page.goto(e2e_server.url + "/app/reports")
+    page.get_by_test_id("login-email").fill(e2e_server.admin_email)
+    page.get_by_test_id("login-password").fill(e2e_server.admin_password)
+    page.get_by_test_id("login-submit").click()
+    page.get_by_test_id("locale-switch").select_option("ru")
+    schedules = page.get_by_test_id("report-schedules")
+    expect(schedules).to_contain_text("Отчётов по расписанию пока нет.")
+
+    page.get_by_test_id("report-schedule-new").click()
+    page.get_by_test_id("schedule-name").fill("Неделя поддержки")
+    page.get_by_test_id("schedule-frequency").select_option("weekly")
+    page.get_by_test_id("schedule-weekday").select_option("0")
+    page.get_by_test_id("schedule-time").fill("09:30")
+    page.get_by_test_id("schedule-timezone").fill("Europe/Moscow")
+    page.get_by_test_id("schedule-emails").fill("not-an-address")
+    page.get_by_test_id("schedule-save").click()
+    expect(page.get_by_test_id("schedule-error")).to_contain_text("Не сохранено")
+
+    page.get_by_test_id("schedule-emails").fill("boss@example.com")
+    page.locator(f'[data-testid="schedule-recipient"][data-agent-id="{api.me["id"]}"]').check()
+    page.get_by_test_id("schedule-language").select_option("ru")
+    page.get_by_test_id("schedule-format").select_option("csv")
+    page.get_by_test_id("schedule-save").click()
+    row = page.get_by_test_id("report-schedule")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text("Еженедельно, Понедельник 09:30 (Europe/Moscow)")
+    expect(row).to_contain_text("boss@example.com")
+
+    [saved] = api.http.get("/api/v1/reports/schedules").json()["items"]
+    assert (saved["frequency"], saved["weekday"], saved["time"]) == ("weekly", 0, "09:30")
+    assert (saved["language"], saved["format"]) == ("ru", "csv")
+    assert saved["recipient_agent_ids"] == [api.me["id"]]
+    assert saved["next_send_at"] is not None

@@ -158,12 +158,64 @@ export interface NearBreach {
   due_at: string
 }
 
+/** CSAT of the answers given since local midnight (ratings 4–5 ÷ all ratings × 100). */
+export interface LiveCsat {
+  since: string
+  answered: number
+  score: number | null
+}
+
 export interface LiveBoard {
   at: string
   operators: LiveOperator[]
   queue: number
   waiting_since: string | null
   near_breach: NearBreach[]
+  csat_today: LiveCsat
 }
 
-export const liveBoard = () => request<LiveBoard>('GET', '/reports/live')
+/** The live board; "today" is since midnight in `timezone` (the browser's own). */
+export const liveBoard = (timezone: string) =>
+  request<LiveBoard>('GET', '/reports/live', { query: { timezone } })
+
+/** A scheduled email report (src/otklik/reports/scheduling.py, docs/api.md "Scheduled reports"). */
+export interface ScheduleFilters {
+  inbox_ids: number[]
+  team_ids: number[]
+  agent_ids: number[]
+  channels: string[]
+  tags: string[]
+}
+
+export interface ScheduleIn {
+  name: string
+  frequency: 'daily' | 'weekly'
+  weekday: number | null
+  time: string
+  timezone: string
+  filters: ScheduleFilters
+  recipient_agent_ids: number[]
+  recipient_emails: string[]
+  language: 'ru' | 'en'
+  format: 'xlsx' | 'csv'
+  active: boolean
+}
+
+export interface Schedule extends ScheduleIn {
+  id: number
+  owner_id: number
+  next_send_at: string | null
+  last_since: string | null
+  last_until: string | null
+  last_sent_at: string | null
+  last_error: string | null
+  created_at: string
+  updated_at: string
+}
+
+export const schedules = {
+  list: () => request<Items<Schedule>>('GET', '/reports/schedules'),
+  create: (body: ScheduleIn) => request<Schedule>('POST', '/reports/schedules', { body }),
+  update: (id: number, body: ScheduleIn) => request<Schedule>('PUT', `/reports/schedules/${id}`, { body }),
+  remove: (id: number) => request<void>('DELETE', `/reports/schedules/${id}`),
+}

@@ -23,6 +23,7 @@ SCHEDULE: tuple[Periodic, ...] = (
     Periodic("maintenance.auto_resolve", 300),
     Periodic("maintenance.prune", 3600),
     Periodic("privacy.retention", 3600),
+    Periodic("reports.schedules", 60),
     Periodic("routing.drain", 30),
     Periodic("scripts.time_triggers", 60),
     Periodic("sla.sweep", 5),

@@ -17,8 +17,8 @@ from otklik.core.clock import utcnow
 from otklik.core.deps import DbSession
 from otklik.core.errors import forbidden, invalid
 from otklik.core.routing import TransactionalRoute
-from otklik.core.schemas import Items
-from otklik.reports import breakdowns, exports, live, metrics
+from otklik.core.schemas import Id, Items
+from otklik.reports import breakdowns, exports, live, metrics, scheduling
 from otklik.reports.metrics import Filters
 from otklik.reports.schemas import (
     BacklogPoint,
@@ -28,6 +28,8 @@ from otklik.reports.schemas import (
     HeatCell,
     LiveOut,
     Overview,
+    ScheduleIn,
+    ScheduleOut,
     TableRow,
     VolumeRow,
 )
@@ -78,6 +80,17 @@ def _filters(
 
 
 Filtered = Annotated[Filters, Depends(_filters)]
+
+
+def _zone(timezone: Annotated[str, Query(max_length=64)] = "UTC") -> str:
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise invalid(f"Unknown time zone {timezone!r}.") from None
+    return timezone
+
+
+Zone = Annotated[str, Depends(_zone)]
 Format = Literal["json", "csv", "xlsx"]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -144,12 +157,8 @@ async def heatmap(
     _: Lead,
     session: DbSession,
     filters: Filtered,
-    timezone: Annotated[str, Query(max_length=64)] = "UTC",
+    timezone: Zone,
 ) -> Items[HeatCell]:
-    try:
-        ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise invalid(f"Unknown time zone {timezone!r}.") from None
     return Items(items=await breakdowns.heatmap(session, filters, timezone=timezone))
 
 
@@ -166,7 +175,42 @@ async def drill(
 
 
 @router.get("/live", response_model=LiveOut)
-async def live_board(_: Lead, session: DbSession) -> LiveOut:
+async def live_board(_: Lead, session: DbSession, timezone: Zone) -> LiveOut:
     """The team lead's live board: operators, their open dialogs, the queue, the longest
-    wait, conversations near an SLA breach (the app refetches it on live events)."""
-    return await live.snapshot(session, now=utcnow())
+    wait, conversations near an SLA breach, CSAT since midnight in ``timezone`` (the app
+    refetches it on live events)."""
+    return await live.snapshot(session, now=utcnow(), timezone=timezone)
+
+
+# --- scheduled email reports --------------------------------------------------------------
+
+
+@router.get("/schedules", response_model=Items[ScheduleOut])
+async def list_schedules(_: Lead, session: DbSession) -> Items[ScheduleOut]:
+    """An admin's: every schedule; a supervisor's: their own."""
+    return Items(items=await scheduling.list_schedules(session))
+
+
+@router.post("/schedules", response_model=ScheduleOut, status_code=201)
+async def create_schedule(
+    body: ScheduleIn, _: Lead, agent: CurrentAgent, session: DbSession
+) -> ScheduleOut:
+    return await scheduling.create_schedule(session, data=body, owner_id=agent.id)
+
+
+@router.get("/schedules/{schedule_id}", response_model=ScheduleOut)
+async def get_schedule(schedule_id: Id, _: Lead, session: DbSession) -> ScheduleOut:
+    return await scheduling.get_schedule(session, schedule_id=schedule_id)
+
+
+@router.put("/schedules/{schedule_id}", response_model=ScheduleOut)
+async def put_schedule(
+    schedule_id: Id, body: ScheduleIn, _: Lead, session: DbSession
+) -> ScheduleOut:
+    return await scheduling.update_schedule(session, schedule_id=schedule_id, data=body)
+
+
+@router.delete("/schedules/{schedule_id}", status_code=204)
+async def delete_schedule(schedule_id: Id, _: Lead, session: DbSession) -> Response:
+    await scheduling.delete_schedule(session, schedule_id=schedule_id)
+    return Response(status_code=204)

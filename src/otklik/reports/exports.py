@@ -31,15 +31,21 @@ def to_csv(sheet: Sheet) -> str:
 
 
 def to_xlsx(sheet: Sheet) -> bytes:
+    return to_workbook([sheet])
+
+
+def to_workbook(sheets: Sequence[Sheet]) -> bytes:
+    """One XLSX file, one worksheet per sheet (a scheduled report's attachment)."""
     out = io.BytesIO()
     book = xlsxwriter.Workbook(out, {"in_memory": True})
-    page = book.add_worksheet(sheet.name[:31])
     bold = book.add_format({"bold": True})
-    page.write_row(0, 0, list(sheet.header), bold)
-    for number, row in enumerate(sheet.rows, start=1):
-        for column, value in enumerate(row):
-            if value is not None:
-                page.write(number, column, value)
+    for sheet in sheets:
+        page = book.add_worksheet(sheet.name[:31])
+        page.write_row(0, 0, list(sheet.header), bold)
+        for number, row in enumerate(sheet.rows, start=1):
+            for column, value in enumerate(row):
+                if value is not None:
+                    page.write(number, column, value)
     book.close()
     return out.getvalue()
 

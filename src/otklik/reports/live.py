@@ -9,7 +9,8 @@ operator app refetches it when its socket hears a change.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,8 +19,9 @@ from otklik.accounts import access
 from otklik.accounts import service as accounts
 from otklik.accounts.schemas import AgentOut
 from otklik.reports.models import ReportConversation
-from otklik.reports.schemas import LiveOperator, LiveOut, LiveStatus, NearBreach
+from otklik.reports.schemas import LiveCsat, LiveOperator, LiveOut, LiveStatus, NearBreach
 from otklik.sla import service as sla
+from otklik.surveys import service as surveys
 
 S = ReportConversation
 #: A target due within this long counts as near breach.
@@ -35,7 +37,20 @@ def _shown(agent: AgentOut, scope: access.Scope) -> bool:
     return bool(set(agent.team_ids) & scope.team_ids)
 
 
-async def snapshot(session: AsyncSession, *, now: datetime) -> LiveOut:
+async def csat_today(session: AsyncSession, *, now: datetime, timezone: str) -> LiveCsat:
+    """CSAT of the answers given since midnight in ``timezone`` (the lead's own)."""
+    zone = ZoneInfo(timezone)
+    midnight = datetime.combine(now.astimezone(zone).date(), time(0), tzinfo=zone)
+    since = midnight.astimezone(UTC)
+    scores = await surveys.answered_since(session, kind="csat", since=since)
+    answered = sum(scores.values())
+    good = sum(n for score, n in scores.items() if score >= 4)
+    return LiveCsat(
+        since=since, answered=answered, score=good / answered * 100 if answered else None
+    )
+
+
+async def snapshot(session: AsyncSession, *, now: datetime, timezone: str = "UTC") -> LiveOut:
     scope = access.scope_in(session)
     seen = access.visible(scope, inbox_id=S.inbox_id, team_id=S.team_id, assignee_id=S.assignee_id)
     open_now = S.status != "resolved"
@@ -84,4 +99,5 @@ async def snapshot(session: AsyncSession, *, now: datetime) -> LiveOut:
         queue=int(queue or 0),
         waiting_since=waiting,
         near_breach=near,
+        csat_today=await csat_today(session, now=now, timezone=timezone),
     )

@@ -11,11 +11,12 @@ customer started waiting, who handles the conversation since when, its status be
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from otklik.core.db import Base, BigId
+from otklik.core.db import Base, BigId, Json
 
 #: What a fact records. ``handle``: an operator's working segment ended (resolution,
 #: transfer or unassignment); ``response``: an operator's reply ended a customer's wait.
@@ -113,3 +114,43 @@ class ReportConversation(Base):
     #: Who works it since when (assignment or first reply), until resolution or transfer.
     handler_id: Mapped[int | None] = mapped_column(BigId)
     handling_since: Mapped[datetime | None]
+
+
+class ReportSchedule(Base):
+    """A report mailed on a schedule (``reports/scheduling.py``): daily (yesterday's
+    figures) or weekly (last week's), at a local time in a time zone, to chosen operators
+    and addresses. The figures are its owner's view (a supervisor's teams and inboxes)."""
+
+    __tablename__ = "report_schedules"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    #: ``daily`` or ``weekly``.
+    frequency: Mapped[str] = mapped_column(String(10))
+    #: Monday = 0; weekly schedules only.
+    weekday: Mapped[int | None] = mapped_column(SmallInteger)
+    #: The local time to send at, ``HH:MM``, in :attr:`timezone`.
+    send_time: Mapped[str] = mapped_column(String(5))
+    timezone: Mapped[str] = mapped_column(String(64))
+    #: The reports' filters: ``inbox_ids``, ``team_ids``, ``agent_ids``, ``channels``, ``tags``.
+    filters: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    recipient_agent_ids: Mapped[list[int]] = mapped_column(Json, default=list)
+    recipient_emails: Mapped[list[str]] = mapped_column(Json, default=list)
+    language: Mapped[str] = mapped_column(String(2))
+    #: The attachment: ``xlsx`` or ``csv``.
+    format: Mapped[str] = mapped_column(String(4))
+    active: Mapped[bool] = mapped_column(default=True)
+    #: Sends are due from this moment on (creation, or the last change of when it sends):
+    #: a new or moved schedule never sends a report whose time had passed already.
+    starts_at: Mapped[datetime]
+    #: The last period handed to the mail job (what makes each period go out once).
+    last_since: Mapped[datetime | None]
+    last_until: Mapped[datetime | None]
+    #: When the last mail was accepted by the SMTP server (and the end of its period: a
+    #: rerun of a mail job that had sent already sends nothing), or why it was not.
+    last_sent_at: Mapped[datetime | None]
+    sent_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(2000))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel
+from pydantic import (
+    BaseModel,
+    EmailStr,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from otklik.core.schemas import Id, StrictModel
 
 #: What a volume or table is broken down by.
 Dimension = Literal["channel", "inbox", "team", "agent", "tag"]
@@ -140,6 +150,15 @@ class NearBreach(BaseModel):
     due_at: datetime
 
 
+class LiveCsat(BaseModel):
+    """CSAT of the answers given since local midnight (``docs/metrics.md``)."""
+
+    since: datetime
+    answered: int
+    #: Ratings 4–5 ÷ all ratings × 100; ``None`` with no answer yet.
+    score: float | None
+
+
 class LiveOut(BaseModel):
     """The team lead's live board (``GET /reports/live``)."""
 
@@ -150,3 +169,81 @@ class LiveOut(BaseModel):
     #: The oldest unanswered customer message among open conversations.
     waiting_since: datetime | None
     near_breach: list[NearBreach]
+    csat_today: LiveCsat
+
+
+# --- scheduled email reports (``reports/scheduling.py``) ---------------------------------
+
+Frequency = Literal["daily", "weekly"]
+ShortName = Annotated[str, StringConstraints(min_length=1, max_length=50)]
+
+
+class ScheduleFilters(StrictModel):
+    """The reports' filters a schedule applies (the period comes from its frequency)."""
+
+    inbox_ids: list[Id] = Field(default_factory=list, max_length=100)
+    team_ids: list[Id] = Field(default_factory=list, max_length=100)
+    agent_ids: list[Id] = Field(default_factory=list, max_length=100)
+    channels: list[ShortName] = Field(default_factory=list, max_length=100)
+    tags: list[ShortName] = Field(default_factory=list, max_length=100)
+
+
+class ScheduleIn(StrictModel):
+    """A schedule as created or replaced (``PUT`` takes the whole of it)."""
+
+    name: str = Field(min_length=1, max_length=200)
+    frequency: Frequency
+    #: Monday = 0 … Sunday = 6: weekly schedules only.
+    weekday: int | None = Field(default=None, ge=0, le=6)
+    #: Local time, ``HH:MM``.
+    time: str = Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    timezone: str = Field(min_length=1, max_length=64)
+    filters: ScheduleFilters = Field(default_factory=ScheduleFilters)
+    recipient_agent_ids: list[Id] = Field(default_factory=list, max_length=100)
+    recipient_emails: list[EmailStr] = Field(default_factory=list, max_length=50)
+    language: Literal["ru", "en"] = "en"
+    format: Literal["xlsx", "csv"] = "xlsx"
+    active: bool = True
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.frequency == "weekly" and self.weekday is None:
+            raise ValueError("a weekly schedule needs a weekday (0 = Monday … 6 = Sunday)")
+        if self.frequency == "daily" and self.weekday is not None:
+            raise ValueError("weekday is for weekly schedules only")
+        if not self.recipient_agent_ids and not self.recipient_emails:
+            raise ValueError("choose at least one recipient (an operator or an address)")
+        return self
+
+
+class ScheduleOut(BaseModel):
+    id: int
+    owner_id: int
+    name: str
+    frequency: Frequency
+    weekday: int | None
+    time: str
+    timezone: str
+    filters: ScheduleFilters
+    recipient_agent_ids: list[int]
+    recipient_emails: list[str]
+    language: Literal["ru", "en"]
+    format: Literal["xlsx", "csv"]
+    active: bool
+    #: The next send (UTC) and the last period sent, ``[last_since, last_until)``.
+    next_send_at: datetime | None
+    last_since: datetime | None
+    last_until: datetime | None
+    last_sent_at: datetime | None
+    last_error: str | None
+    created_at: datetime
+    updated_at: datetime

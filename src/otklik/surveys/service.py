@@ -407,3 +407,16 @@ async def score_counts(
             scores[int(score)] = scores.get(int(score), 0) + int(n)
         found[kind] = (sent + int(n), scores)
     return found
+
+
+async def answered_since(session: AsyncSession, *, kind: str, since: datetime) -> dict[int, int]:
+    """Answers of ``kind`` given since ``since`` counted by score, as the session's operator
+    may see them (the live board's "CSAT today"; by the answer's time, not the sending's,
+    unlike :func:`score_counts`)."""
+    s = SurveyRequest
+    rows = await session.execute(
+        select(s.score, func.count())
+        .where(visible(session), s.kind == kind, s.responded_at >= since, s.score.is_not(None))
+        .group_by(s.score)
+    )
+    return {int(score or 0): int(n) for score, n in rows}

@@ -28,7 +28,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from otklik.channels.models import Inbox
+from otklik.channels.email import outgoing
 from otklik.audit import service as audit
 from otklik.channels.widget.models import VisitorEmailProof
 from otklik.contacts import service as contacts
@@ -105,12 +105,7 @@ def refusal(which: Refusal) -> AppError:
 
 async def mail_inbox_id(session: AsyncSession) -> int | None:
     """The inbox whose SMTP server sends proofs: the first active email inbox."""
-    return await session.scalar(
-        select(Inbox.id)
-        .where(Inbox.channel == "email", Inbox.active.is_(True))
-        .order_by(Inbox.id)
-        .limit(1)
-    )
+    return await outgoing.mail_inbox_id(session)
 
 
 async def request_proof(

@@ -8,18 +8,12 @@ from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
 from typing import Any
 
-from sqlalchemy import select
-
-from otklik.channels import config as channel_config
-from otklik.channels.base import DeliveryError, plugin_for
+from otklik.channels.base import DeliveryError
+from otklik.channels.email import outgoing
 from otklik.channels.email.config import EmailConfig
-from otklik.channels.email.send import transmit
-from otklik.channels.models import Inbox
 from otklik.channels.widget.models import VisitorEmailProof
-from otklik.channels.widget.proof import PROOF_MAIL_JOB, PROOF_MINUTES, mail_inbox_id
-from otklik.core import ssrf
+from otklik.channels.widget.proof import PROOF_MAIL_JOB, PROOF_MINUTES
 from otklik.core.clock import utcnow
-from otklik.core.crypto import SecretBox
 from otklik.jobs.registry import IOJobContext, io_job
 
 log = logging.getLogger(__name__)
@@ -72,18 +66,11 @@ async def _load(ctx: IOJobContext, proof_id: int) -> tuple[str, EmailConfig] | N
         proof = await session.get(VisitorEmailProof, proof_id)
         if proof is None or proof.used_at is not None or proof.expires_at <= utcnow():
             return None  # nothing left to prove: do not send a dead code
-        inbox_id = await mail_inbox_id(session)
-        stored = (
-            await session.scalar(select(Inbox.channel_config).where(Inbox.id == inbox_id))
-            if inbox_id is not None
-            else None
-        )
-    plugin = plugin_for("email")
-    if stored is None or plugin is None:
+        config = await outgoing.sender(session, ctx.settings)
+    if config is None:
         log.warning("The email proof %s was not sent: no active email inbox.", proof_id)
         return None
-    box = SecretBox(ctx.settings.resolved_secret_key())
-    return proof.email, EmailConfig.model_validate(channel_config.open_(plugin, stored, box))
+    return proof.email, config
 
 
 @io_job(PROOF_MAIL_JOB)
@@ -101,7 +88,7 @@ async def send_proof(ctx: IOJobContext, payload: dict[str, Any]) -> None:
         language=str(payload.get("language", "en")),
     )
     try:
-        await transmit(mail, config, ssrf.Policy.from_settings(ctx.settings))
+        await outgoing.send(mail, config, ctx.settings)
     except DeliveryError as exc:
         # A permanent refusal: retrying cannot help; the visitor may ask again.
         log.warning("The email proof %s was not sent: %s", payload["proof_id"], exc)
