@@ -3,16 +3,17 @@ each report ≤ 1 s at 1,000,000 conversations).
 
 ``python -m bench.reports [--conversations 1000000] [--days 90] [--period 30] [--rounds 7]
 [--database URL] [--data-dir DIR]`` builds a database with that many conversations spread
-over ``--days`` days, written in bulk by ``INSERT … SELECT`` over a generated series (the
-contacts, the conversations, and the facts the event subscribers would have written for
-each: created; first response; one response, a second one for every other conversation;
-resolved; handle; every 20th reopened and resolved again, every 25th escalated; a CSAT survey
-per conversation, two thirds answered, and an NPS one per tenth; a tag on a tenth and a
-seventh), the hourly rollups summed from those facts. Then it times each report over the
-last ``--period`` days as an admin sees it (``--rounds`` times each, p50 and p95; the
-overview as its endpoint computes it: the period and the one before), and, for scale, the
-raw ``GROUP BY`` a report page without facts would run (``conversations`` by channel and
-status over the same period) and the raw ``GROUP BY`` of the facts by kind.
+over ``--days`` days, written in bulk by ``INSERT … SELECT`` over a generated series: the
+contacts, the conversations, the facts the event subscribers would have written for each
+(created; first response; one response, a second one for every other conversation;
+resolved; handle; every 20th reopened and resolved again, every 25th escalated), the
+hourly rollups summed from those facts, a CSAT survey per conversation (two thirds
+answered) and an NPS one per tenth, a tag on a tenth and on a seventh, and two SLA clocks.
+Then it times each report over the last ``--period`` days as an admin sees it
+(``--rounds`` times each, p50 and p95; the overview as its endpoint computes it: the period
+and the one before), and, for scale, the raw ``GROUP BY`` a report page without facts
+would run (``conversations`` by channel and status over the same period) and the raw
+``GROUP BY`` of the facts by kind.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from otklik.core.clock import utcnow
 from otklik.core.db import Base, Database
 from otklik.reports import breakdowns, metrics
 from otklik.reports.metrics import Filters
+from otklik.sla import service as sla
 
 
 def _series(dialect: str, n: int) -> str:
@@ -156,6 +158,31 @@ async def seed(db: Database, count: int, days: int) -> None:
             await conn.commit()
 
 
+async def seed_sla(db: Database) -> None:
+    """Two SLA clocks per conversation (first response, resolution) started at its creation:
+    a tenth of them breached, the rest met (from the conversations, so also on a database
+    seeded before)."""
+    sql = _Sql(db.dialect)
+    for target, breached in (("first_response", 10), ("resolution", 7)):
+        statement = (
+            "INSERT INTO sla_clocks (conversation_id, target, policy_id, state, started_at,"
+            " due_at, target_s, met_at, breached_at)"
+            f" SELECT id, '{target}', 1, CASE WHEN id % {breached} = 0 THEN 'breached'"
+            " ELSE 'met' END, created_at, created_at, 3600,"
+            f" CASE WHEN id % {breached} = 0 THEN NULL ELSE created_at END,"
+            f" CASE WHEN id % {breached} = 0 THEN created_at END FROM conversations"
+        )
+        async with db.session(write=True) as session:
+            await session.execute(text(statement))
+    async with db.read_engine.connect() as conn:
+        if sql.pg:
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(text("VACUUM ANALYZE sla_clocks"))
+        else:
+            await conn.execute(text("ANALYZE sla_clocks"))
+            await conn.commit()
+
+
 async def _seeded(db: Database) -> int:
     async with db.session(write=False) as session:
         return int((await session.execute(text("SELECT count(*) FROM conversations"))).scalar_one())
@@ -211,6 +238,12 @@ def _reports(period: Filters) -> dict[str, Callable[[Any], Awaitable[object]]]:
         "drill-down, first page (100)": lambda s: breakdowns.drill(
             s, period, "resolved", limit=100
         ),
+        "SLA compliance by policy": lambda s: sla.compliance(
+            s, by="policy", since=period.since, until=period.until
+        ),
+        "SLA compliance by team": lambda s: sla.compliance(
+            s, by="team", since=period.since, until=period.until
+        ),
     }
 
 
@@ -238,6 +271,12 @@ async def main(args: argparse.Namespace) -> None:
             print(f"{args.conversations} conversations seeded in {took:.1f} s", flush=True)
         else:
             print(f"reusing {have} seeded conversations")
+        async with db.session(write=False) as session:
+            clocks = (await session.execute(text("SELECT count(*) FROM sla_clocks"))).scalar()
+        if not clocks:
+            started = time.perf_counter()
+            await seed_sla(db)
+            print(f"SLA clocks seeded in {time.perf_counter() - started:.1f} s", flush=True)
         # The period ends now, not on a whole hour (as the app asks): rollups answer the
         # whole hours, the facts the parts of an hour at both ends.
         until = utcnow()

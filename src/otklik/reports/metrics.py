@@ -11,6 +11,7 @@ limits the facts like it limits conversations (``accounts/access.py``).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -18,7 +19,6 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, case, func, literal_column, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from otklik.accounts import access
 from otklik.conversations import queries as conversation_queries
@@ -257,7 +257,7 @@ async def _fcr(session: AsyncSession, filters: Filters, first_resolved: int) -> 
     """Conversations first resolved in the period, and those of them with one operator
     reply session and no reopening within :data:`FCR_WINDOW` of that resolution. The
     reopenings are the few rows read: those after the period's start and at most the window
-    after its end, joined to their conversation's first resolution. (Date arithmetic differs
+    after its end, and the first resolutions of their conversations. (Date arithmetic differs
     between the databases: the window itself is checked here.)"""
     if not first_resolved:
         return 0, 0
@@ -266,41 +266,41 @@ async def _fcr(session: AsyncSession, filters: Filters, first_resolved: int) -> 
     candidates = await session.scalar(
         select(func.count()).where(*of_kind("resolved", filters, scope), *one_session)
     )
-    reopen = aliased(ReportFact)
+    window = (
+        F.kind == "reopened",
+        F.at > filters.since,
+        F.at <= filters.until + FCR_WINDOW,
+    )
+    reopened: dict[int, list[datetime]] = defaultdict(list)
+    for conversation_id, at in await session.execute(
+        select(F.conversation_id, F.at).where(*window)
+    ):
+        reopened[conversation_id].append(at)
+    if not reopened:
+        return int(candidates or 0), first_resolved
+    reopening = select(F.conversation_id).where(*window)
     found = await session.execute(
-        select(F.conversation_id, F.at, reopen.at)
-        .select_from(reopen)
-        .join(F, F.conversation_id == reopen.conversation_id)
-        .where(
-            reopen.kind == "reopened",
-            reopen.at > filters.since,
-            reopen.at <= filters.until + FCR_WINDOW,
-            reopen.at > F.at,
-            *of_kind("resolved", filters, scope),
-            *one_session,
+        select(F.conversation_id, F.at).where(
+            *of_kind("resolved", filters, scope), *one_session, F.conversation_id.in_(reopening)
         )
     )
     spoiled = {
         conversation_id
-        for conversation_id, resolved_at, reopened_at in found
-        if reopened_at <= resolved_at + FCR_WINDOW
+        for conversation_id, resolved_at in found
+        if any(resolved_at < at <= resolved_at + FCR_WINDOW for at in reopened[conversation_id])
     }
     return int(candidates or 0) - len(spoiled), first_resolved
 
 
 async def _escalated_share(session: AsyncSession, filters: Filters) -> int:
     """Conversations created in the period that were escalated (ever): read from the
-    escalations since the period's start (one cannot escalate before creation)."""
+    escalations since the period's start (one cannot escalate before creation), a list the
+    database builds once and looks each created fact up in."""
     scope = access.scope_in(session)
-    escalation = aliased(ReportFact)
+    escalations = select(F.conversation_id).where(F.kind == "escalated", F.at >= filters.since)
     found = await session.scalar(
-        select(func.count(func.distinct(F.conversation_id)))
-        .select_from(escalation)
-        .join(F, F.conversation_id == escalation.conversation_id)
-        .where(
-            escalation.kind == "escalated",
-            escalation.at >= filters.since,
-            *of_kind("created", filters, scope),
+        select(func.count()).where(
+            *of_kind("created", filters, scope), F.conversation_id.in_(escalations)
         )
     )
     return int(found or 0)

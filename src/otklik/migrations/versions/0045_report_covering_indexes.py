@@ -1,4 +1,4 @@
-"""report_facts, report_hourly, survey_requests: covering indexes for the reports
+"""report_facts, report_hourly, survey_requests, sla_clocks: covering indexes for the reports
 
 Revision ID: 0045
 Revises: 0042
@@ -9,7 +9,8 @@ database (``reports/stats.py``): with the durations, the conversation and the di
 the ``(kind, at)`` index the database reads the index alone, not a table row per fact. The
 hourly rollups are read by kind and hour (counts, the per-operator table), not by hour
 first and every kind. CSAT, NPS and CES count ``survey_requests`` by the time they were sent
-(there was no index on it: every overview read the whole table). On PostgreSQL the extra
+(there was no index on it: every overview read the whole table); the SLA compliance
+report counts ``sla_clocks`` by the time they started (the same). On PostgreSQL the extra
 columns are ``INCLUDE``d (not ordered).
 """
 
@@ -37,6 +38,7 @@ FACT_COVER = [
     "id",
 ]
 HOURLY_COVER = ["inbox_id", "channel", "team_key", "agent_key", "n", "seconds"]
+CLOCK_COVER = ["target", "policy_id", "state", "breached_at", "conversation_id"]
 SURVEY_COVER = ["kind", "score", "inbox_id", "team_id", "operator_id", "channel"]
 
 
@@ -51,11 +53,13 @@ def upgrade() -> None:
     op.drop_index("ix_report_facts_kind_at", table_name="report_facts")
     _create("ix_report_facts_kind_at", "report_facts", ["kind", "at"], FACT_COVER)
     _create("ix_report_hourly_kind_hour", "report_hourly", ["kind", "hour"], HOURLY_COVER)
+    _create("ix_sla_clocks_started", "sla_clocks", ["started_at"], CLOCK_COVER)
     _create("ix_survey_requests_created", "survey_requests", ["created_at"], SURVEY_COVER)
 
 
 def downgrade() -> None:
     op.drop_index("ix_survey_requests_created", table_name="survey_requests")
+    op.drop_index("ix_sla_clocks_started", table_name="sla_clocks")
     op.drop_index("ix_report_hourly_kind_hour", table_name="report_hourly")
     op.drop_index("ix_report_facts_kind_at", table_name="report_facts")
     op.create_index("ix_report_facts_kind_at", "report_facts", ["kind", "at"])
