@@ -40,7 +40,7 @@ from otklik.sla import service as sla
 
 def _series(dialect: str, n: int) -> str:
     if dialect == "postgresql":
-        return f"generate_series(1, {n}) AS seq(n)"
+        return f"generate_series(CAST(1 AS BIGINT), {n}) AS seq(n)"
     return (
         f"(WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < {n})"
         " SELECT n FROM seq) AS seq"

@@ -11,6 +11,7 @@ import random
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
@@ -142,6 +143,10 @@ async def test_counts_of_a_cut_period_after_late_facts(db: Database) -> None:
     async with db.session(write=False) as session:
         counted = await metrics.counts(session, ("created", "resolved", "response"), cut)
         by_agent = await breakdowns.table(session, cut, "agent")
+        heat = {
+            zone: await breakdowns.heatmap(session, cut, timezone=zone)
+            for zone in ("Europe/Moscow", "Asia/Kolkata")
+        }
         for kind, n in counted.items():
             in_facts = await session.scalar(
                 select(func.count()).where(
@@ -152,6 +157,15 @@ async def test_counts_of_a_cut_period_after_late_facts(db: Database) -> None:
     want = sum(1 for f in facts if f[1] == "resolved" and cut.since <= f[2] < cut.until)
     assert counted["resolved"] == want > 0
     assert sum(row.resolved for row in by_agent) == want
+    # The heatmap of the cut period (Moscow: rollups and facts; UTC+5:30: local hours
+    # straddle the UTC ones of the rollups, so the facts).
+    for zone, got in heat.items():
+        cells: dict[tuple[int, int], int] = defaultdict(int)
+        for f in facts:
+            if f[1] == "created" and cut.since <= f[2] < cut.until:
+                local = f[2].astimezone(ZoneInfo(zone))
+                cells[(local.weekday(), local.hour)] += 1
+        assert {(c.weekday, c.hour): c.n for c in got} == cells, zone
     handled = [f for f in facts if f[1] == "handle" and cut.since <= f[2] < cut.until]
     total = sum(row.handle_total for row in by_agent)
     assert math.isclose(total, sum(f[3] for f in handled), rel_tol=1e-9)

@@ -167,10 +167,18 @@ async def backlog(
 
 
 async def heatmap(session: AsyncSession, filters: Filters, *, timezone: str) -> list[HeatCell]:
-    """New conversations by weekday and hour of the day in ``timezone``."""
+    """New conversations by weekday and hour of the day in ``timezone``. An hourly rollup
+    row is one UTC hour: it falls in one local hour only where the zone is a whole number of
+    hours from UTC; elsewhere (India, Iran, Nepal…) the facts are read."""
     zone = ZoneInfo(timezone)
     cells: dict[tuple[int, int], int] = defaultdict(int)
     inner, edges = hour_split(filters)
+    whole = all(
+        (at.astimezone(zone).utcoffset() or timedelta()) % timedelta(hours=1) == timedelta()
+        for at in (filters.since, filters.until)
+    )
+    if not whole:
+        inner, edges = None, [filters]
     if inner is not None:
         for hour, _, n in await _hourly_created(session, inner, ("created",), before=False):
             local = hour.astimezone(zone)
