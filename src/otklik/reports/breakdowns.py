@@ -26,6 +26,7 @@ from otklik.reports.metrics import (
     hour_split,
     of_kind,
     rollup_conditions,
+    roomy,
 )
 from otklik.reports.models import ReportHourly
 from otklik.reports.schemas import (
@@ -266,6 +267,7 @@ async def table(session: AsyncSession, filters: Filters, by: Dimension) -> list[
     """Per operator (``agent``) or per team: resolutions, replies, medians and handle time."""
     if by not in ("agent", "team"):
         raise ValueError(by)
+    await roomy(session)
     sums = await _table_sums(session, filters, by)
     medians = await _table_medians(session, filters, by)
     keys = set(sums) | {value for value, _ in medians}
