@@ -58,6 +58,14 @@ def tag_pairs() -> Select[int, str]:
     return select(ConversationTag.conversation_id, ConversationTag.tag)
 
 
+def reach_columns() -> Select[int, int | None, int | None, str]:
+    """``(id, team_id, assignee_id, priority)`` of every conversation, as a subquery to join
+    (the SLA compliance figures by team, operator or priority)."""
+    return select(
+        Conversation.id, Conversation.team_id, Conversation.assignee_id, Conversation.priority
+    )
+
+
 def visible(session: AsyncSession) -> ColumnElement[bool]:
     """Conversations the operator whose request ``session`` serves may see; every one for
     a session of the system (jobs, channels, the widget)."""

@@ -14,12 +14,20 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otklik.accounts import access
 from otklik.conversations import queries as conversation_queries
-from otklik.reports.metrics import F, Filters, dimensions, of_kind
+from otklik.reports.metrics import (
+    F,
+    Filters,
+    dimensions,
+    hour_split,
+    of_kind,
+    rollup_conditions,
+    roomy,
+)
 from otklik.reports.models import ReportHourly
 from otklik.reports.schemas import (
     BacklogPoint,
@@ -27,35 +35,14 @@ from otklik.reports.schemas import (
     DrillItem,
     DrillMetric,
     HeatCell,
+    Stat,
     TableRow,
     VolumeRow,
 )
-from otklik.reports.stats import stat
+from otklik.reports.stats import Bin, bin_of, from_bins
 
 H = ReportHourly
 VOLUME_KINDS = ("created", "resolved", "reopened")
-
-
-def _whole_hours(filters: Filters) -> bool:
-    def whole(at: datetime) -> bool:
-        return at.minute == 0 and at.second == 0 and at.microsecond == 0
-
-    return whole(filters.since) and whole(filters.until) and not filters.tags
-
-
-def _rollup_conditions(filters: Filters, scope: access.Scope) -> list[ColumnElement[bool]]:
-    conditions = [
-        access.visible(scope, inbox_id=H.inbox_id, team_id=H.team_key, assignee_id=H.agent_key)
-    ]
-    if filters.inbox_ids:
-        conditions.append(H.inbox_id.in_(filters.inbox_ids))
-    if filters.team_ids:
-        conditions.append(H.team_key.in_(filters.team_ids))
-    if filters.agent_ids:
-        conditions.append(H.agent_key.in_(filters.agent_ids))
-    if filters.channels:
-        conditions.append(H.channel.in_(filters.channels))
-    return conditions
 
 
 _ROLLUP_KEYS: dict[str, Any] = {
@@ -76,6 +63,37 @@ def _key(value: Any) -> str | None:
     return None if value in (None, 0) else str(value)
 
 
+def _volume_queries(filters: Filters, scope: access.Scope, by: Dimension) -> list[Any]:
+    """The whole hours from the rollups, the parts of an hour at the ends from the facts."""
+    inner, edges = hour_split(filters)
+    queries: list[Any] = []
+    if inner is not None:
+        key = _ROLLUP_KEYS[by]
+        queries.append(
+            select(key, H.kind, func.sum(H.n))
+            .where(
+                H.kind.in_(VOLUME_KINDS),
+                H.hour >= inner.since,
+                H.hour < inner.until,
+                *rollup_conditions(inner, scope),
+            )
+            .group_by(key, H.kind)
+        )
+    for edge in edges:
+        key = _FACT_KEYS[by]
+        queries.append(
+            select(key, F.kind, func.count())
+            .where(
+                F.kind.in_(VOLUME_KINDS),
+                F.at >= edge.since,
+                F.at < edge.until,
+                *dimensions(edge, scope),
+            )
+            .group_by(key, F.kind)
+        )
+    return queries
+
+
 async def volume(session: AsyncSession, filters: Filters, by: Dimension) -> list[VolumeRow]:
     """Created, resolved and reopened conversations in the period, by ``by``."""
     scope = access.scope_in(session)
@@ -93,32 +111,12 @@ async def volume(session: AsyncSession, filters: Filters, by: Dimension) -> list
             )
             .group_by(tags.c.tag, F.kind)
         )
-    elif _whole_hours(filters):
-        key = _ROLLUP_KEYS[by]
-        query = (
-            select(key, H.kind, func.sum(H.n))
-            .where(
-                H.kind.in_(VOLUME_KINDS),
-                H.hour >= filters.since,
-                H.hour < filters.until,
-                *_rollup_conditions(filters, scope),
-            )
-            .group_by(key, H.kind)
-        )
+        queries = [query]
     else:
-        key = _FACT_KEYS[by]
-        query = (
-            select(key, F.kind, func.count())
-            .where(
-                F.kind.in_(VOLUME_KINDS),
-                F.at >= filters.since,
-                F.at < filters.until,
-                *dimensions(filters, scope),
-            )
-            .group_by(key, F.kind)
-        )
-    for value, kind, n in await session.execute(query):
-        counts[_key(value)][kind] += int(n or 0)
+        queries = _volume_queries(filters, scope, by)
+    for query in queries:
+        for value, kind, n in await session.execute(query):
+            counts[_key(value)][kind] += int(n or 0)
     return [
         VolumeRow(key=key, **row)
         for key, row in sorted(counts.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))
@@ -134,7 +132,7 @@ async def _hourly_created(
         period.append(H.hour < filters.until)
     query = (
         select(H.hour, H.kind, func.sum(H.n))
-        .where(H.kind.in_(kinds), *period, *_rollup_conditions(filters, scope))
+        .where(H.kind.in_(kinds), *period, *rollup_conditions(filters, scope))
         .group_by(H.hour, H.kind)
     )
     return list((await session.execute(query)).all())
@@ -150,7 +148,7 @@ async def backlog(
     scope = access.scope_in(session)
     base = await session.execute(
         select(H.kind, func.sum(H.n))
-        .where(H.kind.in_(kinds), H.hour < filters.since, *_rollup_conditions(filters, scope))
+        .where(H.kind.in_(kinds), H.hour < filters.since, *rollup_conditions(filters, scope))
         .group_by(H.kind)
     )
     level = sum(sign[kind] * int(n or 0) for kind, n in base)
@@ -170,51 +168,124 @@ async def backlog(
 
 
 async def heatmap(session: AsyncSession, filters: Filters, *, timezone: str) -> list[HeatCell]:
-    """New conversations by weekday and hour of the day in ``timezone``."""
+    """New conversations by weekday and hour of the day in ``timezone``. An hourly rollup
+    row is one UTC hour: it falls in one local hour only where the zone is a whole number of
+    hours from UTC; elsewhere (India, Iran, Nepal…) the facts are read."""
     zone = ZoneInfo(timezone)
     cells: dict[tuple[int, int], int] = defaultdict(int)
-    if _whole_hours(filters):
-        rows = await _hourly_created(session, filters, ("created",), before=False)
-        for hour, _, n in rows:
+    inner, edges = hour_split(filters)
+    whole = all(
+        (at.astimezone(zone).utcoffset() or timedelta()) % timedelta(hours=1) == timedelta()
+        for at in (filters.since, filters.until)
+    )
+    if not whole:
+        inner, edges = None, [filters]
+    if inner is not None:
+        for hour, _, n in await _hourly_created(session, inner, ("created",), before=False):
             local = hour.astimezone(zone)
             cells[(local.weekday(), local.hour)] += int(n or 0)
-    else:
-        scope = access.scope_in(session)
-        for (at,) in await session.execute(select(F.at).where(*of_kind("created", filters, scope))):
+    scope = access.scope_in(session)
+    for edge in edges:
+        for (at,) in await session.execute(select(F.at).where(*of_kind("created", edge, scope))):
             local = at.astimezone(zone)
             cells[(local.weekday(), local.hour)] += 1
     return [HeatCell(weekday=d, hour=h, n=n) for (d, h), n in sorted(cells.items())]
+
+
+TABLE_KINDS = ("resolved", "response", "first_response", "handle")
+
+
+async def _table_sums(
+    session: AsyncSession, filters: Filters, by: Dimension
+) -> dict[int | None, dict[str, tuple[int, float]]]:
+    """Per key and kind: how many facts and their seconds added up (rollups for the whole
+    hours, facts for the parts of an hour at the ends)."""
+    scope = access.scope_in(session)
+    inner, edges = hour_split(filters)
+    queries: list[Any] = []
+    if inner is not None:
+        key = _ROLLUP_KEYS[by]
+        queries.append(
+            select(key, H.kind, func.sum(H.n), func.sum(H.seconds))
+            .where(
+                H.kind.in_(TABLE_KINDS),
+                H.hour >= inner.since,
+                H.hour < inner.until,
+                *rollup_conditions(inner, scope),
+            )
+            .group_by(key, H.kind)
+        )
+    for edge in edges:
+        key = _FACT_KEYS[by]
+        queries.append(
+            select(key, F.kind, func.count(), func.sum(func.coalesce(F.seconds, 0.0)))
+            .where(
+                F.kind.in_(TABLE_KINDS),
+                F.at >= edge.since,
+                F.at < edge.until,
+                *dimensions(edge, scope),
+            )
+            .group_by(key, F.kind)
+        )
+    found: dict[int | None, dict[str, tuple[int, float]]] = defaultdict(dict)
+    for query in queries:
+        for value, kind, n, seconds in await session.execute(query):
+            owner = None if value in (None, 0) else int(value)
+            had = found[owner].get(kind, (0, 0.0))
+            found[owner][kind] = (had[0] + int(n or 0), had[1] + float(seconds or 0.0))
+    return found
+
+
+async def _table_medians(
+    session: AsyncSession, filters: Filters, by: Dimension
+) -> dict[tuple[int | None, str], Stat]:
+    """Per key, the first responses' and the responses' distributions (binned by the
+    database, ``stats.py``)."""
+    scope = access.scope_in(session)
+    key = _FACT_KEYS[by]
+    seconds = func.coalesce(F.seconds, 0.0)
+    unit = bin_of(seconds)
+    rows = await session.execute(
+        select(
+            key, F.kind, unit, func.count(), func.sum(seconds), func.min(seconds), func.max(seconds)
+        )
+        .where(
+            F.kind.in_(("first_response", "response")),
+            F.at >= filters.since,
+            F.at < filters.until,
+            *dimensions(filters, scope),
+        )
+        .group_by(key, F.kind, unit)
+    )
+    bins: dict[tuple[int | None, str], list[Bin]] = defaultdict(list)
+    for value, kind, k, n, total, low, high in rows:
+        bins[(value, kind)].append(Bin(int(k), int(n), float(total), float(low), float(high)))
+    return {owner: from_bins(found) for owner, found in bins.items()}
 
 
 async def table(session: AsyncSession, filters: Filters, by: Dimension) -> list[TableRow]:
     """Per operator (``agent``) or per team: resolutions, replies, medians and handle time."""
     if by not in ("agent", "team"):
         raise ValueError(by)
-    scope = access.scope_in(session)
-    key = F.agent_id if by == "agent" else F.team_id
-    rows = await session.execute(
-        select(key, F.kind, F.seconds).where(
-            F.kind.in_(("resolved", "response", "first_response", "handle")),
-            F.at >= filters.since,
-            F.at < filters.until,
-            *dimensions(filters, scope),
-        )
-    )
-    found: dict[int | None, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
-    for value, kind, seconds in rows:
-        found[value][kind].append(seconds or 0.0)
+    await roomy(session)
+    sums = await _table_sums(session, filters, by)
+    medians = await _table_medians(session, filters, by)
+    keys = set(sums) | {value for value, _ in medians}
     out = []
-    for value, kinds in sorted(found.items(), key=lambda kv: (kv[0] is None, kv[0] or 0)):
-        handle = kinds["handle"]
+    for value in sorted(keys, key=lambda v: (v is None, v or 0)):
+        kinds = sums.get(value, {})
+        handled, handle_total = kinds.get("handle", (0, 0.0))
+        first = medians.get((value, "first_response"))
+        response = medians.get((value, "response"))
         out.append(
             TableRow(
                 key=value,
-                resolved=len(kinds["resolved"]),
-                responses=len(kinds["response"]),
-                first_response_median=stat(kinds["first_response"]).median,
-                response_median=stat(kinds["response"]).median,
-                handle_total=sum(handle),
-                handle_mean=stat(handle).mean,
+                resolved=kinds.get("resolved", (0, 0.0))[0],
+                responses=kinds.get("response", (0, 0.0))[0],
+                first_response_median=first.median if first else None,
+                response_median=response.median if response else None,
+                handle_total=handle_total,
+                handle_mean=handle_total / handled if handled else None,
             )
         )
     return out

@@ -41,7 +41,22 @@ class ReportFact(Base):
 
     __tablename__ = "report_facts"
     __table_args__ = (
-        Index("ix_report_facts_kind_at", "kind", "at"),
+        # Covering (migration 0045; on PostgreSQL the columns after ``at`` are INCLUDEd).
+        Index(
+            "ix_report_facts_kind_at",
+            "kind",
+            "at",
+            "conversation_id",
+            "seconds",
+            "business_seconds",
+            "n",
+            "first",
+            "inbox_id",
+            "channel",
+            "team_id",
+            "agent_id",
+            "id",
+        ),
         Index("ix_report_facts_conversation_kind", "conversation_id", "kind"),
     )
 
@@ -68,6 +83,20 @@ class ReportHourly(Base):
     """The facts of one hour, kind and dimension set: how many, and their durations' sums."""
 
     __tablename__ = "report_hourly"
+    __table_args__ = (
+        # Covering (migration 0045): counts and sums by kind over a period.
+        Index(
+            "ix_report_hourly_kind_hour",
+            "kind",
+            "hour",
+            "inbox_id",
+            "channel",
+            "team_key",
+            "agent_key",
+            "n",
+            "seconds",
+        ),
+    )
 
     hour: Mapped[datetime] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(20), primary_key=True)

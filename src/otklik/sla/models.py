@@ -75,6 +75,16 @@ class SlaClock(Base):
     __table_args__ = (
         Index("ix_sla_clocks_state_due", "state", "due_at"),
         Index("ix_sla_clocks_policy", "policy_id"),
+        # The compliance report by start time (migration 0045; INCLUDE on PostgreSQL).
+        Index(
+            "ix_sla_clocks_started",
+            "started_at",
+            "target",
+            "policy_id",
+            "state",
+            "breached_at",
+            "conversation_id",
+        ),
     )
 
     conversation_id: Mapped[int] = mapped_column(

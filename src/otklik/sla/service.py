@@ -6,11 +6,10 @@ its cached snapshot once the change commits (``core/config_cache``)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import delete, select
+from sqlalchemy import and_, case, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otklik.accounts import access
@@ -263,44 +262,31 @@ async def compliance(
     """Targets started in ``[since, until)``, grouped: how many were met on time, missed.
     Supervisors count only their teams' conversations (by the team they are with now)."""
     teams = report_teams(session, team_id)
-    rows = (
-        await session.execute(
-            select(
-                SlaClock.conversation_id,
-                SlaClock.target,
-                SlaClock.policy_id,
-                SlaClock.state,
-                SlaClock.breached_at,
-            ).where(SlaClock.started_at >= since, SlaClock.started_at < until)
+    clock = SlaClock
+    on_time = case((and_(clock.breached_at.is_(None), clock.state == "met"), 1), else_=0)
+    figures = (func.count(), func.sum(on_time), func.count(clock.breached_at))
+    conditions = [clock.started_at >= since, clock.started_at < until]
+    keys: dict[str, Any] = {"policy": clock.policy_id, "target": clock.target}
+    query: Any
+    if teams is None and by in keys:
+        key = keys[by]
+        query = select(key, *figures)
+    else:
+        # Supervisors count by the team a conversation is with now; team, operator and
+        # priority are the conversation's own now.
+        conv = queries.reach_columns().subquery()
+        keys.update(team=conv.c.team_id, assignee=conv.c.assignee_id, priority=conv.c.priority)
+        key = keys[by]
+        query = (
+            select(key, *figures).select_from(clock).join(conv, conv.c.id == clock.conversation_id)
         )
-    ).all()
-    facts = (
-        await queries.reaches_of(session, {r.conversation_id for r in rows})
-        if teams is not None or by in ("team", "assignee", "priority")
-        else {}
-    )
-    counts: dict[str | None, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for row in rows:
-        key: object
         if teams is not None:
-            known = facts.get(row.conversation_id)
-            if known is None or known[0].team_id not in teams:
-                continue
-        if by == "policy":
-            key = row.policy_id
-        elif by == "target":
-            key = row.target
-        else:
-            reach, priority = facts.get(row.conversation_id, (None, None))
-            if reach is None:
-                continue
-            key = {"team": reach.team_id, "assignee": reach.assignee_id, "priority": priority}[by]
-        bucket = counts[None if key is None else str(key)]
-        bucket[0] += 1
-        if row.breached_at is not None:
-            bucket[2] += 1
-        elif row.state == "met":
-            bucket[1] += 1
+            conditions.append(conv.c.team_id.in_(sorted(teams)))
+    counts: dict[str | None, list[int]] = {}
+    for value, total, met, breached in await session.execute(
+        query.where(*conditions).group_by(key)
+    ):
+        counts[None if value is None else str(value)] = [total, met or 0, breached or 0]
     return [
         ComplianceRow(
             key=key,

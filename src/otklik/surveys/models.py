@@ -54,6 +54,17 @@ class SurveyRequest(Base):
         Index("ix_survey_requests_conversation", "conversation_id"),
         Index("ix_survey_requests_contact_kind", "contact_id", "kind", "created_at"),
         Index("ix_survey_requests_responded", "responded_at"),
+        # The reports' counts by the time sent (migration 0045; INCLUDE on PostgreSQL).
+        Index(
+            "ix_survey_requests_created",
+            "created_at",
+            "kind",
+            "score",
+            "inbox_id",
+            "team_id",
+            "operator_id",
+            "channel",
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
