@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -150,9 +151,20 @@ def _sqlite_pragmas(synchronous: str) -> Callable[[Any, ConnectionPoolEntry], No
         # Checkpoints run in the background (core/checkpoint.py); the writer's own is a bound.
         cursor.execute(f"PRAGMA wal_autocheckpoint={WRITER_CHECKPOINT_PAGES}")
         cursor.execute("PRAGMA foreign_keys=ON")
+        _ensure_ln(dbapi_connection, cursor)
         cursor.close()
 
     return on_connect
+
+
+def _ensure_ln(dbapi_connection: Any, cursor: Any) -> None:
+    """Reports bin durations with SQL ``ln()`` (reports/stats.py). SQLite has it only when
+    built with its math functions (Debian's is); elsewhere Python's ``math.log`` stands in."""
+    try:
+        cursor.execute("SELECT ln(1)")
+        cursor.fetchone()
+    except sqlite3.OperationalError:
+        dbapi_connection.create_function("ln", 1, math.log, deterministic=True)
 
 
 def _use_wal(path: str) -> None:

@@ -1,7 +1,7 @@
 """report_facts, report_hourly, survey_requests, sla_clocks: covering indexes for the reports
 
 Revision ID: 0045
-Revises: 0042
+Revises: 0044
 Create Date: 2026-12-04 17:40:00
 
 Every report reads the facts of one kind over a period and bins or counts them in the
@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0045"
-down_revision: str | None = "0042"
+down_revision: str | None = "0044"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """workforce: per-day shift overrides, time-off and swap requests
 
 Revision ID: 0046
-Revises: 0044
+Revises: 0045
 Create Date: 2026-12-04 17:45:00
 
 ``workforce_shift_overrides``: one operator's day edited on top of the rotation patterns (a
@@ -20,7 +20,7 @@ from alembic import op
 import otklik.core.db
 
 revision: str = "0046"
-down_revision: str | None = "0044"
+down_revision: str | None = "0045"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
