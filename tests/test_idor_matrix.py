@@ -867,6 +867,29 @@ TABLE: dict[tuple[str, str], list[Probe]] = {
 }
 
 
+async def others_placement(w: World) -> Params:
+    """A suggested shift given to ``other`` (team T2): only their lead (the admin) places
+    it; the T1 supervisor does not see them (404), operators never edit (403)."""
+    return {"body": {"placements": [{"agent_id": w.other_id, **_a_day_shift()}]}}
+
+
+async def others_shift(w: World) -> Params:
+    """The same shift placed by hand (the calendar's own route)."""
+    return {"body": {"agent_id": w.other_id, **_a_day_shift()}}
+
+
+def _a_day_shift() -> dict[str, str]:
+    return {"starts_at": "2030-01-15T09:00:00+00:00", "ends_at": "2030-01-15T17:00:00+00:00"}
+
+
+#: Routes without a path parameter that name another's object in their body: the same
+#: probes, and each must exist.
+BODY_TABLE: dict[tuple[str, str], list[Probe]] = {
+    ("POST", "/api/v1/workforce/schedule-suggestion/accept"): [Probe(others_placement, ADMIN)],
+    ("POST", "/api/v1/workforce/shifts"): [Probe(others_shift, ADMIN)],
+}
+
+
 # --- the route table ----------------------------------------------------------------------
 
 
@@ -898,6 +921,12 @@ def test_every_route_with_a_path_parameter_is_classified() -> None:
     assert len(routes) > 40  # the walk found the routers' routes
     assert routes - TABLE.keys() == set(), "classify these routes in TABLE"
     assert TABLE.keys() - routes == set(), "these entries name routes that no longer exist"
+    every = {
+        (method, getattr(route, "path", ""))
+        for route in _walk(app.router.routes)
+        for method in getattr(route, "methods", None) or ()
+    }
+    assert BODY_TABLE.keys() - every == set(), "these entries name routes that no longer exist"
 
 
 # --- the matrix ---------------------------------------------------------------------------
@@ -985,7 +1014,8 @@ async def _request(
 async def test_no_role_reaches_another_inbox_team_or_visitor_object(workspace: Workspace) -> None:
     w = await _world(workspace)
     failures = []
-    for (method, path), probes in sorted(TABLE.items(), key=lambda item: item[0][1]):
+    table = {**TABLE, **BODY_TABLE}
+    for (method, path), probes in sorted(table.items(), key=lambda item: item[0][1]):
         for probe in probes:
             params: Params | None = None
             statuses = set()

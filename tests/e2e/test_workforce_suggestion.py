@@ -60,3 +60,55 @@ def test_erlang_a_in_the_calculator_and_a_suggested_week(
     expect(page.get_by_test_id("suggestion-shortage")).to_have_count(0)
     expect(page.get_by_test_id("suggestion-chart")).to_have_attribute("data-points", "336")
     expect(page.get_by_test_id("suggestion-chart").locator("canvas")).to_be_visible()
+
+
+def test_a_suggested_week_is_accepted_into_the_calendar(
+    page: Page, e2e_server: E2EServer, api: AdminApi
+) -> None:
+    """The lead computes a suggestion, picks an operator for Monday's shift (the others
+    stay as auto-filled), accepts, and the week view shows the shift."""
+    made = api.http.post(
+        "/api/v1/workforce/shift-templates",
+        json={"name": "Приём", "start": "09:00", "length_minutes": 540},
+    )
+    assert made.status_code == 201, made.text
+    operator = api.http.post(
+        "/api/v1/agents",
+        json={
+            "email": "placed@example.com",
+            "name": "Полина Сменная",
+            "password": "agent-password",
+            "role": "agent",
+        },
+    )
+    assert operator.status_code == 201, operator.text
+    operator_id = operator.json()["id"]
+
+    login(page, e2e_server)
+    page.get_by_test_id("nav-workforce").click()
+    page.get_by_test_id("workforce-tab-suggestion").click()
+    monday = page.get_by_test_id("suggestion-week").input_value()
+    page.get_by_test_id("suggestion-source").select_option("flat")
+    page.get_by_test_id("suggestion-flat-people").fill("1")
+    page.get_by_test_id("suggestion-flat-from").fill("9")
+    page.get_by_test_id("suggestion-flat-to").fill("18")
+    page.get_by_test_id("suggestion-run").click()
+    expect(page.get_by_test_id("suggestion-summary")).to_have_attribute("data-status", "optimal")
+    # One shift a working day, each with one seat to fill.
+    rows = page.get_by_test_id("suggestion-place-row")
+    expect(rows).to_have_count(5)
+    row = f'[data-testid="suggestion-place-row"][data-date="{monday}"]'
+    seat = page.locator(f'{row} [data-testid="suggestion-pick"]')
+    expect(seat).to_have_count(1)
+    seat.select_option(label="Полина Сменная")
+    page.get_by_test_id("suggestion-accept").click()
+    expect(page.get_by_test_id("suggestion-placed")).to_contain_text("5")
+    expect(page.get_by_test_id("suggestion-place-error")).to_have_count(0)
+
+    page.get_by_test_id("workforce-tab-schedule").click()
+    page.get_by_test_id("schedule-next").click()
+    shift = page.locator(
+        f'[data-testid="schedule-shift"][data-agent-id="{operator_id}"][data-day="{monday}"]'
+    )
+    expect(shift).to_be_visible()
+    expect(shift).to_contain_text("Приём")

@@ -68,6 +68,16 @@ const en = {
       required: 'required',
       covered: 'scheduled',
       chart: 'Operators per half-hour: required and scheduled',
+      place: {
+        title: 'Place in the calendar',
+        lead: 'Pick the operators for each suggested shift (pre-filled: your operators with the fewest shifts that week, nobody twice a day, nobody on time off), then accept: all shifts are placed, or none if one cannot be.',
+        seat: 'Operator {n}',
+        none: '— nobody —',
+        noOperators: 'You lead no operators to place.',
+        nobody: 'Pick at least one operator.',
+        accept: 'Accept into the calendar',
+        done: 'Placed in the calendar: {count} shifts.',
+      },
     },
     forecast: {
       lead: 'Conversations per half-hour: the last week as it was and as the model follows it, then the next two weeks (weekly pattern and trend).',

@@ -13,12 +13,25 @@ from otklik.core.deps import AppSettings, DbSession
 from otklik.core.errors import forbidden
 from otklik.core.routing import TransactionalRoute
 from otklik.core.schemas import Id, Items
-from otklik.workforce import calendar, forecast, requests, service, shifts, staffing, suggestion_api
+from otklik.workforce import (
+    calendar,
+    forecast,
+    placement,
+    requests,
+    service,
+    shifts,
+    staffing,
+    suggestion_api,
+)
 from otklik.workforce.patience import estimate_patience
 from otklik.workforce.schemas import (
+    AcceptIn,
+    AcceptOut,
     AdherenceOut,
     AssignmentIn,
     AssignmentOut,
+    AutoFillIn,
+    AutoFillOut,
     ForecastOut,
     HandleTimeOut,
     IntervalOut,
@@ -402,6 +415,29 @@ async def cancel_request(request_id: Id, agent: CurrentAgent, session: DbSession
     return await requests.cancel(
         session, viewer=service.Viewer(agent.id, agent.role), request_id=request_id
     )
+
+
+# --- accepting a schedule suggestion ----------------------------------------------------
+
+
+@router.post("/workforce/schedule-suggestion/auto-fill", response_model=AutoFillOut)
+async def auto_fill_suggestion(
+    body: AutoFillIn, agent: CurrentAgent, session: DbSession
+) -> AutoFillOut:
+    """Operators proposed for a suggestion's shifts (the lead changes them, then accepts)."""
+    filled, operators = await placement.propose(
+        session, viewer=service.Viewer(agent.id, agent.role), wanted=body.shifts
+    )
+    return AutoFillOut(shifts=filled, operators=operators)
+
+
+@router.post("/workforce/schedule-suggestion/accept", response_model=AcceptOut, status_code=201)
+async def accept_suggestion(body: AcceptIn, agent: CurrentAgent, session: DbSession) -> AcceptOut:
+    """Place the lead's choice of operators for a suggestion's shifts: all, or none."""
+    placed = await placement.accept(
+        session, viewer=service.Viewer(agent.id, agent.role), placements=body.placements
+    )
+    return AcceptOut(shifts=placed)
 
 
 # The schedule suggestion runs its solver outside any transaction: its router's plain

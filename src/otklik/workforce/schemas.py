@@ -411,3 +411,59 @@ class MissingOut(BaseModel):
     status: str
     shift_starts_at: datetime
     shift_ends_at: datetime
+
+
+class PlacementIn(StrictModel):
+    """One operator given one suggested shift (``POST /workforce/schedule-suggestion/accept``)."""
+
+    agent_id: int = Field(ge=1)
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    template_id: int | None = Field(default=None, ge=1)
+
+
+class AcceptIn(StrictModel):
+    """The lead's choice of operators for a suggestion's shifts: all placed, or none."""
+
+    placements: list[PlacementIn] = Field(min_length=1, max_length=2000)
+
+
+class AcceptOut(BaseModel):
+    #: The shifts as placed, in the order given.
+    shifts: list[ShiftOut]
+
+
+class ShiftToFill(StrictModel):
+    """A suggested shift (as ``SuggestionOut.shifts`` gives it) to find ``count`` people for."""
+
+    template_id: int | None = Field(default=None, ge=1)
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    count: int = Field(ge=1, le=1000)
+
+
+class AutoFillIn(StrictModel):
+    shifts: list[ShiftToFill] = Field(min_length=1, max_length=500)
+
+
+class Operator(BaseModel):
+    id: int
+    name: str
+
+
+class FilledShift(BaseModel):
+    """A suggested shift with the operators proposed for it (fewer than ``count`` when the
+    team has nobody else free that day)."""
+
+    date: date
+    template_id: int | None
+    starts_at: datetime
+    ends_at: datetime
+    count: int
+    agent_ids: list[int]
+
+
+class AutoFillOut(BaseModel):
+    shifts: list[FilledShift]
+    #: Everyone the lead may place (the pickers' choices), by name.
+    operators: list[Operator]
