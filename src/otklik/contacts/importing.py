@@ -11,10 +11,10 @@ counts every row and writes no contact.
 
 from __future__ import annotations
 
+import asyncio
 import csv
-import io
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, cast
@@ -23,8 +23,16 @@ from pydantic import ValidationError
 from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from otklik.attributes.converting import AttributeKind, from_text
 from otklik.contacts import addresses, companies
 from otklik.contacts.editing import check_timezone, normal_tags
+from otklik.contacts.import_files import (
+    MAX_ROWS,
+    decode,
+    is_xlsx,
+    read_rows,
+    xlsx_text,
+)
 from otklik.contacts.models import (
     Company,
     CompanyDomain,
@@ -40,9 +48,6 @@ from otklik.core.clock import utcnow
 from otklik.core.errors import AppError, invalid, not_found
 from otklik.jobs.registry import enqueue
 
-#: The largest file accepted (about 200,000 rows of a dozen columns).
-MAX_IMPORT_BYTES = 20 * 1024 * 1024
-MAX_ROWS = 200_000
 #: How many errors an import keeps to show (the count has them all).
 ERRORS_KEPT = 200
 IMPORT_JOB = "contacts.import"
@@ -64,37 +69,6 @@ ATTRIBUTE = "attribute:"
 _ATTRIBUTE_KEY = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
 _LIST_SEPARATORS = re.compile(r"[,;\n]")
 _contacts = cast(Table, Contact.__table__)
-
-
-def _dialect_of(text: str) -> type[csv.Dialect] | csv.Dialect:
-    """Comma-separated, or semicolon/tab as spreadsheets in Russian locales save it."""
-    first = text.split("\n", 1)[0]
-    try:
-        return csv.Sniffer().sniff(first, delimiters=",;\t")
-    except csv.Error:
-        return csv.excel
-
-
-def read_rows(text: str) -> tuple[list[str], Iterator[list[str]]]:
-    """The header and an iterator of the data rows."""
-    reader = csv.reader(io.StringIO(text), _dialect_of(text))
-    try:
-        header = [h.strip() for h in next(reader)]
-    except StopIteration:
-        raise invalid("The file is empty: it needs a header row naming the columns.") from None
-    except csv.Error as exc:
-        raise invalid(f"The file is not a CSV file: {exc}.") from exc
-    return header, reader
-
-
-def decode(data: bytes) -> str:
-    """The file's text: UTF-8 (a byte-order mark, as Excel writes, is dropped)."""
-    if len(data) > MAX_IMPORT_BYTES:
-        raise AppError(413, "too_large", f"The file is over {MAX_IMPORT_BYTES // 2**20} MB.")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise invalid("The file is not UTF-8 text (save it as CSV UTF-8).") from exc
 
 
 def check_mapping(header: Sequence[str], mapping: dict[str, str]) -> None:
@@ -134,36 +108,60 @@ class Row:
     timezone: str | None = None
     company: str | None = None
     external_id: str | None = None
-    attributes: dict[str, str] = field(default_factory=dict)
+    attributes: dict[str, Any] = field(default_factory=dict)
 
 
-def _split(value: str) -> list[str]:
+def split_list(value: str) -> list[str]:
     return [v.strip() for v in _LIST_SEPARATORS.split(value) if v.strip()]
 
 
+def attribute_value(
+    number: int, column: str, key: str, text: str, kinds: Mapping[str, AttributeKind]
+) -> tuple[Any, RowError | None]:
+    """A cell's value of attribute ``key``: of its defined type (a text if undefined)."""
+    kind = kinds.get(key)
+    if kind is None:
+        return text, None
+    try:
+        return from_text(kind, text), None
+    except ValueError as exc:
+        return None, RowError(row=number, column=column, message=f"{key} must be {exc}.")
+
+
 def parse_row(
-    number: int, values: list[str], header: Sequence[str], mapping: dict[str, str]
+    number: int,
+    values: list[str],
+    header: Sequence[str],
+    mapping: dict[str, str],
+    kinds: Mapping[str, AttributeKind],
 ) -> tuple[Row | None, list[RowError]]:
-    """The row's fields checked by the API's rules, or its errors (each names its column)."""
+    """The row's fields checked by the API's rules and its attributes converted to their
+    types (``kinds``: the contact attributes defined), or its errors (each names its column)."""
     cells = dict(zip(header, values, strict=False))
     column_of: dict[str, str] = {}
     given: dict[str, Any] = {}
     row = Row(number=number)
+    errors: list[RowError] = []
     for column, target in mapping.items():
         text = (cells.get(column) or "").strip()
         if not text:
             continue
         if target.startswith(ATTRIBUTE):
-            row.attributes[target[len(ATTRIBUTE) :]] = text
+            key = target[len(ATTRIBUTE) :]
+            value, error = attribute_value(number, column, key, text, kinds)
+            if error is not None:
+                errors.append(error)
+            else:
+                row.attributes[key] = value
             continue
         base = target.rstrip("s") if target in ("emails", "phones") else target
         column_of[base] = column
         if target in ("email", "emails", "phone", "phones"):
             given.setdefault(base + "s", []).extend(
-                _split(text) if target.endswith("s") else [text]
+                split_list(text) if target.endswith("s") else [text]
             )
         elif target == "tags":
-            given["tags"] = _split(text)
+            given["tags"] = split_list(text)
             column_of["tags"] = column
         elif target in ("company", "external_id"):
             if len(text) > (200 if target == "company" else 255):
@@ -172,14 +170,13 @@ def parse_row(
         else:
             given[target] = text
             column_of[target] = column
-    errors: list[RowError] = []
     try:
         fields = ContactFields.model_validate(given)
     except ValidationError as exc:
-        for error in exc.errors():
-            name = str(error["loc"][0]) if error["loc"] else ""
+        for problem in exc.errors():
+            name = str(problem["loc"][0]) if problem["loc"] else ""
             where = column_of.get(name.rstrip("s") if name in ("emails", "phones") else name)
-            errors.append(RowError(row=number, column=where, message=error["msg"]))
+            errors.append(RowError(row=number, column=where, message=problem["msg"]))
         return None, errors
     row.name = fields.name or None
     row.language = fields.language
@@ -279,19 +276,34 @@ def _target(row: Row, owners: dict[str, int]) -> tuple[int | None, RowError | No
     return target, None
 
 
+def _looks_like_domain(value: str) -> bool:
+    return "." in value and " " not in value and "@" not in value
+
+
 async def _companies(session: AsyncSession, rows: list[Row], *, write: bool) -> dict[str, int]:
-    """Company name (lower-case) → id; a name no company has is created (not in a dry run)."""
+    """A row's company (lower-case) → its id: a company one of whose domains it is (the
+    column may give ``acme.example``), else one of that name; a name no company has is
+    created (not in a dry run: id 0)."""
     names = {r.company for r in rows if r.company}
     if not names:
         return {}
+    lowered = {n.lower() for n in names}
     found = {
         name.lower(): company_id
         for company_id, name in await session.execute(
             select(Company.id, Company.name)
-            .where(func.lower(Company.name).in_([n.lower() for n in names]))
+            .where(func.lower(Company.name).in_(lowered))
             .order_by(Company.id.desc())
         )
     }
+    domains = [n for n in lowered if _looks_like_domain(n)]
+    if domains:
+        result = await session.execute(
+            select(CompanyDomain.domain, CompanyDomain.company_id).where(
+                CompanyDomain.domain.in_(domains)
+            )
+        )
+        found.update({domain: company_id for domain, company_id in result})
     for name in sorted(names):
         if name.lower() not in found:
             if not write:
@@ -478,6 +490,20 @@ async def get_import(session: AsyncSession, import_id: int) -> ContactImport:
     return record
 
 
+async def file_text(data: bytes) -> str:
+    """A CSV file's text, or an XLSX workbook's first sheet as CSV text (read in a thread:
+    a large sheet takes seconds)."""
+    if is_xlsx(data):
+        return await asyncio.to_thread(xlsx_text, data)
+    return decode(data)
+
+
+async def file_columns(data: bytes) -> list[str]:
+    """The columns a file's header row names (the wizard maps them)."""
+    header, _ = read_rows(await file_text(data))
+    return [column for column in header if column]
+
+
 async def start_import(
     session: AsyncSession,
     *,
@@ -486,11 +512,14 @@ async def start_import(
     mapping: dict[str, str],
     dry_run: bool,
     actor_id: int | None,
+    kind: str = "contacts",
+    checked: Callable[[Sequence[str], dict[str, str]], None] = check_mapping,
 ) -> ContactImport:
-    """Check the file and its mapping (422 for either), keep it, and queue the job."""
-    text = decode(data)
+    """Check the file and its mapping (422 for either), keep it, and queue the job.
+    ``kind``: the rows are ``contacts`` or ``companies`` (whose mapping ``checked`` checks)."""
+    text = await file_text(data)
     header, reader = read_rows(text)
-    check_mapping(header, mapping)
+    checked(header, mapping)
     try:
         total = sum(1 for values in reader if any(v.strip() for v in values))
     except csv.Error as exc:
@@ -500,6 +529,7 @@ async def start_import(
     record = ContactImport(
         requested_by_id=actor_id,
         state="queued",
+        kind=kind,
         dry_run=dry_run,
         filename=(filename or "")[:255] or None,
         mapping=mapping,

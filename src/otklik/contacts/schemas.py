@@ -274,6 +274,8 @@ class ImportOut(BaseModel):
     id: int
     #: ``queued``, ``running``, ``done`` or ``failed``.
     state: str
+    #: ``contacts`` or ``companies``.
+    kind: str = "contacts"
     dry_run: bool
     filename: str | None = None
     mapping: dict[str, str]
@@ -289,3 +291,9 @@ class ImportOut(BaseModel):
     errors: list[RowError]
     created_at: datetime
     finished_at: datetime | None = None
+
+
+class ImportColumnsOut(BaseModel):
+    """The columns a file's header row names."""
+
+    columns: list[str]
