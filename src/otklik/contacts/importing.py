@@ -24,7 +24,7 @@ from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otklik.attributes.converting import AttributeKind, from_text
-from otklik.contacts import addresses, companies
+from otklik.contacts import addresses, bulk_copy, companies
 from otklik.contacts.editing import check_timezone, normal_tags
 from otklik.contacts.import_files import (
     MAX_ROWS,
@@ -69,6 +69,8 @@ ATTRIBUTE = "attribute:"
 _ATTRIBUTE_KEY = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
 _LIST_SEPARATORS = re.compile(r"[,;\n]")
 _contacts = cast(Table, Contact.__table__)
+_addresses = cast(Table, ContactAddress.__table__)
+_tags = cast(Table, ContactTag.__table__)
 
 
 def check_mapping(header: Sequence[str], mapping: dict[str, str]) -> None:
@@ -109,6 +111,8 @@ class Row:
     company: str | None = None
     external_id: str | None = None
     attributes: dict[str, Any] = field(default_factory=dict)
+    #: A new contact's ``search_terms`` (computed with the checks, off the event loop).
+    search_terms: str = ""
 
 
 def split_list(value: str) -> list[str]:
@@ -195,7 +199,12 @@ def parse_row(
             row.timezone = fields.timezone
         except AppError as exc:
             errors.append(RowError(row=number, column=column_of["timezone"], message=exc.message))
-    return (None, errors) if errors else (row, [])
+    if errors:
+        return None, errors
+    row.search_terms = contact_terms(
+        row.name, row.emails[0] if row.emails else None, row.attributes, row.emails[1:], row.phones
+    )
+    return row, []
 
 
 @dataclass(slots=True)
@@ -384,35 +393,40 @@ async def _insert(session: AsyncSession, rows: list[tuple[Row, int | None]]) -> 
             "consent": {},
             "created_at": now,
             "updated_at": now,
-            "search_terms": contact_terms(
-                row.name,
-                row.emails[0] if row.emails else None,
-                row.attributes,
-                row.emails[1:],
-                row.phones,
-            ),
+            "search_terms": row.search_terms,
         }
         for row, company_id in rows
     ]
-    ids = (
-        await session.scalars(
-            insert(_contacts).returning(_contacts.c.id, sort_by_parameter_order=True), values
+    copying = bulk_copy.available(session)
+    if copying:
+        ids: Sequence[int] = await bulk_copy.next_ids(session, _contacts, len(values))
+        await bulk_copy.copy(
+            session, _contacts, [{"id": i, **v} for i, v in zip(ids, values, strict=True)]
         )
-    ).all()
+    else:
+        ids = (
+            await session.scalars(
+                insert(_contacts).returning(_contacts.c.id, sort_by_parameter_order=True), values
+            )
+        ).all()
     address_rows = [
         {"contact_id": contact_id, "kind": kind, "value": value}
         for contact_id, (row, _) in zip(ids, rows, strict=True)
         for kind, values_ in (("email", row.emails), ("phone", row.phones))
         for value in values_
     ]
-    if address_rows:
+    if copying:
+        await bulk_copy.copy(session, _addresses, address_rows)
+    elif address_rows:
         await session.execute(insert(ContactAddress), address_rows)
     tag_rows = [
         {"contact_id": contact_id, "tag": tag}
         for contact_id, (row, _) in zip(ids, rows, strict=True)
         for tag in row.tags
     ]
-    if tag_rows:
+    if copying:
+        await bulk_copy.copy(session, _tags, tag_rows)
+    elif tag_rows:
         await session.execute(insert(ContactTag), tag_rows)
 
 
