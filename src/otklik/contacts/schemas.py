@@ -215,6 +215,8 @@ class CompanyUpdate(CompanyFields):
 class CompanyOut(BaseModel):
     id: int
     name: str
+    #: Its id in another system (set by an import).
+    external_id: str | None = None
     domains: list[str]
     attributes: dict[str, Any]
     #: How many contacts belong to it (of those the operator may see).
