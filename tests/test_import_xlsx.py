@@ -117,6 +117,7 @@ async def test_damaged_or_old_excel_files_are_refused(workspace: Workspace) -> N
     # A workbook whose sheet is empty has no header row.
     response = await imp.start(ws, imp.workbook([]), {"Name": "name"})
     assert response.status_code == 422 and "header" in response.text
+    assert (await imp.columns(ws, imp.workbook([]), "empty.xlsx")).status_code == 422
     assert await imp.contacts(ws) == []
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from datetime import date, datetime, time
 
 from openpyxl import load_workbook
@@ -77,13 +77,12 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def xlsx_text(data: bytes) -> str:
-    """The first sheet of an XLSX workbook as CSV text (read a row at a time: openpyxl's
-    read-only mode never holds the sheet). 422 for a file that is no workbook or too big."""
+def _rows(data: bytes) -> Generator[list[str]]:
+    """The first sheet's rows as text, read a row at a time (openpyxl's read-only mode
+    never holds the sheet); the header row's last named column ends every row. 422 for a
+    file that is no workbook, or a sheet too big."""
     if len(data) > MAX_IMPORT_BYTES:
         raise AppError(413, "too_large", f"The file is over {MAX_IMPORT_BYTES // 2**20} MB.")
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 — openpyxl raises zip, XML and key errors alike
@@ -94,7 +93,7 @@ def xlsx_text(data: bytes) -> str:
         width: int | None = None
         for count, values in enumerate(book.worksheets[0].iter_rows(values_only=True)):
             cells = [_cell_text(v) for v in values]
-            if width is None:  # the header row: its last named column ends every row
+            if width is None:
                 while cells and not cells[-1].strip():
                     cells.pop()
                 width = len(cells)
@@ -102,11 +101,31 @@ def xlsx_text(data: bytes) -> str:
                     raise invalid(f"The sheet has over {MAX_COLUMNS} columns.")
             elif count > MAX_ROWS:
                 raise invalid(f"The sheet has over {MAX_ROWS} rows; import it in parts.")
-            writer.writerow(cells[:width])
+            yield cells[:width]
     except AppError:
         raise
     except Exception as exc:  # noqa: BLE001 — a damaged sheet's XML, whatever fails in it
         raise invalid(f"The workbook could not be read: {exc}.") from exc
     finally:
         book.close()
+
+
+def xlsx_text(data: bytes) -> str:
+    """The first sheet of an XLSX workbook as CSV text."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(_rows(data))
+    return out.getvalue()
+
+
+def xlsx_header(data: bytes) -> str:
+    """The header row of an XLSX workbook's first sheet as CSV text (the rest unread)."""
+    rows = _rows(data)
+    try:
+        header = next(rows, [])
+    finally:
+        rows.close()
+    if not header:
+        return ""  # no header row: read_rows says the file is empty
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow(header)
     return out.getvalue()

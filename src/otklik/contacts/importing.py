@@ -31,6 +31,7 @@ from otklik.contacts.import_files import (
     decode,
     is_xlsx,
     read_rows,
+    xlsx_header,
     xlsx_text,
 )
 from otklik.contacts.models import (
@@ -514,7 +515,8 @@ async def file_text(data: bytes) -> str:
 
 async def file_columns(data: bytes) -> list[str]:
     """The columns a file's header row names (the wizard maps them)."""
-    header, _ = read_rows(await file_text(data))
+    text = await asyncio.to_thread(xlsx_header, data) if is_xlsx(data) else decode(data)
+    header, _ = read_rows(text)
     return [column for column in header if column]
 
 
