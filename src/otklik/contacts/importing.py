@@ -1,12 +1,14 @@
-"""Importing contacts from a CSV file: the upload's checks, each row's fields by the API's
-own rules (``ContactFields``, ``addresses.normal_email``/``normal_phone``,
-``editing.check_timezone``), and the upsert.
+"""Importing contacts from a CSV or XLSX file (``import_files``): the upload's checks, each
+row's fields by the API's own rules (``ContactFields``, ``addresses.normal_email``/
+``normal_phone``, ``editing.check_timezone``), its attribute values converted to their
+defined types (``attributes.converting``), and the upsert. Companies: ``company_import``.
 
 A row finds its contact by external id, else by an email, else by a phone; it adds emails,
 phones and tags to the contact's, and sets the name, language, time zone, company, external
-id and attributes it gives. Importing the same file again therefore changes nothing. A row
-with an error is reported (row number, column, message) and skipped; a dry run checks and
-counts every row and writes no contact.
+id and attributes it gives; its company column names a company's domain or name. Importing
+the same file again therefore changes nothing. A row with an error is reported (row
+number, column, message) and skipped; a dry run checks and counts every row and writes no
+contact.
 """
 
 from __future__ import annotations
