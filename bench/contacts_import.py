@@ -7,6 +7,10 @@ Each row: a name, a unique email and phone, two tags, a time zone, an external i
 attribute; the file is mapped as the import wizard maps it.
 
     python -m bench.contacts_import --rows 100000 [--database postgresql+asyncpg://…]
+
+Besides the wall time, each part's CPU seconds: this process's (all its threads) and, on a
+PostgreSQL on this machine, its server processes' for the database (``/proc``): on a busy
+shared machine the wall time follows the load, the CPU time much less.
 """
 
 from __future__ import annotations
@@ -15,12 +19,14 @@ import argparse
 import asyncio
 import csv
 import io
+import os
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 
 from otklik.config import Settings
 from otklik.contacts import importing
@@ -61,12 +67,56 @@ def generate(n: int) -> str:
     return out.getvalue()
 
 
+async def server_cpu(db: Database) -> float:
+    """CPU seconds the PostgreSQL server processes of this database have used (0 on SQLite,
+    or when the server is not on this machine)."""
+    async with db.session(write=False) as session:
+        if session.get_bind().dialect.name != "postgresql":
+            return 0.0
+        pids = (
+            await session.scalars(
+                text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+            )
+        ).all()
+    return _ticks(pids) / os.sysconf("SC_CLK_TCK")
+
+
+def _ticks(pids: Sequence[int]) -> int:
+    """The processes' user and system CPU time in clock ticks (0: not on this machine)."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks
+
+
+class Cpu:
+    """CPU seconds used between :meth:`start` and :meth:`stop`: here and in the server."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.here = self.server = 0.0
+
+    async def start(self) -> None:
+        self.here, self.server = time.process_time(), await server_cpu(self.db)
+
+    async def stop(self) -> str:
+        here = time.process_time() - self.here
+        server = await server_cpu(self.db) - self.server
+        return f"cpu {here:6.1f} s here, {server:6.1f} s PostgreSQL"
+
+
 class _Rollback(Exception):
     pass
 
 
-async def raw_insert(db: Database, n: int) -> float:
+async def raw_insert(db: Database, n: int) -> tuple[float, str]:
     """The floor: the same contacts and address rows by executemany, then rolled back."""
+    cpu = Cpu(db)
+    await cpu.start()
     contacts: list[dict[str, Any]] = [
         {
             "name": f"Client {i} Ivanov",
@@ -93,7 +143,7 @@ async def raw_insert(db: Database, n: int) -> float:
             elapsed = time.perf_counter() - t0
             raise _Rollback
     except _Rollback:
-        return elapsed
+        return elapsed, await cpu.stop()
 
 
 async def run(settings: Settings, n: int) -> None:
@@ -103,7 +153,9 @@ async def run(settings: Settings, n: int) -> None:
     try:
         text = generate(n)
         print(f"file: {n:,} rows, {len(text) / 2**20:.1f} MB")
-        raw = await raw_insert(db, n)
+        raw, raw_cpu = await raw_insert(db, n)
+        cpu = Cpu(db)
+        await cpu.start()
         t0 = time.perf_counter()
         async with db.session(write=True) as session:
             record = await importing.start_import(
@@ -117,6 +169,7 @@ async def run(settings: Settings, n: int) -> None:
             import_id = record.id
         await run_import(IOJobContext(db=db, settings=settings), {"import_id": import_id})
         took = time.perf_counter() - t0
+        import_cpu = await cpu.stop()
         async with db.session(write=False) as session:
             done = await session.scalar(select(ContactImport).where(ContactImport.id == import_id))
             assert done is not None and done.state == "done", done and done.errors
@@ -124,9 +177,10 @@ async def run(settings: Settings, n: int) -> None:
         print(f"{'':22} {'seconds':>8} {'rows/s':>9}")
         print(
             f"{'otklik import':22} {took:8.1f} {n / took:9,.0f}",
-            f"  created/updated/same/failed {counts}",
+            f"  {import_cpu}  created/updated/same/failed {counts}",
         )
-        print(f"{'raw bulk INSERT':22} {raw:8.1f} {n / raw:9,.0f}")
+        print(f"{'raw bulk INSERT':22} {raw:8.1f} {n / raw:9,.0f}   {raw_cpu}")
+        print(f"import / raw: {took / raw:.2f}× the wall time")
     finally:
         await db.dispose()
 

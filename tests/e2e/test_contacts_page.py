@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 from tests.e2e.conftest import AdminApi, E2EServer
 from tests.e2e.test_workspace import LIVE, login
 from tests.e2e.visitors import Visitor
+from tests.import_support import XLSX, workbook
 
 pytestmark = pytest.mark.e2e
 
@@ -145,7 +146,7 @@ def test_the_contacts_page_finds_edits_notes_and_tags(
     expect(companies).to_have_count(2, timeout=LIVE)
 
 
-def test_the_import_wizard_checks_then_imports_a_csv_file(
+def test_the_import_wizard_imports_csv_and_xlsx_contacts_then_companies(
     page: Page, e2e_server: E2EServer
 ) -> None:
     login(page, e2e_server)
@@ -178,3 +179,37 @@ def test_the_import_wizard_checks_then_imports_a_csv_file(
     expect(page.get_by_test_id("export-contacts-csv")).to_have_attribute(
         "href", "/api/v1/contacts/export?format=csv"
     )
+
+    # An XLSX workbook: the server reads its header row for the mapping.
+    page.get_by_test_id("import-file").set_input_files(
+        {
+            "name": "more.xlsx",
+            "mimeType": XLSX,
+            "buffer": workbook([["Name", "Email"], ["Gleb", "gleb@import.example"]]),
+        }
+    )
+    expect(page.get_by_test_id("import-map-Name")).to_have_value("name")
+    page.get_by_test_id("import-run").click()
+    expect(page.get_by_test_id("import-result")).to_have_text(
+        "Created 1, updated 0; unchanged 0; rows with errors 0.", timeout=LIVE
+    )
+    expect(page.get_by_test_id("contact-row")).to_have_count(3, timeout=LIVE)
+
+    # Companies: the contacts at the company's domain join it.
+    page.get_by_test_id("import-kind-companies").check()
+    page.get_by_test_id("import-file").set_input_files(
+        {
+            "name": "companies.csv",
+            "mimeType": "text/csv",
+            "buffer": b"Company,Website\nImport Co,https://import.example\n",
+        }
+    )
+    expect(page.get_by_test_id("import-map-Website")).to_have_value("domains")
+    page.get_by_test_id("import-run").click()
+    expect(page.get_by_test_id("import-result")).to_have_text(
+        "Created 1, updated 0; unchanged 0; rows with errors 0.", timeout=LIVE
+    )
+    page.get_by_test_id("tab-companies").click()
+    company = page.get_by_test_id("company-row").filter(has_text="Import Co")
+    expect(company).to_contain_text("import.example", timeout=LIVE)
+    expect(company.get_by_test_id("company-contacts")).to_have_text("3")

@@ -14,7 +14,7 @@ describe('contact import', () => {
   it('reads the header of a comma or semicolon file and guesses fields', () => {
     expect(headerColumns('\ufeffName;Email;"Phone"\r')).toEqual(['Name', 'Email', 'Phone'])
     expect(headerColumns('name,e-mail,Plan')).toEqual(['name', 'e-mail', 'Plan'])
-    expect(['Name', 'E-mail', 'Phones', 'Plan'].map(guessField)).toEqual(['name', 'email', 'phones', ''])
+    expect(['Name', 'E-mail', 'Phones', 'Plan'].map((c) => guessField(c))).toEqual(['name', 'email', 'phones', ''])
   })
 
   it('maps the columns, runs a dry run and shows its counts and each row error', async () => {
@@ -59,6 +59,50 @@ describe('contact import', () => {
     i18n.global.locale.value = 'ru'
     await flushPromises()
     expect(w.get('[data-testid="import-dry-run"]').text()).toBe('Проверить (без записи)')
+    w.unmount()
+  })
+
+  it('reads an XLSX file\'s columns from the server and imports companies', async () => {
+    const queued = {
+      id: 4,
+      state: 'done',
+      kind: 'companies',
+      dry_run: false,
+      filename: 'firms.xlsx',
+      mapping: {},
+      total: 1,
+      done: 1,
+      created: 1,
+      updated: 0,
+      unchanged: 0,
+      failed: 0,
+      errors: [],
+      created_at: '',
+      finished_at: '',
+    }
+    const { calls, fn } = mockFetch({
+      'POST /contacts/imports/columns': () => ({ columns: ['Company', 'Website', 'id'] }),
+      'POST /contacts/imports': () => queued,
+      'GET /contacts/imports/4': () => queued,
+    })
+    const w = mount(ImportWizard, { global: { plugins: [i18n] }, attachTo: document.body })
+    await w.get('[data-testid="import-kind-companies"]').setValue(true)
+    const input = w.get('[data-testid="import-file"]')
+    const file = new File(['PK'], 'firms.xlsx')
+    Object.defineProperty(input.element, 'files', { value: [file] })
+    await input.trigger('change')
+    await vi.waitFor(() => w.get('[data-testid="import-map-Website"]'))
+    expect(calls[0]!.path).toBe('/contacts/imports/columns')
+    const options = w.findAll('[data-testid="import-map-Company"] option').map((o) => o.attributes('value'))
+    expect(options).toEqual(['', 'name', 'domains', 'external_id', 'attribute:company'])
+    await w.get('[data-testid="import-run"]').trigger('click')
+    await flushPromises()
+    const sent = fn.mock.calls[1]![1]!.body as FormData
+    expect(sent.get('kind')).toBe('companies')
+    expect(JSON.parse(String(sent.get('mapping')))).toEqual({ Company: 'name', Website: 'domains', id: 'external_id' })
+    expect(w.get('[data-testid="import-result"]').text()).toBe(
+      'Created 1, updated 0; unchanged 0; rows with errors 0.',
+    )
     w.unmount()
   })
 })

@@ -96,6 +96,7 @@ async def companies_out(session: AsyncSession, companies: list[Company]) -> list
         CompanyOut(
             id=c.id,
             name=c.name,
+            external_id=c.external_id,
             domains=domains[c.id],
             attributes=c.attributes,
             contacts=counts.get(c.id, 0),

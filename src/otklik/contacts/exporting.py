@@ -35,7 +35,7 @@ CONTACT_COLUMNS = (
     "created_at",
     "last_seen_at",
 )
-COMPANY_COLUMNS = ("id", "name", "domains", "attributes", "created_at")
+COMPANY_COLUMNS = ("id", "external_id", "name", "domains", "attributes", "created_at")
 
 
 def _when(value: datetime | None) -> str | None:
@@ -116,6 +116,7 @@ async def company_rows(db: Database) -> AsyncIterator[list[Sequence[Cell]]]:
         yield [
             [
                 c.id,
+                c.external_id,
                 c.name,
                 ", ".join(domains.get(c.id, [])),
                 _attributes(c.attributes),

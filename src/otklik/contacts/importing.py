@@ -1,20 +1,22 @@
-"""Importing contacts from a CSV file: the upload's checks, each row's fields by the API's
-own rules (``ContactFields``, ``addresses.normal_email``/``normal_phone``,
-``editing.check_timezone``), and the upsert.
+"""Importing contacts from a CSV or XLSX file (``import_files``): the upload's checks, each
+row's fields by the API's own rules (``ContactFields``, ``addresses.normal_email``/
+``normal_phone``, ``editing.check_timezone``), its attribute values converted to their
+defined types (``attributes.converting``), and the upsert. Companies: ``company_import``.
 
 A row finds its contact by external id, else by an email, else by a phone; it adds emails,
 phones and tags to the contact's, and sets the name, language, time zone, company, external
-id and attributes it gives. Importing the same file again therefore changes nothing. A row
-with an error is reported (row number, column, message) and skipped; a dry run checks and
-counts every row and writes no contact.
+id and attributes it gives; its company column names a company's domain or name. Importing
+the same file again therefore changes nothing. A row with an error is reported (row
+number, column, message) and skipped; a dry run checks and counts every row and writes no
+contact.
 """
 
 from __future__ import annotations
 
+import asyncio
 import csv
-import io
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, cast
@@ -23,8 +25,17 @@ from pydantic import ValidationError
 from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from otklik.contacts import addresses, companies
+from otklik.attributes.converting import AttributeKind, from_text
+from otklik.contacts import addresses, bulk_copy, companies
 from otklik.contacts.editing import check_timezone, normal_tags
+from otklik.contacts.import_files import (
+    MAX_ROWS,
+    decode,
+    is_xlsx,
+    read_rows,
+    xlsx_header,
+    xlsx_text,
+)
 from otklik.contacts.models import (
     Company,
     CompanyDomain,
@@ -40,9 +51,6 @@ from otklik.core.clock import utcnow
 from otklik.core.errors import AppError, invalid, not_found
 from otklik.jobs.registry import enqueue
 
-#: The largest file accepted (about 200,000 rows of a dozen columns).
-MAX_IMPORT_BYTES = 20 * 1024 * 1024
-MAX_ROWS = 200_000
 #: How many errors an import keeps to show (the count has them all).
 ERRORS_KEPT = 200
 IMPORT_JOB = "contacts.import"
@@ -64,37 +72,8 @@ ATTRIBUTE = "attribute:"
 _ATTRIBUTE_KEY = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
 _LIST_SEPARATORS = re.compile(r"[,;\n]")
 _contacts = cast(Table, Contact.__table__)
-
-
-def _dialect_of(text: str) -> type[csv.Dialect] | csv.Dialect:
-    """Comma-separated, or semicolon/tab as spreadsheets in Russian locales save it."""
-    first = text.split("\n", 1)[0]
-    try:
-        return csv.Sniffer().sniff(first, delimiters=",;\t")
-    except csv.Error:
-        return csv.excel
-
-
-def read_rows(text: str) -> tuple[list[str], Iterator[list[str]]]:
-    """The header and an iterator of the data rows."""
-    reader = csv.reader(io.StringIO(text), _dialect_of(text))
-    try:
-        header = [h.strip() for h in next(reader)]
-    except StopIteration:
-        raise invalid("The file is empty: it needs a header row naming the columns.") from None
-    except csv.Error as exc:
-        raise invalid(f"The file is not a CSV file: {exc}.") from exc
-    return header, reader
-
-
-def decode(data: bytes) -> str:
-    """The file's text: UTF-8 (a byte-order mark, as Excel writes, is dropped)."""
-    if len(data) > MAX_IMPORT_BYTES:
-        raise AppError(413, "too_large", f"The file is over {MAX_IMPORT_BYTES // 2**20} MB.")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise invalid("The file is not UTF-8 text (save it as CSV UTF-8).") from exc
+_addresses = cast(Table, ContactAddress.__table__)
+_tags = cast(Table, ContactTag.__table__)
 
 
 def check_mapping(header: Sequence[str], mapping: dict[str, str]) -> None:
@@ -134,36 +113,62 @@ class Row:
     timezone: str | None = None
     company: str | None = None
     external_id: str | None = None
-    attributes: dict[str, str] = field(default_factory=dict)
+    attributes: dict[str, Any] = field(default_factory=dict)
+    #: A new contact's ``search_terms`` (computed with the checks, off the event loop).
+    search_terms: str = ""
 
 
-def _split(value: str) -> list[str]:
+def split_list(value: str) -> list[str]:
     return [v.strip() for v in _LIST_SEPARATORS.split(value) if v.strip()]
 
 
+def attribute_value(
+    number: int, column: str, key: str, text: str, kinds: Mapping[str, AttributeKind]
+) -> tuple[Any, RowError | None]:
+    """A cell's value of attribute ``key``: of its defined type (a text if undefined)."""
+    kind = kinds.get(key)
+    if kind is None:
+        return text, None
+    try:
+        return from_text(kind, text), None
+    except ValueError as exc:
+        return None, RowError(row=number, column=column, message=f"{key} must be {exc}.")
+
+
 def parse_row(
-    number: int, values: list[str], header: Sequence[str], mapping: dict[str, str]
+    number: int,
+    values: list[str],
+    header: Sequence[str],
+    mapping: dict[str, str],
+    kinds: Mapping[str, AttributeKind],
 ) -> tuple[Row | None, list[RowError]]:
-    """The row's fields checked by the API's rules, or its errors (each names its column)."""
+    """The row's fields checked by the API's rules and its attributes converted to their
+    types (``kinds``: the contact attributes defined), or its errors (each names its column)."""
     cells = dict(zip(header, values, strict=False))
     column_of: dict[str, str] = {}
     given: dict[str, Any] = {}
     row = Row(number=number)
+    errors: list[RowError] = []
     for column, target in mapping.items():
         text = (cells.get(column) or "").strip()
         if not text:
             continue
         if target.startswith(ATTRIBUTE):
-            row.attributes[target[len(ATTRIBUTE) :]] = text
+            key = target[len(ATTRIBUTE) :]
+            value, error = attribute_value(number, column, key, text, kinds)
+            if error is not None:
+                errors.append(error)
+            else:
+                row.attributes[key] = value
             continue
         base = target.rstrip("s") if target in ("emails", "phones") else target
         column_of[base] = column
         if target in ("email", "emails", "phone", "phones"):
             given.setdefault(base + "s", []).extend(
-                _split(text) if target.endswith("s") else [text]
+                split_list(text) if target.endswith("s") else [text]
             )
         elif target == "tags":
-            given["tags"] = _split(text)
+            given["tags"] = split_list(text)
             column_of["tags"] = column
         elif target in ("company", "external_id"):
             if len(text) > (200 if target == "company" else 255):
@@ -172,14 +177,13 @@ def parse_row(
         else:
             given[target] = text
             column_of[target] = column
-    errors: list[RowError] = []
     try:
         fields = ContactFields.model_validate(given)
     except ValidationError as exc:
-        for error in exc.errors():
-            name = str(error["loc"][0]) if error["loc"] else ""
+        for problem in exc.errors():
+            name = str(problem["loc"][0]) if problem["loc"] else ""
             where = column_of.get(name.rstrip("s") if name in ("emails", "phones") else name)
-            errors.append(RowError(row=number, column=where, message=error["msg"]))
+            errors.append(RowError(row=number, column=where, message=problem["msg"]))
         return None, errors
     row.name = fields.name or None
     row.language = fields.language
@@ -198,7 +202,12 @@ def parse_row(
             row.timezone = fields.timezone
         except AppError as exc:
             errors.append(RowError(row=number, column=column_of["timezone"], message=exc.message))
-    return (None, errors) if errors else (row, [])
+    if errors:
+        return None, errors
+    row.search_terms = contact_terms(
+        row.name, row.emails[0] if row.emails else None, row.attributes, row.emails[1:], row.phones
+    )
+    return row, []
 
 
 @dataclass(slots=True)
@@ -279,19 +288,34 @@ def _target(row: Row, owners: dict[str, int]) -> tuple[int | None, RowError | No
     return target, None
 
 
+def _looks_like_domain(value: str) -> bool:
+    return "." in value and " " not in value and "@" not in value
+
+
 async def _companies(session: AsyncSession, rows: list[Row], *, write: bool) -> dict[str, int]:
-    """Company name (lower-case) → id; a name no company has is created (not in a dry run)."""
+    """A row's company (lower-case) → its id: a company one of whose domains it is (the
+    column may give ``acme.example``), else one of that name; a name no company has is
+    created (not in a dry run: id 0)."""
     names = {r.company for r in rows if r.company}
     if not names:
         return {}
+    lowered = {n.lower() for n in names}
     found = {
         name.lower(): company_id
         for company_id, name in await session.execute(
             select(Company.id, Company.name)
-            .where(func.lower(Company.name).in_([n.lower() for n in names]))
+            .where(func.lower(Company.name).in_(lowered))
             .order_by(Company.id.desc())
         )
     }
+    domains = [n for n in lowered if _looks_like_domain(n)]
+    if domains:
+        result = await session.execute(
+            select(CompanyDomain.domain, CompanyDomain.company_id).where(
+                CompanyDomain.domain.in_(domains)
+            )
+        )
+        found.update({domain: company_id for domain, company_id in result})
     for name in sorted(names):
         if name.lower() not in found:
             if not write:
@@ -372,35 +396,40 @@ async def _insert(session: AsyncSession, rows: list[tuple[Row, int | None]]) -> 
             "consent": {},
             "created_at": now,
             "updated_at": now,
-            "search_terms": contact_terms(
-                row.name,
-                row.emails[0] if row.emails else None,
-                row.attributes,
-                row.emails[1:],
-                row.phones,
-            ),
+            "search_terms": row.search_terms,
         }
         for row, company_id in rows
     ]
-    ids = (
-        await session.scalars(
-            insert(_contacts).returning(_contacts.c.id, sort_by_parameter_order=True), values
+    copying = bulk_copy.available(session)
+    if copying:
+        ids: Sequence[int] = await bulk_copy.next_ids(session, _contacts, len(values))
+        await bulk_copy.copy(
+            session, _contacts, [{"id": i, **v} for i, v in zip(ids, values, strict=True)]
         )
-    ).all()
+    else:
+        ids = (
+            await session.scalars(
+                insert(_contacts).returning(_contacts.c.id, sort_by_parameter_order=True), values
+            )
+        ).all()
     address_rows = [
         {"contact_id": contact_id, "kind": kind, "value": value}
         for contact_id, (row, _) in zip(ids, rows, strict=True)
         for kind, values_ in (("email", row.emails), ("phone", row.phones))
         for value in values_
     ]
-    if address_rows:
+    if copying:
+        await bulk_copy.copy(session, _addresses, address_rows)
+    elif address_rows:
         await session.execute(insert(ContactAddress), address_rows)
     tag_rows = [
         {"contact_id": contact_id, "tag": tag}
         for contact_id, (row, _) in zip(ids, rows, strict=True)
         for tag in row.tags
     ]
-    if tag_rows:
+    if copying:
+        await bulk_copy.copy(session, _tags, tag_rows)
+    elif tag_rows:
         await session.execute(insert(ContactTag), tag_rows)
 
 
@@ -478,6 +507,21 @@ async def get_import(session: AsyncSession, import_id: int) -> ContactImport:
     return record
 
 
+async def file_text(data: bytes) -> str:
+    """A CSV file's text, or an XLSX workbook's first sheet as CSV text (read in a thread:
+    a large sheet takes seconds)."""
+    if is_xlsx(data):
+        return await asyncio.to_thread(xlsx_text, data)
+    return decode(data)
+
+
+async def file_columns(data: bytes) -> list[str]:
+    """The columns a file's header row names (the wizard maps them)."""
+    text = await asyncio.to_thread(xlsx_header, data) if is_xlsx(data) else decode(data)
+    header, _ = read_rows(text)
+    return [column for column in header if column]
+
+
 async def start_import(
     session: AsyncSession,
     *,
@@ -486,11 +530,14 @@ async def start_import(
     mapping: dict[str, str],
     dry_run: bool,
     actor_id: int | None,
+    kind: str = "contacts",
+    checked: Callable[[Sequence[str], dict[str, str]], None] = check_mapping,
 ) -> ContactImport:
-    """Check the file and its mapping (422 for either), keep it, and queue the job."""
-    text = decode(data)
+    """Check the file and its mapping (422 for either), keep it, and queue the job.
+    ``kind``: the rows are ``contacts`` or ``companies`` (whose mapping ``checked`` checks)."""
+    text = await file_text(data)
     header, reader = read_rows(text)
-    check_mapping(header, mapping)
+    checked(header, mapping)
     try:
         total = sum(1 for values in reader if any(v.strip() for v in values))
     except csv.Error as exc:
@@ -500,6 +547,7 @@ async def start_import(
     record = ContactImport(
         requested_by_id=actor_id,
         state="queued",
+        kind=kind,
         dry_run=dry_run,
         filename=(filename or "")[:255] or None,
         mapping=mapping,

@@ -144,6 +144,8 @@ class Company(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), index=True)
     attributes: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
+    #: The company's id in another system (a CRM's account number); an import finds it by it.
+    external_id: Mapped[str | None] = mapped_column(String(255), unique=True, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -195,8 +197,9 @@ IMPORT_STATES = ("queued", "running", "done", "failed")
 
 
 class ContactImport(Base):
-    """A CSV file of contacts an admin uploaded, run by the ``contacts.import`` job: its
-    column mapping, progress, counts and first errors. ``content`` is dropped once run."""
+    """A CSV or XLSX file of contacts or companies an admin uploaded, run by the
+    ``contacts.import`` job: its column mapping, progress, counts and first errors.
+    ``content`` (the rows as CSV text; an XLSX file is read into it) is dropped once run."""
 
     __tablename__ = "contact_imports"
 
@@ -205,6 +208,8 @@ class ContactImport(Base):
         ForeignKey("agents.id", ondelete="SET NULL")
     )
     state: Mapped[str] = mapped_column(String(10), default="queued")
+    #: ``contacts`` or ``companies``: what the file's rows are.
+    kind: Mapped[str] = mapped_column(String(10), default="contacts", server_default="contacts")
     #: Only check the rows and count what would change; write nothing.
     dry_run: Mapped[bool] = mapped_column(default=False)
     filename: Mapped[str | None] = mapped_column(String(255))

@@ -215,6 +215,8 @@ class CompanyUpdate(CompanyFields):
 class CompanyOut(BaseModel):
     id: int
     name: str
+    #: Its id in another system (set by an import).
+    external_id: str | None = None
     domains: list[str]
     attributes: dict[str, Any]
     #: How many contacts belong to it (of those the operator may see).
@@ -274,6 +276,8 @@ class ImportOut(BaseModel):
     id: int
     #: ``queued``, ``running``, ``done`` or ``failed``.
     state: str
+    #: ``contacts`` or ``companies``.
+    kind: str = "contacts"
     dry_run: bool
     filename: str | None = None
     mapping: dict[str, str]
@@ -289,3 +293,9 @@ class ImportOut(BaseModel):
     errors: list[RowError]
     created_at: datetime
     finished_at: datetime | None = None
+
+
+class ImportColumnsOut(BaseModel):
+    """The columns a file's header row names."""
+
+    columns: list[str]

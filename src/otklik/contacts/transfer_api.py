@@ -1,4 +1,4 @@
-"""Admins' import and export of contacts and companies (CSV; XLSX for exports).
+"""Admins' import and export of contacts and companies (CSV or XLSX).
 
 Declared before ``contacts.api``'s ``/contacts/{contact_id}`` routes, which would otherwise
 take ``/contacts/export`` and ``/contacts/imports`` for a contact id."""
@@ -14,9 +14,9 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import StreamingResponse
 
 from otklik.accounts.deps import AdminAgent, admin_agent, current_caller
-from otklik.contacts import exporting, importing
+from otklik.contacts import company_import, exporting, import_files, importing
 from otklik.contacts.listing import Filters
-from otklik.contacts.schemas import ImportOut
+from otklik.contacts.schemas import ImportColumnsOut, ImportOut
 from otklik.core.db import Database
 from otklik.core.deps import DbSession
 from otklik.core.errors import invalid
@@ -27,6 +27,7 @@ router = APIRouter(prefix="/api/v1", route_class=TransactionalRoute, tags=["cont
 #: Exports read page by page in sessions of their own while the response streams.
 exports = APIRouter(prefix="/api/v1", tags=["contacts"])
 Format = Literal["csv", "xlsx"]
+ImportKind = Literal["contacts", "companies"]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -95,9 +96,11 @@ async def start_import(
     file: Annotated[UploadFile, File()],
     mapping: Annotated[str, Form(max_length=20_000)],
     dry_run: Annotated[bool, Form()] = False,
+    kind: Annotated[ImportKind, Form()] = "contacts",
 ) -> ImportOut:
-    """Upload a CSV file with ``mapping`` (JSON: column → field); poll the import for its
-    progress. ``dry_run``: check every row and count what would change, write nothing."""
+    """Upload a CSV or XLSX file with ``mapping`` (JSON: column → field); poll the import
+    for its progress. ``dry_run``: check every row and count what would change, write
+    nothing. ``kind``: the rows are ``contacts`` (default) or ``companies``."""
     try:
         parsed = json.loads(mapping)
     except ValueError as exc:
@@ -106,7 +109,7 @@ async def start_import(
         isinstance(k, str) and isinstance(v, str) for k, v in parsed.items()
     ):
         raise invalid("mapping must be an object of column → field.")
-    data = await file.read(importing.MAX_IMPORT_BYTES + 1)
+    data = await file.read(import_files.MAX_IMPORT_BYTES + 1)
     record = await importing.start_import(
         session,
         data=data,
@@ -114,8 +117,17 @@ async def start_import(
         mapping=parsed,
         dry_run=dry_run,
         actor_id=admin.id,
+        kind=kind,
+        checked=company_import.check_mapping if kind == "companies" else importing.check_mapping,
     )
     return importing.import_out(record)
+
+
+@router.post("/contacts/imports/columns", response_model=ImportColumnsOut)
+async def import_columns(_: AdminAgent, file: Annotated[UploadFile, File()]) -> ImportColumnsOut:
+    """The columns a CSV or XLSX file's header row names, for the wizard to map."""
+    data = await file.read(import_files.MAX_IMPORT_BYTES + 1)
+    return ImportColumnsOut(columns=await importing.file_columns(data))
 
 
 @router.get("/contacts/imports/{import_id}", response_model=ImportOut)

@@ -1,7 +1,7 @@
 """reports: scheduled email reports
 
 Revision ID: 0044
-Revises: 0042
+Revises: 0043
 Create Date: 2026-12-04 17:45:00
 
 ``report_schedules``: a report mailed daily (yesterday) or weekly (last week) at a local
@@ -18,7 +18,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0044"
-down_revision: str | None = "0042"
+down_revision: str | None = "0043"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
