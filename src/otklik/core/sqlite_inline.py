@@ -5,10 +5,9 @@ through the event loop: about 38 hand-offs for one visitor message, each waiting
 to come round again, which capped the write path near a hundred messages a second. A
 statement on SQLite's warm page cache takes microseconds, far less than one hand-off, and the
 GIL keeps a writer thread from running Python beside the loop anyway. So this connection runs
-statements synchronously where they are called; the only slow steps — ``BEGIN IMMEDIATE``
-when another process holds the write lock (it is tried at once first, without waiting), and
-``COMMIT``, which waits for the disk's flush — run in a worker thread so the loop keeps
-serving sockets meanwhile.
+statements synchronously where they are called; the only slow steps — ``BEGIN IMMEDIATE``,
+which may wait for another process's write lock, and ``COMMIT``, which waits for the disk's
+flush — run in a worker thread so the loop keeps serving sockets meanwhile.
 
 It plugs into SQLAlchemy's own ``sqlite+aiosqlite`` dialect through the documented
 ``async_creator`` argument of ``create_async_engine``: the dialect's adapter only needs an
@@ -28,32 +27,6 @@ from typing import Any
 
 #: Statements that may block for a long time (another connection's lock, the disk).
 _SLOW_PREFIXES = ("BEGIN", "COMMIT", "END")
-
-
-def _begin_at_once(cursor: sqlite3.Cursor, operation: str, parameters: Any) -> bool:
-    """``BEGIN`` right here if no other connection holds the write lock; ``False`` (nothing
-    begun) if one does, and the caller waits for it in a thread as before.
-
-    The write lock is almost always free (one writer per process; another process or a
-    command-line tool only now and then), and a thread's round trip for every batch cost
-    more than the batch's savepoints. Asking with a busy timeout of zero never waits: SQLite
-    answers ``SQLITE_BUSY`` at once instead (https://www.sqlite.org/c3ref/busy_timeout.html).
-    """
-    conn = cursor.connection
-    if conn.in_transaction:
-        return False
-    (busy_ms,) = conn.execute("PRAGMA busy_timeout").fetchone()
-    conn.execute("PRAGMA busy_timeout=0")
-    try:
-        cursor.execute(operation, parameters)
-    except sqlite3.OperationalError as exc:
-        code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
-        if code not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
-            raise
-        return False
-    finally:
-        conn.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
-    return True
 
 
 class InlineCursor:
@@ -91,13 +64,12 @@ class InlineCursor:
         self._cursor.arraysize = value
 
     async def execute(self, operation: str, parameters: Any = ()) -> InlineCursor:
-        head = operation.lstrip()[:6].upper()
-        if self._cursor.connection.in_transaction and not head.startswith(_SLOW_PREFIXES):
+        if self._cursor.connection.in_transaction and not operation.lstrip()[:6].upper().startswith(
+            _SLOW_PREFIXES
+        ):
             # Inside BEGIN IMMEDIATE this connection holds the write lock: nothing can make it
             # wait, so the statement runs right here.
             self._cursor.execute(operation, parameters)
-        elif head.startswith("BEGIN") and _begin_at_once(self._cursor, operation, parameters):
-            pass
         else:
             # Outside a transaction (pragmas when connecting) a statement may wait for a lock
             # held by another connection, which may need this very loop to let go of it.
