@@ -24,13 +24,14 @@ from otklik.channels.base import InboundMessage
 from otklik.channels.schemas import InboxCreate, InboxSettings
 from otklik.channels.service import InboxInfo
 from otklik.config import Settings
-from otklik.contacts.models import Contact, ContactIdentity
+from otklik.contacts.models import Contact, ContactIdentity, contact_terms
 from otklik.conversations.events import ConversationCreated
 from otklik.conversations.models import Conversation, ConversationCount, Message
 from otklik.core import config_cache
 from otklik.core.crypto import SecretBox
 from otklik.core.db import Database
 from otklik.core.events import Emitted, bus
+from otklik.core.fulltext import analyze
 from otklik.realtime.models import Event
 from tests.support import Workspace
 from tests.test_appending import _statements
@@ -159,6 +160,27 @@ async def test_the_unit_opens_a_conversation_as_the_general_path_does(
     after_unit, after_general = await _state(db, core), await _state(db, general)
     for part in ("message", "conversation", "contact"):
         assert _strip(after_unit[part]) == _strip(after_general[part]), part
+    # The search index's terms too: on SQLite the unit writes its rows on the driver's own
+    # handle, filling in every column default (the terms among them) as Core does.
+    async with db.session(write=False) as session:
+        terms = {
+            message_id: (
+                await session.scalar(select(Message.search_terms).where(Message.id == message_id)),
+                await session.scalar(
+                    select(Contact.search_terms)
+                    .join(Conversation, Conversation.contact_id == Contact.id)
+                    .join(Message, Message.conversation_id == Conversation.id)
+                    .where(Message.id == message_id)
+                ),
+            )
+            for message_id in (core, general)
+        }
+    assert terms[core] == (
+        analyze("Где мой заказ 4411?"),
+        contact_terms("Vera", "vera@example.com", {"source": "api"}),
+    )
+    assert terms[general][0] == analyze("Where is order 4412?")
+    assert terms[general][1] == contact_terms("Oleg", "oleg@example.com", {"source": "api"})
     assert after_unit["contact"]["name"] == "Vera"
     assert after_unit["contact"]["email"] == "vera@example.com"
     assert after_unit["identity"] == (inbox.id, "vera")

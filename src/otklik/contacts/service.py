@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, delete, insert, select, update
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otklik.contacts import companies, events
 from otklik.contacts.models import Contact, ContactIdentity
 from otklik.contacts.schemas import ContactOut
+from otklik.core import sqlite_raw
 from otklik.core.clock import utcnow
 from otklik.core.db import insert_for
 from otklik.core.errors import not_found
@@ -128,6 +130,70 @@ def identify_sync(
     ).first()
     if linked is None:
         conn.execute(_UNDO_CONTACT, {"contact_id": created})
+        return None
+    return Identified(Signature(id=created, name=name, email=email), attributes, created=True)
+
+
+# The same on SQLite's own handle (``core/sqlite_raw.py``), for the units that open a
+# conversation there (``conversations.opening``): the statements above as SQLite text, the
+# new contact's row with every default Core would give it. One writer holds the file, so
+# nothing changes between them and no row is locked.
+_SQLITE_IDENTIFIED = (
+    "SELECT c.id, c.name, c.email, c.attributes FROM contacts AS c"
+    " JOIN contact_identities AS i ON i.contact_id = c.id"
+    " WHERE i.inbox_id = ? AND i.external_id = ?"
+)
+_SQLITE_KNOWN = "SELECT id, name, email, attributes FROM contacts WHERE id = ?"
+_SQLITE_LINK = " ON CONFLICT (inbox_id, external_id) DO NOTHING RETURNING id"
+_SQLITE_UNDO_CONTACT = "DELETE FROM contacts WHERE id = ?"
+
+
+def _identified_sqlite(dialect: Dialect, found: Any) -> Identified:
+    attributes = sqlite_raw.codec(_contacts, dialect).row(("attributes",), (found[3],))
+    return Identified(
+        Signature(id=found[0], name=found[1], email=found[2]),
+        dict(attributes["attributes"]),
+        created=False,
+    )
+
+
+def known_sqlite(raw: sqlite3.Connection, dialect: Dialect, contact_id: int) -> Identified | None:
+    """:func:`known_sync` on SQLite's own handle."""
+    found = raw.execute(_SQLITE_KNOWN, (contact_id,)).fetchone()
+    return None if found is None else _identified_sqlite(dialect, found)
+
+
+def identify_sqlite(
+    raw: sqlite3.Connection,
+    dialect: Dialect,
+    *,
+    inbox_id: int,
+    sender_id: str,
+    name: str | None,
+    email: str | None,
+    source: str,
+) -> Identified | None:
+    """:func:`identify_sync` on SQLite's own handle: the same answers, the same rows."""
+    email = email.lower() if email else None
+    found = raw.execute(_SQLITE_IDENTIFIED, (inbox_id, sender_id)).fetchone()
+    if found is not None:
+        if (name and name != found[1]) or (email and email != found[2]):
+            return None
+        return _identified_sqlite(dialect, found)
+    attributes = {"source": source}
+    created = (
+        sqlite_raw.insert(_contacts, dialect)
+        .run(raw, {"name": name, "email": email, "attributes": attributes})
+        .lastrowid
+    )
+    assert created is not None
+    linked = (
+        sqlite_raw.insert(_identities, dialect, _SQLITE_LINK)
+        .run(raw, {"inbox_id": inbox_id, "external_id": sender_id, "contact_id": created})
+        .fetchone()
+    )
+    if linked is None:
+        raw.execute(_SQLITE_UNDO_CONTACT, (created,))
         return None
     return Identified(Signature(id=created, name=name, email=email), attributes, created=True)
 

@@ -18,11 +18,12 @@ same rows and the same events; ``tests/test_opening.py`` holds them to it.
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, insert, select, update
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Dialect
 
 from otklik.contacts import service as contacts
 from otklik.contacts.service import Signature
@@ -31,6 +32,7 @@ from otklik.conversations.announce import announce_message
 from otklik.conversations.appending import conversation_out_from, message_out_from
 from otklik.conversations.models import Conversation, ConversationCount, Message
 from otklik.conversations.schemas import MessageOut
+from otklik.core import sqlite_raw
 from otklik.core.clock import utcnow
 from otklik.core.db import insert_for
 from otklik.core.events import DomainEvent, Emitted, bus
@@ -183,6 +185,9 @@ _COUNT_ONE_MORE: dict[str, Any] = {}
 
 
 def _write(conn: Connection, job: FirstMessage) -> _Written | None:
+    raw = sqlite_raw.handle(conn)
+    if raw is not None:
+        return _write_sqlite(raw, conn.dialect, job)
     found = _contact(conn, job)
     if found is None:
         return None
@@ -223,6 +228,106 @@ def _write(conn: Connection, job: FirstMessage) -> _Written | None:
         _TOUCH, {"conversation_id": conversation_id, "message_id": message["id"]}
     ).one()
     return _Written(contact=contact, message=message, conversation=conversation._asdict())
+
+
+# The same unit on SQLite's own handle (``core/sqlite_raw.py``): the statements above as
+# SQLite text, each new row with every default Core gives it (``sqlite_raw.Insert``). Through
+# SQLAlchemy's execution machinery the seven statements cost more CPU than the rest of the
+# create (``bench/RESULTS.md``). One writer holds the file: nothing changes between them.
+_SQLITE_HISTORY = (
+    "SELECT (SELECT id FROM conversations WHERE contact_id = ? AND inbox_id = ? LIMIT 1),"
+    " (SELECT m.id FROM messages AS m JOIN conversations AS c ON c.id = m.conversation_id"
+    " WHERE c.contact_id = ? AND c.inbox_id = ? AND m.client_msg_id = ? LIMIT 1)"
+)
+_SQLITE_COUNT_ONE_MORE = (
+    "INSERT INTO conversation_counts (status, inbox_id, team_key, assignee_key, shard, n)"
+    " VALUES ('open', ?, ?, 0, 0, 1)"
+    " ON CONFLICT (status, inbox_id, team_key, assignee_key, shard)"
+    " DO UPDATE SET n = conversation_counts.n + 1"
+)
+_CONVERSATION_COLUMNS = tuple(column.name for column in _conversations.columns)
+_SQLITE_TOUCH = (
+    f"UPDATE conversations SET last_message_id = ? WHERE id = ?"
+    f" RETURNING {', '.join(_CONVERSATION_COLUMNS)}"
+)
+
+
+def _contact_sqlite(
+    raw: sqlite3.Connection, dialect: Dialect, job: FirstMessage
+) -> tuple[Signature, str | None] | None:
+    """:func:`_contact` on SQLite's own handle."""
+    identified = (
+        contacts.known_sqlite(raw, dialect, job.contact_id)
+        if job.contact_id is not None
+        else contacts.identify_sqlite(
+            raw,
+            dialect,
+            inbox_id=job.inbox_id,
+            sender_id=job.sender_id,
+            name=job.sender_name,
+            email=job.sender_email,
+            source=job.channel,
+        )
+    )
+    if identified is None:
+        return None
+    if not identified.created:
+        contact_id = identified.contact.id
+        conversation_id, previous_id = raw.execute(
+            _SQLITE_HISTORY,
+            (contact_id, job.inbox_id, contact_id, job.inbox_id, job.client_msg_id),
+        ).fetchone()
+        if previous_id is not None:
+            return None
+        if conversation_id is not None and not job.new_conversation:
+            return None
+    language = identified.attributes.get("language")
+    return identified.contact, language if isinstance(language, str) else None
+
+
+def _write_sqlite(raw: sqlite3.Connection, dialect: Dialect, job: FirstMessage) -> _Written | None:
+    found = _contact_sqlite(raw, dialect, job)
+    if found is None:
+        return None
+    contact, language = found
+    now = utcnow()
+    conversation_id = (
+        sqlite_raw.insert(_conversations, dialect)
+        .run(
+            raw,
+            {
+                "inbox_id": job.inbox_id,
+                "contact_id": contact.id,
+                "channel": job.channel,
+                "status": "open",
+                "team_id": job.team_id,
+                "language": language,
+                "created_at": now,
+                "last_activity_at": now,
+                "unread_count": 1,
+                "waiting_since": now,
+            },
+        )
+        .lastrowid
+    )
+    assert conversation_id is not None
+    raw.execute(_SQLITE_COUNT_ONE_MORE, (job.inbox_id, job.team_id or 0))
+    message: dict[str, Any] = {
+        "conversation_id": conversation_id,
+        "author_type": "contact",
+        "author_id": contact.id,
+        "author_name": contact.name,
+        "private": False,
+        "text": job.text,
+        "client_msg_id": job.client_msg_id,
+        "created_at": now,
+        "external_id": job.external_id,
+        "channel_data": job.channel_data,
+    }
+    message["id"] = sqlite_raw.insert(_messages, dialect).run(raw, message).lastrowid
+    touched = raw.execute(_SQLITE_TOUCH, (message["id"], conversation_id)).fetchone()
+    conversation = sqlite_raw.codec(_conversations, dialect).row(_CONVERSATION_COLUMNS, touched)
+    return _Written(contact=contact, message=message, conversation=conversation)
 
 
 async def open_in_unit(unit: WriteUnit, job: FirstMessage) -> Opened | None:

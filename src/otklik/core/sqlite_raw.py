@@ -89,3 +89,75 @@ def codec(table: Table, dialect: Dialect) -> Codec:
     if found is None:
         found = _codecs[key] = Codec(table, dialect)
     return found
+
+
+class _Current:
+    """What a context-sensitive column default reads of the row being inserted
+    (``context.get_current_parameters()``, as SQLAlchemy's execution context offers it)."""
+
+    __slots__ = ("_params",)
+
+    def __init__(self, params: dict[str, Any]) -> None:
+        self._params = params
+
+    def get_current_parameters(self, isolate_multiinsert_groups: bool = True) -> dict[str, Any]:
+        return self._params
+
+
+class Insert:
+    """One row's INSERT as Core writes it, for the driver's own handle.
+
+    Core adds to the values it is given every column's Python-side default (``default=``:
+    a constant, a function such as ``utcnow``, or one reading the row, such as a search
+    index's terms), in the table's column order, and leaves out the columns with neither
+    (their server default or NULL). :meth:`run` does the same, then stores each value as its
+    column's bind processor does (:class:`Codec`). The SQL text is made once per set of
+    columns; ``suffix`` follows the values (``ON CONFLICT … RETURNING …``)."""
+
+    def __init__(self, table: Table, dialect: Dialect, suffix: str = "") -> None:
+        self.table = table
+        self.codec = codec(table, dialect)
+        self._suffix = suffix
+        self._names = tuple(column.name for column in table.columns)
+        self._defaults: list[tuple[str, Any]] = []
+        for column in table.columns:
+            if column.key != column.name:
+                raise ValueError(f"{table.name}.{column.name}: a column key of its own")
+            default = column.default
+            if default is None:
+                continue
+            if not (default.is_scalar or default.is_callable):
+                raise ValueError(f"{table.name}.{column.name}: a SQL default (Core only)")
+            self._defaults.append((column.name, default))
+        self._texts: dict[tuple[str, ...], str] = {}
+
+    def values(self, given: dict[str, Any]) -> dict[str, Any]:
+        """``given`` and the defaults of the columns it does not name."""
+        row = dict(given)
+        for name, default in self._defaults:
+            if name not in row:
+                row[name] = default.arg if default.is_scalar else default.arg(_Current(row))
+        return row
+
+    def run(self, raw: sqlite3.Connection, given: dict[str, Any]) -> sqlite3.Cursor:
+        row = self.values(given)
+        names = tuple(name for name in self._names if name in row)
+        text = self._texts.get(names)
+        if text is None:
+            text = self._texts[names] = (
+                f"INSERT INTO {self.table.name} ({', '.join(names)})"
+                f" VALUES ({', '.join('?' for _ in names)}){self._suffix}"
+            )
+        return raw.execute(text, self.codec.params(names, row))
+
+
+_inserts: dict[tuple[str, str, int], Insert] = {}
+
+
+def insert(table: Table, dialect: Dialect, suffix: str = "") -> Insert:
+    """The (cached) :class:`Insert` of ``table`` on ``dialect``."""
+    key = (table.name, suffix, id(dialect))
+    found = _inserts.get(key)
+    if found is None:
+        found = _inserts[key] = Insert(table, dialect, suffix)
+    return found
