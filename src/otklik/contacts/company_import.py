@@ -20,40 +20,30 @@ from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otklik.contacts.companies import WEBMAIL, announce_company
-from otklik.contacts.importing import ATTRIBUTE, Outcome, split_list
+from otklik.contacts.import_mapping import ATTRIBUTE, MappingRules, check
+from otklik.contacts.importing import Outcome, split_list
 from otklik.contacts.models import Company, CompanyDomain, Contact
 from otklik.contacts.schemas import RowError
 from otklik.core.clock import utcnow
-from otklik.core.errors import invalid
 
 FIELDS = ("name", "domains", "external_id")
-_ATTRIBUTE_KEY = re.compile(r"^[a-z0-9_][a-z0-9_.-]{0,63}$")
 _DOMAIN = re.compile(r"^([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _companies = cast(Table, Company.__table__)
 
 
+_MAPPING = MappingRules(
+    fields=FIELDS,
+    attribute_key=re.compile(r"^[a-z0-9_][a-z0-9_.-]{0,63}$"),
+    attribute_example="attribute:industry",
+    noun="company field",
+    identifying=frozenset(FIELDS),
+    identifying_message="Map a column to name, domains or external_id.",
+)
+
+
 def check_mapping(header: Sequence[str], mapping: dict[str, str]) -> None:
     """422 unless every mapped column is in the header and maps to a company field, once."""
-    if not mapping:
-        raise invalid("Map at least one column to a field.")
-    if len(set(header)) != len(header):
-        raise invalid("Two columns of the file have the same name.")
-    targets: list[str] = []
-    for column, target in mapping.items():
-        if column not in header:
-            raise invalid(f"The file has no column {column!r}.")
-        if target.startswith(ATTRIBUTE):
-            if not _ATTRIBUTE_KEY.match(target[len(ATTRIBUTE) :]):
-                raise invalid(f"{target!r} is not an attribute key (e.g. attribute:industry).")
-        elif target not in FIELDS:
-            raise invalid(
-                f"{target!r} is not a company field; one of {', '.join(FIELDS)} or attribute:<key>."
-            )
-        elif target in targets:
-            raise invalid(f"Two columns are mapped to {target!r}.")
-        targets.append(target)
-    if not {"name", "domains", "external_id"} & set(targets):
-        raise invalid("Map a column to name, domains or external_id.")
+    check(header, mapping, _MAPPING)
 
 
 @dataclass(slots=True)

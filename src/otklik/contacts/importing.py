@@ -36,6 +36,7 @@ from otklik.contacts.import_files import (
     xlsx_header,
     xlsx_text,
 )
+from otklik.contacts.import_mapping import ATTRIBUTE, MappingRules, check
 from otklik.contacts.models import (
     Company,
     CompanyDomain,
@@ -68,36 +69,25 @@ PLAIN_FIELDS = (
     "company",
     "external_id",
 )
-ATTRIBUTE = "attribute:"
-_ATTRIBUTE_KEY = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
 _LIST_SEPARATORS = re.compile(r"[,;\n]")
 _contacts = cast(Table, Contact.__table__)
 _addresses = cast(Table, ContactAddress.__table__)
 _tags = cast(Table, ContactTag.__table__)
 
 
+_MAPPING = MappingRules(
+    fields=PLAIN_FIELDS,
+    attribute_key=re.compile(r"^[a-z][a-z0-9_]{0,49}$"),
+    attribute_example="attribute:plan",
+    noun="field",
+    identifying=frozenset({"name", "email", "emails", "phone", "phones", "external_id"}),
+    identifying_message="Map a column to name, email, phone or external_id.",
+)
+
+
 def check_mapping(header: Sequence[str], mapping: dict[str, str]) -> None:
-    """422 unless every mapped column is in the header and maps to a known field, once."""
-    if not mapping:
-        raise invalid("Map at least one column to a field.")
-    if len(set(header)) != len(header):
-        raise invalid("Two columns of the file have the same name.")
-    targets: list[str] = []
-    for column, target in mapping.items():
-        if column not in header:
-            raise invalid(f"The file has no column {column!r}.")
-        if target.startswith(ATTRIBUTE):
-            if not _ATTRIBUTE_KEY.match(target[len(ATTRIBUTE) :]):
-                raise invalid(f"{target!r} is not an attribute key (e.g. attribute:plan).")
-        elif target not in PLAIN_FIELDS:
-            raise invalid(
-                f"{target!r} is not a field; one of {', '.join(PLAIN_FIELDS)} or attribute:<key>."
-            )
-        elif target in targets:
-            raise invalid(f"Two columns are mapped to {target!r}.")
-        targets.append(target)
-    if not {"name", "email", "emails", "phone", "phones", "external_id"} & set(targets):
-        raise invalid("Map a column to name, email, phone or external_id.")
+    """422 unless every mapped column is in the header and maps to a contact field, once."""
+    check(header, mapping, _MAPPING)
 
 
 @dataclass(slots=True)
