@@ -24,6 +24,7 @@ from otklik.reports import periods, scheduling
 from tests.auth_support import frozen
 from tests.mailservers import SmtpSink
 from tests.support import Workspace
+from tests.test_email_proof import mail_inbox
 from tests.test_reports_metrics import DAY, a_day_of_work, msk
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -33,26 +34,6 @@ BERLIN = ZoneInfo("Europe/Berlin")
 def mail_settings(settings: Settings) -> None:
     # The sink listens on 127.0.0.1: allowed as an admin would allow a LAN mail server.
     settings.webhook_allow_hosts = [*settings.webhook_allow_hosts, "127.0.0.1/32"]
-
-
-async def mail_inbox(ws: Workspace, sink: SmtpSink) -> None:
-    response = await ws.api.post(
-        "/api/v1/inboxes",
-        headers=ws.auth(),
-        json={
-            "name": "Support mail",
-            "channel": "email",
-            "config": {
-                "address": "support@example.com",
-                "from_name": "Example Support",
-                "imap_enabled": False,
-                "smtp_host": "127.0.0.1",
-                "smtp_port": sink.port,
-                "smtp_security": "none",
-            },
-        },
-    )
-    assert response.status_code == 201, response.text
 
 
 async def create(ws: Workspace, token: str | None = None, **body: Any) -> Any:
