@@ -6,6 +6,7 @@ Fixtures:
   the same port and data, e.g. to prove nothing is lost across a server restart). Every test
   gets a server of its own; with the default settings it was started while the previous test
   ran (:class:`ServerPool`), so a test does not wait seconds for one.
+- ``api``: :class:`AdminApi` for that server (an admin's bearer token), closed after the test.
 - ``browser``: one headless chromium for the session; ``context`` / ``page``: fresh per test.
 """
 
@@ -182,6 +183,16 @@ def e2e_server(
         yield server
     finally:
         server.process.stop()
+
+
+@pytest.fixture
+def api(e2e_server: E2EServer) -> Iterator[AdminApi]:
+    """The test server's admin over the HTTP API, for setting a scene without the UI."""
+    client = AdminApi(e2e_server)
+    try:
+        yield client
+    finally:
+        client.close()
 
 
 @pytest.fixture(scope="session")

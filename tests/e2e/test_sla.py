@@ -3,7 +3,6 @@ countdown chip — green with time to spare, amber when it is close."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,15 +12,6 @@ from tests.e2e.conftest import AdminApi, E2EServer
 from tests.e2e.visitors import new_visitor
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def api(e2e_server: E2EServer) -> Iterator[AdminApi]:
-    client = AdminApi(e2e_server)
-    try:
-        yield client
-    finally:
-        client.close()
 
 
 def policy(api: AdminApi, **body: Any) -> None:

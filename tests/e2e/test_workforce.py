@@ -3,7 +3,6 @@ switch, the timesheet, the staffing calculator with its simulation, and the week
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -18,15 +17,6 @@ pytestmark = pytest.mark.e2e
 LIVE = 30_000
 #: The browser's time zone (tests/e2e/conftest.py).
 MOSCOW = ZoneInfo("Europe/Moscow")
-
-
-@pytest.fixture
-def api(e2e_server: E2EServer) -> Iterator[AdminApi]:
-    client = AdminApi(e2e_server)
-    try:
-        yield client
-    finally:
-        client.close()
 
 
 def test_break_timesheet_staffing_and_schedule(

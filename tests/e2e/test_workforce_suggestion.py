@@ -4,8 +4,6 @@ picked against the requirement."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -13,15 +11,6 @@ from tests.e2e.conftest import AdminApi, E2EServer
 from tests.e2e.test_workspace import login
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def api(e2e_server: E2EServer) -> Iterator[AdminApi]:
-    client = AdminApi(e2e_server)
-    try:
-        yield client
-    finally:
-        client.close()
 
 
 def test_erlang_a_in_the_calculator_and_a_suggested_week(
