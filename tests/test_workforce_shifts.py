@@ -230,6 +230,15 @@ async def test_routing_gives_nothing_off_shift(workspace: Workspace, frozen: Non
     assert await assignee_of_new_chat("Выходной") is None
 
 
+async def test_the_app_learns_the_workspace_zone(workspace: Workspace, frozen: None) -> None:
+    """The operator app shows shifts in the zone the server plans them in, not the
+    browser's: /auth/me tells it which (the settings' zone, here Berlin)."""
+    _, anna = await workspace.agent("anna@example.com")
+    me = await workspace.api.get("/api/v1/auth/me", headers=workspace.auth(anna))
+    assert me.status_code == 200, me.text
+    assert me.json()["workspace_timezone"] == "Europe/Berlin"
+
+
 async def test_bad_plans_are_refused(workspace: Workspace, frozen: None) -> None:
     anna_id, anna = await workspace.agent("anna@example.com")
     good = {"name": "День", "start": "09:00", "length_minutes": 480}

@@ -15,8 +15,9 @@ from tests.e2e.test_workspace import login
 pytestmark = pytest.mark.e2e
 #: How long a state may take to show on a busy machine.
 LIVE = 30_000
-#: The browser's time zone (tests/e2e/conftest.py).
-MOSCOW = ZoneInfo("Europe/Moscow")
+#: The server's workspace zone (the default, UTC): shifts are planned, and shown, in it; the
+#: browser runs in Europe/Moscow (tests/e2e/conftest.py), three hours ahead.
+WORKSPACE = ZoneInfo("UTC")
 
 
 def test_break_timesheet_staffing_and_schedule(
@@ -33,7 +34,7 @@ def test_break_timesheet_staffing_and_schedule(
         json={"name": "5/2", "preset": "5/2", "template_ids": [template.json()["id"]]},
     )
     assert pattern.status_code == 201, pattern.text
-    today = datetime.now(UTC).astimezone().date()  # the browser's local day
+    today = datetime.now(WORKSPACE).date()  # the workspace's day, as the timesheet counts
     monday = today - timedelta(days=today.weekday())
     assigned = api.http.post(
         "/api/v1/workforce/assignments",
@@ -86,6 +87,10 @@ def test_break_timesheet_staffing_and_schedule(
     cells = mine.get_by_test_id("schedule-cell")
     expect(cells).to_have_count(7)
     expect(cells.nth(0)).to_contain_text("Day")
+    # The template's 09:00 is the workspace's (UTC): shown so, not as Moscow's 12:00, and the
+    # screen says which zone it shows since the browser is elsewhere.
+    expect(cells.nth(0)).to_contain_text("09:00–17:00")
+    expect(page.get_by_test_id("workforce-zone")).to_have_attribute("data-zone", "UTC")
     expect(cells.nth(5)).to_have_text("—")
 
 
@@ -93,11 +98,11 @@ def test_drag_a_shift_to_another_day_and_see_the_month(
     page: Page, e2e_server: E2EServer, api: AdminApi
 ) -> None:
     # The admin works this week's Monday (a shift placed in the calendar, 09:00 to 17:00 in
-    # the browser's time zone, Moscow: no DST).
-    today = datetime.now(UTC).astimezone(MOSCOW).date()
+    # the workspace's time zone, UTC; the browser is in Moscow).
+    today = datetime.now(WORKSPACE).date()
     monday = today - timedelta(days=today.weekday())
     wednesday = monday + timedelta(days=2)
-    starts = datetime.combine(monday, time(9, 0), tzinfo=MOSCOW)
+    starts = datetime.combine(monday, time(9, 0), tzinfo=WORKSPACE)
     placed = api.http.post(
         "/api/v1/workforce/shifts",
         json={
@@ -132,6 +137,28 @@ def test_drag_a_shift_to_another_day_and_see_the_month(
     month_day = page.locator(f'[data-testid="month-day"][data-day="{wednesday}"]')
     expect(month_day.get_by_test_id("month-shift")).to_contain_text("09:00")
 
+    # Times typed in the day's dialog are the workspace's too: 10:00 there is 10:00 UTC.
+    page.get_by_test_id("schedule-view-week").click()
+    moved.click()
+    dialog = page.get_by_test_id("shift-dialog")
+    expect(dialog.get_by_test_id("shift-start")).to_have_value("09:00")
+    dialog.get_by_test_id("shift-start").fill("10:00")
+    dialog.get_by_test_id("shift-end").fill("18:30")
+    dialog.get_by_test_id("shift-save").click()
+    expect(moved).to_contain_text("10:00–18:30")
+    week = api.http.get(
+        "/api/v1/workforce/schedule",
+        params={"date_from": wednesday.isoformat(), "date_to": wednesday.isoformat()},
+    )
+    assert week.status_code == 200, week.text
+    [placed_shift] = [s for s in week.json()["items"] if s["agent_id"] == api.me["id"]]
+    assert datetime.fromisoformat(placed_shift["starts_at"]) == datetime.combine(
+        wednesday, time(10, 0), tzinfo=UTC
+    )
+    assert datetime.fromisoformat(placed_shift["ends_at"]) == datetime.combine(
+        wednesday, time(18, 30), tzinfo=UTC
+    )
+
 
 def test_time_off_is_asked_approved_and_shown(
     page: Page, browser: Browser, e2e_server: E2EServer, api: AdminApi
@@ -142,8 +169,8 @@ def test_time_off_is_asked_approved_and_shown(
     )
     assert made.status_code == 201, made.text
     olga_id = made.json()["id"]
-    tomorrow = datetime.now(UTC).astimezone(MOSCOW).date() + timedelta(days=1)
-    starts = datetime.combine(tomorrow, time(9, 0), tzinfo=MOSCOW)
+    tomorrow = datetime.now(WORKSPACE).date() + timedelta(days=1)
+    starts = datetime.combine(tomorrow, time(9, 0), tzinfo=WORKSPACE)
     placed = api.http.post(
         "/api/v1/workforce/shifts",
         json={

@@ -87,6 +87,9 @@ def test_a_suggested_week_is_accepted_into_the_calendar(
     rows = page.get_by_test_id("suggestion-place-row")
     expect(rows).to_have_count(5)
     row = f'[data-testid="suggestion-place-row"][data-date="{monday}"]'
+    # The template's 09:00 in the workspace's zone (the default, UTC), not the browser's
+    # Moscow 12:00.
+    expect(page.locator(row)).to_contain_text("09:00")
     seat = page.locator(f'{row} [data-testid="suggestion-pick"]')
     expect(seat).to_have_count(1)
     seat.select_option(label="Полина Сменная")
@@ -101,3 +104,4 @@ def test_a_suggested_week_is_accepted_into_the_calendar(
     )
     expect(shift).to_be_visible()
     expect(shift).to_contain_text("Приём")
+    expect(shift).to_contain_text("09:00–18:00")

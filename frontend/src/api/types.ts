@@ -35,6 +35,8 @@ export interface Agent {
   two_factor_enabled?: boolean
   /** /auth/me only: the role must use 2FA and it is not on yet. */
   two_factor_setup_required?: boolean
+  /** /auth/me only: the workspace's time zone (IANA), which workforce times are shown in. */
+  workspace_timezone?: string
 }
 
 export interface Team {

@@ -3,6 +3,7 @@
 const en = {
   workforce: {
     title: 'Workforce',
+    zone: 'Times and days are in the workspace’s time zone, {zone}.',
     breakWith: 'Break: {reason}',
     reason: { lunch: 'lunch', training: 'training', technical: 'technical' },
     tabs: { timesheet: 'Timesheet', staffing: 'Staffing', forecast: 'Forecast', suggestion: 'Suggested shifts', schedule: 'Schedule', requests: 'Time off and swaps' },

@@ -3,6 +3,7 @@
 const ru = {
   workforce: {
     title: 'Смены и нагрузка',
+    zone: 'Время и дни — в часовом поясе рабочего пространства, {zone}.',
     breakWith: 'Перерыв: {reason}',
     reason: { lunch: 'обед', training: 'обучение', technical: 'технический' },
     tabs: { timesheet: 'Табель', staffing: 'Расчёт штата', forecast: 'Прогноз', suggestion: 'Предложение смен', schedule: 'График', requests: 'Отгулы и обмены' },

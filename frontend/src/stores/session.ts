@@ -15,6 +15,8 @@ export const useSessionStore = defineStore('session', () => {
   /** Supervisors and admins: they see the reports. */
   const isLead = computed(() => me.value?.role === 'admin' || me.value?.role === 'supervisor')
   const myId = computed(() => me.value?.id ?? null)
+  /** The workspace's time zone: shifts, schedules and timesheet days are planned in it. */
+  const workspaceZone = computed(() => me.value?.workspace_timezone ?? 'UTC')
 
   async function ensureChecked(): Promise<void> {
     if (checked.value) return
@@ -103,6 +105,7 @@ export const useSessionStore = defineStore('session', () => {
     isAdmin,
     isLead,
     myId,
+    workspaceZone,
     ensureChecked,
     login,
     confirmCode,

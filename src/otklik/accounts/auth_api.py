@@ -188,6 +188,7 @@ async def me(caller: CurrentCaller, session: DbSession, settings: AppSettings) -
         two_factor_setup_required=twofactor.setup_required(
             caller.agent, await policy.required_2fa_roles(session, settings)
         ),
+        workspace_timezone=settings.workspace_timezone,
     )
 
 

@@ -64,6 +64,9 @@ class MeOut(AgentOut):
     #: Their role must use 2FA and they have not set it up: only the security settings
     #: answer until they do.
     two_factor_setup_required: bool = False
+    #: The workspace's time zone (IANA name, ``OTKLIK_WORKSPACE_TIMEZONE``): the app shows
+    #: and enters schedules, shifts and timesheet days in it, whatever the browser's zone.
+    workspace_timezone: str = "UTC"
 
 
 class PasswordChangeIn(StrictModel):

@@ -8,9 +8,3 @@ export function hours(seconds: number): string {
 export function percent(share: number | null | undefined): string {
   return share === null || share === undefined ? '—' : `${Math.round(share * 100)} %`
 }
-
-/** `YYYY-MM-DD` of a local date. */
-export function isoDay(day: Date): string {
-  const pad = (n: number): string => String(n).padStart(2, '0')
-  return `${day.getFullYear()}-${pad(day.getMonth() + 1)}-${pad(day.getDate())}`
-}
