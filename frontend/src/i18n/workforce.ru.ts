@@ -5,7 +5,15 @@ const ru = {
     title: 'Смены и нагрузка',
     breakWith: 'Перерыв: {reason}',
     reason: { lunch: 'обед', training: 'обучение', technical: 'технический' },
-    tabs: { timesheet: 'Табель', staffing: 'Расчёт штата', forecast: 'Прогноз', suggestion: 'Предложение смен', schedule: 'График', requests: 'Отгулы и обмены' },
+    tabs: { timesheet: 'Табель', staffing: 'Расчёт штата', forecast: 'Прогноз', suggestion: 'Предложение смен', schedule: 'График', requests: 'Отгулы и обмены', settings: 'Настройки' },
+    settings: {
+      scheduleStatus: 'Статусы следуют графику смен',
+      scheduleStatusHint: 'Операторы уходят на перерывы по графику и возвращаются с них, а после конца смены получают статус «Отошёл». Статус, выбранный оператором вручную, не отменяется.',
+      grace: '«Отошёл» после конца смены через, минут',
+      limit: 'Даже с открытыми диалогами через, минут',
+      save: 'Сохранить',
+      saved: 'Сохранено.',
+    },
     timesheet: {
       from: 'С',
       to: 'По',
