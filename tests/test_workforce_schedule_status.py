@@ -316,3 +316,33 @@ async def test_who_may_read_and_change_the_setting(workspace: Workspace) -> None
     (entry,) = audit.json()["items"]
     assert entry["data"]["after"] == body
     assert entry["data"]["before"]["schedule_status"] is False
+
+
+async def test_a_change_the_operator_makes_while_the_schedule_decides_wins(
+    workspace: Workspace, db: Database, frozen: None
+) -> None:
+    """The schedule acts on the status it read only if it is still there under the lock."""
+    anna_id, anna = await workspace.agent("anna@example.com", name="Анна")
+    at(8.5)
+    await set_status(workspace, anna, "online")
+    at(13)
+    async with db.session(write=False) as session:
+        (seen,) = [p for p in await accounts.connected_presence(session) if p.agent_id == anna_id]
+    assert (seen.status, seen.reason) == ("online", None)
+    # Meanwhile she steps away and comes back by hand: the same status, but her own now.
+    at(13.01)
+    await set_status(workspace, anna, "away")
+    await set_status(workspace, anna, "online")
+    async with db.session(write=True) as session:
+        done = await accounts.set_status_by_schedule(
+            session, seen=seen, status="break", reason="lunch"
+        )
+    assert done is False
+    assert await status_of(workspace, anna_id) == ("online", None)
+    # Read afresh, the schedule may act.
+    async with db.session(write=True) as session:
+        (seen,) = [p for p in await accounts.connected_presence(session) if p.agent_id == anna_id]
+        assert await accounts.set_status_by_schedule(
+            session, seen=seen, status="break", reason="lunch"
+        )
+    assert await status_of(workspace, anna_id) == ("break", "lunch")
