@@ -11,6 +11,9 @@ An operator picks online, away or offline; the system then keeps that honest:
   it over the socket);
 * **back** to what they had chosen when they return (a socket opens, they are active).
 
+When the workspace turns it on, their shift schedule sets statuses too (scheduled breaks,
+away after a shift: ``workforce/schedule_status.py``) through :func:`set_by_schedule`.
+
 What the system changed is marked with ``presence_auto_from`` (the status they chose); a
 status the operator picks clears it, so an operator who chose "offline" stays offline
 when they open the workspace. Every change is the same write as a chosen one: routing reacts
