@@ -288,7 +288,8 @@ async def test_who_sees_whose_time(workspace: Workspace, frozen: list[datetime])
 async def test_the_systems_changes_are_intervals_too_and_a_break_comes_back(
     workspace: Workspace, db: Database, frozen: list[datetime]
 ) -> None:
-    """Sockets gone → offline (``auto``); back → the break they were on, same reason."""
+    """Sockets gone → offline (``auto``); back → the break they were on, same reason (the
+    system brought it back: ``auto`` too, nobody chose anything)."""
     anna_id, anna = await workspace.agent("anna@example.com", name="Анна")
     at(1)
     await set_status(workspace, anna, "break", "training")
@@ -312,5 +313,5 @@ async def test_the_systems_changes_are_intervals_too_and_a_break_comes_back(
     assert got == [
         ("break", "training", "operator"),
         ("offline", None, "auto"),
-        ("break", "training", "operator"),
+        ("break", "training", "auto"),
     ]

@@ -75,6 +75,7 @@ from otklik.surveys import subscribers as surveys
 from otklik.surveys.events import SurveyResponded
 from otklik.webhooks import service as webhooks
 from otklik.webhooks.personal_data import WEBHOOK_DELIVERIES
+from otklik.workforce import schedule_status as _schedule_status  # noqa: F401  (its job)
 from otklik.workforce import staffing as _staffing  # noqa: F401  (workforce.simulate)
 from otklik.workforce import subscribers as workforce
 

@@ -213,3 +213,29 @@ def test_time_off_is_asked_approved_and_shown(
         lead.close()
     # Olga's list follows live (the request's frame).
     expect(mine).to_have_attribute("data-state", "approved", timeout=LIVE)
+
+
+def test_an_admin_turns_on_statuses_by_schedule(
+    page: Page, e2e_server: E2EServer, api: AdminApi
+) -> None:
+    """The Settings tab of workforce: off by default; on, with its minutes, saved."""
+    login(page, e2e_server)
+    page.get_by_test_id("nav-workforce").click()
+    page.get_by_test_id("workforce-tab-settings").click()
+    toggle = page.get_by_test_id("workforce-schedule-status")
+    expect(toggle).not_to_be_checked()
+    expect(page.get_by_test_id("workforce-grace")).to_be_disabled()
+    toggle.check()
+    page.get_by_test_id("workforce-grace").fill("20")
+    page.get_by_test_id("workforce-limit").fill("10")  # below the grace: refused
+    page.get_by_test_id("workforce-settings-save").click()
+    expect(page.get_by_test_id("workforce-settings-error")).to_be_visible(timeout=LIVE)
+    page.get_by_test_id("workforce-limit").fill("90")
+    page.get_by_test_id("workforce-settings-save").click()
+    expect(page.get_by_test_id("workforce-settings-saved")).to_be_visible(timeout=LIVE)
+    saved = api.http.get("/api/v1/workforce/settings").json()
+    assert saved == {
+        "schedule_status": True,
+        "shift_end_grace_minutes": 20,
+        "shift_end_limit_minutes": 90,
+    }

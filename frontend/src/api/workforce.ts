@@ -141,7 +141,18 @@ export interface Forecast {
   forecast: ForecastPoint[]
 }
 
+/** Workspace settings of workforce (admins save them; docs/api.md). */
+export interface WorkforceSettings {
+  /** Shift schedules set statuses: scheduled breaks, away after a shift's end. */
+  schedule_status: boolean
+  shift_end_grace_minutes: number
+  shift_end_limit_minutes: number
+}
+
 export const workforce = {
+  settings: () => request<WorkforceSettings>('GET', '/workforce/settings'),
+  saveSettings: (body: WorkforceSettings) =>
+    request<WorkforceSettings>('PUT', '/workforce/settings', { body }),
   forecast: (weeks: number) => request<Forecast>('GET', '/workforce/forecast', { query: { weeks } }),
   intervals: (agentId: number, day: string) =>
     request<Items<StatusInterval>>('GET', `/workforce/agents/${agentId}/intervals`, { query: { day } }),

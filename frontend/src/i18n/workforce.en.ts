@@ -6,7 +6,15 @@ const en = {
     zone: 'Times and days are in the workspace’s time zone, {zone}.',
     breakWith: 'Break: {reason}',
     reason: { lunch: 'lunch', training: 'training', technical: 'technical' },
-    tabs: { timesheet: 'Timesheet', staffing: 'Staffing', forecast: 'Forecast', suggestion: 'Suggested shifts', schedule: 'Schedule', requests: 'Time off and swaps' },
+    tabs: { timesheet: 'Timesheet', staffing: 'Staffing', forecast: 'Forecast', suggestion: 'Suggested shifts', schedule: 'Schedule', requests: 'Time off and swaps', settings: 'Settings' },
+    settings: {
+      scheduleStatus: 'Statuses follow the shift schedule',
+      scheduleStatusHint: 'Operators go on their scheduled breaks and back, and are set away after their shift ends. A status an operator picks by hand is never undone.',
+      grace: 'Away after the shift ends, minutes',
+      limit: 'Even with open conversations after, minutes',
+      save: 'Save',
+      saved: 'Saved.',
+    },
     timesheet: {
       from: 'From',
       to: 'To',

@@ -165,8 +165,9 @@ class InboxMember(Base):
 
 
 class WorkspaceSetting(Base):
-    """A workspace-wide setting an admin changes in the app (``accounts/policy.py``); a key
-    without a row falls back to its environment default."""
+    """A workspace-wide setting an admin changes in the app (``accounts/policy.py``; other
+    domains' through ``accounts/workspace_settings.py``); a key without a row falls back to
+    its default."""
 
     __tablename__ = "workspace_settings"
 

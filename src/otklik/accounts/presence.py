@@ -11,6 +11,9 @@ An operator picks online, away or offline; the system then keeps that honest:
   it over the socket);
 * **back** to what they had chosen when they return (a socket opens, they are active).
 
+When the workspace turns it on, their shift schedule sets statuses too (scheduled breaks,
+away after a shift: ``workforce/schedule_status.py``) through :func:`set_by_schedule`.
+
 What the system changed is marked with ``presence_auto_from`` (the status they chose); a
 status the operator picks clears it, so an operator who chose "offline" stays offline
 when they open the workspace. Every change is the same write as a chosen one: routing reacts
@@ -21,6 +24,7 @@ the widgets of the inboxes a change concerns hear whether someone is online now.
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
@@ -42,10 +46,19 @@ async def change_status(
     status: str,
     automatic: bool = False,
     reason: str | None = None,
+    source: events.StatusSource | None = None,
+    restoring: bool = False,
 ) -> None:
     """Set an operator's presence: chosen by them (``automatic=False``) or by the system,
     which remembers what they had chosen to bring it back when they return. A break keeps
-    its reason (``status_reason``), also across an automatic offline and back."""
+    its reason (``status_reason``), also across an automatic offline and back.
+
+    ``source="schedule"``: their shift schedule set it (``workforce/schedule_status.py``);
+    it counts as their status (nothing to come back to) but does not make them active.
+    ``restoring``: the system brings back the status they had chosen (recorded ``auto``:
+    nobody chose anything now)."""
+    if source is None:
+        source = "auto" if automatic or restoring else "operator"
     now = utcnow()
     previous, previous_reason = agent.status, agent.status_reason
     if status == "break":
@@ -58,9 +71,10 @@ async def change_status(
         if agent.presence_auto_from is None:
             agent.presence_auto_from = previous
     else:
-        # A choice is made in the workspace: it counts as being there and being active.
         agent.presence_auto_from = None
-        agent.seen_at = agent.active_at = now
+        if source != "schedule":
+            # A choice is made in the workspace: it counts as being there and being active.
+            agent.seen_at = agent.active_at = now
     if previous != status or (status == "break" and previous_reason != reason):
         agent.status = status
         agent.status_changed_at = now
@@ -71,7 +85,7 @@ async def change_status(
                 status=status,
                 previous=previous,
                 reason=reason if status == "break" else None,
-                source="auto" if automatic else "operator",
+                source=source,
             ),
         )
         if "online" in (previous, status):
@@ -112,7 +126,7 @@ async def returned(session: AsyncSession, *, agent_id: int, active: bool) -> Non
         return
     if agent.status == "offline" or (active and agent.status == "away"):
         agent.active_at = now
-        await change_status(session, agent=agent, status=chosen)
+        await change_status(session, agent=agent, status=chosen, restoring=True)
 
 
 async def expire(
@@ -153,3 +167,38 @@ async def expire(
             await change_status(session, agent=agent, status="away", automatic=True)
             changed.append((agent.id, "away"))
     return changed
+
+
+@dataclass(frozen=True, slots=True)
+class PresenceNow:
+    """An operator's status as read now, and since when they have had it."""
+
+    agent_id: int
+    status: str
+    reason: str | None
+    since: datetime
+
+
+async def connected(session: AsyncSession) -> list[PresenceNow]:
+    """Active operators who are not offline (a socket vouches for them)."""
+    rows = await session.scalars(
+        select(Agent).where(Agent.active.is_(True), Agent.status != "offline").order_by(Agent.id)
+    )
+    return [PresenceNow(a.id, a.status, a.status_reason, a.status_changed_at) for a in rows]
+
+
+async def set_by_schedule(
+    session: AsyncSession, *, seen: PresenceNow, status: str, reason: str | None = None
+) -> bool:
+    """Their shift schedule sets ``status`` (source ``schedule``), provided the operator's
+    status is still what the schedule decided on (``seen``): one they change meanwhile
+    wins. The row is locked and read again; ``False`` when it changed."""
+    agent = await session.get(Agent, seen.agent_id, with_for_update=True, populate_existing=True)
+    if (
+        agent is None
+        or not agent.active
+        or (agent.status, agent.status_changed_at) != (seen.status, seen.since)
+    ):
+        return False
+    await change_status(session, agent=agent, status=status, reason=reason, source="schedule")
+    return True

@@ -19,6 +19,7 @@ from otklik.accounts import (
     sessions,
     throttle,
     twofactor,
+    workspace_settings,
 )
 from otklik.accounts.models import Agent, Team, TeamMember
 from otklik.accounts.schemas import (
@@ -210,6 +211,30 @@ async def expire_presence(
 ) -> list[tuple[int, str]]:
     """Offline the operators whose sockets are gone, away the idle: ``presence.expire``."""
     return await presence.expire(session, grace=grace, idle=idle)
+
+
+async def connected_presence(session: AsyncSession) -> list[presence.PresenceNow]:
+    """Active operators who are not offline, with their status and since when."""
+    return await presence.connected(session)
+
+
+async def set_status_by_schedule(
+    session: AsyncSession, *, seen: presence.PresenceNow, status: str, reason: str | None = None
+) -> bool:
+    """A shift schedule sets the status, unless it changed since ``seen``: see
+    ``presence.set_by_schedule``."""
+    return await presence.set_by_schedule(session, seen=seen, status=status, reason=reason)
+
+
+async def workspace_setting(session: AsyncSession, key: str) -> object | None:
+    """A workspace setting another domain keeps (``workspace_settings.py``)."""
+    return await workspace_settings.read(session, key)
+
+
+async def save_workspace_setting(
+    session: AsyncSession, *, key: str, value: object, actor_id: int | None
+) -> None:
+    await workspace_settings.write(session, key=key, value=value, actor_id=actor_id)
 
 
 # --- sign-in housekeeping ----------------------------------------------------------------

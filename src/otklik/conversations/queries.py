@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, select, true
+from sqlalchemy import ColumnElement, Select, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otklik.accounts import access
@@ -315,3 +315,15 @@ async def creation_times(
         )
     )
     return list(rows)
+
+
+async def open_assigned_counts(
+    session: AsyncSession, *, agent_ids: Iterable[int]
+) -> dict[int, int]:
+    """How many open conversations each of ``agent_ids`` holds (absent: none)."""
+    rows = await session.execute(
+        select(Conversation.assignee_id, func.count())
+        .where(Conversation.status == "open", Conversation.assignee_id.in_(sorted(agent_ids)))
+        .group_by(Conversation.assignee_id)
+    )
+    return {int(agent_id): int(count) for agent_id, count in rows if agent_id is not None}

@@ -27,6 +27,7 @@ SCHEDULE: tuple[Periodic, ...] = (
     Periodic("routing.drain", 30),
     Periodic("scripts.time_triggers", 60),
     Periodic("sla.sweep", 5),
+    Periodic("workforce.schedule_status", 60),
 )
 
 _last_slot: dict[str, int] = {}

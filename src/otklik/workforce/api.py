@@ -8,8 +8,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from otklik.accounts.deps import CurrentAgent
-from otklik.core.deps import AppSettings, DbSession
+from otklik.accounts.deps import AdminAgent, CurrentAgent
+from otklik.core.deps import AppSettings, ClientIp, DbSession
 from otklik.core.errors import forbidden
 from otklik.core.routing import TransactionalRoute
 from otklik.core.schemas import Id, Items
@@ -18,6 +18,7 @@ from otklik.workforce import (
     forecast,
     placement,
     requests,
+    schedule_status,
     service,
     shifts,
     staffing,
@@ -53,6 +54,7 @@ from otklik.workforce.schemas import (
     SwapIn,
     TimeOffIn,
     TimesheetOut,
+    WorkforceSettings,
 )
 
 router = APIRouter(prefix="/api/v1", route_class=TransactionalRoute, tags=["workforce"])
@@ -173,6 +175,20 @@ async def get_forecast(
 ) -> ForecastOut:
     """Incoming conversations per 30 minutes for the next ``weeks`` (docs/api.md)."""
     return await forecast.forecast(session, weeks=weeks, history_weeks=history_weeks)
+
+
+@router.get("/workforce/settings", response_model=WorkforceSettings)
+async def get_settings(_: Lead, session: DbSession) -> WorkforceSettings:
+    """The workspace's workforce settings (supervisors and admins read them)."""
+    return await schedule_status.settings(session)
+
+
+@router.put("/workforce/settings", response_model=WorkforceSettings)
+async def put_settings(
+    body: WorkforceSettings, admin: AdminAgent, session: DbSession, ip: ClientIp
+) -> WorkforceSettings:
+    """Save them (admins; audited as ``settings.workforce_changed``)."""
+    return await schedule_status.save_settings(session, data=body, actor_id=admin.id, ip=ip)
 
 
 @router.get("/workforce/shift-templates", response_model=Items[ShiftTemplateOut])

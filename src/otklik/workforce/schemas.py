@@ -467,3 +467,23 @@ class AutoFillOut(BaseModel):
     shifts: list[FilledShift]
     #: Everyone the lead may place (the pickers' choices), by name.
     operators: list[Operator]
+
+
+class WorkforceSettings(StrictModel):
+    """Workspace settings of workforce (``GET``/``PUT /workforce/settings``); all default to
+    the behaviour without them."""
+
+    #: Shift schedules set operators' statuses: a scheduled break starts and ends, a shift
+    #: ends (``workforce/schedule_status.py``). Off: only operators and the system do.
+    schedule_status: bool = False
+    #: Minutes after a shift's end before an operator still online is set away.
+    shift_end_grace_minutes: int = Field(default=15, ge=0, le=240)
+    #: Minutes after a shift's end from which they are set away even with open conversations
+    #: (until then they finish them first).
+    shift_end_limit_minutes: int = Field(default=60, ge=0, le=24 * 60)
+
+    @model_validator(mode="after")
+    def _limit_after_grace(self) -> WorkforceSettings:
+        if self.shift_end_limit_minutes < self.shift_end_grace_minutes:
+            raise ValueError("shift_end_limit_minutes must not be below shift_end_grace_minutes")
+        return self
