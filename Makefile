@@ -74,15 +74,17 @@ test-python: $(STAMP) ## pytest on SQLite and PostgreSQL at once (no browser)
 	OTKLIK_TEST_PG_URL=$(PG_TEST_URL) scripts/test-python.sh $(BIN)
 
 test-e2e: build ## Browser tests: Playwright driving Debian's chromium
-	OTKLIK_TEST_PG_URL=$(PG_TEST_URL) $(BIN)/pytest -q -m e2e
+	OTKLIK_TEST_PG_URL=$(PG_TEST_URL) $(BIN)/pytest -q -m e2e --durations=10
 
 test: ## Install what the tests need (chromium, PostgreSQL) and run every test
 	scripts/ensure-test-services.sh
 	$(MAKE) build
 	# Lint and the front ends' tests side by side (each log kept whole): a minute less.
 	$(MAKE) --output-sync=target -j2 lint test-js
-	$(MAKE) test-python
-	$(MAKE) test-e2e
+	# The Python suites and the browser tests side by side too: they spend most of their
+	# time waiting (fsync, sockets, the browser), so on two cores this takes ~60 % of the
+	# time of one after the other (each log printed whole when its target ends).
+	$(MAKE) --output-sync=target -j2 test-python test-e2e
 
 bench: build ## Benchmarks with baselines (minutes; see bench/RESULTS.md)
 	$(BIN)/python -m bench.run

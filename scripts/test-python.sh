@@ -18,9 +18,9 @@ print_logs() {
   rm -rf "$logs"
 }
 trap 'print_logs; exit 143' TERM INT
-timeout -k 20 "${minutes}m" "$bin/pytest" -q -m "not e2e" -k "not postgres" >"$logs/sqlite.log" 2>&1 &
+timeout -k 20 "${minutes}m" "$bin/pytest" -q -m "not e2e" -k "not postgres" --durations=15 >"$logs/sqlite.log" 2>&1 &
 sqlite_pid=$!
-timeout -k 20 "${minutes}m" "$bin/pytest" -q -m "not e2e" -k "postgres" >"$logs/postgres.log" 2>&1 &
+timeout -k 20 "${minutes}m" "$bin/pytest" -q -m "not e2e" -k "postgres" --durations=15 >"$logs/postgres.log" 2>&1 &
 postgres_pid=$!
 wait "$sqlite_pid"; sqlite_rc=$?
 wait "$postgres_pid"; postgres_rc=$?

@@ -84,9 +84,9 @@ async def test_demo_seeds_once_and_prints_logins(settings: Settings) -> None:
 async def test_backfill_reports_gives_bulk_loaded_conversations_their_facts(
     settings: Settings,
 ) -> None:
-    seeded = otklik(settings, "demo", "--conversations", "700", "--messages", "2")
+    seeded = otklik(settings, "demo", "--conversations", "100", "--messages", "2")
     assert seeded.returncode == 0, seeded.stdout + seeded.stderr
-    filled = otklik(settings, "backfill-reports", "--batch", "400")
+    filled = otklik(settings, "backfill-reports", "--batch", "150")
     assert filled.returncode == 0, filled.stdout + filled.stderr
     again = otklik(settings, "backfill-reports")
     assert again.returncode == 0 and "in 0 batches" in again.stdout
