@@ -1,7 +1,7 @@
 """SLA calendars fed by a team's shift schedule (issue 17, "business calendars"): the due time
 pauses outside the team's shifts (and its members' breaks) and resumes at the next shift
-start; a day taken off removes that day's hours; a closed date still closes; bad input is a
-clear 4xx. Frozen clock, Berlin time, both databases."""
+start; a day taken off removes that day's hours; a closed date still closes; a new member's
+shifts count; bad input is a clear 4xx. Frozen clock, Berlin time, both databases."""
 
 from __future__ import annotations
 
@@ -114,14 +114,20 @@ async def test_a_colleagues_shift_staffs_the_hours_and_a_closed_date_closes(
         },
     )
     assert placed.status_code == 201, placed.text
-    team_id = await team(workspace, "Поддержка", [anna_id, ben_id])
+    team_id = await team(workspace, "Поддержка", [anna_id])
     await shift_calendar(
         workspace,
         team_id,
         custom_dates=[{"date": "2026-11-03", "kind": "closed", "name": "Closed"}],
     )
     await policy(workspace, targets={"normal": {"first_response": 60}})
-    at(16.5)  # Monday 16:30: Tuesday is closed although Anna works; Ben's Wednesday counts
+    at(16.5)  # Monday 16:30: Tuesday is closed although Anna works; her next shift is Friday
+    assert await due_of_new_chat(workspace) == berlin(6, 9, 30)
+    # Ben joins the team: his Wednesday counts from now on.
+    joined = await workspace.api.patch(
+        f"/api/v1/teams/{team_id}", headers=workspace.auth(), json={"agent_ids": [anna_id, ben_id]}
+    )
+    assert joined.status_code == 200, joined.text
     assert await due_of_new_chat(workspace) == berlin(4, 12, 30)
 
 

@@ -15,6 +15,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from otklik.accounts import service as accounts
+from otklik.accounts.service import TeamDirectory
 from otklik.conversations.schemas import ConversationOut
 from otklik.core import config_cache
 from otklik.core.clock import utcnow
@@ -82,9 +84,22 @@ class SlaConfig:
     #: A snapshot with shift-fed calendars holds their hours for a horizon from its load:
     #: after this day it is reloaded (``sla/subscribers.py``). ``None``: never stale.
     fresh_until: date | None = None
+    #: The members of the teams whose shifts feed a calendar, as loaded: another membership
+    #: (``accounts``' cached team directory) makes the snapshot stale.
+    shift_members: Mapping[int, frozenset[int]] = field(default_factory=dict)
 
-    def stale(self, today: date) -> bool:
-        return self.fresh_until is not None and today > self.fresh_until
+    def stale(self, today: date, teams: TeamDirectory | None) -> bool:
+        """Whether a shift-fed calendar needs reloading: its horizon runs short, or its team's
+        members changed (``teams``: the directory, ``None`` when not loaded — then assume so)."""
+        if self.fresh_until is None:
+            return False
+        if today > self.fresh_until or teams is None:
+            return True
+        for team_id, members in self.shift_members.items():
+            team = teams.by_id.get(team_id)
+            if (team.agent_ids if team is not None else frozenset()) != members:
+                return True
+        return False
 
     @property
     def needs_contact(self) -> bool:
@@ -231,10 +246,14 @@ async def _load(session: AsyncSession) -> SlaConfig:
     rows = (await session.scalars(select(SlaCalendar))).all()
     calendars: dict[int, BusinessCalendar] = {}
     by_shifts = False
+    members: dict[int, frozenset[int]] = {}
     for row in rows:
         staffed = None
         if row.source == "shifts":
             by_shifts = True
+            if row.team_id is not None and row.team_id not in members:
+                team = (await accounts.team_directory(session)).by_id.get(row.team_id)
+                members[row.team_id] = team.agent_ids if team is not None else frozenset()
             staffed = await _staffed(session, row, now.date())
         calendars[row.id] = build_calendar(row, years, staffed)
     policies = (
@@ -249,7 +268,7 @@ async def _load(session: AsyncSession) -> SlaConfig:
         for link in (await session.scalars(select(SlaCalendarLink))).all()
     }
     fresh_until = now.date() + timedelta(days=SHIFT_REFRESH_DAYS) if by_shifts else None
-    return SlaConfig(tuple(_policy(p) for p in policies), calendars, links, fresh_until)
+    return SlaConfig(tuple(_policy(p) for p in policies), calendars, links, fresh_until, members)
 
 
 CONFIG = config_cache.entry("sla.config", _load)

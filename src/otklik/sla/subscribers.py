@@ -15,6 +15,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from otklik.accounts import service as accounts
+from otklik.accounts.service import TEAMS
 from otklik.conversations import queries
 from otklik.conversations.events import ConversationCreated, ConversationUpdated, MessageCreated
 from otklik.core import config_cache
@@ -45,7 +47,7 @@ def quiet_for(conn: Connection, event: ConversationCreated | MessageCreated) -> 
     """Done here, on the unit's connection, from the cached configuration; ``False`` when
     it is not loaded (the handler loads it)."""
     config = config_cache.peek(conn, CONFIG)
-    if config is None or config.stale(utcnow().date()):
+    if config is None or config.stale(utcnow().date(), config_cache.peek(conn, TEAMS)):
         return False
     if not config.policies:
         return True
@@ -58,7 +60,8 @@ def quiet_for(conn: Connection, event: ConversationCreated | MessageCreated) -> 
 
 async def _config(session: AsyncSession) -> SlaConfig:
     config = await config_cache.get(session, CONFIG)
-    if config.stale(utcnow().date()):  # shift-fed calendars' horizon runs short: reload
+    teams = await accounts.team_directory(session) if config.fresh_until is not None else None
+    if config.stale(utcnow().date(), teams):  # a shift-fed calendar is out of date: reload
         cache = config_cache.cache_for(session)
         if cache is not None:
             cache.drop([CONFIG.name])
