@@ -20,6 +20,7 @@ from tests.test_workforce_shifts import (  # noqa: F401  (``server`` is a fixtur
     MONDAY,
     at,
     plan_day_shifts,
+    post,
     server,
 )
 
@@ -65,9 +66,15 @@ async def due_of_new_chat(ws: Workspace) -> datetime:
 
 @pytest.mark.usefixtures("monday")
 async def test_due_time_follows_the_teams_shifts(workspace: Workspace) -> None:
-    anna_id, _ = await workspace.agent("anna@example.com", name="Анна")
+    anna_id, anna = await workspace.agent("anna@example.com", name="Анна")
     # 2/2 from Monday: Mon, Tue on (09:00–17:00, lunch 13:00–14:00), Wed, Thu off, Fri on.
     await plan_day_shifts(workspace, anna_id)
+    asked = await post(  # asked now (her session is fresh), decided later
+        workspace,
+        "requests/time-off",
+        {"date_from": "2026-11-06", "date_to": "2026-11-07", "reason": "Врач"},
+        anna,
+    )
     team_id = await team(workspace, "Поддержка", [anna_id])
     calendar = await shift_calendar(workspace, team_id)
     assert (calendar["source"], calendar["team_id"]) == ("shifts", team_id)
@@ -94,6 +101,13 @@ async def test_due_time_follows_the_teams_shifts(workspace: Workspace) -> None:
     assert off.status_code == 204, off.text
     at(16.5)
     assert await due_of_new_chat(workspace) == berlin(6, 9, 30)
+
+    # Her time off on Friday and Saturday, once approved, removes those days too: Tuesday 10th.
+    approved = await workspace.api.post(
+        f"/api/v1/workforce/requests/{asked['id']}/approve", headers=workspace.auth()
+    )
+    assert approved.status_code == 200, approved.text
+    assert await due_of_new_chat(workspace) == berlin(10, 9, 30)
 
 
 @pytest.mark.usefixtures("monday")
