@@ -14,7 +14,8 @@ on conversations that are already open (the live path's common case):
 It prints CPU µs per message and messages/s for each; ``app - service`` is the web layer's
 share. ``--sla`` first sets up an SLA policy on the inbox with a business calendar (Moscow
 office hours and Russia's official holidays), so every message keeps its SLA clocks (issue 14:
-at most 10 % more CPU than without). ``--profile OUT`` writes a cProfile of the ``app`` run.
+at most 10 % more CPU than without); ``--sla-shifts`` the same with the calendar fed by a
+team's shifts (five operators on 5/2). ``--profile OUT`` writes a cProfile of the ``app`` run.
 It is a diagnostic beside ``bench.run`` (whose ``ingest`` and ``turnlimit`` are the figures
 of record): the loop, the clients and the sockets are not in it.
 """
@@ -29,21 +30,27 @@ import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import uvloop
 
 from bench.server import WIDGET_LIMITS
+from otklik.accounts import service as accounts
+from otklik.accounts.schemas import AgentCreate, TeamCreate
 from otklik.app import create_app
 from otklik.channels import service as inboxes
 from otklik.channels.schemas import InboxCreate
 from otklik.config import Settings
 from otklik.conversations import service as conversations
 from otklik.core import migrate
+from otklik.core.clock import utcnow
 from otklik.core.crypto import SecretBox
 from otklik.sla import service as sla
 from otklik.sla.schemas import CalendarIn, Conditions, LinksIn, PolicyIn, Targets
+from otklik.workforce import shifts
+from otklik.workforce.schemas import AssignmentIn, BreakIn, PatternIn, ShiftTemplateIn
 
 Call = Callable[[str, str, bytes, list[tuple[bytes, bytes]]], Awaitable[tuple[int, bytes]]]
 
@@ -126,8 +133,8 @@ async def main(args: argparse.Namespace) -> None:
             inbox = await inboxes.create_inbox(
                 session, data=InboxCreate(name="Bench", channel="widget"), actor_id=None
             )
-        if args.sla:
-            await _sla_policy(db, inbox.id)
+        if args.sla or args.sla_shifts:
+            await _sla_policy(db, inbox.id, shifts=args.sla_shifts)
         tokens, contacts = [], []
         for _ in range(args.concurrency):
             status, body = await call(
@@ -186,12 +193,62 @@ async def main(args: argparse.Namespace) -> None:
                 profiler.dump_stats(args.profile)
 
 
-async def _sla_policy(db: Any, inbox_id: int) -> None:
+async def _staffed_team(session: Any) -> int:
+    """Five operators on 5/2 shifts (09:00–18:00, lunch at 13:00) starting on different days:
+    a team whose shifts feed the calendar (``--sla-shifts``)."""
+    template = await shifts.create_template(
+        session,
+        data=ShiftTemplateIn(
+            name="Day",
+            start="09:00",
+            length_minutes=540,
+            breaks=[BreakIn(offset=240, minutes=60, reason="lunch")],
+        ),
+    )
+    pattern = await shifts.create_pattern(
+        session, data=PatternIn(name="5/2", preset="5/2", template_ids=[template.id])
+    )
+    ids = []
+    for n in range(5):
+        agent = await accounts.create_agent(
+            session,
+            data=AgentCreate(
+                email=f"op{n}@bench.example", name=f"Op {n}", password="bench-Stapler-Orbit-91"
+            ),
+            actor_id=None,
+        )
+        ids.append(agent.id)
+        await shifts.assign_pattern(
+            session,
+            data=AssignmentIn(
+                agent_id=agent.id,
+                pattern_id=pattern.id,
+                starts_on=utcnow().date() - timedelta(days=n),
+            ),
+        )
+    team = await accounts.create_team(
+        session, data=TeamCreate(name="Staffed", agent_ids=ids), actor_id=None
+    )
+    return int(team.id)
+
+
+async def _sla_policy(db: Any, inbox_id: int, *, shifts: bool = False) -> None:
     office = {str(day): [(540, 780), (840, 1080)] for day in range(5)}
     async with db.session(write=True) as session:
+        feed: dict[str, Any] = {}
+        if shifts:
+            feed = {"source": "shifts", "team_id": await _staffed_team(session), "weekly": {}}
         calendar = await sla.create_calendar(
             session,
-            data=CalendarIn(name="Office", timezone="Europe/Moscow", weekly=office, country="RU"),
+            data=CalendarIn(
+                **{
+                    "name": "Office",
+                    "timezone": "Europe/Moscow",
+                    "weekly": office,
+                    "country": "RU",
+                    **feed,
+                }
+            ),
         )
         await sla.set_links(session, calendar_id=calendar.id, data=LinksIn(inbox_ids=[inbox_id]))
         await sla.create_policy(
@@ -242,6 +299,11 @@ def cli() -> None:
         "--steps", default="service,app", help="which of service, app, create to run, in order"
     )
     parser.add_argument("--sla", action="store_true", help="with an SLA policy on the inbox")
+    parser.add_argument(
+        "--sla-shifts",
+        action="store_true",
+        help="as --sla, its calendar fed by a team's shifts (5 operators on 5/2)",
+    )
     parser.add_argument("--profile", help="write a cProfile of one step here")
     parser.add_argument("--profiled", default="app", help="the step --profile profiles")
     uvloop.run(main(parser.parse_args()))

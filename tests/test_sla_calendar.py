@@ -31,7 +31,13 @@ MSK = ZoneInfo("Europe/Moscow")
 
 
 def _row(**fields: Any) -> Any:
-    defaults = {"timezone": "Europe/Moscow", "weekly": {}, "country": None, "custom_dates": []}
+    defaults = {
+        "timezone": "Europe/Moscow",
+        "weekly": {},
+        "country": None,
+        "custom_dates": [],
+        "source": "hours",
+    }
     return SimpleNamespace(**{**defaults, **fields})
 
 

@@ -78,6 +78,7 @@ from otklik.webhooks.personal_data import WEBHOOK_DELIVERIES
 from otklik.workforce import schedule_status as _schedule_status  # noqa: F401  (its job)
 from otklik.workforce import staffing as _staffing  # noqa: F401  (workforce.simulate)
 from otklik.workforce import subscribers as workforce
+from otklik.workforce.events import ScheduleChanged
 
 
 def install() -> None:
@@ -149,6 +150,7 @@ def install() -> None:
     bus.subscribe(ConversationUpdated, sla.on_updated)
     bus.subscribe(routing_events.ConversationEscalated, sla.on_escalated)
     bus.subscribe(routing_events.ConversationHandedBack, sla.on_handed_back)
+    bus.subscribe(ScheduleChanged, sla.on_schedule_changed)
     bus.subscribe(SlaBreached, sla_triggers.on_sla_alert)
 
     # Report facts (``reports/tracking.py``): appended in the change's transaction; a

@@ -196,3 +196,27 @@ def test_the_list_sorts_by_due_soonest_and_shows_only_nearly_due(
     expect(items).to_have_count(0)
     page.get_by_test_id("sla-filter").select_option("")
     expect(items).to_have_count(3)
+
+
+def test_a_calendar_takes_its_hours_from_a_teams_shifts(
+    page: Page, e2e_server: E2EServer, api: AdminApi
+) -> None:
+    made = api.http.post("/api/v1/teams", json={"name": "Night shift", "agent_ids": []})
+    assert made.status_code == 201, made.text
+    page.goto(e2e_server.url + "/app/")
+    page.get_by_test_id("login-email").fill(e2e_server.admin_email)
+    page.get_by_test_id("login-password").fill(e2e_server.admin_password)
+    page.get_by_test_id("login-submit").click()
+    page.get_by_test_id("nav-settings").click()
+    page.get_by_test_id("settings-nav-sla").click()
+    form = page.get_by_test_id("sla-calendar-form")
+    form.get_by_test_id("sla-calendar-name").fill("Staffed hours")
+    form.get_by_test_id("sla-calendar-source").select_option("shifts")
+    form.get_by_test_id("sla-calendar-team").select_option(label="Night shift")
+    form.get_by_test_id("sla-calendar-save").click()
+    expect(page.get_by_test_id("sla-calendar").filter(has_text="Staffed hours")).to_contain_text(
+        "shifts of Night shift"
+    )
+    listed = api.http.get("/api/v1/sla/calendars").json()["items"]
+    mine = next(c for c in listed if c["name"] == "Staffed hours")
+    assert (mine["source"], mine["team_id"]) == ("shifts", made.json()["id"])

@@ -27,13 +27,20 @@ export interface Calendar {
   custom_dates: { date: string; kind: 'closed' | 'working'; name?: string }[]
   inbox_ids: number[]
   team_ids: number[]
+  /** `hours`: `weekly` gives the working hours; `shifts`: the staffed hours of `team_id`'s shifts. */
+  source: CalendarSource
+  team_id: number | null
 }
+
+export type CalendarSource = 'hours' | 'shifts'
 
 export interface CalendarBody {
   name: string
   timezone: string
   weekly: Record<string, Span[]>
   country: string | null
+  source?: CalendarSource
+  team_id?: number | null
 }
 
 export interface CalendarDay {

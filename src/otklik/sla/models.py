@@ -31,6 +31,10 @@ class SlaCalendar(Base):
     country: Mapped[str | None] = mapped_column(String(2))
     #: Admins' own dates: ``[{"date": "2026-12-30", "kind": "closed"|"working", "name": ""}]``.
     custom_dates: Mapped[list[dict[str, Any]]] = mapped_column(Json, default=list)
+    #: ``hours``: ``weekly`` gives the working hours; ``shifts``: the staffed hours of
+    #: ``team_id``'s shift schedule do (closed dates apply to both).
+    source: Mapped[str] = mapped_column(String(10), default="hours", server_default="hours")
+    team_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("teams.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -9,18 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from otklik.accounts import service as accounts
+from otklik.accounts.service import TeamDirectory
 from otklik.conversations.schemas import ConversationOut
 from otklik.core import config_cache
 from otklik.core.clock import utcnow
 from otklik.sla.business_time import BusinessCalendar, Interval, always
 from otklik.sla.models import SlaCalendar, SlaCalendarLink, SlaPolicy
 from otklik.sla.official import official_year, supported
+from otklik.workforce import service as workforce
 
 #: What pauses a policy's clocks unless it says otherwise.
 PAUSES = ("pending", "snoozed")
@@ -78,6 +81,25 @@ class SlaConfig:
     calendars: Mapping[int, BusinessCalendar] = field(default_factory=dict)
     #: ``("inbox"|"team", id)`` → calendar id.
     links: Mapping[tuple[str, int], int] = field(default_factory=dict)
+    #: A snapshot with shift-fed calendars holds their hours for a horizon from its load:
+    #: after this day it is reloaded (``sla/subscribers.py``). ``None``: never stale.
+    fresh_until: date | None = None
+    #: The members of the teams whose shifts feed a calendar, as loaded: another membership
+    #: (``accounts``' cached team directory) makes the snapshot stale.
+    shift_members: Mapping[int, frozenset[int]] = field(default_factory=dict)
+
+    def stale(self, today: date, teams: TeamDirectory | None) -> bool:
+        """Whether a shift-fed calendar needs reloading: its horizon runs short, or its team's
+        members changed (``teams``: the directory, ``None`` when not loaded — then assume so)."""
+        if self.fresh_until is None:
+            return False
+        if today > self.fresh_until or teams is None:
+            return True
+        for team_id, members in self.shift_members.items():
+            team = teams.by_id.get(team_id)
+            if (team.agent_ids if team is not None else frozenset()) != members:
+                return True
+        return False
 
     @property
     def needs_contact(self) -> bool:
@@ -118,8 +140,16 @@ def _intervals(raw: Any) -> tuple[Interval, ...]:
     return tuple((int(a), int(b)) for a, b in raw or ())
 
 
-def build_calendar(row: SlaCalendar, years: range) -> BusinessCalendar:
-    """The calendar ``row`` describes, with its country's official dates for ``years``."""
+def build_calendar(
+    row: SlaCalendar,
+    years: range,
+    staffed: Mapping[date, tuple[Interval, ...]] | None = None,
+) -> BusinessCalendar:
+    """The calendar ``row`` describes, with its country's official dates for ``years``.
+    A calendar fed by shifts (``row.source == "shifts"``) works the ``staffed`` hours of its
+    team instead of weekly hours; its closed dates (official or its own) still close."""
+    if row.source == "shifts":
+        return _shift_calendar(row, years, staffed or {})
     weekly = {int(day): _intervals(spans) for day, spans in (row.weekly or {}).items()}
     workday = next((weekly[d] for d in range(7) if weekly.get(d)), ())
     closed: set[date] = set()
@@ -148,6 +178,48 @@ def build_calendar(row: SlaCalendar, years: range) -> BusinessCalendar:
     )
 
 
+def _shift_calendar(
+    row: SlaCalendar, years: range, staffed: Mapping[date, tuple[Interval, ...]]
+) -> BusinessCalendar:
+    closed: set[date] = set()
+    if row.country and supported(row.country):
+        for year in years:
+            closed.update(official_year(row.country, year).holidays)
+    own: dict[date, tuple[Interval, ...]] = {}
+    for item in row.custom_dates or ():
+        day = date.fromisoformat(str(item["date"]))
+        if item.get("kind") == "working":
+            closed.discard(day)
+            if item.get("hours"):
+                own[day] = _intervals(item.get("hours"))
+        else:
+            closed.add(day)
+    extra = {day: hours for day, hours in staffed.items() if day not in closed}
+    extra.update(own)
+    return BusinessCalendar(timezone=row.timezone, weekly={}, closed=frozenset(closed), extra=extra)
+
+
+#: How many days of a team's shifts a shift-fed calendar holds from the day it is loaded
+#: (beyond: no working time). The snapshot reloads on any schedule change and, at the latest,
+#: :data:`SHIFT_REFRESH_DAYS` after it was loaded, so it always holds a month ahead.
+SHIFT_HORIZON_DAYS = 62
+SHIFT_REFRESH_DAYS = 31
+
+
+async def _staffed(
+    session: AsyncSession, row: SlaCalendar, today: date
+) -> dict[date, tuple[Interval, ...]]:
+    if row.team_id is None:
+        return {}
+    return await workforce.staffed_hours(
+        session,
+        team_id=row.team_id,
+        date_from=today - timedelta(days=1),
+        date_to=today + timedelta(days=SHIFT_HORIZON_DAYS),
+        tz=row.timezone,
+    )
+
+
 def _policy(row: SlaPolicy) -> Policy:
     conditions = row.conditions or {}
     attribute = conditions.get("attribute")
@@ -168,12 +240,22 @@ def _policy(row: SlaPolicy) -> Policy:
 
 
 async def _load(session: AsyncSession) -> SlaConfig:
-    year = utcnow().year
+    now = utcnow()
+    year = now.year
     years = range(year - 1, year + 3)
-    calendars = {
-        row.id: build_calendar(row, years)
-        for row in (await session.scalars(select(SlaCalendar))).all()
-    }
+    rows = (await session.scalars(select(SlaCalendar))).all()
+    calendars: dict[int, BusinessCalendar] = {}
+    by_shifts = False
+    members: dict[int, frozenset[int]] = {}
+    for row in rows:
+        staffed = None
+        if row.source == "shifts":
+            by_shifts = True
+            if row.team_id is not None and row.team_id not in members:
+                team = (await accounts.team_directory(session)).by_id.get(row.team_id)
+                members[row.team_id] = team.agent_ids if team is not None else frozenset()
+            staffed = await _staffed(session, row, now.date())
+        calendars[row.id] = build_calendar(row, years, staffed)
     policies = (
         await session.scalars(
             select(SlaPolicy)
@@ -185,7 +267,8 @@ async def _load(session: AsyncSession) -> SlaConfig:
         (link.scope, link.scope_id): link.calendar_id
         for link in (await session.scalars(select(SlaCalendarLink))).all()
     }
-    return SlaConfig(tuple(_policy(p) for p in policies), calendars, links)
+    fresh_until = now.date() + timedelta(days=SHIFT_REFRESH_DAYS) if by_shifts else None
+    return SlaConfig(tuple(_policy(p) for p in policies), calendars, links, fresh_until, members)
 
 
 CONFIG = config_cache.entry("sla.config", _load)

@@ -49,6 +49,18 @@ class CalendarIn(StrictModel):
     weekly: dict[Weekday, list[Span]] = Field(default_factory=dict)
     country: str | None = Field(default=None, min_length=2, max_length=2)
     custom_dates: list[CustomDate] = Field(default_factory=list, max_length=500)
+    #: ``hours``: ``weekly`` gives the working hours; ``shifts``: the staffed hours of
+    #: ``team_id``'s shift schedule do (``weekly`` is then ignored; closed dates still apply).
+    source: Literal["hours", "shifts"] = "hours"
+    team_id: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _source(self) -> CalendarIn:
+        if self.source == "shifts" and self.team_id is None:
+            raise ValueError("a calendar fed by shifts needs team_id")
+        if self.source == "hours" and self.team_id is not None:
+            raise ValueError("team_id is only for a calendar fed by shifts")
+        return self
 
     @field_validator("timezone")
     @classmethod
@@ -83,6 +95,9 @@ class CalendarOut(BaseModel):
     custom_dates: list[dict[str, Any]]
     inbox_ids: list[int]
     team_ids: list[int]
+    source: Literal["hours", "shifts"] = "hours"
+    #: The team whose shifts give the hours (``source == "shifts"``).
+    team_id: int | None = None
 
 
 class DayOut(BaseModel):

@@ -13,6 +13,7 @@ from sqlalchemy import and_, case, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otklik.accounts import access
+from otklik.accounts import service as accounts
 from otklik.conversations import queries
 from otklik.core import config_cache
 from otklik.core.errors import forbidden, invalid, not_found
@@ -32,6 +33,7 @@ from otklik.sla.schemas import (
     PolicyOut,
     YearOut,
 )
+from otklik.workforce import service as workforce
 
 Grouping = Literal["policy", "team", "assignee", "priority", "target"]
 
@@ -57,6 +59,8 @@ async def calendar_out(session: AsyncSession, row: SlaCalendar) -> CalendarOut:
         custom_dates=list(row.custom_dates or []),
         inbox_ids=inboxes,
         team_ids=teams,
+        source="shifts" if row.source == "shifts" else "hours",
+        team_id=row.team_id,
     )
 
 
@@ -72,7 +76,11 @@ async def _calendar(session: AsyncSession, calendar_id: int) -> SlaCalendar:
     return row
 
 
-def _fill(row: SlaCalendar, data: CalendarIn) -> None:
+async def _fill(session: AsyncSession, row: SlaCalendar, data: CalendarIn) -> None:
+    if data.team_id is not None:
+        await accounts.get_team(session, data.team_id)  # 404 for an unknown team
+    row.source = data.source
+    row.team_id = data.team_id
     row.name = data.name
     row.timezone = data.timezone
     row.weekly = {day: [list(s) for s in spans] for day, spans in data.weekly.items()}
@@ -82,7 +90,7 @@ def _fill(row: SlaCalendar, data: CalendarIn) -> None:
 
 async def create_calendar(session: AsyncSession, *, data: CalendarIn) -> CalendarOut:
     row = SlaCalendar()
-    _fill(row, data)
+    await _fill(session, row, data)
     session.add(row)
     await session.flush()
     await config_cache.changed(session, CONFIG)
@@ -93,7 +101,7 @@ async def update_calendar(
     session: AsyncSession, *, calendar_id: int, data: CalendarIn
 ) -> CalendarOut:
     row = await _calendar(session, calendar_id)
-    _fill(row, data)
+    await _fill(session, row, data)
     await session.flush()
     await config_cache.changed(session, CONFIG)
     return await calendar_out(session, row)
@@ -128,7 +136,16 @@ async def calendar_year(session: AsyncSession, *, calendar_id: int, year: int) -
     if not 1990 <= year <= 2100:
         raise invalid("year: between 1990 and 2100")
     row = await _calendar(session, calendar_id)
-    cal = build_calendar(row, range(year, year + 1))
+    staffed = None
+    if row.source == "shifts" and row.team_id is not None:
+        staffed = await workforce.staffed_hours(
+            session,
+            team_id=row.team_id,
+            date_from=date(year, 1, 1),
+            date_to=date(year, 12, 31),
+            tz=row.timezone,
+        )
+    cal = build_calendar(row, range(year, year + 1), staffed)
     names = official_year(row.country, year).holidays if row.country else {}
     custom = {str(d["date"]): str(d.get("name") or "") for d in row.custom_dates or ()}
     days: list[DayOut] = []

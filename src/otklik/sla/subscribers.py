@@ -15,13 +15,17 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from otklik.accounts import service as accounts
+from otklik.accounts.service import TEAMS
 from otklik.conversations import queries
 from otklik.conversations.events import ConversationCreated, ConversationUpdated, MessageCreated
 from otklik.core import config_cache
+from otklik.core.clock import utcnow
 from otklik.core.events import Emitted
 from otklik.routing.events import ConversationEscalated, ConversationHandedBack
 from otklik.sla import clocks
 from otklik.sla.policies import CONFIG, SlaConfig
+from otklik.workforce.events import ScheduleChanged
 
 
 def _created(conn: Connection, config: SlaConfig, event: ConversationCreated) -> None:
@@ -43,7 +47,7 @@ def quiet_for(conn: Connection, event: ConversationCreated | MessageCreated) -> 
     """Done here, on the unit's connection, from the cached configuration; ``False`` when
     it is not loaded (the handler loads it)."""
     config = config_cache.peek(conn, CONFIG)
-    if config is None:
+    if config is None or config.stale(utcnow().date(), config_cache.peek(conn, TEAMS)):
         return False
     if not config.policies:
         return True
@@ -55,7 +59,23 @@ def quiet_for(conn: Connection, event: ConversationCreated | MessageCreated) -> 
 
 
 async def _config(session: AsyncSession) -> SlaConfig:
-    return await config_cache.get(session, CONFIG)
+    config = await config_cache.get(session, CONFIG)
+    teams = await accounts.team_directory(session) if config.fresh_until is not None else None
+    if config.stale(utcnow().date(), teams):  # a shift-fed calendar is out of date: reload
+        cache = config_cache.cache_for(session)
+        if cache is not None:
+            cache.drop([CONFIG.name])
+        config = await config_cache.get(session, CONFIG)
+    return config
+
+
+async def on_schedule_changed(session: AsyncSession, emitted: Emitted[ScheduleChanged]) -> None:
+    """A shift-fed calendar works its team's schedule: an edit, time off, a swap or a
+    pattern change reloads the snapshot (due times computed from then on follow it)."""
+    cache = config_cache.cache_for(session)
+    config = cache.peek(CONFIG) if cache is not None else None
+    if config is None or config.fresh_until is not None:
+        await config_cache.changed(session, CONFIG)
 
 
 async def on_created(session: AsyncSession, emitted: Emitted[ConversationCreated]) -> None:

@@ -297,3 +297,67 @@ async def off_shift(session: AsyncSession, *, agent_ids: Collection[int]) -> set
     return await shifts.off_shift(
         session, agent_ids=agent_ids, at=utcnow(), zone=shifts.workspace_zone()
     )
+
+
+def _local_minutes(starts: datetime, ends: datetime, zone: ZoneInfo) -> list[tuple[date, int, int]]:
+    """``starts``..``ends`` as local days' minute spans in ``zone`` (split at midnights)."""
+    out: list[tuple[date, int, int]] = []
+    a, b = starts.astimezone(zone), ends.astimezone(zone)
+    while a < b:
+        day = a.date()
+        start = a.hour * 60 + a.minute
+        if b.date() == day:
+            end = b.hour * 60 + b.minute + (1 if b.second or b.microsecond else 0)
+        else:
+            end = 1440
+        if end > start:
+            out.append((day, start, end))
+        a = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=zone)
+    return out
+
+
+def _union(spans: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return tuple(merged)
+
+
+async def staffed_hours(
+    session: AsyncSession, *, team_id: int, date_from: date, date_to: date, tz: str
+) -> dict[date, tuple[tuple[int, int], ...]]:
+    """A team's staffed hours per local day of ``tz`` (minutes from local midnight): the
+    union of its members' scheduled shifts, each member's own scheduled breaks excluded (a
+    colleague on shift meanwhile still staffs the time). Days nobody works are absent.
+    Overrides (edits, approved time off and swaps) count; SLA business calendars read this
+    (``sla/policies.py``) rather than the workforce tables."""
+    zone = zone_of(tz)
+    directory = await accounts.team_directory(session)
+    team = directory.by_id.get(team_id)
+    if team is None or not team.agent_ids:
+        return {}
+    ids = sorted(team.agent_ids)
+    # A night shift of the day before reaches into ``date_from``; a shift's local day in the
+    # workspace zone may differ from its day in ``tz`` by one.
+    first, last = date_from - timedelta(days=1), date_to + timedelta(days=1)
+    plan = await shifts.load_plan(
+        session, zone=shifts.workspace_zone(), agent_ids=ids, date_from=first, date_to=last
+    )
+    per_day: dict[date, list[tuple[int, int]]] = defaultdict(list)
+    for shift in shifts.schedule(plan, ids, first, last):
+        pieces: list[tuple[datetime, datetime]] = []
+        cursor = shift.starts_at
+        for begins, ends, _reason in sorted(shift.breaks):
+            if begins > cursor:
+                pieces.append((cursor, begins))
+            cursor = max(cursor, ends)
+        if shift.ends_at > cursor:
+            pieces.append((cursor, shift.ends_at))
+        for starts, ends in pieces:
+            for day, a, b in _local_minutes(starts, ends, zone):
+                if date_from <= day <= date_to:
+                    per_day[day].append((a, b))
+    return {day: _union(spans) for day, spans in sorted(per_day.items())}
