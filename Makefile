@@ -81,9 +81,9 @@ test: ## Install what the tests need (chromium, PostgreSQL) and run every test
 	$(MAKE) build
 	# Lint and the front ends' tests side by side (each log kept whole): a minute less.
 	$(MAKE) --output-sync=target -j2 lint test-js
-	# The Python suites and the browser tests side by side too: they spend most of their
-	# time waiting (fsync, sockets, the browser), so on two cores this takes ~60 % of the
-	# time of one after the other (each log printed whole when its target ends).
+	# The Python suites and the browser tests side by side too: they spend much of their
+	# time waiting (fsync, sockets, the browser); on two busy cores 26 min instead of 28.6
+	# one after the other (4 Dec 2026). Each log is printed whole when its target ends.
 	$(MAKE) --output-sync=target -j2 test-python test-e2e
 
 bench: build ## Benchmarks with baselines (minutes; see bench/RESULTS.md)
