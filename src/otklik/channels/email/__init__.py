@@ -6,7 +6,6 @@ Registered under the ``otklik.channels`` entry point as ``email``. See ``docs/ch
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 from collections import deque
@@ -32,6 +31,23 @@ log = logging.getLogger(__name__)
 __all__ = ["EmailChannel", "EmailConfig", "plugin"]
 
 
+async def _cancel_until_done(tasks: list[asyncio.Task[None]]) -> None:
+    """Cancel ``tasks`` and wait until each has ended.
+
+    One cancel is not always enough: aioimaplib awaits with ``asyncio.wait_for``, which on
+    Python 3.11 drops a cancellation that arrives as its inner await completes, and the poller
+    then runs on (a stop hung the test suite for half an hour that way). Cancelling again
+    each second until the task ends makes the stop certain."""
+    pending: set[asyncio.Task[None]] = set(tasks)
+    while pending:
+        for task in pending:
+            task.cancel()
+        done, pending = await asyncio.wait(pending, timeout=1.0)
+        for task in done:
+            if not task.cancelled() and task.exception() is not None:
+                log.error("email: a poller failed as it stopped", exc_info=task.exception())
+
+
 @dataclass
 class _Running:
     fingerprint: str
@@ -40,12 +56,7 @@ class _Running:
 
     async def stop(self, loop: asyncio.AbstractEventLoop) -> None:
         # Tasks of another (finished) event loop cannot be awaited here: they are dropped.
-        tasks = [task for task in self.tasks if task.get_loop() is loop]
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await _cancel_until_done([task for task in self.tasks if task.get_loop() is loop])
         for server in [server for server in self.servers if server.get_loop() is loop]:
             server.close()
             await server.wait_closed()
@@ -101,9 +112,7 @@ class EmailChannel:
         running, self._running = self._running, {}
         loop = asyncio.get_running_loop()
         if supervisor is not None and supervisor.get_loop() is loop:
-            supervisor.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await supervisor
+            await _cancel_until_done([supervisor])
         for item in running.values():
             await item.stop(loop)
 
