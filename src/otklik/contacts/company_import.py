@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from otklik.contacts.companies import WEBMAIL, announce_company
 from otklik.contacts.import_mapping import ATTRIBUTE, MappingRules, check
-from otklik.contacts.importing import Outcome, split_list
+from otklik.contacts.importing import Outcome, claim_keys, split_list
 from otklik.contacts.models import Company, CompanyDomain, Contact
 from otklik.contacts.schemas import RowError
 from otklik.core.clock import utcnow
@@ -108,15 +108,7 @@ class CompanySeen:
         keys += [("domain", f"d:{d}") for d in row.domains]
         if not keys and row.name:
             keys = [("name", f"n:{row.name.lower()}")]
-        for what, key in keys:
-            earlier = self.rows.get(key)
-            if earlier is not None and earlier != row.number:
-                return RowError(
-                    row=row.number, column=None, message=f"Row {earlier} has this {what} too."
-                )
-        for _, key in keys:
-            self.rows[key] = row.number
-        return None
+        return claim_keys(self.rows, row.number, keys)
 
 
 async def _owners(session: AsyncSession, rows: list[CompanyRow]) -> dict[str, int]:

@@ -219,15 +219,19 @@ class Seen:
         keys = [("external_id", f"x:{row.external_id}")] if row.external_id else []
         keys += [("email", f"e:{e}") for e in row.emails]
         keys += [("phone", f"p:{p}") for p in row.phones]
-        for what, key in keys:
-            earlier = self.rows.get(key)
-            if earlier is not None and earlier != row.number:
-                return RowError(
-                    row=row.number, column=None, message=f"Row {earlier} has this {what} too."
-                )
-        for _, key in keys:
-            self.rows[key] = row.number
-        return None
+        return claim_keys(self.rows, row.number, keys)
+
+
+def claim_keys(rows: dict[str, int], number: int, keys: list[tuple[str, str]]) -> RowError | None:
+    """Row ``number`` claims each ``(what, key)``: an error naming the earlier row when one
+    already gave a key (and then nothing is claimed), else ``None``."""
+    for what, key in keys:
+        earlier = rows.get(key)
+        if earlier is not None and earlier != number:
+            return RowError(row=number, column=None, message=f"Row {earlier} has this {what} too.")
+    for _, key in keys:
+        rows[key] = number
+    return None
 
 
 async def _owners(session: AsyncSession, rows: list[Row]) -> dict[str, int]:
