@@ -13,6 +13,7 @@ import { Uploads } from './uploads';
 export type { AppDeps } from './app-deps';
 import { h } from './dom';
 import { FileUrls } from './files';
+import { CachedHistory, HISTORY_LIMIT } from './history';
 import { ProofPanel } from './identity';
 import { KbSuggestions } from './kb';
 import { SurveyPanel } from './survey';
@@ -33,7 +34,6 @@ import type { VisitorTransientFrame } from '../generated/events';
 import type { Attachment, Message, Session, WidgetConfig } from './types';
 import { ChatView, connView, serverFieldErrors, type OfflineValues } from './view';
 
-const HISTORY_LIMIT = 50;
 export { CONFIG_RECHECK_MS } from './availability';
 /** While the visitor waits for the first operator reply, ask for the queue position this often. */
 export const QUEUE_POLL_MS = 15000;
@@ -59,7 +59,7 @@ export class WidgetApp {
   private sessionPromise: Promise<string> | null = null;
   /** When the token should be traded for a fresh one (the page may stay open for days). */
   private refreshAt: number | null = null;
-  private historyTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly history: CachedHistory;
   /** The offline form's request (a retry of the same text keeps its client_msg_id). */
   private readonly offline: OfflineSend;
   /** Shown after the offline form: "we'll answer by email at …" (until an operator replies). */
@@ -90,6 +90,7 @@ export class WidgetApp {
     this.token = d.kv.get<string>('token');
     this.unread = new UnreadTracker(d.kv, (count) => d.bridge.post({ type: 'unread', count }));
     this.outbox = new Outbox(d.kv);
+    this.history = new CachedHistory(d.kv);
     this.online = d.isOnline ?? (() => globalThis.navigator?.onLine !== false);
     this.beep = d.beep ?? beep;
     this.site = new SiteUser(!!d.expectIdentity);
@@ -315,8 +316,7 @@ export class WidgetApp {
 
   /** Show what we have before the network answers: cached history and the offline queue. */
   private restore(): void {
-    const cached = this.d.kv.get<Message[]>('history');
-    if (Array.isArray(cached)) for (const m of cached) this.store.upsert(m);
+    for (const m of this.history.read()) this.store.upsert(m);
     for (const item of this.outbox.items()) {
       this.store.addPending(item.clientMsgId, item.text, item.createdAt, item.failed ? 'failed' : 'queued', item.files);
     }
@@ -396,7 +396,7 @@ export class WidgetApp {
     this.contactId = null;
     this.conversationId = null;
     this.d.kv.remove('token');
-    this.d.kv.remove('history');
+    this.history.forget();
     this.unread.forget();
     this.socket?.stop();
     this.socket?.reset();
@@ -594,11 +594,6 @@ export class WidgetApp {
     this.view?.renderMessages(items);
     this.updateWaiting(items);
     this.updateUnread();
-    if (!this.historyTimer) {
-      this.historyTimer = setTimeout(() => {
-        this.historyTimer = null;
-        if (this.token) this.d.kv.set('history', this.store.serverMessages(HISTORY_LIMIT));
-      }, 300);
-    }
+    this.history.saveSoon(() => (this.token ? this.store.serverMessages(HISTORY_LIMIT) : null));
   }
 }
