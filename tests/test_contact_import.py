@@ -226,3 +226,36 @@ async def test_an_import_and_the_rows_it_quotes_are_deleted_after_a_week(
     assert gone.status_code == 404
     kept = await ws.api.get(f"/api/v1/contacts/imports/{fresh['id']}", headers=ws.auth())
     assert kept.status_code == 200
+
+
+async def test_an_import_updating_contacts_tells_open_cards(workspace: Workspace) -> None:
+    """A batch's changes reach operators live (a frame per changed contact with its new
+    state), and a tag the contact had already is not stored twice."""
+    ws = workspace
+    visitor = await ws.visitor("Olga")
+    await visitor.say("Hello")
+    patched = await ws.api.patch(
+        f"/api/v1/contacts/{visitor.contact_id}",
+        headers=ws.auth(),
+        json={"emails": ["olga@shop.example"], "tags": ["vip"]},
+    )
+    assert patched.status_code == 200, patched.text
+    sock = await ws.agent_socket()
+    await sock.ready()
+    rows = "email;tags;plan\nolga@shop.example;vip, b2b;gold\nOLGA@shop.example;;silver\n"
+    result = await _run(
+        ws, rows, mapping={"email": "email", "tags": "tags", "plan": "attribute:plan"}
+    )
+    assert (result["created"], result["updated"], result["failed"]) == (0, 1, 1)
+    frame = await sock.until(
+        lambda f: (
+            f.get("type") == "contact.updated"
+            and f["data"]["contact"]["id"] == visitor.contact_id
+            and f["data"]["contact"]["tags"] == ["b2b", "vip"]
+        )
+    )
+    assert frame["data"]["contact"]["attributes"]["plan"] == "gold"
+    got = await ws.api.get(f"/api/v1/contacts/{visitor.contact_id}", headers=ws.auth())
+    assert got.json()["tags"] == ["b2b", "vip"]
+    found = await _contacts(ws, tag="b2b")
+    assert [c["id"] for c in found] == [visitor.contact_id]

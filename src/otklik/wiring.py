@@ -89,7 +89,7 @@ def install() -> None:
     bus.clear()
     bus.write_feeds_with(log.write_feed, log.write_feed_sync)
     # Who hears of a contact: those who may see one of its conversations.
-    contacts.reach_contacts_with(conversation_queries.reaches_of_contact)
+    contacts.reach_contacts_with(conversation_queries.reaches_of_contacts)
 
     # What the search box finds (ADR 23): each kind's domain owns its SQL; a new kind (the
     # knowledge base's articles) is one more line. Contacts: those with a visible conversation.

@@ -47,7 +47,7 @@ from otklik.contacts.models import (
     contact_terms,
 )
 from otklik.contacts.schemas import ContactFields, ImportOut, RowError
-from otklik.contacts.service import announce_contact
+from otklik.contacts.service import announce_contacts
 from otklik.core.clock import utcnow
 from otklik.core.errors import AppError, invalid, not_found
 from otklik.jobs.registry import enqueue
@@ -427,25 +427,34 @@ async def _insert(session: AsyncSession, rows: list[tuple[Row, int | None]]) -> 
         await session.execute(insert(ContactTag), tag_rows)
 
 
-async def _update(session: AsyncSession, contact: Contact, changes: dict[str, Any]) -> None:
+async def _update(
+    session: AsyncSession, contact: Contact, changes: dict[str, Any], tags: set[str]
+) -> None:
+    """Apply a row's changes to ``contact``; ``tags`` are the contact's tag rows (kept up to
+    date here). The batch announces its changed contacts together (``apply_batch``)."""
     for name, value in changes.items():
         setattr(contact, name, value)
     contact.updated_at = utcnow()
     if {"email", "other_emails", "phones"} & changes.keys():
         await addresses.store(session, contact)
-    if "tags" in changes:
-        added = set(changes["tags"]) - set(
-            (
-                await session.scalars(
-                    select(ContactTag.tag).where(ContactTag.contact_id == contact.id)
-                )
-            ).all()
+    added = set(changes.get("tags", ())) - tags
+    if added:
+        await session.execute(
+            insert(ContactTag), [{"contact_id": contact.id, "tag": t} for t in sorted(added)]
         )
-        if added:
-            await session.execute(
-                insert(ContactTag), [{"contact_id": contact.id, "tag": t} for t in sorted(added)]
+        tags |= added
+
+
+async def _tag_rows(session: AsyncSession, contact_ids: Sequence[int]) -> dict[int, set[str]]:
+    found: dict[int, set[str]] = {contact_id: set() for contact_id in contact_ids}
+    for start in range(0, len(contact_ids), 5000):
+        for contact_id, tag in await session.execute(
+            select(ContactTag.contact_id, ContactTag.tag).where(
+                ContactTag.contact_id.in_(contact_ids[start : start + 5000])
             )
-    await announce_contact(session, contact)
+        ):
+            found[contact_id].add(tag)
+    return found
 
 
 async def apply_batch(
@@ -477,6 +486,8 @@ async def apply_batch(
             c.id: c
             for c in (await session.scalars(select(Contact).where(Contact.id.in_(targets)))).all()
         }
+        tags = await _tag_rows(session, list(targets)) if write else {}
+        changed: dict[int, Contact] = {}
         for contact_id, contact_rows in targets.items():
             contact = found[contact_id]
             for row in contact_rows:
@@ -486,7 +497,9 @@ async def apply_batch(
                     continue
                 outcome.updated += 1
                 if write:
-                    await _update(session, contact, changes)
+                    await _update(session, contact, changes, tags[contact_id])
+                    changed[contact_id] = contact
+        await announce_contacts(session, list(changed.values()))
     return outcome
 
 

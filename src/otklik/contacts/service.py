@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -238,10 +238,11 @@ async def update_identity(
     return contact
 
 
-#: The ways a contact's conversations reach operators (``accounts/access.py``), one
-#: :class:`Reach` per distinct inbox, team and assignee. The conversations domain answers it;
-#: ``wiring.py`` plugs that in (contacts do not read conversations).
-ContactReaches = Callable[[AsyncSession, int], Awaitable[list[Reach]]]
+#: The ways contacts' conversations reach operators (``accounts/access.py``): per contact id
+#: one :class:`Reach` per distinct inbox, team and assignee (a contact without conversations
+#: is left out). The conversations domain answers it; ``wiring.py`` plugs that in (contacts
+#: do not read conversations).
+ContactReaches = Callable[[AsyncSession, Sequence[int]], Awaitable[dict[int, list[Reach]]]]
 _reaches_of: ContactReaches | None = None
 #: A contact with no conversation: no inbox has id 0, so only admins (who see all) hear it.
 ADMINS_ONLY = Reach(inbox_id=0, team_id=None, assignee_id=None)
@@ -252,22 +253,39 @@ def reach_contacts_with(resolver: ContactReaches) -> None:
     _reaches_of = resolver
 
 
+async def contacts_reaches(
+    session: AsyncSession, contact_ids: Sequence[int]
+) -> dict[int, list[Reach]]:
+    """The ways each contact's conversations reach operators (absent: only admins hear)."""
+    return await _reaches_of(session, contact_ids) if _reaches_of is not None else {}
+
+
 async def contact_reaches(session: AsyncSession, contact_id: int) -> list[Reach]:
     """The ways the contact's conversations reach operators (none: only admins hear)."""
-    return await _reaches_of(session, contact_id) if _reaches_of is not None else []
+    return (await contacts_reaches(session, [contact_id])).get(contact_id, [])
 
 
 async def announce_contact(session: AsyncSession, contact: Contact) -> None:
     """Tell operators a contact changed (open customer cards and lists follow): those who
     may see one of the contact's conversations, as a frame per way they are reached."""
+    await announce_contacts(session, [contact])
+
+
+async def announce_contacts(session: AsyncSession, changed: Sequence[Contact]) -> None:
+    """:func:`announce_contact` for many contacts at once (an import's batch): one flush,
+    one query for who may see them, one write to the live log."""
+    if not changed:
+        return
     await session.flush()
-    reaches = await contact_reaches(session, contact.id)
-    data = events.ContactUpdatedData(contact=contact_out(contact))
+    reaches = await contacts_reaches(session, [contact.id for contact in changed])
     await log.write_feed(
         session,
         [
-            events.CONTACT_UPDATED_FRAME.entry(STREAM_AGENTS, data, reach)
-            for reach in reaches or [ADMINS_ONLY]
+            events.CONTACT_UPDATED_FRAME.entry(
+                STREAM_AGENTS, events.ContactUpdatedData(contact=contact_out(contact)), reach
+            )
+            for contact in changed
+            for reach in reaches.get(contact.id) or [ADMINS_ONLY]
         ],
     )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -77,15 +77,27 @@ def reach(conversation: Conversation) -> Reach:
     return Reach(conversation.inbox_id, conversation.team_id, conversation.assignee_id)
 
 
-async def reaches_of_contact(session: AsyncSession, contact_id: int) -> list[Reach]:
-    """Every distinct way the contact's conversations reach operators (whoever asks: this
-    decides who hears of the contact, ``contacts.announce_contact``)."""
-    rows = await session.execute(
-        select(Conversation.inbox_id, Conversation.team_id, Conversation.assignee_id)
-        .where(Conversation.contact_id == contact_id)
-        .distinct()
-    )
-    return [Reach(inbox_id, team_id, assignee_id) for inbox_id, team_id, assignee_id in rows]
+async def reaches_of_contacts(
+    session: AsyncSession, contact_ids: Sequence[int]
+) -> dict[int, list[Reach]]:
+    """Every distinct way each contact's conversations reach operators (whoever asks: this
+    decides who hears of a contact, ``contacts.announce_contacts``); contacts without
+    conversations are left out."""
+    found: dict[int, list[Reach]] = {}
+    for start in range(0, len(contact_ids), 5000):
+        rows = await session.execute(
+            select(
+                Conversation.contact_id,
+                Conversation.inbox_id,
+                Conversation.team_id,
+                Conversation.assignee_id,
+            )
+            .where(Conversation.contact_id.in_(contact_ids[start : start + 5000]))
+            .distinct()
+        )
+        for contact_id, inbox_id, team_id, assignee_id in rows:
+            found.setdefault(contact_id, []).append(Reach(inbox_id, team_id, assignee_id))
+    return found
 
 
 async def reaches_of(session: AsyncSession, ids: Iterable[int]) -> dict[int, tuple[Reach, str]]:
