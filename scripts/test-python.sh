@@ -15,6 +15,10 @@ print_logs() {
   cat "$logs/sqlite.log"
   echo "== pytest: PostgreSQL (exit ${postgres_rc:-killed})"
   cat "$logs/postgres.log"
+  # Last, so that a tail of the output (all CI keeps) names what failed in either run.
+  echo "== pytest: what failed (SQLite, then PostgreSQL)"
+  grep -h -E "^(FAILED|ERROR) |^=+ .*(passed|failed|error).* =+$|Timeout" \
+    "$logs/sqlite.log" "$logs/postgres.log" || echo "(nothing reported)"
   rm -rf "$logs"
 }
 trap 'print_logs; exit 143' TERM INT
