@@ -70,10 +70,18 @@ async def _lead(agent: CurrentAgent) -> int:
 Lead = Annotated[int, Depends(_lead)]
 
 
+async def _viewer(agent: CurrentAgent) -> service.Viewer:
+    return service.Viewer(agent.id, agent.role)
+
+
+#: Who asks, as the workforce services take it.
+CurrentViewer = Annotated[service.Viewer, Depends(_viewer)]
+
+
 @router.get("/workforce/agents/{agent_id}/intervals", response_model=Items[IntervalOut])
 async def status_intervals(
     agent_id: Id,
-    agent: CurrentAgent,
+    viewer: CurrentViewer,
     session: DbSession,
     settings: AppSettings,
     day: date | None = None,
@@ -83,7 +91,7 @@ async def status_intervals(
     return Items(
         items=await service.intervals(
             session,
-            viewer=service.Viewer(agent.id, agent.role),
+            viewer=viewer,
             agent_id=agent_id,
             day=day,
             tz=tz or settings.workspace_timezone,
@@ -95,7 +103,7 @@ async def status_intervals(
 async def get_timesheet(
     date_from: date,
     date_to: date,
-    agent: CurrentAgent,
+    viewer: CurrentViewer,
     session: DbSession,
     settings: AppSettings,
     agent_id: Id | None = None,
@@ -103,7 +111,7 @@ async def get_timesheet(
 ) -> TimesheetOut:
     return await service.timesheet_of(
         session,
-        viewer=service.Viewer(agent.id, agent.role),
+        viewer=viewer,
         date_from=date_from,
         date_to=date_to,
         tz=tz or settings.workspace_timezone,
@@ -119,7 +127,7 @@ async def get_timesheet(
 async def export_timesheet(
     date_from: date,
     date_to: date,
-    agent: CurrentAgent,
+    viewer: CurrentViewer,
     session: DbSession,
     settings: AppSettings,
     agent_id: Id | None = None,
@@ -127,7 +135,7 @@ async def export_timesheet(
 ) -> Response:
     sheet = await service.timesheet_of(
         session,
-        viewer=service.Viewer(agent.id, agent.role),
+        viewer=viewer,
         date_from=date_from,
         date_to=date_to,
         tz=tz or settings.workspace_timezone,
@@ -220,7 +228,7 @@ async def assign_pattern(body: AssignmentIn, _: Lead, session: DbSession) -> Ass
 async def get_schedule(
     date_from: date,
     date_to: date,
-    agent: CurrentAgent,
+    viewer: CurrentViewer,
     session: DbSession,
     settings: AppSettings,
     agent_id: Id | None = None,
@@ -228,7 +236,7 @@ async def get_schedule(
     return Items(
         items=await service.team_schedule(
             session,
-            viewer=service.Viewer(agent.id, agent.role),
+            viewer=viewer,
             date_from=date_from,
             date_to=date_to,
             tz=settings.workspace_timezone,
@@ -240,7 +248,7 @@ async def get_schedule(
 @router.get("/workforce/adherence", response_model=Items[AdherenceOut])
 async def get_adherence(
     day: date,
-    agent: CurrentAgent,
+    viewer: CurrentViewer,
     session: DbSession,
     settings: AppSettings,
     agent_id: Id | None = None,
@@ -248,7 +256,7 @@ async def get_adherence(
     return Items(
         items=await service.adherence(
             session,
-            viewer=service.Viewer(agent.id, agent.role),
+            viewer=viewer,
             day=day,
             tz=settings.workspace_timezone,
             agent_id=agent_id,
@@ -258,13 +266,11 @@ async def get_adherence(
 
 @router.get("/workforce/adherence/now", response_model=Items[MissingOut])
 async def missing_now(
-    _: Lead, agent: CurrentAgent, session: DbSession, settings: AppSettings
+    _: Lead, viewer: CurrentViewer, session: DbSession, settings: AppSettings
 ) -> Items[MissingOut]:
     """Who should be online now and is not (supervisors: their teams; admins: everyone)."""
     return Items(
-        items=await service.missing_now(
-            session, viewer=service.Viewer(agent.id, agent.role), tz=settings.workspace_timezone
-        )
+        items=await service.missing_now(session, viewer=viewer, tz=settings.workspace_timezone)
     )
 
 
@@ -300,16 +306,16 @@ async def delete_pattern(pattern_id: Id, _: Lead, session: DbSession) -> Respons
 
 
 @router.get("/workforce/assignments", response_model=Items[AssignmentOut])
-async def list_assignments(agent: CurrentAgent, session: DbSession) -> Items[AssignmentOut]:
+async def list_assignments(viewer: CurrentViewer, session: DbSession) -> Items[AssignmentOut]:
     """The assignments of the operators one may see."""
-    viewer = service.Viewer(agent.id, agent.role)
     ids = [a.id for a in await service.visible_agents(session, viewer=viewer, agent_id=None)]
     return Items(items=await shifts.list_assignments(session, agent_ids=ids))
 
 
 @router.delete("/workforce/assignments/{assignment_id}", status_code=204)
-async def delete_assignment(assignment_id: Id, agent: CurrentAgent, session: DbSession) -> Response:
-    viewer = service.Viewer(agent.id, agent.role)
+async def delete_assignment(
+    assignment_id: Id, viewer: CurrentViewer, session: DbSession
+) -> Response:
     owner = await shifts.assignment_agent(session, assignment_id)
     await calendar.lead_of(session, viewer=viewer, agent_id=owner)
     await shifts.delete_assignment(session, assignment_id=assignment_id)
@@ -320,10 +326,9 @@ async def delete_assignment(assignment_id: Id, agent: CurrentAgent, session: DbS
 
 
 @router.post("/workforce/shifts", response_model=ShiftOut, status_code=201)
-async def place_shift(body: ShiftIn, agent: CurrentAgent, session: DbSession) -> ShiftOut:
+async def place_shift(body: ShiftIn, viewer: CurrentViewer, session: DbSession) -> ShiftOut:
     """Place a shift (it replaces the operator's shift of its local day); with
     ``from_agent_id`` and ``from_date``, move one (that day becomes a day off)."""
-    viewer = service.Viewer(agent.id, agent.role)
     await calendar.lead_of(session, viewer=viewer, agent_id=body.agent_id)
     if body.from_agent_id is not None and body.from_date is not None:
         await calendar.lead_of(session, viewer=viewer, agent_id=body.from_agent_id)
@@ -335,7 +340,7 @@ async def place_shift(body: ShiftIn, agent: CurrentAgent, session: DbSession) ->
             starts_at=body.starts_at,
             ends_at=body.ends_at,
             template_id=body.template_id,
-            by_agent_id=agent.id,
+            by_agent_id=viewer.id,
         )
     return await calendar.place_shift(
         session,
@@ -343,25 +348,23 @@ async def place_shift(body: ShiftIn, agent: CurrentAgent, session: DbSession) ->
         starts_at=body.starts_at,
         ends_at=body.ends_at,
         template_id=body.template_id,
-        by_agent_id=agent.id,
+        by_agent_id=viewer.id,
     )
 
 
 @router.delete("/workforce/agents/{agent_id}/shifts/{day}", status_code=204)
 async def remove_shift(
-    agent_id: Id, day: date, agent: CurrentAgent, session: DbSession
+    agent_id: Id, day: date, viewer: CurrentViewer, session: DbSession
 ) -> Response:
     """The operator's ``day`` becomes a day off."""
-    viewer = service.Viewer(agent.id, agent.role)
     await calendar.lead_of(session, viewer=viewer, agent_id=agent_id)
-    await calendar.remove_shift(session, agent_id=agent_id, day=day, by_agent_id=agent.id)
+    await calendar.remove_shift(session, agent_id=agent_id, day=day, by_agent_id=viewer.id)
     return Response(status_code=204)
 
 
 @router.delete("/workforce/agents/{agent_id}/overrides/{day}", status_code=204)
-async def reset_day(agent_id: Id, day: date, agent: CurrentAgent, session: DbSession) -> Response:
+async def reset_day(agent_id: Id, day: date, viewer: CurrentViewer, session: DbSession) -> Response:
     """Drop the day's edit: the pattern decides again."""
-    viewer = service.Viewer(agent.id, agent.role)
     await calendar.lead_of(session, viewer=viewer, agent_id=agent_id)
     await calendar.reset_day(session, agent_id=agent_id, day=day)
     return Response(status_code=204)
@@ -369,12 +372,12 @@ async def reset_day(agent_id: Id, day: date, agent: CurrentAgent, session: DbSes
 
 @router.get("/workforce/overrides", response_model=Items[OverrideOut])
 async def list_overrides(
-    date_from: date, date_to: date, agent: CurrentAgent, session: DbSession
+    date_from: date, date_to: date, viewer: CurrentViewer, session: DbSession
 ) -> Items[OverrideOut]:
     return Items(
         items=await calendar.list_overrides(
             session,
-            viewer=service.Viewer(agent.id, agent.role),
+            viewer=viewer,
             date_from=date_from,
             date_to=date_to,
         )
@@ -396,41 +399,29 @@ async def request_swap(body: SwapIn, agent: CurrentAgent, session: DbSession) ->
 
 @router.get("/workforce/requests", response_model=Items[RequestOut])
 async def list_requests(
-    agent: CurrentAgent, session: DbSession, state: RequestState | None = None
+    viewer: CurrentViewer, session: DbSession, state: RequestState | None = None
 ) -> Items[RequestOut]:
-    return Items(
-        items=await requests.list_requests(
-            session, viewer=service.Viewer(agent.id, agent.role), state=state
-        )
-    )
+    return Items(items=await requests.list_requests(session, viewer=viewer, state=state))
 
 
 @router.post("/workforce/requests/{request_id}/accept", response_model=RequestOut)
-async def accept_request(request_id: Id, agent: CurrentAgent, session: DbSession) -> RequestOut:
-    return await requests.accept(
-        session, viewer=service.Viewer(agent.id, agent.role), request_id=request_id
-    )
+async def accept_request(request_id: Id, viewer: CurrentViewer, session: DbSession) -> RequestOut:
+    return await requests.accept(session, viewer=viewer, request_id=request_id)
 
 
 @router.post("/workforce/requests/{request_id}/approve", response_model=RequestOut)
-async def approve_request(request_id: Id, agent: CurrentAgent, session: DbSession) -> RequestOut:
-    return await requests.approve(
-        session, viewer=service.Viewer(agent.id, agent.role), request_id=request_id
-    )
+async def approve_request(request_id: Id, viewer: CurrentViewer, session: DbSession) -> RequestOut:
+    return await requests.approve(session, viewer=viewer, request_id=request_id)
 
 
 @router.post("/workforce/requests/{request_id}/decline", response_model=RequestOut)
-async def decline_request(request_id: Id, agent: CurrentAgent, session: DbSession) -> RequestOut:
-    return await requests.decline(
-        session, viewer=service.Viewer(agent.id, agent.role), request_id=request_id
-    )
+async def decline_request(request_id: Id, viewer: CurrentViewer, session: DbSession) -> RequestOut:
+    return await requests.decline(session, viewer=viewer, request_id=request_id)
 
 
 @router.post("/workforce/requests/{request_id}/cancel", response_model=RequestOut)
-async def cancel_request(request_id: Id, agent: CurrentAgent, session: DbSession) -> RequestOut:
-    return await requests.cancel(
-        session, viewer=service.Viewer(agent.id, agent.role), request_id=request_id
-    )
+async def cancel_request(request_id: Id, viewer: CurrentViewer, session: DbSession) -> RequestOut:
+    return await requests.cancel(session, viewer=viewer, request_id=request_id)
 
 
 # --- accepting a schedule suggestion ----------------------------------------------------
@@ -438,21 +429,17 @@ async def cancel_request(request_id: Id, agent: CurrentAgent, session: DbSession
 
 @router.post("/workforce/schedule-suggestion/auto-fill", response_model=AutoFillOut)
 async def auto_fill_suggestion(
-    body: AutoFillIn, agent: CurrentAgent, session: DbSession
+    body: AutoFillIn, viewer: CurrentViewer, session: DbSession
 ) -> AutoFillOut:
     """Operators proposed for a suggestion's shifts (the lead changes them, then accepts)."""
-    filled, operators = await placement.propose(
-        session, viewer=service.Viewer(agent.id, agent.role), wanted=body.shifts
-    )
+    filled, operators = await placement.propose(session, viewer=viewer, wanted=body.shifts)
     return AutoFillOut(shifts=filled, operators=operators)
 
 
 @router.post("/workforce/schedule-suggestion/accept", response_model=AcceptOut, status_code=201)
-async def accept_suggestion(body: AcceptIn, agent: CurrentAgent, session: DbSession) -> AcceptOut:
+async def accept_suggestion(body: AcceptIn, viewer: CurrentViewer, session: DbSession) -> AcceptOut:
     """Place the lead's choice of operators for a suggestion's shifts: all, or none."""
-    placed = await placement.accept(
-        session, viewer=service.Viewer(agent.id, agent.role), placements=body.placements
-    )
+    placed = await placement.accept(session, viewer=viewer, placements=body.placements)
     return AcceptOut(shifts=placed)
 
 
