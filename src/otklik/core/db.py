@@ -37,8 +37,9 @@ from otklik.config import Settings
 from otklik.core import sqlite_inline
 from otklik.core.checkpoint import WRITER_CHECKPOINT_PAGES, WalCheckpointer
 from otklik.core.events import bus
+from otklik.core.shielding import to_the_end
 from otklik.core.unit import WriteUnit
-from otklik.core.writer import BeforeCommit, Committed, WriteLanes
+from otklik.core.writer import Batch, BeforeCommit, Committed, WriteLanes
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -203,6 +204,47 @@ def _make_sqlite_engine(url: str, synchronous: str, *, writer: bool) -> AsyncEng
     return engine
 
 
+async def _keep(session: AsyncSession, batch: Batch) -> None:
+    """A writer's session succeeded: release its savepoint into the batch."""
+    try:
+        await session.commit()
+        batch.committed.append(session)
+    except BaseException:
+        await session.rollback()  # back to this writer's savepoint only
+        raise
+    finally:
+        await session.close()
+
+
+async def _undo(session: AsyncSession) -> None:
+    """A writer's session failed: back to its savepoint only."""
+    try:
+        await session.rollback()
+    finally:
+        await session.close()
+
+
+async def _back_out(undo: Awaitable[None], batch: Batch) -> None:
+    """Undo a failed writer's work, whole even when it is being cancelled
+    (``core/shielding.py``). When the undo itself fails (a statement cut by a cancellation
+    makes asyncpg drop the connection, say), nothing of the batch may commit: the batch is
+    marked broken and fails as a whole; the writer's own failure is the one raised."""
+    try:
+        await to_the_end(undo)
+    except Exception:
+        log.warning("undoing a failed write failed: its batch is rolled back", exc_info=True)
+        batch.broken = True
+
+
+async def _keep_unit(unit: WriteUnit, batch: Batch) -> None:
+    try:
+        await unit.finish()
+        batch.committed.append(unit)
+    except BaseException:
+        await unit.abandon()
+        raise
+
+
 class Database:
     """Owns the engines and hands out sessions that commit on success."""
 
@@ -261,13 +303,10 @@ class Database:
             )
             try:
                 yield session
-                await session.commit()  # releases this writer's savepoint
-                batch.committed.append(session)
             except BaseException:
-                await session.rollback()  # back to this writer's savepoint only
+                await _back_out(_undo(session), batch)
                 raise
-            finally:
-                await session.close()
+            await to_the_end(_keep(session, batch))
         await asyncio.shield(batch.done)
 
     @asynccontextmanager
@@ -279,11 +318,10 @@ class Database:
             unit = WriteUnit(conn)
             try:
                 yield unit
-                await unit.finish()
-                batch.committed.append(unit)
             except BaseException:
-                await unit.abandon()
+                await _back_out(unit.abandon(), batch)
                 raise
+            await to_the_end(_keep_unit(unit, batch))
         await asyncio.shield(batch.done)
 
     async def run_unit(

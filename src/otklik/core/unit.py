@@ -18,6 +18,7 @@ and its notes go through the same before- and after-commit work as a session's.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -74,7 +75,11 @@ class WriteUnit:
         try:
             result = work(conn)
         except BaseException:
-            self._rollback_sync(conn)
+            # If the connection is gone (asyncpg drops it when a statement is cancelled),
+            # the savepoint stays open and ``abandon`` fails the batch; the work's own
+            # exception is the one raised.
+            with contextlib.suppress(Exception):
+                self._rollback_sync(conn)
             raise
         if release(result):
             _execute(conn, f"RELEASE SAVEPOINT {_SAVEPOINT}")

@@ -25,6 +25,8 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
+from otklik.core.shielding import to_the_end
+
 log = logging.getLogger(__name__)
 
 
@@ -51,6 +53,12 @@ class Batch:
     #: Writers whose savepoint was released, in turn order: their after-commit work
     #: (publishing events) runs in this order, so event ids reach sockets ascending.
     committed: list[Committed] = field(default_factory=list)
+    #: A writer's failed work could not be undone: the batch must not commit.
+    broken: bool = False
+
+
+class BrokenBatch(Exception):
+    """A batch rolled back because a failed writer's work could not be undone."""
 
 
 class WriteBatcher:
@@ -91,7 +99,7 @@ class WriteBatcher:
         finally:
             self._waiting -= 1
         try:
-            conn, batch = await self._join()
+            conn, batch = await to_the_end(self._join())
         except BaseException:
             self._lock.release()
             raise
@@ -100,7 +108,7 @@ class WriteBatcher:
         finally:
             try:
                 if batch.size >= self.max_batch or self._waiting == 0:
-                    await self._commit(batch)
+                    await to_the_end(self._commit(batch))
                 elif not batch.commit_scheduled:
                     # Somebody is queued: let them join, then commit after them.
                     batch.commit_scheduled = True
@@ -114,7 +122,13 @@ class WriteBatcher:
         if self._conn is None:
             self._conn = await self.engine.connect()
         if self._batch is None:
-            self._transaction = await self._conn.begin()
+            try:
+                self._transaction = await self._conn.begin()
+            except Exception:
+                # Whatever state the failed BEGIN left, the next turn starts on a new
+                # connection instead of tripping over it.
+                await self._discard_connection()
+                raise
             self._batch = Batch(done=asyncio.get_running_loop().create_future())
         self._batch.size += 1
         return self._conn, self._batch
@@ -122,7 +136,7 @@ class WriteBatcher:
     async def _commit_after_queue(self, batch: Batch) -> None:
         async with self._lock:
             if self._batch is batch:
-                await self._commit(batch)
+                await to_the_end(self._commit(batch))
 
     @property
     def load(self) -> int:
@@ -140,6 +154,8 @@ class WriteBatcher:
 
     async def _commit_in_order(self, batch: Batch, transaction: AsyncTransaction | None) -> None:
         try:
+            if batch.broken:
+                raise BrokenBatch("a failed write in this batch could not be undone")
             if transaction is not None:
                 if self.before_commit is not None and batch.committed and self._conn is not None:
                     await self.before_commit(self._conn, batch.committed)
