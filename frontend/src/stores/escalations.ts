@@ -1,7 +1,7 @@
-import { ref } from 'vue'
 import { defineStore } from 'pinia'
 import { routing as api, type EscalateBody, type Escalation, type TransferBody } from '@/api/routing'
 import { useConversationsStore } from './conversations'
+import { liveLists } from './liveLists'
 
 /** The escalation waiting to be handed back (the newest one that asked for it), if any. */
 export function pendingHandBack(items: Escalation[] | undefined): Escalation | null {
@@ -18,28 +18,26 @@ export function pendingHandBack(items: Escalation[] | undefined): Escalation | n
  * `conversation.escalated` / `conversation.handed_back`), and the routing actions.
  */
 export const useEscalationsStore = defineStore('escalations', () => {
-  const byConversation = ref<Record<number, Escalation[]>>({})
-
-  async function load(conversationId: number): Promise<void> {
-    try {
-      const page = await api.escalations(conversationId)
-      byConversation.value[conversationId] = page.items
-    } catch {
-      // the header simply offers no hand-back; the next event or open tries again
-    }
-  }
-
-  /** From an event: replace by id, keep the order by id. Ignored until the history is loaded. */
-  function receive(escalation: Escalation): void {
-    const list = byConversation.value[escalation.conversation_id]
-    if (!list) return
+  const lists = liveLists<Escalation>((list, escalation) => {
     const idx = list.findIndex((e) => e.id === escalation.id)
     if (idx >= 0) list.splice(idx, 1, escalation)
     else {
       list.push(escalation)
       list.sort((a, b) => a.id - b.id)
     }
+  })
+  const byConversation = lists.byConversation
+
+  async function load(conversationId: number): Promise<void> {
+    try {
+      await lists.load(conversationId, async () => (await api.escalations(conversationId)).items)
+    } catch {
+      // the header simply offers no hand-back; the next event or open tries again
+    }
   }
+
+  /** From an event: replace by id, keep the order by id (see ``liveLists``). */
+  const receive = lists.receive
 
   function pending(conversationId: number): Escalation | null {
     return pendingHandBack(byConversation.value[conversationId])
