@@ -15,28 +15,36 @@ from __future__ import annotations
 
 from otklik.reports.stats import SCALE
 
-#: A resolution's cycle: the facts of its conversation after the previous resolution and
-#: up to it (the handling segment the resolution ends is written at the same moment).
-_RESOLUTIONS = (
-    "SELECT id, conversation_id, at, inbox_id, channel, team_id, agent_id,"
-    " LAG(at) OVER (PARTITION BY conversation_id ORDER BY at, id) AS prev"
-    " FROM report_facts WHERE kind = 'resolved'"
-)
 _FACT_COLUMNS = (
     "conversation_id, kind, at, inbox_id, channel, team_id, agent_id, seconds,"
     " business_seconds, n, first"
 )
-_SHARE = "(CASE WHEN x.n IS NULL OR x.n < 1 THEN 1 ELSE x.n END)"
-#: kind, the facts of the cycle it sums, the calendar and business values.
+
+
+def _share(n: str) -> str:
+    """A segment's dialogs at once (``n``; at least 1)."""
+    return f"(CASE WHEN {n} IS NULL OR {n} < 1 THEN 1 ELSE {n} END)"
+
+
+_SHARE = _share("n")
+#: Running sums over each conversation's responses, handling segments and resolutions in
+#: order (a segment or response at the moment of a resolution is before it: the
+#: resolution ends that segment): name, the kind summed, the value.
+_RUNNING = (
+    ("rn", "response", "1"),
+    ("rc", "response", "coalesce(seconds, 0.0)"),
+    ("rb", "response", "coalesce(business_seconds, 0.0)"),
+    ("hn", "handle", "1"),
+    ("hc", "handle", "coalesce(seconds, 0.0)"),
+    ("hb", "handle", "coalesce(business_seconds, 0.0)"),
+    ("dc", "handle", f"coalesce(seconds, 0.0) / {_SHARE}"),
+    ("db", "handle", f"coalesce(business_seconds, 0.0) / {_SHARE}"),
+)
+#: kind, calendar, business, n of each cycle fact (from the cycle's sums), when it exists.
 _CYCLE = (
-    ("conv_response", "response", "avg(x.seconds)", "avg(x.business_seconds)"),
-    ("conv_handle", "handle", "sum(x.seconds)", "sum(x.business_seconds)"),
-    (
-        "conv_handle_dialog",
-        "handle",
-        f"sum(x.seconds / {_SHARE})",
-        f"sum(x.business_seconds / {_SHARE})",
-    ),
+    ("conv_response", "d.rc / d.rn", "d.rb / d.rn", "d.rn", "d.rn > 0"),
+    ("conv_handle", "d.hc", "d.hb", "d.hn", "d.hn > 0"),
+    ("conv_handle_dialog", "d.dc", "d.db", "d.hn", "d.hn > 0"),
 )
 #: The day-bin measure, the fact kind and the extra condition.
 _MEASURES = (
@@ -69,35 +77,63 @@ def _bin(value: str) -> str:
 
 
 def cycle_facts() -> list[str]:
-    """The ``conv_*`` facts of every resolution, from the cycle's responses and handling."""
-    statements = []
-    for kind, source, calendar, business in _CYCLE:
-        statements.append(
-            f"INSERT INTO report_facts ({_FACT_COLUMNS})"
-            f" SELECT r.conversation_id, '{kind}', r.at, r.inbox_id, r.channel, r.team_id,"
-            f" r.agent_id, {calendar}, {business}, count(*), false"
-            f" FROM ({_RESOLUTIONS}) r JOIN report_facts x"
-            f" ON x.conversation_id = r.conversation_id AND x.kind = '{source}'"
-            " AND x.at <= r.at AND (r.prev IS NULL OR x.at > r.prev)"
-            " GROUP BY r.id, r.conversation_id, r.at, r.inbox_id, r.channel, r.team_id,"
-            " r.agent_id"
-        )
-    return statements
-
-
-def rollups(dialect: str) -> list[str]:
-    """The hourly rollups of the ``conv_*`` facts and the rollup-only kinds."""
-    h = hour(dialect, "f.at")
-    keys = "f.inbox_id, f.channel, coalesce(f.team_id, 0), coalesce(f.agent_id, 0)"
-    head = (
-        "INSERT INTO report_hourly (hour, kind, inbox_id, channel, team_key, agent_key, shard,"
-        " n, seconds, business_seconds)"
+    """The ``conv_*`` facts of every resolution, from its cycle's responses and handling:
+    running sums per conversation in one ordered pass, each resolution's minus the previous
+    resolution's (no join: a join by conversation and time went quadratic on SQLite)."""
+    running = ", ".join(
+        f"sum(CASE WHEN kind = '{kind}' THEN {value} ELSE 0 END) OVER u AS {name}"
+        for name, kind, value in _RUNNING
     )
+    cycle = ", ".join(
+        f"{name} - coalesce(lag({name}) OVER w, 0) AS {name}" for name, _, _ in _RUNNING
+    )
+    ordered = (
+        f"SELECT conversation_id, kind, at, id, inbox_id, channel, team_id, agent_id, {running}"
+        " FROM report_facts WHERE kind IN ('response', 'handle', 'resolved')"
+        " WINDOW u AS (PARTITION BY conversation_id ORDER BY at,"
+        " CASE WHEN kind = 'resolved' THEN 1 ELSE 0 END, id ROWS UNBOUNDED PRECEDING)"
+    )
+    cycles = (
+        f"SELECT conversation_id, at, inbox_id, channel, team_id, agent_id, {cycle}"
+        f" FROM ({ordered}) s WHERE kind = 'resolved'"
+        " WINDOW w AS (PARTITION BY conversation_id ORDER BY at, id)"
+    )
+    kinds = " UNION ALL ".join(f"SELECT '{kind}' AS kind" for kind, *_ in _CYCLE)
+    value = {
+        i: "CASE k.kind " + " ".join(f"WHEN '{row[0]}' THEN {row[i]}" for row in _CYCLE) + " END"
+        for i in (1, 2, 3)
+    }
+    exists = " OR ".join(f"(k.kind = '{row[0]}' AND {row[4]})" for row in _CYCLE)
     return [
-        f"{head} SELECT {h}, f.kind, {keys}, 0, count(*), sum(coalesce(f.seconds, 0)),"
+        f"INSERT INTO report_facts ({_FACT_COLUMNS})"
+        " SELECT d.conversation_id, k.kind, d.at, d.inbox_id, d.channel, d.team_id,"
+        f" d.agent_id, {value[1]}, {value[2]}, {value[3]}, false"
+        f" FROM ({cycles}) d JOIN ({kinds}) k ON {exists}"
+    ]
+
+
+_ROLLUP = (
+    "INSERT INTO report_hourly (hour, kind, inbox_id, channel, team_key, agent_key, shard,"
+    " n, seconds, business_seconds)"
+)
+_ROLLUP_KEYS = "f.inbox_id, f.channel, coalesce(f.team_id, 0), coalesce(f.agent_id, 0)"
+
+
+def cycle_rollups(dialect: str) -> list[str]:
+    """The hourly rollups of the ``conv_*`` facts."""
+    h, keys = hour(dialect, "f.at"), _ROLLUP_KEYS
+    return [
+        f"{_ROLLUP} SELECT {h}, f.kind, {keys}, 0, count(*), sum(coalesce(f.seconds, 0)),"
         " sum(coalesce(f.business_seconds, 0)) FROM report_facts f"
         " WHERE f.kind IN ('conv_response', 'conv_handle', 'conv_handle_dialog')"
-        f" GROUP BY {h}, f.kind, {keys}",
+        f" GROUP BY {h}, f.kind, {keys}"
+    ]
+
+
+def count_rollups(dialect: str) -> list[str]:
+    """The rollup-only kinds (``models.ROLLUP_KINDS``)."""
+    h, keys, head = hour(dialect, "f.at"), _ROLLUP_KEYS, _ROLLUP
+    return [
         f"{head} SELECT {h}, 'fcr_candidate', {keys}, 0, count(*), 0, 0 FROM report_facts f"
         f" WHERE f.kind = 'resolved' AND f.first AND f.n = 1 GROUP BY {h}, {keys}",
         f"{head} SELECT {h}, 'escalated_created', {keys}, 0, count(*), 0, 0"
@@ -138,8 +174,9 @@ def _open_sum(kind: str, value: str) -> str:
 def open_cycles() -> list[str]:
     """The running sums of the conversations not resolved now (their cycle's responses and
     handling since the last resolution)."""
-    dialog = f"sum(x.seconds / {_SHARE})"
-    dialog_b = f"sum(x.business_seconds / {_SHARE})"
+    share = _share("x.n")
+    dialog = f"sum(x.seconds / {share})"
+    dialog_b = f"sum(x.business_seconds / {share})"
     sets = {
         "cycle_responses": _open_sum("response", "count(*)"),
         "cycle_response_c": _open_sum("response", "coalesce(sum(x.seconds), 0)"),
@@ -156,4 +193,10 @@ def open_cycles() -> list[str]:
 
 def statements(dialect: str) -> list[str]:
     """Everything, in order (the cycle facts before their rollups and bins)."""
-    return [*cycle_facts(), *rollups(dialect), *day_bins(dialect), *open_cycles()]
+    return [
+        *cycle_facts(),
+        *cycle_rollups(dialect),
+        *count_rollups(dialect),
+        *day_bins(dialect),
+        *open_cycles(),
+    ]
