@@ -144,21 +144,28 @@ def count_rollups(dialect: str) -> list[str]:
 
 
 def day_bins(dialect: str) -> list[str]:
-    """The day bins of every binned fact, per measure and clock."""
+    """The day bins of every binned fact, per measure and clock: per dimension set, and
+    for all of them (``recording.ALL``: inbox 0, channel '', team 0)."""
     d = day(dialect, "at")
     statements = []
     for measure, kind, extra in _MEASURES:
         for clock, column in (("c", "seconds"), ("b", "business_seconds")):
             value = f"coalesce({column}, 0.0)"
             unit = _bin(value)
-            keys = f"{d}, inbox_id, channel, coalesce(team_id, 0), {unit}"
-            statements.append(
-                "INSERT INTO report_day_bins (day, measure, inbox_id, channel, team_key, bin,"
-                f" shard, n, total, low, high) SELECT {d}, '{measure}_{clock}', inbox_id,"
-                f" channel, coalesce(team_id, 0), {unit}, 0, count(*), sum({value}),"
-                f" min({value}), max({value}) FROM report_facts WHERE kind = '{kind}'{extra}"
-                f" GROUP BY {keys}"
-            )
+            for dims, grouped in (
+                (
+                    "inbox_id, channel, coalesce(team_id, 0)",
+                    ", inbox_id, channel, coalesce(team_id, 0)",
+                ),
+                ("0, '', 0", ""),
+            ):
+                statements.append(
+                    "INSERT INTO report_day_bins (day, measure, inbox_id, channel, team_key,"
+                    f" bin, shard, n, total, low, high) SELECT {d}, '{measure}_{clock}', {dims},"
+                    f" {unit}, 0, count(*), sum({value}), min({value}), max({value})"
+                    f" FROM report_facts WHERE kind = '{kind}'{extra}"
+                    f" GROUP BY {d}{grouped}, {unit}"
+                )
     return statements
 
 

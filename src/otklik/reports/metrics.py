@@ -278,6 +278,11 @@ def _day_bins(days: Filters) -> Any:
     """The whole days' bins, the dimension sets and shards added up."""
     D = ReportDayBin
     conditions: list[ColumnElement[bool]] = [D.day >= days.since, D.day < days.until]
+    if not (days.inbox_ids or days.team_ids or days.channels):
+        # The rows counting every dimension set (``recording.ALL``).
+        conditions.append(D.inbox_id == 0)
+    else:
+        conditions.append(D.inbox_id > 0)
     if days.inbox_ids:
         conditions.append(D.inbox_id.in_(days.inbox_ids))
     if days.team_ids:

@@ -186,16 +186,15 @@ def add(
     if measured is not None:
         for measure in measures(kind, first):
             for clock, value in (("c", measured.seconds), ("b", measured.business_seconds)):
-                count_in_bin(
-                    conn,
-                    f"{measure}_{clock}",
-                    at,
-                    where.inbox_id,
-                    where.channel,
-                    team,
-                    value,
-                    shard=shard,
-                )
+                name = f"{measure}_{clock}"
+                count_in_bin(conn, name, at, where.inbox_id, where.channel, team, value, shard)
+                count_in_bin(conn, name, at, *ALL, value, shard)
+
+
+#: The dimension set of ``report_day_bins``' rows that count every fact (inbox 0, no
+#: channel, no team): an unfiltered overview reads these, a few hundred rows a day, not
+#: the rows of each dimension set (ADR 0031).
+ALL = (0, "", None)
 
 
 def day_of(at: datetime) -> datetime:
@@ -211,7 +210,6 @@ def count_in_bin(
     channel: str,
     team_id: int | None,
     value: float,
-    *,
     shard: int = 0,
 ) -> None:
     """Count one duration in its day's bin (``report_day_bins``)."""
