@@ -223,7 +223,7 @@ _DERIVED = (
     "DELETE FROM report_day_bins",
     "DELETE FROM report_facts WHERE kind IN ('conv_response', 'conv_handle', 'conv_handle_dialog')",
     "DELETE FROM report_hourly WHERE kind IN ('conv_response', 'conv_handle',"
-    " 'conv_handle_dialog', 'fcr_candidate', 'escalated_created')",
+    " 'conv_handle_dialog', 'fcr_candidate', 'fcr_spoiled', 'escalated_created')",
     "UPDATE report_conversations SET cycle_responses = 0, cycle_response_c = 0,"
     " cycle_response_b = 0, cycle_handles = 0, cycle_handle_c = 0, cycle_handle_b = 0,"
     " cycle_handle_dc = 0, cycle_handle_db = 0",

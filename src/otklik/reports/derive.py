@@ -71,6 +71,13 @@ def day(dialect: str, column: str) -> str:
     return f"(substr({column}, 1, 10) || ' 00:00:00.000000')"
 
 
+def _within_week(dialect: str, later: str, earlier: str) -> str:
+    """``later`` at most 7 days after ``earlier`` (the FCR window, ``tracking.FCR_WINDOW``)."""
+    if dialect == "postgresql":
+        return f"{later} <= {earlier} + interval '7 days'"
+    return f"julianday({later}) <= julianday({earlier}) + 7"
+
+
 def _bin(value: str) -> str:
     """``stats.bin_of`` as SQL text."""
     return f"CAST(floor(ln(1.0 + {value}) * {SCALE!r}) AS INTEGER)"
@@ -130,12 +137,25 @@ def cycle_rollups(dialect: str) -> list[str]:
     ]
 
 
+def spoiled_rollup(dialect: str) -> str:
+    """``fcr_spoiled``: FCR candidates reopened within the window (``tracking._reopened``)."""
+    h, keys = hour(dialect, "f.at"), _ROLLUP_KEYS
+    return (
+        f"{_ROLLUP} SELECT {h}, 'fcr_spoiled', {keys}, 0, count(*), 0, 0 FROM report_facts f"
+        " WHERE f.kind = 'resolved' AND f.first AND f.n = 1 AND EXISTS (SELECT 1"
+        " FROM report_facts r WHERE r.conversation_id = f.conversation_id"
+        f" AND r.kind = 'reopened' AND r.at > f.at AND {_within_week(dialect, 'r.at', 'f.at')})"
+        f" GROUP BY {h}, {keys}"
+    )
+
+
 def count_rollups(dialect: str) -> list[str]:
     """The rollup-only kinds (``models.ROLLUP_KINDS``)."""
     h, keys, head = hour(dialect, "f.at"), _ROLLUP_KEYS, _ROLLUP
     return [
         f"{head} SELECT {h}, 'fcr_candidate', {keys}, 0, count(*), 0, 0 FROM report_facts f"
         f" WHERE f.kind = 'resolved' AND f.first AND f.n = 1 GROUP BY {h}, {keys}",
+        spoiled_rollup(dialect),
         f"{head} SELECT {h}, 'escalated_created', {keys}, 0, count(*), 0, 0"
         " FROM report_facts f WHERE f.kind = 'created' AND EXISTS (SELECT 1 FROM report_facts e"
         " WHERE e.conversation_id = f.conversation_id AND e.kind = 'escalated')"

@@ -26,10 +26,9 @@ from otklik.conversations import queries as conversation_queries
 from otklik.reports.models import ROLLUP_KINDS, ReportDayBin, ReportFact, ReportHourly
 from otklik.reports.schemas import Duration, Figures, Stat, Survey
 from otklik.reports.stats import Bin, bin_of, from_bins, rate
+from otklik.reports.tracking import FCR_WINDOW
 from otklik.surveys import service as surveys
 
-#: A resolution reopened within this long is not a first-contact resolution.
-FCR_WINDOW = timedelta(days=7)
 F = ReportFact
 H = ReportHourly
 
@@ -127,6 +126,8 @@ def rollup_conditions(filters: Filters, scope: access.Scope) -> list[ColumnEleme
 def _edge_count(kind: str, edge: Filters, scope: access.Scope) -> Any:
     """How many facts of a period (an hour's part at an end, or any period with a tag
     filter) count as ``kind``, for the kinds kept in the rollups only (``ROLLUP_KINDS``)."""
+    if kind == "fcr_spoiled":
+        raise ValueError("fcr_spoiled is counted by _fcr")
     if kind == "fcr_candidate":
         extra: tuple[Any, ...] = (F.first.is_(True), F.n == 1)
         fact_kind = "resolved"
@@ -347,17 +348,12 @@ async def distributions(session: AsyncSession, filters: Filters) -> dict[str, Du
     }
 
 
-async def _fcr(session: AsyncSession, filters: Filters, first_resolved: int) -> tuple[int, int]:
-    """Conversations first resolved in the period, and those of them with one operator
-    reply session and no reopening within :data:`FCR_WINDOW` of that resolution. The
-    candidates are counted in the rollups (``fcr_candidate``); the spoiled ones are read
-    from the reopenings after the period's start and at most the window after its end,
-    joined to their conversations' first resolutions. (Date arithmetic differs between the
+async def _spoiled_in_facts(session: AsyncSession, part: Filters) -> int:
+    """The FCR candidates resolved in ``part`` reopened within :data:`FCR_WINDOW`, from the
+    facts: the reopenings after its start and at most the window after its end joined to
+    their conversations' first resolutions. (Date arithmetic differs between the
     databases: the window itself is checked here.)"""
-    if not first_resolved:
-        return 0, 0
     scope = access.scope_in(session)
-    candidates = await count(session, "fcr_candidate", filters)
     reopened = aliased(F)
     pairs = await session.execute(
         select(F.conversation_id, F.at, reopened.at)
@@ -365,9 +361,9 @@ async def _fcr(session: AsyncSession, filters: Filters, first_resolved: int) -> 
         .join(F, F.conversation_id == reopened.conversation_id)
         .where(
             reopened.kind == "reopened",
-            reopened.at > filters.since,
-            reopened.at <= filters.until + FCR_WINDOW,
-            *of_kind("resolved", filters, scope),
+            reopened.at > part.since,
+            reopened.at <= part.until + FCR_WINDOW,
+            *of_kind("resolved", part, scope),
             F.first.is_(True),
             F.n == 1,
         )
@@ -377,7 +373,25 @@ async def _fcr(session: AsyncSession, filters: Filters, first_resolved: int) -> 
         for conversation_id, resolved_at, at in pairs
         if resolved_at < at <= resolved_at + FCR_WINDOW
     }
-    return candidates - len(spoiled), first_resolved
+    return len(spoiled)
+
+
+async def _fcr(session: AsyncSession, filters: Filters, first_resolved: int) -> tuple[int, int]:
+    """Conversations first resolved in the period, and those of them with one operator
+    reply session and no reopening within :data:`FCR_WINDOW` of that resolution: the
+    candidates and the spoiled ones counted in the rollups for the whole hours
+    (``fcr_candidate``, ``fcr_spoiled``), from the facts for the parts of an hour at the
+    ends (or the whole period with a tag filter)."""
+    if not first_resolved:
+        return 0, 0
+    candidates = await count(session, "fcr_candidate", filters)
+    inner, edges = hour_split(filters)
+    spoiled = 0
+    if inner is not None:
+        spoiled += await count(session, "fcr_spoiled", inner)
+    for edge in edges:
+        spoiled += await _spoiled_in_facts(session, edge)
+    return candidates - spoiled, first_resolved
 
 
 #: PostgreSQL's memory for one report's grouping by conversation: with the default 4 MB a

@@ -40,9 +40,11 @@ FACT_KINDS = (
 #: handling segments added up, and the same with each segment divided by its ``n``.
 CYCLE_KINDS = ("conv_response", "conv_handle", "conv_handle_dialog")
 #: Counts kept in ``report_hourly`` only (no fact of that kind): ``fcr_candidate`` at a
-#: first resolution with one reply session; ``escalated_created`` at the *creation* hour of a
-#: conversation, with the dimensions of its ``created`` fact, when it is first escalated.
-ROLLUP_KINDS = ("fcr_candidate", "escalated_created")
+#: first resolution with one reply session; ``fcr_spoiled`` in the hour of such a
+#: resolution, with its dimensions, when the conversation is first reopened within 7 days
+#: of it; ``escalated_created`` at the *creation* hour of a conversation, with the
+#: dimensions of its ``created`` fact, when it is first escalated.
+ROLLUP_KINDS = ("fcr_candidate", "fcr_spoiled", "escalated_created")
 
 
 class ReportFact(Base):

@@ -11,7 +11,7 @@ recorded at all: they never answer a customer.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Table, and_, bindparam, case, func, or_, select, update
@@ -195,7 +195,42 @@ def _reopen(conn: Connection, conv: Conv, at: datetime) -> None:
         )
     )
     if done.rowcount:
-        recording.add(conn, where_of(conv), "reopened", at, agent_id=conv.assignee_id)
+        _reopened(conn, where_of(conv), at, conv.assignee_id)
+
+
+#: A first resolution reopened within this long is not a first-contact resolution.
+FCR_WINDOW = timedelta(days=7)
+
+
+def _reopened(conn: Connection, where: Where, at: datetime, agent: int | None) -> None:
+    """A ``reopened`` fact; the conversation's first reopening within :data:`FCR_WINDOW`
+    of a first resolution that was an FCR candidate also counts ``fcr_spoiled`` in that
+    resolution's hour with its dimensions (the FCR's spoiled ones, from the rollups)."""
+    recording.add(conn, where, "reopened", at, agent_id=agent)
+    facts = recording.FACTS.c
+    resolutions = conn.execute(
+        select(facts.at, facts.n, facts.first, facts.inbox_id, facts.channel)
+        .add_columns(facts.team_id, facts.agent_id)
+        .where(facts.conversation_id == where.conversation_id, facts.kind == "resolved")
+        .limit(2)
+    ).all()
+    if len(resolutions) != 1:
+        return
+    first = resolutions[0]
+    if not (first.first and first.n == 1 and at - first.at <= FCR_WINDOW):
+        return
+    shard = where.conversation_id % recording.SHARDS if conn.dialect.name == "postgresql" else 0
+    recording.roll(
+        conn,
+        "fcr_spoiled",
+        first.at,
+        first.inbox_id,
+        first.channel,
+        first.team_id,
+        first.agent_id,
+        None,
+        shard=shard,
+    )
 
 
 def operator_replied(
@@ -340,7 +375,7 @@ def updated(conn: Connection, config: SlaConfig | None, conv: Conv, at: datetime
             **CYCLE_RESET,
         )
     elif was_resolved and not resolved:
-        recording.add(conn, where, "reopened", at, agent_id=conv.assignee_id)
+        _reopened(conn, where, at, conv.assignee_id)
         values.update(
             first_open=True, first_since=None, waiting_since=None, replies=0, **CYCLE_RESET
         )

@@ -94,7 +94,7 @@ def downgrade() -> None:
     op.drop_table("report_day_bins")
     op.execute(
         "DELETE FROM report_hourly WHERE kind IN ('conv_response', 'conv_handle',"
-        " 'conv_handle_dialog', 'fcr_candidate', 'escalated_created')"
+        " 'conv_handle_dialog', 'fcr_candidate', 'fcr_spoiled', 'escalated_created')"
     )
     op.execute(
         "DELETE FROM report_facts WHERE kind IN ('conv_response', 'conv_handle',"
