@@ -141,9 +141,10 @@ class ReportDayBin(Base):
     #: SQLite keeps the rows in key order (a period is one range of the primary key).
     __table_args__ = {"sqlite_with_rowid": False}
 
+    #: First in the key: the rows of every dimension set (inbox 0) are one range of days.
+    inbox_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
     day: Mapped[datetime] = mapped_column(primary_key=True)
     measure: Mapped[str] = mapped_column(String(24), primary_key=True)
-    inbox_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
     channel: Mapped[str] = mapped_column(String(30), primary_key=True)
     #: 0 = none.
     team_key: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)

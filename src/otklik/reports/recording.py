@@ -61,7 +61,7 @@ _ROLL = RawStatement(
     _ROLL_COLUMNS,
 )
 
-_BIN_KEY = ("day", "measure", "inbox_id", "channel", "team_key", "bin", "shard")
+_BIN_KEY = ("inbox_id", "day", "measure", "channel", "team_key", "bin", "shard")
 _BIN_COLUMNS = (*_BIN_KEY, "n", "total", "low", "high")
 
 

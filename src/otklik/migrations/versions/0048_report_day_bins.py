@@ -60,9 +60,9 @@ def upgrade() -> None:
             batch.add_column(sa.Column(name, sa.Float(), nullable=False, server_default="0"))
     op.create_table(
         "report_day_bins",
+        sa.Column("inbox_id", BIG_ID, autoincrement=False, nullable=False),
         sa.Column("day", WHEN, nullable=False),
         sa.Column("measure", sa.String(24), nullable=False),
-        sa.Column("inbox_id", BIG_ID, autoincrement=False, nullable=False),
         sa.Column("channel", sa.String(30), nullable=False),
         sa.Column("team_key", BIG_ID, autoincrement=False, nullable=False),
         sa.Column("bin", sa.Integer(), autoincrement=False, nullable=False),
@@ -74,9 +74,9 @@ def upgrade() -> None:
         sa.Column("low", sa.Float(), nullable=False),
         sa.Column("high", sa.Float(), nullable=False),
         sa.PrimaryKeyConstraint(
+            "inbox_id",
             "day",
             "measure",
-            "inbox_id",
             "channel",
             "team_key",
             "bin",
