@@ -38,6 +38,7 @@ from otklik.core.db import Base, Database
 from otklik.reports import breakdowns, derive, metrics
 from otklik.reports.metrics import Filters
 from otklik.sla import service as sla
+from otklik.surveys import rollup
 
 
 def _series(dialect: str, n: int) -> str:
@@ -140,6 +141,7 @@ async def seed(db: Database, count: int, days: int) -> None:
         f" SELECT {count} + b.n, 'n' || b.n, 'nps', 'auto', b.n, b.n, 1 + b.n % 3,"
         f" 1 + b.n % 4, 1 + b.n % 20, {_CHANNEL}, 'en', {sql.ts('b.c + b.res')},"
         f" {sql.ts('b.c + b.res + 604800')}, b.n % 11 FROM bench_conv b WHERE b.n % 10 = 0",
+        rollup.fill(db.dialect),
         "DROP TABLE bench_conv",
     ]
     async with db.session(write=True) as session:

@@ -9,6 +9,8 @@ as a fact at the resolution that closes its cycle, and every duration the overvi
 counted in ``report_day_bins`` (UTC day × measure × inbox, channel, team × bin of
 ``stats.bin_of``). ``report_conversations`` keeps the running sums of the open cycle. The
 upgrade derives all of it from the facts already there (``reports/derive.py``).
+``survey_hourly`` counts surveys per hour sent, dimensions and score (the overview's CSAT,
+NPS and CES), filled from ``survey_requests``.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from otklik.reports import derive
+from otklik.surveys import rollup
 
 revision: str = "0048"
 down_revision: str | None = "0047"
@@ -85,12 +88,35 @@ def upgrade() -> None:
         ),
         sqlite_with_rowid=False,
     )
+    op.create_table(
+        "survey_hourly",
+        sa.Column("hour", WHEN, nullable=False),
+        sa.Column("kind", sa.String(4), nullable=False),
+        sa.Column("inbox_id", BIG_ID, autoincrement=False, nullable=False),
+        sa.Column("channel", sa.String(30), nullable=False),
+        sa.Column("team_key", BIG_ID, autoincrement=False, nullable=False),
+        sa.Column("operator_key", BIG_ID, autoincrement=False, nullable=False),
+        sa.Column("score_key", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("n", BIG_ID, nullable=False),
+        sa.PrimaryKeyConstraint(
+            "hour",
+            "kind",
+            "inbox_id",
+            "channel",
+            "team_key",
+            "operator_key",
+            "score_key",
+            name=op.f("pk_survey_hourly"),
+        ),
+    )
     _ensure_ln()
-    for statement in derive.statements(op.get_bind().dialect.name):
+    dialect = op.get_bind().dialect.name
+    for statement in [*derive.statements(dialect), rollup.fill(dialect)]:
         op.execute(statement)
 
 
 def downgrade() -> None:
+    op.drop_table("survey_hourly")
     op.drop_table("report_day_bins")
     op.execute(
         "DELETE FROM report_hourly WHERE kind IN ('conv_response', 'conv_handle',"
