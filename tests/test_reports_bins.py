@@ -214,6 +214,16 @@ async def test_day_bins_and_facts_give_the_same_figures(db: Database) -> None:
                 _close(a, _exact(facts, 0 if name == "calendar" else 1, period)[metric])
         for rate in ("fcr", "reopen_rate", "escalation_rate"):
             assert getattr(binned, rate) == getattr(from_facts, rate), rate
+        async with db.session(write=False) as session:
+            for by in ("agent", "team"):
+                rows = await breakdowns.table(session, period, by)
+                facts_rows = await breakdowns.table(session, tagged, by)
+                assert len(rows) == len(facts_rows) > 0
+                for a_row, b_row in zip(rows, facts_rows, strict=True):
+                    assert a_row.model_dump(exclude={"handle_total", "handle_mean"}) == (
+                        b_row.model_dump(exclude={"handle_total", "handle_mean"})
+                    ), by
+                    assert math.isclose(a_row.handle_total, b_row.handle_total, rel_tol=1e-9)
         assert binned.resolution_full.calendar.count > 0
 
 

@@ -306,7 +306,17 @@ def test_the_migration_derives_bins_from_existing_facts(tmp_path: Path) -> None:
             text("SELECT kind, seconds, n FROM report_facts WHERE kind LIKE 'conv%' ORDER BY kind")
         ).all()
         bins = conn.execute(
-            text("SELECT measure, day, n, total FROM report_day_bins ORDER BY measure")
+            text(
+                "SELECT measure, day, n, total FROM report_day_bins WHERE inbox_id >= 0"
+                " ORDER BY measure"
+            )
+        ).all()
+        # The tables' rows: operator 7 (inbox -1) and no team (inbox -2), each response.
+        by_owner = conn.execute(
+            text(
+                "SELECT inbox_id, team_key, measure, total FROM report_day_bins"
+                " WHERE inbox_id < 0 ORDER BY inbox_id, total"
+            )
         ).all()
         rolled = conn.execute(
             text(
@@ -333,6 +343,12 @@ def test_the_migration_derives_bins_from_existing_facts(tmp_path: Path) -> None:
         )
         for clock in "cb"
     }
+    assert [tuple(r) for r in by_owner] == [
+        (-2, 0, "response_c", 100.0),
+        (-2, 0, "response_c", 300.0),
+        (-1, 7, "response_c", 100.0),
+        (-1, 7, "response_c", 300.0),
+    ]
     # Escalated the next day, counted in the hour the conversation was created.
     assert [tuple(r) for r in rolled] == [
         ("escalated_created", "2026-03-02 10:00:00.000000", 1),

@@ -165,7 +165,8 @@ def count_rollups(dialect: str) -> list[str]:
 
 def day_bins(dialect: str) -> list[str]:
     """The day bins of every binned fact, per measure and clock: per dimension set, and
-    for all of them (``recording.ALL``: inbox 0, channel '', team 0)."""
+    for all of them (``recording.ALL``: inbox 0, channel '', team 0); and the tables'
+    first responses and responses per operator (inbox -1) and per team (inbox -2)."""
     d = day(dialect, "at")
     statements = []
     for measure, kind, extra in _MEASURES:
@@ -186,6 +187,16 @@ def day_bins(dialect: str) -> list[str]:
                     f" FROM report_facts WHERE kind = '{kind}'{extra}"
                     f" GROUP BY {d}{grouped}, {unit}"
                 )
+    for kind in ("first_response", "response"):
+        value = "coalesce(seconds, 0.0)"
+        unit = _bin(value)
+        for level, key in ((-1, "coalesce(agent_id, 0)"), (-2, "coalesce(team_id, 0)")):
+            statements.append(
+                "INSERT INTO report_day_bins (day, measure, inbox_id, channel, team_key,"
+                f" bin, shard, n, total, low, high) SELECT {d}, '{kind}_c', {level}, '',"
+                f" {key}, {unit}, 0, count(*), sum({value}), min({value}), max({value})"
+                f" FROM report_facts WHERE kind = '{kind}' GROUP BY {d}, {key}, {unit}"
+            )
     return statements
 
 

@@ -234,10 +234,17 @@ def day_split(filters: Filters, scope: access.Scope) -> tuple[Filters | None, li
     parts of a day before and after them (what the facts answer). The bins carry no
     operator and no tag: only a caller who sees everything, without an operator or tag
     filter, reads them; anyone else reads the facts of the whole period."""
+    if not scope.everything or filters.agent_ids or filters.tags:
+        return None, [filters]
+    return whole_days(filters)
+
+
+def whole_days(filters: Filters) -> tuple[Filters | None, list[Filters]]:
+    """The whole UTC days inside the period and the parts of a day at its ends."""
     start, end = _day(filters.since), _day(filters.until)
     if start < filters.since:
         start += timedelta(days=1)
-    if not scope.everything or filters.agent_ids or filters.tags or start >= end:
+    if start >= end:
         return None, [filters]
     edges = []
     if filters.since < start:

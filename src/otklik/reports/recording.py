@@ -189,8 +189,19 @@ def add(
                 name = f"{measure}_{clock}"
                 count_in_bin(conn, name, at, where.inbox_id, where.channel, team, value, shard)
                 count_in_bin(conn, name, at, *ALL, value, shard)
+        if kind in TABLE_MEASURES:
+            value = measured.seconds
+            count_in_bin(conn, f"{kind}_c", at, BY_OPERATOR, "", agent_id, value, shard)
+            count_in_bin(conn, f"{kind}_c", at, BY_TEAM, "", team, value, shard)
 
 
+#: The per-operator and per-team tables' medians (``breakdowns.table``): the calendar
+#: seconds of each first response and response, in ``report_day_bins`` rows of the operator
+#: (inbox ``BY_OPERATOR``, the operator in ``team_key``, 0 = nobody) and of the team (inbox
+#: ``BY_TEAM``, 0 = no team), no channel.
+TABLE_MEASURES = ("first_response", "response")
+BY_OPERATOR = -1
+BY_TEAM = -2
 #: The dimension set of ``report_day_bins``' rows that count every fact (inbox 0, no
 #: channel, no team): an unfiltered overview reads these, a few hundred rows a day, not
 #: the rows of each dimension set (ADR 0031).
