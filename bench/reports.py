@@ -6,9 +6,11 @@ each report ≤ 1 s at 1,000,000 conversations).
 over ``--days`` days, written in bulk by ``INSERT … SELECT`` over a generated series: the
 contacts, the conversations, the facts the event subscribers would have written for each
 (created; first response; one response, a second one for every other conversation;
-resolved; handle; every 20th reopened and resolved again, every 25th escalated), the
-hourly rollups summed from those facts, a CSAT survey per conversation (two thirds
-answered) and an NPS one per tenth, a tag on a tenth and on a seventh, and two SLA clocks.
+resolved; handle; every 20th reopened and resolved again, every 25th escalated; the
+per-conversation facts of each resolution's cycle), the hourly rollups summed from those
+facts and the day bins (``reports/derive.py``, as migration 0048 derives them), a CSAT
+survey per conversation (two thirds answered) and an NPS one per tenth, a tag on a tenth
+and on a seventh, and two SLA clocks.
 Then it times each report over the last ``--period`` days as an admin sees it
 (``--rounds`` times each, p50 and p95; the overview as its endpoint computes it: the period
 and the one before), and, for scale, the raw ``GROUP BY`` a report page without facts
@@ -33,9 +35,10 @@ from otklik import wiring
 from otklik.core import migrate
 from otklik.core.clock import utcnow
 from otklik.core.db import Base, Database
-from otklik.reports import breakdowns, metrics
+from otklik.reports import breakdowns, derive, metrics
 from otklik.reports.metrics import Filters
 from otklik.sla import service as sla
+from otklik.surveys import rollup
 
 
 def _series(dialect: str, n: int) -> str:
@@ -117,12 +120,16 @@ async def seed(db: Database, count: int, days: int) -> None:
         _fact(sql, "reopened", "b.c + b.res + 3600", "NULL", "NULL", no, "b.n % 20 = 0"),
         _fact(sql, "resolved", "b.c + b.res + 7200", "b.res + 7200", "1", no, "b.n % 20 = 0"),
         _fact(sql, "handle", "b.c + b.res + 7200", "3600", "1", no, "b.n % 20 = 0"),
+        # What the subscribers write at each resolution for its cycle (ADR 0031).
+        *derive.cycle_facts(),
         "INSERT INTO report_hourly (hour, kind, inbox_id, channel, team_key, agent_key, shard,"
         f" n, seconds, business_seconds) SELECT {sql.hour('at')}, kind, inbox_id, channel,"
         " coalesce(team_id, 0), coalesce(agent_id, 0), 0, count(*),"
         " sum(coalesce(seconds, 0)), sum(coalesce(business_seconds, 0)) FROM report_facts"
         f" GROUP BY {sql.hour('at')}, kind, inbox_id, channel, coalesce(team_id, 0),"
         " coalesce(agent_id, 0)",
+        *derive.count_rollups(db.dialect),
+        *derive.day_bins(db.dialect),
         "INSERT INTO survey_requests (id, token, kind, origin, conversation_id, contact_id,"
         " inbox_id, team_id, operator_id, channel, language, created_at, expires_at, score)"
         f" SELECT b.n, 'c' || b.n, 'csat', 'auto', b.n, b.n, 1 + b.n % 3, 1 + b.n % 4,"
@@ -134,6 +141,7 @@ async def seed(db: Database, count: int, days: int) -> None:
         f" SELECT {count} + b.n, 'n' || b.n, 'nps', 'auto', b.n, b.n, 1 + b.n % 3,"
         f" 1 + b.n % 4, 1 + b.n % 20, {_CHANNEL}, 'en', {sql.ts('b.c + b.res')},"
         f" {sql.ts('b.c + b.res + 604800')}, b.n % 11 FROM bench_conv b WHERE b.n % 10 = 0",
+        rollup.fill(db.dialect),
         "DROP TABLE bench_conv",
     ]
     async with db.session(write=True) as session:

@@ -6,13 +6,16 @@ nobody, two dialogs handled at once."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
+from otklik.config import Settings
 from otklik.core.db import Database
-from otklik.reports import metrics
+from otklik.core.migrate import upgrade
+from otklik.reports import derive, metrics
 from otklik.reports import service as reports
 from otklik.reports.metrics import Filters
 from otklik.reports.schemas import Figures
@@ -145,18 +148,25 @@ async def test_every_metric_of_a_day_by_hand(workspace: Workspace, db: Database)
     # First responses: A 360, B 4800 (1200 business), B reopened 300, D 60, C 240.
     assert stat(got.first_response.calendar) == (5, 5760 / 5, 300, 4800)
     assert stat(got.first_response.business) == (5, 2160 / 5, 300, 1200)
-    # Response time, the mean per conversation: A (360+600)/2, B (4800+300)/2, C 240, D 60.
-    assert stat(got.response.calendar) == (4, 3330 / 4, 360, 2550)
-    assert stat(got.response.business) == (4, 1530 / 4, 360, 750)
-    # First resolutions: A 1800, B 5400 (1800), C 300; the last: B 8400 (4800).
+    # Per-conversation values belong to the resolution closing their cycle (ADR 0031); D
+    # is not resolved, so it has none. Response time, the mean of each cycle's responses:
+    # A (360 + 600) / 2 = 480; B's first cycle 4800 (1200 business: 12:50–13:00 and
+    # 14:00–14:10), its second after the reopening 300; C 240. Sorted 240, 300, 480, 4800:
+    # median (300 + 480) / 2, p90 the 4th of 4.
+    assert stat(got.response.calendar) == (4, 5820 / 4, 390, 4800)
+    assert stat(got.response.business) == (4, 2220 / 4, 390, 1200)
+    # First resolutions: A 1800, B 5400 (1800), C 300. Full: every resolution from the
+    # conversation's creation: A 1800, B 5400 and B again at 15:10, 8400 (4800), C 300.
     assert stat(got.resolution_first.calendar) == (3, 2500, 1800, 5400)
     assert stat(got.resolution_first.business) == (3, 1300, 1800, 1800)
-    assert stat(got.resolution_full.calendar) == (3, 3500, 1800, 8400)
-    assert stat(got.resolution_full.business) == (3, 2300, 1800, 4800)
-    # Handle time per conversation: A 1440, B 600 + 300, C 60 (shared with D: 30 per dialog).
-    assert stat(got.handle.calendar) == (3, 800, 900, 1440)
-    assert stat(got.handle.business) == (3, 800, 900, 1440)
-    assert stat(got.handle_per_dialog.calendar) == (3, 790, 900, 1440)
+    assert stat(got.resolution_full.calendar) == (4, 15900 / 4, 3600, 8400)
+    assert stat(got.resolution_full.business) == (4, 8700 / 4, 1800, 4800)
+    # Handle time per cycle, the segments up to its resolution added up: A 10:06–10:30
+    # 1440; B 14:10–14:20 600 and, after the reopening, 15:05–15:10 300; C 16:04–16:05 60
+    # (shared with D: 30 per dialog). All in office hours: business = calendar.
+    assert stat(got.handle.calendar) == (4, 2400 / 4, 450, 1440)
+    assert stat(got.handle.business) == (4, 2400 / 4, 450, 1440)
+    assert stat(got.handle_per_dialog.calendar) == (4, 2370 / 4, 450, 1440)
     # FCR: only C (A had two reply sessions, B was reopened).
     assert (got.fcr.numerator, got.fcr.denominator) == (1, 3)
     assert (got.reopen_rate.numerator, got.reopen_rate.denominator) == (1, 4)
@@ -200,9 +210,147 @@ async def test_the_backfill_rebuilds_facts_from_stored_history(
     assert (got.created, got.resolved, got.reopened, got.escalated) == (4, 3, 0, 1)
     assert stat(got.first_response.calendar) == (4, 5460 / 4, 300, 4800)
     assert stat(got.first_response.business) == (4, 1860 / 4, 300, 1200)
-    assert stat(got.response.calendar) == (4, 3330 / 4, 360, 2550)
+    # One cycle each now (no reopening known): A 480, B (4800 + 300) / 2, C 240; D open.
+    assert stat(got.response.calendar) == (3, 3270 / 3, 480, 2550)
     assert stat(got.resolution_full.calendar) == (3, 3500, 1800, 8400)
 
     async with db.session(write=True) as session:  # run again: nothing left to do
         assert await reports.backfill_batch(session, after_id=0) is None
     assert (await figures(db)).created == 4
+
+
+_DERIVED = (
+    "DELETE FROM report_day_bins",
+    "DELETE FROM report_facts WHERE kind IN ('conv_response', 'conv_handle', 'conv_handle_dialog')",
+    "DELETE FROM report_hourly WHERE kind IN ('conv_response', 'conv_handle',"
+    " 'conv_handle_dialog', 'fcr_candidate', 'fcr_spoiled', 'escalated_created')",
+    "UPDATE report_conversations SET cycle_responses = 0, cycle_response_c = 0,"
+    " cycle_response_b = 0, cycle_handles = 0, cycle_handle_c = 0, cycle_handle_b = 0,"
+    " cycle_handle_dc = 0, cycle_handle_db = 0",
+)
+_SNAPSHOT = {
+    "bins": "SELECT day, measure, inbox_id, channel, team_key, bin, sum(n), sum(total),"
+    " min(low), max(high) FROM report_day_bins GROUP BY day, measure, inbox_id, channel,"
+    " team_key, bin ORDER BY 1, 2, 3, 4, 5, 6",
+    "facts": "SELECT conversation_id, kind, at, agent_id, seconds, business_seconds, n"
+    " FROM report_facts WHERE kind LIKE 'conv%' ORDER BY 1, 2, 3",
+    "hourly": "SELECT hour, kind, inbox_id, channel, team_key, agent_key, sum(n),"
+    " sum(seconds) FROM report_hourly GROUP BY hour, kind, inbox_id, channel, team_key,"
+    " agent_key ORDER BY 1, 2, 3, 4, 5, 6",
+    "state": "SELECT conversation_id, cycle_responses, cycle_response_c, cycle_response_b,"
+    " cycle_handles, cycle_handle_c, cycle_handle_dc FROM report_conversations ORDER BY 1",
+}
+
+
+async def _snapshot(db: Database) -> dict[str, list[tuple[Any, ...]]]:
+    async with db.session(write=False) as session:
+        found = {}
+        for name, query in _SNAPSHOT.items():
+            rows = (await session.execute(text(query))).all()
+            found[name] = [
+                tuple(round(v, 6) if isinstance(v, float) else v for v in row) for row in rows
+            ]
+        return found
+
+
+async def test_bulk_derivation_writes_what_the_live_path_wrote(
+    workspace: Workspace, db: Database
+) -> None:
+    """Migration 0048 and the bench derive the cycle facts, their rollups, the day bins and
+    the open cycles' sums from existing facts (``reports/derive.py``): the same rows and
+    figures as the events wrote one at a time."""
+    await a_day_of_work(workspace)
+    live, before = await _snapshot(db), await figures(db)
+    assert len(live["facts"]) == 3 * 4 and live["bins"]  # 3 conv_* facts × 4 resolutions
+    # D is open: its one response (60 s) is the running cycle.
+    assert (ids := [row for row in live["state"] if row[1]]) and ids[-1][1:4] == (1, 60.0, 60.0)
+    async with db.session(write=True) as session:
+        for statement in _DERIVED:
+            await session.execute(text(statement))
+    assert (await figures(db)).handle.calendar.count == 0
+    async with db.session(write=True) as session:
+        for statement in derive.statements(session.get_bind().dialect.name):
+            await session.execute(text(statement))
+    assert await _snapshot(db) == live
+    assert await figures(db) == before
+
+
+def test_the_migration_derives_bins_from_existing_facts(tmp_path: Path) -> None:
+    """Upgrading a database of 0047 (facts, no day bins) fills the bins, the cycle facts
+    and the rollup-only counts."""
+    settings = Settings(data_dir=tmp_path, secret_key="migration-secret-0123456789")
+    upgrade(settings, "0047")
+    engine = create_engine(f"sqlite:///{tmp_path / 'otklik.db'}")
+    facts = [  # kind, at, seconds, n, first
+        ("created", "2026-03-02 10:00:00.000000", None, None, 0),
+        ("response", "2026-03-02 10:05:00.000000", 300.0, None, 0),
+        ("response", "2026-03-02 11:00:00.000000", 100.0, None, 0),
+        ("handle", "2026-03-02 12:00:00.000000", 3000.0, 2, 0),
+        ("resolved", "2026-03-02 12:00:00.000000", 7200.0, 1, 1),
+        ("escalated", "2026-03-03 09:00:00.000000", None, None, 0),
+    ]
+    with engine.begin() as conn:
+        # (A bare connection does not enforce foreign keys: the facts alone will do.)
+        for kind, at, seconds, n, first in facts:
+            conn.execute(
+                text(
+                    "INSERT INTO report_facts (conversation_id, kind, at, inbox_id, channel,"
+                    " team_id, agent_id, seconds, business_seconds, n, first) VALUES (1, :kind,"
+                    " :at, 1, 'widget', NULL, 7, :s, :s, :n, :first)"
+                ),
+                {"kind": kind, "at": at, "s": seconds, "n": n, "first": first},
+            )
+    upgrade(settings)
+    with engine.connect() as conn:
+        derived = conn.execute(
+            text("SELECT kind, seconds, n FROM report_facts WHERE kind LIKE 'conv%' ORDER BY kind")
+        ).all()
+        bins = conn.execute(
+            text(
+                "SELECT measure, day, n, total FROM report_day_bins WHERE inbox_id >= 0"
+                " ORDER BY measure"
+            )
+        ).all()
+        # The tables' rows: operator 7 (inbox -1) and no team (inbox -2), each response.
+        by_owner = conn.execute(
+            text(
+                "SELECT inbox_id, team_key, measure, total FROM report_day_bins"
+                " WHERE inbox_id < 0 ORDER BY inbox_id, total"
+            )
+        ).all()
+        rolled = conn.execute(
+            text(
+                "SELECT kind, hour, n FROM report_hourly"
+                " WHERE kind IN ('fcr_candidate', 'escalated_created') ORDER BY kind"
+            )
+        ).all()
+    engine.dispose()
+    # The cycle: responses (300 + 100) / 2; one segment of 3000 s shared by 2 dialogs.
+    assert [tuple(r) for r in derived] == [
+        ("conv_handle", 3000.0, 1),
+        ("conv_handle_dialog", 1500.0, 1),
+        ("conv_response", 200.0, 2),
+    ]
+    day = "2026-03-02 00:00:00.000000"
+    assert {(m, d, n, total) for m, d, n, total in bins} == {
+        (f"{measure}_{clock}", day, 1, value)
+        for measure, value in (
+            ("conv_handle", 3000.0),
+            ("conv_handle_dialog", 1500.0),
+            ("conv_response", 200.0),
+            ("resolution_first", 7200.0),
+            ("resolution_full", 7200.0),
+        )
+        for clock in "cb"
+    }
+    assert [tuple(r) for r in by_owner] == [
+        (-2, 0, "response_c", 100.0),
+        (-2, 0, "response_c", 300.0),
+        (-1, 7, "response_c", 100.0),
+        (-1, 7, "response_c", 300.0),
+    ]
+    # Escalated the next day, counted in the hour the conversation was created.
+    assert [tuple(r) for r in rolled] == [
+        ("escalated_created", "2026-03-02 10:00:00.000000", 1),
+        ("fcr_candidate", "2026-03-02 12:00:00.000000", 1),
+    ]

@@ -384,3 +384,19 @@ async def test_reports_count_csat_nps_ces_and_the_response_rate(workspace: Works
         "response_rate": None,
         "score": None,
     }
+    # The whole hours above came from survey_hourly; a period inside one hour (or straddling
+    # one boundary) reads the surveys themselves: the same figures.
+    inside = await ws.api.get(
+        "/api/v1/reports/overview",
+        headers=ws.auth(),
+        params={
+            "since": (now - timedelta(minutes=20)).isoformat(),
+            "until": (now + timedelta(minutes=20)).isoformat(),
+        },
+    )
+    assert inside.status_code == 200, inside.text
+    assert {k: inside.json()["current"][k] for k in ("csat", "nps", "ces")} == {
+        "csat": csat,
+        "nps": nps,
+        "ces": ces,
+    }

@@ -24,11 +24,14 @@ from otklik.reports.metrics import (
     Filters,
     dimensions,
     hour_split,
+    merge,
     of_kind,
     rollup_conditions,
     roomy,
+    whole_days,
 )
-from otklik.reports.models import ReportHourly
+from otklik.reports.models import ReportDayBin, ReportHourly
+from otklik.reports.recording import BY_OPERATOR, BY_TEAM, TABLE_MEASURES
 from otklik.reports.schemas import (
     BacklogPoint,
     Dimension,
@@ -236,31 +239,79 @@ async def _table_sums(
     return found
 
 
+def _table_bins_usable(filters: Filters, scope: access.Scope, by: Dimension) -> bool:
+    """The tables' day bins carry the operator or the team alone: usable for a caller who
+    sees everything, without a tag, inbox or channel filter, nor a filter on the other key."""
+    if not scope.everything or filters.tags or filters.inbox_ids or filters.channels:
+        return False
+    return not (filters.team_ids if by == "agent" else filters.agent_ids)
+
+
+def _table_day_bins(days: Filters, by: Dimension) -> Any:
+    D = ReportDayBin
+    level, wanted = (BY_OPERATOR, days.agent_ids) if by == "agent" else (BY_TEAM, days.team_ids)
+    conditions = [D.inbox_id == level, D.day >= days.since, D.day < days.until]
+    if wanted:
+        conditions.append(D.team_key.in_(wanted))
+    return (
+        select(
+            D.team_key,
+            D.measure,
+            D.bin,
+            func.sum(D.n),
+            func.sum(D.total),
+            func.min(D.low),
+            func.max(D.high),
+        )
+        .where(*conditions)
+        .group_by(D.team_key, D.measure, D.bin)
+    )
+
+
 async def _table_medians(
     session: AsyncSession, filters: Filters, by: Dimension
 ) -> dict[tuple[int | None, str], Stat]:
-    """Per key, the first responses' and the responses' distributions (binned by the
-    database, ``stats.py``)."""
+    """Per key, the first responses' and the responses' distributions: whole UTC days from
+    the operator's or team's day bins where they apply (``_table_bins_usable``), the rest
+    from the facts, binned by the database (``stats.py``)."""
     scope = access.scope_in(session)
+    days, edges = (
+        whole_days(filters) if _table_bins_usable(filters, scope, by) else (None, [filters])
+    )
+    bins: dict[tuple[int | None, str], list[Bin]] = defaultdict(list)
+    if days is not None:
+        for value, measure, k, n, total, low, high in await session.execute(
+            _table_day_bins(days, by)
+        ):
+            owner = None if value in (None, 0) else int(value)
+            kind = str(measure).removesuffix("_c")
+            bins[(owner, kind)].append(Bin(int(k), int(n), float(total), float(low), float(high)))
     key = _FACT_KEYS[by]
     seconds = func.coalesce(F.seconds, 0.0)
     unit = bin_of(seconds)
-    rows = await session.execute(
-        select(
-            key, F.kind, unit, func.count(), func.sum(seconds), func.min(seconds), func.max(seconds)
+    for edge in edges:
+        rows = await session.execute(
+            select(
+                key,
+                F.kind,
+                unit,
+                func.count(),
+                func.sum(seconds),
+                func.min(seconds),
+                func.max(seconds),
+            )
+            .where(
+                F.kind.in_(TABLE_MEASURES),
+                F.at >= edge.since,
+                F.at < edge.until,
+                *dimensions(edge, scope),
+            )
+            .group_by(key, F.kind, unit)
         )
-        .where(
-            F.kind.in_(("first_response", "response")),
-            F.at >= filters.since,
-            F.at < filters.until,
-            *dimensions(filters, scope),
-        )
-        .group_by(key, F.kind, unit)
-    )
-    bins: dict[tuple[int | None, str], list[Bin]] = defaultdict(list)
-    for value, kind, k, n, total, low, high in rows:
-        bins[(value, kind)].append(Bin(int(k), int(n), float(total), float(low), float(high)))
-    return {owner: from_bins(found) for owner, found in bins.items()}
+        for value, kind, k, n, total, low, high in rows:
+            owner = None if value in (None, 0) else int(value)
+            bins[(owner, kind)].append(Bin(int(k), int(n), float(total), float(low), float(high)))
+    return {owner: from_bins(merge(found)) for owner, found in bins.items()}
 
 
 async def table(session: AsyncSession, filters: Filters, by: Dimension) -> list[TableRow]:

@@ -17,18 +17,18 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, literal_column, select, text, union_all
+from sqlalchemy import ColumnElement, func, literal_column, select, text, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from otklik.accounts import access
 from otklik.conversations import queries as conversation_queries
-from otklik.reports.models import ReportFact, ReportHourly
+from otklik.reports.models import ROLLUP_KINDS, ReportDayBin, ReportFact, ReportHourly
 from otklik.reports.schemas import Duration, Figures, Stat, Survey
 from otklik.reports.stats import Bin, bin_of, from_bins, rate
+from otklik.reports.tracking import FCR_WINDOW
 from otklik.surveys import service as surveys
 
-#: A resolution reopened within this long is not a first-contact resolution.
-FCR_WINDOW = timedelta(days=7)
 F = ReportFact
 H = ReportHourly
 
@@ -123,10 +123,30 @@ def rollup_conditions(filters: Filters, scope: access.Scope) -> list[ColumnEleme
     return conditions
 
 
+def _edge_count(kind: str, edge: Filters, scope: access.Scope) -> Any:
+    """How many facts of a period (an hour's part at an end, or any period with a tag
+    filter) count as ``kind``, for the kinds kept in the rollups only (``ROLLUP_KINDS``)."""
+    if kind == "fcr_spoiled":
+        raise ValueError("fcr_spoiled is counted by _fcr")
+    if kind == "fcr_candidate":
+        extra: tuple[Any, ...] = (F.first.is_(True), F.n == 1)
+        fact_kind = "resolved"
+    elif kind == "escalated_created":
+        escalations = select(F.conversation_id).where(F.kind == "escalated", F.at >= edge.since)
+        extra = (F.conversation_id.in_(escalations),)
+        fact_kind = "created"
+    else:
+        raise ValueError(kind)
+    return select(literal_column(f"'{kind}'"), func.count()).where(
+        *of_kind(fact_kind, edge, scope), *extra
+    )
+
+
 async def counts(session: AsyncSession, kinds: Sequence[str], filters: Filters) -> dict[str, int]:
     """How many facts of each kind the period has: the whole hours from the hourly rollups
     (a few rows per hour and dimension set), the parts of an hour at its ends from the
-    facts."""
+    facts. ``ROLLUP_KINDS`` (counted in the rollups only) are counted from their facts at
+    the ends (:func:`_edge_count`)."""
     scope = access.scope_in(session)
     inner, edges = hour_split(filters)
     queries: list[Any] = []
@@ -141,17 +161,20 @@ async def counts(session: AsyncSession, kinds: Sequence[str], filters: Filters) 
             )
             .group_by(H.kind)
         )
+    plain = [kind for kind in kinds if kind not in ROLLUP_KINDS]
     for edge in edges:
-        queries.append(
-            select(F.kind, func.count())
-            .where(
-                F.kind.in_(kinds),
-                F.at >= edge.since,
-                F.at < edge.until,
-                *dimensions(edge, scope),
+        if plain:
+            queries.append(
+                select(F.kind, func.count())
+                .where(
+                    F.kind.in_(plain),
+                    F.at >= edge.since,
+                    F.at < edge.until,
+                    *dimensions(edge, scope),
+                )
+                .group_by(F.kind)
             )
-            .group_by(F.kind)
-        )
+        queries.extend(_edge_count(kind, edge, scope) for kind in kinds if kind in ROLLUP_KINDS)
     found = dict.fromkeys(kinds, 0)
     for query in queries:
         for kind, n in await session.execute(query):
@@ -188,122 +211,194 @@ async def histograms(session: AsyncSession, units: Any) -> list[Stat]:
     return [from_bins(bins) for bins in found]
 
 
-def _seconds(fact: Any = F) -> tuple[ColumnElement[float], ColumnElement[float]]:
-    return func.coalesce(fact.seconds, 0.0), func.coalesce(fact.business_seconds, 0.0)
+#: The overview's distributions: its field, and the measure of ``report_day_bins`` (the
+#: fact kind, or ``resolution_first``/``resolution_full`` for the ``resolved`` facts).
+DISTRIBUTIONS = {
+    "first_response": "first_response",
+    "response": "conv_response",
+    "resolution_first": "resolution_first",
+    "resolution_full": "resolution_full",
+    "handle": "conv_handle",
+    "handle_per_dialog": "conv_handle_dialog",
+}
+_BINNED_KINDS = ("first_response", "resolved", "conv_response", "conv_handle", "conv_handle_dialog")
+Bins = dict[str, list[Bin]]
 
 
-async def _each(session: AsyncSession, kind: str, filters: Filters, *extra: Any) -> Duration:
-    """One value per fact."""
-    scope = access.scope_in(session)
-    calendar, business = _seconds()
-    units = select(calendar.label("c"), business.label("b")).where(
-        *of_kind(kind, filters, scope), *extra
-    )
-    found = await histograms(session, units)
-    return Duration(calendar=found[0], business=found[1])
+def _day(at: datetime) -> datetime:
+    return _hour(at).replace(hour=0)
 
 
-async def _response(session: AsyncSession, filters: Filters) -> Duration:
-    """The mean of each conversation's responses in the period."""
-    scope = access.scope_in(session)
-    calendar, business = _seconds()
-    units = (
-        select(func.avg(calendar).label("c"), func.avg(business).label("b"))
-        .where(*of_kind("response", filters, scope))
-        .group_by(F.conversation_id)
-    )
-    found = await histograms(session, units)
-    return Duration(calendar=found[0], business=found[1])
+def day_split(filters: Filters, scope: access.Scope) -> tuple[Filters | None, list[Filters]]:
+    """The whole UTC days inside the period (what ``report_day_bins`` answers) and the
+    parts of a day before and after them (what the facts answer). The bins carry no
+    operator and no tag: only a caller who sees everything, without an operator or tag
+    filter, reads them; anyone else reads the facts of the whole period."""
+    if not scope.everything or filters.agent_ids or filters.tags:
+        return None, [filters]
+    return whole_days(filters)
 
 
-async def _last_resolution(session: AsyncSession, filters: Filters) -> Duration:
-    """Each conversation's last resolution in the period."""
-    scope = access.scope_in(session)
-    calendar, business = _seconds()
-    newest = func.row_number().over(
-        partition_by=F.conversation_id, order_by=(F.at.desc(), F.id.desc())
-    )
-    ranked = (
-        select(calendar.label("c"), business.label("b"), newest.label("r"))
-        .where(*of_kind("resolved", filters, scope))
-        .subquery()
-    )
-    found = await histograms(session, select(ranked.c.c, ranked.c.b).where(ranked.c.r == 1))
-    return Duration(calendar=found[0], business=found[1])
+def whole_days(filters: Filters) -> tuple[Filters | None, list[Filters]]:
+    """The whole UTC days inside the period and the parts of a day at its ends."""
+    start, end = _day(filters.since), _day(filters.until)
+    if start < filters.since:
+        start += timedelta(days=1)
+    if start >= end:
+        return None, [filters]
+    edges = []
+    if filters.since < start:
+        edges.append(replace(filters, until=start))
+    if end < filters.until:
+        edges.append(replace(filters, since=end))
+    return replace(filters, since=start, until=end), edges
 
 
-async def _handle(session: AsyncSession, filters: Filters) -> tuple[Duration, Duration]:
-    """Each conversation's handling segments in the period added up, and the same with
-    each segment divided by the dialogs its operator had open at once."""
-    scope = access.scope_in(session)
-    calendar, business = _seconds()
-    at_once = func.coalesce(F.n, 1)
-    share = case((at_once < 1, 1), else_=at_once)
-    units = (
-        select(
-            func.sum(calendar).label("c"),
-            func.sum(business).label("b"),
-            func.sum(calendar / share).label("cd"),
-            func.sum(business / share).label("bd"),
+def _fact_bins(filters: Filters, scope: access.Scope) -> Any:
+    """Each binned fact of the period, binned by the database per measure and clock."""
+    parts = []
+    for clock, column in (("c", F.seconds), ("b", F.business_seconds)):
+        value = func.coalesce(column, 0.0)
+        key = bin_of(value)
+        parts.append(
+            select(
+                literal_column(f"'{clock}'").label("clock"),
+                F.kind,
+                F.first,
+                key.label("k"),
+                func.count().label("n"),
+                func.sum(value).label("total"),
+                func.min(value).label("low"),
+                func.max(value).label("high"),
+            )
+            .where(
+                F.kind.in_(_BINNED_KINDS),
+                F.at >= filters.since,
+                F.at < filters.until,
+                *dimensions(filters, scope),
+            )
+            .group_by(F.kind, F.first, key)
         )
-        .where(*of_kind("handle", filters, scope))
-        .group_by(F.conversation_id)
+    return union_all(*parts)
+
+
+def _day_bins(days: Filters) -> Any:
+    """The whole days' bins, the dimension sets and shards added up."""
+    D = ReportDayBin
+    conditions: list[ColumnElement[bool]] = [D.day >= days.since, D.day < days.until]
+    if not (days.inbox_ids or days.team_ids or days.channels):
+        # The rows counting every dimension set (``recording.ALL``).
+        conditions.append(D.inbox_id == 0)
+    else:
+        conditions.append(D.inbox_id > 0)
+    if days.inbox_ids:
+        conditions.append(D.inbox_id.in_(days.inbox_ids))
+    if days.team_ids:
+        conditions.append(D.team_key.in_(days.team_ids))
+    if days.channels:
+        conditions.append(D.channel.in_(days.channels))
+    return (
+        select(
+            D.measure,
+            D.bin,
+            func.sum(D.n),
+            func.sum(D.total),
+            func.min(D.low),
+            func.max(D.high),
+        )
+        .where(*conditions)
+        .group_by(D.measure, D.bin)
     )
-    c, b, cd, bd = await histograms(session, units)
-    return Duration(calendar=c, business=b), Duration(calendar=cd, business=bd)
 
 
-async def _fcr(session: AsyncSession, filters: Filters, first_resolved: int) -> tuple[int, int]:
-    """Conversations first resolved in the period, and those of them with one operator
-    reply session and no reopening within :data:`FCR_WINDOW` of that resolution. The
-    reopenings are the few rows read: those after the period's start and at most the window
-    after its end, and the first resolutions of their conversations. (Date arithmetic differs
-    between the databases: the window itself is checked here.)"""
-    if not first_resolved:
-        return 0, 0
+def merge(bins: list[Bin]) -> list[Bin]:
+    """Bins of the same key from several sources as one: counts and sums added, the
+    smallest of the smallest, the largest of the largest."""
+    by_key: dict[int, Bin] = {}
+    for b in bins:
+        had = by_key.get(b.key)
+        by_key[b.key] = (
+            b
+            if had is None
+            else Bin(
+                b.key, had.n + b.n, had.total + b.total, min(had.low, b.low), max(had.high, b.high)
+            )
+        )
+    return list(by_key.values())
+
+
+async def distributions(session: AsyncSession, filters: Filters) -> dict[str, Duration]:
+    """The overview's distributions (``DISTRIBUTIONS``): whole UTC days from the day bins,
+    the rest from the facts (one value per fact), the bins of both merged (ADR 0031)."""
     scope = access.scope_in(session)
-    one_session = (F.first.is_(True), F.n == 1)
-    candidates = await session.scalar(
-        select(func.count()).where(*of_kind("resolved", filters, scope), *one_session)
-    )
-    window = (
-        F.kind == "reopened",
-        F.at > filters.since,
-        F.at <= filters.until + FCR_WINDOW,
-    )
-    reopened: dict[int, list[datetime]] = defaultdict(list)
-    for conversation_id, at in await session.execute(
-        select(F.conversation_id, F.at).where(*window)
-    ):
-        reopened[conversation_id].append(at)
-    if not reopened:
-        return int(candidates or 0), first_resolved
-    reopening = select(F.conversation_id).where(*window)
-    found = await session.execute(
-        select(F.conversation_id, F.at).where(
-            *of_kind("resolved", filters, scope), *one_session, F.conversation_id.in_(reopening)
+    days, edges = day_split(filters, scope)
+    found: Bins = defaultdict(list)
+    if days is not None:
+        for measure, k, n, total, low, high in await session.execute(_day_bins(days)):
+            found[str(measure)].append(Bin(int(k), int(n), float(total), float(low), float(high)))
+    for edge in edges:
+        rows = await session.execute(_fact_bins(edge, scope))
+        for clock, kind, first, k, n, total, low, high in rows:
+            one = Bin(int(k), int(n), float(total), float(low), float(high))
+            if kind == "resolved":
+                found[f"resolution_full_{clock}"].append(one)
+                if first:
+                    found[f"resolution_first_{clock}"].append(one)
+            else:
+                found[f"{kind}_{clock}"].append(one)
+    return {
+        field: Duration(
+            calendar=from_bins(merge(found[f"{measure}_c"])),
+            business=from_bins(merge(found[f"{measure}_b"])),
+        )
+        for field, measure in DISTRIBUTIONS.items()
+    }
+
+
+async def _spoiled_in_facts(session: AsyncSession, part: Filters) -> int:
+    """The FCR candidates resolved in ``part`` reopened within :data:`FCR_WINDOW`, from the
+    facts: the reopenings after its start and at most the window after its end joined to
+    their conversations' first resolutions. (Date arithmetic differs between the
+    databases: the window itself is checked here.)"""
+    scope = access.scope_in(session)
+    reopened = aliased(F)
+    pairs = await session.execute(
+        select(F.conversation_id, F.at, reopened.at)
+        .select_from(reopened)
+        .join(F, F.conversation_id == reopened.conversation_id)
+        .where(
+            reopened.kind == "reopened",
+            reopened.at > part.since,
+            reopened.at <= part.until + FCR_WINDOW,
+            *of_kind("resolved", part, scope),
+            F.first.is_(True),
+            F.n == 1,
         )
     )
     spoiled = {
         conversation_id
-        for conversation_id, resolved_at in found
-        if any(resolved_at < at <= resolved_at + FCR_WINDOW for at in reopened[conversation_id])
+        for conversation_id, resolved_at, at in pairs
+        if resolved_at < at <= resolved_at + FCR_WINDOW
     }
-    return int(candidates or 0) - len(spoiled), first_resolved
+    return len(spoiled)
 
 
-async def _escalated_share(session: AsyncSession, filters: Filters) -> int:
-    """Conversations created in the period that were escalated (ever): read from the
-    escalations since the period's start (one cannot escalate before creation), a list the
-    database builds once and looks each created fact up in."""
-    scope = access.scope_in(session)
-    escalations = select(F.conversation_id).where(F.kind == "escalated", F.at >= filters.since)
-    found = await session.scalar(
-        select(func.count()).where(
-            *of_kind("created", filters, scope), F.conversation_id.in_(escalations)
-        )
-    )
-    return int(found or 0)
+async def _fcr(session: AsyncSession, filters: Filters, first_resolved: int) -> tuple[int, int]:
+    """Conversations first resolved in the period, and those of them with one operator
+    reply session and no reopening within :data:`FCR_WINDOW` of that resolution: the
+    candidates and the spoiled ones counted in the rollups for the whole hours
+    (``fcr_candidate``, ``fcr_spoiled``), from the facts for the parts of an hour at the
+    ends (or the whole period with a tag filter)."""
+    if not first_resolved:
+        return 0, 0
+    candidates = await count(session, "fcr_candidate", filters)
+    inner, edges = hour_split(filters)
+    spoiled = 0
+    if inner is not None:
+        spoiled += await count(session, "fcr_spoiled", inner)
+    for edge in edges:
+        spoiled += await _spoiled_in_facts(session, edge)
+    return candidates - spoiled, first_resolved
 
 
 #: PostgreSQL's memory for one report's grouping by conversation: with the default 4 MB a
@@ -320,26 +415,21 @@ async def roomy(session: AsyncSession) -> None:
 
 async def figures(session: AsyncSession, filters: Filters) -> Figures:
     await roomy(session)
-    counted = await counts(session, ("created", "resolved", "reopened", "escalated"), filters)
+    counted = await counts(
+        session, ("created", "resolved", "reopened", "escalated", "escalated_created"), filters
+    )
     created, resolved, reopened = counted["created"], counted["resolved"], counted["reopened"]
-    resolution_first = await _each(session, "resolved", filters, F.first.is_(True))
-    handle, handle_per_dialog = await _handle(session, filters)
-    fcr_good, fcr_total = await _fcr(session, filters, resolution_first.calendar.count)
-    escalated = await _escalated_share(session, filters) if created else 0
+    spread = await distributions(session, filters)
+    fcr_good, fcr_total = await _fcr(session, filters, spread["resolution_first"].calendar.count)
     return Figures(
         created=created,
         resolved=resolved,
         reopened=reopened,
         escalated=counted["escalated"],
-        first_response=await _each(session, "first_response", filters),
-        response=await _response(session, filters),
-        resolution_first=resolution_first,
-        resolution_full=await _last_resolution(session, filters),
-        handle=handle,
-        handle_per_dialog=handle_per_dialog,
+        **spread,
         fcr=rate(fcr_good, fcr_total),
         reopen_rate=rate(reopened, resolved),
-        escalation_rate=rate(escalated, created),
+        escalation_rate=rate(counted["escalated_created"], created),
         **await _surveys(session, filters),
     )
 

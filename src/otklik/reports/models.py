@@ -31,7 +31,20 @@ FACT_KINDS = (
     "escalated",
     "handed_back",
     "handle",
+    "conv_response",
+    "conv_handle",
+    "conv_handle_dialog",
 )
+#: Per-conversation values, written at each resolution for the cycle it closes (since
+#: creation or the last reopening; ADR 0031): the mean of the cycle's responses, its
+#: handling segments added up, and the same with each segment divided by its ``n``.
+CYCLE_KINDS = ("conv_response", "conv_handle", "conv_handle_dialog")
+#: Counts kept in ``report_hourly`` only (no fact of that kind): ``fcr_candidate`` at a
+#: first resolution with one reply session; ``fcr_spoiled`` in the hour of such a
+#: resolution, with its dimensions, when the conversation is first reopened within 7 days
+#: of it; ``escalated_created`` at the *creation* hour of a conversation, with the
+#: dimensions of its ``created`` fact, when it is first escalated.
+ROLLUP_KINDS = ("fcr_candidate", "fcr_spoiled", "escalated_created")
 
 
 class ReportFact(Base):
@@ -116,6 +129,36 @@ class ReportHourly(Base):
     business_seconds: Mapped[float] = mapped_column(default=0.0)
 
 
+class ReportDayBin(Base):
+    """One UTC day's durations of one measure and dimension set in one bin of
+    ``stats.bin_of``: how many, their sum, the smallest and the largest (ADR 0031). The
+    overview of a whole-day period reads these (a few thousand rows a day) instead of every
+    fact. No operator dimension: it would multiply the rows (an operator filter reads the
+    facts). Measures: ``<kind>_c`` / ``<kind>_b`` (calendar / business seconds) for
+    ``first_response``, ``resolution_first``, ``resolution_full`` and the cycle kinds."""
+
+    __tablename__ = "report_day_bins"
+    #: SQLite keeps the rows in key order (a period is one range of the primary key).
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    #: First in the key: the rows of every dimension set (inbox 0) are one range of days.
+    inbox_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    day: Mapped[datetime] = mapped_column(primary_key=True)
+    measure: Mapped[str] = mapped_column(String(24), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(30), primary_key=True)
+    #: 0 = none.
+    team_key: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    bin: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    #: As ``ReportHourly.shard``: PostgreSQL spreads concurrent writers over rows.
+    shard: Mapped[int] = mapped_column(
+        SmallInteger, primary_key=True, autoincrement=False, default=0, server_default="0"
+    )
+    n: Mapped[int] = mapped_column(BigId, default=0)
+    total: Mapped[float] = mapped_column(default=0.0)
+    low: Mapped[float] = mapped_column(default=0.0)
+    high: Mapped[float] = mapped_column(default=0.0)
+
+
 class ReportConversation(Base):
     """What the subscribers remember of a conversation between its events."""
 
@@ -143,6 +186,17 @@ class ReportConversation(Base):
     #: Who works it since when (assignment or first reply), until resolution or transfer.
     handler_id: Mapped[int | None] = mapped_column(BigId)
     handling_since: Mapped[datetime | None]
+    #: The running sums of the current cycle (since creation or the last reopening), written
+    #: as the ``conv_*`` facts at its resolution and then reset: responses, their calendar
+    #: and business seconds; handling segments' seconds, and the same per dialog.
+    cycle_responses: Mapped[int] = mapped_column(default=0, server_default="0")
+    cycle_response_c: Mapped[float] = mapped_column(default=0.0, server_default="0")
+    cycle_response_b: Mapped[float] = mapped_column(default=0.0, server_default="0")
+    cycle_handles: Mapped[int] = mapped_column(default=0, server_default="0")
+    cycle_handle_c: Mapped[float] = mapped_column(default=0.0, server_default="0")
+    cycle_handle_b: Mapped[float] = mapped_column(default=0.0, server_default="0")
+    cycle_handle_dc: Mapped[float] = mapped_column(default=0.0, server_default="0")
+    cycle_handle_db: Mapped[float] = mapped_column(default=0.0, server_default="0")
 
 
 class ReportSchedule(Base):

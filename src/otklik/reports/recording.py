@@ -1,6 +1,8 @@
-"""Writing facts and their hourly rollup, on the change's synchronous connection.
+"""Writing facts, their hourly rollup and their day's bins, on the change's synchronous
+connection.
 
-One fact is one INSERT and one upsert of its hour's rollup row; nothing is read back. The
+One fact is one INSERT and one upsert of its hour's rollup row, and a duration the overview
+shows (``BINNED``) one upsert of its day's bin per clock (ADR 0031); nothing is read back. The
 calendar of business hours comes from the SLA configuration already cached in the process
 (the team's calendar, else the inbox's, else 24/7).
 """
@@ -8,20 +10,22 @@ calendar of business hours comes from the SLA configuration already cached in th
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import cast
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table, func, insert
 from sqlalchemy.engine import Connection
 
 from otklik.core.db import insert_for
 from otklik.core.raw_statement import RawStatement
-from otklik.reports.models import ReportFact, ReportHourly
+from otklik.reports.models import ReportDayBin, ReportFact, ReportHourly
+from otklik.reports.stats import bin_python
 from otklik.sla.business_time import BusinessCalendar, always, business_seconds_between
 from otklik.sla.policies import SlaConfig
 
 FACTS = cast(Table, ReportFact.__table__)
 HOURLY = cast(Table, ReportHourly.__table__)
+DAY_BINS = cast(Table, ReportDayBin.__table__)
 _KEY = ("hour", "kind", "inbox_id", "channel", "team_key", "agent_key", "shard")
 #: Rollup rows per key on PostgreSQL (see ``ReportHourly.shard``).
 SHARDS = 8
@@ -56,6 +60,38 @@ _ROLL = RawStatement(
     f" business_seconds = {HOURLY.name}.business_seconds + excluded.business_seconds",
     _ROLL_COLUMNS,
 )
+
+_BIN_KEY = ("inbox_id", "day", "measure", "channel", "team_key", "bin", "shard")
+_BIN_COLUMNS = (*_BIN_KEY, "n", "total", "low", "high")
+
+
+def _bin_upsert(smallest: str, largest: str) -> RawStatement:
+    t = DAY_BINS.name
+    return RawStatement(
+        DAY_BINS,
+        f"INSERT INTO {t} ({', '.join(_BIN_COLUMNS)}) VALUES ({{values}})"
+        f" ON CONFLICT ({', '.join(_BIN_KEY)}) DO UPDATE SET n = {t}.n + excluded.n,"
+        f" total = {t}.total + excluded.total,"
+        f" low = {smallest}({t}.low, excluded.low), high = {largest}({t}.high, excluded.high)",
+        _BIN_COLUMNS,
+    )
+
+
+#: SQLite's scalar ``min()``/``max()`` of two values are PostgreSQL's ``LEAST``/``GREATEST``.
+_BIN = {"sqlite": _bin_upsert("min", "max"), "postgresql": _bin_upsert("LEAST", "GREATEST")}
+
+
+def measures(kind: str, first: bool) -> tuple[str, ...]:
+    """The day-bin measures a fact's duration counts in (without the clock's suffix)."""
+    if kind == "resolved":
+        return ("resolution_full", "resolution_first") if first else ("resolution_full",)
+    if kind in BINNED:
+        return (kind,)
+    return ()
+
+
+#: The fact kinds whose durations the overview's distributions read (``metrics.py``).
+BINNED = ("first_response", "resolved", "conv_response", "conv_handle", "conv_handle_dialog")
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +135,8 @@ def span(config: SlaConfig | None, where: Where, start: datetime, end: datetime)
 
 
 def hour_of(at: datetime) -> datetime:
-    return at.replace(minute=0, second=0, microsecond=0)
+    """The UTC hour (an hour of a zone half an hour off UTC is not one of the rollups')."""
+    return at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
 def add(
@@ -134,6 +171,91 @@ def add(
         conn.execute(insert(FACTS).values(**values))
     shard = where.conversation_id % SHARDS if conn.dialect.name == "postgresql" else 0
     roll(conn, kind, at, where.inbox_id, where.channel, team, agent_id, measured, shard=shard)
+    if kind == "resolved" and first and n == 1:
+        roll(
+            conn,
+            "fcr_candidate",
+            at,
+            where.inbox_id,
+            where.channel,
+            team,
+            agent_id,
+            None,
+            shard=shard,
+        )
+    if measured is not None:
+        for measure in measures(kind, first):
+            for clock, value in (("c", measured.seconds), ("b", measured.business_seconds)):
+                name = f"{measure}_{clock}"
+                count_in_bin(conn, name, at, where.inbox_id, where.channel, team, value, shard)
+                count_in_bin(conn, name, at, *ALL, value, shard)
+        if kind in TABLE_MEASURES:
+            value = measured.seconds
+            count_in_bin(conn, f"{kind}_c", at, BY_OPERATOR, "", agent_id, value, shard)
+            count_in_bin(conn, f"{kind}_c", at, BY_TEAM, "", team, value, shard)
+
+
+#: The per-operator and per-team tables' medians (``breakdowns.table``): the calendar
+#: seconds of each first response and response, in ``report_day_bins`` rows of the operator
+#: (inbox ``BY_OPERATOR``, the operator in ``team_key``, 0 = nobody) and of the team (inbox
+#: ``BY_TEAM``, 0 = no team), no channel.
+TABLE_MEASURES = ("first_response", "response")
+BY_OPERATOR = -1
+BY_TEAM = -2
+#: The dimension set of ``report_day_bins``' rows that count every fact (inbox 0, no
+#: channel, no team): an unfiltered overview reads these, a few hundred rows a day, not
+#: the rows of each dimension set (ADR 0031).
+ALL = (0, "", None)
+
+
+def day_of(at: datetime) -> datetime:
+    """The UTC day (``report_day_bins`` are UTC days, whatever zone ``at`` is written in)."""
+    return at.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def count_in_bin(
+    conn: Connection,
+    measure: str,
+    at: datetime,
+    inbox_id: int,
+    channel: str,
+    team_id: int | None,
+    value: float,
+    shard: int = 0,
+) -> None:
+    """Count one duration in its day's bin (``report_day_bins``)."""
+    values = {
+        "day": day_of(at),
+        "measure": measure,
+        "inbox_id": inbox_id,
+        "channel": channel,
+        "team_key": team_id or 0,
+        "bin": bin_python(value),
+        "shard": shard,
+        "n": 1,
+        "total": value,
+        "low": value,
+        "high": value,
+    }
+    dialect = conn.dialect.name
+    raw = _BIN.get(dialect)
+    if raw is not None and raw.run(conn, values) is not None:
+        return
+    stmt = insert_for(dialect)(DAY_BINS).values(**values)
+    smallest, largest = (
+        (func.least, func.greatest) if dialect == "postgresql" else (func.min, func.max)
+    )
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=list(_BIN_KEY),
+            set_={
+                "n": DAY_BINS.c.n + stmt.excluded.n,
+                "total": DAY_BINS.c.total + stmt.excluded.total,
+                "low": smallest(DAY_BINS.c.low, stmt.excluded.low),
+                "high": largest(DAY_BINS.c.high, stmt.excluded.high),
+            },
+        )
+    )
 
 
 def roll(

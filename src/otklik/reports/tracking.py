@@ -11,7 +11,7 @@ recorded at all: they never answer a customer.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Table, and_, bindparam, case, func, or_, select, update
@@ -185,10 +185,52 @@ def _reopen(conn: Connection, conv: Conv, at: datetime) -> None:
     done = conn.execute(
         update(STATE)
         .where(_C.conversation_id == conv.id, _C.status == "resolved")
-        .values(status="open", first_open=True, first_since=None, waiting_since=None, replies=0)
+        .values(
+            status="open",
+            first_open=True,
+            first_since=None,
+            waiting_since=None,
+            replies=0,
+            **CYCLE_RESET,
+        )
     )
     if done.rowcount:
-        recording.add(conn, where_of(conv), "reopened", at, agent_id=conv.assignee_id)
+        _reopened(conn, where_of(conv), at, conv.assignee_id)
+
+
+#: A first resolution reopened within this long is not a first-contact resolution.
+FCR_WINDOW = timedelta(days=7)
+
+
+def _reopened(conn: Connection, where: Where, at: datetime, agent: int | None) -> None:
+    """A ``reopened`` fact; the conversation's first reopening within :data:`FCR_WINDOW`
+    of a first resolution that was an FCR candidate also counts ``fcr_spoiled`` in that
+    resolution's hour with its dimensions (the FCR's spoiled ones, from the rollups)."""
+    recording.add(conn, where, "reopened", at, agent_id=agent)
+    facts = recording.FACTS.c
+    resolutions = conn.execute(
+        select(facts.at, facts.n, facts.first, facts.inbox_id, facts.channel)
+        .add_columns(facts.team_id, facts.agent_id)
+        .where(facts.conversation_id == where.conversation_id, facts.kind == "resolved")
+        .limit(2)
+    ).all()
+    if len(resolutions) != 1:
+        return
+    first = resolutions[0]
+    if not (first.first and first.n == 1 and at - first.at <= FCR_WINDOW):
+        return
+    shard = where.conversation_id % recording.SHARDS if conn.dialect.name == "postgresql" else 0
+    recording.roll(
+        conn,
+        "fcr_spoiled",
+        first.at,
+        first.inbox_id,
+        first.channel,
+        first.team_id,
+        first.agent_id,
+        None,
+        shard=shard,
+    )
 
 
 def operator_replied(
@@ -203,15 +245,15 @@ def operator_replied(
     where = where_of(conv)
     values: dict[str, Any] = {}
     if state.waiting_since is not None:
-        recording.add(
-            conn,
-            where,
-            "response",
-            at,
-            agent_id=agent,
-            measured=recording.span(config, where, state.waiting_since, at),
+        waited = recording.span(config, where, state.waiting_since, at)
+        recording.add(conn, where, "response", at, agent_id=agent, measured=waited)
+        values.update(
+            waiting_since=None,
+            replies=state.replies + 1,
+            cycle_responses=state.cycle_responses + 1,
+            cycle_response_c=state.cycle_response_c + waited.seconds,
+            cycle_response_b=state.cycle_response_b + waited.business_seconds,
         )
-        values.update(waiting_since=None, replies=state.replies + 1)
     if state.first_open and state.first_since is not None:
         recording.add(
             conn,
@@ -230,22 +272,74 @@ def operator_replied(
 
 def _end_handling(
     conn: Connection, config: SlaConfig | None, state: Row[Any], at: datetime
-) -> None:
+) -> dict[str, Any]:
+    """The ``handle`` fact of the running segment, if one runs; the cycle's handling sums
+    with it added (the state's own when none runs)."""
+    sums = {
+        "cycle_handles": state.cycle_handles,
+        "cycle_handle_c": state.cycle_handle_c,
+        "cycle_handle_b": state.cycle_handle_b,
+        "cycle_handle_dc": state.cycle_handle_dc,
+        "cycle_handle_db": state.cycle_handle_db,
+    }
     if state.handler_id is None or state.handling_since is None:
-        return
+        return sums
     where = _where_of_row(state)
-    at_once = conn.execute(
-        select(func.count()).select_from(STATE).where(_C.handler_id == state.handler_id)
-    ).scalar_one()
-    recording.add(
-        conn,
-        where,
-        "handle",
-        at,
-        agent_id=state.handler_id,
-        measured=recording.span(config, where, state.handling_since, at),
-        n=max(1, int(at_once)),
+    at_once = max(
+        1,
+        int(
+            conn.execute(
+                select(func.count()).select_from(STATE).where(_C.handler_id == state.handler_id)
+            ).scalar_one()
+        ),
     )
+    worked = recording.span(config, where, state.handling_since, at)
+    recording.add(conn, where, "handle", at, agent_id=state.handler_id, measured=worked, n=at_once)
+    return {
+        "cycle_handles": state.cycle_handles + 1,
+        "cycle_handle_c": state.cycle_handle_c + worked.seconds,
+        "cycle_handle_b": state.cycle_handle_b + worked.business_seconds,
+        "cycle_handle_dc": state.cycle_handle_dc + worked.seconds / at_once,
+        "cycle_handle_db": state.cycle_handle_db + worked.business_seconds / at_once,
+    }
+
+
+#: A new cycle (after its resolution, or at a reopening) starts from nothing.
+CYCLE_RESET: dict[str, Any] = {
+    "cycle_responses": 0,
+    "cycle_response_c": 0.0,
+    "cycle_response_b": 0.0,
+    "cycle_handles": 0,
+    "cycle_handle_c": 0.0,
+    "cycle_handle_b": 0.0,
+    "cycle_handle_dc": 0.0,
+    "cycle_handle_db": 0.0,
+}
+
+
+def _close_cycle(
+    conn: Connection,
+    where: Where,
+    state: Row[Any],
+    handled: dict[str, Any],
+    at: datetime,
+    agent: int | None,
+) -> None:
+    """The per-conversation facts of the cycle a resolution closes (ADR 0031)."""
+    responses = int(state.cycle_responses)
+    if responses:
+        mean = recording.Span(
+            state.cycle_response_c / responses, state.cycle_response_b / responses
+        )
+        recording.add(conn, where, "conv_response", at, agent_id=agent, measured=mean, n=responses)
+    segments = int(handled["cycle_handles"])
+    if segments:
+        for kind, c, b in (
+            ("conv_handle", "cycle_handle_c", "cycle_handle_b"),
+            ("conv_handle_dialog", "cycle_handle_dc", "cycle_handle_db"),
+        ):
+            summed = recording.Span(float(handled[c]), float(handled[b]))
+            recording.add(conn, where, kind, at, agent_id=agent, measured=summed, n=segments)
 
 
 def updated(conn: Connection, config: SlaConfig | None, conv: Conv, at: datetime) -> None:
@@ -261,30 +355,34 @@ def updated(conn: Connection, config: SlaConfig | None, conv: Conv, at: datetime
     }
     was_resolved, resolved = state.status == "resolved", conv.status == "resolved"
     if resolved and not was_resolved:
+        resolver = conv.assignee_id or state.handler_id
         recording.add(
             conn,
             where,
             "resolved",
             at,
-            agent_id=conv.assignee_id or state.handler_id,
+            agent_id=resolver,
             measured=recording.span(config, where, state.created_at, at),
             n=state.replies,
             first=state.resolutions == 0,
         )
-        _end_handling(conn, config, state, at)
+        _close_cycle(conn, where, state, _end_handling(conn, config, state, at), at, resolver)
         values.update(
             handler_id=None,
             handling_since=None,
             waiting_since=None,
             resolutions=state.resolutions + 1,
+            **CYCLE_RESET,
         )
     elif was_resolved and not resolved:
-        recording.add(conn, where, "reopened", at, agent_id=conv.assignee_id)
-        values.update(first_open=True, first_since=None, waiting_since=None, replies=0)
+        _reopened(conn, where, at, conv.assignee_id)
+        values.update(
+            first_open=True, first_since=None, waiting_since=None, replies=0, **CYCLE_RESET
+        )
     old, new = state.assignee_id, conv.assignee_id
     if old != new:
         if not (resolved and not was_resolved) and state.handler_id not in (None, new):
-            _end_handling(conn, config, state, at)
+            values.update(_end_handling(conn, config, state, at))
             values.update(handler_id=None, handling_since=None)
         if old is not None and new is not None:
             recording.add(conn, where, "transferred", at, agent_id=old)
@@ -303,13 +401,38 @@ def escalated(
     agent_id: int | None,
     from_team_id: int | None,
 ) -> None:
-    """Counted for the team that escalated it (the 1st line's escalation rate)."""
+    """Counted for the team that escalated it; the first escalation of a conversation is
+    also counted as ``escalated_created`` in its creation hour with its ``created`` fact's
+    dimensions (the escalation rate's numerator, ADR 0031)."""
     state = _state(conn, conversation_id)
     if state is None:
         return
+    facts = recording.FACTS.c
+    mine = facts.conversation_id == conversation_id
+    before = conn.execute(select(facts.id).where(mine, facts.kind == "escalated").limit(1)).first()
     recording.add(
         conn, _where_of_row(state), "escalated", at, agent_id=agent_id, team_id=from_team_id
     )
+    if before is not None:
+        return
+    born = conn.execute(
+        select(facts.at, facts.inbox_id, facts.channel, facts.team_id, facts.agent_id)
+        .where(mine, facts.kind == "created")
+        .limit(1)
+    ).first()
+    if born is not None:
+        shard = conversation_id % recording.SHARDS if conn.dialect.name == "postgresql" else 0
+        recording.roll(
+            conn,
+            "escalated_created",
+            born.at,
+            born.inbox_id,
+            born.channel,
+            born.team_id,
+            born.agent_id,
+            None,
+            shard=shard,
+        )
 
 
 def handed_back(

@@ -85,3 +85,22 @@ class SurveyRequest(Base):
     score: Mapped[int | None]
     comment: Mapped[str | None] = mapped_column(String(2000))
     responded_at: Mapped[datetime | None]
+
+
+class SurveyHourly(Base):
+    """Surveys counted per hour they were *sent* in, kind, the inbox, channel, team and
+    operator they were sent with, and score (``-1``: not answered): what the reports' CSAT,
+    NPS and CES read for whole hours (``service.score_counts``) instead of every survey.
+    Kept with each survey's creation and answer (``rollup.py``)."""
+
+    __tablename__ = "survey_hourly"
+
+    hour: Mapped[datetime] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(4), primary_key=True)
+    inbox_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    channel: Mapped[str] = mapped_column(String(30), primary_key=True)
+    #: 0 = none (a key column cannot be NULL).
+    team_key: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    operator_key: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    score_key: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    n: Mapped[int] = mapped_column(BigId, default=0)

@@ -22,9 +22,9 @@ from otklik.conversations.schemas import ConversationOut
 from otklik.core.clock import utcnow
 from otklik.core.errors import AppError, invalid, not_found
 from otklik.core.events import bus
-from otklik.surveys import delivery, texts
+from otklik.surveys import delivery, rollup, texts
 from otklik.surveys.events import SurveyResponded, SurveySent
-from otklik.surveys.models import SCALES, SurveyRequest, SurveySettings
+from otklik.surveys.models import SCALES, SurveyHourly, SurveyRequest, SurveySettings
 from otklik.surveys.schemas import (
     Kind,
     Origin,
@@ -172,6 +172,7 @@ async def send(
     )
     session.add(row)
     await session.flush()
+    await rollup.count(session, row, rollup.UNANSWERED, 1)
     out = survey_out(row)
     own = settings.texts if settings is not None else {}
     card = None
@@ -257,6 +258,8 @@ async def answer(
     row.comment = comment
     row.responded_at = now
     await session.flush()
+    await rollup.count(session, row, rollup.UNANSWERED, -1)
+    await rollup.count(session, row, score, 1)
     await bus.emit(session, SurveyResponded(survey=survey_out(row)))
     return public_out(row, await _own_texts(session, row.inbox_id), now=now)
 
@@ -374,6 +377,13 @@ async def responses(
     return [survey_out(row) for row in rows]
 
 
+def _whole_hours(since: datetime, until: datetime) -> tuple[datetime, datetime] | None:
+    start, end = rollup.hour_of(since), rollup.hour_of(until)
+    if start < since:
+        start += timedelta(hours=1)
+    return (start, end) if start < end else None
+
+
 async def score_counts(
     session: AsyncSession,
     *,
@@ -385,27 +395,58 @@ async def score_counts(
     channels: tuple[str, ...] = (),
 ) -> dict[str, tuple[int, dict[int, int]]]:
     """Per kind: surveys sent in ``[since, until)`` and their answers counted by score, as
-    the session's operator may see them (one GROUP BY; what reports compute CSAT, NPS, CES
-    and the response rate from, ``docs/metrics.md``)."""
-    s = SurveyRequest
-    conditions = [visible(session), s.created_at >= since, s.created_at < until]
-    if inbox_ids:
-        conditions.append(s.inbox_id.in_(inbox_ids))
-    if team_ids:
-        conditions.append(s.team_id.in_(team_ids))
-    if operator_ids:
-        conditions.append(s.operator_id.in_(operator_ids))
-    if channels:
-        conditions.append(s.channel.in_(channels))
-    rows = await session.execute(
-        select(s.kind, s.score, func.count()).where(*conditions).group_by(s.kind, s.score)
-    )
+    the session's operator may see them (what reports compute CSAT, NPS, CES and the
+    response rate from, ``docs/metrics.md``): the whole hours from ``survey_hourly``, the
+    parts of an hour at the ends from the surveys (one GROUP BY each)."""
+    s, h = SurveyRequest, SurveyHourly
+    hours = _whole_hours(since, until)
+    parts = [(since, until)] if hours is None else [(since, hours[0]), (hours[1], until)]
+    queries: list[Any] = []
+    for start, end in parts:
+        if start >= end:
+            continue
+        conditions = [visible(session), s.created_at >= start, s.created_at < end]
+        if inbox_ids:
+            conditions.append(s.inbox_id.in_(inbox_ids))
+        if team_ids:
+            conditions.append(s.team_id.in_(team_ids))
+        if operator_ids:
+            conditions.append(s.operator_id.in_(operator_ids))
+        if channels:
+            conditions.append(s.channel.in_(channels))
+        score = func.coalesce(s.score, rollup.UNANSWERED)
+        queries.append(
+            select(s.kind, score, func.count()).where(*conditions).group_by(s.kind, score)
+        )
+    if hours is not None:
+        scope = access.scope_in(session)
+        conditions = [
+            access.visible(
+                scope, inbox_id=h.inbox_id, team_id=h.team_key, assignee_id=h.operator_key
+            ),
+            h.hour >= hours[0],
+            h.hour < hours[1],
+        ]
+        if inbox_ids:
+            conditions.append(h.inbox_id.in_(inbox_ids))
+        if team_ids:
+            conditions.append(h.team_key.in_(team_ids))
+        if operator_ids:
+            conditions.append(h.operator_key.in_(operator_ids))
+        if channels:
+            conditions.append(h.channel.in_(channels))
+        queries.append(
+            select(h.kind, h.score_key, func.sum(h.n))
+            .where(*conditions)
+            .group_by(h.kind, h.score_key)
+        )
     found: dict[str, tuple[int, dict[int, int]]] = {}
-    for kind, score, n in rows:
-        sent, scores = found.get(kind, (0, {}))
-        if score is not None:
-            scores[int(score)] = scores.get(int(score), 0) + int(n)
-        found[kind] = (sent + int(n), scores)
+    for query in queries:
+        for kind, score, n in await session.execute(query):
+            sent, scores = found.get(kind, (0, {}))
+            if int(score) != rollup.UNANSWERED:
+                scores[int(score)] = scores.get(int(score), 0) + int(n)
+            found[kind] = (sent + int(n or 0), scores)
     return found
 
 
