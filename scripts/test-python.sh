@@ -17,8 +17,10 @@ print_logs() {
   cat "$logs/postgres.log"
   # Last, so that a tail of the output (all CI keeps) names what failed in either run.
   echo "== pytest: what failed (SQLite, then PostgreSQL)"
-  grep -h -E "^(FAILED|ERROR) |^=+ .*(passed|failed|error).* =+$|Timeout" \
-    "$logs/sqlite.log" "$logs/postgres.log" || echo "(nothing reported)"
+  grep -h -E "^(FAILED|ERROR) |Timeout" "$logs/sqlite.log" "$logs/postgres.log" ||
+    echo "(nothing reported)"
+  echo "SQLite: $(tail -n 1 "$logs/sqlite.log")"
+  echo "PostgreSQL: $(tail -n 1 "$logs/postgres.log")"
   rm -rf "$logs"
 }
 trap 'print_logs; exit 143' TERM INT
