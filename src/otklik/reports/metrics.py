@@ -12,7 +12,7 @@ limits the facts like it limits conversations (``accounts/access.py``).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -94,10 +94,20 @@ def hour_split(filters: Filters) -> tuple[Filters | None, list[Filters]]:
     """The whole UTC hours inside the period (what the hourly rollups answer) and the parts
     of an hour before and after them (what the facts answer); no whole hours with a tag
     filter (rollups do not know tags) or a period shorter than an hour."""
-    start, end = _hour(filters.since), _hour(filters.until)
+    if filters.tags:
+        return None, [filters]
+    return _aligned(filters, _hour, timedelta(hours=1))
+
+
+def _aligned(
+    filters: Filters, floor: Callable[[datetime], datetime], step: timedelta
+) -> tuple[Filters | None, list[Filters]]:
+    """The whole units (hours, days: ``floor`` and ``step``) inside the period, and the
+    parts of a unit at its ends."""
+    start, end = floor(filters.since), floor(filters.until)
     if start < filters.since:
-        start += timedelta(hours=1)
-    if filters.tags or start >= end:
+        start += step
+    if start >= end:
         return None, [filters]
     edges = []
     if filters.since < start:
@@ -241,17 +251,7 @@ def day_split(filters: Filters, scope: access.Scope) -> tuple[Filters | None, li
 
 def whole_days(filters: Filters) -> tuple[Filters | None, list[Filters]]:
     """The whole UTC days inside the period and the parts of a day at its ends."""
-    start, end = _day(filters.since), _day(filters.until)
-    if start < filters.since:
-        start += timedelta(days=1)
-    if start >= end:
-        return None, [filters]
-    edges = []
-    if filters.since < start:
-        edges.append(replace(filters, until=start))
-    if end < filters.until:
-        edges.append(replace(filters, since=end))
-    return replace(filters, since=start, until=end), edges
+    return _aligned(filters, _day, timedelta(days=1))
 
 
 def _fact_bins(filters: Filters, scope: access.Scope) -> Any:

@@ -400,20 +400,25 @@ async def score_counts(
     parts of an hour at the ends from the surveys (one GROUP BY each)."""
     s, h = SurveyRequest, SurveyHourly
     hours = _whole_hours(since, until)
+
+    def narrowed(columns: tuple[Any, Any, Any, Any]) -> list[Any]:
+        """The filters on the inbox, team, operator and channel columns given."""
+        wanted: tuple[Any, ...] = (inbox_ids, team_ids, operator_ids, channels)
+        return [
+            column.in_(values) for column, values in zip(columns, wanted, strict=True) if values
+        ]
+
     parts = [(since, until)] if hours is None else [(since, hours[0]), (hours[1], until)]
     queries: list[Any] = []
     for start, end in parts:
         if start >= end:
             continue
-        conditions = [visible(session), s.created_at >= start, s.created_at < end]
-        if inbox_ids:
-            conditions.append(s.inbox_id.in_(inbox_ids))
-        if team_ids:
-            conditions.append(s.team_id.in_(team_ids))
-        if operator_ids:
-            conditions.append(s.operator_id.in_(operator_ids))
-        if channels:
-            conditions.append(s.channel.in_(channels))
+        conditions = [
+            visible(session),
+            s.created_at >= start,
+            s.created_at < end,
+            *narrowed((s.inbox_id, s.team_id, s.operator_id, s.channel)),
+        ]
         score = func.coalesce(s.score, rollup.UNANSWERED)
         queries.append(
             select(s.kind, score, func.count()).where(*conditions).group_by(s.kind, score)
@@ -426,15 +431,8 @@ async def score_counts(
             ),
             h.hour >= hours[0],
             h.hour < hours[1],
+            *narrowed((h.inbox_id, h.team_key, h.operator_key, h.channel)),
         ]
-        if inbox_ids:
-            conditions.append(h.inbox_id.in_(inbox_ids))
-        if team_ids:
-            conditions.append(h.team_key.in_(team_ids))
-        if operator_ids:
-            conditions.append(h.operator_key.in_(operator_ids))
-        if channels:
-            conditions.append(h.channel.in_(channels))
         queries.append(
             select(h.kind, h.score_key, func.sum(h.n))
             .where(*conditions)
