@@ -28,6 +28,7 @@ from otklik.reports.metrics import (
     of_kind,
     rollup_conditions,
     roomy,
+    summed_day_bins,
     whole_days,
 )
 from otklik.reports.models import ReportDayBin, ReportHourly
@@ -253,19 +254,7 @@ def _table_day_bins(days: Filters, by: Dimension) -> Any:
     conditions = [D.inbox_id == level, D.day >= days.since, D.day < days.until]
     if wanted:
         conditions.append(D.team_key.in_(wanted))
-    return (
-        select(
-            D.team_key,
-            D.measure,
-            D.bin,
-            func.sum(D.n),
-            func.sum(D.total),
-            func.min(D.low),
-            func.max(D.high),
-        )
-        .where(*conditions)
-        .group_by(D.team_key, D.measure, D.bin)
-    )
+    return summed_day_bins(conditions, D.team_key)
 
 
 async def _table_medians(

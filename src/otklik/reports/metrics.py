@@ -297,8 +297,15 @@ def _day_bins(days: Filters) -> Any:
         conditions.append(D.team_key.in_(days.team_ids))
     if days.channels:
         conditions.append(D.channel.in_(days.channels))
+    return summed_day_bins(conditions)
+
+
+def summed_day_bins(conditions: Sequence[ColumnElement[bool]], *keys: Any) -> Any:
+    """The day bins that match ``conditions`` added up per ``keys``, measure and bin."""
+    D = ReportDayBin
     return (
         select(
+            *keys,
             D.measure,
             D.bin,
             func.sum(D.n),
@@ -307,7 +314,7 @@ def _day_bins(days: Filters) -> Any:
             func.max(D.high),
         )
         .where(*conditions)
-        .group_by(D.measure, D.bin)
+        .group_by(*keys, D.measure, D.bin)
     )
 
 
