@@ -43,6 +43,8 @@ def test_overview_charts_and_a_drill_down(
     expect(kpi("resolved").get_by_test_id("report-kpi-value")).to_have_text("1")
     expect(kpi("created").get_by_test_id("report-kpi-previous")).to_contain_text("0")
     expect(kpi("first_response")).to_contain_text("1 measured")
+    # What the durations mean since they are counted at the resolution (ADR 0031).
+    expect(page.get_by_test_id("reports-durations-note")).to_contain_text("when it is resolved")
     expect(page.get_by_test_id("report-volume-chart")).to_have_attribute("data-points", "1")
     expect(page.get_by_test_id("report-volume-chart").locator("canvas")).to_be_visible()
     expect(page.get_by_test_id("report-backlog-chart").locator("canvas")).to_be_visible()

@@ -71,6 +71,7 @@ const en = {
     },
     nobody: 'Nobody',
     noTeam: 'No team',
+    durationsNote: 'Response and handle time are counted per conversation when it is resolved: in the period of its resolution, for the part of the conversation since it was opened or reopened. Medians and p90 are within 2 %.',
     noData: 'Nothing in this period.',
     drillTitle: 'Conversations behind “{metric}”',
     drillHint: 'Click a number to see its conversations.',
