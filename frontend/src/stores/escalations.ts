@@ -39,6 +39,12 @@ export const useEscalationsStore = defineStore('escalations', () => {
   /** From an event: replace by id, keep the order by id (see ``liveLists``). */
   const receive = lists.receive
 
+  /** Load the open conversation's history again, forget the others' (a socket resync). */
+  async function refresh(active: number | null): Promise<void> {
+    lists.forgetAllBut(active)
+    if (active !== null) await load(active)
+  }
+
   function pending(conversationId: number): Escalation | null {
     return pendingHandBack(byConversation.value[conversationId])
   }
@@ -64,5 +70,5 @@ export const useEscalationsStore = defineStore('escalations', () => {
     byConversation.value = {}
   }
 
-  return { byConversation, load, receive, pending, escalate, handBack, transfer, reset }
+  return { byConversation, load, receive, pending, escalate, handBack, transfer, reset, refresh }
 })

@@ -34,5 +34,13 @@ export function liveLists<T extends OfConversation>(put: (list: T[], item: T) =>
     if (list) put(list, item)
   }
 
-  return { byConversation, load, receive }
+  /** After the socket may have missed frames: forget every list but `keep`'s (the others
+   * load again when their conversation is opened). */
+  function forgetAllBut(keep: number | null): void {
+    for (const id of Object.keys(byConversation.value).map(Number)) {
+      if (id !== keep) delete byConversation.value[id]
+    }
+  }
+
+  return { byConversation, load, receive, forgetAllBut }
 }

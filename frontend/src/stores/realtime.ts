@@ -7,10 +7,12 @@ import { ResumableSocket, type ConnectionState, type SocketLike } from '@/realti
 import { useAgentsStore } from './agents'
 import { useChannelHealthStore } from './channelHealth'
 import { useConversationsStore } from './conversations'
+import { useEscalationsStore } from './escalations'
 import { useMentionsStore } from './mentions'
 import { useMessagesStore } from './messages'
 import { useOutboxStore } from './outbox'
 import { useSessionStore } from './session'
+import { useSurveysStore } from './surveys'
 import { useTypingStore } from './typing'
 
 /** If the socket is not ready by then, show the list over HTTP anyway. */
@@ -72,6 +74,10 @@ export const useRealtimeStore = defineStore('realtime', () => {
         active === null ? Promise.resolve() : conversations.ensure(active).catch(() => undefined),
         useChannelHealthStore().load().catch(() => undefined),
         useMentionsStore().load(),
+        // Lists that follow frames, loaded when a conversation opened: a frame committed
+        // before this socket was live reaches them only this way (CI missed a survey so).
+        useSurveysStore().refresh(active).catch(() => undefined),
+        useEscalationsStore().refresh(active),
       ])
     } finally {
       syncing.value = false

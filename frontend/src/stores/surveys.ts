@@ -20,5 +20,11 @@ export const useSurveysStore = defineStore('surveys', () => {
     await lists.load(conversationId, async () => (await api.ofConversation(conversationId)).items)
   }
 
-  return { byConversation: lists.byConversation, load, upsert: lists.receive }
+  /** Load the open conversation's surveys again, forget the others' (a socket resync). */
+  async function refresh(active: number | null): Promise<void> {
+    lists.forgetAllBut(active)
+    if (active !== null) await load(active)
+  }
+
+  return { byConversation: lists.byConversation, load, refresh, upsert: lists.receive }
 })

@@ -7,6 +7,7 @@ import { useOutboxStore } from '@/stores/outbox'
 import { usePrefsStore } from '@/stores/prefs'
 import { useRealtimeStore } from '@/stores/realtime'
 import { useSessionStore } from '@/stores/session'
+import { useSurveysStore } from '@/stores/surveys'
 import { useTypingStore } from '@/stores/typing'
 import { FakeSocket, flush, jsonResponse, makeConversation, makeMessage, mockFetch } from './helpers'
 
@@ -133,6 +134,29 @@ describe('realtime store', () => {
     await flush()
     expect(calls.filter((c) => c.path === '/conversations').length).toBe(before + 1)
     expect(messages.threads[7]!.stale).toBe(true)
+  })
+
+  it('a fresh ready reloads the open conversation’s surveys: one sent before the socket was live shows', async () => {
+    let surveys: unknown[] = []
+    const { calls } = mockFetch({
+      'GET /conversations': () => page([]),
+      'GET /conversations/*/messages': () => ({ items: [], has_more: false }),
+      'GET /conversations/*': () => makeConversation({ id: 7 }),
+      'GET /conversations/*/surveys': () => ({ items: surveys }),
+      'GET /conversations/*/escalations': () => ({ items: [] }),
+    })
+    const store = useSurveysStore()
+    useConversationsStore().activeId = 7
+    await store.load(7) // as the conversation opened: nothing sent yet
+    await store.load(8) // another conversation seen earlier
+    // Resolved (and a survey sent) before the socket is live: its frame never comes.
+    surveys = [{ id: 5, kind: 'csat', conversation_id: 7, score: null, responded_at: null }]
+    const { ws } = start()
+    ws.receive({ type: 'ready', last_event_id: 100 })
+    await flush()
+    expect(store.byConversation[7]).toEqual(surveys)
+    expect(store.byConversation[8]).toBeUndefined() // loads again when opened
+    expect(calls.filter((c) => c.path === '/conversations/7/surveys')).toHaveLength(2)
   })
 
   it('routes typing and presence frames', async () => {
