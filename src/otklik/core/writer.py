@@ -99,7 +99,7 @@ class WriteBatcher:
         finally:
             self._waiting -= 1
         try:
-            conn, batch = await to_the_end(self._join())
+            conn, batch = await self._join()
         except BaseException:
             self._lock.release()
             raise
@@ -119,19 +119,25 @@ class WriteBatcher:
                 self._lock.release()
 
     async def _join(self) -> tuple[AsyncConnection, Batch]:
-        if self._conn is None:
-            self._conn = await self.engine.connect()
         if self._batch is None:
-            try:
-                self._transaction = await self._conn.begin()
-            except Exception:
-                # Whatever state the failed BEGIN left, the next turn starts on a new
-                # connection instead of tripping over it.
-                await self._discard_connection()
-                raise
-            self._batch = Batch(done=asyncio.get_running_loop().create_future())
+            # Connecting and BEGIN run whole even if this writer is cancelled meanwhile
+            # (``core/shielding.py``); a writer joining a running batch awaits nothing.
+            await to_the_end(self._begin())
+        assert self._conn is not None and self._batch is not None
         self._batch.size += 1
         return self._conn, self._batch
+
+    async def _begin(self) -> None:
+        if self._conn is None:
+            self._conn = await self.engine.connect()
+        try:
+            self._transaction = await self._conn.begin()
+        except Exception:
+            # Whatever state the failed BEGIN left, the next turn starts on a new
+            # connection instead of tripping over it.
+            await self._discard_connection()
+            raise
+        self._batch = Batch(done=asyncio.get_running_loop().create_future())
 
     async def _commit_after_queue(self, batch: Batch) -> None:
         async with self._lock:
