@@ -19,7 +19,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otklik.attributes.converting import AttributeKind, kinds
-from otklik.contacts import company_import, import_files, importing
+from otklik.contacts import company_import, import_files, import_writing, importing
 from otklik.contacts.models import ContactImport
 from otklik.contacts.schemas import RowError
 from otklik.jobs.housekeeping import prune_step
@@ -72,7 +72,7 @@ class Contacts:
     async def write(
         self, session: AsyncSession, checked: Checked[importing.Row], *, write: bool
     ) -> importing.Outcome:
-        return await importing.apply_batch(session, checked.rows, self.seen, write=write)
+        return await import_writing.apply_batch(session, checked.rows, self.seen, write=write)
 
 
 @dataclass(slots=True)

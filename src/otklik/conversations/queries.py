@@ -27,6 +27,7 @@ from otklik.conversations.shapes import (
     visitor_message_out,
     with_contact_and_last,
 )
+from otklik.core.chunks import chunks
 from otklik.core.errors import not_found
 from otklik.core.events import Reach
 
@@ -84,7 +85,7 @@ async def reaches_of_contacts(
     decides who hears of a contact, ``contacts.announce_contacts``); contacts without
     conversations are left out."""
     found: dict[int, list[Reach]] = {}
-    for start in range(0, len(contact_ids), 5000):
+    for piece in chunks(contact_ids):
         rows = await session.execute(
             select(
                 Conversation.contact_id,
@@ -92,7 +93,7 @@ async def reaches_of_contacts(
                 Conversation.team_id,
                 Conversation.assignee_id,
             )
-            .where(Conversation.contact_id.in_(contact_ids[start : start + 5000]))
+            .where(Conversation.contact_id.in_(piece))
             .distinct()
         )
         for contact_id, inbox_id, team_id, assignee_id in rows:
@@ -103,9 +104,8 @@ async def reaches_of_contacts(
 async def reaches_of(session: AsyncSession, ids: Iterable[int]) -> dict[int, tuple[Reach, str]]:
     """The reach and priority of each of the conversations ``ids`` (whoever asks: SLA
     alerts and compliance figures)."""
-    wanted = list(ids)
     found: dict[int, tuple[Reach, str]] = {}
-    for start in range(0, len(wanted), 5000):
+    for piece in chunks(ids):
         rows = await session.execute(
             select(
                 Conversation.id,
@@ -113,7 +113,7 @@ async def reaches_of(session: AsyncSession, ids: Iterable[int]) -> dict[int, tup
                 Conversation.team_id,
                 Conversation.assignee_id,
                 Conversation.priority,
-            ).where(Conversation.id.in_(wanted[start : start + 5000]))
+            ).where(Conversation.id.in_(piece))
         )
         found.update({row[0]: (Reach(row[1], row[2], row[3]), row[4]) for row in rows})
     return found
