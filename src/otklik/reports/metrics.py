@@ -64,17 +64,26 @@ def dimensions(filters: Filters, scope: access.Scope, fact: Any = F) -> list[Col
             scope, inbox_id=fact.inbox_id, team_id=fact.team_id, assignee_id=fact.agent_id
         )
     ]
-    if filters.inbox_ids:
-        conditions.append(fact.inbox_id.in_(filters.inbox_ids))
-    if filters.team_ids:
-        conditions.append(fact.team_id.in_(filters.team_ids))
-    if filters.agent_ids:
-        conditions.append(fact.agent_id.in_(filters.agent_ids))
-    if filters.channels:
-        conditions.append(fact.channel.in_(filters.channels))
+    conditions += narrowed(
+        filters, inbox=fact.inbox_id, team=fact.team_id, agent=fact.agent_id, channel=fact.channel
+    )
     if filters.tags:
         conditions.append(fact.conversation_id.in_(conversation_queries.tagged_ids(filters.tags)))
     return conditions
+
+
+def narrowed(
+    filters: Filters, *, inbox: Any, team: Any, channel: Any, agent: Any = None
+) -> list[ColumnElement[bool]]:
+    """``filters``' inbox, team, operator and channel choices on the columns given (facts,
+    hourly rollups or day bins name them differently)."""
+    chosen = (
+        (inbox, filters.inbox_ids),
+        (team, filters.team_ids),
+        (agent, filters.agent_ids),
+        (channel, filters.channels),
+    )
+    return [column.in_(values) for column, values in chosen if column is not None and values]
 
 
 def of_kind(kind: str, filters: Filters, scope: access.Scope) -> list[ColumnElement[bool]]:
@@ -122,15 +131,9 @@ def rollup_conditions(filters: Filters, scope: access.Scope) -> list[ColumnEleme
     conditions = [
         access.visible(scope, inbox_id=H.inbox_id, team_id=H.team_key, assignee_id=H.agent_key)
     ]
-    if filters.inbox_ids:
-        conditions.append(H.inbox_id.in_(filters.inbox_ids))
-    if filters.team_ids:
-        conditions.append(H.team_key.in_(filters.team_ids))
-    if filters.agent_ids:
-        conditions.append(H.agent_key.in_(filters.agent_ids))
-    if filters.channels:
-        conditions.append(H.channel.in_(filters.channels))
-    return conditions
+    return conditions + narrowed(
+        filters, inbox=H.inbox_id, team=H.team_key, agent=H.agent_key, channel=H.channel
+    )
 
 
 def _edge_count(kind: str, edge: Filters, scope: access.Scope) -> Any:
@@ -291,12 +294,8 @@ def _day_bins(days: Filters) -> Any:
         conditions.append(D.inbox_id == 0)
     else:
         conditions.append(D.inbox_id > 0)
-    if days.inbox_ids:
-        conditions.append(D.inbox_id.in_(days.inbox_ids))
-    if days.team_ids:
-        conditions.append(D.team_key.in_(days.team_ids))
-    if days.channels:
-        conditions.append(D.channel.in_(days.channels))
+    # No operator dimension in the bins: the caller sends operator filters to the facts.
+    conditions += narrowed(days, inbox=D.inbox_id, team=D.team_key, channel=D.channel)
     return summed_day_bins(conditions)
 
 
