@@ -161,16 +161,20 @@ class ImapPoller:
         client, self._client = self._client, None
         if client is None:
             return
-        # An IDLE was ended by _idle() already (DONE twice is a protocol error).
-        with contextlib.suppress(Exception):
-            async with asyncio.timeout(2):
-                await client.logout()
-        with contextlib.suppress(Exception):
-            transport = client.protocol.transport
-            if transport is not None:
-                transport.close()
-        for task in list(client.tasks):
-            task.cancel()
+        try:
+            # An IDLE was ended by _idle() already (DONE twice is a protocol error).
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(2):
+                    await client.logout()
+        finally:
+            # Also when the poller is being stopped: a cancelled LOGOUT must not leave the
+            # socket open (a leaked transport failed a later test as a ResourceWarning).
+            with contextlib.suppress(Exception):
+                transport = client.protocol.transport
+                if transport is not None:
+                    transport.close()
+            for task in list(client.tasks):
+                task.cancel()
 
     async def _connect(self) -> IMAP4:
         cfg = self.config
