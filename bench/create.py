@@ -167,3 +167,18 @@ def record(report: Reporter, name: str, database: str, out: dict[str, Any]) -> N
         report.check(
             Check("create", database, f"creates/s, {who}", rate, "conv/s", TARGETS[n], True)
         )
+
+
+def record_limit(report: Reporter, database: str, limit: float, one_client: float) -> None:
+    """The same run's durable commits one at a time (``durable.py``): one client's ceiling."""
+    metric = "durable commits/s one at a time (bare driver): 1 client's limit"
+    report.add_rows("create", "raw-sql", database, [(metric, round(limit, 1), "commit/s")])
+    verdict = "above" if limit < TARGETS[1] else "below"
+    report.summary(
+        "create",
+        f"{database}: one client waits for each create to be durable, so it can never beat "
+        f"the bare driver committing one row at a time on this disk: {limit:,.0f} commits/s "
+        f"({1000 / limit:.2f} ms each) in this run. Otklik's one client: {one_client:,.0f}/s, "
+        f"{100 * one_client / limit:.0f} % of that limit; the target ({TARGETS[1]:.0f}/s) is "
+        f"{verdict} it.",
+    )

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench import bigdata, create, fanout, idle, ingest, profiling, turnlimit
+from bench import bigdata, create, durable, fanout, idle, ingest, profiling, turnlimit
 from bench.bigdata import Call
 from bench.load import Target, http_session, login, post_json, raise_fd_limit
 from bench.report import Check, Reporter, Result
@@ -380,8 +380,10 @@ class Harness:
                 )
 
     def create(self, database: Database) -> None:
-        """New conversations through the API channel: 1 client, then 8, on one server."""
+        """New conversations through the API channel: 1 client, then 8, on one server; then
+        the disk's limit for one client (``durable.py``)."""
         p = self.plan
+        one_client = math.nan
         for name, target_cm in self.targets(database):
             with (
                 target_cm as (server, target),
@@ -399,6 +401,14 @@ class Harness:
                     )
                     create.record(self.report, name, database, out)
                     self._client_bound("create", out)
+                    if name == "otklik" and clients == 1:
+                        one_client = out["rate"]
+        if not self.args.baseline_only:
+            # The disk's limit for one client, on the same disk and database, same run.
+            limit = durable.commits_per_second(
+                fresh_otklik(database, self.workdir), p.create_duration_s
+            )
+            create.record_limit(self.report, database, limit, one_client)
 
     def fanout(self, database: Database) -> None:
         p = self.plan

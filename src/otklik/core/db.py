@@ -321,7 +321,13 @@ class Database:
             except BaseException:
                 await _back_out(unit.abandon(), batch)
                 raise
-            await to_the_end(_keep_unit(unit, batch))
+            if unit.settled:
+                # The live path's common case: its savepoint went in the work's own hop, so
+                # keeping it is one append, with no await for a cancellation to cut and no
+                # task for ``to_the_end`` to start (~a tenth of a message's CPU).
+                batch.committed.append(unit)
+            else:
+                await to_the_end(_keep_unit(unit, batch))
         await asyncio.shield(batch.done)
 
     async def run_unit(

@@ -103,6 +103,12 @@ class WriteUnit:
             )
         return self._session
 
+    @property
+    def settled(self) -> bool:
+        """Nothing is left to release: no session, no open savepoint (the work released it
+        in its own hop). Keeping such a unit awaits nothing, so no cancellation can cut it."""
+        return self._session is None and not self._open
+
     async def finish(self) -> None:
         """The work succeeded: keep it in the batch's transaction."""
         session, self._session = self._session, None
