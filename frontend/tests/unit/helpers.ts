@@ -155,3 +155,10 @@ export async function flush(): Promise<void> {
     else await new Promise((r) => setTimeout(r, 0))
   }
 }
+
+/** A server answer held back until the test lets it go (a slow request). */
+export function heldAnswer() {
+  let release: (body: unknown) => void = () => undefined
+  const answer = new Promise<unknown>((resolve) => (release = resolve))
+  return { route: () => answer, release }
+}
