@@ -8,6 +8,7 @@ import AttributesSettings from '@/components/settings/attributes/AttributesSetti
 import MacrosSettings from '@/components/settings/macros/MacrosSettings.vue'
 import SurveysSettings from '@/components/settings/surveys/SurveysSettings.vue'
 import TeamsSettings from '@/components/settings/TeamsSettings.vue'
+import SessionList from '@/components/settings/security/SessionList.vue'
 import ApiTokensSettings from '@/components/settings/tokens/ApiTokensSettings.vue'
 import DeliveryLog from '@/components/settings/webhooks/DeliveryLog.vue'
 import WebhooksSettings from '@/components/settings/webhooks/WebhooksSettings.vue'
@@ -166,6 +167,21 @@ describe('settings pages whose older load answers last', () => {
     await flush()
     expect((w.get('[data-testid="surveys-csat"]').element as HTMLInputElement).checked).toBe(false)
     expect((w.get('[data-testid="surveys-nps"]').element as HTMLInputElement).checked).toBe(true)
+    w.unmount()
+  })
+
+  it('sessions: the ones a password change ended do not come back with the slower first load', async () => {
+    const first = heldAnswer()
+    const session = (id: number, current: boolean) => ({ id, created_at: '2026-12-04T09:00:00Z', last_seen_at: '2026-12-04T10:00:00Z', expires_at: '2026-12-18T09:00:00Z', ip: null, user_agent: `browser ${id}`, current })
+    let lists = 0
+    mockFetch({ 'GET /auth/sessions': () => (++lists === 1 ? first.route() : { items: [session(1, true)] }) })
+    const w = mountIt(SessionList)
+    await flush()
+    // the password changed (the page asks the list again): the other sessions are ended
+    await (w.vm as unknown as { load: () => Promise<void> }).load()
+    first.release({ items: [session(1, true), session(2, false)] })
+    await flush()
+    expect(w.findAll('[data-testid="session-row"]')).toHaveLength(1)
     w.unmount()
   })
 })
