@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import { mount } from '@vue/test-utils'
-import { createPinia, setActivePinia, type Pinia } from 'pinia'
+import type { Pinia } from 'pinia'
 import type { Component } from 'vue'
 import type { Clock } from '@/api/sla'
 import type { ScheduleRequest, Shift, TimesheetDay } from '@/api/workforce'
@@ -10,18 +10,13 @@ import ScheduleRequests from '@/components/workforce/ScheduleRequests.vue'
 import TeamSchedule from '@/components/workforce/TeamSchedule.vue'
 import TimesheetPanel from '@/components/workforce/TimesheetPanel.vue'
 import { i18n } from '@/i18n'
-import { useSessionStore } from '@/stores/session'
-import { flush, heldAnswer, makeConversation, mockFetch } from './helpers'
+import { ADMIN, flush, heldAnswer, makeConversation, mockFetch, signedIn } from './helpers'
 
-const ME = { id: 1, email: 'lead@x', name: 'Lead', role: 'admin' as const, languages: [], status: 'online' as const, active: true, team_ids: [] }
-const OLGA = { ...ME, id: 2, email: 'olga@x', name: 'Olga', role: 'agent' as const }
+const OLGA = { ...ADMIN, id: 2, email: 'olga@x', name: 'Olga', role: 'agent' as const }
 let pinia: Pinia
 
 beforeEach(() => {
-  pinia = createPinia()
-  setActivePinia(pinia)
-  useSessionStore().me = { ...ME }
-  i18n.global.locale.value = 'en'
+  pinia = signedIn()
 })
 
 function mountIt(component: Component, props: Record<string, unknown> = {}) {

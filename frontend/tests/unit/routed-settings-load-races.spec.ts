@@ -1,22 +1,17 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import { mount } from '@vue/test-utils'
-import { createPinia, setActivePinia, type Pinia } from 'pinia'
+import type { Pinia } from 'pinia'
 import type { Component } from 'vue'
 import { createMemoryHistory, createRouter } from 'vue-router'
 import InboxesSettings from '@/components/settings/InboxesSettings.vue'
 import KbSettings from '@/components/settings/kb/KbSettings.vue'
 import { i18n } from '@/i18n'
-import { useSessionStore } from '@/stores/session'
-import { flush, heldAnswer, mockFetch } from './helpers'
+import { flush, heldAnswer, mockFetch, signedIn } from './helpers'
 
-const ADMIN = { id: 1, email: 'admin@x', name: 'Admin', role: 'admin' as const, languages: [], status: 'online' as const, active: true, team_ids: [] }
 let pinia: Pinia
 
 beforeEach(() => {
-  pinia = createPinia()
-  setActivePinia(pinia)
-  useSessionStore().me = { ...ADMIN }
-  i18n.global.locale.value = 'en'
+  pinia = signedIn()
 })
 
 function listed(id: number, name: string) {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { flushPromises, mount } from '@vue/test-utils'
-import { createPinia, setActivePinia, type Pinia } from 'pinia'
+import type { Pinia } from 'pinia'
 import type { Component } from 'vue'
 import type { ApiToken } from '@/api/security'
 import type { SurveySettings } from '@/api/surveys'
@@ -13,17 +13,12 @@ import ApiTokensSettings from '@/components/settings/tokens/ApiTokensSettings.vu
 import DeliveryLog from '@/components/settings/webhooks/DeliveryLog.vue'
 import WebhooksSettings from '@/components/settings/webhooks/WebhooksSettings.vue'
 import { i18n } from '@/i18n'
-import { useSessionStore } from '@/stores/session'
-import { flush, heldAnswer, mockFetch } from './helpers'
+import { flush, heldAnswer, mockFetch, signedIn } from './helpers'
 
-const ADMIN = { id: 1, email: 'admin@x', name: 'Admin', role: 'admin' as const, languages: [], status: 'online' as const, active: true, team_ids: [] }
 let pinia: Pinia
 
 beforeEach(() => {
-  pinia = createPinia()
-  setActivePinia(pinia)
-  useSessionStore().me = { ...ADMIN }
-  i18n.global.locale.value = 'en'
+  pinia = signedIn()
 })
 
 afterEach(() => {
