@@ -3,9 +3,11 @@ import { flushPromises, mount } from '@vue/test-utils'
 import type { Pinia } from 'pinia'
 import type { Component } from 'vue'
 import type { ApiToken } from '@/api/security'
+import type { Rule } from '@/api/settings-types'
 import type { SurveySettings } from '@/api/surveys'
 import AttributesSettings from '@/components/settings/attributes/AttributesSettings.vue'
 import MacrosSettings from '@/components/settings/macros/MacrosSettings.vue'
+import RulesSettings from '@/components/settings/rules/RulesSettings.vue'
 import SurveysSettings from '@/components/settings/surveys/SurveysSettings.vue'
 import TeamsSettings from '@/components/settings/TeamsSettings.vue'
 import SessionList from '@/components/settings/security/SessionList.vue'
@@ -13,7 +15,7 @@ import ApiTokensSettings from '@/components/settings/tokens/ApiTokensSettings.vu
 import DeliveryLog from '@/components/settings/webhooks/DeliveryLog.vue'
 import WebhooksSettings from '@/components/settings/webhooks/WebhooksSettings.vue'
 import { i18n } from '@/i18n'
-import { flush, heldAnswer, mockFetch, signedIn } from './helpers'
+import { flush, heldAnswer, jsonResponse, mockFetch, signedIn } from './helpers'
 
 let pinia: Pinia
 
@@ -177,6 +179,36 @@ describe('settings pages whose older load answers last', () => {
     first.release({ items: [session(1, true), session(2, false)] })
     await flush()
     expect(w.findAll('[data-testid="session-row"]')).toHaveLength(1)
+    w.unmount()
+  })
+
+  it('rules: a rule switched off while the list reloads (after a failed move) stays off', async () => {
+    const rule = (id: number, position: number, enabled = true): Rule => ({ id, name: `Rule ${id}`, enabled, trigger: { type: 'conversation_created', minutes: null }, match: 'all', conditions: [], actions: [], position, created_at: '2026-12-04T09:00:00Z', updated_at: '2026-12-04T09:00:00Z' })
+    const reload = heldAnswer()
+    let lists = 0
+    mockFetch({
+      'GET /agents': () => ({ items: [] }),
+      'GET /teams': () => ({ items: [] }),
+      // the reload after the failed move was read before rule 2 was switched off
+      'GET /automation-rules': () => (++lists === 1 ? { items: [rule(1, 0), rule(2, 10)] } : reload.route()),
+      'PATCH /automation-rules/*': (url, init) => {
+        const body = JSON.parse(String(init.body)) as { position?: number; enabled?: boolean }
+        if (body.position !== undefined) return jsonResponse(500, { error: { code: 'internal', message: 'down' } })
+        return rule(Number(url.pathname.split('/').pop()), 10, body.enabled)
+      },
+    })
+    const w = mountIt(RulesSettings)
+    await flush()
+    await w.findAll('[data-testid="rule-down"]')[0]!.trigger('click')
+    await flush()
+    expect(lists).toBe(2)
+    const second = w.get('[data-rule-id="2"] [data-testid="rule-enabled"]')
+    ;(second.element as HTMLInputElement).checked = false
+    await second.trigger('change')
+    await flush()
+    reload.release({ items: [rule(1, 0), rule(2, 10)] })
+    await flush()
+    expect(w.get('[data-rule-id="2"]').classes()).toContain('is-off')
     w.unmount()
   })
 })
