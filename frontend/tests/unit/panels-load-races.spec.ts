@@ -7,6 +7,7 @@ import type { ScheduleRequest, Shift, TimesheetDay } from '@/api/workforce'
 import SlaReport from '@/components/settings/sla/SlaReport.vue'
 import SlaTargets from '@/components/sla/SlaTargets.vue'
 import ScheduleRequests from '@/components/workforce/ScheduleRequests.vue'
+import StatusTimeline from '@/components/workforce/StatusTimeline.vue'
 import TeamSchedule from '@/components/workforce/TeamSchedule.vue'
 import TimesheetPanel from '@/components/workforce/TimesheetPanel.vue'
 import { i18n } from '@/i18n'
@@ -122,6 +123,22 @@ describe('panels whose older load answers after a newer one', () => {
     first.release({ items: [] })
     await flush()
     expect(w.findAll('[data-testid="request-mine"]').map((r) => r.attributes('data-id'))).toEqual(['8'])
+    w.unmount()
+  })
+
+  it('status timeline: another day chosen while one loads shows that day’s statuses', async () => {
+    const first = heldAnswer()
+    const interval = (status: 'online' | 'break', date: string) => ({ agent_id: 2, status, reason: null, source: 'operator', started_at: `${date}T09:00:00Z`, ended_at: `${date}T12:00:00Z` })
+    mockFetch({
+      'GET /workforce/agents/2/intervals': (url) => (url.searchParams.get('day') === '2026-12-03' ? first.route() : { items: [interval('online', '2026-12-04')] }),
+    })
+    const w = mountIt(StatusTimeline, { agentId: 2, day: '2026-12-03', name: 'Olga' })
+    await flush()
+    await w.setProps({ day: '2026-12-04' })
+    await flush()
+    first.release({ items: [interval('break', '2026-12-03')] })
+    await flush()
+    expect(w.findAll('[data-testid="timeline-segment"]').map((s) => s.attributes('data-status'))).toEqual(['online'])
     w.unmount()
   })
 })
