@@ -21,7 +21,7 @@ beforeEach(() => {
 })
 
 function mountIt(component: Component, props: Record<string, unknown> = {}) {
-  return mount(component, { props, global: { plugins: [pinia, i18n] }, attachTo: document.body })
+  return mount(component, { props, global: { plugins: [pinia, i18n], stubs: { RouterLink: true } }, attachTo: document.body })
 }
 
 function clock(policy: string): Clock {

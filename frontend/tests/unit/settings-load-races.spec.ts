@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { flushPromises, mount } from '@vue/test-utils'
+import { mount } from '@vue/test-utils'
 import type { Pinia } from 'pinia'
 import type { Component } from 'vue'
 import type { ApiToken } from '@/api/security'
