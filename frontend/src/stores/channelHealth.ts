@@ -2,6 +2,7 @@ import { computed, ref } from 'vue'
 import { defineStore } from 'pinia'
 import { channelInboxes } from '@/api/channels'
 import type { InboxHealth } from '@/generated/events'
+import { changesDuringLoad } from './duringLoad'
 import { useSessionStore } from './session'
 
 export type { InboxHealth }
@@ -18,21 +19,30 @@ export const useChannelHealthStore = defineStore('channelHealth', () => {
       .sort((a, b) => a.inbox_id - b.inbox_id),
   )
 
+  const changes = changesDuringLoad()
+
+  /** A `channel.health_changed` arriving during the load is kept (``duringLoad.ts``): the
+   * list's answer may predate it (a channel that just failed showed as working). */
   async function load(): Promise<void> {
     if (!useSessionStore().isAdmin) return
-    const { items } = await channelInboxes.list()
-    const health: Record<number, InboxHealth> = {}
-    const named: Record<number, string> = {}
-    for (const inbox of items) {
-      named[inbox.id] = inbox.name
-      if (inbox.health) health[inbox.id] = inbox.health
-    }
-    byInbox.value = health
-    names.value = named
+    await changes.during(async (replay) => {
+      const { items } = await channelInboxes.list()
+      const health: Record<number, InboxHealth> = {}
+      const named: Record<number, string> = {}
+      for (const inbox of items) {
+        named[inbox.id] = inbox.name
+        if (inbox.health) health[inbox.id] = inbox.health
+      }
+      byInbox.value = health
+      names.value = named
+      replay()
+    })
   }
 
   function receive(health: InboxHealth): void {
-    byInbox.value = { ...byInbox.value, [health.inbox_id]: health }
+    changes.noted(() => {
+      byInbox.value = { ...byInbox.value, [health.inbox_id]: health }
+    })
     if (!(health.inbox_id in names.value)) void load().catch(() => undefined)
   }
 

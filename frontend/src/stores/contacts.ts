@@ -2,6 +2,7 @@ import { ref } from 'vue'
 import { defineStore } from 'pinia'
 import { contacts as api } from '@/api/client'
 import type { Contact } from '@/api/types'
+import { changesDuringLoad } from './duringLoad'
 import { useConversationsStore } from './conversations'
 
 /** Contact details and their conversation history, for the customer card. */
@@ -11,14 +12,21 @@ export const useContactsStore = defineStore('contacts', () => {
   const history = ref<Record<number, number[]>>({})
   const errors = ref<Record<number, string>>({})
 
+  const changes = changesDuringLoad()
+
+  /** A `contact.updated` arriving while the card loads is kept (``duringLoad.ts``): the
+   * answer may predate it (the card showed the old name until the next change). */
   async function load(contactId: number): Promise<void> {
     const conversations = useConversationsStore()
     try {
-      const [contact, convs] = await Promise.all([api.get(contactId), api.conversations(contactId)])
-      byId.value[contactId] = contact
-      for (const c of convs.items) if (!conversations.byId[c.id]) conversations.upsert(c)
-      history.value[contactId] = convs.items.map((c) => c.id)
-      delete errors.value[contactId]
+      await changes.during(async (replay) => {
+        const [contact, convs] = await Promise.all([api.get(contactId), api.conversations(contactId)])
+        byId.value[contactId] = contact
+        for (const c of convs.items) if (!conversations.byId[c.id]) conversations.upsert(c)
+        history.value[contactId] = convs.items.map((c) => c.id)
+        delete errors.value[contactId]
+        replay()
+      })
     } catch (err) {
       errors.value[contactId] = err instanceof Error ? err.message : String(err)
     }
@@ -29,7 +37,9 @@ export const useContactsStore = defineStore('contacts', () => {
    * the list (their brief copy of name and email). A contact nobody looks at is not kept.
    */
   function receive(contact: Contact): void {
-    if (byId.value[contact.id]) byId.value[contact.id] = contact
+    changes.noted(() => {
+      if (byId.value[contact.id]) byId.value[contact.id] = contact
+    })
     const conversations = useConversationsStore()
     for (const conv of Object.values(conversations.byId)) {
       if (conv.contact.id !== contact.id) continue

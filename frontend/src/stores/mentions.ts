@@ -2,6 +2,7 @@ import { computed, ref } from 'vue'
 import { defineStore } from 'pinia'
 import { mentions as api, type Mention } from '@/api/mentions'
 import { i18n } from '@/i18n'
+import { changesDuringLoad } from './duringLoad'
 import { useNotificationsStore } from './notifications'
 import { useSessionStore } from './session'
 import { useToastStore } from './toasts'
@@ -22,14 +23,21 @@ export const useMentionsStore = defineStore('mentions', () => {
 
   const unreadItems = computed(() => items.value.filter((m) => m.read_at === null))
 
+  const changes = changesDuringLoad()
+
+  /** A mention or a read mark arriving during the load is kept (``duringLoad.ts``): the page
+   * may predate it (a new mention vanished from the list, a read one counted as unread). */
   async function load(): Promise<void> {
     failed.value = false
     try {
-      const page = await api.list({ limit: PAGE })
-      items.value = page.items
-      unread.value = page.unread
-      nextBefore.value = page.next_before
-      loaded.value = true
+      await changes.during(async (replay) => {
+        const page = await api.list({ limit: PAGE })
+        items.value = page.items
+        unread.value = page.unread
+        nextBefore.value = page.next_before
+        replay()
+        loaded.value = true
+      })
     } catch {
       failed.value = true
     }
@@ -48,8 +56,11 @@ export const useMentionsStore = defineStore('mentions', () => {
   function receive(mention: Mention): void {
     if (mention.agent_id !== useSessionStore().myId) return
     if (items.value.some((m) => m.id === mention.id)) return
-    items.value.unshift(mention)
-    if (mention.read_at === null) unread.value += 1
+    changes.noted(() => {
+      if (items.value.some((m) => m.id === mention.id)) return // the load's answer has it
+      items.value.unshift(mention)
+      if (mention.read_at === null) unread.value += 1
+    })
     const author = mention.message.author_name ?? i18n.global.t('shift.mentions.someone')
     const title = i18n.global.t('shift.mentions.notify', { name: author })
     useToastStore().push(title)
@@ -59,16 +70,18 @@ export const useMentionsStore = defineStore('mentions', () => {
   /** A `mentions.read` frame (this operator, in any tab). */
   function applyRead(agentId: number, ids: number[]): void {
     if (agentId !== useSessionStore().myId) return
-    const now = new Date().toISOString()
-    const marked = new Set(ids)
-    let changed = 0
-    items.value = items.value.map((m) => {
-      if (!marked.has(m.id) || m.read_at !== null) return m
-      changed++
-      return { ...m, read_at: now }
+    changes.noted(() => {
+      const now = new Date().toISOString()
+      const marked = new Set(ids)
+      let changed = 0
+      items.value = items.value.map((m) => {
+        if (!marked.has(m.id) || m.read_at !== null) return m
+        changed++
+        return { ...m, read_at: now }
+      })
+      // ids not in the loaded page still count: the server's number comes with the next load
+      unread.value = Math.max(0, unread.value - Math.max(changed, 0))
     })
-    // ids not in the loaded page still count: the server's number comes with the next load
-    unread.value = Math.max(0, unread.value - Math.max(changed, 0))
   }
 
   async function markRead(id: number): Promise<void> {

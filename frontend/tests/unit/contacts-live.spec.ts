@@ -5,7 +5,7 @@ import { applyEvent } from '@/realtime/apply'
 import { useAttributeDefinitionsStore } from '@/stores/attributeDefinitions'
 import { useContactsStore } from '@/stores/contacts'
 import { useConversationsStore } from '@/stores/conversations'
-import { flush, makeConversation, mockFetch } from './helpers'
+import { flush, heldAnswer, makeConversation, mockFetch } from './helpers'
 
 function contact(over: Partial<Contact> = {}): Contact {
   return { id: 9, name: 'Maria', email: null, attributes: {}, created_at: '2026-11-24T07:00:00Z', visitor: null, verified_at: null, verified: false, emails: [], phones: [], tags: [], language: null, timezone: null, consent: {}, company_id: null, last_seen_at: null, external_id: null, ...over }
@@ -51,5 +51,18 @@ describe('live contacts and attribute definitions', () => {
     await flush()
     expect(calls).toHaveLength(2)
     expect(definitions.contact.map((d) => d.label)).toEqual(['Customer tier'])
+  })
+
+  it('a contact.updated that arrives while the card loads is not undone by the older answer', async () => {
+    const card = heldAnswer()
+    mockFetch({ 'GET /contacts/9': card.route, 'GET /contacts/9/conversations': () => ({ items: [] }) })
+    const contacts = useContactsStore()
+    const loading = contacts.load(9)
+    await flush()
+    const renamed = contact({ name: 'Maria Petrova' })
+    applyEvent({ id: 52, type: 'contact.updated', data: { contact: renamed } })
+    card.release(contact()) // read before the rename
+    await loading
+    expect(contacts.byId[9]?.name).toBe('Maria Petrova')
   })
 })

@@ -1,5 +1,8 @@
 import { vi } from 'vitest'
-import type { Conversation, Message } from '@/api/types'
+import { createPinia, setActivePinia, type Pinia } from 'pinia'
+import type { Agent, Conversation, Message } from '@/api/types'
+import { i18n } from '@/i18n'
+import { useSessionStore } from '@/stores/session'
 import type { SocketLike } from '@/realtime/socket'
 
 /** A WebSocket stand-in that tests drive by hand. */
@@ -154,4 +157,22 @@ export async function flush(): Promise<void> {
     if (vi.isFakeTimers()) await vi.advanceTimersByTimeAsync(0)
     else await new Promise((r) => setTimeout(r, 0))
   }
+}
+
+/** A server answer held back until the test lets it go (a slow request). */
+export function heldAnswer() {
+  let release: (body: unknown) => void = () => undefined
+  const answer = new Promise<unknown>((resolve) => (release = resolve))
+  return { route: () => answer, release }
+}
+
+export const ADMIN: Agent = { id: 1, email: 'admin@x', name: 'Admin', role: 'admin', languages: [], status: 'online', active: true, team_ids: [] }
+
+/** A fresh store set, signed in as `me`, with English texts: for mounting settings pages. */
+export function signedIn(me: Agent = ADMIN): Pinia {
+  const pinia = createPinia()
+  setActivePinia(pinia)
+  useSessionStore().me = { ...me }
+  i18n.global.locale.value = 'en'
+  return pinia
 }
