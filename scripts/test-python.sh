@@ -4,11 +4,11 @@
 # takes about 60 % of the time of one process running both. Each log is printed when both
 # are done, so the two outputs do not interleave; the exit status fails if either failed.
 #
-# Each process has a time limit (OTKLIK_TEST_MINUTES, 30 by default): a hung test fails the
+# Each process has a time limit (OTKLIK_TEST_MINUTES, 45 by default): a hung test fails the
 # run with its log (and the stacks pytest's faulthandler printed) instead of eating CI's budget.
 set -uo pipefail
 bin=${1:-.venv/bin}
-minutes=${OTKLIK_TEST_MINUTES:-30}
+minutes=${OTKLIK_TEST_MINUTES:-45}
 logs=$(mktemp -d)
 print_logs() {
   echo "== pytest: SQLite and tests without a database (exit ${sqlite_rc:-killed})"

@@ -11,6 +11,7 @@ import httpx
 
 from otklik.accounts import totp
 from otklik.core import clock
+from tests.support import HTTP_TIMEOUT
 
 
 class Browser:
@@ -18,7 +19,7 @@ class Browser:
 
     def __init__(self, base_url: str, user_agent: str = "TestBrowser/1.0") -> None:
         self.http = httpx.AsyncClient(
-            base_url=base_url, timeout=10, headers={"User-Agent": user_agent}
+            base_url=base_url, timeout=HTTP_TIMEOUT, headers={"User-Agent": user_agent}
         )
 
     async def login(self, email: str, password: str) -> httpx.Response:

@@ -22,7 +22,7 @@ from otklik.models import Base
 from tests.fake_telegram import FakeBotApi
 from tests.mailservers import Dovecot, SmtpSink
 from tests.receivers import Receiver
-from tests.support import ADMIN_EMAIL, ADMIN_PASSWORD, LiveServer, Workspace
+from tests.support import ADMIN_EMAIL, ADMIN_PASSWORD, HTTP_TIMEOUT, LiveServer, Workspace
 
 # The app freezes its warm heap out of the garbage collector (core/heap.py); in the test
 # process, where apps come and go by the hundred, frozen objects would never be collected.
@@ -158,7 +158,7 @@ async def workspace(server: LiveServer, db: Database) -> AsyncIterator[Workspace
             ),
             actor_id=None,
         )
-    async with httpx.AsyncClient(base_url=server.url, timeout=10) as api:
+    async with httpx.AsyncClient(base_url=server.url, timeout=HTTP_TIMEOUT) as api:
         login = await api.post(
             "/api/v1/auth/login", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
         )

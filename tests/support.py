@@ -18,6 +18,11 @@ from fastapi import FastAPI
 from otklik.app import create_app
 from otklik.config import Settings
 
+#: Seconds a test's HTTP call may take before it fails: generous, because a test must pass on
+#: a machine busy with other suites (a login's password hash took over 10 s at load 8 there).
+#: Tests wait for a state, never for a short fixed time.
+HTTP_TIMEOUT = 60.0
+
 ADMIN_EMAIL = "admin@example.com"
 ADMIN_PASSWORD = "correct-horse-battery"
 

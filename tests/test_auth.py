@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import httpx
 
-from tests.support import ADMIN_EMAIL, ADMIN_PASSWORD, Workspace
+from tests.support import ADMIN_EMAIL, ADMIN_PASSWORD, HTTP_TIMEOUT, Workspace
 
 
 async def test_cookie_session_needs_csrf_header_for_writes(workspace: Workspace) -> None:
-    async with httpx.AsyncClient(base_url=workspace.server.url) as browser:
+    async with httpx.AsyncClient(base_url=workspace.server.url, timeout=HTTP_TIMEOUT) as browser:
         login = await browser.post(
             "/api/v1/auth/login", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
         )

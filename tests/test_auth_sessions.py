@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 
 from tests.auth_support import Browser, frozen
-from tests.support import ADMIN_EMAIL, ADMIN_PASSWORD, LiveServer, Workspace
+from tests.support import ADMIN_EMAIL, ADMIN_PASSWORD, HTTP_TIMEOUT, LiveServer, Workspace
 
 AGENT_PASSWORD = "agent-password"
 
@@ -155,7 +155,7 @@ async def test_cookies_are_secure_over_https_from_a_trusted_proxy(workspace: Wor
     def secure_flags(response: httpx.Response) -> set[bool]:
         return {"Secure" in c for c in response.headers.get_list("set-cookie")}
 
-    async with httpx.AsyncClient(base_url=workspace.server.url) as client:
+    async with httpx.AsyncClient(base_url=workspace.server.url, timeout=HTTP_TIMEOUT) as client:
         plain = await client.post("/api/v1/auth/login", json=body)
         assert secure_flags(plain) == {False}
         proxied = await client.post(
@@ -166,7 +166,7 @@ async def test_cookies_are_secure_over_https_from_a_trusted_proxy(workspace: Wor
     untrusted = LiveServer(workspace.server.settings.model_copy(update={"trusted_proxies": []}))
     await untrusted.start()
     try:
-        async with httpx.AsyncClient(base_url=untrusted.url) as client:
+        async with httpx.AsyncClient(base_url=untrusted.url, timeout=HTTP_TIMEOUT) as client:
             claimed = await client.post(
                 "/api/v1/auth/login",
                 json=body,
@@ -182,7 +182,7 @@ async def test_cookies_are_secure_over_https_from_a_trusted_proxy(workspace: Wor
         await untrusted.stop()
     # Forced on (or off) by the setting, whatever the scheme.
     workspace.server.settings.secure_cookies = True
-    async with httpx.AsyncClient(base_url=workspace.server.url) as client:
+    async with httpx.AsyncClient(base_url=workspace.server.url, timeout=HTTP_TIMEOUT) as client:
         assert secure_flags(await client.post("/api/v1/auth/login", json=body)) == {True}
 
 

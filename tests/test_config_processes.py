@@ -11,7 +11,7 @@ import pytest
 
 from otklik.config import Settings
 from tests.processes import start_server
-from tests.support import new_id
+from tests.support import HTTP_TIMEOUT, new_id
 from tests.test_processes import login, seed
 
 pytestmark = pytest.mark.slow
@@ -63,8 +63,8 @@ async def test_a_rule_changed_through_one_process_is_obeyed_by_the_other(
         token = await login(first.url)
         auth = {"Authorization": f"Bearer {token}"}
         async with (
-            httpx.AsyncClient(base_url=first.url, timeout=10) as via_a,
-            httpx.AsyncClient(base_url=second.url, timeout=10) as via_b,
+            httpx.AsyncClient(base_url=first.url, timeout=HTTP_TIMEOUT) as via_a,
+            httpx.AsyncClient(base_url=second.url, timeout=HTTP_TIMEOUT) as via_b,
         ):
             # B's caches are warm: "no rules".
             assert await tags_after_message(via_b, inbox_key, token) == []

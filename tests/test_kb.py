@@ -10,7 +10,7 @@ import httpx
 
 from otklik.kb import public
 from otklik.kb.render import render, slugify
-from tests.support import Workspace
+from tests.support import HTTP_TIMEOUT, Workspace
 
 
 def test_markdown_is_rendered_and_scripts_are_neutralised() -> None:
@@ -338,7 +338,7 @@ async def test_article_files_are_public_with_the_article_and_go_with_it(
     assert pdf.status_code == 201, pdf.text
     assert pdf.json()["markdown"].startswith("[price.pdf](/kb-files/")
 
-    async with httpx.AsyncClient(base_url=ws.server.url) as reader:
+    async with httpx.AsyncClient(base_url=ws.server.url, timeout=HTTP_TIMEOUT) as reader:
         # A draft's files are for operators only; nobody else learns they exist.
         assert (await reader.get(shown["url"])).status_code == 404
         seen = await ws.api.get(shown["url"], headers=ws.auth(writer))

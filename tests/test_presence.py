@@ -20,7 +20,7 @@ from otklik.config import Settings
 from otklik.core.clock import utcnow
 from otklik.core.db import Database
 from tests.processes import start_server
-from tests.support import LiveServer, Socket, Workspace
+from tests.support import HTTP_TIMEOUT, LiveServer, Socket, Workspace
 
 GRACE = 1.0
 
@@ -206,7 +206,7 @@ async def test_presence_across_two_processes(settings: Settings, tmp_path: Path)
     first = await start_server(settings, tmp_path, "a")
     second = await start_server(settings, tmp_path, "b")
     try:
-        async with httpx.AsyncClient(base_url=first.url) as a:
+        async with httpx.AsyncClient(base_url=first.url, timeout=HTTP_TIMEOUT) as a:
             login = await a.post(
                 "/api/v1/auth/login",
                 json={"email": "anna@example.com", "password": "agent-password-1"},

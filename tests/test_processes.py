@@ -16,7 +16,7 @@ from otklik.channels.schemas import InboxCreate
 from otklik.config import Settings
 from otklik.core.db import Database
 from tests.processes import start_server
-from tests.support import ADMIN_EMAIL, ADMIN_PASSWORD, Socket, new_id
+from tests.support import ADMIN_EMAIL, ADMIN_PASSWORD, HTTP_TIMEOUT, Socket, new_id
 
 pytestmark = pytest.mark.slow
 
@@ -42,7 +42,7 @@ async def seed(settings: Settings) -> str:
 
 
 async def login(base_url: str) -> str:
-    async with httpx.AsyncClient(base_url=base_url) as client:
+    async with httpx.AsyncClient(base_url=base_url, timeout=HTTP_TIMEOUT) as client:
         response = await client.post(
             "/api/v1/auth/login", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
         )
@@ -62,7 +62,7 @@ async def test_two_processes_on_postgres_deliver_each_others_events(
         token = await login(first.url)
         agent_sock = await Socket.open(f"{first.ws_url}/api/v1/ws", token=token)
         await agent_sock.ready()
-        async with httpx.AsyncClient(base_url=second.url) as via_b:
+        async with httpx.AsyncClient(base_url=second.url, timeout=HTTP_TIMEOUT) as via_b:
             session = (
                 await via_b.post("/api/v1/widget/sessions", json={"inbox_key": inbox_key})
             ).json()
@@ -79,7 +79,7 @@ async def test_two_processes_on_postgres_deliver_each_others_events(
         heard = await agent_sock.until(lambda f: f.get("type") == "message.created")
         assert heard["data"]["message"]["text"] == "written via process B"
 
-        async with httpx.AsyncClient(base_url=first.url) as via_a:
+        async with httpx.AsyncClient(base_url=first.url, timeout=HTTP_TIMEOUT) as via_a:
             conversation_id = sent.json()["conversation_id"]
             reply = await via_a.post(
                 f"/api/v1/conversations/{conversation_id}/messages",
@@ -149,7 +149,7 @@ async def test_sigkill_loses_no_acknowledged_message(settings: Settings, tmp_pat
     assert total > 20, "the senders should have got well going before the kill"
     restarted = await start_server(settings, tmp_path, "restarted")
     try:
-        async with httpx.AsyncClient(base_url=restarted.url) as client:
+        async with httpx.AsyncClient(base_url=restarted.url, timeout=HTTP_TIMEOUT) as client:
             for token, ids in acknowledged.items():
                 stored = (
                     await client.get(

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from otklik.web import pages, static_files
-from tests.support import LiveServer
+from tests.support import HTTP_TIMEOUT, LiveServer
 
 SCRIPT = b"export const greeting = 'hello';\n" * 200
 
@@ -48,7 +48,7 @@ async def fetch(server: LiveServer, path: str, accept: str | None) -> tuple[http
     """The answer and its body exactly as sent (not decoded)."""
     headers = {"Accept-Encoding": accept if accept is not None else "identity"}
     async with (
-        httpx.AsyncClient(base_url=server.url) as client,
+        httpx.AsyncClient(base_url=server.url, timeout=HTTP_TIMEOUT) as client,
         client.stream("GET", path, headers=headers) as response,
     ):
         raw = b"".join([chunk async for chunk in response.aiter_raw()])
