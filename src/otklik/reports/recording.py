@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 
 from otklik.core.db import insert_for
 from otklik.core.raw_statement import RawStatement
+from otklik.reports import tagged
 from otklik.reports.models import ReportDayBin, ReportFact, ReportHourly
 from otklik.reports.stats import bin_python
 from otklik.sla.business_time import BusinessCalendar, always, business_seconds_between
@@ -102,6 +103,8 @@ class Where:
     inbox_id: int
     channel: str
     team_id: int | None
+    #: The tags whose rows count its facts (``tagged.py``; its tags now).
+    tags: tuple[str, ...] = ()
 
 
 def calendar_for(config: SlaConfig | None, where: Where) -> BusinessCalendar:
@@ -183,22 +186,32 @@ def add(
             None,
             shard=shard,
         )
+    binned: list[tuple[str, float]] = []
     if measured is not None:
         for measure in measures(kind, first):
             for clock, value in (("c", measured.seconds), ("b", measured.business_seconds)):
                 name = f"{measure}_{clock}"
+                binned.append((name, value))
                 count_in_bin(conn, name, at, where.inbox_id, where.channel, team, value, shard)
                 count_in_bin(conn, name, at, *ALL, value, shard)
+                # The one-operator overview's rows (ADR 0032), also the table's first responses.
+                count_in_bin(conn, name, at, BY_OPERATOR, "", agent_id, value, shard)
+        if kind == "response":
+            count_in_bin(conn, "response_c", at, BY_OPERATOR, "", agent_id, measured.seconds, shard)
         if kind in TABLE_MEASURES:
-            value = measured.seconds
-            count_in_bin(conn, f"{kind}_c", at, BY_OPERATOR, "", agent_id, value, shard)
-            count_in_bin(conn, f"{kind}_c", at, BY_TEAM, "", team, value, shard)
+            count_in_bin(conn, f"{kind}_c", at, BY_TEAM, "", team, measured.seconds, shard)
+    if where.tags:
+        counted = [kind] if kind in tagged.TAG_COUNTED else []
+        if kind == "resolved" and first and n == 1:
+            counted.append("fcr_candidate")
+        tagged.count_fact(conn, where.tags, shard, hour_of(at), counted, binned)
 
 
 #: The per-operator and per-team tables' medians (``breakdowns.table``): the calendar
 #: seconds of each first response and response, in ``report_day_bins`` rows of the operator
 #: (inbox ``BY_OPERATOR``, the operator in ``team_key``, 0 = nobody) and of the team (inbox
-#: ``BY_TEAM``, 0 = no team), no channel.
+#: ``BY_TEAM``, 0 = no team), no channel. The operator's rows also count every overview
+#: measure (``measures``, both clocks) for the one-operator overview (ADR 0032).
 TABLE_MEASURES = ("first_response", "response")
 BY_OPERATOR = -1
 BY_TEAM = -2
