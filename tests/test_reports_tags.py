@@ -300,3 +300,42 @@ def test_the_migration_derives_the_tag_rows(tmp_path: Path) -> None:
         ("first_response_b", 7, 300.0),
         *[(m, 7, v) for m, _, v in resolution],
     ]
+
+
+async def test_a_merge_moves_the_tags_facts_with_the_tags(
+    workspace: Workspace, db: Database
+) -> None:
+    """Merging moves the tags the target lacks: the target's facts join their rows, and the
+    source's tag list keeps only what stayed with it."""
+    from otklik.conversations.models import Conversation
+
+    visitor = await workspace.visitor()
+    target = int((await visitor.say("first"))["conversation_id"])
+    # A second conversation of the same contact (the widget would reopen the first).
+    async with db.session(write=True) as session:
+        second = Conversation(
+            inbox_id=workspace.inbox_id, contact_id=visitor.contact_id, channel="widget"
+        )
+        session.add(second)
+    for cid, body in ((second.id, {"add": ["moved", "both"]}), (target, {"add": ["both"]})):
+        done = await workspace.api.post(
+            f"/api/v1/conversations/{cid}/tags", headers=workspace.auth(), json=body
+        )
+        assert done.status_code == 200, done.text
+    merged = await workspace.api.post(
+        f"/api/v1/conversations/{target}/merge",
+        headers=workspace.auth(),
+        json={"other_id": second.id},
+    )
+    assert merged.status_code == 200, merged.text
+    assert sorted(merged.json()["tags"]) == ["both", "moved"]
+    source = await workspace.api.get(f"/api/v1/conversations/{second.id}", headers=workspace.auth())
+    assert source.json()["tags"] == ["both"]
+    now = datetime.now(UTC)
+    async with db.session(write=False) as session:
+        for tag in ("moved", "both"):
+            period = Filters(since=now - timedelta(days=1), until=now + timedelta(hours=1))
+            got = await metrics.figures(
+                session, Filters(since=period.since, until=period.until, tags=(tag,))
+            )
+            assert got.created == 1, tag  # the target's creation (the source had no events)
