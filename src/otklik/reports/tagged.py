@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
@@ -104,14 +105,34 @@ def count_fact(
         )
 
 
-def _sources(dialect: str, one: bool) -> tuple[str, str, str]:
-    """The ``(conversation, tag)`` pairs, the shard and the sign: one bound pair and sign
-    (:func:`fold`), or every row of ``conversation_tags`` added (:func:`derived`)."""
+@dataclass(frozen=True, slots=True)
+class _Source:
+    """Whose facts under which tag: the ``FROM``, the tag, a condition, the tag as the first
+    ``GROUP BY`` terms, the shard and the sign (SQL text)."""
+
+    facts: str
+    tag: str
+    where: str
+    group: str
+    shard: str
+    sign: str
+
+
+def _source(dialect: str, one: bool) -> _Source:
+    """One bound conversation, tag and sign (:func:`fold`: the conversation's facts by its
+    index), or every row of ``conversation_tags`` added (:func:`derived`)."""
     shard = f"f.conversation_id % {_SHARDS}" if dialect == "postgresql" else "0"
     if one:
-        pairs = "SELECT CAST(:cid AS BIGINT) AS conversation_id, CAST(:tag AS VARCHAR(50)) AS tag"
-        return pairs, shard, "CAST(:sign AS INTEGER)"
-    return "SELECT conversation_id, tag FROM conversation_tags", shard, "1"
+        return _Source(
+            f"report_facts f{derive.by_conversation(dialect)}",
+            "CAST(:tag AS VARCHAR(50))",
+            "f.conversation_id = :cid AND ",
+            "",
+            shard,
+            "CAST(:sign AS INTEGER)",
+        )
+    joined = "report_facts f JOIN conversation_tags t ON t.conversation_id = f.conversation_id"
+    return _Source(joined, "t.tag", "", "t.tag, ", shard, "1")
 
 
 def _by(shard: str) -> str:
@@ -120,23 +141,24 @@ def _by(shard: str) -> str:
 
 
 def _count_statement(dialect: str, one: bool) -> str:
-    pairs, shard, sign = _sources(dialect, one)
-    h = derive.hour(dialect, "f.at")
-    source = f"FROM report_facts f JOIN ({pairs}) t ON t.conversation_id = f.conversation_id"
-    group = f"GROUP BY t.tag, {h}{_by(shard)}"
+    o = _source(dialect, one)
+    h, shard, sign = derive.hour(dialect, "f.at"), o.shard, o.sign
+    source = f"FROM {o.facts} WHERE {o.where}"
+    group = f"GROUP BY {o.group}{h}{_by(shard)}"
     kinds = ", ".join(f"'{k}'" for k in TAG_COUNTED)
     parts = [
-        f"SELECT t.tag AS tag, f.kind AS kind, {h} AS hour, {shard} AS shard,"
-        f" {sign} * count(*) AS n {source} WHERE f.kind IN ({kinds}) {group}, f.kind",
-        f"SELECT t.tag, 'fcr_candidate', {h}, {shard}, {sign} * count(*) {source}"
-        f" WHERE f.kind = 'resolved' AND f.first AND f.n = 1 {group}",
-        f"SELECT t.tag, 'fcr_spoiled', {h}, {shard}, {sign} * count(*) {source}"
-        " WHERE f.kind = 'resolved' AND f.first AND f.n = 1 AND EXISTS (SELECT 1"
-        " FROM report_facts r WHERE r.conversation_id = f.conversation_id"
+        f"SELECT {o.tag} AS tag, f.kind AS kind, {h} AS hour, {shard} AS shard,"
+        f" {sign} * count(*) AS n {source}f.kind IN ({kinds}) {group}, f.kind",
+        f"SELECT {o.tag}, 'fcr_candidate', {h}, {shard}, {sign} * count(*) {source}"
+        f"f.kind = 'resolved' AND f.first AND f.n = 1 {group}",
+        f"SELECT {o.tag}, 'fcr_spoiled', {h}, {shard}, {sign} * count(*) {source}"
+        "f.kind = 'resolved' AND f.first AND f.n = 1 AND EXISTS (SELECT 1"
+        f" FROM report_facts r{derive.by_conversation(dialect)}"
+        " WHERE r.conversation_id = f.conversation_id"
         " AND r.kind = 'reopened' AND r.at > f.at"
         f" AND {derive.within_week(dialect, 'r.at', 'f.at')}) {group}",
-        f"SELECT t.tag, 'escalated_created', {h}, {shard}, {sign} * count(*) {source}"
-        " WHERE f.kind = 'created' AND EXISTS (SELECT 1 FROM report_facts e"
+        f"SELECT {o.tag}, 'escalated_created', {h}, {shard}, {sign} * count(*) {source}"
+        "f.kind = 'created' AND EXISTS (SELECT 1 FROM report_facts e"
         f" WHERE e.conversation_id = f.conversation_id AND e.kind = 'escalated') {group}",
     ]
     t = COUNTS.name
@@ -148,20 +170,19 @@ def _count_statement(dialect: str, one: bool) -> str:
 
 
 def _bin_statement(dialect: str, one: bool) -> str:
-    pairs, shard, sign = _sources(dialect, one)
-    d = derive.day(dialect, "f.at")
+    o = _source(dialect, one)
+    d, shard, sign = derive.day(dialect, "f.at"), o.shard, o.sign
     parts = []
     for measure, kind, extra in derive.MEASURES:
         for clock, column in (("c", "f.seconds"), ("b", "f.business_seconds")):
             value = f"coalesce({column}, 0.0)"
             unit = derive.bin_sql(value)
             parts.append(
-                f"SELECT t.tag AS tag, {d} AS day, '{measure}_{clock}' AS measure,"
+                f"SELECT {o.tag} AS tag, {d} AS day, '{measure}_{clock}' AS measure,"
                 f" {unit} AS bin, {shard} AS shard, {sign} * count(*) AS n,"
                 f" {sign} * sum({value}) AS total, min({value}) AS low, max({value}) AS high"
-                f" FROM report_facts f JOIN ({pairs}) t ON t.conversation_id = f.conversation_id"
-                f" WHERE f.kind = '{kind}'{extra.replace('first', 'f.first')}"
-                f" GROUP BY t.tag, {d}, {unit}{_by(shard)}"
+                f" FROM {o.facts} WHERE {o.where}f.kind = '{kind}'"
+                f"{extra.replace('first', 'f.first')} GROUP BY {o.group}{d}, {unit}{_by(shard)}"
             )
     t = BINS.name
     smallest, largest = ("LEAST", "GREATEST") if dialect == "postgresql" else ("min", "max")
