@@ -77,7 +77,10 @@ def dimensions(filters: Filters, scope: access.Scope, fact: Any = F) -> list[Col
         filters, inbox=fact.inbox_id, team=fact.team_id, agent=fact.agent_id, channel=fact.channel
     )
     if filters.tags:
-        conditions.append(fact.conversation_id.in_(conversation_queries.tagged_ids(filters.tags)))
+        # Each fact of the period checked for the tags (not ``IN`` the tagged conversations:
+        # SQLite then walked every fact of every tagged conversation however short the
+        # period, 3 s for an hour's part at 1M conversations).
+        conditions.append(conversation_queries.carries_any(fact.conversation_id, filters.tags))
     return conditions
 
 
