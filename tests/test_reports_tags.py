@@ -239,6 +239,14 @@ async def test_the_derivation_writes_what_the_live_path_wrote(db: Database) -> N
         _same(await _figures(db, **filters), figures)
 
 
+async def _post(ws: Workspace, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    """A conversation action (``/conversations/<path>``) that must succeed."""
+    done = await ws.api.post(f"/api/v1/conversations/{path}", headers=ws.auth(), json=body)
+    assert done.status_code == 200, done.text
+    result: dict[str, Any] = done.json()
+    return result
+
+
 async def test_tagging_through_the_api_folds_the_facts(workspace: Workspace, db: Database) -> None:
     """The conversations domain's tag change reaches the reports (its update event)."""
     visitor = await workspace.visitor()
@@ -256,10 +264,7 @@ async def test_tagging_through_the_api_folds_the_facts(workspace: Workspace, db:
             )
 
     for body, vip in (({"add": ["vip"]}, 1), ({"remove": ["vip"]}, 0)):
-        done = await workspace.api.post(
-            f"/api/v1/conversations/{cid}/tags", headers=workspace.auth(), json=body
-        )
-        assert done.status_code == 200, done.text
+        await _post(workspace, f"{cid}/tags", body)
         got = await tagged_figures("vip")
         assert (got.created, got.first_response.calendar.count) == (vip, vip)
     async with db.session(write=False) as session:
@@ -318,17 +323,9 @@ async def test_a_merge_moves_the_tags_facts_with_the_tags(
         )
         session.add(second)
     for cid, body in ((second.id, {"add": ["moved", "both"]}), (target, {"add": ["both"]})):
-        done = await workspace.api.post(
-            f"/api/v1/conversations/{cid}/tags", headers=workspace.auth(), json=body
-        )
-        assert done.status_code == 200, done.text
-    merged = await workspace.api.post(
-        f"/api/v1/conversations/{target}/merge",
-        headers=workspace.auth(),
-        json={"other_id": second.id},
-    )
-    assert merged.status_code == 200, merged.text
-    assert sorted(merged.json()["tags"]) == ["both", "moved"]
+        await _post(workspace, f"{cid}/tags", body)
+    merged = await _post(workspace, f"{target}/merge", {"other_id": second.id})
+    assert sorted(merged["tags"]) == ["both", "moved"]
     source = await workspace.api.get(f"/api/v1/conversations/{second.id}", headers=workspace.auth())
     assert source.json()["tags"] == ["both"]
     now = datetime.now(UTC)

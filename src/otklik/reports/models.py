@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, SmallInteger, String, Text
+from sqlalchemy import ForeignKey, Index, SmallInteger, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from otklik.core.db import Base, BigId, Json
@@ -129,6 +129,11 @@ class ReportHourly(Base):
     business_seconds: Mapped[float] = mapped_column(default=0.0)
 
 
+#: The operators' rows of ``report_day_bins`` and their covering index's columns.
+OPERATOR_ROWS = "inbox_id = -1"
+OPERATOR_BIN_COLUMNS = ("team_key", "day", "measure", "bin", "n", "total", "low", "high")
+
+
 class _Binned:
     """A bin's durations: how many, their sum, the smallest, the largest."""
 
@@ -148,7 +153,17 @@ class ReportDayBin(_Binned, Base):
 
     __tablename__ = "report_day_bins"
     #: SQLite keeps the rows in key order (a period is one range of the primary key).
-    __table_args__ = {"sqlite_with_rowid": False}
+    __table_args__ = (
+        # The operators' rows (inbox -1) by operator and day: the one-operator overview reads
+        # its own rows, not every operator's of the period (migration 0049, ADR 0032).
+        Index(
+            "ix_report_day_bins_operator",
+            *OPERATOR_BIN_COLUMNS,
+            sqlite_where=text(OPERATOR_ROWS),
+            postgresql_where=text(OPERATOR_ROWS),
+        ),
+        {"sqlite_with_rowid": False},
+    )
 
     #: First in the key: the rows of every dimension set (inbox 0) are one range of days.
     inbox_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)

@@ -7,8 +7,9 @@ Create Date: 2026-12-05 23:00:00
 ADR 0032: ``report_tag_counts`` (per tag, hour and kind) and ``report_tag_day_bins`` (per
 tag, UTC day, measure and bin) hold the facts of the conversations that carry each tag now;
 ``report_conversations.tags`` says which tags a conversation's facts are in. The operators'
-day bins (``report_day_bins`` inbox -1) get every overview measure. The upgrade derives all
-of it from the facts already there (``reports/tagged.py``, ``reports/derive.py``).
+day bins (``report_day_bins`` inbox -1) get every overview measure, and an index by
+operator and day. The upgrade derives all of it from the facts already there
+(``reports/tagged.py``, ``reports/derive.py``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from alembic import op
 
 from otklik.core.db import ensure_ln
 from otklik.reports import derive, tagged
+from otklik.reports.models import OPERATOR_BIN_COLUMNS, OPERATOR_ROWS
 
 revision: str = "0049"
 down_revision: str | None = "0048"
@@ -71,6 +73,14 @@ def upgrade() -> None:
         ),
         sqlite_with_rowid=False,
     )
+    where = sa.text(OPERATOR_ROWS)
+    op.create_index(
+        "ix_report_day_bins_operator",
+        "report_day_bins",
+        list(OPERATOR_BIN_COLUMNS),
+        sqlite_where=where,
+        postgresql_where=where,
+    )
     _ensure_ln()
     dialect = op.get_bind().dialect.name
     for statement in [*derive.operator_bins(dialect), *tagged.derived(dialect)]:
@@ -78,6 +88,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_report_day_bins_operator", table_name="report_day_bins")
     op.drop_table("report_tag_day_bins")
     op.drop_table("report_tag_counts")
     op.execute(
