@@ -332,7 +332,7 @@ def test_the_migration_derives_bins_from_existing_facts(tmp_path: Path) -> None:
         " ORDER BY measure",
         # The tables' rows: operator 7 (inbox -1) and no team (inbox -2), each response.
         "by_owner": "SELECT inbox_id, team_key, measure, total FROM report_day_bins"
-        " WHERE inbox_id < 0 AND measure IN ('first_response_c', 'response_c')"
+        " WHERE inbox_id IN (-1, -2)"
         " ORDER BY inbox_id, total",
         "rolled": "SELECT kind, hour, n FROM report_hourly"
         " WHERE kind IN ('fcr_candidate', 'escalated_created') ORDER BY kind",

@@ -193,7 +193,7 @@ _SNAPSHOT = {
     "bins": "SELECT tag, day, measure, bin, sum(n), sum(total), min(low), max(high)"
     " FROM report_tag_day_bins WHERE n != 0 GROUP BY tag, day, measure, bin ORDER BY 1, 2, 3, 4",
     "operators": "SELECT day, measure, team_key, bin, sum(n), sum(total), min(low), max(high)"
-    " FROM report_day_bins WHERE inbox_id = -1 GROUP BY day, measure, team_key, bin"
+    " FROM report_day_bins WHERE inbox_id = -3 GROUP BY day, measure, team_key, bin"
     " ORDER BY 1, 2, 3, 4",
 }
 
@@ -225,8 +225,7 @@ async def test_the_derivation_writes_what_the_live_path_wrote(db: Database) -> N
         for statement in (
             "DELETE FROM report_tag_counts",
             "DELETE FROM report_tag_day_bins",
-            "DELETE FROM report_day_bins WHERE inbox_id = -1"
-            " AND measure NOT IN ('first_response_c', 'response_c')",
+            "DELETE FROM report_day_bins WHERE inbox_id = -3",
             "UPDATE report_conversations SET tags = NULL",
         ):
             await session.execute(text(statement))
@@ -283,7 +282,7 @@ def test_the_migration_derives_the_tag_rows(tmp_path: Path) -> None:
     queries = {
         "counts": "SELECT tag, kind, hour, n FROM report_tag_counts ORDER BY kind",
         "bins": "SELECT measure, n, total FROM report_tag_day_bins ORDER BY measure",
-        "operator": "SELECT measure, team_key, total FROM report_day_bins WHERE inbox_id = -1"
+        "operator": "SELECT measure, team_key, total FROM report_day_bins WHERE inbox_id = -3"
         " ORDER BY measure",
     }
     tag = ("INSERT INTO conversation_tags VALUES (1, 'vip')",)
@@ -300,9 +299,9 @@ def test_the_migration_derives_the_tag_rows(tmp_path: Path) -> None:
         ("first_response_c", 1, 300.0),
         *resolution,
     ]
-    # Not first_response_c: the tables' row (migration 0048's, before these facts).
     assert operator == [
         ("first_response_b", 7, 300.0),
+        ("first_response_c", 7, 300.0),
         *[(m, 7, v) for m, _, v in resolution],
     ]
 

@@ -251,13 +251,7 @@ def _table_bins_usable(filters: Filters, scope: access.Scope, by: Dimension) -> 
 def _table_day_bins(days: Filters, by: Dimension) -> Any:
     D = ReportDayBin
     level, wanted = (BY_OPERATOR, days.agent_ids) if by == "agent" else (BY_TEAM, days.team_ids)
-    conditions = [
-        D.inbox_id == level,
-        D.day >= days.since,
-        D.day < days.until,
-        # The operators' rows also hold the one-operator overview's measures (ADR 0032).
-        D.measure.in_([f"{kind}_c" for kind in TABLE_MEASURES]),
-    ]
+    conditions = [D.inbox_id == level, D.day >= days.since, D.day < days.until]
     if wanted:
         conditions.append(D.team_key.in_(wanted))
     return summed_day_bins(conditions, D.team_key)

@@ -209,21 +209,18 @@ def day_bins(dialect: str) -> list[str]:
 
 
 def operator_bins(dialect: str) -> list[str]:
-    """ADR 0032: every overview measure per operator (inbox -1, the fact's operator in
-    ``team_key``: the resolver for resolutions and cycles, the replier for first responses),
-    but ``first_response_c``, which the tables' rows (:func:`day_bins`) count already."""
+    """ADR 0032: every overview measure per operator (inbox -3, the fact's operator in
+    ``team_key``: the resolver for resolutions and cycles, the replier for first responses)."""
     d = day(dialect, "at")
     key = "coalesce(agent_id, 0)"
     statements = []
     for measure, kind, extra in MEASURES:
         for clock, column in (("c", "seconds"), ("b", "business_seconds")):
-            if (measure, clock) == ("first_response", "c"):
-                continue
             value = f"coalesce({column}, 0.0)"
             unit = bin_sql(value)
             statements.append(
                 "INSERT INTO report_day_bins (day, measure, inbox_id, channel, team_key,"
-                f" bin, shard, n, total, low, high) SELECT {d}, '{measure}_{clock}', -1, '',"
+                f" bin, shard, n, total, low, high) SELECT {d}, '{measure}_{clock}', -3, '',"
                 f" {key}, {unit}, 0, count(*), sum({value}), min({value}), max({value})"
                 f" FROM report_facts WHERE kind = '{kind}'{extra} GROUP BY {d}, {key}, {unit}"
             )

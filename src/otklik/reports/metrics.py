@@ -31,7 +31,7 @@ from otklik.reports.models import (
     ReportTagCount,
     ReportTagDayBin,
 )
-from otklik.reports.recording import BY_OPERATOR
+from otklik.reports.recording import OVERVIEW_BY_OPERATOR
 from otklik.reports.schemas import Duration, Figures, Stat, Survey
 from otklik.reports.stats import Bin, bin_of, from_bins, rate
 from otklik.reports.tagged import TAG_KINDS
@@ -132,7 +132,7 @@ def one_tag(filters: Filters, scope: access.Scope) -> str | None:
 
 
 def operator_bins_usable(filters: Filters, scope: access.Scope) -> bool:
-    """The operators' day bins (inbox ``BY_OPERATOR``) answer an operator filter without
+    """The operators' day bins (inbox ``OVERVIEW_BY_OPERATOR``) answer an operator filter without
     any other filter, for a caller who sees everything (ADR 0032)."""
     others = filters.inbox_ids or filters.team_ids or filters.channels or filters.tags
     return bool(filters.agent_ids) and not others and scope.everything
@@ -355,7 +355,7 @@ def _day_bins(days: Filters) -> Any:
         measures = [f"{m}_{clock}" for m in DISTRIBUTIONS.values() for clock in ("c", "b")]
         conditions += [
             # Written out (not bound): what lets both databases use the operators' index.
-            D.inbox_id == literal_column(str(BY_OPERATOR)),
+            D.inbox_id == literal_column(str(OVERVIEW_BY_OPERATOR)),
             D.team_key.in_(days.agent_ids),
             D.measure.in_(measures),
         ]

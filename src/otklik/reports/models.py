@@ -130,7 +130,7 @@ class ReportHourly(Base):
 
 
 #: The operators' rows of ``report_day_bins`` and their covering index's columns.
-OPERATOR_ROWS = "inbox_id = -1"
+OPERATOR_ROWS = "inbox_id = -3"
 OPERATOR_BIN_COLUMNS = ("team_key", "day", "measure", "bin", "n", "total", "low", "high")
 
 
@@ -154,7 +154,7 @@ class ReportDayBin(_Binned, Base):
     __tablename__ = "report_day_bins"
     #: SQLite keeps the rows in key order (a period is one range of the primary key).
     __table_args__ = (
-        # The operators' rows (inbox -1) by operator and day: the one-operator overview reads
+        # The overview's operator rows (inbox -3) by operator and day: one operator's overview reads
         # its own rows, not every operator's of the period (migration 0049, ADR 0032).
         Index(
             "ix_report_day_bins_operator",

@@ -194,12 +194,12 @@ def add(
                 binned.append((name, value))
                 count_in_bin(conn, name, at, where.inbox_id, where.channel, team, value, shard)
                 count_in_bin(conn, name, at, *ALL, value, shard)
-                # The one-operator overview's rows (ADR 0032), also the table's first responses.
-                count_in_bin(conn, name, at, BY_OPERATOR, "", agent_id, value, shard)
-        if kind == "response":
-            count_in_bin(conn, "response_c", at, BY_OPERATOR, "", agent_id, measured.seconds, shard)
+                # The one-operator overview's rows (ADR 0032).
+                count_in_bin(conn, name, at, OVERVIEW_BY_OPERATOR, "", agent_id, value, shard)
         if kind in TABLE_MEASURES:
-            count_in_bin(conn, f"{kind}_c", at, BY_TEAM, "", team, measured.seconds, shard)
+            value = measured.seconds
+            count_in_bin(conn, f"{kind}_c", at, BY_OPERATOR, "", agent_id, value, shard)
+            count_in_bin(conn, f"{kind}_c", at, BY_TEAM, "", team, value, shard)
     if where.tags:
         counted = [kind] if kind in tagged.TAG_COUNTED else []
         if kind == "resolved" and first and n == 1:
@@ -210,11 +210,14 @@ def add(
 #: The per-operator and per-team tables' medians (``breakdowns.table``): the calendar
 #: seconds of each first response and response, in ``report_day_bins`` rows of the operator
 #: (inbox ``BY_OPERATOR``, the operator in ``team_key``, 0 = nobody) and of the team (inbox
-#: ``BY_TEAM``, 0 = no team), no channel. The operator's rows also count every overview
-#: measure (``measures``, both clocks) for the one-operator overview (ADR 0032).
+#: ``BY_TEAM``, 0 = no team), no channel. Every overview measure (``measures``, both
+#: clocks) is also counted per operator (inbox ``OVERVIEW_BY_OPERATOR``, the operator in
+#: ``team_key``) for the one-operator overview (ADR 0032): apart from the tables' rows,
+#: which then stay two measures to read.
 TABLE_MEASURES = ("first_response", "response")
 BY_OPERATOR = -1
 BY_TEAM = -2
+OVERVIEW_BY_OPERATOR = -3
 #: The dimension set of ``report_day_bins``' rows that count every fact (inbox 0, no
 #: channel, no team): an unfiltered overview reads these, a few hundred rows a day, not
 #: the rows of each dimension set (ADR 0031).

@@ -6,8 +6,8 @@ Create Date: 2026-12-05 23:00:00
 
 ADR 0032: ``report_tag_counts`` (per tag, hour and kind) and ``report_tag_day_bins`` (per
 tag, UTC day, measure and bin) hold the facts of the conversations that carry each tag now;
-``report_conversations.tags`` says which tags a conversation's facts are in. The operators'
-day bins (``report_day_bins`` inbox -1) get every overview measure, and an index by
+``report_conversations.tags`` says which tags a conversation's facts are in. Every overview
+measure is counted per operator too (``report_day_bins`` inbox -3), with an index by
 operator and day. The upgrade derives all of it from the facts already there
 (``reports/tagged.py``, ``reports/derive.py``).
 """
@@ -91,9 +91,6 @@ def downgrade() -> None:
     op.drop_index("ix_report_day_bins_operator", table_name="report_day_bins")
     op.drop_table("report_tag_day_bins")
     op.drop_table("report_tag_counts")
-    op.execute(
-        "DELETE FROM report_day_bins WHERE inbox_id = -1"
-        " AND measure NOT IN ('first_response_c', 'response_c')"
-    )
+    op.execute("DELETE FROM report_day_bins WHERE inbox_id = -3")
     with op.batch_alter_table("report_conversations") as batch:
         batch.drop_column("tags")
