@@ -8,7 +8,8 @@ contacts, the conversations, the facts the event subscribers would have written 
 (created; first response; one response, a second one for every other conversation;
 resolved; handle; every 20th reopened and resolved again, every 25th escalated; the
 per-conversation facts of each resolution's cycle), the hourly rollups summed from those
-facts and the day bins (``reports/derive.py``, as migration 0048 derives them), a CSAT
+facts and the day bins (``reports/derive.py``, as migration 0048 derives them), the
+operators' overview bins and the tags' rows (``reports/tagged.py``, as 0049), a CSAT
 survey per conversation (two thirds answered) and an NPS one per tenth, a tag on a tenth
 and on a seventh, and two SLA clocks.
 Then it times each report over the last ``--period`` days as an admin sees it
@@ -35,7 +36,7 @@ from otklik import wiring
 from otklik.core import migrate
 from otklik.core.clock import utcnow
 from otklik.core.db import Base, Database
-from otklik.reports import breakdowns, derive, metrics
+from otklik.reports import breakdowns, derive, metrics, tagged
 from otklik.reports.metrics import Filters
 from otklik.sla import service as sla
 from otklik.surveys import rollup
@@ -130,6 +131,9 @@ async def seed(db: Database, count: int, days: int) -> None:
         " coalesce(agent_id, 0)",
         *derive.count_rollups(db.dialect),
         *derive.day_bins(db.dialect),
+        # ADR 0032: the operators' overview bins, the tags' rows (as migration 0049).
+        *derive.operator_bins(db.dialect),
+        *tagged.derived(db.dialect),
         "INSERT INTO survey_requests (id, token, kind, origin, conversation_id, contact_id,"
         " inbox_id, team_id, operator_id, channel, language, created_at, expires_at, score)"
         f" SELECT b.n, 'c' || b.n, 'csat', 'auto', b.n, b.n, 1 + b.n % 3, 1 + b.n % 4,"
@@ -227,14 +231,16 @@ def _reports(period: Filters) -> dict[str, Callable[[Any], Awaitable[object]]]:
         )
         return (await session.execute(query, _bounds(session, period))).all()
 
-    tagged = Filters(since=period.since, until=period.until, tags=("vip",))
+    one_tag = Filters(since=period.since, until=period.until, tags=("vip",))
+    two_tags = Filters(since=period.since, until=period.until, tags=("vip", "billing"))
     one = Filters(since=period.since, until=period.until, agent_ids=(7,))
     return {
         "raw GROUP BY conversations (channel, status)": raw_conversations,
         "raw GROUP BY report_facts (kind)": raw_facts,
         "overview (period + previous, CSAT/NPS/CES)": overview,
         "overview, one operator": lambda s: metrics.figures(s, one),
-        "overview, tag 'vip' (facts, no rollups)": lambda s: metrics.figures(s, tagged),
+        "overview, tag 'vip' (the tag's rows)": lambda s: metrics.figures(s, one_tag),
+        "overview, tags 'vip' or 'billing' (facts)": lambda s: metrics.figures(s, two_tags),
         "volume by channel": lambda s: breakdowns.volume(s, period, "channel"),
         "volume by team": lambda s: breakdowns.volume(s, period, "team"),
         "volume by operator": lambda s: breakdowns.volume(s, period, "agent"),

@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Connection
 
 from otklik.config import Settings
 from otklik.core.db import Database
@@ -269,18 +270,53 @@ async def test_bulk_derivation_writes_what_the_live_path_wrote(
             await session.execute(text(statement))
     assert (await figures(db)).handle.calendar.count == 0
     async with db.session(write=True) as session:
-        for statement in derive.statements(session.get_bind().dialect.name):
+        dialect = session.get_bind().dialect.name
+        for statement in [*derive.statements(dialect), *derive.operator_bins(dialect)]:
             await session.execute(text(statement))
     assert await _snapshot(db) == live
     assert await figures(db) == before
 
 
+def bare_facts(conn: Connection, facts: list[tuple[Any, ...]]) -> None:
+    """Facts of conversation 1 by operator 7 (kind, at, seconds, n, first) on a bare
+    connection (it does not enforce foreign keys: the facts alone will do)."""
+    for kind, at, seconds, n, first in facts:
+        conn.execute(
+            text(
+                "INSERT INTO report_facts (conversation_id, kind, at, inbox_id, channel,"
+                " team_id, agent_id, seconds, business_seconds, n, first) VALUES (1, :kind,"
+                " :at, 1, 'widget', NULL, 7, :s, :s, :n, :first)"
+            ),
+            {"kind": kind, "at": at, "s": seconds, "n": n, "first": first},
+        )
+
+
+def migrated(
+    tmp_path: Path,
+    revision: str,
+    facts: list[tuple[Any, ...]],
+    queries: dict[str, str],
+    setup: tuple[str, ...] = (),
+) -> dict[str, list[tuple[Any, ...]]]:
+    """A SQLite database at ``revision`` given ``facts`` (and ``setup``'s statements),
+    upgraded to the head: what each of ``queries`` finds then."""
+    settings = Settings(data_dir=tmp_path, secret_key="migration-secret-0123456789")
+    upgrade(settings, revision)
+    engine = create_engine(f"sqlite:///{tmp_path / 'otklik.db'}")
+    with engine.begin() as conn:
+        for statement in setup:
+            conn.execute(text(statement))
+        bare_facts(conn, facts)
+    upgrade(settings)
+    with engine.connect() as conn:
+        found = {name: [tuple(r) for r in conn.execute(text(q))] for name, q in queries.items()}
+    engine.dispose()
+    return found
+
+
 def test_the_migration_derives_bins_from_existing_facts(tmp_path: Path) -> None:
     """Upgrading a database of 0047 (facts, no day bins) fills the bins, the cycle facts
     and the rollup-only counts."""
-    settings = Settings(data_dir=tmp_path, secret_key="migration-secret-0123456789")
-    upgrade(settings, "0047")
-    engine = create_engine(f"sqlite:///{tmp_path / 'otklik.db'}")
     facts = [  # kind, at, seconds, n, first
         ("created", "2026-03-02 10:00:00.000000", None, None, 0),
         ("response", "2026-03-02 10:05:00.000000", 300.0, None, 0),
@@ -289,42 +325,20 @@ def test_the_migration_derives_bins_from_existing_facts(tmp_path: Path) -> None:
         ("resolved", "2026-03-02 12:00:00.000000", 7200.0, 1, 1),
         ("escalated", "2026-03-03 09:00:00.000000", None, None, 0),
     ]
-    with engine.begin() as conn:
-        # (A bare connection does not enforce foreign keys: the facts alone will do.)
-        for kind, at, seconds, n, first in facts:
-            conn.execute(
-                text(
-                    "INSERT INTO report_facts (conversation_id, kind, at, inbox_id, channel,"
-                    " team_id, agent_id, seconds, business_seconds, n, first) VALUES (1, :kind,"
-                    " :at, 1, 'widget', NULL, 7, :s, :s, :n, :first)"
-                ),
-                {"kind": kind, "at": at, "s": seconds, "n": n, "first": first},
-            )
-    upgrade(settings)
-    with engine.connect() as conn:
-        derived = conn.execute(
-            text("SELECT kind, seconds, n FROM report_facts WHERE kind LIKE 'conv%' ORDER BY kind")
-        ).all()
-        bins = conn.execute(
-            text(
-                "SELECT measure, day, n, total FROM report_day_bins WHERE inbox_id >= 0"
-                " ORDER BY measure"
-            )
-        ).all()
+    queries = {
+        "derived": "SELECT kind, seconds, n FROM report_facts WHERE kind LIKE 'conv%'"
+        " ORDER BY kind",
+        "bins": "SELECT measure, day, n, total FROM report_day_bins WHERE inbox_id >= 0"
+        " ORDER BY measure",
         # The tables' rows: operator 7 (inbox -1) and no team (inbox -2), each response.
-        by_owner = conn.execute(
-            text(
-                "SELECT inbox_id, team_key, measure, total FROM report_day_bins"
-                " WHERE inbox_id < 0 ORDER BY inbox_id, total"
-            )
-        ).all()
-        rolled = conn.execute(
-            text(
-                "SELECT kind, hour, n FROM report_hourly"
-                " WHERE kind IN ('fcr_candidate', 'escalated_created') ORDER BY kind"
-            )
-        ).all()
-    engine.dispose()
+        "by_owner": "SELECT inbox_id, team_key, measure, total FROM report_day_bins"
+        " WHERE inbox_id IN (-1, -2)"
+        " ORDER BY inbox_id, total",
+        "rolled": "SELECT kind, hour, n FROM report_hourly"
+        " WHERE kind IN ('fcr_candidate', 'escalated_created') ORDER BY kind",
+    }
+    found = migrated(tmp_path, "0047", facts, queries)
+    derived, bins, by_owner, rolled = (found[name] for name in queries)
     # The cycle: responses (300 + 100) / 2; one segment of 3000 s shared by 2 dialogs.
     assert [tuple(r) for r in derived] == [
         ("conv_handle", 3000.0, 1),

@@ -69,7 +69,10 @@ async def merge(session: AsyncSession, *, conversation_id: int, other_id: int) -
         )
         .values(conversation_id=target.id)
     )
+    # The source keeps only the tags the target had already (the others moved above).
+    kept = [tag for tag in source.tags if tag in target.tags]
     target.tags = list(dict.fromkeys([*target.tags, *source.tags]))
+    source.tags = kept
     target.unread_count += source.unread_count
     waits = [w for w in (target.waiting_since, source.waiting_since) if w is not None]
     target.waiting_since = min(waits) if waits else None

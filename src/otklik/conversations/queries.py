@@ -47,10 +47,18 @@ def visible_contact_ids(scope: access.Scope) -> Select[Any]:
     return select(Conversation.contact_id).where(visible_to(scope))
 
 
-def tagged_ids(tags: Iterable[str]) -> Select[Any]:
-    """The ids of conversations with any of ``tags``, as a subquery for other domains'
-    filters (the reports' tag filter)."""
-    return select(ConversationTag.conversation_id).where(ConversationTag.tag.in_(sorted(tags)))
+def carries_any(conversation_id: Any, tags: Iterable[str]) -> ColumnElement[bool]:
+    """Whether the conversation ``conversation_id`` (another domain's column) carries any of
+    ``tags`` now (the reports' tag filter): one key lookup per row, so a query over a short
+    period checks its own rows only, not every tagged conversation."""
+    return (
+        select(ConversationTag.conversation_id)
+        .where(
+            ConversationTag.conversation_id == conversation_id,
+            ConversationTag.tag.in_(sorted(tags)),
+        )
+        .exists()
+    )
 
 
 def tag_pairs() -> Select[int, str]:

@@ -168,6 +168,15 @@ def _ensure_ln(dbapi_connection: Any, cursor: Any) -> None:
         dbapi_connection.create_function("ln", 1, math.log, deterministic=True)
 
 
+def ensure_ln(dbapi_connection: Any) -> None:
+    """:func:`_ensure_ln` on a SQLite driver connection opened elsewhere (a migration's)."""
+    cursor = dbapi_connection.cursor()
+    try:
+        _ensure_ln(dbapi_connection, cursor)
+    finally:
+        cursor.close()
+
+
 def _use_wal(path: str) -> None:
     """Put the file in WAL mode before any pooled connection opens it.
 

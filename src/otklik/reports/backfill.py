@@ -24,7 +24,7 @@ from typing import Any, cast
 from sqlalchemy import Table, column, exists, select, table
 from sqlalchemy.engine import Connection
 
-from otklik.core.db import UTCDateTime
+from otklik.core.db import Json, UTCDateTime
 from otklik.reports import tracking
 from otklik.reports.models import ReportConversation
 from otklik.reports.tracking import Conv
@@ -42,6 +42,7 @@ _conversations = table(
     column("created_at", UTCDateTime()),
     column("resolved_at", UTCDateTime()),
     column("last_activity_at", UTCDateTime()),
+    column("tags", Json),
 )
 _messages = table(
     "messages",
@@ -83,7 +84,8 @@ def _timeline(messages: list[Any], escalations: list[Any]) -> list[_Step]:
 
 
 def _replay(conn: Connection, config: SlaConfig, row: Any, steps: list[_Step]) -> None:
-    conv = Conv(row.id, row.inbox_id, row.channel, row.team_id, None, "open", row.created_at)
+    tags = tuple(sorted(set(row.tags or ())))
+    conv = Conv(row.id, row.inbox_id, row.channel, row.team_id, None, "open", row.created_at, tags)
     tracking.created(conn, config, conv)
     for step in steps:
         r = step.row
@@ -104,7 +106,14 @@ def _replay(conn: Connection, config: SlaConfig, row: Any, steps: list[_Step]) -
                 conn, r.conversation_id, step.at, agent_id=r.handed_back_by_id, team_id=r.to_team_id
             )
     now = Conv(
-        row.id, row.inbox_id, row.channel, row.team_id, row.assignee_id, row.status, row.created_at
+        row.id,
+        row.inbox_id,
+        row.channel,
+        row.team_id,
+        row.assignee_id,
+        row.status,
+        row.created_at,
+        tags,
     )
     last = steps[-1].at if steps else row.created_at
     at = row.resolved_at if row.status == "resolved" and row.resolved_at else last

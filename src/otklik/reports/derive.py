@@ -47,7 +47,7 @@ _CYCLE = (
     ("conv_handle_dialog", "d.dc", "d.db", "d.hn", "d.hn > 0"),
 )
 #: The day-bin measure, the fact kind and the extra condition.
-_MEASURES = (
+MEASURES = (
     ("first_response", "first_response", ""),
     ("resolution_full", "resolved", ""),
     ("resolution_first", "resolved", " AND first"),
@@ -71,14 +71,14 @@ def day(dialect: str, column: str) -> str:
     return f"(substr({column}, 1, 10) || ' 00:00:00.000000')"
 
 
-def _within_week(dialect: str, later: str, earlier: str) -> str:
+def within_week(dialect: str, later: str, earlier: str) -> str:
     """``later`` at most 7 days after ``earlier`` (the FCR window, ``tracking.FCR_WINDOW``)."""
     if dialect == "postgresql":
         return f"{later} <= {earlier} + interval '7 days'"
     return f"julianday({later}) <= julianday({earlier}) + 7"
 
 
-def _bin(value: str) -> str:
+def bin_sql(value: str) -> str:
     """``stats.bin_of`` as SQL text."""
     return f"CAST(floor(ln(1.0 + {value}) * {SCALE!r}) AS INTEGER)"
 
@@ -137,14 +137,22 @@ def cycle_rollups(dialect: str) -> list[str]:
     ]
 
 
+def by_conversation(dialect: str) -> str:
+    """Look a conversation's reopenings up by conversation: without statistics (a database
+    just filled, before ``ANALYZE``) SQLite took the (kind, at) index and scanned every later
+    reopening for each resolution (10+ minutes at 1M conversations, not seconds)."""
+    return " INDEXED BY ix_report_facts_conversation_kind" if dialect == "sqlite" else ""
+
+
 def spoiled_rollup(dialect: str) -> str:
     """``fcr_spoiled``: FCR candidates reopened within the window (``tracking._reopened``)."""
     h, keys = hour(dialect, "f.at"), _ROLLUP_KEYS
     return (
         f"{_ROLLUP} SELECT {h}, 'fcr_spoiled', {keys}, 0, count(*), 0, 0 FROM report_facts f"
         " WHERE f.kind = 'resolved' AND f.first AND f.n = 1 AND EXISTS (SELECT 1"
-        " FROM report_facts r WHERE r.conversation_id = f.conversation_id"
-        f" AND r.kind = 'reopened' AND r.at > f.at AND {_within_week(dialect, 'r.at', 'f.at')})"
+        f" FROM report_facts r{by_conversation(dialect)}"
+        " WHERE r.conversation_id = f.conversation_id"
+        f" AND r.kind = 'reopened' AND r.at > f.at AND {within_week(dialect, 'r.at', 'f.at')})"
         f" GROUP BY {h}, {keys}"
     )
 
@@ -169,10 +177,10 @@ def day_bins(dialect: str) -> list[str]:
     first responses and responses per operator (inbox -1) and per team (inbox -2)."""
     d = day(dialect, "at")
     statements = []
-    for measure, kind, extra in _MEASURES:
+    for measure, kind, extra in MEASURES:
         for clock, column in (("c", "seconds"), ("b", "business_seconds")):
             value = f"coalesce({column}, 0.0)"
-            unit = _bin(value)
+            unit = bin_sql(value)
             for dims, grouped in (
                 (
                     "inbox_id, channel, coalesce(team_id, 0)",
@@ -189,13 +197,32 @@ def day_bins(dialect: str) -> list[str]:
                 )
     for kind in ("first_response", "response"):
         value = "coalesce(seconds, 0.0)"
-        unit = _bin(value)
+        unit = bin_sql(value)
         for level, key in ((-1, "coalesce(agent_id, 0)"), (-2, "coalesce(team_id, 0)")):
             statements.append(
                 "INSERT INTO report_day_bins (day, measure, inbox_id, channel, team_key,"
                 f" bin, shard, n, total, low, high) SELECT {d}, '{kind}_c', {level}, '',"
                 f" {key}, {unit}, 0, count(*), sum({value}), min({value}), max({value})"
                 f" FROM report_facts WHERE kind = '{kind}' GROUP BY {d}, {key}, {unit}"
+            )
+    return statements
+
+
+def operator_bins(dialect: str) -> list[str]:
+    """ADR 0032: every overview measure per operator (inbox -3, the fact's operator in
+    ``team_key``: the resolver for resolutions and cycles, the replier for first responses)."""
+    d = day(dialect, "at")
+    key = "coalesce(agent_id, 0)"
+    statements = []
+    for measure, kind, extra in MEASURES:
+        for clock, column in (("c", "seconds"), ("b", "business_seconds")):
+            value = f"coalesce({column}, 0.0)"
+            unit = bin_sql(value)
+            statements.append(
+                "INSERT INTO report_day_bins (day, measure, inbox_id, channel, team_key,"
+                f" bin, shard, n, total, low, high) SELECT {d}, '{measure}_{clock}', -3, '',"
+                f" {key}, {unit}, 0, count(*), sum({value}), min({value}), max({value})"
+                f" FROM report_facts WHERE kind = '{kind}'{extra} GROUP BY {d}, {key}, {unit}"
             )
     return statements
 

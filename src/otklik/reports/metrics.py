@@ -23,9 +23,18 @@ from sqlalchemy.orm import aliased
 
 from otklik.accounts import access
 from otklik.conversations import queries as conversation_queries
-from otklik.reports.models import ROLLUP_KINDS, ReportDayBin, ReportFact, ReportHourly
+from otklik.reports.models import (
+    ROLLUP_KINDS,
+    ReportDayBin,
+    ReportFact,
+    ReportHourly,
+    ReportTagCount,
+    ReportTagDayBin,
+)
+from otklik.reports.recording import OVERVIEW_BY_OPERATOR
 from otklik.reports.schemas import Duration, Figures, Stat, Survey
 from otklik.reports.stats import Bin, bin_of, from_bins, rate
+from otklik.reports.tagged import TAG_KINDS
 from otklik.reports.tracking import FCR_WINDOW
 from otklik.surveys import service as surveys
 
@@ -68,7 +77,10 @@ def dimensions(filters: Filters, scope: access.Scope, fact: Any = F) -> list[Col
         filters, inbox=fact.inbox_id, team=fact.team_id, agent=fact.agent_id, channel=fact.channel
     )
     if filters.tags:
-        conditions.append(fact.conversation_id.in_(conversation_queries.tagged_ids(filters.tags)))
+        # Each fact of the period checked for the tags (not ``IN`` the tagged conversations:
+        # SQLite then walked every fact of every tagged conversation however short the
+        # period, 3 s for an hour's part at 1M conversations).
+        conditions.append(conversation_queries.carries_any(fact.conversation_id, filters.tags))
     return conditions
 
 
@@ -106,6 +118,35 @@ def hour_split(filters: Filters) -> tuple[Filters | None, list[Filters]]:
     if filters.tags:
         return None, [filters]
     return _aligned(filters, _hour, timedelta(hours=1))
+
+
+def one_tag(filters: Filters, scope: access.Scope) -> str | None:
+    """The tag whose own rows (``report_tag_*``, ADR 0032) answer a filter on it: one tag
+    and no other filter, for a caller who sees everything (the rows carry no other
+    dimension). Several tags ("any of") are read from the facts: a conversation carrying
+    two would count twice in the tags' rows added up."""
+    others = filters.inbox_ids or filters.team_ids or filters.agent_ids or filters.channels
+    if len(filters.tags) != 1 or others or not scope.everything:
+        return None
+    return filters.tags[0]
+
+
+def operator_bins_usable(filters: Filters, scope: access.Scope) -> bool:
+    """The operators' day bins (inbox ``OVERVIEW_BY_OPERATOR``) answer an operator filter without
+    any other filter, for a caller who sees everything (ADR 0032)."""
+    others = filters.inbox_ids or filters.team_ids or filters.channels or filters.tags
+    return bool(filters.agent_ids) and not others and scope.everything
+
+
+def count_split(
+    filters: Filters, scope: access.Scope, kinds: Sequence[str]
+) -> tuple[Filters | None, list[Filters], str | None]:
+    """:func:`hour_split` for :func:`counts`, and the tag whose hourly rows
+    (``report_tag_counts``) answer the whole hours of a one-tag filter (else ``None``)."""
+    tag = one_tag(filters, scope)
+    if tag is not None and set(kinds) <= TAG_KINDS:
+        return (*_aligned(filters, _hour, timedelta(hours=1)), tag)
+    return (*hour_split(filters), None)
 
 
 def _aligned(
@@ -161,9 +202,16 @@ async def counts(session: AsyncSession, kinds: Sequence[str], filters: Filters) 
     facts. ``ROLLUP_KINDS`` (counted in the rollups only) are counted from their facts at
     the ends (:func:`_edge_count`)."""
     scope = access.scope_in(session)
-    inner, edges = hour_split(filters)
+    inner, edges, tag = count_split(filters, scope, kinds)
     queries: list[Any] = []
-    if inner is not None:
+    if inner is not None and tag is not None:
+        T = ReportTagCount
+        queries.append(
+            select(T.kind, func.sum(T.n))
+            .where(T.tag == tag, T.kind.in_(kinds), T.hour >= inner.since, T.hour < inner.until)
+            .group_by(T.kind)
+        )
+    elif inner is not None:
         queries.append(
             select(H.kind, func.sum(H.n))
             .where(
@@ -243,11 +291,16 @@ def _day(at: datetime) -> datetime:
 
 
 def day_split(filters: Filters, scope: access.Scope) -> tuple[Filters | None, list[Filters]]:
-    """The whole UTC days inside the period (what ``report_day_bins`` answers) and the
-    parts of a day before and after them (what the facts answer). The bins carry no
-    operator and no tag: only a caller who sees everything, without an operator or tag
-    filter, reads them; anyone else reads the facts of the whole period."""
-    if not scope.everything or filters.agent_ids or filters.tags:
+    """The whole UTC days inside the period (what ``report_day_bins`` or
+    ``report_tag_day_bins`` answers) and the parts of a day before and after them (what the
+    facts answer). Only a caller who sees everything reads bins: without an operator or tag
+    filter, or with one operator filter alone (the operators' rows), or one tag alone (the
+    tag's rows); anyone else reads the facts of the whole period."""
+    if not scope.everything:
+        return None, [filters]
+    if filters.tags and one_tag(filters, scope) is None:
+        return None, [filters]
+    if filters.agent_ids and not operator_bins_usable(filters, scope):
         return None, [filters]
     return whole_days(filters)
 
@@ -286,9 +339,27 @@ def _fact_bins(filters: Filters, scope: access.Scope) -> Any:
 
 
 def _day_bins(days: Filters) -> Any:
-    """The whole days' bins, the dimension sets and shards added up."""
+    """The whole days' bins, the dimension sets and shards added up: the tag's own rows
+    for a tag filter, the operators' rows for an operator filter (``day_split``)."""
+    if days.tags:
+        T = ReportTagDayBin
+        return (
+            select(T.measure, T.bin, func.sum(T.n), func.sum(T.total), func.min(T.low))
+            .add_columns(func.max(T.high))
+            .where(T.tag == days.tags[0], T.day >= days.since, T.day < days.until, T.n > 0)
+            .group_by(T.measure, T.bin)
+        )
     D = ReportDayBin
     conditions: list[ColumnElement[bool]] = [D.day >= days.since, D.day < days.until]
+    if days.agent_ids:
+        measures = [f"{m}_{clock}" for m in DISTRIBUTIONS.values() for clock in ("c", "b")]
+        conditions += [
+            # Written out (not bound): what lets both databases use the operators' index.
+            D.inbox_id == literal_column(str(OVERVIEW_BY_OPERATOR)),
+            D.team_key.in_(days.agent_ids),
+            D.measure.in_(measures),
+        ]
+        return summed_day_bins(conditions)
     if not (days.inbox_ids or days.team_ids or days.channels):
         # The rows counting every dimension set (``recording.ALL``).
         conditions.append(D.inbox_id == 0)
@@ -398,7 +469,7 @@ async def _fcr(session: AsyncSession, filters: Filters, first_resolved: int) -> 
     if not first_resolved:
         return 0, 0
     candidates = await count(session, "fcr_candidate", filters)
-    inner, edges = hour_split(filters)
+    inner, edges, _ = count_split(filters, access.scope_in(session), ("fcr_spoiled",))
     spoiled = 0
     if inner is not None:
         spoiled += await count(session, "fcr_spoiled", inner)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, SmallInteger, String
+from sqlalchemy import ForeignKey, Index, SmallInteger, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from otklik.core.db import Base, BigId, Json
@@ -129,7 +129,21 @@ class ReportHourly(Base):
     business_seconds: Mapped[float] = mapped_column(default=0.0)
 
 
-class ReportDayBin(Base):
+#: The operators' rows of ``report_day_bins`` and their covering index's columns.
+OPERATOR_ROWS = "inbox_id = -3"
+OPERATOR_BIN_COLUMNS = ("team_key", "day", "measure", "bin", "n", "total", "low", "high")
+
+
+class _Binned:
+    """A bin's durations: how many, their sum, the smallest, the largest."""
+
+    n: Mapped[int] = mapped_column(BigId, default=0)
+    total: Mapped[float] = mapped_column(default=0.0)
+    low: Mapped[float] = mapped_column(default=0.0)
+    high: Mapped[float] = mapped_column(default=0.0)
+
+
+class ReportDayBin(_Binned, Base):
     """One UTC day's durations of one measure and dimension set in one bin of
     ``stats.bin_of``: how many, their sum, the smallest and the largest (ADR 0031). The
     overview of a whole-day period reads these (a few thousand rows a day) instead of every
@@ -139,7 +153,17 @@ class ReportDayBin(Base):
 
     __tablename__ = "report_day_bins"
     #: SQLite keeps the rows in key order (a period is one range of the primary key).
-    __table_args__ = {"sqlite_with_rowid": False}
+    __table_args__ = (
+        # The overview's operator rows (inbox -3) by operator and day: one operator's overview reads
+        # its own rows, not every operator's of the period (migration 0049, ADR 0032).
+        Index(
+            "ix_report_day_bins_operator",
+            *OPERATOR_BIN_COLUMNS,
+            sqlite_where=text(OPERATOR_ROWS),
+            postgresql_where=text(OPERATOR_ROWS),
+        ),
+        {"sqlite_with_rowid": False},
+    )
 
     #: First in the key: the rows of every dimension set (inbox 0) are one range of days.
     inbox_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
@@ -153,10 +177,42 @@ class ReportDayBin(Base):
     shard: Mapped[int] = mapped_column(
         SmallInteger, primary_key=True, autoincrement=False, default=0, server_default="0"
     )
+
+
+class ReportTagCount(Base):
+    """The overview's counts (``TAG_COUNTED`` facts and the FCR and escalation rollup kinds)
+    of one hour for the conversations that carry a tag *now* (ADR 0032): a conversation's
+    facts are counted in its tags' rows as they are written, and its facts so far are
+    added to a tag's rows when the tag is added and taken out when it is removed."""
+
+    __tablename__ = "report_tag_counts"
+
+    tag: Mapped[str] = mapped_column(String(50), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    hour: Mapped[datetime] = mapped_column(primary_key=True)
+    #: As ``ReportHourly.shard`` (the conversation's id modulo 8 on PostgreSQL, else 0).
+    shard: Mapped[int] = mapped_column(
+        SmallInteger, primary_key=True, autoincrement=False, default=0, server_default="0"
+    )
     n: Mapped[int] = mapped_column(BigId, default=0)
-    total: Mapped[float] = mapped_column(default=0.0)
-    low: Mapped[float] = mapped_column(default=0.0)
-    high: Mapped[float] = mapped_column(default=0.0)
+
+
+class ReportTagDayBin(_Binned, Base):
+    """``ReportDayBin`` for the conversations that carry a tag now (ADR 0032), no other
+    dimension. A removed tag takes its conversation's values out of ``n`` and ``total``;
+    the smallest and largest stay (they remain inside the bin, so the median and p90 stay
+    within the bins' 2 %), and a row whose ``n`` is back to 0 is not read."""
+
+    __tablename__ = "report_tag_day_bins"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    tag: Mapped[str] = mapped_column(String(50), primary_key=True)
+    day: Mapped[datetime] = mapped_column(primary_key=True)
+    measure: Mapped[str] = mapped_column(String(24), primary_key=True)
+    bin: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    shard: Mapped[int] = mapped_column(
+        SmallInteger, primary_key=True, autoincrement=False, default=0, server_default="0"
+    )
 
 
 class ReportConversation(Base):
@@ -197,6 +253,9 @@ class ReportConversation(Base):
     cycle_handle_b: Mapped[float] = mapped_column(default=0.0, server_default="0")
     cycle_handle_dc: Mapped[float] = mapped_column(default=0.0, server_default="0")
     cycle_handle_db: Mapped[float] = mapped_column(default=0.0, server_default="0")
+    #: The tags whose ``report_tag_*`` rows hold this conversation's facts (a JSON list;
+    #: NULL = none): kept equal to the conversation's tags at each of its updates.
+    tags: Mapped[str | None] = mapped_column(Text)
 
 
 class ReportSchedule(Base):

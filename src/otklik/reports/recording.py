@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 
 from otklik.core.db import insert_for
 from otklik.core.raw_statement import RawStatement
+from otklik.reports import tagged
 from otklik.reports.models import ReportDayBin, ReportFact, ReportHourly
 from otklik.reports.stats import bin_python
 from otklik.sla.business_time import BusinessCalendar, always, business_seconds_between
@@ -102,6 +103,8 @@ class Where:
     inbox_id: int
     channel: str
     team_id: int | None
+    #: The tags whose rows count its facts (``tagged.py``; its tags now).
+    tags: tuple[str, ...] = ()
 
 
 def calendar_for(config: SlaConfig | None, where: Where) -> BusinessCalendar:
@@ -183,25 +186,38 @@ def add(
             None,
             shard=shard,
         )
+    binned: list[tuple[str, float]] = []
     if measured is not None:
         for measure in measures(kind, first):
             for clock, value in (("c", measured.seconds), ("b", measured.business_seconds)):
                 name = f"{measure}_{clock}"
+                binned.append((name, value))
                 count_in_bin(conn, name, at, where.inbox_id, where.channel, team, value, shard)
                 count_in_bin(conn, name, at, *ALL, value, shard)
+                # The one-operator overview's rows (ADR 0032).
+                count_in_bin(conn, name, at, OVERVIEW_BY_OPERATOR, "", agent_id, value, shard)
         if kind in TABLE_MEASURES:
             value = measured.seconds
             count_in_bin(conn, f"{kind}_c", at, BY_OPERATOR, "", agent_id, value, shard)
             count_in_bin(conn, f"{kind}_c", at, BY_TEAM, "", team, value, shard)
+    if where.tags:
+        counted = [kind] if kind in tagged.TAG_COUNTED else []
+        if kind == "resolved" and first and n == 1:
+            counted.append("fcr_candidate")
+        tagged.count_fact(conn, where.tags, shard, hour_of(at), counted, binned)
 
 
 #: The per-operator and per-team tables' medians (``breakdowns.table``): the calendar
 #: seconds of each first response and response, in ``report_day_bins`` rows of the operator
 #: (inbox ``BY_OPERATOR``, the operator in ``team_key``, 0 = nobody) and of the team (inbox
-#: ``BY_TEAM``, 0 = no team), no channel.
+#: ``BY_TEAM``, 0 = no team), no channel. Every overview measure (``measures``, both
+#: clocks) is also counted per operator (inbox ``OVERVIEW_BY_OPERATOR``, the operator in
+#: ``team_key``) for the one-operator overview (ADR 0032): apart from the tables' rows,
+#: which then stay two measures to read.
 TABLE_MEASURES = ("first_response", "response")
 BY_OPERATOR = -1
 BY_TEAM = -2
+OVERVIEW_BY_OPERATOR = -3
 #: The dimension set of ``report_day_bins``' rows that count every fact (inbox 0, no
 #: channel, no team): an unfiltered overview reads these, a few hundred rows a day, not
 #: the rows of each dimension set (ADR 0031).

@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection, Row
 from otklik.conversations.schemas import ConversationOut
 from otklik.core.db import insert_for
 from otklik.core.raw_statement import RawStatement
-from otklik.reports import recording
+from otklik.reports import recording, tagged
 from otklik.reports.models import ReportConversation
 from otklik.reports.recording import Where
 from otklik.sla.policies import SlaConfig
@@ -40,6 +40,8 @@ class Conv:
     assignee_id: int | None
     status: str
     created_at: datetime
+    #: Its tags now (a tag filter means these, ADR 0032).
+    tags: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, out: ConversationOut) -> Conv:
@@ -51,15 +53,21 @@ class Conv:
             out.assignee_id,
             out.status,
             out.created_at,
+            tuple(sorted(set(out.tags))),
         )
 
 
 def where_of(conv: Conv) -> Where:
-    return Where(conv.id, conv.inbox_id, conv.channel, conv.team_id)
+    return Where(conv.id, conv.inbox_id, conv.channel, conv.team_id, conv.tags)
 
 
 def _where_of_row(row: Row[Any]) -> Where:
-    return Where(row.conversation_id, row.inbox_id, row.channel, row.team_id)
+    return Where(row.conversation_id, row.inbox_id, row.channel, row.team_id, _tags_of_row(row))
+
+
+def _tags_of_row(row: Row[Any]) -> tuple[str, ...]:
+    """The tags whose rows hold the conversation's facts (``report_conversations.tags``)."""
+    return tuple(sorted(tagged.parse(row.tags)))
 
 
 def _state(conn: Connection, conversation_id: int) -> Row[Any] | None:
@@ -119,6 +127,8 @@ def created(conn: Connection, config: SlaConfig | None, conv: Conv) -> None:
         ).rowcount
     if inserted == 0:
         return
+    if conv.tags:
+        _set(conn, conv.id, tags=tagged.dump(conv.tags))
     where = where_of(conv)
     recording.add(conn, where, "created", conv.created_at)
     if conv.assignee_id is not None:
@@ -231,6 +241,7 @@ def _reopened(conn: Connection, where: Where, at: datetime, agent: int | None) -
         None,
         shard=shard,
     )
+    tagged.count_fact(conn, where.tags, shard, recording.hour_of(first.at), ["fcr_spoiled"])
 
 
 def operator_replied(
@@ -353,6 +364,11 @@ def updated(conn: Connection, config: SlaConfig | None, conv: Conv, at: datetime
         "assignee_id": conv.assignee_id,
         "team_id": conv.team_id,
     }
+    # Tags first: the facts so far move to the tags it has now, then new ones join them.
+    folded, now = tagged.parse(state.tags), frozenset(conv.tags)
+    if folded != now:
+        tagged.fold(conn, conv.id, added=now - folded, removed=folded - now)
+        values["tags"] = tagged.dump(now)
     was_resolved, resolved = state.status == "resolved", conv.status == "resolved"
     if resolved and not was_resolved:
         resolver = conv.assignee_id or state.handler_id
@@ -433,6 +449,8 @@ def escalated(
             None,
             shard=shard,
         )
+        tags = _tags_of_row(state)
+        tagged.count_fact(conn, tags, shard, recording.hour_of(born.at), ["escalated_created"])
 
 
 def handed_back(

@@ -15,12 +15,12 @@ NPS and CES), filled from ``survey_requests``.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
+from otklik.core.db import ensure_ln
 from otklik.reports import derive
 from otklik.surveys import rollup
 
@@ -43,16 +43,10 @@ CYCLE_SUMS = (
 
 
 def _ensure_ln() -> None:
-    """SQLite has ``ln()`` only when built with its math functions (as ``core/db.py``)."""
+    """SQLite has ``ln()`` only when built with its math functions (``core/db.py``)."""
     bind = op.get_bind()
-    if bind.dialect.name != "sqlite":
-        return
-    try:
-        bind.exec_driver_sql("SELECT ln(1)")
-    except sa.exc.OperationalError:
-        bind.connection.dbapi_connection.create_function(  # type: ignore[union-attr]
-            "ln", 1, math.log, deterministic=True
-        )
+    if bind.dialect.name == "sqlite":
+        ensure_ln(bind.connection.dbapi_connection)
 
 
 def upgrade() -> None:

@@ -1,0 +1,337 @@
+"""The overview for one tag (the tag's own rows, ADR 0032) and for one operator (the
+operators' day bins) against figures computed by hand and against the facts, on SQLite and
+PostgreSQL: a tag added after a conversation's facts were written, a tag removed, a
+conversation with two tags, a filter on two tags, facts at the period's ends; and the
+migration's derivation of those rows equal to what the live path wrote."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from otklik.core.db import Database
+from otklik.reports import derive, metrics, tagged, tracking
+from otklik.reports.metrics import Filters
+from otklik.reports.schemas import Figures
+from otklik.reports.tracking import Conv
+from tests.support import Workspace
+from tests.test_reports_bins import conversations
+from tests.test_reports_metrics import migrated
+
+DAY = datetime(2026, 3, 2, tzinfo=UTC)
+#: From 06:00 of the first day: its end (18 h) from the facts, then two whole days.
+PERIOD = Filters(since=DAY + timedelta(hours=6), until=DAY + timedelta(days=3))
+
+
+def at(day: int, hour: int, minute: int = 0) -> datetime:
+    return DAY + timedelta(days=day, hours=hour, minutes=minute)
+
+
+class _Life:
+    """One conversation's events through the subscribers' functions (``tracking.py``),
+    its ``conversation_tags`` rows kept as the conversations domain keeps them."""
+
+    def __init__(self, conn: Connection, cid: int, born: datetime, tags: tuple[str, ...]):
+        self.conn, self.cid, self.born, self.tags = conn, cid, born, tags
+        self.status, self.agent = "open", None
+        self._tag_rows(tags, ())
+        tracking.created(conn, None, self.conv())
+        tracking.customer_wrote(conn, self.conv(), born, reopened=False)
+
+    def conv(self) -> Conv:
+        return Conv(self.cid, 1, "widget", None, None, self.status, self.born, self.tags)
+
+    def _tag_rows(self, added: tuple[str, ...], removed: tuple[str, ...]) -> None:
+        for tag in removed:
+            self.conn.execute(
+                text("DELETE FROM conversation_tags WHERE conversation_id = :c AND tag = :t"),
+                {"c": self.cid, "t": tag},
+            )
+        for tag in added:
+            self.conn.execute(
+                text("INSERT INTO conversation_tags (conversation_id, tag) VALUES (:c, :t)"),
+                {"c": self.cid, "t": tag},
+            )
+
+    def reply(self, when: datetime, agent: int) -> None:
+        tracking.operator_replied(self.conn, None, self.conv(), agent, when)
+
+    def resolve(self, when: datetime) -> None:
+        self.status = "resolved"
+        tracking.updated(self.conn, None, self.conv(), when)
+
+    def write(self, when: datetime) -> None:
+        reopened = self.status == "resolved"
+        self.status = "open"
+        tracking.customer_wrote(self.conn, self.conv(), when, reopened=reopened)
+
+    def escalate(self, when: datetime) -> None:
+        tracking.escalated(self.conn, self.cid, when, agent_id=None, from_team_id=None)
+
+    def retag(self, when: datetime, tags: tuple[str, ...]) -> None:
+        old = self.tags
+        self._tag_rows(
+            tuple(t for t in tags if t not in old), tuple(t for t in old if t not in tags)
+        )
+        self.tags = tags
+        tracking.updated(self.conn, None, self.conv(), when)
+
+
+def _story(conn: Connection) -> None:
+    """1: untagged while it happens (escalated too), "vip" added after its resolution.
+    2: "vip" and "billing" from its creation, resolved the next day, reopened.
+    3: "vip" from its creation, removed the next day. 4: never tagged.
+    5: "vip", every fact in the part of the first day the period starts in."""
+    one = _Life(conn, 1, at(1, 10), ())
+    one.reply(at(1, 10, 10), agent=1)  # first response and response 600 s
+    one.escalate(at(1, 10, 30))
+    one.resolve(at(1, 11))  # resolution 3,600 s, handle 3,000 s (from the reply)
+    one.retag(at(1, 12), ("vip",))
+    two = _Life(conn, 2, at(1, 9), ("billing", "vip"))
+    two.reply(at(1, 9, 20), agent=2)  # 1,200 s
+    two.resolve(at(2, 9))  # 86,400 s, handle 85,200 s
+    two.write(at(2, 15))  # reopened within 7 days: not a first-contact resolution
+    three = _Life(conn, 3, at(1, 13), ("vip",))
+    three.reply(at(1, 13, 5), agent=3)  # 300 s
+    three.resolve(at(1, 13, 30))  # 1,800 s
+    three.retag(at(2, 10), ())
+    four = _Life(conn, 4, at(1, 8), ())
+    four.reply(at(1, 8, 1), agent=1)  # 60 s
+    four.resolve(at(1, 8, 2))  # 120 s
+    five = _Life(conn, 5, at(0, 21), ("vip",))
+    five.reply(at(0, 21, 3), agent=5)  # 180 s
+    five.resolve(at(0, 21, 10))  # 600 s, handle 420 s
+
+
+async def _lived(db: Database) -> None:
+    await conversations(db, 5)
+    async with db.session(write=True) as session:
+        await session.run_sync(lambda s: _story(s.connection()))
+
+
+async def _figures(db: Database, **filters: Any) -> Figures:
+    period = Filters(since=PERIOD.since, until=PERIOD.until, **filters)
+    async with db.session(write=False) as session:
+        return await metrics.figures(session, period)
+
+
+def _stat(value: Any) -> tuple[int, float | None, float | None, float | None]:
+    return (value.count, value.mean, value.median, value.p90)
+
+
+def _same(a: Figures, b: Figures) -> None:
+    """Everything but the surveys (not narrowed by tags) equal, the means to rounding."""
+    for field in ("created", "resolved", "reopened", "escalated", "fcr", "reopen_rate"):
+        assert getattr(a, field) == getattr(b, field), field
+    assert a.escalation_rate == b.escalation_rate
+    for metric in metrics.DISTRIBUTIONS:
+        for clock in ("calendar", "business"):
+            x, y = getattr(getattr(a, metric), clock), getattr(getattr(b, metric), clock)
+            assert (x.count, x.median, x.p90) == (y.count, y.median, y.p90), metric
+            if x.count:
+                assert math.isclose(x.mean, y.mean, rel_tol=1e-9), metric
+
+
+async def test_one_tag_from_its_rows_as_by_hand_and_as_the_facts(db: Database) -> None:
+    await _lived(db)
+    async with db.session(write=False) as session:
+        scope = metrics.access.scope_in(session)
+        assert metrics.one_tag(Filters(PERIOD.since, PERIOD.until, tags=("vip",)), scope)
+    vip = await _figures(db, tags=("vip",))
+    # 1 (tagged after its facts), 2 and 5 (at the period's start, from the facts); not 3.
+    assert (vip.created, vip.resolved, vip.reopened, vip.escalated) == (3, 3, 1, 1)
+    resolutions, handles = (3, 90600 / 3, 3600.0, 86400.0), (3, 88620 / 3, 3000.0, 85200.0)
+    assert {metric: _stat(getattr(vip, metric).calendar) for metric in metrics.DISTRIBUTIONS} == {
+        "first_response": (3, 660.0, 600.0, 1200.0),
+        "response": (3, 660.0, 600.0, 1200.0),
+        "resolution_first": resolutions,
+        "resolution_full": resolutions,
+        "handle": handles,
+        "handle_per_dialog": handles,  # one dialog at a time each
+    }
+    assert _stat(vip.resolution_first.business) == resolutions  # round the clock
+    # 2 reopened within 7 days: 2 of 3; 1 escalated of the 3 created.
+    assert (vip.fcr.numerator, vip.fcr.denominator) == (2, 3)
+    assert (vip.escalation_rate.numerator, vip.escalation_rate.denominator) == (1, 3)
+    # The same from the facts (two tags, one of them unused, are read from the facts).
+    _same(vip, await _figures(db, tags=("vip", "unused")))
+    billing = await _figures(db, tags=("billing",))
+    assert (billing.created, billing.resolved, billing.reopened) == (1, 1, 1)
+    assert _stat(billing.first_response.calendar) == (1, 1200.0, 1200.0, 1200.0)
+    assert billing.fcr.numerator == 0
+    # Any of two tags: 2 carries both and counts once (1, 2 and 5).
+    both = await _figures(db, tags=("vip", "billing"))
+    _same(both, vip)
+    none = await _figures(db, tags=("unused",))
+    assert (none.created, none.first_response.calendar.count) == (0, 0)
+
+
+async def test_one_operator_from_the_operators_bins(db: Database) -> None:
+    await _lived(db)
+    async with db.session(write=False) as session:
+        scope = metrics.access.scope_in(session)
+        assert metrics.operator_bins_usable(Filters(DAY, DAY, agent_ids=(1,)), scope)
+    one = await _figures(db, agent_ids=(1,))
+    # Operator 1: conversations 1 and 4 (replied, resolved as the handler).
+    assert _stat(one.first_response.calendar) == (2, 330.0, 330.0, 600.0)
+    assert _stat(one.resolution_full.calendar) == (2, 1860.0, 1860.0, 3600.0)
+    assert _stat(one.handle.calendar) == (2, 1530.0, 1530.0, 3000.0)
+    # The facts (an inbox filter too sends the operator filter to the facts).
+    _same(one, await _figures(db, agent_ids=(1,), inbox_ids=(1,)))
+    _same(await _figures(db, agent_ids=(5,)), await _figures(db, agent_ids=(5,), inbox_ids=(1,)))
+
+
+_SNAPSHOT = {
+    "counts": "SELECT tag, kind, hour, sum(n) FROM report_tag_counts GROUP BY tag, kind, hour"
+    " HAVING sum(n) != 0 ORDER BY 1, 2, 3",
+    "bins": "SELECT tag, day, measure, bin, sum(n), sum(total), min(low), max(high)"
+    " FROM report_tag_day_bins WHERE n != 0 GROUP BY tag, day, measure, bin ORDER BY 1, 2, 3, 4",
+    "operators": "SELECT day, measure, team_key, bin, sum(n), sum(total), min(low), max(high)"
+    " FROM report_day_bins WHERE inbox_id = -3 GROUP BY day, measure, team_key, bin"
+    " ORDER BY 1, 2, 3, 4",
+}
+
+
+async def _snapshot(db: Database) -> dict[str, Any]:
+    async with db.session(write=False) as session:
+        found: dict[str, Any] = {}
+        for name, query in _SNAPSHOT.items():
+            rows = (await session.execute(text(query))).all()
+            found[name] = [
+                tuple(round(v, 6) if isinstance(v, float) else v for v in row) for row in rows
+            ]
+        tags = await session.execute(
+            text("SELECT conversation_id, tags FROM report_conversations ORDER BY 1")
+        )
+        found["state"] = [(c, sorted(json.loads(t)) if t else []) for c, t in tags]
+        return found
+
+
+async def test_the_derivation_writes_what_the_live_path_wrote(db: Database) -> None:
+    """Migration 0049 and the bench derive the tags' rows, the conversations' tags and the
+    operators' overview bins from existing facts: the same rows and figures."""
+    await _lived(db)
+    live = await _snapshot(db)
+    chosen: list[dict[str, Any]] = [{"tags": ("vip",)}, {"agent_ids": (1,)}]
+    before = [await _figures(db, **f) for f in chosen]
+    assert live["state"] == [(1, ["vip"]), (2, ["billing", "vip"]), (3, []), (4, []), (5, ["vip"])]
+    async with db.session(write=True) as session:
+        for statement in (
+            "DELETE FROM report_tag_counts",
+            "DELETE FROM report_tag_day_bins",
+            "DELETE FROM report_day_bins WHERE inbox_id = -3",
+            "UPDATE report_conversations SET tags = NULL",
+        ):
+            await session.execute(text(statement))
+        dialect = session.get_bind().dialect.name
+        for statement in [*derive.operator_bins(dialect), *tagged.derived(dialect)]:
+            await session.execute(text(statement))
+    derived = await _snapshot(db)
+    assert derived == live
+    for filters, figures in zip(chosen, before, strict=True):
+        _same(await _figures(db, **filters), figures)
+
+
+async def _post(ws: Workspace, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    """A conversation action (``/conversations/<path>``) that must succeed."""
+    done = await ws.api.post(f"/api/v1/conversations/{path}", headers=ws.auth(), json=body)
+    assert done.status_code == 200, done.text
+    result: dict[str, Any] = done.json()
+    return result
+
+
+async def test_tagging_through_the_api_folds_the_facts(workspace: Workspace, db: Database) -> None:
+    """The conversations domain's tag change reaches the reports (its update event)."""
+    visitor = await workspace.visitor()
+    sent = await visitor.say("hello")
+    cid = int(sent["conversation_id"])
+    await workspace.reply(cid, "hi")
+    period = Filters(
+        since=datetime.now(UTC) - timedelta(days=3), until=datetime.now(UTC) + timedelta(hours=1)
+    )
+
+    async def tagged_figures(tag: str) -> Figures:
+        async with db.session(write=False) as session:
+            return await metrics.figures(
+                session, Filters(since=period.since, until=period.until, tags=(tag,))
+            )
+
+    for body, vip in (({"add": ["vip"]}, 1), ({"remove": ["vip"]}, 0)):
+        await _post(workspace, f"{cid}/tags", body)
+        got = await tagged_figures("vip")
+        assert (got.created, got.first_response.calendar.count) == (vip, vip)
+    async with db.session(write=False) as session:
+        rows = (await session.execute(text("SELECT sum(n) FROM report_tag_counts"))).scalar()
+    assert rows == 0  # added, then taken out again
+
+
+def test_the_migration_derives_the_tag_rows(tmp_path: Path) -> None:
+    """Upgrading a database of 0048 (facts, a tagged conversation) fills the tag's rows and
+    the operators' overview bins."""
+    facts = [  # kind, at, seconds, n, first
+        ("created", "2026-03-02 10:00:00.000000", None, None, 0),
+        ("first_response", "2026-03-02 10:05:00.000000", 300.0, None, 0),
+        ("resolved", "2026-03-02 12:00:00.000000", 7200.0, 1, 1),
+    ]
+    queries = {
+        "counts": "SELECT tag, kind, hour, n FROM report_tag_counts ORDER BY kind",
+        "bins": "SELECT measure, n, total FROM report_tag_day_bins ORDER BY measure",
+        "operator": "SELECT measure, team_key, total FROM report_day_bins WHERE inbox_id = -3"
+        " ORDER BY measure",
+    }
+    tag = ("INSERT INTO conversation_tags VALUES (1, 'vip')",)
+    found = migrated(tmp_path, "0048", facts, queries, tag)
+    counts, bins, operator = (found[name] for name in queries)
+    assert counts == [
+        ("vip", "created", "2026-03-02 10:00:00.000000", 1),
+        ("vip", "fcr_candidate", "2026-03-02 12:00:00.000000", 1),
+        ("vip", "resolved", "2026-03-02 12:00:00.000000", 1),
+    ]
+    resolution = [(f"resolution_{w}_{c}", 1, 7200.0) for w in ("first", "full") for c in "bc"]
+    assert bins == [
+        ("first_response_b", 1, 300.0),
+        ("first_response_c", 1, 300.0),
+        *resolution,
+    ]
+    assert operator == [
+        ("first_response_b", 7, 300.0),
+        ("first_response_c", 7, 300.0),
+        *[(m, 7, v) for m, _, v in resolution],
+    ]
+
+
+async def test_a_merge_moves_the_tags_facts_with_the_tags(
+    workspace: Workspace, db: Database
+) -> None:
+    """Merging moves the tags the target lacks: the target's facts join their rows, and the
+    source's tag list keeps only what stayed with it."""
+    from otklik.conversations.models import Conversation
+
+    visitor = await workspace.visitor()
+    target = int((await visitor.say("first"))["conversation_id"])
+    # A second conversation of the same contact (the widget would reopen the first).
+    async with db.session(write=True) as session:
+        second = Conversation(
+            inbox_id=workspace.inbox_id, contact_id=visitor.contact_id, channel="widget"
+        )
+        session.add(second)
+    for cid, body in ((second.id, {"add": ["moved", "both"]}), (target, {"add": ["both"]})):
+        await _post(workspace, f"{cid}/tags", body)
+    merged = await _post(workspace, f"{target}/merge", {"other_id": second.id})
+    assert sorted(merged["tags"]) == ["both", "moved"]
+    source = await workspace.api.get(f"/api/v1/conversations/{second.id}", headers=workspace.auth())
+    assert source.json()["tags"] == ["both"]
+    now = datetime.now(UTC)
+    async with db.session(write=False) as session:
+        for tag in ("moved", "both"):
+            period = Filters(since=now - timedelta(days=1), until=now + timedelta(hours=1))
+            got = await metrics.figures(
+                session, Filters(since=period.since, until=period.until, tags=(tag,))
+            )
+            assert got.created == 1, tag  # the target's creation (the source had no events)
