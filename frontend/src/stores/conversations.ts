@@ -3,7 +3,6 @@ import { defineStore } from 'pinia'
 import { conversations as api, type AssignBody } from '@/api/client'
 import type { Conversation, ConversationSort, ConversationStatus, ConversationView, Counts, SlaFilter } from '@/api/types'
 import { compareFor, matchesView } from '@/utils/queueOrder'
-import { changesDuringLoad } from './duringLoad'
 import { usePrefsStore } from './prefs'
 import { useSlaStore } from './sla'
 import { useSessionStore } from './session'
@@ -71,17 +70,7 @@ export const useConversationsStore = defineStore('conversations', () => {
 
   const active = computed(() => (activeId.value === null ? null : (byId.value[activeId.value] ?? null)))
 
-  /** Frames and saves that arrive while a page or a conversation loads: made again on top of
-   * its answer, which may predate them (``duringLoad.ts``; a conversation resolved meanwhile
-   * came back into the open list with its older copy). */
-  const changes = changesDuringLoad()
-
   function upsert(conv: Conversation): void {
-    changes.noted(() => put(conv))
-  }
-
-  /** A copy the server answered a load with (not a change: not made again). */
-  function put(conv: Conversation): void {
     byId.value[conv.id] = conv
   }
 
@@ -89,7 +78,7 @@ export const useConversationsStore = defineStore('conversations', () => {
     if (prefs.sort === 'due') await sla.add(items.map((c) => c.id))
     if (first) matched.value = new Set()
     for (const c of items) {
-      put(c)
+      upsert(c)
       matched.value.add(c.id)
     }
     nextCursor.value = cursor
@@ -103,18 +92,15 @@ export const useConversationsStore = defineStore('conversations', () => {
     loading.value = true
     loadError.value = null
     try {
-      await changes.during(async (replay) => {
-        const page = await api.list(query({ limit: PAGE }))
-        if (req !== listRequest) return
-        if (reset) {
-          const keep = activeId.value === null ? undefined : byId.value[activeId.value]
-          byId.value = {}
-          if (keep) put(keep)
-        }
-        counts.value = page.counts
-        await applyPage(page.items, page.next_cursor, true)
-        replay()
-      })
+      const page = await api.list(query({ limit: PAGE }))
+      if (req !== listRequest) return
+      if (reset) {
+        const keep = activeId.value === null ? undefined : byId.value[activeId.value]
+        byId.value = {}
+        if (keep) upsert(keep)
+      }
+      counts.value = page.counts
+      await applyPage(page.items, page.next_cursor, true)
     } catch (err) {
       if (req === listRequest) loadError.value = err instanceof Error ? err.message : String(err)
       throw err
@@ -127,15 +113,11 @@ export const useConversationsStore = defineStore('conversations', () => {
     if (!nextCursor.value || loading.value) return
     loading.value = true
     const req = listRequest
-    const cursor = nextCursor.value
     try {
-      await changes.during(async (replay) => {
-        const page = await api.list(query({ cursor, limit: PAGE }))
-        if (req !== listRequest) return
-        counts.value = page.counts
-        await applyPage(page.items, page.next_cursor, false)
-        replay()
-      })
+      const page = await api.list(query({ cursor: nextCursor.value, limit: PAGE }))
+      if (req !== listRequest) return
+      counts.value = page.counts
+      await applyPage(page.items, page.next_cursor, false)
     } finally {
       if (req === listRequest) loading.value = false
     }
@@ -197,12 +179,9 @@ export const useConversationsStore = defineStore('conversations', () => {
   async function ensure(id: number): Promise<Conversation> {
     const cached = byId.value[id]
     if (cached) return cached
-    return changes.during(async (replay) => {
-      const conv = await api.get(id)
-      put(conv)
-      replay()
-      return byId.value[id] ?? conv
-    })
+    const conv = await api.get(id)
+    upsert(conv)
+    return conv
   }
 
   async function assign(id: number, body: AssignBody): Promise<void> {
