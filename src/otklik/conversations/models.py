@@ -150,9 +150,9 @@ class ConversationCount(Base):
     inbox_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     team_key: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     assignee_key: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    #: Several rows may count one key (their ``n`` add up): writers that create many
-    #: conversations at once spread over shards so that they do not wait for each other's
-    #: row lock on PostgreSQL (``conversations.opening``); everything else writes shard 0.
+    #: Several rows may count one key (their ``n`` add up): on PostgreSQL each write lane
+    #: bumps its own shard, so lanes never wait for each other's row locks
+    #: (``core/write_shard.py``); SQLite writes shard 0.
     shard: Mapped[int] = mapped_column(
         SmallInteger, primary_key=True, autoincrement=False, default=0, server_default="0"
     )

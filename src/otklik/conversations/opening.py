@@ -32,7 +32,7 @@ from otklik.conversations.announce import announce_message
 from otklik.conversations.appending import conversation_out_from, message_out_from
 from otklik.conversations.models import Conversation, ConversationCount, Message
 from otklik.conversations.schemas import MessageOut
-from otklik.core import sqlite_raw
+from otklik.core import sqlite_raw, write_shard
 from otklik.core.clock import utcnow
 from otklik.core.db import insert_for
 from otklik.core.events import DomainEvent, Emitted, bus
@@ -153,15 +153,11 @@ _INSERT_CONVERSATION = insert(_conversations).returning(_conversations.c.id)
 _INSERT_MESSAGE = insert(_messages).returning(_messages.c.id)
 
 
-#: Count shards a new conversation's +1 spreads over on PostgreSQL (by its id).
-COUNT_SHARDS = 8
-
-
 def _count_one_more(
     conn: Connection, *, conversation_id: int, inbox_id: int, team_id: int | None
 ) -> None:
-    """As ``counts`` does for a new open, unassigned conversation flushed by the ORM, in a
-    shard of the key's count (PostgreSQL; SQLite has one writer and one shard)."""
+    """As ``counts`` does for a new open, unassigned conversation flushed by the ORM, in the
+    write connection's shard of the key's count (``core/write_shard.py``)."""
     dialect = conn.dialect.name
     statement = _COUNT_ONE_MORE.get(dialect)
     if statement is None:
@@ -177,7 +173,7 @@ def _count_one_more(
             index_elements=["status", "inbox_id", "team_key", "assignee_key", "shard"],
             set_={"n": _counts.c.n + 1},
         )
-    shard = conversation_id % COUNT_SHARDS if dialect == "postgresql" else 0
+    shard = write_shard.of(conn, conversation_id)
     conn.execute(statement, {"inbox_id": inbox_id, "team_key": team_id or 0, "shard": shard})
 
 

@@ -25,6 +25,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
+from otklik.core import write_shard
 from otklik.core.shielding import to_the_end
 
 log = logging.getLogger(__name__)
@@ -130,6 +131,11 @@ class WriteBatcher:
     async def _begin(self) -> None:
         if self._conn is None:
             self._conn = await self.engine.connect()
+            try:
+                await write_shard.claim(self._conn)
+            except Exception:
+                await self._discard_connection()
+                raise
         try:
             self._transaction = await self._conn.begin()
         except Exception:
@@ -194,6 +200,7 @@ class WriteBatcher:
             if self._batch is not None:
                 await self._commit(self._batch)
             if self._conn is not None:
+                await write_shard.release(self._conn)
                 await self._conn.close()
                 self._conn = None
 

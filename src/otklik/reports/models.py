@@ -118,9 +118,9 @@ class ReportHourly(Base):
     #: 0 = none (a key column cannot be NULL).
     team_key: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
     agent_key: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
-    #: Several rows may count one key (their sums add up): on PostgreSQL concurrent
-    #: transactions spread over shards by conversation, so they do not queue on one row lock
-    #: until they commit (as ``conversation_counts`` does); SQLite writes shard 0.
+    #: Several rows may count one key (their sums add up): on PostgreSQL each write lane
+    #: bumps its own shard, so lanes never wait for each other's row locks until they commit
+    #: (``core/write_shard.py``, as ``conversation_counts``); SQLite writes shard 0.
     shard: Mapped[int] = mapped_column(
         SmallInteger, primary_key=True, autoincrement=False, default=0, server_default="0"
     )
@@ -190,7 +190,7 @@ class ReportTagCount(Base):
     tag: Mapped[str] = mapped_column(String(50), primary_key=True)
     kind: Mapped[str] = mapped_column(String(20), primary_key=True)
     hour: Mapped[datetime] = mapped_column(primary_key=True)
-    #: As ``ReportHourly.shard`` (the conversation's id modulo 8 on PostgreSQL, else 0).
+    #: As ``ReportHourly.shard`` (the write lane's on PostgreSQL, else 0).
     shard: Mapped[int] = mapped_column(
         SmallInteger, primary_key=True, autoincrement=False, default=0, server_default="0"
     )

@@ -16,6 +16,7 @@ from typing import cast
 from sqlalchemy import Table, func, insert
 from sqlalchemy.engine import Connection
 
+from otklik.core import write_shard
 from otklik.core.db import insert_for
 from otklik.core.raw_statement import RawStatement
 from otklik.reports import tagged
@@ -28,8 +29,6 @@ FACTS = cast(Table, ReportFact.__table__)
 HOURLY = cast(Table, ReportHourly.__table__)
 DAY_BINS = cast(Table, ReportDayBin.__table__)
 _KEY = ("hour", "kind", "inbox_id", "channel", "team_key", "agent_key", "shard")
-#: Rollup rows per key on PostgreSQL (see ``ReportHourly.shard``).
-SHARDS = 8
 
 
 _FACT_COLUMNS = (
@@ -172,7 +171,7 @@ def add(
     }
     if _FACT.run(conn, values) is None:
         conn.execute(insert(FACTS).values(**values))
-    shard = where.conversation_id % SHARDS if conn.dialect.name == "postgresql" else 0
+    shard = write_shard.of(conn, where.conversation_id)
     roll(conn, kind, at, where.inbox_id, where.channel, team, agent_id, measured, shard=shard)
     if kind == "resolved" and first and n == 1:
         roll(

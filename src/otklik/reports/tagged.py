@@ -22,6 +22,7 @@ from typing import Any, cast
 from sqlalchemy import Table, case, func, text
 from sqlalchemy.engine import Connection
 
+from otklik.core import write_shard
 from otklik.core.db import insert_for
 from otklik.reports import derive
 from otklik.reports.models import ReportTagCount, ReportTagDayBin
@@ -32,7 +33,6 @@ BINS = cast(Table, ReportTagDayBin.__table__)
 #: The fact kinds counted per tag (the overview's counts), and the rollup-only kinds.
 TAG_COUNTED = ("created", "resolved", "reopened", "escalated")
 TAG_KINDS = frozenset((*TAG_COUNTED, "fcr_candidate", "fcr_spoiled", "escalated_created"))
-_SHARDS = 8
 
 
 def parse(stored: str | None) -> frozenset[str]:
@@ -121,23 +121,24 @@ class _Source:
 def _source(dialect: str, one: bool) -> _Source:
     """One bound conversation, tag and sign (:func:`fold`: the conversation's facts by its
     index), or every row of ``conversation_tags`` added (:func:`derived`)."""
-    shard = f"f.conversation_id % {_SHARDS}" if dialect == "postgresql" else "0"
     if one:
         return _Source(
             f"report_facts f{derive.by_conversation(dialect)}",
             "CAST(:tag AS VARCHAR(50))",
             "f.conversation_id = :cid AND ",
             "",
-            shard,
+            "CAST(:shard AS INTEGER)",  # the write connection's (``core/write_shard.py``)
             "CAST(:sign AS INTEGER)",
         )
+    shard = f"f.conversation_id % {write_shard.SHARDS}" if dialect == "postgresql" else "0"
     joined = "report_facts f JOIN conversation_tags t ON t.conversation_id = f.conversation_id"
     return _Source(joined, "t.tag", "", "t.tag, ", shard, "1")
 
 
 def _by(shard: str) -> str:
-    """The shard as a ``GROUP BY`` term (not the constant 0: SQLite reads it as a position)."""
-    return "" if shard == "0" else f", {shard}"
+    """The shard as a ``GROUP BY`` term when it is read from the facts (not a constant or a
+    parameter: SQLite reads the constant 0 as a position)."""
+    return f", {shard}" if "f." in shard else ""
 
 
 def _count_statement(dialect: str, one: bool) -> str:
@@ -210,10 +211,13 @@ def fold(
     and taken out of each removed tag's (two statements per tag)."""
     dialect = conn.dialect.name
     statements = [text(_count_statement(dialect, True)), text(_bin_statement(dialect, True))]
+    shard = write_shard.of(conn, conversation_id)
     for tags, sign in ((sorted(removed), -1), (sorted(added), 1)):
         for tag in tags:
             for statement in statements:
-                conn.execute(statement, {"cid": conversation_id, "tag": tag, "sign": sign})
+                conn.execute(
+                    statement, {"cid": conversation_id, "tag": tag, "sign": sign, "shard": shard}
+                )
 
 
 def derived(dialect: str) -> list[str]:

@@ -18,6 +18,7 @@ from sqlalchemy import Table, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.engine import Connection, Row
 
 from otklik.conversations.schemas import ConversationOut
+from otklik.core import write_shard
 from otklik.core.db import insert_for
 from otklik.core.raw_statement import RawStatement
 from otklik.reports import recording, tagged
@@ -229,7 +230,7 @@ def _reopened(conn: Connection, where: Where, at: datetime, agent: int | None) -
     first = resolutions[0]
     if not (first.first and first.n == 1 and at - first.at <= FCR_WINDOW):
         return
-    shard = where.conversation_id % recording.SHARDS if conn.dialect.name == "postgresql" else 0
+    shard = write_shard.of(conn, where.conversation_id)
     recording.roll(
         conn,
         "fcr_spoiled",
@@ -437,7 +438,7 @@ def escalated(
         .limit(1)
     ).first()
     if born is not None:
-        shard = conversation_id % recording.SHARDS if conn.dialect.name == "postgresql" else 0
+        shard = write_shard.of(conn, conversation_id)
         recording.roll(
             conn,
             "escalated_created",
