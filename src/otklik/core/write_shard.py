@@ -21,8 +21,10 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-#: Rows per counter key on PostgreSQL; every lane of every process wants one of its own.
-SHARDS = 8
+#: Shards a counter key may have on PostgreSQL: every write lane of every process wants one
+#: of its own (4 lanes a process by default). Readers add up only the rows that exist, one
+#: per lane that wrote the key.
+SHARDS = 16
 #: First key of the two-key advisory locks ``(this, shard)`` that claim a shard.
 _LOCK_SPACE = 0x4F544B53  # "OTKS"
 _CLAIMED = "otklik_write_shard"

@@ -200,7 +200,10 @@ class WriteBatcher:
             if self._batch is not None:
                 await self._commit(self._batch)
             if self._conn is not None:
-                await write_shard.release(self._conn)
+                try:
+                    await write_shard.release(self._conn)
+                except Exception:  # the claim ends with the connection anyway
+                    log.debug("giving back a write shard failed", exc_info=True)
                 await self._conn.close()
                 self._conn = None
 

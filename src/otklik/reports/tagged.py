@@ -130,22 +130,16 @@ def _source(dialect: str, one: bool) -> _Source:
             "CAST(:shard AS INTEGER)",  # the write connection's (``core/write_shard.py``)
             "CAST(:sign AS INTEGER)",
         )
-    shard = f"f.conversation_id % {write_shard.SHARDS}" if dialect == "postgresql" else "0"
+    # Run once, by itself (a migration): one row per key, as ``derive`` writes the rollups.
     joined = "report_facts f JOIN conversation_tags t ON t.conversation_id = f.conversation_id"
-    return _Source(joined, "t.tag", "", "t.tag, ", shard, "1")
-
-
-def _by(shard: str) -> str:
-    """The shard as a ``GROUP BY`` term when it is read from the facts (not a constant or a
-    parameter: SQLite reads the constant 0 as a position)."""
-    return f", {shard}" if "f." in shard else ""
+    return _Source(joined, "t.tag", "", "t.tag, ", "0", "1")
 
 
 def _count_statement(dialect: str, one: bool) -> str:
     o = _source(dialect, one)
     h, shard, sign = derive.hour(dialect, "f.at"), o.shard, o.sign
     source = f"FROM {o.facts} WHERE {o.where}"
-    group = f"GROUP BY {o.group}{h}{_by(shard)}"
+    group = f"GROUP BY {o.group}{h}"
     kinds = ", ".join(f"'{k}'" for k in TAG_COUNTED)
     parts = [
         f"SELECT {o.tag} AS tag, f.kind AS kind, {h} AS hour, {shard} AS shard,"
@@ -183,7 +177,7 @@ def _bin_statement(dialect: str, one: bool) -> str:
                 f" {unit} AS bin, {shard} AS shard, {sign} * count(*) AS n,"
                 f" {sign} * sum({value}) AS total, min({value}) AS low, max({value}) AS high"
                 f" FROM {o.facts} WHERE {o.where}f.kind = '{kind}'"
-                f"{extra.replace('first', 'f.first')} GROUP BY {o.group}{d}, {unit}{_by(shard)}"
+                f"{extra.replace('first', 'f.first')} GROUP BY {o.group}{d}, {unit}"
             )
     t = BINS.name
     smallest, largest = ("LEAST", "GREATEST") if dialect == "postgresql" else ("min", "max")
