@@ -16,14 +16,14 @@ export function applyEvent(frame: EventFrame): void {
   switch (frame.type) {
     case 'conversation.created':
     case 'conversation.updated':
-      conversations.upsert(frame.data.conversation)
+      conversations.receive(frame.data.conversation)
       conversations.scheduleCounts()
       break
     case 'message.created': {
       const { message, conversation } = frame.data
       useMessagesStore().receive(message)
       useOutboxStore().confirm(message)
-      conversations.upsert(conversation)
+      conversations.receive(conversation)
       conversations.scheduleCounts()
       useTypingStore().clearAuthor(conversation.id, message.author_type, message.author_id)
       onIncoming(conversation, message)

@@ -40,12 +40,7 @@ export const useContactsStore = defineStore('contacts', () => {
     changes.noted(() => {
       if (byId.value[contact.id]) byId.value[contact.id] = contact
     })
-    const conversations = useConversationsStore()
-    for (const conv of Object.values(conversations.byId)) {
-      if (conv.contact.id !== contact.id) continue
-      if (conv.contact.name === contact.name && conv.contact.email === contact.email) continue
-      conversations.upsert({ ...conv, contact: { ...conv.contact, name: contact.name, email: contact.email } })
-    }
+    useConversationsStore().receiveContact(contact)
   }
 
   function reset(): void {

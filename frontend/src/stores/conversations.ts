@@ -3,6 +3,7 @@ import { defineStore } from 'pinia'
 import { conversations as api, type AssignBody } from '@/api/client'
 import type { Conversation, ConversationSort, ConversationStatus, ConversationView, Counts, SlaFilter } from '@/api/types'
 import { compareFor, matchesView } from '@/utils/queueOrder'
+import { changesDuringLoad } from './duringLoad'
 import { usePrefsStore } from './prefs'
 import { useSlaStore } from './sla'
 import { useSessionStore } from './session'
@@ -70,8 +71,39 @@ export const useConversationsStore = defineStore('conversations', () => {
 
   const active = computed(() => (activeId.value === null ? null : (byId.value[activeId.value] ?? null)))
 
+  /**
+   * Live frames that arrive while a page or a conversation loads: made now and made again, in
+   * the order they came, on top of the load's answer, which may predate them (a conversation
+   * resolved meanwhile came back into the open list with its older copy). Only frames: a copy
+   * an API call answered with (mark read, assign, a status) is put once, when it comes, like a
+   * load's answer. It may be older than a frame that came before it, so making it again after
+   * the answer brought back a stale subject; the change it made reaches us as a frame too.
+   * A frame that the answer already holds is made again as well: the list rows carry no event
+   * id to tell, and the frames of anything newer that the answer holds come after it, in order.
+   */
+  const changes = changesDuringLoad()
+
+  /** A copy of a conversation the server answered with (a load, an API call): put as it is. */
   function upsert(conv: Conversation): void {
     byId.value[conv.id] = conv
+  }
+
+  /** A conversation as a live frame tells it (`conversation.created`, `…updated`,
+   * `message.created`): kept through a load under way. */
+  function receive(conv: Conversation): void {
+    changes.noted(() => upsert(conv))
+  }
+
+  /** A contact changed (a `contact.updated` frame): the brief copy of its name and email in
+   * each of its conversations follows, through a load under way too. */
+  function receiveContact(contact: Pick<Conversation['contact'], 'id' | 'name' | 'email'>): void {
+    changes.noted(() => {
+      for (const conv of Object.values(byId.value)) {
+        if (conv.contact.id !== contact.id) continue
+        if (conv.contact.name === contact.name && conv.contact.email === contact.email) continue
+        upsert({ ...conv, contact: { ...conv.contact, name: contact.name, email: contact.email } })
+      }
+    })
   }
 
   async function applyPage(items: Conversation[], cursor: string | null, first: boolean): Promise<void> {
@@ -92,15 +124,18 @@ export const useConversationsStore = defineStore('conversations', () => {
     loading.value = true
     loadError.value = null
     try {
-      const page = await api.list(query({ limit: PAGE }))
-      if (req !== listRequest) return
-      if (reset) {
-        const keep = activeId.value === null ? undefined : byId.value[activeId.value]
-        byId.value = {}
-        if (keep) upsert(keep)
-      }
-      counts.value = page.counts
-      await applyPage(page.items, page.next_cursor, true)
+      await changes.during(async (replay) => {
+        const page = await api.list(query({ limit: PAGE }))
+        if (req !== listRequest) return
+        if (reset) {
+          const keep = activeId.value === null ? undefined : byId.value[activeId.value]
+          byId.value = {}
+          if (keep) upsert(keep)
+        }
+        counts.value = page.counts
+        await applyPage(page.items, page.next_cursor, true)
+        replay()
+      })
     } catch (err) {
       if (req === listRequest) loadError.value = err instanceof Error ? err.message : String(err)
       throw err
@@ -113,11 +148,15 @@ export const useConversationsStore = defineStore('conversations', () => {
     if (!nextCursor.value || loading.value) return
     loading.value = true
     const req = listRequest
+    const cursor = nextCursor.value
     try {
-      const page = await api.list(query({ cursor: nextCursor.value, limit: PAGE }))
-      if (req !== listRequest) return
-      counts.value = page.counts
-      await applyPage(page.items, page.next_cursor, false)
+      await changes.during(async (replay) => {
+        const page = await api.list(query({ cursor, limit: PAGE }))
+        if (req !== listRequest) return
+        counts.value = page.counts
+        await applyPage(page.items, page.next_cursor, false)
+        replay()
+      })
     } finally {
       if (req === listRequest) loading.value = false
     }
@@ -179,9 +218,12 @@ export const useConversationsStore = defineStore('conversations', () => {
   async function ensure(id: number): Promise<Conversation> {
     const cached = byId.value[id]
     if (cached) return cached
-    const conv = await api.get(id)
-    upsert(conv)
-    return conv
+    return changes.during(async (replay) => {
+      const conv = await api.get(id)
+      upsert(conv)
+      replay()
+      return byId.value[id] ?? conv
+    })
   }
 
   async function assign(id: number, body: AssignBody): Promise<void> {
@@ -230,6 +272,8 @@ export const useConversationsStore = defineStore('conversations', () => {
     teamCount,
     active,
     upsert,
+    receive,
+    receiveContact,
     fetchList,
     loadMore,
     setView,
