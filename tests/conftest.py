@@ -101,12 +101,30 @@ def pg_database() -> Iterator[str]:
     _recreate_database(name, create=False)
 
 
-def _truncate_pg() -> None:
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+_EMPTYING: list[str] = []
+
+
+def _empty_pg() -> None:
+    """Every table emptied and every id sequence back to 1, as a fresh database.
+
+    ``DELETE`` rather than ``TRUNCATE … RESTART IDENTITY``: a test leaves a few rows, and
+    truncating 67 tables (new files for each table and index, flushed at commit) took 0.3 s,
+    two minutes and a half of the suite; deleting them takes 2 ms. Triggers and foreign keys
+    are off while it runs (``session_replication_role``): everything goes anyway."""
     conn = _pg_connect(make_url(PG_URL).database or "otklik_test")
     try:
         with conn.cursor() as cur:
-            cur.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+            if not _EMPTYING:
+                cur.execute("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'")
+                restart = ", ".join(f"setval('\"{name}\"', 1, false)" for (name,) in cur)
+                deletes = " ".join(
+                    f'DELETE FROM "{t.name}";' for t in reversed(Base.metadata.sorted_tables)
+                )
+                _EMPTYING.append(
+                    f"SET session_replication_role = replica; {deletes}"
+                    f" SET session_replication_role = DEFAULT; SELECT {restart}"
+                )
+            cur.execute(_EMPTYING[0])
     finally:
         conn.close()
 
@@ -123,7 +141,7 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Setting
         )
     else:
         url = request.getfixturevalue("pg_database")
-        _truncate_pg()
+        _empty_pg()
         yield Settings(
             data_dir=data_dir,
             database_url=url,

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from tests.support import free_socket
+from tests.support import WAIT, free_socket
 
 MAILBOX_USER = "support@example.com"
 MAILBOX_PASSWORD = "mailbox-secret"
@@ -205,7 +205,7 @@ class SmtpSink:
             self._server.close()
             await self._server.wait_closed()
 
-    async def wait_for(self, count: int, within: float = 10.0) -> list[EmailMessage]:
+    async def wait_for(self, count: int, within: float = WAIT) -> list[EmailMessage]:
         deadline = asyncio.get_running_loop().time() + within
         while len(self.received) < count:
             if asyncio.get_running_loop().time() > deadline:

@@ -16,6 +16,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from tests.support import WAIT
+
 
 @dataclass(frozen=True)
 class Received:
@@ -79,7 +81,7 @@ class Receiver:
             self._server.should_exit = True
             await self._task
 
-    async def wait_for(self, count: int, within: float = 5.0) -> list[Received]:
+    async def wait_for(self, count: int, within: float = WAIT) -> list[Received]:
         deadline = asyncio.get_running_loop().time() + within
         while len(self.requests) < count:
             if asyncio.get_running_loop().time() > deadline:

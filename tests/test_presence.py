@@ -20,7 +20,7 @@ from otklik.config import Settings
 from otklik.core.clock import utcnow
 from otklik.core.db import Database
 from tests.processes import start_server
-from tests.support import HTTP_TIMEOUT, LiveServer, Socket, Workspace
+from tests.support import HTTP_TIMEOUT, WAIT, LiveServer, Socket, Workspace
 
 GRACE = 1.0
 
@@ -36,7 +36,7 @@ async def server(settings: Settings) -> AsyncIterator[LiveServer]:
     await live.stop()
 
 
-async def eventually(check: Callable[[], Awaitable[bool]], within: float = 10.0) -> None:
+async def eventually(check: Callable[[], Awaitable[bool]], within: float = WAIT) -> None:
     """Wait for a state (the sweep runs every third of the grace period)."""
     deadline = asyncio.get_running_loop().time() + within
     while not await check():
@@ -78,7 +78,7 @@ async def test_closed_socket_goes_offline_and_comes_back(workspace: Workspace) -
     assert await status_of(workspace.api, workspace.auth(), anna_id) == "online"
 
     await sock.close()
-    await widget.until(online_frame(False), within=10)
+    await widget.until(online_frame(False))
     assert await status_of(workspace.api, workspace.auth(), anna_id) == "offline"
     config = await workspace.api.get(
         "/api/v1/widget/config", params={"inbox_key": workspace.inbox_key}
@@ -88,14 +88,14 @@ async def test_closed_socket_goes_offline_and_comes_back(workspace: Workspace) -
     # She opens the workspace again: back to what she had chosen, and the widget hears it.
     again = await workspace.agent_socket(token=anna)
     await again.ready()
-    await widget.until(online_frame(True), within=5)
+    await widget.until(online_frame(True))
     assert await status_of(workspace.api, workspace.auth(), anna_id) == "online"
 
     # Offline by her own choice: opening the workspace does not change that.
     await workspace.api.put(
         "/api/v1/agents/me/status", headers=workspace.auth(anna), json={"status": "offline"}
     )
-    await widget.until(online_frame(False), within=5)
+    await widget.until(online_frame(False))
     await again.close()
     third = await workspace.agent_socket(token=anna)
     await third.ready()

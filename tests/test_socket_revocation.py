@@ -14,7 +14,7 @@ import websockets
 from sqlalchemy import text
 
 from tests.auth_support import frozen
-from tests.support import Socket, Workspace
+from tests.support import WAIT, Socket, Workspace
 
 AGENT_PASSWORD = "agent-password"
 Action = Callable[[Workspace, int, str], Awaitable[httpx.Response]]
@@ -110,8 +110,10 @@ async def test_every_way_a_session_ends_closes_its_socket_at_once(workspace: Wor
         assert response.status_code in (200, 204), (name, response.text)
         # A private note right after the revocation committed must not reach the socket.
         await workspace.reply(conversation_id, f"secret after {n}", private=True)
-        frames, code = await _drain_until_closed(sock, within=1.0)
-        assert time.monotonic() - started < 1.0 + 0.5, name  # the action's own time included
+        frames, code = await _drain_until_closed(sock, within=WAIT)
+        # At once, not by the periodic recheck (every 30 s): the bound is loose for a busy
+        # machine and still far below that.
+        assert time.monotonic() - started < 10, name  # the action's own time included
         assert code == 4401, (name, frames)
         assert [f.get("type") for f in frames] == ["error"], (name, frames)
         assert "secret after" not in repr(frames), name
@@ -133,7 +135,7 @@ async def test_an_idle_session_loses_its_socket_at_the_next_recheck(workspace: W
             me = await workspace.api.get("/api/v1/auth/me", headers=workspace.auth())
             assert me.status_code == 200
         await auth.recheck()
-    _, code = await _drain_until_closed(sock, within=1.0)
+    _, code = await _drain_until_closed(sock, within=WAIT)
     assert code == 4401
     assert await admin.quiet(0.2) == []  # the active session keeps its socket
     await admin.close()
@@ -155,7 +157,7 @@ async def test_a_lost_revocation_is_caught_by_the_periodic_recheck(workspace: Wo
                 "(SELECT id FROM agents WHERE email = 'lost@example.com')"
             )
         )
-    _, code = await _drain_until_closed(sock, within=2.0)
+    _, code = await _drain_until_closed(sock, within=WAIT)
     assert code == 4401
 
 

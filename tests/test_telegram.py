@@ -18,7 +18,7 @@ from otklik.core.clock import utcnow
 from otklik.core.db import Database
 from otklik.jobs.models import Job
 from tests.fake_telegram import TOKEN, FakeBotApi
-from tests.support import Workspace
+from tests.support import WAIT, Workspace
 from tests.test_attachments import stored_files, tiny_png, upload_as_agent
 
 USER = {
@@ -55,7 +55,7 @@ async def telegram_inbox(ws: Workspace, fake: FakeBotApi, **config: Any) -> dict
     return result
 
 
-async def eventually(check: Callable[[], Any], within: float = 8.0) -> Any:
+async def eventually(check: Callable[[], Any], within: float = WAIT) -> Any:
     deadline = asyncio.get_running_loop().time() + within
     while True:
         value = check()
@@ -364,7 +364,7 @@ async def test_a_new_bot_starts_at_once_not_at_the_next_scan(
     await asyncio.sleep(0.3)  # the supervisor made its first scan and sleeps for a minute
     inbox = await telegram_inbox(workspace, bot_api)
     bot_api.push(text_message(9, "Здравствуйте"))
-    (conversation,) = await eventually(lambda: conversations_of(workspace, inbox["id"]), within=5.0)
+    (conversation,) = await eventually(lambda: conversations_of(workspace, inbox["id"]))
     assert conversation["last_message"]["text"] == "Здравствуйте"
 
 

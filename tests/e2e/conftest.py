@@ -36,7 +36,7 @@ from playwright.sync_api import (
 from otklik.config import Settings
 from otklik.web.pages import APP_DIR, WIDGET_DIR
 from tests.processes import ServerProcess, start_server
-from tests.support import ADMIN_EMAIL, ADMIN_PASSWORD
+from tests.support import ADMIN_EMAIL, ADMIN_PASSWORD, HTTP_TIMEOUT
 from tests.test_processes import seed
 
 pytestmark = pytest.mark.e2e
@@ -102,7 +102,7 @@ class AdminApi:
     """An admin over the HTTP API (bearer token, no cookies); tests extend it with calls."""
 
     def __init__(self, server: E2EServer) -> None:
-        self.http = httpx.Client(base_url=server.url, timeout=10)
+        self.http = httpx.Client(base_url=server.url, timeout=HTTP_TIMEOUT)
         response = self.http.post(
             "/api/v1/auth/login",
             json={"email": server.admin_email, "password": server.admin_password},

@@ -18,6 +18,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import AdminApi, E2EServer
 from tests.e2e.visitors import Visitor, new_visitor
+from tests.support import HTTP_TIMEOUT
 
 pytestmark = pytest.mark.e2e
 
@@ -458,7 +459,7 @@ def test_an_admin_takes_an_operator_off_an_inbox_and_its_conversations_leave_the
         {"email": "olga@example.com", "name": "Olga", "password": "agent-password-1"},
         status=201,
     )
-    with httpx.Client(base_url=e2e_server.url, timeout=10) as visitor:
+    with httpx.Client(base_url=e2e_server.url, timeout=HTTP_TIMEOUT) as visitor:
         session = visitor.post(
             "/api/v1/widget/sessions", json={"inbox_key": e2e_server.inbox_key, "name": "Pavel"}
         ).json()

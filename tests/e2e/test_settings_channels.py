@@ -33,6 +33,7 @@ from tests.e2e.visitors import Visitor, new_visitor
 from tests.fake_telegram import TOKEN, FakeBotApi
 from tests.mailservers import MAILBOX_PASSWORD, MAILBOX_USER, Dovecot, SmtpSink
 from tests.receivers import Receiver
+from tests.support import HTTP_TIMEOUT
 
 pytestmark = pytest.mark.e2e
 T = TypeVar("T")
@@ -353,7 +354,7 @@ def test_api_inbox_key_is_revealed_and_lets_a_bridge_post_and_get_replies(
         f"POST {e2e_server.url}/api/v1/channels/api/messages"
     )
 
-    with httpx.Client(base_url=e2e_server.url, timeout=10) as bridge:
+    with httpx.Client(base_url=e2e_server.url, timeout=HTTP_TIMEOUT) as bridge:
         refused = bridge.post(
             "/api/v1/channels/api/messages",
             headers={"X-Otklik-Inbox-Key": "otk_wrong-key-0123456789abcdef"},

@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import E2EServer
 from tests.e2e.test_settings import Api, add_action, add_tag, api, login, open_section  # noqa: F401
+from tests.support import HTTP_TIMEOUT
 
 pytestmark = pytest.mark.e2e
 
@@ -42,7 +43,7 @@ def test_surveys_are_set_per_inbox_and_scores_show_in_the_conversation(
         False,
     )
 
-    with httpx.Client(base_url=e2e_server.url, timeout=10) as visitor:
+    with httpx.Client(base_url=e2e_server.url, timeout=HTTP_TIMEOUT) as visitor:
         session = visitor.post(
             "/api/v1/widget/sessions", json={"inbox_key": e2e_server.inbox_key, "language": "ru"}
         ).json()

@@ -25,6 +25,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from otklik.web.pages import WIDGET_DIR
 from tests.e2e.conftest import E2EServer
+from tests.support import HTTP_TIMEOUT
 from tests.test_attachments import tiny_png
 
 pytestmark = pytest.mark.e2e
@@ -104,7 +105,7 @@ class Operator:
 
     def __init__(self, server: E2EServer) -> None:
         self.server = server
-        self.http = httpx.Client(base_url=server.url, timeout=10)
+        self.http = httpx.Client(base_url=server.url, timeout=HTTP_TIMEOUT)
         login = self.http.post(
             "/api/v1/auth/login",
             json={"email": server.admin_email, "password": server.admin_password},
@@ -638,7 +639,7 @@ def test_visitor_sees_their_place_in_the_queue(
     team = operator.http.post("/api/v1/teams", json={"name": "Solo team", "agent_ids": [agent_id]})
     assert team.status_code == 201, team.text
     operator.set_inbox(team_id=team.json()["id"], assignment="balanced")
-    with httpx.Client(base_url=e2e_server.url, timeout=10) as solo:
+    with httpx.Client(base_url=e2e_server.url, timeout=HTTP_TIMEOUT) as solo:
         login = solo.post(
             "/api/v1/auth/login", json={"email": "solo@example.com", "password": "solo-password-1"}
         )

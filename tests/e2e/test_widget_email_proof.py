@@ -19,7 +19,7 @@ from playwright.sync_api import Page, expect
 from otklik.config import Settings
 from tests.e2e.conftest import E2EServer
 from tests.e2e.test_widget import Operator, bubbles, open_widget, say, start_chat, widget
-from tests.support import free_socket
+from tests.support import HTTP_TIMEOUT, free_socket
 
 pytestmark = pytest.mark.e2e
 ANNA = "anna@example.com"
@@ -90,7 +90,7 @@ def test_a_mailed_code_brings_the_earlier_chat_into_the_widget(
     finally:
         op.close()
     # Anna chatted from her laptop last week.
-    with httpx.Client(base_url=e2e_server.url, timeout=10) as visitor:
+    with httpx.Client(base_url=e2e_server.url, timeout=HTTP_TIMEOUT) as visitor:
         laptop = visitor.post(
             "/api/v1/widget/sessions",
             json={"inbox_key": e2e_server.inbox_key, "name": "Anna", "email": ANNA},

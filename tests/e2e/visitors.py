@@ -12,6 +12,7 @@ import httpx
 from websockets.sync.client import ClientConnection, connect
 
 from tests.e2e.conftest import E2EServer
+from tests.support import HTTP_TIMEOUT
 
 
 class Visitor:
@@ -21,7 +22,7 @@ class Visitor:
         self, server: E2EServer, name: str | None = None, email: str | None = None
     ) -> None:
         self.server = server
-        self.http = httpx.Client(base_url=server.url, timeout=10)
+        self.http = httpx.Client(base_url=server.url, timeout=HTTP_TIMEOUT)
         body: dict[str, Any] = {"inbox_key": server.inbox_key}
         if name is not None:
             body["name"] = name
