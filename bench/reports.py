@@ -240,7 +240,7 @@ def _reports(period: Filters) -> dict[str, Callable[[Any], Awaitable[object]]]:
         "overview (period + previous, CSAT/NPS/CES)": overview,
         "overview, one operator": lambda s: metrics.figures(s, one),
         "overview, tag 'vip' (the tag's rows)": lambda s: metrics.figures(s, one_tag),
-        "overview, tags 'vip' or 'billing' (facts)": lambda s: metrics.figures(s, two_tags),
+        "overview, tags 'vip' or 'billing' (tags' rows)": lambda s: metrics.figures(s, two_tags),
         "volume by channel": lambda s: breakdowns.volume(s, period, "channel"),
         "volume by team": lambda s: breakdowns.volume(s, period, "team"),
         "volume by operator": lambda s: breakdowns.volume(s, period, "agent"),
