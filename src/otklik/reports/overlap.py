@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    CompoundSelect,
     Integer,
     Interval,
     Select,
@@ -75,7 +76,7 @@ def _statement(
     hours: tuple[datetime, datetime],
     days: tuple[datetime, datetime] | None,
     dialect: str,
-) -> Select[Any]:
+) -> CompoundSelect[Any]:
     """One ``UNION ALL`` over the facts of the conversations carrying two or more of
     ``tags`` (read once, by conversation): rows ``(kind, clock, first, bin, n, total)``,
     ``n`` and ``total`` counted ``extra`` times. Bin rows (a clock) for the whole ``days``;
@@ -153,7 +154,7 @@ def _statement(
         counted(literal("fcr_spoiled"), candidate, spoiled),
         counted(literal("escalated_created"), their.c.kind == "created", escalated),
     ]
-    return union_all(*parts)  # type: ignore[return-value]
+    return union_all(*parts)
 
 
 async def excess(
