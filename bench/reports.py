@@ -13,10 +13,10 @@ operators' overview bins and the tags' rows (``reports/tagged.py``, as 0049), a 
 survey per conversation (two thirds answered) and an NPS one per tenth, a tag on a tenth
 and on a seventh, and two SLA clocks.
 Then it times each report over the last ``--period`` days as an admin sees it
-(``--rounds`` times each, p50 and p95; the overview as its endpoint computes it: the period
-and the one before), and, for scale, the raw ``GROUP BY`` a report page without facts
-would run (``conversations`` by channel and status over the same period) and the raw
-``GROUP BY`` of the facts by kind.
+(``--rounds`` times each, p50 and p95; the overview as its endpoint computes it, the period
+and the one before, unfiltered and with tags; its other rows one period), and, for
+scale, the raw ``GROUP BY`` a report page without facts would run (``conversations`` by
+channel and status over the same period) and the raw ``GROUP BY`` of the facts by kind.
 """
 
 from __future__ import annotations
@@ -210,12 +210,19 @@ async def _timed(db: Database, run: Callable[[Any], Awaitable[object]], rounds: 
     return samples
 
 
-def _reports(period: Filters) -> dict[str, Callable[[Any], Awaitable[object]]]:
+def _endpoint(filters: Filters) -> Callable[[Any], Awaitable[object]]:
+    """The overview as its endpoint computes it: the period and the one before."""
+
     async def overview(session: Any) -> object:
         return (
-            await metrics.figures(session, period),
-            await metrics.figures(session, period.previous()),
+            await metrics.figures(session, filters),
+            await metrics.figures(session, filters.previous()),
         )
+
+    return overview
+
+
+def _reports(period: Filters) -> dict[str, Callable[[Any], Awaitable[object]]]:
 
     async def raw_conversations(session: Any) -> object:
         query = text(
@@ -237,10 +244,12 @@ def _reports(period: Filters) -> dict[str, Callable[[Any], Awaitable[object]]]:
     return {
         "raw GROUP BY conversations (channel, status)": raw_conversations,
         "raw GROUP BY report_facts (kind)": raw_facts,
-        "overview (period + previous, CSAT/NPS/CES)": overview,
+        "overview (period + previous, CSAT/NPS/CES)": _endpoint(period),
         "overview, one operator": lambda s: metrics.figures(s, one),
         "overview, tag 'vip' (the tag's rows)": lambda s: metrics.figures(s, one_tag),
-        "overview, tags 'vip' or 'billing' (facts)": lambda s: metrics.figures(s, two_tags),
+        "overview, tags 'vip' or 'billing' (tags' rows)": lambda s: metrics.figures(s, two_tags),
+        "overview + previous, tag 'vip'": _endpoint(one_tag),
+        "overview + previous, tags 'vip' or 'billing'": _endpoint(two_tags),
         "volume by channel": lambda s: breakdowns.volume(s, period, "channel"),
         "volume by team": lambda s: breakdowns.volume(s, period, "team"),
         "volume by operator": lambda s: breakdowns.volume(s, period, "agent"),

@@ -61,6 +61,19 @@ def carries_any(conversation_id: Any, tags: Iterable[str]) -> ColumnElement[bool
     )
 
 
+def carrying_several(tags: Iterable[str]) -> Select[int, int]:
+    """``(conversation_id, extra)`` of each conversation that carries two or more of
+    ``tags`` now, ``extra`` being how many of them it carries beyond one (the reports'
+    "any of" several tags from per-tag rows, where such a conversation counts once per
+    tag). One ``GROUP BY`` over those tags' rows, as a subquery to join."""
+    return (
+        select(ConversationTag.conversation_id, (func.count() - 1).label("extra"))
+        .where(ConversationTag.tag.in_(sorted(set(tags))))
+        .group_by(ConversationTag.conversation_id)
+        .having(func.count() > 1)
+    )
+
+
 def tag_pairs() -> Select[int, str]:
     """``(conversation_id, tag)`` of every tagged conversation, as a subquery to join (the
     reports' volume by tag)."""

@@ -17,12 +17,13 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, literal_column, select, text, union_all
+from sqlalchemy import ColumnElement, case, func, literal_column, select, text, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from otklik.accounts import access
 from otklik.conversations import queries as conversation_queries
+from otklik.reports import overlap
 from otklik.reports.models import (
     ROLLUP_KINDS,
     ReportDayBin,
@@ -120,15 +121,27 @@ def hour_split(filters: Filters) -> tuple[Filters | None, list[Filters]]:
     return _aligned(filters, _hour, timedelta(hours=1))
 
 
-def one_tag(filters: Filters, scope: access.Scope) -> str | None:
-    """The tag whose own rows (``report_tag_*``, ADR 0032) answer a filter on it: one tag
-    and no other filter, for a caller who sees everything (the rows carry no other
-    dimension). Several tags ("any of") are read from the facts: a conversation carrying
-    two would count twice in the tags' rows added up."""
+def tag_rows(filters: Filters, scope: access.Scope) -> tuple[str, ...]:
+    """The tags whose own rows (``report_tag_*``, ADR 0032) answer a filter on them (else
+    none): one tag or several ("any of") and no other filter, for a caller who sees
+    everything (the rows carry no other dimension). Several tags' rows added up count a
+    conversation carrying two of them twice: :func:`several_excess` says how much."""
     others = filters.inbox_ids or filters.team_ids or filters.agent_ids or filters.channels
-    if len(filters.tags) != 1 or others or not scope.everything:
-        return None
-    return filters.tags[0]
+    if others or not scope.everything:
+        return ()
+    return tuple(sorted(set(filters.tags)))
+
+
+async def several_excess(session: AsyncSession, filters: Filters) -> overlap.Excess:
+    """With several tags read from their rows, what the rows added up count beyond "any of"
+    over the period's whole hours and whole days (``overlap.py``); else nothing."""
+    tags = tag_rows(filters, access.scope_in(session))
+    hours, _ = _aligned(filters, _hour, timedelta(hours=1))
+    if len(tags) < 2 or hours is None:
+        return overlap.Excess()
+    days, _ = whole_days(filters)
+    whole = None if days is None else (days.since, days.until)
+    return await overlap.excess(session, tags, (hours.since, hours.until), whole)
 
 
 def operator_bins_usable(filters: Filters, scope: access.Scope) -> bool:
@@ -140,13 +153,13 @@ def operator_bins_usable(filters: Filters, scope: access.Scope) -> bool:
 
 def count_split(
     filters: Filters, scope: access.Scope, kinds: Sequence[str]
-) -> tuple[Filters | None, list[Filters], str | None]:
-    """:func:`hour_split` for :func:`counts`, and the tag whose hourly rows
-    (``report_tag_counts``) answer the whole hours of a one-tag filter (else ``None``)."""
-    tag = one_tag(filters, scope)
-    if tag is not None and set(kinds) <= TAG_KINDS:
-        return (*_aligned(filters, _hour, timedelta(hours=1)), tag)
-    return (*hour_split(filters), None)
+) -> tuple[Filters | None, list[Filters], tuple[str, ...]]:
+    """:func:`hour_split` for :func:`counts`, and the tags whose hourly rows
+    (``report_tag_counts``) answer the whole hours of a tag filter (else none)."""
+    tags = tag_rows(filters, scope)
+    if tags and set(kinds) <= TAG_KINDS:
+        return (*_aligned(filters, _hour, timedelta(hours=1)), tags)
+    return (*hour_split(filters), ())
 
 
 def _aligned(
@@ -196,21 +209,33 @@ def _edge_count(kind: str, edge: Filters, scope: access.Scope) -> Any:
     )
 
 
-async def counts(session: AsyncSession, kinds: Sequence[str], filters: Filters) -> dict[str, int]:
+async def counts(
+    session: AsyncSession,
+    kinds: Sequence[str],
+    filters: Filters,
+    excess: overlap.Excess | None = None,
+) -> dict[str, int]:
     """How many facts of each kind the period has: the whole hours from the hourly rollups
-    (a few rows per hour and dimension set), the parts of an hour at its ends from the
-    facts. ``ROLLUP_KINDS`` (counted in the rollups only) are counted from their facts at
-    the ends (:func:`_edge_count`)."""
+    (a few rows per hour and dimension set) or a tag filter's own rows, the parts of an
+    hour at its ends from the facts. ``ROLLUP_KINDS`` (counted in the rollups only) are
+    counted from their facts at the ends (:func:`_edge_count`). Several tags' rows added
+    up less their ``excess`` (:func:`several_excess`, when the caller has not read it)."""
     scope = access.scope_in(session)
-    inner, edges, tag = count_split(filters, scope, kinds)
+    inner, edges, tags = count_split(filters, scope, kinds)
     queries: list[Any] = []
-    if inner is not None and tag is not None:
+    found = dict.fromkeys(kinds, 0)
+    if inner is not None and tags:
         T = ReportTagCount
         queries.append(
             select(T.kind, func.sum(T.n))
-            .where(T.tag == tag, T.kind.in_(kinds), T.hour >= inner.since, T.hour < inner.until)
+            .where(T.tag.in_(tags), T.kind.in_(kinds), T.hour >= inner.since)
+            .where(T.hour < inner.until)
             .group_by(T.kind)
         )
+        if len(tags) > 1:
+            too_many = excess if excess is not None else await several_excess(session, filters)
+            for kind in kinds:
+                found[kind] -= too_many.counts.get(kind, 0)
     elif inner is not None:
         queries.append(
             select(H.kind, func.sum(H.n))
@@ -236,15 +261,16 @@ async def counts(session: AsyncSession, kinds: Sequence[str], filters: Filters) 
                 .group_by(F.kind)
             )
         queries.extend(_edge_count(kind, edge, scope) for kind in kinds if kind in ROLLUP_KINDS)
-    found = dict.fromkeys(kinds, 0)
     for query in queries:
         for kind, n in await session.execute(query):
             found[str(kind)] += int(n or 0)
     return found
 
 
-async def count(session: AsyncSession, kind: str, filters: Filters) -> int:
-    return (await counts(session, (kind,), filters))[kind]
+async def count(
+    session: AsyncSession, kind: str, filters: Filters, excess: overlap.Excess | None = None
+) -> int:
+    return (await counts(session, (kind,), filters, excess))[kind]
 
 
 async def histograms(session: AsyncSession, units: Any) -> list[Stat]:
@@ -294,11 +320,11 @@ def day_split(filters: Filters, scope: access.Scope) -> tuple[Filters | None, li
     """The whole UTC days inside the period (what ``report_day_bins`` or
     ``report_tag_day_bins`` answers) and the parts of a day before and after them (what the
     facts answer). Only a caller who sees everything reads bins: without an operator or tag
-    filter, or with one operator filter alone (the operators' rows), or one tag alone (the
-    tag's rows); anyone else reads the facts of the whole period."""
+    filter, or with one operator filter alone (the operators' rows), or tags alone (the
+    tags' rows); anyone else reads the facts of the whole period."""
     if not scope.everything:
         return None, [filters]
-    if filters.tags and one_tag(filters, scope) is None:
+    if filters.tags and not tag_rows(filters, scope):
         return None, [filters]
     if filters.agent_ids and not operator_bins_usable(filters, scope):
         return None, [filters]
@@ -339,15 +365,22 @@ def _fact_bins(filters: Filters, scope: access.Scope) -> Any:
 
 
 def _day_bins(days: Filters) -> Any:
-    """The whole days' bins, the dimension sets and shards added up: the tag's own rows
-    for a tag filter, the operators' rows for an operator filter (``day_split``)."""
+    """The whole days' bins, the dimension sets and shards added up: the tags' own rows
+    (added up) for a tag filter, the operators' rows for an operator filter
+    (``day_split``)."""
     if days.tags:
         T = ReportTagDayBin
+        # Added up over the shards before asking whether a bin holds values: on PostgreSQL
+        # a tag's removal takes values out in its own write lane's shard
+        # (``core/write_shard.py``), which can leave that row below 0 and the one that
+        # counted them above. The extremes are those of the rows that hold values.
+        held = T.n > 0
         return (
-            select(T.measure, T.bin, func.sum(T.n), func.sum(T.total), func.min(T.low))
-            .add_columns(func.max(T.high))
-            .where(T.tag == days.tags[0], T.day >= days.since, T.day < days.until, T.n > 0)
+            select(T.measure, T.bin, func.sum(T.n), func.sum(T.total))
+            .add_columns(func.min(case((held, T.low))), func.max(case((held, T.high))))
+            .where(T.tag.in_(days.tags), T.day >= days.since, T.day < days.until)
             .group_by(T.measure, T.bin)
+            .having(func.sum(T.n) > 0)
         )
     D = ReportDayBin
     conditions: list[ColumnElement[bool]] = [D.day >= days.since, D.day < days.until]
@@ -404,15 +437,22 @@ def merge(bins: list[Bin]) -> list[Bin]:
     return list(by_key.values())
 
 
-async def distributions(session: AsyncSession, filters: Filters) -> dict[str, Duration]:
-    """The overview's distributions (``DISTRIBUTIONS``): whole UTC days from the day bins,
-    the rest from the facts (one value per fact), the bins of both merged (ADR 0031)."""
+async def distributions(
+    session: AsyncSession, filters: Filters, excess: overlap.Excess | None = None
+) -> dict[str, Duration]:
+    """The overview's distributions (``DISTRIBUTIONS``): whole UTC days from the day bins
+    (several tags' rows less their ``excess``, :func:`several_excess`), the rest from the
+    facts (one value per fact), the bins of all merged (ADR 0031)."""
     scope = access.scope_in(session)
     days, edges = day_split(filters, scope)
     found: Bins = defaultdict(list)
     if days is not None:
         for measure, k, n, total, low, high in await session.execute(_day_bins(days)):
             found[str(measure)].append(Bin(int(k), int(n), float(total), float(low), float(high)))
+        if len(set(days.tags)) > 1:
+            too_many = excess if excess is not None else await several_excess(session, filters)
+            for measure in list(found):
+                found[measure] += too_many.taken_out(measure)
     for edge in edges:
         rows = await session.execute(_fact_bins(edge, scope))
         for clock, kind, first, k, n, total, low, high in rows:
@@ -460,7 +500,12 @@ async def _spoiled_in_facts(session: AsyncSession, part: Filters) -> int:
     return len(spoiled)
 
 
-async def _fcr(session: AsyncSession, filters: Filters, first_resolved: int) -> tuple[int, int]:
+async def _fcr(
+    session: AsyncSession,
+    filters: Filters,
+    first_resolved: int,
+    excess: overlap.Excess | None = None,
+) -> tuple[int, int]:
     """Conversations first resolved in the period, and those of them with one operator
     reply session and no reopening within :data:`FCR_WINDOW` of that resolution: the
     candidates and the spoiled ones counted in the rollups for the whole hours
@@ -468,11 +513,11 @@ async def _fcr(session: AsyncSession, filters: Filters, first_resolved: int) -> 
     ends (or the whole period with a tag filter)."""
     if not first_resolved:
         return 0, 0
-    candidates = await count(session, "fcr_candidate", filters)
+    candidates = await count(session, "fcr_candidate", filters, excess)
     inner, edges, _ = count_split(filters, access.scope_in(session), ("fcr_spoiled",))
     spoiled = 0
     if inner is not None:
-        spoiled += await count(session, "fcr_spoiled", inner)
+        spoiled += await count(session, "fcr_spoiled", inner, excess)
     for edge in edges:
         spoiled += await _spoiled_in_facts(session, edge)
     return candidates - spoiled, first_resolved
@@ -492,12 +537,13 @@ async def roomy(session: AsyncSession) -> None:
 
 async def figures(session: AsyncSession, filters: Filters) -> Figures:
     await roomy(session)
-    counted = await counts(
-        session, ("created", "resolved", "reopened", "escalated", "escalated_created"), filters
-    )
+    excess = await several_excess(session, filters)  # read once for the three below
+    kinds = ("created", "resolved", "reopened", "escalated", "escalated_created")
+    counted = await counts(session, kinds, filters, excess)
     created, resolved, reopened = counted["created"], counted["resolved"], counted["reopened"]
-    spread = await distributions(session, filters)
-    fcr_good, fcr_total = await _fcr(session, filters, spread["resolution_first"].calendar.count)
+    spread = await distributions(session, filters, excess)
+    first_resolved = spread["resolution_first"].calendar.count
+    fcr_good, fcr_total = await _fcr(session, filters, first_resolved, excess)
     return Figures(
         created=created,
         resolved=resolved,
