@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import psutil
 
 from otklik.config import Settings
 from tests.support import free_socket
@@ -77,25 +78,63 @@ def _spawn(settings: Settings, port: int, log_path: Path) -> subprocess.Popen[by
         )
 
 
+class PortTaken(RuntimeError):
+    """Another process took the port between its choice and the server's bind."""
+
+
 async def start_server(
     settings: Settings, log_dir: Path, name: str, *, port: int | None = None
 ) -> ServerProcess:
-    if port is None:
-        sock = free_socket()
-        port = sock.getsockname()[1]
-        sock.close()
+    """``otklik run`` on ``port`` (else a free one), once it serves.
+
+    A free port is chosen by binding to port 0 and letting it go, and the server binds it
+    seconds later, once imported: meanwhile another test process on the machine (the suites
+    run in several) may take it, and a health check would then reach that other server. So
+    the check also asks that the port's listener is this process, and a server that found
+    its port taken is started again on another one."""
     log_path = log_dir / f"{name}.log"
-    server = ServerProcess(_spawn(settings, port, log_path), port, log_path)
-    process = server.process
+    for attempt in range(3):
+        chosen = port
+        if chosen is None:
+            sock = free_socket()
+            chosen = sock.getsockname()[1]
+            sock.close()
+        server = ServerProcess(_spawn(settings, chosen, log_path), chosen, log_path)
+        try:
+            await _until_serving(server)
+        except PortTaken:
+            if port is not None or attempt == 2:
+                raise
+            continue
+        return server
+    raise AssertionError("unreachable")
+
+
+def _listens(pid: int, port: int) -> bool:
+    """Whether process ``pid`` holds the listening socket of ``port``."""
+    try:
+        connections = psutil.Process(pid).net_connections(kind="tcp")
+    except psutil.Error:
+        return False
+    return any(c.status == psutil.CONN_LISTEN and c.laddr.port == port for c in connections)
+
+
+async def _until_serving(server: ServerProcess) -> None:
+    process, log_path = server.process, server.log_path
     # A generous deadline: on a busy machine the imports alone can take several seconds.
     deadline = asyncio.get_running_loop().time() + 90
     async with httpx.AsyncClient() as client:
         while asyncio.get_running_loop().time() < deadline:
             if process.poll() is not None:
-                raise RuntimeError(f"server exited: {log_path.read_text()}")
+                log = log_path.read_text()
+                if "address already in use" in log.lower():
+                    raise PortTaken(log)
+                raise RuntimeError(f"server exited: {log}")
             try:
-                if (await client.get(f"{server.url}/healthz")).status_code == 200:
-                    return server
+                if _listens(process.pid, server.port) and (
+                    (await client.get(f"{server.url}/healthz")).status_code == 200
+                ):
+                    return
             except httpx.TransportError:
                 pass
             await asyncio.sleep(0.05)
