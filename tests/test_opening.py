@@ -284,9 +284,8 @@ async def test_with_nobody_online_the_conversation_waits_for_the_first_who_comes
     assert (await _conversation(workspace, posted["conversation_id"]))["assignee_id"] == agent_id
 
 
-async def test_a_subscriber_that_settled_on_the_connection_is_not_run_again(
-    db: Database, settings: Settings
-) -> None:
+async def cached_api_inbox(db: Database, settings: Settings) -> InboxInfo:
+    """An API channel inbox, with the configuration cached as in the app."""
     async with db.session(write=True) as session:
         created = await inboxes.create_inbox(
             session,
@@ -297,6 +296,13 @@ async def test_a_subscriber_that_settled_on_the_connection_is_not_run_again(
     config_cache.attach(db)
     inbox = await inboxes.inbox_by_id_in(db, created.id)
     assert inbox is not None
+    return inbox
+
+
+async def test_a_subscriber_that_settled_on_the_connection_is_not_run_again(
+    db: Database, settings: Settings
+) -> None:
+    inbox = await cached_api_inbox(db, settings)
     calls: list[str] = []
 
     def settles(_conn: Any, _event: ConversationCreated) -> bool:

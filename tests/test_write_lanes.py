@@ -17,17 +17,14 @@ from sqlalchemy.engine import Connection
 
 from otklik import wiring
 from otklik.channels import inbound
-from otklik.channels import service as inboxes
 from otklik.channels.base import InboundMessage
-from otklik.channels.schemas import InboxCreate
 from otklik.config import Settings
 from otklik.contacts import service as contacts
 from otklik.contacts.models import Contact
 from otklik.conversations.models import ConversationCount
-from otklik.core import config_cache
-from otklik.core.crypto import SecretBox
 from otklik.core.db import Database, lost_a_race
 from otklik.core.unit import WriteUnit
+from tests.test_opening import cached_api_inbox
 
 
 def _lock_and_name(contact_id: int, name: str) -> Any:
@@ -102,16 +99,7 @@ async def test_lanes_opening_conversations_do_not_wait_for_each_others_counts(
     wiring.install()
     db = Database(settings.model_copy(update={"pg_write_connections": 2}))
     try:
-        async with db.session(write=True) as session:
-            created = await inboxes.create_inbox(
-                session,
-                data=InboxCreate(name="Bridge", channel="api"),
-                actor_id=None,
-                box=SecretBox(settings.resolved_secret_key()),
-            )
-        config_cache.attach(db)
-        inbox = await inboxes.inbox_by_id_in(db, created.id)
-        assert inbox is not None
+        inbox = await cached_api_inbox(db, settings)
 
         def opens(sender: str) -> Callable[[WriteUnit], Awaitable[object]]:
             message = InboundMessage(
