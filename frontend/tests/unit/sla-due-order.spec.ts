@@ -40,3 +40,44 @@ describe('SLA alerts', () => {
     vi.useRealTimers()
   })
 })
+
+describe('SLA deadlines learnt while a refresh is under way', () => {
+  const item = (id: number, dueAt: string) => ({ conversation_id: id, target: 'first_response', state: 'running', due_at: dueAt })
+
+  it('a page added during a refresh keeps its deadlines when the refresh answers', async () => {
+    const { useSlaStore } = await import('@/stores/sla')
+    const { flush, heldAnswer, mockFetch, signedIn } = await import('./helpers')
+    signedIn()
+    const slow = heldAnswer()
+    mockFetch({
+      'GET /sla/due': (url) =>
+        url.searchParams.get('conversation_ids') === '1,2' ? slow.route() : { items: [item(9, '2026-12-04T09:00:00Z')] },
+    })
+    const sla = useSlaStore()
+    const refreshing = sla.refresh([1, 2])
+    await flush()
+    await sla.add([9])
+    expect(sla.due[9]?.due_at).toBe('2026-12-04T09:00:00Z')
+    slow.release({ items: [item(1, '2026-12-04T10:00:00Z')] })
+    await refreshing
+    expect(Object.keys(sla.due).map(Number).sort()).toEqual([1, 9])
+  })
+
+  it('an older refresh answering last does not replace a newer one', async () => {
+    const { useSlaStore } = await import('@/stores/sla')
+    const { heldAnswer, mockFetch, signedIn, flush } = await import('./helpers')
+    signedIn()
+    const older = heldAnswer()
+    mockFetch({
+      'GET /sla/due': (url) =>
+        url.searchParams.get('conversation_ids') === '1' ? older.route() : { items: [item(3, '2026-12-04T12:00:00Z')] },
+    })
+    const sla = useSlaStore()
+    const first = sla.refresh([1])
+    await flush()
+    await sla.refresh([3])
+    older.release({ items: [item(1, '2026-12-04T10:00:00Z')] })
+    await first
+    expect(Object.keys(sla.due).map(Number)).toEqual([3])
+  })
+})
