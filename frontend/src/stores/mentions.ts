@@ -24,10 +24,14 @@ export const useMentionsStore = defineStore('mentions', () => {
   const unreadItems = computed(() => items.value.filter((m) => m.read_at === null))
 
   const changes = changesDuringLoad()
+  /** Bumped by every load and reset: a next page asked for before one answers for a list
+   * that is gone (its cursor, its unread count) and is dropped. */
+  let generation = 0
 
   /** A mention or a read mark arriving during the load is kept (``duringLoad.ts``): the page
    * may predate it (a new mention vanished from the list, a read one counted as unread). */
   async function load(): Promise<void> {
+    generation++
     failed.value = false
     try {
       await changes.during(async (replay) => {
@@ -45,7 +49,9 @@ export const useMentionsStore = defineStore('mentions', () => {
 
   async function loadMore(): Promise<void> {
     if (nextBefore.value === null) return
+    const mine = generation
     const page = await api.list({ limit: PAGE, before: nextBefore.value })
+    if (mine !== generation) return
     const known = new Set(items.value.map((m) => m.id))
     items.value.push(...page.items.filter((m) => !known.has(m.id)))
     nextBefore.value = page.next_before
@@ -100,6 +106,7 @@ export const useMentionsStore = defineStore('mentions', () => {
   }
 
   function reset(): void {
+    generation++
     items.value = []
     unread.value = 0
     loaded.value = false

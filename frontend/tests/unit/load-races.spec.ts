@@ -94,6 +94,28 @@ describe('stores fed by frames, loading while frames come', () => {
     expect(store.unread).toBe(1)
   })
 
+  it('a next page asked for before a reload answers is not added to the reloaded list', async () => {
+    const older = heldAnswer()
+    mockFetch({
+      'GET /mentions': (url) =>
+        url.searchParams.get('before') === '5'
+          ? older.route()
+          : { items: [mention({ id: 7 })], unread: 1, next_before: 7 },
+    })
+    const store = useMentionsStore()
+    await store.load()
+    store.items = [mention({ id: 5 })]
+    store.nextBefore = 5
+    const more = store.loadMore()
+    await flush()
+    await store.load()
+    older.release({ items: [mention({ id: 2 })], unread: 4, next_before: null })
+    await more
+    expect(store.items.map((m) => m.id)).toEqual([7])
+    expect(store.nextBefore).toBe(7)
+    expect(store.unread).toBe(1)
+  })
+
   it('a channel that failed during the inbox list’s load is not shown as working', async () => {
     const failing: InboxHealth = { inbox_id: 3, state: 'failing', failing_since: '2026-12-04T10:00:00Z', last_error: 'IMAP login refused', last_error_at: '2026-12-04T10:00:00Z' }
     const list = heldAnswer()
