@@ -4,6 +4,7 @@ import { auth } from '@/api/client'
 import { setCsrfFallback } from '@/api/http'
 import { needsSecondStep, signIn } from '@/api/security'
 import type { Agent, LoginResult } from '@/api/types'
+import { changesDuringLoad } from './duringLoad'
 
 /** Who is signed in. The server keeps the session in cookies; GET /auth/me restores it. */
 export const useSessionStore = defineStore('session', () => {
@@ -75,8 +76,15 @@ export const useSessionStore = defineStore('session', () => {
   }
 
   /** Read /auth/me again (after turning 2FA on or off). */
+  /** A change to this operator that a frame brings (a status, a name) while `auth.me()` is
+   * under way is put again on top of its answer, which may predate it (`duringLoad.ts`). */
+  const changes = changesDuringLoad()
+
   async function refresh(): Promise<void> {
-    me.value = await auth.me()
+    await changes.during(async (replay) => {
+      me.value = await auth.me()
+      replay()
+    })
   }
 
   async function logout(): Promise<void> {
@@ -95,7 +103,9 @@ export const useSessionStore = defineStore('session', () => {
 
   /** Apply an agent.updated event or a status change when it concerns us. */
   function updateMe(agent: Agent): void {
-    if (me.value && agent.id === me.value.id) me.value = { ...me.value, ...agent }
+    changes.noted(() => {
+      if (me.value && agent.id === me.value.id) me.value = { ...me.value, ...agent }
+    })
   }
 
   return {

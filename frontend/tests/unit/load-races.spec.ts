@@ -94,6 +94,18 @@ describe('stores fed by frames, loading while frames come', () => {
     expect(store.unread).toBe(1)
   })
 
+  it('a status change that a frame brings while the operator is read again is kept', async () => {
+    const answer = heldAnswer()
+    mockFetch({ 'GET /auth/me': answer.route })
+    const session = useSessionStore()
+    const reading = session.refresh()
+    await flush()
+    session.updateMe({ ...ME, status: 'away' })
+    answer.release({ ...ME, status: 'online' }) // read before the change
+    await reading
+    expect(session.me?.status).toBe('away')
+  })
+
   it('a next page asked for before a reload answers is not added to the reloaded list', async () => {
     const older = heldAnswer()
     mockFetch({
