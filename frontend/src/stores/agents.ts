@@ -45,19 +45,14 @@ export const useAgentsStore = defineStore('agents', () => {
   }
 
   function setPresence(agentId: number, status: Presence): void {
-    const agent = byId.value.get(agentId)
-    if (agent) upsert({ ...agent, status })
-    else {
-      // Not listed (yet): if the colleagues are loading, their answer gets the status.
-      changes.noted(() => {
-        const listed = agents.value.findIndex((a) => a.id === agentId)
-        if (listed >= 0) agents.value[listed] = { ...agents.value[listed]!, status }
-      })
-      // Before the colleagues are loaded: one's own presence may change at once (the server
-      // brings back the status it took when the last tab closed).
-      const session = useSessionStore()
-      if (session.me?.id === agentId) session.updateMe({ ...session.me, status })
-    }
+    // Only the status changes, in the list and in one's own session (even before the
+    // colleagues are loaded: the server brings back the status it took when the last tab
+    // closed); a colleague not listed yet gets it if the list is loading meanwhile.
+    changes.noted(() => {
+      const listed = agents.value.findIndex((a) => a.id === agentId)
+      if (listed >= 0) agents.value[listed] = { ...agents.value[listed]!, status }
+    })
+    useSessionStore().updateMe({ id: agentId, status })
   }
 
   async function setMyStatus(status: Presence, reason: BreakReason | null = null): Promise<void> {

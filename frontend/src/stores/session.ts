@@ -102,7 +102,7 @@ export const useSessionStore = defineStore('session', () => {
   }
 
   /** Apply an agent.updated event or a status change when it concerns us. */
-  function updateMe(agent: Agent): void {
+  function updateMe(agent: Pick<Agent, 'id'> & Partial<Agent>): void {
     changes.noted(() => {
       if (me.value && agent.id === me.value.id) me.value = { ...me.value, ...agent }
     })

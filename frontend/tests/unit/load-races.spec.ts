@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
 import type { InboxHealth, MentionOut } from '@/generated/events'
 import { useLoad } from '@/composables/useLoad'
+import { useAgentsStore } from '@/stores/agents'
 import { useChannelHealthStore } from '@/stores/channelHealth'
 import { useMentionsStore } from '@/stores/mentions'
 import { useSessionStore } from '@/stores/session'
@@ -104,6 +105,18 @@ describe('stores fed by frames, loading while frames come', () => {
     answer.release({ ...ME, status: 'online' }) // read before the change
     await reading
     expect(session.me?.status).toBe('away')
+  })
+
+  it('a presence frame during the read keeps the answer’s other fields', async () => {
+    const answer = heldAnswer()
+    mockFetch({ 'GET /auth/me': answer.route })
+    const session = useSessionStore()
+    const reading = session.refresh()
+    await flush()
+    useAgentsStore().setPresence(ME.id, 'away')
+    answer.release({ ...ME, name: 'Me, renamed', status: 'online' }) // read before the frame
+    await reading
+    expect([session.me?.name, session.me?.status]).toEqual(['Me, renamed', 'away'])
   })
 
   it('a next page asked for before a reload answers is not added to the reloaded list', async () => {
