@@ -46,10 +46,15 @@ export const useChannelHealthStore = defineStore('channelHealth', () => {
     if (!(health.inbox_id in names.value)) void load().catch(() => undefined)
   }
 
-  /** The settings saved or listed an inbox: its name and state as the server has them now. */
+  /** The settings saved or listed an inbox: its name, and its state unless the store knows
+   * one already. The store's own load (on every socket connect) and the frames after it keep
+   * a known state current; a settings list read before the latest frame would bring back the
+   * older state (a channel that just failed shown as working). */
   function note(inbox: { id: number; name: string; health?: InboxHealth | null }): void {
     names.value = { ...names.value, [inbox.id]: inbox.name }
-    if (inbox.health) byInbox.value = { ...byInbox.value, [inbox.id]: inbox.health }
+    if (inbox.health && !(inbox.id in byInbox.value)) {
+      byInbox.value = { ...byInbox.value, [inbox.id]: inbox.health }
+    }
   }
 
   function reset(): void {

@@ -119,6 +119,16 @@ describe('stores fed by frames, loading while frames come', () => {
     expect([session.me?.name, session.me?.status]).toEqual(['Me, renamed', 'away'])
   })
 
+  it('an inbox list read before a health frame does not bring back the older state', async () => {
+    const failing: InboxHealth = { inbox_id: 3, state: 'failing', failing_since: '2026-12-04T10:00:00Z', last_error: 'IMAP login refused', last_error_at: '2026-12-04T10:00:00Z' }
+    const health = useChannelHealthStore()
+    health.receive(failing)
+    health.note({ id: 3, name: 'Почта', health: { ...failing, state: 'connected', failing_since: null } })
+    expect(health.failing.map((h) => h.inbox_id)).toEqual([3])
+    health.note({ id: 4, name: 'Telegram', health: { ...failing, inbox_id: 4 } })
+    expect(health.failing.map((h) => h.inbox_id)).toEqual([3, 4])
+  })
+
   it('a next page asked for before a reload answers is not added to the reloaded list', async () => {
     const older = heldAnswer()
     mockFetch({
