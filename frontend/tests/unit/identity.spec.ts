@@ -6,7 +6,8 @@ import type { Contact } from '@/api/types'
 import CustomerCard from '@/components/contact/CustomerCard.vue'
 import InboxForm from '@/components/settings/InboxForm.vue'
 import { i18n } from '@/i18n'
-import { makeConversation, mockFetch, type FetchCall } from './helpers'
+import { useContactsStore } from '@/stores/contacts'
+import { heldAnswer, makeConversation, mockFetch, type FetchCall } from './helpers'
 
 let pinia: Pinia
 
@@ -42,6 +43,26 @@ function contact(verifiedAt: string | null): Contact {
     external_id: null,
   }
 }
+
+describe('CustomerCard: the company', () => {
+  it('of a contact moved to another company while the first one loads is the second', async () => {
+    const first = heldAnswer()
+    mockFetch({
+      'GET /contacts/101': () => ({ ...contact(null), company_id: 7 }),
+      'GET /contacts/101/conversations': () => ({ items: [] }),
+      'GET /companies/7': first.route,
+      'GET /companies/8': () => ({ id: 8, name: 'Second Ltd' }),
+    })
+    const w = mount(CustomerCard, { props: { conversation: makeConversation({ id: 1 }) }, ...opts() })
+    await flushPromises()
+    useContactsStore().receive({ ...contact(null), company_id: 8 })
+    await flushPromises()
+    first.release({ id: 7, name: 'First Ltd' })
+    await flushPromises()
+    expect(w.get('[data-testid="card-company"]').text()).toBe('Second Ltd')
+    w.unmount()
+  })
+})
 
 describe('CustomerCard: a verified contact', () => {
   it('is marked verified (with since when), an unverified one is not', async () => {
