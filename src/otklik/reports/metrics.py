@@ -132,16 +132,45 @@ def tag_rows(filters: Filters, scope: access.Scope) -> tuple[str, ...]:
     return tuple(sorted(set(filters.tags)))
 
 
+def _several_rows(
+    filters: Filters, scope: access.Scope
+) -> tuple[tuple[str, ...], overlap.Window] | None:
+    """When several tags' rows answer ``filters``: the tags, and the period's whole hours
+    and whole days (what the rows answer); else ``None``."""
+    tags = tag_rows(filters, scope)
+    hours, _ = _aligned(filters, _hour, timedelta(hours=1))
+    if len(tags) < 2 or hours is None:
+        return None
+    days, _ = whole_days(filters)
+    whole = None if days is None else (days.since, days.until)
+    return tags, overlap.Window((hours.since, hours.until), whole)
+
+
+async def several_excesses(
+    session: AsyncSession, periods: Sequence[Filters]
+) -> list[overlap.Excess]:
+    """:func:`several_excess` of each of ``periods``, those of the same tags read together
+    (one statement for the overview's period and the one before: the overlapping
+    conversations' facts cost about as much to read for two periods as for one)."""
+    scope = access.scope_in(session)
+    found = [overlap.Excess() for _ in periods]
+    wanted: dict[tuple[str, ...], list[tuple[int, overlap.Window]]] = defaultdict(list)
+    for i, period in enumerate(periods):
+        several = _several_rows(period, scope)
+        if several is not None:
+            tags, window = several
+            wanted[tags].append((i, window))
+    for tags, chosen in wanted.items():
+        read = await overlap.excess(session, tags, [window for _, window in chosen])
+        for (i, _), one in zip(chosen, read, strict=True):
+            found[i] = one
+    return found
+
+
 async def several_excess(session: AsyncSession, filters: Filters) -> overlap.Excess:
     """With several tags read from their rows, what the rows added up count beyond "any of"
     over the period's whole hours and whole days (``overlap.py``); else nothing."""
-    tags = tag_rows(filters, access.scope_in(session))
-    hours, _ = _aligned(filters, _hour, timedelta(hours=1))
-    if len(tags) < 2 or hours is None:
-        return overlap.Excess()
-    days, _ = whole_days(filters)
-    whole = None if days is None else (days.since, days.until)
-    return await overlap.excess(session, tags, (hours.since, hours.until), whole)
+    return (await several_excesses(session, [filters]))[0]
 
 
 def operator_bins_usable(filters: Filters, scope: access.Scope) -> bool:
@@ -535,9 +564,14 @@ async def roomy(session: AsyncSession) -> None:
         await session.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
 
 
-async def figures(session: AsyncSession, filters: Filters) -> Figures:
+async def figures(
+    session: AsyncSession, filters: Filters, excess: overlap.Excess | None = None
+) -> Figures:
+    """Every overview figure of the period; ``excess``: its :func:`several_excess` if
+    already read (:func:`with_previous`)."""
     await roomy(session)
-    excess = await several_excess(session, filters)  # read once for the three below
+    if excess is None:
+        excess = await several_excess(session, filters)  # read once for the three below
     kinds = ("created", "resolved", "reopened", "escalated", "escalated_created")
     counted = await counts(session, kinds, filters, excess)
     created, resolved, reopened = counted["created"], counted["resolved"], counted["reopened"]
@@ -555,6 +589,15 @@ async def figures(session: AsyncSession, filters: Filters) -> Figures:
         escalation_rate=rate(counted["escalated_created"], created),
         **await _surveys(session, filters),
     )
+
+
+async def with_previous(session: AsyncSession, filters: Filters) -> tuple[Figures, Figures]:
+    """The figures of the period and of the equally long one before it (the overview
+    endpoint, the mailed reports), several tags' excess read once for both."""
+    await roomy(session)
+    previous = filters.previous()
+    now, before = await several_excesses(session, [filters, previous])
+    return await figures(session, filters, now), await figures(session, previous, before)
 
 
 def _survey(kind: str, sent: int, scores: dict[int, int]) -> Survey:
