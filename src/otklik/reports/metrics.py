@@ -366,29 +366,36 @@ def whole_days(filters: Filters) -> tuple[Filters | None, list[Filters]]:
 
 
 def _fact_bins(filters: Filters, scope: access.Scope) -> Any:
-    """Each binned fact of the period, binned by the database per measure and clock."""
+    """Each binned fact of the period, binned by the database per measure and clock. The
+    facts are found once for both clocks (a materialized CTE): with a tag filter each
+    clock's own scan checked every fact for the tags again (on PostgreSQL a hash of every
+    tagged conversation built twice, 150 ms for most of a day at 1M conversations)."""
+    found = (
+        select(F.kind, F.first, F.seconds, F.business_seconds)
+        .where(
+            F.kind.in_(_BINNED_KINDS),
+            F.at >= filters.since,
+            F.at < filters.until,
+            *dimensions(filters, scope),
+        )
+        .cte("binned")
+        .prefix_with("MATERIALIZED")
+    )
     parts = []
-    for clock, column in (("c", F.seconds), ("b", F.business_seconds)):
+    for clock, column in (("c", found.c.seconds), ("b", found.c.business_seconds)):
         value = func.coalesce(column, 0.0)
         key = bin_of(value)
         parts.append(
             select(
                 literal_column(f"'{clock}'").label("clock"),
-                F.kind,
-                F.first,
+                found.c.kind,
+                found.c.first,
                 key.label("k"),
                 func.count().label("n"),
                 func.sum(value).label("total"),
                 func.min(value).label("low"),
                 func.max(value).label("high"),
-            )
-            .where(
-                F.kind.in_(_BINNED_KINDS),
-                F.at >= filters.since,
-                F.at < filters.until,
-                *dimensions(filters, scope),
-            )
-            .group_by(F.kind, F.first, key)
+            ).group_by(found.c.kind, found.c.first, key)
         )
     return union_all(*parts)
 
