@@ -214,10 +214,7 @@ def _endpoint(filters: Filters) -> Callable[[Any], Awaitable[object]]:
     """The overview as its endpoint computes it: the period and the one before."""
 
     async def overview(session: Any) -> object:
-        return (
-            await metrics.figures(session, filters),
-            await metrics.figures(session, filters.previous()),
-        )
+        return await metrics.with_previous(session, filters)
 
     return overview
 

@@ -6,6 +6,7 @@ ends; and the migration's derivation of those rows equal to what the live path w
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 from dataclasses import replace
@@ -13,12 +14,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from alembic import command
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from otklik.config import Settings
 from otklik.core import write_shard
 from otklik.core.db import Database
-from otklik.reports import derive, metrics, tagged, tracking
+from otklik.core.migrate import alembic_config, upgrade_async
+from otklik.reports import derive, metrics, overlap, tagged, tracking
 from otklik.reports.metrics import Filters
 from otklik.reports.schemas import Figures
 from otklik.reports.tracking import Conv
@@ -425,3 +429,91 @@ async def test_a_merge_moves_the_tags_facts_with_the_tags(
                 session, Filters(since=period.since, until=period.until, tags=(tag,))
             )
             assert got.created == 1, tag  # the target's creation (the source had no events)
+
+
+def _sorted(found: overlap.Excess) -> tuple[dict[str, int], dict[str, list[Any]]]:
+    """An excess's counts and bins (count and sum, in the order of their keys)."""
+    bins = {
+        measure: sorted((b.key, b.n, round(b.total, 6)) for b in values)
+        for measure, values in found.bins.items()
+        if values
+    }
+    return found.counts, bins
+
+
+async def test_the_period_and_the_one_before_share_one_excess_read(db: Database) -> None:
+    """The overview endpoint's two periods (:func:`metrics.with_previous`) read several
+    tags' excess in one statement: each period's figures equal the facts' answer, and each
+    excess the one read for its period alone. The period starts in the middle of day 1:
+    the one before holds day 0 whole (7's and 5's facts) and 6's first resolution, whose
+    reopening (day 1, 20:00) falls in the period after it; the period holds day 2 whole."""
+    await conversations(db, 11)
+    async with db.session(write=True) as session:
+        await session.run_sync(lambda s: (_story(s.connection()), _overlapping(s.connection())))
+    period = Filters(since=at(1, 12, 17), until=at(3, 4, 43))
+    for tags in (("billing", "vip"), ("billing", "urgent", "vip")):
+        chosen = replace(period, tags=tags)
+        async with db.session(write=False) as session:
+            rows = await metrics.with_previous(session, chosen)
+            facts = [
+                await metrics.figures(session, replace(p, inbox_ids=(1,)))
+                for p in (chosen, chosen.previous())
+            ]
+            together = await metrics.several_excesses(session, [chosen, chosen.previous()])
+            alone = [await metrics.several_excess(session, p) for p in (chosen, chosen.previous())]
+        for got, expected in zip(rows, facts, strict=True):
+            _same(got, expected)
+        assert [_sorted(e) for e in together] == [_sorted(e) for e in alone]
+        # Both periods count overlapping conversations' facts, 6's spoiled FCR the earlier.
+        assert all(e.counts.get("created") for e in together), tags
+        assert together[1].counts.get("fcr_spoiled"), tags
+        assert together[0].bins and together[1].bins, tags
+    before = rows[1]
+    # First resolved before the period: 1, 5 and 7, and 6, reopened within it.
+    assert (before.fcr.numerator, before.fcr.denominator) == (3, 4)
+
+
+async def test_overlapping_windows_are_read_one_by_one(db: Database) -> None:
+    """Windows whose hours overlap cannot share the statement (a fact falls in one of
+    them): each is read alone, and equals its own read."""
+    await conversations(db, 11)
+    async with db.session(write=True) as session:
+        await session.run_sync(lambda s: (_story(s.connection()), _overlapping(s.connection())))
+    first = overlap.Window((at(0, 0), at(2, 0)), (at(0, 0), at(2, 0)))
+    second = overlap.Window((at(1, 0), at(3, 0)), (at(1, 0), at(3, 0)))
+    tags = ("billing", "urgent", "vip")
+    async with db.session(write=False) as session:
+        both = await overlap.excess(session, tags, [first, second])
+        alone = [(await overlap.excess(session, tags, [w]))[0] for w in (first, second)]
+    assert [_sorted(e) for e in both] == [_sorted(e) for e in alone]
+    assert both[0].counts["created"] and both[1].counts["created"]
+
+
+_BY_CONVERSATION = "ix_report_facts_conversation_kind"
+
+
+async def _index_columns(db: Database) -> str:
+    async with db.session(write=False) as session:
+        if session.get_bind().dialect.name == "postgresql":
+            query = "SELECT indexdef FROM pg_indexes WHERE indexname = :name"
+            return str((await session.execute(text(query), {"name": _BY_CONVERSATION})).scalar())
+        query = f"SELECT name FROM pragma_index_xinfo('{_BY_CONVERSATION}') WHERE key"
+        return ", ".join(str(name) for (name,) in await session.execute(text(query)))
+
+
+async def test_migration_0050_widens_the_index_by_conversation(
+    settings: Settings, db: Database
+) -> None:
+    """The facts' index by conversation covers what the excess reads (on PostgreSQL the
+    columns after ``at`` included), and the downgrade puts the narrow one back."""
+    wide = {
+        "sqlite": "conversation_id, kind, at, first, n, seconds, business_seconds",
+        "postgresql": "(conversation_id, kind, at) INCLUDE (first, n, seconds, business_seconds)",
+    }
+    narrow = {"sqlite": "conversation_id, kind", "postgresql": "(conversation_id, kind)"}
+    dialect = db.dialect
+    assert (await _index_columns(db)).endswith(wide[dialect])
+    await asyncio.to_thread(command.downgrade, alembic_config(settings), "0049")
+    assert (await _index_columns(db)).endswith(narrow[dialect])
+    await upgrade_async(settings)
+    assert (await _index_columns(db)).endswith(wide[dialect])

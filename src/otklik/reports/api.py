@@ -107,10 +107,10 @@ async def overview(
     _: Lead, session: DbSession, filters: Filtered, format: Format = "json"
 ) -> Overview | Response:
     """Every metric for the period, and for the equally long period before it."""
-    current = await metrics.figures(session, filters)
     if format != "json":
+        current = await metrics.figures(session, filters)
         return _file(exports.figures_sheet(current), format, "overview")
-    previous = await metrics.figures(session, filters.previous())
+    current, previous = await metrics.with_previous(session, filters)
     return Overview(since=filters.since, until=filters.until, current=current, previous=previous)
 
 

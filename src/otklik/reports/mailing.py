@@ -85,6 +85,7 @@ async def gather(
         channels=tuple(f.get("channels", ())),
         tags=tuple(f.get("tags", ())),
     )
+    current, previous = await metrics.with_previous(session, filters)
     return Report(
         name=schedule.name,
         frequency=schedule.frequency,
@@ -93,8 +94,8 @@ async def gather(
         timezone=schedule.timezone,
         since=since,
         until=until,
-        current=await metrics.figures(session, filters),
-        previous=await metrics.figures(session, filters.previous()),
+        current=current,
+        previous=previous,
         operators=await breakdowns.table(session, filters, "agent"),
         names={agent.id: agent.name for agent in directory.values()},
         recipients=recipients,

@@ -132,16 +132,45 @@ def tag_rows(filters: Filters, scope: access.Scope) -> tuple[str, ...]:
     return tuple(sorted(set(filters.tags)))
 
 
+def _several_rows(
+    filters: Filters, scope: access.Scope
+) -> tuple[tuple[str, ...], overlap.Window] | None:
+    """When several tags' rows answer ``filters``: the tags, and the period's whole hours
+    and whole days (what the rows answer); else ``None``."""
+    tags = tag_rows(filters, scope)
+    hours, _ = _aligned(filters, _hour, timedelta(hours=1))
+    if len(tags) < 2 or hours is None:
+        return None
+    days, _ = whole_days(filters)
+    whole = None if days is None else (days.since, days.until)
+    return tags, overlap.Window((hours.since, hours.until), whole)
+
+
+async def several_excesses(
+    session: AsyncSession, periods: Sequence[Filters]
+) -> list[overlap.Excess]:
+    """:func:`several_excess` of each of ``periods``, those of the same tags read together
+    (one statement for the overview's period and the one before: the overlapping
+    conversations' facts cost about as much to read for two periods as for one)."""
+    scope = access.scope_in(session)
+    found = [overlap.Excess() for _ in periods]
+    wanted: dict[tuple[str, ...], list[tuple[int, overlap.Window]]] = defaultdict(list)
+    for i, period in enumerate(periods):
+        several = _several_rows(period, scope)
+        if several is not None:
+            tags, window = several
+            wanted[tags].append((i, window))
+    for tags, chosen in wanted.items():
+        read = await overlap.excess(session, tags, [window for _, window in chosen])
+        for (i, _), one in zip(chosen, read, strict=True):
+            found[i] = one
+    return found
+
+
 async def several_excess(session: AsyncSession, filters: Filters) -> overlap.Excess:
     """With several tags read from their rows, what the rows added up count beyond "any of"
     over the period's whole hours and whole days (``overlap.py``); else nothing."""
-    tags = tag_rows(filters, access.scope_in(session))
-    hours, _ = _aligned(filters, _hour, timedelta(hours=1))
-    if len(tags) < 2 or hours is None:
-        return overlap.Excess()
-    days, _ = whole_days(filters)
-    whole = None if days is None else (days.since, days.until)
-    return await overlap.excess(session, tags, (hours.since, hours.until), whole)
+    return (await several_excesses(session, [filters]))[0]
 
 
 def operator_bins_usable(filters: Filters, scope: access.Scope) -> bool:
@@ -337,29 +366,36 @@ def whole_days(filters: Filters) -> tuple[Filters | None, list[Filters]]:
 
 
 def _fact_bins(filters: Filters, scope: access.Scope) -> Any:
-    """Each binned fact of the period, binned by the database per measure and clock."""
+    """Each binned fact of the period, binned by the database per measure and clock. The
+    facts are found once for both clocks (a materialized CTE): with a tag filter each
+    clock's own scan checked every fact for the tags again (on PostgreSQL a hash of every
+    tagged conversation built twice, 150 ms for most of a day at 1M conversations)."""
+    found = (
+        select(F.kind, F.first, F.seconds, F.business_seconds)
+        .where(
+            F.kind.in_(_BINNED_KINDS),
+            F.at >= filters.since,
+            F.at < filters.until,
+            *dimensions(filters, scope),
+        )
+        .cte("binned")
+        .prefix_with("MATERIALIZED")
+    )
     parts = []
-    for clock, column in (("c", F.seconds), ("b", F.business_seconds)):
+    for clock, column in (("c", found.c.seconds), ("b", found.c.business_seconds)):
         value = func.coalesce(column, 0.0)
         key = bin_of(value)
         parts.append(
             select(
                 literal_column(f"'{clock}'").label("clock"),
-                F.kind,
-                F.first,
+                found.c.kind,
+                found.c.first,
                 key.label("k"),
                 func.count().label("n"),
                 func.sum(value).label("total"),
                 func.min(value).label("low"),
                 func.max(value).label("high"),
-            )
-            .where(
-                F.kind.in_(_BINNED_KINDS),
-                F.at >= filters.since,
-                F.at < filters.until,
-                *dimensions(filters, scope),
-            )
-            .group_by(F.kind, F.first, key)
+            ).group_by(found.c.kind, found.c.first, key)
         )
     return union_all(*parts)
 
@@ -530,14 +566,24 @@ WORK_MEM = "64MB"
 
 
 async def roomy(session: AsyncSession) -> None:
-    """Let this transaction's groupings stay in memory (PostgreSQL)."""
+    """Let this transaction's groupings stay in memory, and its statements run without
+    PostgreSQL's JIT compilation: a report's statements run for tenths of a second, and
+    their cost estimates (above ``jit_above_cost``) had each compiled for 35–100 ms; the
+    several-tags overview at 1M conversations took 1.73 s instead of 2.12 without it
+    (``bench/RESULTS.md``, 5 Dec 2026)."""
     if session.get_bind().dialect.name == "postgresql":
         await session.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
+        await session.execute(text("SET LOCAL jit = off"))
 
 
-async def figures(session: AsyncSession, filters: Filters) -> Figures:
+async def figures(
+    session: AsyncSession, filters: Filters, excess: overlap.Excess | None = None
+) -> Figures:
+    """Every overview figure of the period; ``excess``: its :func:`several_excess` if
+    already read (:func:`with_previous`)."""
     await roomy(session)
-    excess = await several_excess(session, filters)  # read once for the three below
+    if excess is None:
+        excess = await several_excess(session, filters)  # read once for the three below
     kinds = ("created", "resolved", "reopened", "escalated", "escalated_created")
     counted = await counts(session, kinds, filters, excess)
     created, resolved, reopened = counted["created"], counted["resolved"], counted["reopened"]
@@ -555,6 +601,15 @@ async def figures(session: AsyncSession, filters: Filters) -> Figures:
         escalation_rate=rate(counted["escalated_created"], created),
         **await _surveys(session, filters),
     )
+
+
+async def with_previous(session: AsyncSession, filters: Filters) -> tuple[Figures, Figures]:
+    """The figures of the period and of the equally long one before it (the overview
+    endpoint, the mailed reports), several tags' excess read once for both."""
+    await roomy(session)
+    previous = filters.previous()
+    now, before = await several_excesses(session, [filters, previous])
+    return await figures(session, filters, now), await figures(session, previous, before)
 
 
 def _survey(kind: str, sent: int, scores: dict[int, int]) -> Survey:
