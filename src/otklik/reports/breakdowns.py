@@ -27,7 +27,6 @@ from otklik.reports.metrics import (
     merge,
     of_kind,
     rollup_conditions,
-    roomy,
     summed_day_bins,
     whole_days,
 )
@@ -44,6 +43,7 @@ from otklik.reports.schemas import (
     VolumeRow,
 )
 from otklik.reports.stats import Bin, bin_of, from_bins
+from otklik.reports.transaction import roomy
 
 H = ReportHourly
 VOLUME_KINDS = ("created", "resolved", "reopened")

@@ -17,13 +17,13 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, literal_column, select, text, union_all
+from sqlalchemy import ColumnElement, case, func, literal_column, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from otklik.accounts import access
 from otklik.conversations import queries as conversation_queries
-from otklik.reports import overlap
+from otklik.reports import overlap, survey_scores
 from otklik.reports.models import (
     ROLLUP_KINDS,
     ReportDayBin,
@@ -33,11 +33,11 @@ from otklik.reports.models import (
     ReportTagDayBin,
 )
 from otklik.reports.recording import OVERVIEW_BY_OPERATOR
-from otklik.reports.schemas import Duration, Figures, Stat, Survey
+from otklik.reports.schemas import Duration, Figures, Stat
 from otklik.reports.stats import Bin, bin_of, from_bins, rate
 from otklik.reports.tagged import TAG_KINDS
 from otklik.reports.tracking import FCR_WINDOW
-from otklik.surveys import service as surveys
+from otklik.reports.transaction import roomy
 
 F = ReportFact
 H = ReportHourly
@@ -559,23 +559,6 @@ async def _fcr(
     return candidates - spoiled, first_resolved
 
 
-#: PostgreSQL's memory for one report's grouping by conversation: with the default 4 MB a
-#: month of 1,000,000 conversations' responses (333,000 groups) spilled to disk in 17
-#: batches (1.7 s); in memory 1.0 s (``bench/RESULTS.md``). For this transaction only.
-WORK_MEM = "64MB"
-
-
-async def roomy(session: AsyncSession) -> None:
-    """Let this transaction's groupings stay in memory, and its statements run without
-    PostgreSQL's JIT compilation: a report's statements run for tenths of a second, and
-    their cost estimates (above ``jit_above_cost``) had each compiled for 35–100 ms; the
-    several-tags overview at 1M conversations took 1.73 s instead of 2.12 without it
-    (``bench/RESULTS.md``, 5 Dec 2026)."""
-    if session.get_bind().dialect.name == "postgresql":
-        await session.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
-        await session.execute(text("SET LOCAL jit = off"))
-
-
 async def figures(
     session: AsyncSession, filters: Filters, excess: overlap.Excess | None = None
 ) -> Figures:
@@ -599,7 +582,7 @@ async def figures(
         fcr=rate(fcr_good, fcr_total),
         reopen_rate=rate(reopened, resolved),
         escalation_rate=rate(counted["escalated_created"], created),
-        **await _surveys(session, filters),
+        **await survey_scores.of_period(session, filters),
     )
 
 
@@ -610,38 +593,3 @@ async def with_previous(session: AsyncSession, filters: Filters) -> tuple[Figure
     previous = filters.previous()
     now, before = await several_excesses(session, [filters, previous])
     return await figures(session, filters, now), await figures(session, previous, before)
-
-
-def _survey(kind: str, sent: int, scores: dict[int, int]) -> Survey:
-    answered = sum(scores.values())
-    score: float | None = None
-    if answered:
-        if kind == "csat":
-            score = sum(n for s, n in scores.items() if s >= 4) / answered * 100
-        elif kind == "nps":
-            promoters = sum(n for s, n in scores.items() if s >= 9)
-            detractors = sum(n for s, n in scores.items() if s <= 6)
-            score = (promoters - detractors) / answered * 100
-        else:
-            score = sum(s * n for s, n in scores.items()) / answered
-    return Survey(
-        sent=sent,
-        answered=answered,
-        response_rate=answered / sent * 100 if sent else None,
-        score=score,
-    )
-
-
-async def _surveys(session: AsyncSession, filters: Filters) -> dict[str, Survey]:
-    """CSAT, NPS and CES of the surveys sent in the period (by the surveys' own inbox, team,
-    operator and channel; a tag filter does not narrow them: surveys carry no tags)."""
-    counted = await surveys.score_counts(
-        session,
-        since=filters.since,
-        until=filters.until,
-        inbox_ids=filters.inbox_ids,
-        team_ids=filters.team_ids,
-        operator_ids=filters.agent_ids,
-        channels=filters.channels,
-    )
-    return {kind: _survey(kind, *counted.get(kind, (0, {}))) for kind in ("csat", "nps", "ces")}

@@ -1,0 +1,22 @@
+"""How a report's transaction runs (PostgreSQL settings for its few heavy statements)."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+#: PostgreSQL's memory for one report's grouping by conversation: with the default 4 MB a
+#: month of 1,000,000 conversations' responses (333,000 groups) spilled to disk in 17
+#: batches (1.7 s); in memory 1.0 s (``bench/RESULTS.md``). For this transaction only.
+WORK_MEM = "64MB"
+
+
+async def roomy(session: AsyncSession) -> None:
+    """Let this transaction's groupings stay in memory, and its statements run without
+    PostgreSQL's JIT compilation: a report's statements run for tenths of a second, and
+    their cost estimates (above ``jit_above_cost``) had each compiled for 35–100 ms; the
+    several-tags overview at 1M conversations took 1.73 s instead of 2.12 without it
+    (``bench/RESULTS.md``, 5 Dec 2026)."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
+        await session.execute(text("SET LOCAL jit = off"))
