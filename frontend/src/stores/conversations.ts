@@ -75,9 +75,10 @@ export const useConversationsStore = defineStore('conversations', () => {
    * Live frames that arrive while a page or a conversation loads: made now and made again, in
    * the order they came, on top of the load's answer, which may predate them (a conversation
    * resolved meanwhile came back into the open list with its older copy). Only frames: a copy
-   * an API call answered with (mark read, assign, a status) is put once, when it comes, like a
-   * load's answer. It may be older than a frame that came before it, so making it again after
-   * the answer brought back a stale subject; the change it made reaches us as a frame too.
+   * an API call answered with (mark read, assign, a status) is put once, when it comes, and
+   * only if no frame came for it meanwhile (`putAnswer`). It may be older than such a frame,
+   * so making it again after a load's answer brought back a stale subject; the change it made
+   * reaches us as a frame too.
    * A frame that the answer already holds is made again as well: the list rows carry no event
    * id to tell, and the frames of anything newer that the answer holds come after it, in order.
    */
@@ -88,9 +89,26 @@ export const useConversationsStore = defineStore('conversations', () => {
     byId.value[conv.id] = conv
   }
 
+  /** How many live frames each conversation has had: an API call's answer is put only when
+   * none came while the call was under way. A frame that came meanwhile may be newer than the
+   * answer (a reply renamed the conversation after the server read it for a mark read, and
+   * the answer came later than the frame); the change the call made comes as a frame too. */
+  const framesOf = new Map<number, number>()
+
+  function noteFrame(id: number): void {
+    framesOf.set(id, (framesOf.get(id) ?? 0) + 1)
+  }
+
+  async function putAnswer(id: number, call: () => Promise<Conversation>): Promise<void> {
+    const before = framesOf.get(id) ?? 0
+    const conv = await call()
+    if ((framesOf.get(id) ?? 0) === before) upsert(conv)
+  }
+
   /** A conversation as a live frame tells it (`conversation.created`, `…updated`,
    * `message.created`): kept through a load under way. */
   function receive(conv: Conversation): void {
+    noteFrame(conv.id)
     changes.noted(() => upsert(conv))
   }
 
@@ -101,6 +119,7 @@ export const useConversationsStore = defineStore('conversations', () => {
       for (const conv of Object.values(byId.value)) {
         if (conv.contact.id !== contact.id) continue
         if (conv.contact.name === contact.name && conv.contact.email === contact.email) continue
+        noteFrame(conv.id)
         upsert({ ...conv, contact: { ...conv.contact, name: contact.name, email: contact.email } })
       }
     })
@@ -227,12 +246,12 @@ export const useConversationsStore = defineStore('conversations', () => {
   }
 
   async function assign(id: number, body: AssignBody): Promise<void> {
-    upsert(await api.assign(id, body))
+    await putAnswer(id, () => api.assign(id, body))
     scheduleCounts()
   }
 
   async function changeStatus(id: number, s: ConversationStatus, snoozeUntil?: Date): Promise<void> {
-    upsert(await api.setStatus(id, s, snoozeUntil?.toISOString()))
+    await putAnswer(id, () => api.setStatus(id, s, snoozeUntil?.toISOString()))
     scheduleCounts()
   }
 
@@ -241,7 +260,7 @@ export const useConversationsStore = defineStore('conversations', () => {
     if (!conv || conv.unread_count === 0) return
     upsert({ ...conv, unread_count: 0 })
     try {
-      upsert(await api.markRead(id))
+      await putAnswer(id, () => api.markRead(id))
     } catch {
       // the next event or refetch corrects the badge
     }
@@ -272,6 +291,7 @@ export const useConversationsStore = defineStore('conversations', () => {
     teamCount,
     active,
     upsert,
+    putAnswer,
     receive,
     receiveContact,
     fetchList,

@@ -50,19 +50,19 @@ export const useEscalationsStore = defineStore('escalations', () => {
   }
 
   async function escalate(conversationId: number, body: EscalateBody): Promise<void> {
-    useConversationsStore().upsert(await api.escalate(conversationId, body))
+    await useConversationsStore().putAnswer(conversationId, () => api.escalate(conversationId, body))
     useConversationsStore().scheduleCounts()
     await load(conversationId)
   }
 
   async function handBack(conversationId: number, note: string): Promise<void> {
-    useConversationsStore().upsert(await api.handBack(conversationId, note))
+    await useConversationsStore().putAnswer(conversationId, () => api.handBack(conversationId, note))
     useConversationsStore().scheduleCounts()
     await load(conversationId)
   }
 
   async function transfer(conversationId: number, body: TransferBody): Promise<void> {
-    useConversationsStore().upsert(await api.transfer(conversationId, body))
+    await useConversationsStore().putAnswer(conversationId, () => api.transfer(conversationId, body))
     useConversationsStore().scheduleCounts()
   }
 

@@ -32,15 +32,15 @@ export const useTriageStore = defineStore('triage', () => {
   async function addTag(id: number, raw: string): Promise<void> {
     const tag = normalizeTag(raw)
     if (!tag) return
-    conversations.upsert(await serial(id, () => api.setTags(id, { add: [tag] })))
+    await conversations.putAnswer(id, () => serial(id, () => api.setTags(id, { add: [tag] })))
   }
 
   async function removeTag(id: number, tag: string): Promise<void> {
-    conversations.upsert(await serial(id, () => api.setTags(id, { remove: [tag] })))
+    await conversations.putAnswer(id, () => serial(id, () => api.setTags(id, { remove: [tag] })))
   }
 
   async function setPriority(id: number, priority: Priority): Promise<void> {
-    conversations.upsert(await serial(id, () => api.setPriority(id, priority)))
+    await conversations.putAnswer(id, () => serial(id, () => api.setPriority(id, priority)))
   }
 
   /** Move `otherId` into `id`; its messages show up in `id`, `otherId` is resolved. */
