@@ -22,7 +22,7 @@ from otklik.config import Settings
 from otklik.core import write_shard
 from otklik.core.db import Database
 from otklik.core.migrate import alembic_config, upgrade_async
-from otklik.reports import derive, metrics, overlap, tagged, tracking
+from otklik.reports import breakdowns, derive, metrics, overlap, tagged, tracking
 from otklik.reports.metrics import Filters
 from otklik.reports.schemas import Figures
 from otklik.reports.tracking import Conv
@@ -256,6 +256,29 @@ async def test_several_tags_from_their_rows_as_the_facts(db: Database) -> None:
     assert _stat(every.first_response.calendar)[0] == 10  # 6 also after its reopening
     assert (every.fcr.numerator, every.fcr.denominator) == (6, 8)  # 2 and 6 reopened
     assert (every.escalation_rate.numerator, every.escalation_rate.denominator) == (2, 9)
+
+
+async def test_volume_by_tag_from_the_tags_rows_as_by_hand_and_as_the_facts(db: Database) -> None:
+    """The volume by tag for an admin without filters adds up the tags' hourly rows (the
+    parts of an hour at the ends from the facts); with an inbox filter it reads the facts
+    joined to the tags. Both count each conversation under the tags it carries now."""
+    await conversations(db, 11)
+    async with db.session(write=True) as session:
+        await session.run_sync(lambda s: (_story(s.connection()), _overlapping(s.connection())))
+    for period in (PERIOD, Filters(since=at(0, 6, 17), until=at(2, 15, 43))):
+        async with db.session(write=False) as session:
+            rows = await breakdowns.volume(session, period, "tag")
+            facts = await breakdowns.volume(session, replace(period, inbox_ids=(1,)), "tag")
+        assert rows == facts
+    async with db.session(write=False) as session:
+        whole = await breakdowns.volume(session, PERIOD, "tag")
+    # vip now: 1, 2, 5, 6, 7, 9, 10 (6 resolved twice; 2 and 6 reopened); billing: 2, 6, 7,
+    # 9, 11 (11 never resolved); urgent: 6, 8, 11. 3 lost its tag, 4 never had one.
+    assert {r.key: (r.created, r.resolved, r.reopened) for r in whole} == {
+        "billing": (5, 5, 2),
+        "urgent": (3, 3, 1),
+        "vip": (7, 8, 2),
+    }
 
 
 async def test_a_tag_taken_out_in_another_write_lane_s_shard(db: Database) -> None:

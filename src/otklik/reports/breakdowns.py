@@ -30,7 +30,7 @@ from otklik.reports.metrics import (
     summed_day_bins,
     whole_days,
 )
-from otklik.reports.models import ReportDayBin, ReportHourly
+from otklik.reports.models import ReportDayBin, ReportHourly, ReportTagCount
 from otklik.reports.recording import BY_OPERATOR, BY_TEAM, TABLE_MEASURES
 from otklik.reports.schemas import (
     BacklogPoint,
@@ -103,19 +103,7 @@ async def volume(session: AsyncSession, filters: Filters, by: Dimension) -> list
     scope = access.scope_in(session)
     counts: dict[str | None, dict[str, int]] = defaultdict(lambda: dict.fromkeys(VOLUME_KINDS, 0))
     if by == "tag":
-        tags = conversation_queries.tag_pairs().subquery()
-        query = (
-            select(tags.c.tag, F.kind, func.count())
-            .join(tags, tags.c.conversation_id == F.conversation_id)
-            .where(
-                F.kind.in_(VOLUME_KINDS),
-                F.at >= filters.since,
-                F.at < filters.until,
-                *dimensions(filters, scope),
-            )
-            .group_by(tags.c.tag, F.kind)
-        )
-        queries = [query]
+        queries = _tag_volume_queries(filters, scope)
     else:
         queries = _volume_queries(filters, scope, by)
     for query in queries:
@@ -125,6 +113,41 @@ async def volume(session: AsyncSession, filters: Filters, by: Dimension) -> list
         VolumeRow(key=key, **row)
         for key, row in sorted(counts.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))
     ]
+
+
+def _tag_volume_queries(filters: Filters, scope: access.Scope) -> list[Any]:
+    """By tag (the tags conversations carry now): the whole hours from the tags' own hourly
+    rows (``report_tag_counts``, ADR 0032) for a caller who sees everything and no filter
+    (the rows know no other dimension); the rest from the facts joined to the tags, which
+    took 1.0–1.2 s for 30 days at 1M conversations on SQLite."""
+    unfiltered = not (
+        filters.inbox_ids or filters.team_ids or filters.agent_ids or filters.channels
+    )
+    inner, edges = hour_split(filters) if unfiltered and scope.everything else (None, [filters])
+    queries: list[Any] = []
+    if inner is not None:
+        T = ReportTagCount
+        queries.append(
+            select(T.tag, T.kind, func.sum(T.n))
+            .where(T.kind.in_(VOLUME_KINDS), T.hour >= inner.since, T.hour < inner.until)
+            .group_by(T.tag, T.kind)
+            # A tag taken off every conversation leaves its rows at 0.
+            .having(func.sum(T.n) > 0)
+        )
+    tags = conversation_queries.tag_pairs().subquery()
+    for edge in edges:
+        queries.append(
+            select(tags.c.tag, F.kind, func.count())
+            .join(tags, tags.c.conversation_id == F.conversation_id)
+            .where(
+                F.kind.in_(VOLUME_KINDS),
+                F.at >= edge.since,
+                F.at < edge.until,
+                *dimensions(edge, scope),
+            )
+            .group_by(tags.c.tag, F.kind)
+        )
+    return queries
 
 
 async def _hourly_created(

@@ -11,6 +11,7 @@ limits the facts like it limits conversations (``accounts/access.py``).
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -23,6 +24,7 @@ from sqlalchemy.orm import aliased
 
 from otklik.accounts import access
 from otklik.conversations import queries as conversation_queries
+from otklik.core.side_reads import alongside
 from otklik.reports import overlap, survey_scores
 from otklik.reports.models import (
     ROLLUP_KINDS,
@@ -37,7 +39,7 @@ from otklik.reports.schemas import Duration, Figures, Stat
 from otklik.reports.stats import Bin, bin_of, from_bins, rate
 from otklik.reports.tagged import TAG_KINDS
 from otklik.reports.tracking import FCR_WINDOW
-from otklik.reports.transaction import roomy
+from otklik.reports.transaction import beside, roomy
 
 F = ReportFact
 H = ReportHourly
@@ -173,6 +175,27 @@ async def several_excess(session: AsyncSession, filters: Filters) -> overlap.Exc
     return (await several_excesses(session, [filters]))[0]
 
 
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """Several tags' excess being read beside the figures that subtract it (on another
+    connection, :func:`figures`): the ``index``-th period of ``reading``."""
+
+    reading: asyncio.Task[list[overlap.Excess]]
+    index: int
+
+
+#: Several tags' excess for the figures of a period: read, being read, or not read yet.
+Excess = overlap.Excess | Pending | None
+
+
+async def _excess(session: AsyncSession, filters: Filters, excess: Excess) -> overlap.Excess:
+    if excess is None:
+        return await several_excess(session, filters)
+    if isinstance(excess, Pending):
+        return (await excess.reading)[excess.index]
+    return excess
+
+
 def operator_bins_usable(filters: Filters, scope: access.Scope) -> bool:
     """The operators' day bins (inbox ``OVERVIEW_BY_OPERATOR``) answer an operator filter without
     any other filter, for a caller who sees everything (ADR 0032)."""
@@ -228,8 +251,19 @@ def _edge_count(kind: str, edge: Filters, scope: access.Scope) -> Any:
         extra: tuple[Any, ...] = (F.first.is_(True), F.n == 1)
         fact_kind = "resolved"
     elif kind == "escalated_created":
-        escalations = select(F.conversation_id).where(F.kind == "escalated", F.at >= edge.since)
-        extra = (F.conversation_id.in_(escalations),)
+        # Checked per created fact by the index by conversation (not ``IN`` every escalation
+        # since the edge's start: for the period before the overview's, two months of them).
+        escalation = aliased(F)
+        escalated = (
+            select(escalation.conversation_id)
+            .where(
+                escalation.conversation_id == F.conversation_id,
+                escalation.kind == "escalated",
+                escalation.at >= edge.since,
+            )
+            .exists()
+        )
+        extra = (escalated,)
         fact_kind = "created"
     else:
         raise ValueError(kind)
@@ -242,7 +276,7 @@ async def counts(
     session: AsyncSession,
     kinds: Sequence[str],
     filters: Filters,
-    excess: overlap.Excess | None = None,
+    excess: Excess = None,
 ) -> dict[str, int]:
     """How many facts of each kind the period has: the whole hours from the hourly rollups
     (a few rows per hour and dimension set) or a tag filter's own rows, the parts of an
@@ -261,10 +295,6 @@ async def counts(
             .where(T.hour < inner.until)
             .group_by(T.kind)
         )
-        if len(tags) > 1:
-            too_many = excess if excess is not None else await several_excess(session, filters)
-            for kind in kinds:
-                found[kind] -= too_many.counts.get(kind, 0)
     elif inner is not None:
         queries.append(
             select(H.kind, func.sum(H.n))
@@ -293,12 +323,15 @@ async def counts(
     for query in queries:
         for kind, n in await session.execute(query):
             found[str(kind)] += int(n or 0)
+    if inner is not None and len(tags) > 1:
+        # Last: the excess may still be being read beside these statements.
+        too_many = await _excess(session, filters, excess)
+        for kind in kinds:
+            found[kind] -= too_many.counts.get(kind, 0)
     return found
 
 
-async def count(
-    session: AsyncSession, kind: str, filters: Filters, excess: overlap.Excess | None = None
-) -> int:
+async def count(session: AsyncSession, kind: str, filters: Filters, excess: Excess = None) -> int:
     return (await counts(session, (kind,), filters, excess))[kind]
 
 
@@ -474,7 +507,7 @@ def merge(bins: list[Bin]) -> list[Bin]:
 
 
 async def distributions(
-    session: AsyncSession, filters: Filters, excess: overlap.Excess | None = None
+    session: AsyncSession, filters: Filters, excess: Excess = None
 ) -> dict[str, Duration]:
     """The overview's distributions (``DISTRIBUTIONS``): whole UTC days from the day bins
     (several tags' rows less their ``excess``, :func:`several_excess`), the rest from the
@@ -485,10 +518,6 @@ async def distributions(
     if days is not None:
         for measure, k, n, total, low, high in await session.execute(_day_bins(days)):
             found[str(measure)].append(Bin(int(k), int(n), float(total), float(low), float(high)))
-        if len(set(days.tags)) > 1:
-            too_many = excess if excess is not None else await several_excess(session, filters)
-            for measure in list(found):
-                found[measure] += too_many.taken_out(measure)
     for edge in edges:
         rows = await session.execute(_fact_bins(edge, scope))
         for clock, kind, first, k, n, total, low, high in rows:
@@ -499,6 +528,11 @@ async def distributions(
                     found[f"resolution_first_{clock}"].append(one)
             else:
                 found[f"{kind}_{clock}"].append(one)
+    if days is not None and len(set(days.tags)) > 1:
+        # Last: the excess may still be being read beside these statements.
+        too_many = await _excess(session, filters, excess)
+        for measure in list(found):
+            found[measure] += too_many.taken_out(measure)
     return {
         field: Duration(
             calendar=from_bins(merge(found[f"{measure}_c"])),
@@ -540,7 +574,7 @@ async def _fcr(
     session: AsyncSession,
     filters: Filters,
     first_resolved: int,
-    excess: overlap.Excess | None = None,
+    excess: Excess = None,
 ) -> tuple[int, int]:
     """Conversations first resolved in the period, and those of them with one operator
     reply session and no reopening within :data:`FCR_WINDOW` of that resolution: the
@@ -559,14 +593,21 @@ async def _fcr(
     return candidates - spoiled, first_resolved
 
 
-async def figures(
-    session: AsyncSession, filters: Filters, excess: overlap.Excess | None = None
-) -> Figures:
-    """Every overview figure of the period; ``excess``: its :func:`several_excess` if
-    already read (:func:`with_previous`)."""
+async def figures(session: AsyncSession, filters: Filters, excess: Excess = None) -> Figures:
+    """Every overview figure of the period; ``excess``: its :func:`several_excess`, read or
+    being read (:func:`with_previous`). Else, when the period needs one, it is read on
+    another connection while this one reads the rest (``transaction.beside``)."""
     await roomy(session)
-    if excess is None:
-        excess = await several_excess(session, filters)  # read once for the three below
+    if excess is not None or _several_rows(filters, access.scope_in(session)) is None:
+        return await _figures(session, filters, excess or overlap.Excess())
+    async with beside(session) as other:
+        if other is None:
+            return await _figures(session, filters, await several_excess(session, filters))
+        async with alongside(several_excesses(other, [filters])) as reading:
+            return await _figures(session, filters, Pending(reading, 0))
+
+
+async def _figures(session: AsyncSession, filters: Filters, excess: Excess) -> Figures:
     kinds = ("created", "resolved", "reopened", "escalated", "escalated_created")
     counted = await counts(session, kinds, filters, excess)
     created, resolved, reopened = counted["created"], counted["resolved"], counted["reopened"]
@@ -588,8 +629,31 @@ async def figures(
 
 async def with_previous(session: AsyncSession, filters: Filters) -> tuple[Figures, Figures]:
     """The figures of the period and of the equally long one before it (the overview
-    endpoint, the mailed reports), several tags' excess read once for both."""
+    endpoint, the mailed reports), several tags' excess read once for both. On a read
+    session the two periods (and the excess) are read at once, each on its own connection
+    (``transaction.beside``): the answer takes the longest of them, not their sum."""
     await roomy(session)
-    previous = filters.previous()
-    now, before = await several_excesses(session, [filters, previous])
-    return await figures(session, filters, now), await figures(session, previous, before)
+    both = (filters, filters.previous())
+    scope = access.scope_in(session)
+    async with beside(session) as other:
+        if other is None:
+            now, before = await several_excesses(session, both)
+            return await _figures(session, both[0], now), await _figures(session, both[1], before)
+        if all(_several_rows(period, scope) is None for period in both):
+            return await _two(session, other, both, (overlap.Excess(), overlap.Excess()))
+        async with beside(session) as third:
+            assert third is not None  # a read session's sibling is one too
+            async with alongside(several_excesses(third, both)) as reading:
+                return await _two(session, other, both, (Pending(reading, 0), Pending(reading, 1)))
+
+
+async def _two(
+    session: AsyncSession,
+    other: AsyncSession,
+    periods: tuple[Filters, Filters],
+    excesses: tuple[Excess, Excess],
+) -> tuple[Figures, Figures]:
+    """The figures of two periods at once, the second on ``other``."""
+    async with alongside(_figures(other, periods[1], excesses[1])) as second:
+        first = await _figures(session, periods[0], excesses[0])
+        return first, await second

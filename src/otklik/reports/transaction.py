@@ -1,9 +1,15 @@
-"""How a report's transaction runs (PostgreSQL settings for its few heavy statements)."""
+"""How a report's transaction runs: PostgreSQL settings for its few heavy statements, also
+on the read sessions beside it (``core/side_reads.py``)."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from otklik.core import side_reads
 
 #: PostgreSQL's memory for one report's grouping by conversation: with the default 4 MB a
 #: month of 1,000,000 conversations' responses (333,000 groups) spilled to disk in 17
@@ -20,3 +26,12 @@ async def roomy(session: AsyncSession) -> None:
     if session.get_bind().dialect.name == "postgresql":
         await session.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
         await session.execute(text("SET LOCAL jit = off"))
+
+
+@asynccontextmanager
+async def beside(session: AsyncSession) -> AsyncIterator[AsyncSession | None]:
+    """``side_reads.beside`` set up as a report's transaction (:func:`roomy`)."""
+    async with side_reads.beside(session) as other:
+        if other is not None:
+            await roomy(other)
+        yield other
