@@ -34,7 +34,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
 
 from otklik.config import Settings
-from otklik.core import sqlite_inline
+from otklik.core import side_reads, sqlite_inline
 from otklik.core.checkpoint import WRITER_CHECKPOINT_PAGES, WalCheckpointer
 from otklik.core.events import bus
 from otklik.core.shielding import to_the_end
@@ -43,6 +43,11 @@ from otklik.core.writer import Batch, BeforeCommit, Committed, WriteLanes
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+#: Connections of each process's pool for reads beside a request's own
+#: (``core/side_reads.py``): a report's independent parts at once. Four: two reports at a
+#: time get theirs; more read their parts one after another.
+SIDE_CONNECTIONS = 4
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -191,14 +196,16 @@ def _use_wal(path: str) -> None:
         conn.close()
 
 
-def _make_sqlite_engine(url: str, synchronous: str, *, writer: bool) -> AsyncEngine:
+def _make_sqlite_engine(
+    url: str, synchronous: str, *, writer: bool, pool_size: int = 8
+) -> AsyncEngine:
     options: dict[str, Any] = {}
     if writer:
         # The write connection runs its statements inline (see sqlite_inline.py).
         options["async_creator"] = sqlite_inline.creator(make_url(url).database or "")
     engine = create_async_engine(
         url,
-        pool_size=1 if writer else 8,
+        pool_size=1 if writer else pool_size,
         max_overflow=0,
         pool_timeout=120,
         **options,
@@ -268,11 +275,18 @@ class Database:
             _use_wal(make_url(self.url).database or "")
             self.write_engine = _make_sqlite_engine(self.url, sync, writer=True)
             self.read_engine = _make_sqlite_engine(self.url, sync, writer=False)
+            self.side_engine = _make_sqlite_engine(
+                self.url, sync, writer=False, pool_size=SIDE_CONNECTIONS
+            )
         else:
             self.write_engine = create_async_engine(
                 self.url, pool_size=10, max_overflow=20, pool_pre_ping=True
             )
             self.read_engine = self.write_engine
+            self.side_engine = create_async_engine(
+                self.url, pool_size=SIDE_CONNECTIONS, max_overflow=0, pool_pre_ping=True
+            )
+        side_reads.attach(self.read_engine, self.side_engine, SIDE_CONNECTIONS)
         self.writer = WriteLanes(
             self.write_engine,
             # SQLite has one writer at a time: one connection. PostgreSQL: several, each
@@ -367,6 +381,7 @@ class Database:
         await self.write_engine.dispose()
         if self.read_engine is not self.write_engine:
             await self.read_engine.dispose()
+        await self.side_engine.dispose()
 
 
 def insert_for(dialect: str) -> Any:

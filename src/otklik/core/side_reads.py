@@ -9,8 +9,10 @@ connection, and a second connection would not see what the turn has not committe
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -19,16 +21,45 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 T = TypeVar("T")
 
 
+@dataclass(slots=True)
+class _Pool:
+    """A read engine's connections for reads beside (``core/db.py``), a pool of their
+    own, and how many are in use. A read beside is given one only when one is free now,
+    else it runs in the caller's session after the rest: a request that held a read
+    connection and waited for another could wait for ever while other requests held the
+    rest (with a pool of four, four requests each holding one and waiting for a second);
+    and when every connection is busy the cores are too."""
+
+    engine: AsyncEngine
+    size: int
+    in_use: int = 0
+
+
+_SIDES: weakref.WeakKeyDictionary[AsyncEngine, _Pool] = weakref.WeakKeyDictionary()
+
+
+def attach(read_engine: AsyncEngine, side_engine: AsyncEngine, size: int) -> None:
+    """Reads beside sessions of ``read_engine`` take ``side_engine``'s connections, at
+    most ``size`` at once (its pool's size)."""
+    _SIDES[read_engine] = _Pool(side_engine, size)
+
+
 @asynccontextmanager
 async def beside(session: AsyncSession) -> AsyncIterator[AsyncSession | None]:
     """Another read session on ``session``'s database, carrying its ``info`` (the caller's
-    scope: ``accounts.access.bind``); ``None`` when ``session`` is not a read session."""
-    if not isinstance(session.bind, AsyncEngine):
+    scope: ``accounts.access.bind``); ``None`` when ``session`` is not a read session of
+    an engine with a pool beside it (:func:`attach`), or none of its connections is free."""
+    pool = _SIDES.get(session.bind) if isinstance(session.bind, AsyncEngine) else None
+    if pool is None or pool.in_use >= pool.size:
         yield None
         return
-    async with AsyncSession(session.bind, expire_on_commit=False) as other:
-        other.info.update(session.info)
-        yield other
+    pool.in_use += 1  # no await since the check: the event loop's one task runs here
+    try:
+        async with AsyncSession(pool.engine, expire_on_commit=False) as other:
+            other.info.update(session.info)
+            yield other
+    finally:
+        pool.in_use -= 1
 
 
 @asynccontextmanager
