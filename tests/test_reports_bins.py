@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 import random
 from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,7 +22,7 @@ from otklik.reports import breakdowns, derive, metrics, recording
 from otklik.reports.metrics import Filters
 from otklik.reports.models import ReportFact
 from otklik.reports.recording import Span, Where
-from otklik.reports.schemas import Stat
+from otklik.reports.schemas import Figures, Stat
 from otklik.reports.stats import BIN_RATIO, stat
 
 START = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
@@ -96,10 +98,16 @@ def _facts(n: int) -> list[Fact]:
     return facts
 
 
-async def _write(db: Database, facts: list[Fact]) -> None:
+def _one_place(conversation_id: int) -> Where:
+    return Where(conversation_id, 1, "widget", 1)
+
+
+async def _write(
+    db: Database, facts: list[Fact], place: Callable[[int], Where] = _one_place
+) -> None:
     def write(conn: Any) -> None:
         for c, kind, at, seconds, business, k, first, agent in facts:
-            where = Where(c, 1, "widget", 1)
+            where = place(c)
             measured = Span(seconds, business) if kind != "created" else None
             agent_id = None if kind == "created" else agent
             recording.add(
@@ -230,6 +238,61 @@ async def test_day_bins_and_facts_give_the_same_figures(db: Database) -> None:
                     ), by
                     assert math.isclose(a_row.handle_total, b_row.handle_total, rel_tol=1e-9)
         assert binned.resolution_full.calendar.count > 0
+
+
+def _spread(conversation_id: int) -> Where:
+    """Conversations over two inboxes and three teams (one third without a team)."""
+    team = conversation_id % 3
+    return Where(conversation_id, 1 + conversation_id % 2, "widget", team or None)
+
+
+def _same_figures(a: Figures, b: Figures) -> None:
+    for field in ("created", "resolved", "reopened", "fcr", "reopen_rate", "escalation_rate"):
+        assert getattr(a, field) == getattr(b, field), field
+    for metric in metrics.DISTRIBUTIONS:
+        for name in ("calendar", "business"):
+            x, y = getattr(getattr(a, metric), name), getattr(getattr(b, metric), name)
+            assert (x.count, x.median, x.p90) == (y.count, y.median, y.p90), metric
+            if x.count:
+                assert math.isclose(x.mean, y.mean, rel_tol=1e-9), metric
+
+
+async def test_a_supervisor_s_overview_from_their_day_bins_and_own_facts(db: Database) -> None:
+    """A supervisor sees their inboxes and teams, and what was theirs elsewhere: the whole
+    days come from the day bins of their inboxes' and teams' rows plus their own facts
+    outside them; the figures equal those of every fact they see (a tag on every
+    conversation sends the read to the facts), and their own facts elsewhere count."""
+    await conversations(db, 240)
+    async with db.session(write=True) as session:
+        inboxes = Base.metadata.tables["inboxes"]
+        await session.execute(
+            inboxes.insert(), [{"id": 2, "name": "Two", "channel": "widget", "public_key": "two"}]
+        )
+    await _tag_everything(db, 240)
+    await _write(db, _facts(240), place=_spread)
+    lead = metrics.access.Scope(3, "supervisor", frozenset({1}), frozenset({2}))
+    not_theirs = metrics.access.Scope(99, "supervisor", frozenset({1}), frozenset({2}))
+    period = Filters(
+        since=START + timedelta(hours=13, minutes=17),
+        until=START + timedelta(days=2, hours=5, minutes=3),
+    )
+    seen = {}
+    for name, scope in (("lead", lead), ("not theirs", not_theirs)):
+        for narrow in ({}, {"channels": ("widget",)}):
+            chosen = Filters(since=period.since, until=period.until, **narrow)
+            async with db.session(write=False) as session:
+                metrics.access.bind(session, scope)
+                assert metrics._supervised(chosen, scope)
+                rows = await metrics.figures(session, chosen)
+                facts = await metrics.figures(session, replace(chosen, tags=("all",)))
+            _same_figures(rows, facts)
+            seen[name] = rows
+    async with db.session(write=False) as session:
+        everything = await metrics.figures(session, period)
+    # Operator 3's conversations in inbox 2 outside team 2 are the lead's only.
+    lead_n = seen["lead"].resolution_full.calendar.count
+    assert everything.resolution_full.calendar.count > lead_n
+    assert lead_n > seen["not theirs"].resolution_full.calendar.count > 0
 
 
 async def test_counts_of_a_cut_period_after_late_facts(db: Database) -> None:

@@ -82,6 +82,8 @@ class ReportFact(Base):
             "seconds",
             "business_seconds",
         ),
+        # Migration 0051: one operator's facts (a supervisor's own, an operator filter).
+        Index("ix_report_facts_agent", "agent_id", "kind", "at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
