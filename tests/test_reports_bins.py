@@ -22,8 +22,9 @@ from otklik.reports import breakdowns, derive, metrics, recording
 from otklik.reports.metrics import Filters
 from otklik.reports.models import ReportFact
 from otklik.reports.recording import Span, Where
-from otklik.reports.schemas import Figures, Stat
+from otklik.reports.schemas import Stat
 from otklik.reports.stats import BIN_RATIO, stat
+from tests.report_checks import same_figures
 
 START = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
 PERIOD = Filters(since=START + timedelta(hours=6), until=START + timedelta(days=2))
@@ -246,17 +247,6 @@ def _spread(conversation_id: int) -> Where:
     return Where(conversation_id, 1 + conversation_id % 2, "widget", team or None)
 
 
-def _same_figures(a: Figures, b: Figures) -> None:
-    for field in ("created", "resolved", "reopened", "fcr", "reopen_rate", "escalation_rate"):
-        assert getattr(a, field) == getattr(b, field), field
-    for metric in metrics.DISTRIBUTIONS:
-        for name in ("calendar", "business"):
-            x, y = getattr(getattr(a, metric), name), getattr(getattr(b, metric), name)
-            assert (x.count, x.median, x.p90) == (y.count, y.median, y.p90), metric
-            if x.count:
-                assert math.isclose(x.mean, y.mean, rel_tol=1e-9), metric
-
-
 async def test_a_supervisor_s_overview_from_their_day_bins_and_own_facts(db: Database) -> None:
     """A supervisor sees their inboxes and teams, and what was theirs elsewhere: the whole
     days come from the day bins of their inboxes' and teams' rows plus their own facts
@@ -285,7 +275,7 @@ async def test_a_supervisor_s_overview_from_their_day_bins_and_own_facts(db: Dat
                 assert metrics._supervised(chosen, scope)
                 rows = await metrics.figures(session, chosen)
                 facts = await metrics.figures(session, replace(chosen, tags=("all",)))
-            _same_figures(rows, facts)
+            same_figures(rows, facts)
             seen[name] = rows
     async with db.session(write=False) as session:
         everything = await metrics.figures(session, period)

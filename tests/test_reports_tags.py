@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import math
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,6 +25,7 @@ from otklik.reports import breakdowns, derive, metrics, overlap, tagged, trackin
 from otklik.reports.metrics import Filters
 from otklik.reports.schemas import Figures
 from otklik.reports.tracking import Conv
+from tests.report_checks import same_figures
 from tests.support import Workspace
 from tests.test_reports_bins import conversations
 from tests.test_reports_metrics import migrated
@@ -131,19 +131,6 @@ def _stat(value: Any) -> tuple[int, float | None, float | None, float | None]:
     return (value.count, value.mean, value.median, value.p90)
 
 
-def _same(a: Figures, b: Figures) -> None:
-    """Everything but the surveys (not narrowed by tags) equal, the means to rounding."""
-    for field in ("created", "resolved", "reopened", "escalated", "fcr", "reopen_rate"):
-        assert getattr(a, field) == getattr(b, field), field
-    assert a.escalation_rate == b.escalation_rate
-    for metric in metrics.DISTRIBUTIONS:
-        for clock in ("calendar", "business"):
-            x, y = getattr(getattr(a, metric), clock), getattr(getattr(b, metric), clock)
-            assert (x.count, x.median, x.p90) == (y.count, y.median, y.p90), metric
-            if x.count:
-                assert math.isclose(x.mean, y.mean, rel_tol=1e-9), metric
-
-
 async def test_one_tag_from_its_rows_as_by_hand_and_as_the_facts(db: Database) -> None:
     await _lived(db)
     async with db.session(write=False) as session:
@@ -166,15 +153,15 @@ async def test_one_tag_from_its_rows_as_by_hand_and_as_the_facts(db: Database) -
     assert (vip.fcr.numerator, vip.fcr.denominator) == (2, 3)
     assert (vip.escalation_rate.numerator, vip.escalation_rate.denominator) == (1, 3)
     # The same from the facts (an inbox filter too sends the tag filter to the facts).
-    _same(vip, await _figures(db, tags=("vip",), inbox_ids=(1,)))
-    _same(vip, await _figures(db, tags=("vip", "unused")))
+    same_figures(vip, await _figures(db, tags=("vip",), inbox_ids=(1,)))
+    same_figures(vip, await _figures(db, tags=("vip", "unused")))
     billing = await _figures(db, tags=("billing",))
     assert (billing.created, billing.resolved, billing.reopened) == (1, 1, 1)
     assert _stat(billing.first_response.calendar) == (1, 1200.0, 1200.0, 1200.0)
     assert billing.fcr.numerator == 0
     # Any of two tags: 2 carries both and counts once (1, 2 and 5).
     both = await _figures(db, tags=("vip", "billing"))
-    _same(both, vip)
+    same_figures(both, vip)
     none = await _figures(db, tags=("unused",))
     assert (none.created, none.first_response.calendar.count) == (0, 0)
 
@@ -190,8 +177,10 @@ async def test_one_operator_from_the_operators_bins(db: Database) -> None:
     assert _stat(one.resolution_full.calendar) == (2, 1860.0, 1860.0, 3600.0)
     assert _stat(one.handle.calendar) == (2, 1530.0, 1530.0, 3000.0)
     # The facts (an inbox filter too sends the operator filter to the facts).
-    _same(one, await _figures(db, agent_ids=(1,), inbox_ids=(1,)))
-    _same(await _figures(db, agent_ids=(5,)), await _figures(db, agent_ids=(5,), inbox_ids=(1,)))
+    same_figures(one, await _figures(db, agent_ids=(1,), inbox_ids=(1,)))
+    same_figures(
+        await _figures(db, agent_ids=(5,)), await _figures(db, agent_ids=(5,), inbox_ids=(1,))
+    )
 
 
 def _overlapping(conn: Connection) -> None:
@@ -248,7 +237,7 @@ async def test_several_tags_from_their_rows_as_the_facts(db: Database) -> None:
             async with db.session(write=False) as session:
                 rows = await metrics.figures(session, replace(period, tags=tags))
                 facts = await metrics.figures(session, replace(period, tags=tags, inbox_ids=(1,)))
-            _same(rows, facts)
+            same_figures(rows, facts)
     every = await _figures(db, tags=("billing", "urgent", "vip"))
     # Created in the period and carrying any of them now: 1, 2, 5, 6, 7, 8, 9, 10, 11 (not
     # 3, whose tag was taken out): nine, against 15 in the three tags' rows added up.
@@ -301,7 +290,7 @@ async def test_a_tag_taken_out_in_another_write_lane_s_shard(db: Database) -> No
         await session.run_sync(lambda s: lived(s.connection()))
     vip = await _figures(db, tags=("vip",))
     assert _stat(vip.first_response.calendar) == (1, 1200.0, 1200.0, 1200.0)
-    _same(vip, await _figures(db, tags=("vip",), inbox_ids=(1,)))
+    same_figures(vip, await _figures(db, tags=("vip",), inbox_ids=(1,)))
 
 
 _SNAPSHOT = {
@@ -352,7 +341,7 @@ async def test_the_derivation_writes_what_the_live_path_wrote(db: Database) -> N
     derived = await _snapshot(db)
     assert derived == live
     for filters, figures in zip(chosen, before, strict=True):
-        _same(await _figures(db, **filters), figures)
+        same_figures(await _figures(db, **filters), figures)
 
 
 async def _post(ws: Workspace, path: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -494,7 +483,7 @@ async def test_the_period_and_the_one_before_share_one_excess_read(db: Database)
             added = [a.plus(b) for a, b in zip(*parts, strict=True)]
             assert all(p.counts for p in parts[0]) and all(p.counts for p in parts[1]), tags
         for got, expected in zip(rows, facts, strict=True):
-            _same(got, expected)
+            same_figures(got, expected)
         assert [_sorted(e) for e in together] == [_sorted(e) for e in alone]
         assert [_sorted(e) for e in added] == [_sorted(e) for e in alone]
         # Both periods count overlapping conversations' facts, 6's spoiled FCR the earlier.

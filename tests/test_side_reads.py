@@ -15,8 +15,9 @@ from otklik.accounts import access
 from otklik.core import side_reads
 from otklik.core.db import SIDE_CONNECTIONS, Database
 from otklik.reports import metrics
+from tests.report_checks import same_figures
 from tests.test_reports_bins import conversations
-from tests.test_reports_tags import PERIOD, _overlapping, _same, _story
+from tests.test_reports_tags import PERIOD, _overlapping, _story
 
 
 async def _lived(db: Database) -> None:
@@ -42,8 +43,8 @@ async def test_many_overviews_at_once_all_answer_as_one_alone(db: Database) -> N
     many = 2 * (8 + SIDE_CONNECTIONS)
     answers = await asyncio.wait_for(asyncio.gather(*(one() for _ in range(many))), 60)
     for now, before in answers:
-        _same(now, alone[0])
-        _same(before, alone[1])
+        same_figures(now, alone[0])
+        same_figures(before, alone[1])
 
 
 async def test_the_reads_beside_keep_the_caller_s_scope(db: Database) -> None:
