@@ -25,6 +25,7 @@ import argparse
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -33,6 +34,7 @@ from sqlalchemy import text
 from bench.cli import add_storage_args, storage_settings
 from bench.report import summary_ms
 from otklik import wiring
+from otklik.accounts import access
 from otklik.core import migrate
 from otklik.core.clock import utcnow
 from otklik.core.db import Base, Database
@@ -219,6 +221,18 @@ def _endpoint(filters: Filters) -> Callable[[Any], Awaitable[object]]:
     return overview
 
 
+def _as(
+    scope: access.Scope, run: Callable[[Any], Awaitable[object]]
+) -> Callable[[Any], Awaitable[object]]:
+    """``run`` as the operator of ``scope`` sees it."""
+
+    async def seen(session: Any) -> object:
+        access.bind(session, scope)
+        return await run(session)
+
+    return seen
+
+
 def _reports(period: Filters) -> dict[str, Callable[[Any], Awaitable[object]]]:
 
     async def raw_conversations(session: Any) -> object:
@@ -238,11 +252,16 @@ def _reports(period: Filters) -> dict[str, Callable[[Any], Awaitable[object]]]:
     one_tag = Filters(since=period.since, until=period.until, tags=("vip",))
     two_tags = Filters(since=period.since, until=period.until, tags=("vip", "billing"))
     one = Filters(since=period.since, until=period.until, agent_ids=(7,))
+    one_in_one = replace(one, inbox_ids=(1,))
+    # A supervisor of the first of the three inboxes (ADR 0033), not an operator of any.
+    lead = access.Scope(999_999, "supervisor", frozenset({1}), frozenset())
     return {
         "raw GROUP BY conversations (channel, status)": raw_conversations,
         "raw GROUP BY report_facts (kind)": raw_facts,
         "overview (period + previous, CSAT/NPS/CES)": _endpoint(period),
+        "overview (period + previous), a supervisor": _as(lead, _endpoint(period)),
         "overview, one operator": lambda s: metrics.figures(s, one),
+        "overview, one operator in one inbox": lambda s: metrics.figures(s, one_in_one),
         "overview, tag 'vip' (the tag's rows)": lambda s: metrics.figures(s, one_tag),
         "overview, tags 'vip' or 'billing' (tags' rows)": lambda s: metrics.figures(s, two_tags),
         "overview + previous, tag 'vip'": _endpoint(one_tag),

@@ -61,19 +61,17 @@ def carries_any(conversation_id: Any, tags: Iterable[str]) -> ColumnElement[bool
     )
 
 
-def carrying_several(tags: Iterable[str], share: tuple[int, int] | None = None) -> Select[int, int]:
+def carrying_several(tags: Iterable[str]) -> Select[int, int]:
     """``(conversation_id, extra)`` of each conversation that carries two or more of
     ``tags`` now, ``extra`` being how many of them it carries beyond one (the reports'
     "any of" several tags from per-tag rows, where such a conversation counts once per
-    tag). One ``GROUP BY`` over those tags' rows, as a subquery to join. ``share``
-    ``(i, n)``: only the conversations whose id leaves ``i`` divided by ``n`` (a part of
-    them, for reading the parts at once)."""
-    query = select(ConversationTag.conversation_id, (func.count() - 1).label("extra")).where(
-        ConversationTag.tag.in_(sorted(set(tags)))
+    tag). One ``GROUP BY`` over those tags' rows, as a subquery to join."""
+    return (
+        select(ConversationTag.conversation_id, (func.count() - 1).label("extra"))
+        .where(ConversationTag.tag.in_(sorted(set(tags))))
+        .group_by(ConversationTag.conversation_id)
+        .having(func.count() > 1)
     )
-    if share is not None:
-        query = query.where(ConversationTag.conversation_id % share[1] == share[0])
-    return query.group_by(ConversationTag.conversation_id).having(func.count() > 1)
 
 
 def tag_pairs() -> Select[int, str]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -151,12 +151,11 @@ def _several_rows(
 
 
 async def several_excesses(
-    session: AsyncSession, periods: Sequence[Filters], share: tuple[int, int] | None = None
+    session: AsyncSession, periods: Sequence[Filters]
 ) -> list[overlap.Excess]:
     """:func:`several_excess` of each of ``periods``, those of the same tags read together
     (one statement for the overview's period and the one before: the overlapping
-    conversations' facts cost about as much to read for two periods as for one);
-    ``share``: of a part of the conversations (``overlap.excess``)."""
+    conversations' facts cost about as much to read for two periods as for one)."""
     scope = access.scope_in(session)
     found = [overlap.Excess() for _ in periods]
     wanted: dict[tuple[str, ...], list[tuple[int, overlap.Window]]] = defaultdict(list)
@@ -166,7 +165,7 @@ async def several_excesses(
             tags, window = several
             wanted[tags].append((i, window))
     for tags, chosen in wanted.items():
-        read = await overlap.excess(session, tags, [window for _, window in chosen], share)
+        read = await overlap.excess(session, tags, [window for _, window in chosen])
         for (i, _), one in zip(chosen, read, strict=True):
             found[i] = one
     return found
@@ -180,11 +179,10 @@ async def several_excess(session: AsyncSession, filters: Filters) -> overlap.Exc
 
 @dataclass(frozen=True, slots=True)
 class Pending:
-    """Several tags' excess being read beside the figures that subtract it (on other
-    connections, :func:`_reading_excess`): the ``index``-th period of ``readings``, each
-    of a part of the conversations."""
+    """Several tags' excess being read beside the figures that subtract it (on another
+    connection, :func:`_reading_excess`): the ``index``-th period of ``reading``."""
 
-    readings: tuple[asyncio.Task[list[overlap.Excess]], ...]
+    reading: asyncio.Task[list[overlap.Excess]]
     index: int
 
 
@@ -196,42 +194,24 @@ async def _excess(session: AsyncSession, filters: Filters, excess: Excess) -> ov
     if excess is None:
         return await several_excess(session, filters)
     if isinstance(excess, Pending):
-        found = overlap.Excess()
-        for reading in excess.readings:
-            found = found.plus((await reading)[excess.index])
-        return found
+        return (await excess.reading)[excess.index]
     return excess
-
-
-#: How many parts several tags' excess is read in at once, where connections are free: it
-#: was the overview's longest read (0.4–0.5 s at 1M conversations on SQLite), alone on one
-#: core after the rest had ended.
-EXCESS_PARTS = 2
 
 
 @asynccontextmanager
 async def _reading_excess(
     session: AsyncSession, periods: Sequence[Filters]
 ) -> AsyncIterator[list[Pending] | None]:
-    """Several tags' excess of ``periods`` being read beside ``session`` in up to
-    :data:`EXCESS_PARTS` parts of the conversations, one per free connection
-    (``transaction.beside``); ``None`` when none is free."""
-    async with AsyncExitStack() as stack:
-        sides: list[AsyncSession] = []
-        for _ in range(EXCESS_PARTS):
-            other = await stack.enter_async_context(beside(session))
-            if other is None:
-                break
-            sides.append(other)
-        if not sides:
+    """Several tags' excess of ``periods`` being read beside ``session`` on a free
+    connection (``transaction.beside``); ``None`` when none is. (Read in two parts of the
+    conversations on two connections it took longer on two cores, 986 against 896 ms at 1M
+    on SQLite: each part read every tag row again, and the cores were busy already.)"""
+    async with beside(session) as other:
+        if other is None:
             yield None
             return
-        readings = []
-        for i, side in enumerate(sides):
-            share = (i, len(sides)) if len(sides) > 1 else None
-            task = several_excesses(side, periods, share)
-            readings.append(await stack.enter_async_context(alongside(task)))
-        yield [Pending(tuple(readings), i) for i in range(len(periods))]
+        async with alongside(several_excesses(other, periods)) as reading:
+            yield [Pending(reading, i) for i in range(len(periods))]
 
 
 def operator_bins_usable(filters: Filters, scope: access.Scope) -> bool:

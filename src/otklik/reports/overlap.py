@@ -76,17 +76,6 @@ class Excess:
     counts: dict[str, int] = field(default_factory=dict)
     bins: dict[str, list[Bin]] = field(default_factory=lambda: defaultdict(list))
 
-    def plus(self, other: Excess) -> Excess:
-        """This excess and ``other``'s (of other conversations) together."""
-        counts = dict(self.counts)
-        for kind, n in other.counts.items():
-            counts[kind] = counts.get(kind, 0) + n
-        bins: dict[str, list[Bin]] = defaultdict(list)
-        for found in (self.bins, other.bins):
-            for measure, some in found.items():
-                bins[measure] += some
-        return Excess(counts, bins)
-
     def taken_out(self, measure: str) -> list[Bin]:
         """The bins of ``measure`` as values to take out (``metrics.merge``): counts and sums
         negative, extremes that change nothing."""
@@ -148,12 +137,7 @@ def _in_order(several: Select[int, int]) -> Select[int, int]:
     return several.order_by(several.selected_columns.conversation_id)
 
 
-def _statement(
-    tags: Sequence[str],
-    windows: Sequence[Window],
-    dialect: str,
-    share: tuple[int, int] | None = None,
-) -> CompoundSelect[Any]:
+def _statement(tags: Sequence[str], windows: Sequence[Window], dialect: str) -> CompoundSelect[Any]:
     """One ``UNION ALL`` over the facts of the conversations carrying two or more of
     ``tags`` (read once, by conversation, for every window): rows
     ``(window, kind, clock, first, bin, n, total)``, ``n`` and ``total`` counted ``extra``
@@ -164,7 +148,7 @@ def _statement(
     fact is counted in the one window it falls in."""
     since = min(w.hours[0] for w in windows)
     until = max(w.hours[1] for w in windows) + FCR_WINDOW
-    several = _in_order(conversation_queries.carrying_several(tags, share)).cte("several")
+    several = _in_order(conversation_queries.carrying_several(tags)).cte("several")
     joined, facts, conditions = _facts_of(several, since, until, dialect)
     their = (
         select(
@@ -240,24 +224,20 @@ def _statement(
 
 
 async def excess(
-    session: AsyncSession,
-    tags: Sequence[str],
-    windows: Sequence[Window],
-    share: tuple[int, int] | None = None,
+    session: AsyncSession, tags: Sequence[str], windows: Sequence[Window]
 ) -> list[Excess]:
     """What ``tags``' rows added up count beyond "any of" in each of ``windows``: over its
     whole hours (counts) and its whole days (bins). One statement for all of them when
     their hours and their days do not overlap (the overview's period and the one before),
-    else one each. ``share``: of a part of those conversations only
-    (``conversations.queries.carrying_several``)."""
+    else one each."""
     if not windows:
         return []
     hours, days = [w.hours for w in windows], [w.days for w in windows]
     if len(windows) > 1 and not (_disjoint(hours) and _disjoint(days)):
-        return [(await excess(session, tags, [w], share))[0] for w in windows]
+        return [(await excess(session, tags, [w]))[0] for w in windows]
     found = [Excess() for _ in windows]
     dialect = session.get_bind().dialect.name
-    rows = await session.execute(_statement(tags, windows, dialect, share))
+    rows = await session.execute(_statement(tags, windows, dialect))
     for w, kind, clock, first, k, n, total in rows:
         into = found[int(w)]
         if not clock:
