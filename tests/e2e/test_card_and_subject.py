@@ -20,7 +20,7 @@ from tests.e2e.test_widget import open_widget, say, start_chat
 from tests.mailservers import MAILBOX_PASSWORD, MAILBOX_USER, Dovecot, SmtpSink
 
 pytestmark = pytest.mark.e2e
-LIVE = 30_000
+LIVE = 60_000
 
 
 @pytest.fixture

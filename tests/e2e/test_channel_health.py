@@ -22,7 +22,7 @@ from tests.mailservers import MAILBOX_PASSWORD, MAILBOX_USER, Dovecot, SmtpSink
 pytestmark = pytest.mark.e2e
 #: The poller retries a failed login after 1, 2, 4 … s; the Telegram supervisor rescans
 #: every 10 s.
-LIVE = 30_000
+LIVE = 60_000
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from tests.mailservers import MAILBOX_PASSWORD, MAILBOX_USER, Dovecot, SmtpSink
 from tests.test_email_real_world import FIXTURE_TOKEN, fixture
 
 pytestmark = pytest.mark.e2e
-LIVE = 30_000
+LIVE = 60_000
 
 # The same settings, background loop and Russian operator browser as the card's test.
 e2e_settings = card.e2e_settings

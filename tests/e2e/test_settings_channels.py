@@ -40,7 +40,7 @@ T = TypeVar("T")
 S = TypeVar("S", Receiver, FakeBotApi, SmtpSink)
 MASK = "********"
 #: Channel pollers, the job runner and the log's own refresh take a few seconds.
-LIVE = 30_000
+LIVE = 60_000
 CUSTOMER = "olga@customer.example"
 
 
