@@ -656,7 +656,7 @@ async def _spoiled(session: AsyncSession, filters: Filters) -> int:
 async def figures(session: AsyncSession, filters: Filters, excess: Excess = None) -> Figures:
     """Every overview figure of the period; ``excess``: its :func:`several_excess`, read or
     being read (:func:`with_previous`). Else, when the period needs one, it is read on
-    other connections while this one reads the rest (:func:`_reading_excess`)."""
+    another connection while this one reads the rest (:func:`_reading_excess`)."""
     await roomy(session)
     if excess is not None or _several_rows(filters, access.scope_in(session)) is None:
         return await _figures(session, filters, excess or overlap.Excess())
