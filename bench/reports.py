@@ -39,7 +39,7 @@ from otklik.core import migrate
 from otklik.core.clock import utcnow
 from otklik.core.db import Base, Database
 from otklik.reports import breakdowns, derive, metrics, tagged
-from otklik.reports.metrics import Filters
+from otklik.reports.filters import Filters
 from otklik.sla import service as sla
 from otklik.surveys import rollup
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from otklik.reports import metrics
+from otklik.reports import distributions
 from otklik.reports.schemas import Figures
 
 
@@ -13,7 +13,7 @@ def same_figures(a: Figures, b: Figures) -> None:
     for field in ("created", "resolved", "reopened", "escalated", "fcr", "reopen_rate"):
         assert getattr(a, field) == getattr(b, field), field
     assert a.escalation_rate == b.escalation_rate
-    for metric in metrics.DISTRIBUTIONS:
+    for metric in distributions.DISTRIBUTIONS:
         for clock in ("calendar", "business"):
             x, y = getattr(getattr(a, metric), clock), getattr(getattr(b, metric), clock)
             assert (x.count, x.median, x.p90) == (y.count, y.median, y.p90), metric

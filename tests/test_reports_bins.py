@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, text
 
 from otklik.core.db import Base, Database
-from otklik.reports import breakdowns, derive, metrics, recording
-from otklik.reports.metrics import Filters
+from otklik.reports import breakdowns, derive, distributions, metrics, recording
+from otklik.reports.filters import Filters
 from otklik.reports.models import ReportFact
 from otklik.reports.recording import Span, Where
 from otklik.reports.schemas import Stat
@@ -214,11 +214,11 @@ async def test_day_bins_and_facts_give_the_same_figures(db: Database) -> None:
         tagged = Filters(since=period.since, until=period.until, tags=("all",), **facts_only)
         async with db.session(write=False) as session:
             scope = metrics.access.scope_in(session)
-            whole_days = metrics.day_split(period, scope)[0]
+            whole_days = distributions.day_split(period, scope)[0]
             assert (whole_days is None) == (period.until - period.since < timedelta(days=1))
             binned = await metrics.figures(session, period)
             from_facts = await metrics.figures(session, tagged)
-        for metric in metrics.DISTRIBUTIONS:
+        for metric in distributions.DISTRIBUTIONS:
             for name in ("calendar", "business"):
                 a = getattr(getattr(binned, metric), name)
                 b = getattr(getattr(from_facts, metric), name)
@@ -272,7 +272,7 @@ async def test_a_supervisor_s_overview_from_their_day_bins_and_own_facts(db: Dat
             chosen = Filters(since=period.since, until=period.until, **narrow)
             async with db.session(write=False) as session:
                 metrics.access.bind(session, scope)
-                assert metrics._supervised(chosen, scope)
+                assert distributions._supervised(chosen, scope)
                 rows = await metrics.figures(session, chosen)
                 facts = await metrics.figures(session, replace(chosen, tags=("all",)))
             same_figures(rows, facts)

@@ -18,7 +18,7 @@ from otklik.core.db import Database
 from otklik.core.migrate import upgrade
 from otklik.reports import derive, metrics
 from otklik.reports import service as reports
-from otklik.reports.metrics import Filters
+from otklik.reports.filters import Filters
 from otklik.reports.schemas import Figures
 from tests.auth_support import frozen
 from tests.scripts_support import inbox_settings

@@ -21,8 +21,16 @@ from otklik.config import Settings
 from otklik.core import write_shard
 from otklik.core.db import Database
 from otklik.core.migrate import alembic_config, upgrade_async
-from otklik.reports import breakdowns, derive, metrics, overlap, tagged, tracking
-from otklik.reports.metrics import Filters
+from otklik.reports import (
+    breakdowns,
+    derive,
+    distributions,
+    metrics,
+    overlap,
+    tagged,
+    tracking,
+)
+from otklik.reports.filters import Filters
 from otklik.reports.schemas import Figures
 from otklik.reports.tracking import Conv
 from tests.report_checks import same_figures
@@ -140,7 +148,9 @@ async def test_one_tag_from_its_rows_as_by_hand_and_as_the_facts(db: Database) -
     # 1 (tagged after its facts), 2 and 5 (at the period's start, from the facts); not 3.
     assert (vip.created, vip.resolved, vip.reopened, vip.escalated) == (3, 3, 1, 1)
     resolutions, handles = (3, 90600 / 3, 3600.0, 86400.0), (3, 88620 / 3, 3000.0, 85200.0)
-    assert {metric: _stat(getattr(vip, metric).calendar) for metric in metrics.DISTRIBUTIONS} == {
+    assert {
+        metric: _stat(getattr(vip, metric).calendar) for metric in distributions.DISTRIBUTIONS
+    } == {
         "first_response": (3, 660.0, 600.0, 1200.0),
         "response": (3, 660.0, 600.0, 1200.0),
         "resolution_first": resolutions,
@@ -170,7 +180,7 @@ async def test_one_operator_from_the_operators_bins(db: Database) -> None:
     await _lived(db)
     async with db.session(write=False) as session:
         scope = metrics.access.scope_in(session)
-        assert metrics.operator_bins_usable(Filters(DAY, DAY, agent_ids=(1,)), scope)
+        assert distributions.operator_bins_usable(Filters(DAY, DAY, agent_ids=(1,)), scope)
     one = await _figures(db, agent_ids=(1,))
     # Operator 1: conversations 1 and 4 (replied, resolved as the handler).
     assert _stat(one.first_response.calendar) == (2, 330.0, 330.0, 600.0)
@@ -447,7 +457,7 @@ def _sorted(found: overlap.Excess) -> tuple[dict[str, int], dict[str, list[Any]]
     """An excess's counts and bins (count and sum, in the order of their keys; the bins of
     one key from several reads added up)."""
     bins = {
-        measure: sorted((b.key, b.n, round(b.total, 6)) for b in metrics.merge(values))
+        measure: sorted((b.key, b.n, round(b.total, 6)) for b in distributions.merge(values))
         for measure, values in found.bins.items()
         if values
     }

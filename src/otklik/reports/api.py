@@ -19,7 +19,7 @@ from otklik.core.errors import forbidden, invalid
 from otklik.core.routing import TransactionalRoute
 from otklik.core.schemas import Id, Items
 from otklik.reports import breakdowns, exports, live, metrics, scheduling
-from otklik.reports.metrics import Filters
+from otklik.reports.filters import Filters
 from otklik.reports.schemas import (
     BacklogPoint,
     Dimension,

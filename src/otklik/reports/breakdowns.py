@@ -19,16 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from otklik.accounts import access
 from otklik.conversations import queries as conversation_queries
-from otklik.reports.metrics import (
+from otklik.reports.distributions import merge, summed_day_bins, whole_days
+from otklik.reports.filters import (
     F,
     Filters,
     dimensions,
     hour_split,
-    merge,
     of_kind,
     rollup_conditions,
-    summed_day_bins,
-    whole_days,
 )
 from otklik.reports.models import ReportDayBin, ReportHourly, ReportTagCount
 from otklik.reports.recording import BY_OPERATOR, BY_TEAM, TABLE_MEASURES

@@ -22,8 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from otklik.accounts import access
 from otklik.accounts import service as accounts
 from otklik.reports import breakdowns, exports, metrics
+from otklik.reports.filters import Filters
 from otklik.reports.mail_texts import LABELS, TEXTS, day, duration
-from otklik.reports.metrics import Filters
 from otklik.reports.models import ReportSchedule
 from otklik.reports.schemas import Figures, TableRow
 

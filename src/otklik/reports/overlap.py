@@ -50,7 +50,7 @@ from otklik.reports.tagged import TAG_COUNTED
 from otklik.reports.tracking import FCR_WINDOW
 
 F = ReportFact
-#: The binned kinds (``metrics.DISTRIBUTIONS``' facts).
+#: The binned kinds (``distributions.DISTRIBUTIONS``' facts).
 _BINNED = ("first_response", "resolved", "conv_response", "conv_handle", "conv_handle_dialog")
 _READ = (*TAG_COUNTED, *_BINNED)
 #: What the statement reads of each fact (all in the covering index by conversation).
@@ -77,7 +77,7 @@ class Excess:
     bins: dict[str, list[Bin]] = field(default_factory=lambda: defaultdict(list))
 
     def taken_out(self, measure: str) -> list[Bin]:
-        """The bins of ``measure`` as values to take out (``metrics.merge``): counts and sums
+        """The bins of ``measure`` as values to take out (``distributions.merge``): counts and sums
         negative, extremes that change nothing."""
         return [Bin(b.key, -b.n, -b.total, math.inf, -math.inf) for b in self.bins.get(measure, ())]
 

@@ -11,7 +11,7 @@ from otklik.reports.schemas import Survey
 from otklik.surveys import service as surveys
 
 if TYPE_CHECKING:
-    from otklik.reports.metrics import Filters
+    from otklik.reports.filters import Filters
 
 
 def _score(kind: str, sent: int, scores: dict[int, int]) -> Survey:
