@@ -133,9 +133,11 @@ async def seed(db: Database, count: int, days: int) -> None:
         " coalesce(agent_id, 0)",
         *derive.count_rollups(db.dialect),
         *derive.day_bins(db.dialect),
-        # ADR 0032: the operators' overview bins, the tags' rows (as migration 0049).
+        # ADR 0032: the operators' overview bins, the tags' rows (as migration 0049); ADR
+        # 0034: the pairs' rows (as migration 0052).
         *derive.operator_bins(db.dialect),
         *tagged.derived(db.dialect),
+        *tagged.pairs_derived(db.dialect),
         "INSERT INTO survey_requests (id, token, kind, origin, conversation_id, contact_id,"
         " inbox_id, team_id, operator_id, channel, language, created_at, expires_at, score)"
         f" SELECT b.n, 'c' || b.n, 'csat', 'auto', b.n, b.n, 1 + b.n % 3, 1 + b.n % 4,"

@@ -257,6 +257,64 @@ async def test_several_tags_from_their_rows_as_the_facts(db: Database) -> None:
     assert (every.escalation_rate.numerator, every.escalation_rate.denominator) == (2, 9)
 
 
+#: Tags beyond "billing", "urgent" and "vip" for conversations carrying many.
+_MORE = tuple(f"more{i}" for i in range(tagged.PAIRS_UP_TO))
+
+
+def _many(conn: Connection) -> None:
+    """Conversations 12–14 carry more than ``PAIRS_UP_TO`` tags at some time (no pair rows
+    then): 12 always; 13 gains its ninth tag after its first facts and loses it again after
+    its resolution; 14 has two of the three tags and many more, then only two tags."""
+    twelve = _Life(conn, 12, at(1, 9), ("billing", "urgent", "vip", *_MORE))
+    twelve.reply(at(1, 9, 7), agent=1)
+    twelve.resolve(at(1, 16))
+    eight_tags = ("billing", "vip", *_MORE[:6])
+    thirteen = _Life(conn, 13, at(1, 15), eight_tags)
+    thirteen.reply(at(1, 15, 4), agent=2)
+    thirteen.retag(at(1, 18), (*eight_tags, "urgent"))  # nine: its pairs' rows go
+    thirteen.resolve(at(2, 2))
+    thirteen.retag(at(2, 3), eight_tags)  # eight again: its pairs' rows come back
+    thirteen.write(at(2, 4))
+    fourteen = _Life(conn, 14, at(0, 23), ("urgent", "vip", *_MORE))
+    fourteen.reply(at(1, 0, 30), agent=3)
+    fourteen.resolve(at(1, 6))
+    fourteen.retag(at(1, 7), ("urgent", "vip"))
+
+
+async def test_conversations_with_more_tags_than_pairs_are_kept_for(db: Database) -> None:
+    """A conversation carrying more than ``PAIRS_UP_TO`` tags has no pair rows, and its
+    facts are read when several of its tags are asked for: "any of" from the rows still
+    equals the facts' answer, also as a conversation's tags cross that number."""
+    await conversations(db, 14)
+    async with db.session(write=True) as session:
+        await session.run_sync(
+            lambda s: (_story(s.connection()), _overlapping(s.connection()), _many(s.connection()))
+        )
+    async with db.session(write=False) as session:
+        held = await session.execute(
+            text("SELECT DISTINCT tag, other FROM report_tag_pair_counts WHERE tag = 'more0'")
+        )
+        # 13's eight tags now (12 has too many): none of the other tags come before "more".
+        assert sorted(held) == [("more0", t) for t in _MORE[1:6] + ("vip",)]
+    choices = [
+        ("billing", "vip"),
+        ("urgent", "vip"),
+        ("billing", "urgent", "vip"),
+        ("more0", "vip"),
+        ("billing", "more0", "more1", "urgent"),
+    ]
+    for period in (PERIOD, Filters(since=at(0, 6, 17), until=at(2, 15, 43))):
+        for tags in choices:
+            async with db.session(write=False) as session:
+                rows = await metrics.figures(session, replace(period, tags=tags))
+                facts = await metrics.figures(session, replace(period, tags=tags, inbox_ids=(1,)))
+            same_figures(rows, facts)
+    # Carrying "urgent" or "vip" now, all created in the period: every conversation but 3
+    # and 4; resolved the same number of times (6 twice, 11 never).
+    either = await _figures(db, tags=("urgent", "vip"))
+    assert (either.created, either.resolved) == (12, 12)
+
+
 async def test_volume_by_tag_from_the_tags_rows_as_by_hand_and_as_the_facts(db: Database) -> None:
     """The volume by tag for an admin without filters adds up the tags' hourly rows (the
     parts of an hour at the ends from the facts); with an inbox filter it reads the facts
@@ -308,6 +366,11 @@ _SNAPSHOT = {
     " HAVING sum(n) != 0 ORDER BY 1, 2, 3",
     "bins": "SELECT tag, day, measure, bin, sum(n), sum(total), min(low), max(high)"
     " FROM report_tag_day_bins WHERE n != 0 GROUP BY tag, day, measure, bin ORDER BY 1, 2, 3, 4",
+    "pair_counts": "SELECT tag, other, kind, hour, sum(n) FROM report_tag_pair_counts"
+    " GROUP BY tag, other, kind, hour HAVING sum(n) != 0 ORDER BY 1, 2, 3, 4",
+    "pair_bins": "SELECT tag, other, day, measure, bin, sum(n), sum(total), min(low), max(high)"
+    " FROM report_tag_pair_day_bins WHERE n != 0 GROUP BY tag, other, day, measure, bin"
+    " ORDER BY 1, 2, 3, 4, 5",
     "operators": "SELECT day, measure, team_key, bin, sum(n), sum(total), min(low), max(high)"
     " FROM report_day_bins WHERE inbox_id = -3 GROUP BY day, measure, team_key, bin"
     " ORDER BY 1, 2, 3, 4",
@@ -330,23 +393,47 @@ async def _snapshot(db: Database) -> dict[str, Any]:
 
 
 async def test_the_derivation_writes_what_the_live_path_wrote(db: Database) -> None:
-    """Migration 0049 and the bench derive the tags' rows, the conversations' tags and the
-    operators' overview bins from existing facts: the same rows and figures."""
-    await _lived(db)
+    """Migrations 0049 and 0052 and the bench derive the tags' and the pairs' rows, the
+    conversations' tags and the operators' overview bins from existing facts: the same
+    rows and figures (conversations with tags added and taken out, with three of them, and
+    with more than ``PAIRS_UP_TO``)."""
+    await conversations(db, 14)
+    async with db.session(write=True) as session:
+        await session.run_sync(
+            lambda s: (_story(s.connection()), _overlapping(s.connection()), _many(s.connection()))
+        )
     live = await _snapshot(db)
-    chosen: list[dict[str, Any]] = [{"tags": ("vip",)}, {"agent_ids": (1,)}]
+    chosen: list[dict[str, Any]] = [
+        {"tags": ("vip",)},
+        {"tags": ("billing", "urgent", "vip")},
+        {"agent_ids": (1,)},
+    ]
     before = [await _figures(db, **f) for f in chosen]
-    assert live["state"] == [(1, ["vip"]), (2, ["billing", "vip"]), (3, []), (4, []), (5, ["vip"])]
+    assert live["state"][:5] == [
+        (1, ["vip"]),
+        (2, ["billing", "vip"]),
+        (3, []),
+        (4, []),
+        (5, ["vip"]),
+    ]
+    assert live["pair_counts"] and live["pair_bins"]
     async with db.session(write=True) as session:
         for statement in (
             "DELETE FROM report_tag_counts",
             "DELETE FROM report_tag_day_bins",
+            "DELETE FROM report_tag_pair_counts",
+            "DELETE FROM report_tag_pair_day_bins",
             "DELETE FROM report_day_bins WHERE inbox_id = -3",
             "UPDATE report_conversations SET tags = NULL",
         ):
             await session.execute(text(statement))
         dialect = session.get_bind().dialect.name
-        for statement in [*derive.operator_bins(dialect), *tagged.derived(dialect)]:
+        derived_rows = [
+            *derive.operator_bins(dialect),
+            *tagged.derived(dialect),
+            *tagged.pairs_derived(dialect),
+        ]
+        for statement in derived_rows:
             await session.execute(text(statement))
     derived = await _snapshot(db)
     assert derived == live
@@ -422,6 +509,30 @@ def test_the_migration_derives_the_tag_rows(tmp_path: Path) -> None:
     ]
 
 
+def test_the_migration_derives_the_pair_rows(tmp_path: Path) -> None:
+    """Upgrading a database of 0051 (facts of a conversation with two tags) fills the pair's
+    rows; the pair is kept in code-point order ("Z" before "a")."""
+    facts = [  # kind, at, seconds, n, first
+        ("created", "2026-03-02 10:00:00.000000", None, None, 0),
+        ("first_response", "2026-03-02 10:05:00.000000", 300.0, None, 0),
+    ]
+    queries = {
+        "counts": "SELECT tag, other, kind, hour, n FROM report_tag_pair_counts",
+        "bins": "SELECT tag, other, measure, n, total FROM report_tag_pair_day_bins"
+        " ORDER BY measure",
+    }
+    tags = (
+        "INSERT INTO conversation_tags VALUES (1, 'a')",
+        "INSERT INTO conversation_tags VALUES (1, 'Z')",
+    )
+    found = migrated(tmp_path, "0051", facts, queries, tags)
+    assert found["counts"] == [("Z", "a", "created", "2026-03-02 10:00:00.000000", 1)]
+    assert found["bins"] == [
+        ("Z", "a", "first_response_b", 1, 300.0),
+        ("Z", "a", "first_response_c", 1, 300.0),
+    ]
+
+
 async def test_a_merge_moves_the_tags_facts_with_the_tags(
     workspace: Workspace, db: Database
 ) -> None:
@@ -487,10 +598,16 @@ async def test_the_period_and_the_one_before_share_one_excess_read(db: Database)
         for got, expected in zip(rows, facts, strict=True):
             same_figures(got, expected)
         assert [_sorted(e) for e in together] == [_sorted(e) for e in alone]
-        # Both periods count overlapping conversations' facts, 6's spoiled FCR the earlier.
-        assert all(e.counts.get("created") for e in together), tags
-        assert together[1].counts.get("fcr_spoiled"), tags
-        assert together[0].bins and together[1].bins, tags
+        if len(tags) == 2:
+            # The pairs' rows answer two tags: no conversation's facts are read.
+            assert [_sorted(e) for e in together] == [({}, {}), ({}, {})]
+            continue
+        # 6 carries all three, counted once too few by the rows less their pairs: its
+        # creation and spoiled FCR in the period before, its reopening in the period, and
+        # its second resolution in the period's whole day 2.
+        assert (together[1].counts["created"], together[1].counts["fcr_spoiled"]) == (-1, -1)
+        assert together[0].counts["reopened"] == -1
+        assert [b.n for b in together[0].bins["resolution_full_c"]] == [-1]
     before = rows[1]
     # First resolved before the period: 1, 5 and 7, and 6, reopened within it.
     assert (before.fcr.numerator, before.fcr.denominator) == (3, 4)

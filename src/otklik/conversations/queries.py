@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from otklik.accounts import access
 from otklik.attachments import service as attachments
@@ -61,13 +62,23 @@ def carries_any(conversation_id: Any, tags: Iterable[str]) -> ColumnElement[bool
     )
 
 
-def carrying_several(tags: Iterable[str]) -> Select[int, int]:
-    """``(conversation_id, extra)`` of each conversation that carries two or more of
-    ``tags`` now, ``extra`` being how many of them it carries beyond one (the reports'
-    "any of" several tags from per-tag rows, where such a conversation counts once per
-    tag). One ``GROUP BY`` over those tags' rows, as a subquery to join."""
+def carrying_several(tags: Iterable[str]) -> Select[int, int, int]:
+    """``(conversation_id, carried, every)`` of each conversation that carries two or more of
+    ``tags`` now: how many of them, and how many tags it carries in all (the reports' "any
+    of" several tags from per-tag and per-pair rows). One ``GROUP BY`` over those tags'
+    rows, as a subquery to join."""
+    every = aliased(ConversationTag)
+    in_all = (
+        select(func.count())
+        .where(every.conversation_id == ConversationTag.conversation_id)
+        .scalar_subquery()
+    )
     return (
-        select(ConversationTag.conversation_id, (func.count() - 1).label("extra"))
+        select(
+            ConversationTag.conversation_id,
+            func.count().label("carried"),
+            in_all.label("every"),
+        )
         .where(ConversationTag.tag.in_(sorted(set(tags))))
         .group_by(ConversationTag.conversation_id)
         .having(func.count() > 1)

@@ -1,9 +1,9 @@
 """The overview's distributions (first response, response, resolution, handle time; each in
 calendar and business hours), binned by the database and read from the bins (``stats.py``,
 ADR 0031): whole UTC days from the day bins (``report_day_bins``; the tags' own,
-``report_tag_day_bins``; the operators' rows), the parts of a day at a period's ends from
-the facts. A supervisor's whole days come from their inboxes' and teams' rows and their own
-facts elsewhere (ADR 0033).
+``report_tag_day_bins``, less their pairs'; the operators' rows), the parts of a day at a
+period's ends from the facts. A supervisor's whole days come from their inboxes' and teams'
+rows and their own facts elsewhere (ADR 0033).
 """
 
 from __future__ import annotations
@@ -11,9 +11,21 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from itertools import combinations
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, literal_column, not_, or_, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    case,
+    func,
+    literal_column,
+    not_,
+    null,
+    or_,
+    select,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otklik.accounts import access
@@ -29,7 +41,7 @@ from otklik.reports.filters import (
     operator_bins_usable,
     tag_rows,
 )
-from otklik.reports.models import ReportDayBin, ReportTagDayBin
+from otklik.reports.models import ReportDayBin, ReportTagDayBin, ReportTagPairDayBin
 from otklik.reports.recording import OVERVIEW_BY_OPERATOR
 from otklik.reports.schemas import Duration
 from otklik.reports.stats import Bin, bin_of, from_bins
@@ -127,19 +139,7 @@ def _day_bins(days: Filters, supervisor: tuple[access.Scope, Sequence[int]] | No
     (``day_split``); for a ``supervisor`` (their scope, and the inboxes whose rows may
     hold theirs) the dimension sets of their inboxes and teams (:func:`_supervised`)."""
     if days.tags:
-        T = ReportTagDayBin
-        # Added up over the shards before asking whether a bin holds values: on PostgreSQL
-        # a tag's removal takes values out in its own write lane's shard
-        # (``core/write_shard.py``), which can leave that row below 0 and the one that
-        # counted them above. The extremes are those of the rows that hold values.
-        held = T.n > 0
-        return (
-            select(T.measure, T.bin, func.sum(T.n), func.sum(T.total))
-            .add_columns(func.min(case((held, T.low))), func.max(case((held, T.high))))
-            .where(T.tag.in_(days.tags), T.day >= days.since, T.day < days.until)
-            .group_by(T.measure, T.bin)
-            .having(func.sum(T.n) > 0)
-        )
+        return _tag_day_bins(days)
     D = ReportDayBin
     conditions: list[ColumnElement[bool]] = [D.day >= days.since, D.day < days.until]
     if days.agent_ids:
@@ -167,6 +167,45 @@ def _day_bins(days: Filters, supervisor: tuple[access.Scope, Sequence[int]] | No
     # No operator dimension in the bins: the caller sends operator filters to the facts.
     conditions += narrowed(days, inbox=D.inbox_id, team=D.team_key, channel=D.channel)
     return summed_day_bins(conditions)
+
+
+def _tag_day_bins(days: Filters) -> Any:
+    """The whole days' bins of a tag filter: the tags' rows added up, less (several tags)
+    their pairs' rows, so that a conversation carrying two of them counts once (ADR 0034).
+
+    Whether a bin holds values is asked of the tags' rows added up over the shards: on
+    PostgreSQL a tag's removal takes values out in its own write lane's shard
+    (``core/write_shard.py``), which can leave that row below 0 and the one that counted
+    them above; and a bin whose pairs took its count to 0 or below (a conversation carrying
+    three of the tags) still holds values that ``overlap.py`` adds back. The extremes are
+    those of the tags' rows that hold values (a pair's values are among them)."""
+    T, P = ReportTagDayBin, ReportTagPairDayBin
+    tags = sorted(set(days.tags))
+    held = T.n > 0
+    rows: Any = select(
+        T.measure,
+        T.bin,
+        T.n,
+        T.n.label("tagged"),
+        T.total,
+        case((held, T.low)).label("low"),
+        case((held, T.high)).label("high"),
+    ).where(T.tag.in_(tags), T.day >= days.since, T.day < days.until)
+    if len(tags) > 1:
+        less: Any = select(P.measure, P.bin, -P.n, literal_column("0"), -P.total, null(), null())
+        less = less.where(
+            tuple_(P.tag, P.other).in_(list(combinations(tags, 2))),
+            P.day >= days.since,
+            P.day < days.until,
+        )
+        rows = union_all(rows, less)
+    both = rows.subquery("tag_bins")
+    return (
+        select(both.c.measure, both.c.bin, func.sum(both.c.n), func.sum(both.c.total))
+        .add_columns(func.min(both.c.low), func.max(both.c.high))
+        .group_by(both.c.measure, both.c.bin)
+        .having(func.sum(both.c.tagged) > 0)
+    )
 
 
 def summed_day_bins(conditions: Sequence[ColumnElement[bool]], *keys: Any) -> Any:

@@ -13,9 +13,10 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from itertools import combinations
 from typing import Any
 
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import func, literal_column, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -38,6 +39,7 @@ from otklik.reports.filters import (
 from otklik.reports.models import (
     ROLLUP_KINDS,
     ReportTagCount,
+    ReportTagPairCount,
 )
 from otklik.reports.schemas import Figures
 from otklik.reports.stats import rate
@@ -82,8 +84,9 @@ async def several_excesses(
 
 
 async def several_excess(session: AsyncSession, filters: Filters) -> overlap.Excess:
-    """With several tags read from their rows, what the rows added up count beyond "any of"
-    over the period's whole hours and whole days (``overlap.py``); else nothing."""
+    """With several tags read from their rows, what the rows added up less their pairs'
+    rows count beyond "any of" over the period's whole hours and whole days
+    (``overlap.py``); else nothing."""
     return (await several_excesses(session, [filters]))[0]
 
 
@@ -175,7 +178,8 @@ async def counts(
     (a few rows per hour and dimension set) or a tag filter's own rows, the parts of an
     hour at its ends from the facts. ``ROLLUP_KINDS`` (counted in the rollups only) are
     counted from their facts at the ends (:func:`_edge_count`). Several tags' rows added
-    up less their ``excess`` (:func:`several_excess`, when the caller has not read it)."""
+    up less their pairs' rows (ADR 0034) and less their ``excess`` (:func:`several_excess`,
+    when the caller has not read it)."""
     scope = access.scope_in(session)
     inner, edges, tags = count_split(filters, scope, kinds)
     queries: list[Any] = []
@@ -188,6 +192,15 @@ async def counts(
             .where(T.hour < inner.until)
             .group_by(T.kind)
         )
+        if len(tags) > 1:
+            # Less their pairs' rows: a conversation carrying two of them counted once.
+            P = ReportTagPairCount
+            queries.append(
+                select(P.kind, -func.sum(P.n))
+                .where(tuple_(P.tag, P.other).in_(list(combinations(tags, 2))))
+                .where(P.kind.in_(kinds), P.hour >= inner.since, P.hour < inner.until)
+                .group_by(P.kind)
+            )
     elif inner is not None:
         queries.append(
             select(H.kind, func.sum(H.n))

@@ -228,6 +228,42 @@ class ReportTagDayBin(_Binned, Base):
     )
 
 
+class ReportTagPairCount(Base):
+    """``ReportTagCount`` for the conversations that carry both of two tags now (``tag`` before
+    ``other`` in code-point order; ADR 0034), kept for a conversation carrying at most
+    ``tagged.PAIRS_UP_TO`` tags. Several tags ("any of") are their rows added up less their
+    pairs' rows, so a conversation carrying two of them counts once without reading its
+    facts."""
+
+    __tablename__ = "report_tag_pair_counts"
+
+    tag: Mapped[str] = mapped_column(String(50), primary_key=True)
+    other: Mapped[str] = mapped_column(String(50), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    hour: Mapped[datetime] = mapped_column(primary_key=True)
+    shard: Mapped[int] = mapped_column(
+        SmallInteger, primary_key=True, autoincrement=False, default=0, server_default="0"
+    )
+    n: Mapped[int] = mapped_column(BigId, default=0)
+
+
+class ReportTagPairDayBin(_Binned, Base):
+    """``ReportTagDayBin`` for the conversations that carry both of two tags now (as
+    ``ReportTagPairCount``)."""
+
+    __tablename__ = "report_tag_pair_day_bins"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    tag: Mapped[str] = mapped_column(String(50), primary_key=True)
+    other: Mapped[str] = mapped_column(String(50), primary_key=True)
+    day: Mapped[datetime] = mapped_column(primary_key=True)
+    measure: Mapped[str] = mapped_column(String(24), primary_key=True)
+    bin: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    shard: Mapped[int] = mapped_column(
+        SmallInteger, primary_key=True, autoincrement=False, default=0, server_default="0"
+    )
+
+
 class ReportConversation(Base):
     """What the subscribers remember of a conversation between its events."""
 

@@ -1,18 +1,25 @@
-"""Several tags ("any of") from the tags' own rows: what the rows added up count too much.
+"""Several tags ("any of") from the tags' own rows: what their rows less their pairs' rows
+still count wrongly.
 
 ``report_tag_counts`` and ``report_tag_day_bins`` (ADR 0032) count each fact once per tag
-its conversation carries. Added up over several tags, a conversation carrying ``k`` of them
-has its facts counted ``k`` times where "any of" counts them once. :func:`excess` finds
-those conversations (``conversation_tags`` grouped by conversation, two or more of the
-tags) and counts their facts of each period asked for ``k − 1`` times each, in one
-statement: the overview subtracts that from the rows' sums. A bin's smallest and largest
-need nothing: a value counted twice is still the same smallest or largest.
+its conversation carries, and ``report_tag_pair_*`` (ADR 0034) once per pair of its tags
+when it carries at most ``tagged.PAIRS_UP_TO``. Added up over several tags less their
+pairs, a conversation carrying two of them counts once, as "any of" does; one carrying
+``k`` of them counts ``k - k(k-1)/2`` times, and one carrying too many tags for pair rows
+``k`` times. :func:`excess` finds those conversations (``conversation_tags`` grouped by
+conversation: three or more of the tags, or two and more than ``PAIRS_UP_TO`` tags in all)
+and counts their facts of each period asked for as many times as they were counted too
+often (negative: too seldom), in one statement: the overview subtracts that from the rows'
+sums. A bin's smallest and largest need nothing: a value counted twice is still the same
+smallest or largest.
 
 The statement reads those conversations' facts by the conversation's covering index
 (``ix_report_facts_conversation_kind``, migration 0050), one conversation after another,
-so its cost grows with how many conversations carry two of the tags (about 14,000 in the
-bench's million: a tenth and a seventh tagged), hardly with the periods' length: the
-overview endpoint's period and the one before it are read together (:class:`Window`).
+so its cost grows with how many conversations it finds, hardly with the periods' length:
+the overview endpoint's period and the one before it are read together (:class:`Window`).
+Before the pairs' rows it read every conversation carrying two of the tags (about 14,000
+in the bench's million, 0.4–0.55 s); for two tags it now finds none but those with more
+than ``PAIRS_UP_TO`` tags.
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ from sqlalchemy import (
     literal,
     literal_column,
     null,
+    or_,
     select,
     true,
     union_all,
@@ -46,7 +54,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from otklik.conversations import queries as conversation_queries
 from otklik.reports.models import ReportFact
 from otklik.reports.stats import Bin, bin_of
-from otklik.reports.tagged import TAG_COUNTED
+from otklik.reports.tagged import PAIRS_UP_TO, TAG_COUNTED
 from otklik.reports.tracking import FCR_WINDOW
 
 F = ReportFact
@@ -130,15 +138,28 @@ def _facts_of(
     return several.join(lateral, true()), lateral.c, []
 
 
-def _in_order(several: Select[int, int]) -> Select[int, int]:
-    """The conversations in the order of their key: PostgreSQL then groups the tags' rows
-    as it reads them in that order (the key's index, 60 ms at 1M conversations) instead of
+def _miscounted(tags: Sequence[str]) -> Select[Any]:
+    """``(conversation_id, extra)`` of each conversation whose facts the tags' rows less
+    their pairs' rows (ADR 0034) do not count exactly once, ``extra`` the times too many.
+    Carrying ``k`` of the tags, it is in ``k`` tag rows and, with pair rows (at most
+    ``PAIRS_UP_TO`` tags in all), in ``k(k-1)/2`` pair rows: ``k - 1`` too many without
+    pair rows, ``-(k-1)(k-2)/2`` (too few) with them, none for two of the tags.
+
+    In the order of the conversations' key: PostgreSQL then groups the tags' rows as it
+    reads them in that order (the key's index, 60 ms at 1M conversations) instead of
     hashing every tagged conversation (160 ms), and reads their facts in index order."""
-    return several.order_by(several.selected_columns.conversation_id)
+    grouped = conversation_queries.carrying_several(tags).subquery("carrying")
+    k, every = grouped.c.carried, grouped.c.every
+    extra = case((every > PAIRS_UP_TO, k - 1), else_=-((k - 1) * (k - 2)) // 2)
+    return (
+        select(grouped.c.conversation_id, extra.label("extra"))
+        .where(or_(k > 2, every > PAIRS_UP_TO))
+        .order_by(grouped.c.conversation_id)
+    )
 
 
 def _statement(tags: Sequence[str], windows: Sequence[Window], dialect: str) -> CompoundSelect[Any]:
-    """One ``UNION ALL`` over the facts of the conversations carrying two or more of
+    """One ``UNION ALL`` over the facts of the conversations :func:`_miscounted` finds for
     ``tags`` (read once, by conversation, for every window): rows
     ``(window, kind, clock, first, bin, n, total)``, ``n`` and ``total`` counted ``extra``
     times. Bin rows (a clock) for each window's whole days; count rows (no clock) for its
@@ -148,7 +169,7 @@ def _statement(tags: Sequence[str], windows: Sequence[Window], dialect: str) -> 
     fact is counted in the one window it falls in."""
     since = min(w.hours[0] for w in windows)
     until = max(w.hours[1] for w in windows) + FCR_WINDOW
-    several = _in_order(conversation_queries.carrying_several(tags)).cte("several")
+    several = _miscounted(tags).cte("several")
     joined, facts, conditions = _facts_of(several, since, until, dialect)
     their = (
         select(
@@ -226,10 +247,10 @@ def _statement(tags: Sequence[str], windows: Sequence[Window], dialect: str) -> 
 async def excess(
     session: AsyncSession, tags: Sequence[str], windows: Sequence[Window]
 ) -> list[Excess]:
-    """What ``tags``' rows added up count beyond "any of" in each of ``windows``: over its
-    whole hours (counts) and its whole days (bins). One statement for all of them when
-    their hours and their days do not overlap (the overview's period and the one before),
-    else one each."""
+    """What ``tags``' rows less their pairs' rows count beyond "any of" in each of
+    ``windows``: over its whole hours (counts) and its whole days (bins). One statement
+    for all of them when their hours and their days do not overlap (the overview's period
+    and the one before), else one each."""
     if not windows:
         return []
     hours, days = [w.hours for w in windows], [w.days for w in windows]

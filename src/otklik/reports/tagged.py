@@ -9,6 +9,12 @@ one ``INSERT … SELECT … GROUP BY`` per table over the conversation's few fac
 statements over every tagged conversation derive the rows from existing facts
 (:func:`derived`: migration 0049, the bench). Which tags a conversation's facts are in is
 kept in ``report_conversations.tags``.
+
+``report_tag_pair_counts`` and ``report_tag_pair_day_bins`` (ADR 0034) do the same per pair
+of tags, for a conversation carrying at most :data:`PAIRS_UP_TO`: several tags ("any of")
+are their rows added up less their pairs' rows (``metrics.py``, ``distributions.py``), and
+only what that still counts wrongly, conversations carrying three of them or more than
+:data:`PAIRS_UP_TO` tags, is read from the facts (``overlap.py``).
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import combinations
 from typing import Any, cast
 
 from sqlalchemy import Table, case, func, text
@@ -25,14 +32,28 @@ from sqlalchemy.engine import Connection
 from otklik.core import write_shard
 from otklik.core.db import insert_for
 from otklik.reports import derive
-from otklik.reports.models import ReportTagCount, ReportTagDayBin
+from otklik.reports.models import (
+    ReportTagCount,
+    ReportTagDayBin,
+    ReportTagPairCount,
+    ReportTagPairDayBin,
+)
 from otklik.reports.stats import bin_python
 
 COUNTS = cast(Table, ReportTagCount.__table__)
 BINS = cast(Table, ReportTagDayBin.__table__)
+PAIR_COUNTS = cast(Table, ReportTagPairCount.__table__)
+PAIR_BINS = cast(Table, ReportTagPairDayBin.__table__)
 #: The fact kinds counted per tag (the overview's counts), and the rollup-only kinds.
 TAG_COUNTED = ("created", "resolved", "reopened", "escalated")
 TAG_KINDS = frozenset((*TAG_COUNTED, "fcr_candidate", "fcr_spoiled", "escalated_created"))
+#: A conversation carrying at most this many tags has its facts counted in every pair of
+#: them too (``report_tag_pair_*``, ADR 0034): 28 pairs at most, so a fact of a conversation
+#: with many tags does not write hundreds of rows. One carrying more (rare) is found and
+#: counted from its facts when several of its tags are asked for (``overlap.py``).
+PAIRS_UP_TO = 8
+#: A row's key: a tag, or a pair of tags.
+Key = tuple[str] | tuple[str, str]
 
 
 def parse(stored: str | None) -> frozenset[str]:
@@ -43,6 +64,18 @@ def parse(stored: str | None) -> frozenset[str]:
 def dump(tags: Iterable[str]) -> str | None:
     ordered = sorted(set(tags))
     return json.dumps(ordered) if ordered else None
+
+
+def pairs_of(tags: Iterable[str]) -> list[tuple[str, str]]:
+    """The pairs of ``tags`` (each in code-point order, as the rows keep them) when a
+    conversation carrying them has pair rows (at most :data:`PAIRS_UP_TO` tags), else none."""
+    ordered = sorted(set(tags))
+    return list(combinations(ordered, 2)) if len(ordered) <= PAIRS_UP_TO else []
+
+
+def _keys(table: Table) -> list[str]:
+    """The key columns of a tag or pair table before the time (``tag`` [, ``other``])."""
+    return ["tag", "other"] if table in (PAIR_COUNTS, PAIR_BINS) else ["tag"]
 
 
 def _least_greatest(dialect: str) -> tuple[Any, Any]:
@@ -57,74 +90,106 @@ def count_fact(
     kinds: Iterable[str],
     values: Iterable[tuple[str, float]] = (),
 ) -> None:
-    """Count a fact in its conversation's tags' rows: ``kinds`` in its UTC ``hour``, each
-    ``(measure, seconds)`` of ``values`` in its day's bin. At most two statements."""
-    tags, kinds, values = list(tags), list(kinds), list(values)
+    """Count a fact in its conversation's tags' rows and its tags' pairs' rows: ``kinds``
+    in its UTC ``hour``, each ``(measure, seconds)`` of ``values`` in its day's bin. At
+    most four statements (two for a conversation without pairs)."""
+    tags, kinds, values = sorted(set(tags)), list(kinds), list(values)
+    keyed: list[tuple[Table, Table, list[Key]]] = [(COUNTS, BINS, [(t,) for t in tags])]
+    pairs = pairs_of(tags)
+    if pairs:
+        keyed.append((PAIR_COUNTS, PAIR_BINS, list(pairs)))
+    for counts, bins, keys in keyed:
+        if keys and kinds:
+            _add_counts(conn, counts, keys, shard, hour, kinds)
+        if keys and values:
+            _add_bins(conn, bins, keys, shard, hour.replace(hour=0), values)
+
+
+def _add_counts(
+    conn: Connection, table: Table, keys: list[Key], shard: int, hour: datetime, kinds: list[str]
+) -> None:
+    names = _keys(table)
+    rows = [
+        {**dict(zip(names, key, strict=True)), "kind": k, "hour": hour, "shard": shard, "n": 1}
+        for key in keys
+        for k in kinds
+    ]
+    stmt = insert_for(conn.dialect.name)(table).values(rows)
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[*names, "kind", "hour", "shard"],
+            set_={"n": table.c.n + stmt.excluded.n},
+        )
+    )
+
+
+def _add_bins(
+    conn: Connection,
+    table: Table,
+    keys: list[Key],
+    shard: int,
+    day: datetime,
+    values: list[tuple[str, float]],
+) -> None:
+    names = _keys(table)
+    rows = [
+        {
+            **dict(zip(names, key, strict=True)),
+            "day": day,
+            "measure": m,
+            "bin": bin_python(v),
+            "shard": shard,
+            "n": 1,
+            "total": v,
+            "low": v,
+            "high": v,
+        }
+        for key in keys
+        for m, v in values
+    ]
     dialect = conn.dialect.name
-    if tags and kinds:
-        rows = [
-            {"tag": t, "kind": k, "hour": hour, "shard": shard, "n": 1} for t in tags for k in kinds
-        ]
-        stmt = insert_for(dialect)(COUNTS).values(rows)
-        conn.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["tag", "kind", "hour", "shard"],
-                set_={"n": COUNTS.c.n + stmt.excluded.n},
-            )
+    stmt = insert_for(dialect)(table).values(rows)
+    least, greatest = _least_greatest(dialect)
+    c, x = table.c, stmt.excluded
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[*names, "day", "measure", "bin", "shard"],
+            set_={
+                "n": c.n + x.n,
+                "total": c.total + x.total,
+                "low": case((c.n <= 0, x.low), else_=least(c.low, x.low)),
+                "high": case((c.n <= 0, x.high), else_=greatest(c.high, x.high)),
+            },
         )
-    if tags and values:
-        day = hour.replace(hour=0)
-        bins = [
-            {
-                "tag": t,
-                "day": day,
-                "measure": m,
-                "bin": bin_python(v),
-                "shard": shard,
-                "n": 1,
-                "total": v,
-                "low": v,
-                "high": v,
-            }
-            for t in tags
-            for m, v in values
-        ]
-        stmt = insert_for(dialect)(BINS).values(bins)
-        least, greatest = _least_greatest(dialect)
-        c, x = BINS.c, stmt.excluded
-        conn.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["tag", "day", "measure", "bin", "shard"],
-                set_={
-                    "n": c.n + x.n,
-                    "total": c.total + x.total,
-                    "low": case((c.n <= 0, x.low), else_=least(c.low, x.low)),
-                    "high": case((c.n <= 0, x.high), else_=greatest(c.high, x.high)),
-                },
-            )
-        )
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class _Source:
-    """Whose facts under which tag: the ``FROM``, the tag, a condition, the tag as the first
-    ``GROUP BY`` terms, the shard and the sign (SQL text)."""
+    """Whose facts under which key: the ``FROM``, the key columns (``tag`` [, ``other``]) as
+    selected, a condition, the key as the first ``GROUP BY`` terms, the shard and the sign
+    (SQL text)."""
 
     facts: str
-    tag: str
+    keys: str
     where: str
     group: str
     shard: str
     sign: str
 
 
-def _source(dialect: str, one: bool) -> _Source:
-    """One bound conversation, tag and sign (:func:`fold`: the conversation's facts by its
-    index), or every row of ``conversation_tags`` added (:func:`derived`)."""
+def _source(dialect: str, one: bool, pairs: bool) -> _Source:
+    """One bound conversation, key and sign (:func:`fold`: the conversation's facts by its
+    index), or every tagged conversation (:func:`derived`): under each row of
+    ``conversation_tags``, or (``pairs``) under each pair of its tags when it carries at
+    most :data:`PAIRS_UP_TO`."""
     if one:
+        keys = "CAST(:tag AS VARCHAR(50)) AS tag"
+        if pairs:
+            keys += ", CAST(:other AS VARCHAR(50)) AS other"
         return _Source(
             f"report_facts f{derive.by_conversation(dialect)}",
-            "CAST(:tag AS VARCHAR(50))",
+            keys,
             "f.conversation_id = :cid AND ",
             "",
             "CAST(:shard AS INTEGER)",  # the write connection's (``core/write_shard.py``)
@@ -132,40 +197,51 @@ def _source(dialect: str, one: bool) -> _Source:
         )
     # Run once, by itself (a migration): one row per key, as ``derive`` writes the rollups.
     joined = "report_facts f JOIN conversation_tags t ON t.conversation_id = f.conversation_id"
-    return _Source(joined, "t.tag", "", "t.tag, ", "0", "1")
+    if not pairs:
+        return _Source(joined, "t.tag AS tag", "", "t.tag, ", "0", "1")
+    # Code-point order, as Python's (PostgreSQL's default collation may sort otherwise).
+    before = ' COLLATE "C"' if dialect == "postgresql" else ""
+    paired = (
+        f"{joined} JOIN conversation_tags u ON u.conversation_id = f.conversation_id"
+        f" AND t.tag < u.tag{before} JOIN (SELECT conversation_id FROM conversation_tags"
+        f" GROUP BY conversation_id HAVING count(*) BETWEEN 2 AND {PAIRS_UP_TO}) p"
+        " ON p.conversation_id = f.conversation_id"
+    )
+    return _Source(paired, "t.tag AS tag, u.tag AS other", "", "t.tag, u.tag, ", "0", "1")
 
 
-def _count_statement(dialect: str, one: bool) -> str:
-    o = _source(dialect, one)
+def _count_statement(dialect: str, one: bool, pairs: bool = False) -> str:
+    o = _source(dialect, one, pairs)
     h, shard, sign = derive.hour(dialect, "f.at"), o.shard, o.sign
     source = f"FROM {o.facts} WHERE {o.where}"
     group = f"GROUP BY {o.group}{h}"
     kinds = ", ".join(f"'{k}'" for k in TAG_COUNTED)
     parts = [
-        f"SELECT {o.tag} AS tag, f.kind AS kind, {h} AS hour, {shard} AS shard,"
+        f"SELECT {o.keys}, f.kind AS kind, {h} AS hour, {shard} AS shard,"
         f" {sign} * count(*) AS n {source}f.kind IN ({kinds}) {group}, f.kind",
-        f"SELECT {o.tag}, 'fcr_candidate', {h}, {shard}, {sign} * count(*) {source}"
+        f"SELECT {o.keys}, 'fcr_candidate', {h}, {shard}, {sign} * count(*) {source}"
         f"f.kind = 'resolved' AND f.first AND f.n = 1 {group}",
-        f"SELECT {o.tag}, 'fcr_spoiled', {h}, {shard}, {sign} * count(*) {source}"
+        f"SELECT {o.keys}, 'fcr_spoiled', {h}, {shard}, {sign} * count(*) {source}"
         "f.kind = 'resolved' AND f.first AND f.n = 1 AND EXISTS (SELECT 1"
         f" FROM report_facts r{derive.by_conversation(dialect)}"
         " WHERE r.conversation_id = f.conversation_id"
         " AND r.kind = 'reopened' AND r.at > f.at"
         f" AND {derive.within_week(dialect, 'r.at', 'f.at')}) {group}",
-        f"SELECT {o.tag}, 'escalated_created', {h}, {shard}, {sign} * count(*) {source}"
+        f"SELECT {o.keys}, 'escalated_created', {h}, {shard}, {sign} * count(*) {source}"
         "f.kind = 'created' AND EXISTS (SELECT 1 FROM report_facts e"
         f" WHERE e.conversation_id = f.conversation_id AND e.kind = 'escalated') {group}",
     ]
-    t = COUNTS.name
+    table = PAIR_COUNTS if pairs else COUNTS
+    t, key = table.name, ", ".join(_keys(table))
     return (
-        f"INSERT INTO {t} (tag, kind, hour, shard, n) SELECT * FROM"
+        f"INSERT INTO {t} ({key}, kind, hour, shard, n) SELECT * FROM"
         f" ({' UNION ALL '.join(parts)}) u WHERE true"
-        f" ON CONFLICT (tag, kind, hour, shard) DO UPDATE SET n = {t}.n + excluded.n"
+        f" ON CONFLICT ({key}, kind, hour, shard) DO UPDATE SET n = {t}.n + excluded.n"
     )
 
 
-def _bin_statement(dialect: str, one: bool) -> str:
-    o = _source(dialect, one)
+def _bin_statement(dialect: str, one: bool, pairs: bool = False) -> str:
+    o = _source(dialect, one, pairs)
     d, shard, sign = derive.day(dialect, "f.at"), o.shard, o.sign
     parts = []
     for measure, kind, extra in derive.MEASURES:
@@ -173,13 +249,14 @@ def _bin_statement(dialect: str, one: bool) -> str:
             value = f"coalesce({column}, 0.0)"
             unit = derive.bin_sql(value)
             parts.append(
-                f"SELECT {o.tag} AS tag, {d} AS day, '{measure}_{clock}' AS measure,"
+                f"SELECT {o.keys}, {d} AS day, '{measure}_{clock}' AS measure,"
                 f" {unit} AS bin, {shard} AS shard, {sign} * count(*) AS n,"
                 f" {sign} * sum({value}) AS total, min({value}) AS low, max({value}) AS high"
                 f" FROM {o.facts} WHERE {o.where}f.kind = '{kind}'"
                 f"{extra.replace('first', 'f.first')} GROUP BY {o.group}{d}, {unit}"
             )
-    t = BINS.name
+    table = PAIR_BINS if pairs else BINS
+    t, key = table.name, ", ".join(_keys(table))
     smallest, largest = ("LEAST", "GREATEST") if dialect == "postgresql" else ("min", "max")
 
     def kept(column: str, pick: str) -> str:
@@ -190,28 +267,38 @@ def _bin_statement(dialect: str, one: bool) -> str:
         )
 
     return (
-        f"INSERT INTO {t} (tag, day, measure, bin, shard, n, total, low, high) SELECT * FROM"
+        f"INSERT INTO {t} ({key}, day, measure, bin, shard, n, total, low, high) SELECT * FROM"
         f" ({' UNION ALL '.join(parts)}) u WHERE true"
-        f" ON CONFLICT (tag, day, measure, bin, shard) DO UPDATE SET n = {t}.n + excluded.n,"
+        f" ON CONFLICT ({key}, day, measure, bin, shard) DO UPDATE SET n = {t}.n + excluded.n,"
         f" total = {t}.total + excluded.total, low = {kept('low', smallest)},"
         f" high = {kept('high', largest)}"
     )
 
 
 def fold(
-    conn: Connection, conversation_id: int, *, added: Iterable[str], removed: Iterable[str]
+    conn: Connection, conversation_id: int, *, before: frozenset[str], now: frozenset[str]
 ) -> None:
-    """A conversation's tags changed: its facts so far are counted in each added tag's rows
-    and taken out of each removed tag's (two statements per tag)."""
+    """A conversation's tags changed from ``before`` to ``now``: its facts so far are taken
+    out of the rows of each tag (and pair of tags) it no longer has, and counted in the
+    rows of each one it has gained (two statements per tag or pair)."""
     dialect = conn.dialect.name
-    statements = [text(_count_statement(dialect, True)), text(_bin_statement(dialect, True))]
     shard = write_shard.of(conn, conversation_id)
-    for tags, sign in ((sorted(removed), -1), (sorted(added), 1)):
-        for tag in tags:
-            for statement in statements:
-                conn.execute(
-                    statement, {"cid": conversation_id, "tag": tag, "sign": sign, "shard": shard}
-                )
+    changes: list[tuple[bool, set[Key], set[Key]]] = [
+        (False, {(t,) for t in before}, {(t,) for t in now}),
+        (True, set(pairs_of(before)), set(pairs_of(now))),
+    ]
+    for pairs, old, new in changes:
+        statements = [
+            text(_count_statement(dialect, True, pairs)),
+            text(_bin_statement(dialect, True, pairs)),
+        ]
+        for keys, sign in ((sorted(old - new), -1), (sorted(new - old), 1)):
+            for key in keys:
+                named = dict(zip(("tag", "other"), key, strict=False))
+                for statement in statements:
+                    conn.execute(
+                        statement, {"cid": conversation_id, **named, "sign": sign, "shard": shard}
+                    )
 
 
 def derived(dialect: str) -> list[str]:
@@ -227,3 +314,9 @@ def derived(dialect: str) -> list[str]:
         " WHERE g.conversation_id = report_conversations.conversation_id)"
         " WHERE conversation_id IN (SELECT conversation_id FROM conversation_tags)",
     ]
+
+
+def pairs_derived(dialect: str) -> list[str]:
+    """The pair rows of every conversation carrying two to :data:`PAIRS_UP_TO` tags
+    (migration 0052, the bench): once, on empty pair tables."""
+    return [_count_statement(dialect, False, True), _bin_statement(dialect, False, True)]

@@ -368,7 +368,7 @@ def updated(conn: Connection, config: SlaConfig | None, conv: Conv, at: datetime
     # Tags first: the facts so far move to the tags it has now, then new ones join them.
     folded, now = tagged.parse(state.tags), frozenset(conv.tags)
     if folded != now:
-        tagged.fold(conn, conv.id, added=now - folded, removed=folded - now)
+        tagged.fold(conn, conv.id, before=folded, now=now)
         values["tags"] = tagged.dump(now)
     was_resolved, resolved = state.status == "resolved", conv.status == "resolved"
     if resolved and not was_resolved:
