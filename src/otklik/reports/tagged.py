@@ -320,8 +320,9 @@ def pairs_derived(dialect: str) -> list[str]:
     """The pair rows of every conversation carrying two to :data:`PAIRS_UP_TO` tags
     (migration 0052, the bench): once, on empty pair tables. On PostgreSQL the tags'
     statistics first: on a table just filled (the bench) the planner took the conversations
-    with two tags or more for 22 instead of 14,000 and checked each against every tag row,
-    twelve minutes for the day bins at 1M conversations where a second would do."""
+    with two tags or more for 22 instead of 14,000 and checked each against every tag row:
+    the day bins took 734 s at 1M conversations. With the statistics the plan hashes the
+    tag rows instead, at a thousandth of the estimated cost."""
     statements = [_count_statement(dialect, False, True), _bin_statement(dialect, False, True)]
     if dialect == "postgresql":
         statements.insert(0, "ANALYZE conversation_tags")
