@@ -157,6 +157,37 @@ describe('WidgetApp', () => {
     expect(t.app.socket?.lastEventId).toBe(500);
   });
 
+  it('keeps a message the server confirmed while a history fetch was under way', async () => {
+    const t = setup();
+    await t.app.start();
+    type(t, 'first');
+    await settle();
+    // The socket's first "ready" refetches the history: that fetch reads the messages now,
+    // before the next one is written, and its answer comes only after the next one's.
+    let answer = (): void => undefined;
+    const read = t.backend.messages.bind(t.backend);
+    t.backend.messages = (token, after) => {
+      const snapshot = read(token, after);
+      return new Promise((resolve) => {
+        answer = () => resolve(snapshot);
+      });
+    };
+    await connect(t);
+    type(t, 'second');
+    await settle();
+    const shown = () => t.items().map((e) => [e.querySelector('.bub')?.textContent, e.dataset.state]);
+    expect(shown()).toEqual([
+      ['first', 'sent'],
+      ['second', 'sent'],
+    ]);
+    answer();
+    await settle();
+    expect(shown()).toEqual([
+      ['first', 'sent'],
+      ['second', 'sent'],
+    ]);
+  });
+
   it('a rejected message is marked failed and can be retried', async () => {
     const t = setup();
     await t.app.start();

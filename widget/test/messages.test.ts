@@ -43,6 +43,24 @@ describe('MessageStore dedupe', () => {
     expect(s.list().map((i) => i.key)).toEqual(['m:2', 'm:3', 'c:p']);
   });
 
+  it('a fetch keeps what the server confirmed after it started, not what it no longer has', () => {
+    const s = new MessageStore();
+    s.upsert(msg(1));
+    s.upsert(msg(2)); // gone from the server by the time of the fetch
+    const since = s.mark();
+    s.addPending('c', 'mine', '2026-11-24T07:00:00Z', 'sending');
+    s.upsert(msg(3, { author_type: 'contact', client_msg_id: 'c', text: 'mine' })); // POST answer
+    s.replaceServer([msg(1)], since); // read before 3 was written
+    expect(s.list().map((i) => [i.key, i.state])).toEqual([
+      ['m:1', 'sent'],
+      ['c:c', 'sent'],
+    ]);
+    expect(s.isConfirmed('c')).toBe(true);
+    expect(s.maxId()).toBe(3);
+    s.replaceServer([msg(1)], s.mark()); // a later fetch without 3: it is gone
+    expect(s.list().map((i) => i.key)).toEqual(['m:1']);
+  });
+
   it('only changes the state of unconfirmed messages', () => {
     const s = new MessageStore();
     s.addPending('c', 'x', '', 'sending');

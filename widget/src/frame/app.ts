@@ -520,10 +520,11 @@ export class WidgetApp {
   private async refetch(): Promise<void> {
     if (!this.token) return;
     this.needRefetch = true;
+    const since = this.store.mark();
     try {
       const { items } = await this.d.api.messages(this.token);
       this.needRefetch = false;
-      this.store.replaceServer(items.filter((m) => !m.private));
+      this.store.replaceServer(items.filter((m) => !m.private), since);
       for (const m of items) if (m.client_msg_id && m.author_type === 'contact') this.outbox.remove(m.client_msg_id);
       if (this.unread.none) this.unread.seeUpTo(this.store.maxId());
       this.render();

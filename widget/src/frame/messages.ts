@@ -24,6 +24,15 @@ export interface ChatItem {
 export class MessageStore {
   private items = new Map<string, ChatItem>();
   private keyById = new Map<number, string>();
+  /** How many messages the server has confirmed so far, and at which count each was. */
+  private confirmations = 0;
+  private confirmedAt = new Map<string, number>();
+
+  /** Where the confirmations stand: pass it to `replaceServer` with the answer of a fetch
+   * started now. */
+  mark(): number {
+    return this.confirmations;
+  }
 
   /** Insert or confirm a server message. `isNew` is false for anything already known. */
   upsert(m: Message): { item: ChatItem; isNew: boolean } {
@@ -46,6 +55,7 @@ export class MessageStore {
     };
     this.items.set(key, item);
     this.keyById.set(m.id, key);
+    this.confirmedAt.set(key, ++this.confirmations);
     // A pending bubble becoming "sent" is not a new message.
     return { item, isNew: !pending };
   }
@@ -81,18 +91,29 @@ export class MessageStore {
     return this.items.get(`c:${clientMsgId}`)?.id != null;
   }
 
-  /** Resync: replace all server state with a fresh fetch, keep unconfirmed own messages. */
-  replaceServer(messages: Message[]): void {
-    const pending = [...this.items.values()].filter((i) => i.id === null);
-    this.items.clear();
-    this.keyById.clear();
-    for (const p of pending) this.items.set(p.key, p);
+  /**
+   * Resync: replace all server state with a fresh fetch, keep unconfirmed own messages.
+   * `since` (`mark()` when the fetch started) also keeps what the server confirmed while
+   * the fetch was under way (a POST answer, a socket event): the fetch may have read the
+   * messages before those were written, and the visitor's own message must not vanish.
+   */
+  replaceServer(messages: Message[], since = Infinity): void {
+    const kept = [...this.items.values()].filter((i) => i.id === null || (this.confirmedAt.get(i.key) ?? 0) > since);
+    this.clear();
+    for (const k of kept) {
+      this.items.set(k.key, k);
+      if (k.id !== null) {
+        this.keyById.set(k.id, k.key);
+        this.confirmedAt.set(k.key, ++this.confirmations);
+      }
+    }
     for (const m of messages) this.upsert(m);
   }
 
   clear(): void {
     this.items.clear();
     this.keyById.clear();
+    this.confirmedAt.clear();
   }
 
   maxId(): number {
