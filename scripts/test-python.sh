@@ -27,16 +27,16 @@ trap 'print_logs; exit 143' TERM INT
 # Each of them in OTKLIK_TEST_WORKERS processes (pytest-xdist, a test file to a process): a
 # test spends most of its time waiting (commits, sockets, servers starting), so one
 # PostgreSQL process used a third of a core (5 Dec 2026).
-# Two by default: the suites take 12-15 min instead of 18-21 on 2 cores.
+# Two by default: the suites take 14-15 min instead of 18-21 on 2 cores.
 workers=${OTKLIK_TEST_WORKERS:-2}
 spread=()
 if [ "$workers" -gt 1 ]; then spread=(-n "$workers" --dist loadfile); fi
 # At a lower CPU priority (OTKLIK_TEST_NICE, 10 by default): `make test` runs the browser
-# tests beside these, and a browser test waits for what a person would see. With two
-# processes per database at the same priority, the browser tests failed once in each of
-# three full runs on 2 cores (5 Dec 2026): a widget message stayed unsent for a minute
-# (its requests give up after 15 s and are retried), the load average near 7. These suites
-# only need throughput; the browser and its server now get the cores first.
+# tests beside these, and they mostly wait for what a person would see, so they are slow
+# when starved. On 2 cores with two processes per database (5 Dec 2026) the browser tests
+# took 9:51 at nice 10 (the Python suites 13:48 and 15:20), against 22 min at the same
+# priority in a run with a benchmark's database being filled beside. (The browser tests' failures seen with two processes then were a race
+# in the widget, since fixed, not the load.)
 niceness=${OTKLIK_TEST_NICE:-10}
 timeout -k 20 "${minutes}m" nice -n "$niceness" "$bin/pytest" -q "${spread[@]}" -m "not e2e" -k "not postgres" --durations=15 >"$logs/sqlite.log" 2>&1 &
 sqlite_pid=$!
