@@ -98,14 +98,11 @@ export class MessageStore {
    * messages before those were written, and the visitor's own message must not vanish.
    */
   replaceServer(messages: Message[], since = Infinity): void {
-    const kept = [...this.items.values()].filter((i) => i.id === null || (this.confirmedAt.get(i.key) ?? 0) > since);
-    this.clear();
-    for (const k of kept) {
-      this.items.set(k.key, k);
-      if (k.id !== null) {
-        this.keyById.set(k.id, k.key);
-        this.confirmedAt.set(k.key, ++this.confirmations);
-      }
+    for (const [key, item] of this.items) {
+      if (item.id === null || (this.confirmedAt.get(key) ?? 0) > since) continue;
+      this.items.delete(key);
+      this.keyById.delete(item.id);
+      this.confirmedAt.delete(key);
     }
     for (const m of messages) this.upsert(m);
   }
