@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from itertools import combinations
 from typing import Any
 
 from sqlalchemy import (
@@ -23,14 +22,13 @@ from sqlalchemy import (
     null,
     or_,
     select,
-    tuple_,
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otklik.accounts import access
 from otklik.channels import service as channels
-from otklik.reports import overlap
+from otklik.reports import overlap, tagged
 from otklik.reports.filters import (
     F,
     Filters,
@@ -194,7 +192,7 @@ def _tag_day_bins(days: Filters) -> Any:
     if len(tags) > 1:
         less: Any = select(P.measure, P.bin, -P.n, literal_column("0"), -P.total, null(), null())
         less = less.where(
-            tuple_(P.tag, P.other).in_(list(combinations(tags, 2))),
+            tagged.among(P.tag, P.other, tags),
             P.day >= days.since,
             P.day < days.until,
         )
@@ -287,12 +285,7 @@ async def binned(session: AsyncSession, filters: Filters) -> Bins:
     for read in fact_reads:
         for clock, kind, first, k, n, total, low, high in await session.execute(read):
             one = Bin(int(k), int(n), float(total), float(low), float(high))
-            if kind == "resolved":
-                found[f"resolution_full_{clock}"].append(one)
-                if first:
-                    found[f"resolution_first_{clock}"].append(one)
-            else:
-                found[f"{kind}_{clock}"].append(one)
+            overlap.file_bin(found, str(kind), str(clock), bool(first), one)
     return found
 
 

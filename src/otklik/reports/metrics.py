@@ -13,16 +13,15 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from itertools import combinations
 from typing import Any
 
-from sqlalchemy import func, literal_column, select, tuple_
+from sqlalchemy import func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from otklik.accounts import access
 from otklik.core.side_reads import alongside
-from otklik.reports import overlap, survey_scores
+from otklik.reports import overlap, survey_scores, tagged
 from otklik.reports.distributions import binned, durations, whole_days
 from otklik.reports.filters import (
     F,
@@ -197,7 +196,7 @@ async def counts(
             P = ReportTagPairCount
             queries.append(
                 select(P.kind, -func.sum(P.n))
-                .where(tuple_(P.tag, P.other).in_(list(combinations(tags, 2))))
+                .where(tagged.among(P.tag, P.other, tags))
                 .where(P.kind.in_(kinds), P.hour >= inner.since, P.hour < inner.until)
                 .group_by(P.kind)
             )

@@ -264,11 +264,23 @@ async def excess(
         if not clock:
             into.counts[str(kind)] = into.counts.get(str(kind), 0) + int(n or 0)
             continue
-        one = Bin(int(k), int(n), float(total), 0.0, 0.0)
-        if kind == "resolved":
-            into.bins[f"resolution_full_{clock}"].append(one)
-            if first:
-                into.bins[f"resolution_first_{clock}"].append(one)
-        else:
-            into.bins[f"{kind}_{clock}"].append(one)
+        file_bin(
+            into.bins,
+            str(kind),
+            str(clock),
+            bool(first),
+            Bin(int(k), int(n), float(total), 0.0, 0.0),
+        )
     return found
+
+
+def file_bin(bins: dict[str, list[Bin]], kind: str, clock: str, first: bool, one: Bin) -> None:
+    """A bin of facts of ``kind`` under its measures (``<measure>_<clock>``): a resolution
+    under the full resolution time, and the first one's under the first resolution time
+    too; any other kind under its own name."""
+    if kind == "resolved":
+        bins[f"resolution_full_{clock}"].append(one)
+        if first:
+            bins[f"resolution_first_{clock}"].append(one)
+    else:
+        bins[f"{kind}_{clock}"].append(one)

@@ -23,10 +23,11 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from itertools import combinations
 from typing import Any, cast
 
-from sqlalchemy import Table, case, func, text
+from sqlalchemy import ColumnElement, Table, case, func, text, tuple_
 from sqlalchemy.engine import Connection
 
 from otklik.core import write_shard
@@ -73,9 +74,15 @@ def pairs_of(tags: Iterable[str]) -> list[tuple[str, str]]:
     return list(combinations(ordered, 2)) if len(ordered) <= PAIRS_UP_TO else []
 
 
+def among(tag: Any, other: Any, tags: Iterable[str]) -> ColumnElement[bool]:
+    """A pair table's rows of the pairs of ``tags`` (the reads of several tags; any number
+    of them may be chosen, :func:`pairs_of` is what one conversation's rows hold)."""
+    return tuple_(tag, other).in_(list(combinations(sorted(set(tags)), 2)))
+
+
 def _keys(table: Table) -> list[str]:
     """The key columns of a tag or pair table before the time (``tag`` [, ``other``])."""
-    return ["tag", "other"] if table in (PAIR_COUNTS, PAIR_BINS) else ["tag"]
+    return ["tag", "other"] if "other" in table.c else ["tag"]
 
 
 def _least_greatest(dialect: str) -> tuple[Any, Any]:
@@ -210,6 +217,7 @@ def _source(dialect: str, one: bool, pairs: bool) -> _Source:
     return _Source(paired, "t.tag AS tag, u.tag AS other", "", "t.tag, u.tag, ", "0", "1")
 
 
+@cache  # the same text for each (dialect, one, pairs): built once, not per tag change
 def _count_statement(dialect: str, one: bool, pairs: bool = False) -> str:
     o = _source(dialect, one, pairs)
     h, shard, sign = derive.hour(dialect, "f.at"), o.shard, o.sign
@@ -240,6 +248,7 @@ def _count_statement(dialect: str, one: bool, pairs: bool = False) -> str:
     )
 
 
+@cache
 def _bin_statement(dialect: str, one: bool, pairs: bool = False) -> str:
     o = _source(dialect, one, pairs)
     d, shard, sign = derive.day(dialect, "f.at"), o.shard, o.sign
