@@ -8,10 +8,13 @@ from typing import Any
 
 import asyncpg
 import pytest
+from sqlalchemy import select
 
 from otklik.config import Settings
 from otklik.core.db import Database
+from otklik.core.events import FeedEntry
 from otklik.realtime import log, notify
+from otklik.realtime.models import Event
 from otklik.realtime.protocol import STREAM_AGENTS
 
 
@@ -132,3 +135,32 @@ async def test_every_process_hears_every_commit_once_and_in_order(settings: Sett
     # whichever process wrote it.
     assert heard == sorted(heard)
     assert heard == [f.event_id for f in stored.events]
+
+
+async def test_rows_written_together_keep_their_own_ids_and_their_order(
+    settings: Settings,
+) -> None:
+    """An event's feed is written in one statement (on PostgreSQL, one multi-row INSERT): each
+    entry must come back with its own row's id, and the batch's order stamp must follow the
+    entries' order — a swapped id would send one stream's frame under another's number."""
+    db = Database(settings)
+    entries = [
+        FeedEntry(stream, f"test.{n}", json.dumps({"n": n}))
+        for n, stream in enumerate(["conversation:1", STREAM_AGENTS, "contact:7", STREAM_AGENTS])
+    ]
+    try:
+        async with db.session(write=True) as session:
+            ids = await log.write_feed(session, entries)
+            await log.write_feed(session, entries[:1])  # a later event of the same batch
+        async with db.session(write=False) as session:
+            rows = (
+                await session.execute(
+                    select(Event.id, Event.stream, Event.type, Event.seq).order_by(Event.seq)
+                )
+            ).all()
+    finally:
+        await db.dispose()
+    by_id = {row.id: (row.stream, row.type) for row in rows}
+    assert [by_id[i] for i in ids] == [(e.stream, e.type) for e in entries]
+    assert [row.type for row in rows] == ["test.0", "test.1", "test.2", "test.3", "test.0"]
+    assert [row.id for row in rows][:4] == ids

@@ -237,14 +237,19 @@ _PG_LATEST = (
     " FROM conversations AS c WHERE c.contact_id = $1 AND c.inbox_id = $2"
     " ORDER BY c.id DESC LIMIT 1"
 )
-_PG_INSERT_MESSAGE = (
-    f"INSERT INTO messages ({', '.join(_MESSAGE_COLUMNS)})"
-    f" VALUES ({', '.join(f'${i}' for i in range(1, len(_MESSAGE_COLUMNS) + 1))}) RETURNING id"
-)
-_PG_TOUCH = (
-    "UPDATE conversations SET last_message_id = $1, last_activity_at = $2,"
-    " unread_count = unread_count + 1, waiting_since = coalesce(waiting_since, $2)"
-    f" WHERE id = $3 AND status = 'open' RETURNING {', '.join(_CONVERSATION_COLUMNS)}"
+# The message and the conversation's touch in one statement, one round trip: the UPDATE reads
+# the new row's id from the INSERT's RETURNING. The message is inserted even when the
+# conversation is no longer open (a data-modifying WITH always runs); the touch's columns come
+# back NULL then, and the message is deleted as before.
+_PG_APPEND = (
+    f"WITH m AS (INSERT INTO messages ({', '.join(_MESSAGE_COLUMNS)})"
+    f" VALUES ({', '.join(f'${i}' for i in range(1, len(_MESSAGE_COLUMNS) + 1))}) RETURNING id),"
+    f" t AS (UPDATE conversations SET last_message_id = (SELECT id FROM m),"
+    f" last_activity_at = ${len(_MESSAGE_COLUMNS) + 1}, unread_count = unread_count + 1,"
+    f" waiting_since = coalesce(waiting_since, ${len(_MESSAGE_COLUMNS) + 1})"
+    f" WHERE id = ${len(_MESSAGE_COLUMNS) + 2} AND status = 'open'"
+    f" RETURNING {', '.join(_CONVERSATION_COLUMNS)})"
+    f" SELECT m.id, t.* FROM m LEFT JOIN t ON true"
 )
 _PG_UNDO_MESSAGE = "DELETE FROM messages WHERE id = $1"
 
@@ -259,21 +264,22 @@ def _write_pg(raw: AsyncpgConnection, dialect: Dialect, job: NextMessage) -> _Wr
         return None
     message = _new_message(latest[0], contact, job)
     messages = sqlite_raw.codec(_messages, dialect)
-    inserted = pg_raw.fetchrow(raw, _PG_INSERT_MESSAGE, *messages.params(_MESSAGE_COLUMNS, message))
-    assert inserted is not None
-    message["id"] = inserted[0]
     conversations = sqlite_raw.codec(_conversations, dialect)
     (now,) = conversations.params(
         ("last_activity_at",), {"last_activity_at": message["created_at"]}
     )
-    touched = pg_raw.fetchrow(raw, _PG_TOUCH, message["id"], now, latest[0])
-    if touched is None:  # resolved meanwhile: the general path reopens it
+    appended = pg_raw.fetchrow(
+        raw, _PG_APPEND, *messages.params(_MESSAGE_COLUMNS, message), now, latest[0]
+    )
+    assert appended is not None
+    message["id"] = appended[0]
+    if appended[1] is None:  # resolved meanwhile: the general path reopens it
         pg_raw.execute(raw, _PG_UNDO_MESSAGE, message["id"])
         return None
     return _Written(
         contact=contact,
         message=message,
-        conversation=conversations.row(_CONVERSATION_COLUMNS, touched),
+        conversation=conversations.row(_CONVERSATION_COLUMNS, tuple(appended)[1:]),
     )
 
 

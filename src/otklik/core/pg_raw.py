@@ -38,6 +38,11 @@ def fetchrow(raw: AsyncpgConnection, sql: str, *args: Any) -> Record | None:
     return row
 
 
+def fetch(raw: AsyncpgConnection, sql: str, *args: Any) -> list[Record]:
+    rows: list[Record] = await_(raw.fetch(sql, *args))
+    return rows
+
+
 def fetchval(raw: AsyncpgConnection, sql: str, *args: Any) -> Any:
     return await_(raw.fetchval(sql, *args))
 

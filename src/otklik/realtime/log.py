@@ -15,6 +15,7 @@ commit order the row-id order, so ``seq`` is the row id.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -103,10 +105,29 @@ _COLUMNS = ("stream", "type", "payload", "created_at", "inbox_id", "team_id", "a
 _SQLITE_INSERT = (
     f"INSERT INTO events ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' for _ in _COLUMNS)})"
 )
-_PG_INSERT = (
-    f"INSERT INTO events ({', '.join(_COLUMNS)})"
-    f" VALUES ({', '.join(f'${i}' for i in range(1, len(_COLUMNS) + 1))}) RETURNING id"
-)
+
+
+@functools.cache
+def _pg_insert(count: int) -> str:
+    """``count`` event rows in one statement (one round trip on asyncpg's handle). Their ids
+    come from the table's sequence in the order the SELECT gives the rows, which its ORDER BY
+    fixes, so the ids sorted ascending are the rows' in order (SQLAlchemy's
+    "insertmanyvalues" relies on the same for PostgreSQL)."""
+    # A VALUES list in a SELECT does not take its columns' types from the INSERT: cast.
+    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    types = [_events.c[name].type.compile(dialect=dialect) for name in _COLUMNS]
+    width = len(_COLUMNS)
+    rows = ", ".join(
+        "("
+        + ", ".join(f"CAST(${r * width + c + 1} AS {types[c]})" for c in range(width))
+        + f", {r})"
+        for r in range(count)
+    )
+    return (
+        f"INSERT INTO events ({', '.join(_COLUMNS)})"
+        f" SELECT {', '.join(_COLUMNS)} FROM (VALUES {rows}) AS v({', '.join(_COLUMNS)}, n)"
+        " ORDER BY n RETURNING id"
+    )
 
 
 def _insert_rows(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
@@ -115,11 +136,11 @@ def _insert_rows(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
     if raw is None:
         pg = pg_raw.handle(conn)
         if pg is not None:
-            # On asyncpg's handle (``core/pg_raw.py``): a row per statement, its id returned.
+            # On asyncpg's handle (``core/pg_raw.py``): every row in one statement.
             codec = sqlite_raw.codec(_events, conn.dialect)
-            return [
-                int(pg_raw.fetchval(pg, _PG_INSERT, *codec.params(_COLUMNS, row))) for row in rows
-            ]
+            params = [value for row in rows for value in codec.params(_COLUMNS, row)]
+            returned = pg_raw.fetch(pg, _pg_insert(len(rows)), *params)
+            return sorted(int(row[0]) for row in returned)
         # SQLAlchemy's "insertmanyvalues" batches them into as few statements as the
         # database allows while keeping that order.
         return [int(row_id) for row_id in conn.execute(_INSERT, rows).scalars()]
@@ -183,6 +204,21 @@ def take_pending(session: Committed) -> list[Outgoing]:
     return [item if isinstance(item, Outgoing) else to_outgoing(item) for item in pending]
 
 
+#: Draws a number from ``event_order`` for each of the ids and gives the k-th smallest to the
+#: k-th id, in one statement. The draws are materialised first (a volatile CTE runs once), and
+#: while the order lock is held nobody else draws: the numbers are ours and ascend in the
+#: order the ids are listed, which is the order the events were appended.
+_STAMP = text(
+    "WITH drawn AS MATERIALIZED (SELECT nextval('event_order') AS seq"
+    " FROM generate_series(1, cardinality(CAST(:ids AS bigint[])))),"
+    " numbered AS (SELECT seq, row_number() OVER (ORDER BY seq) AS n FROM drawn)"
+    " UPDATE events SET seq = numbered.seq"
+    " FROM unnest(CAST(:ids AS bigint[])) WITH ORDINALITY AS listed(id, n)"
+    " JOIN numbered ON numbered.n = listed.n"
+    " WHERE events.id = listed.id RETURNING events.id, events.seq"
+)
+
+
 async def stamp_order(conn: AsyncConnection, sessions: Sequence[Committed]) -> None:
     """Give the events of a batch about to commit their ``seq``, in the order appended, and
     (PostgreSQL) announce the batch's frames.
@@ -202,19 +238,10 @@ async def stamp_order(conn: AsyncConnection, sessions: Sequence[Committed]) -> N
         return
     await conn.execute(text(f"SELECT pg_advisory_xact_lock({EVENT_ORDER_LOCK})"))
     if events:
-        # While the lock is held nobody else draws from event_order: the numbers are ours,
-        # ascending in the order drawn.
-        drawn = await conn.execute(
-            text("SELECT nextval('event_order') FROM generate_series(1, :n)"),
-            {"n": len(events)},
-        )
-        numbers = sorted(int(n) for n in drawn.scalars())
-        await conn.execute(
-            text("UPDATE events SET seq = :seq WHERE id = :id"),
-            [{"id": e.id, "seq": n} for e, n in zip(events, numbers, strict=True)],
-        )
-        for event, number in zip(events, numbers, strict=True):
-            event.seq = number
+        stamped = await conn.execute(_STAMP, {"ids": [e.id for e in events]})
+        numbers = {int(row[0]): int(row[1]) for row in stamped}
+        for event in events:
+            event.seq = numbers[event.id]
     frames = [item if isinstance(item, Outgoing) else to_outgoing(item) for item in pending]
     await conn.execute(
         notify.NOTIFY_ALL,
