@@ -319,6 +319,39 @@ class Harness:
             self.report.check(
                 Check("ingest", database, "--workers 2 / 1 worker", scale, "x", 1.6, True)
             )
+        if database == "postgres" and database in self._ingest:
+            self._machine_ceiling(self._ingest[database])
+
+    def _machine_ceiling(self, one: dict[str, Any]) -> None:
+        """What this machine's cores allow at the one-worker run's cost per message.
+
+        On PostgreSQL every message costs CPU in three places at once on the same cores: the
+        server, the database's backends and the load clients. The one-worker run measured
+        them all (``machine CPU, all processes``). Divided into the cores' whole capacity,
+        that is the most any number of workers can acknowledge at the same cost per message,
+        and the most a second worker can add: the limit the issue asks to measure beside a
+        missed rate or scaling target."""
+        cores = os.cpu_count() or 1
+        machine_pct, rate = float(one.get("machine_cpu_pct") or 0), float(one.get("rate") or 0)
+        if machine_pct <= 0 or rate <= 0:
+            return
+        per_message_us = machine_pct / 100 / rate * 1e6
+        ceiling_rate = cores * 100 / machine_pct * rate
+        ceiling_scale = cores * 100 / machine_pct
+        for metric, value, unit in (
+            ("machine CPU per acked msg, all processes (1 worker)", per_message_us, "µs"),
+            (f"most msg/s {cores} cores carry at that cost", ceiling_rate, "msg/s"),
+            (f"most any --workers can scale on {cores} cores at that cost", ceiling_scale, "x"),
+        ):
+            self.report.add(Result("ingest", "otklik", "postgres", metric, round(value, 2), unit))
+        self.report.note(
+            "ingest",
+            f"postgres: one worker kept the machine at {machine_pct:.0f}% of its "
+            f"{cores * 100}% (server, PostgreSQL's backends and the load clients together): "
+            f"{per_message_us:,.0f} µs of CPU per acknowledged message. At that cost the "
+            f"{cores} cores carry at most {ceiling_rate:,.0f} msg/s, and more workers can "
+            f"scale the rate by at most {ceiling_scale:.2f}x.",
+        )
 
     def turnlimit(self, database: Database) -> None:
         """The ceiling of the write path: one visitor message's write turn, recorded from the

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
+from asyncpg import Connection as AsyncpgConnection
 from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from otklik.contacts import companies, events
 from otklik.contacts.models import Contact, ContactIdentity
 from otklik.contacts.schemas import ContactOut
-from otklik.core import sqlite_raw
+from otklik.core import pg_raw, sqlite_raw
 from otklik.core.clock import utcnow
 from otklik.core.db import insert_for
 from otklik.core.errors import not_found
@@ -144,11 +145,12 @@ _SQLITE_IDENTIFIED = (
     " WHERE i.inbox_id = ? AND i.external_id = ?"
 )
 _SQLITE_KNOWN = "SELECT id, name, email, attributes FROM contacts WHERE id = ?"
-_SQLITE_LINK = " ON CONFLICT (inbox_id, external_id) DO NOTHING RETURNING id"
+_IDENTITY_SUFFIX = " ON CONFLICT (inbox_id, external_id) DO NOTHING RETURNING id"
 _SQLITE_UNDO_CONTACT = "DELETE FROM contacts WHERE id = ?"
 
 
-def _identified_sqlite(dialect: Dialect, found: Any) -> Identified:
+def _identified_row(dialect: Dialect, found: Any) -> Identified:
+    """A found row (id, name, email, attributes) read as the ORM reads it."""
     attributes = sqlite_raw.codec(_contacts, dialect).row(("attributes",), (found[3],))
     return Identified(
         Signature(id=found[0], name=found[1], email=found[2]),
@@ -160,7 +162,7 @@ def _identified_sqlite(dialect: Dialect, found: Any) -> Identified:
 def known_sqlite(raw: sqlite3.Connection, dialect: Dialect, contact_id: int) -> Identified | None:
     """:func:`known_sync` on SQLite's own handle."""
     found = raw.execute(_SQLITE_KNOWN, (contact_id,)).fetchone()
-    return None if found is None else _identified_sqlite(dialect, found)
+    return None if found is None else _identified_row(dialect, found)
 
 
 def identify_sqlite(
@@ -179,7 +181,7 @@ def identify_sqlite(
     if found is not None:
         if (name and name != found[1]) or (email and email != found[2]):
             return None
-        return _identified_sqlite(dialect, found)
+        return _identified_row(dialect, found)
     attributes = {"source": source}
     created = (
         sqlite_raw.insert(_contacts, dialect)
@@ -188,12 +190,67 @@ def identify_sqlite(
     )
     assert created is not None
     linked = (
-        sqlite_raw.insert(_identities, dialect, _SQLITE_LINK)
+        sqlite_raw.insert(_identities, dialect, _IDENTITY_SUFFIX)
         .run(raw, {"inbox_id": inbox_id, "external_id": sender_id, "contact_id": created})
         .fetchone()
     )
     if linked is None:
         raw.execute(_SQLITE_UNDO_CONTACT, (created,))
+        return None
+    return Identified(Signature(id=created, name=name, email=email), attributes, created=True)
+
+
+# The same on PostgreSQL's asyncpg handle (``core/pg_raw.py``), for the units that open a
+# conversation there: the statements of :func:`identify_sync`, each row locked as it locks it.
+_PG_IDENTIFIED = (
+    "SELECT c.id, c.name, c.email, c.attributes FROM contacts AS c"
+    " JOIN contact_identities AS i ON i.contact_id = c.id"
+    " WHERE i.inbox_id = $1 AND i.external_id = $2 FOR UPDATE OF c"
+)
+_PG_KNOWN = "SELECT id, name, email, attributes FROM contacts WHERE id = $1 FOR UPDATE"
+_PG_CONTACT_RETURNING = " RETURNING id"
+_PG_UNDO_CONTACT = "DELETE FROM contacts WHERE id = $1"
+
+
+def known_pg(raw: AsyncpgConnection, dialect: Dialect, contact_id: int) -> Identified | None:
+    """:func:`known_sync` on asyncpg's handle."""
+    found = pg_raw.fetchrow(raw, _PG_KNOWN, contact_id)
+    return None if found is None else _identified_row(dialect, found)
+
+
+def identify_pg(
+    raw: AsyncpgConnection,
+    dialect: Dialect,
+    *,
+    inbox_id: int,
+    sender_id: str,
+    name: str | None,
+    email: str | None,
+    source: str,
+) -> Identified | None:
+    """:func:`identify_sync` on asyncpg's handle: the same answers, the same rows."""
+    email = email.lower() if email else None
+    found = pg_raw.fetchrow(raw, _PG_IDENTIFIED, inbox_id, sender_id)
+    if found is not None:
+        if (name and name != found[1]) or (email and email != found[2]):
+            return None
+        return _identified_row(dialect, found)
+    attributes = {"source": source}
+    created = pg_raw.id_of(
+        raw,
+        sqlite_raw.insert(_contacts, dialect, _PG_CONTACT_RETURNING).statement(
+            {"name": name, "email": email, "attributes": attributes}, numbered=True
+        ),
+    )
+    linked = pg_raw.row_of(
+        raw,
+        sqlite_raw.insert(_identities, dialect, _IDENTITY_SUFFIX).statement(
+            {"inbox_id": inbox_id, "external_id": sender_id, "contact_id": created},
+            numbered=True,
+        ),
+    )
+    if linked is None:
+        pg_raw.execute(raw, _PG_UNDO_CONTACT, created)
         return None
     return Identified(Signature(id=created, name=name, email=email), attributes, created=True)
 

@@ -22,6 +22,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any, cast
 
+from asyncpg import Connection as AsyncpgConnection
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.engine import Connection, Dialect
 
@@ -32,7 +33,7 @@ from otklik.conversations.announce import announce_message
 from otklik.conversations.appending import conversation_out_from, message_out_from
 from otklik.conversations.models import Conversation, ConversationCount, Message
 from otklik.conversations.schemas import MessageOut
-from otklik.core import sqlite_raw, write_shard
+from otklik.core import pg_raw, sqlite_raw, write_shard
 from otklik.core.clock import utcnow
 from otklik.core.db import insert_for
 from otklik.core.events import DomainEvent, Emitted, bus
@@ -184,6 +185,9 @@ def _write(conn: Connection, job: FirstMessage) -> _Written | None:
     raw = sqlite_raw.handle(conn)
     if raw is not None:
         return _write_sqlite(raw, conn.dialect, job)
+    pg = pg_raw.handle(conn)
+    if pg is not None:
+        return _write_pg(pg, conn, job)
     found = _contact(conn, job)
     if found is None:
         return None
@@ -322,6 +326,108 @@ def _write_sqlite(raw: sqlite3.Connection, dialect: Dialect, job: FirstMessage) 
     }
     message["id"] = sqlite_raw.insert(_messages, dialect).run(raw, message).lastrowid
     touched = raw.execute(_SQLITE_TOUCH, (message["id"], conversation_id)).fetchone()
+    conversation = sqlite_raw.codec(_conversations, dialect).row(_CONVERSATION_COLUMNS, touched)
+    return _Written(contact=contact, message=message, conversation=conversation)
+
+
+# The same unit on PostgreSQL's asyncpg handle (``core/pg_raw.py``), past SQLAlchemy's
+# execution machinery as on SQLite: the contact's row is locked as the Core statements lock it.
+_PG_HISTORY = (
+    "SELECT (SELECT id FROM conversations WHERE contact_id = $1 AND inbox_id = $2 LIMIT 1),"
+    " (SELECT m.id FROM messages AS m JOIN conversations AS c ON c.id = m.conversation_id"
+    " WHERE c.contact_id = $1 AND c.inbox_id = $2 AND m.client_msg_id = $3 LIMIT 1)"
+)
+_PG_COUNT_ONE_MORE = (
+    "INSERT INTO conversation_counts (status, inbox_id, team_key, assignee_key, shard, n)"
+    " VALUES ('open', $1, $2, 0, $3, 1)"
+    " ON CONFLICT (status, inbox_id, team_key, assignee_key, shard)"
+    " DO UPDATE SET n = conversation_counts.n + 1"
+)
+_PG_RETURNING_ID = " RETURNING id"
+_PG_TOUCH = (
+    f"UPDATE conversations SET last_message_id = $1 WHERE id = $2"
+    f" RETURNING {', '.join(_CONVERSATION_COLUMNS)}"
+)
+
+
+def _contact_pg(
+    raw: AsyncpgConnection, dialect: Dialect, job: FirstMessage
+) -> tuple[Signature, str | None] | None:
+    """:func:`_contact` on asyncpg's handle."""
+    identified = (
+        contacts.known_pg(raw, dialect, job.contact_id)
+        if job.contact_id is not None
+        else contacts.identify_pg(
+            raw,
+            dialect,
+            inbox_id=job.inbox_id,
+            sender_id=job.sender_id,
+            name=job.sender_name,
+            email=job.sender_email,
+            source=job.channel,
+        )
+    )
+    if identified is None:
+        return None
+    if not identified.created:
+        history = pg_raw.fetchrow(
+            raw, _PG_HISTORY, identified.contact.id, job.inbox_id, job.client_msg_id
+        )
+        assert history is not None
+        conversation_id, previous_id = history
+        if previous_id is not None:
+            return None
+        if conversation_id is not None and not job.new_conversation:
+            return None
+    language = identified.attributes.get("language")
+    return identified.contact, language if isinstance(language, str) else None
+
+
+def _write_pg(raw: AsyncpgConnection, conn: Connection, job: FirstMessage) -> _Written | None:
+    dialect = conn.dialect
+    found = _contact_pg(raw, dialect, job)
+    if found is None:
+        return None
+    contact, language = found
+    now = utcnow()
+    conversation_id = pg_raw.id_of(
+        raw,
+        sqlite_raw.insert(_conversations, dialect, _PG_RETURNING_ID).statement(
+            {
+                "inbox_id": job.inbox_id,
+                "contact_id": contact.id,
+                "channel": job.channel,
+                "status": "open",
+                "team_id": job.team_id,
+                "language": language,
+                "created_at": now,
+                "last_activity_at": now,
+                "unread_count": 1,
+                "waiting_since": now,
+            },
+            numbered=True,
+        ),
+    )
+    shard = write_shard.of(conn, conversation_id)
+    pg_raw.execute(raw, _PG_COUNT_ONE_MORE, job.inbox_id, job.team_id or 0, shard)
+    message: dict[str, Any] = {
+        "conversation_id": conversation_id,
+        "author_type": "contact",
+        "author_id": contact.id,
+        "author_name": contact.name,
+        "private": False,
+        "text": job.text,
+        "client_msg_id": job.client_msg_id,
+        "created_at": now,
+        "external_id": job.external_id,
+        "channel_data": job.channel_data,
+    }
+    message["id"] = pg_raw.id_of(
+        raw,
+        sqlite_raw.insert(_messages, dialect, _PG_RETURNING_ID).statement(message, numbered=True),
+    )
+    touched = pg_raw.fetchrow(raw, _PG_TOUCH, message["id"], conversation_id)
+    assert touched is not None
     conversation = sqlite_raw.codec(_conversations, dialect).row(_CONVERSATION_COLUMNS, touched)
     return _Written(contact=contact, message=message, conversation=conversation)
 
