@@ -357,7 +357,7 @@ class Harness:
         """The ceiling of the write path: one visitor message's write turn, recorded from the
         server, replayed through bare sqlite3 and up through SQLAlchemy (``turnlimit.py``)."""
         if database != "sqlite":
-            self.report.note("turnlimit", f"SQLite only: skipped on {database}")
+            self._pg_turnlimit()
             return
         p = self.plan
         env = fresh_otklik(database, self.workdir)
@@ -381,6 +381,40 @@ class Harness:
             note=lambda text: self.report.note("turnlimit", text),
         )
         turnlimit.record(self.report, database, turn, steps, self._ingest.get(database))
+
+    def _pg_turnlimit(self) -> None:
+        """PostgreSQL's turn: a visitor message's statements on bare asyncpg, on one
+        connection and on as many as the server's write lanes (``pg_turnlimit.py``)."""
+        from bench import pg_turnlimit
+        from otklik.config import Settings
+
+        env = fresh_otklik("postgres", self.workdir)
+        lanes = int(
+            os.environ.get(
+                "OTKLIK_PG_WRITE_CONNECTIONS",
+                Settings.model_fields["pg_write_connections"].default,
+            )
+        )
+        cores = os.cpu_count() or 1
+        for f in pg_turnlimit.run(env.url, lanes=lanes, batch=25, seconds=self.plan.limit_seconds):
+            label = f"{f.connections} connection(s), {f.batch} a batch"
+            for metric, value, unit in (
+                (f"turns/s, bare asyncpg, {label}", f.turns_per_s, "turns/s"),
+                (f"driver CPU per turn, {label}", f.client_us, "µs"),
+                (f"PostgreSQL backends' CPU per turn, {label}", f.backend_us, "µs"),
+            ):
+                self.report.add(
+                    Result("turnlimit", "raw-asyncpg", "postgres", metric, round(value, 1), unit)
+                )
+            self.report.note("turnlimit", "postgres: " + pg_turnlimit.describe(f, cores))
+        ingested = self._ingest.get("postgres")
+        if ingested:
+            self.report.note(
+                "turnlimit",
+                f"postgres: ingest in this run acknowledged {ingested['rate']:,.0f} msg/s at "
+                f"{ingested['server_cpu_us_per_msg']:,.0f} µs of server CPU each; the bare "
+                "driver's CPU per turn above is the part of it the statements alone cost",
+            )
 
     def openloop(self, database: Database) -> None:
         """Ingest at a fixed arrival rate (``--rate`` over ``--visitors``), latency from the

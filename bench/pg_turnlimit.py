@@ -1,0 +1,322 @@
+"""PostgreSQL's write turn without the server: a visitor message's statements on bare asyncpg.
+
+On PostgreSQL every acknowledged message costs CPU in the server, in the database's backends
+and in the load clients, all on the same cores. This bench measures the part no change to
+Otklik's Python can remove: the statements themselves. A fresh database (the same migrations)
+gets conversations through the service layer, as ingest's visitors have them; then, through
+asyncpg alone (no HTTP, no SQLAlchemy, no event bus, no sockets), each connection replays the
+write turn of a visitor's next message in an open conversation with the statement texts the
+server's modules hold:
+
+- per message: ``SAVEPOINT``; the contact's row locked; the latest conversation and the
+  client id's check; the message with its conversation's touch (one statement); the event's
+  two log rows (one statement); the report state's update; ``RELEASE``;
+- per batch of K messages (``--batch``; 6 is about what ingest's batches hold on
+  PostgreSQL): ``BEGIN``; the event-order lock; the order stamp; ``NOTIFY`` of
+  the frames; ``COMMIT`` (``synchronous_commit`` as the server has it).
+
+With one connection and with as many as the server's write lanes, it prints turns/s, the
+bench process's CPU per turn, and the backends' CPU per turn read from ``/proc`` for each
+connection's backend. The last gives the ceiling: a machine whose cores also run the
+database can acknowledge at most ``cores / (backend CPU per message)`` messages per second
+even if the server cost nothing.
+
+``python -m bench.pg_turnlimit [--seconds 3] [--batch 6] [--lanes 4]``, or as part of
+``python -m bench.run --only turnlimit --database postgres``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import uvloop
+from sqlalchemy.dialects.postgresql import asyncpg as pg_dialect
+
+from otklik import wiring
+from otklik.channels import service as inboxes
+from otklik.channels.schemas import InboxCreate
+from otklik.config import Settings
+from otklik.contacts import service as contacts
+from otklik.conversations import appending
+from otklik.conversations import service as conversations
+from otklik.core import migrate, sqlite_raw
+from otklik.core.clock import utcnow
+from otklik.core.db import Database
+from otklik.core.fulltext import analyze
+from otklik.realtime import log, notify
+from otklik.realtime.models import Event
+from otklik.reports import tracking
+
+TEXT = "Здравствуйте! Where is my order #12345? It was due yesterday, thanks."
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+# The stamp of ``realtime.log`` in asyncpg's placeholders.
+_STAMP = (
+    "WITH drawn AS MATERIALIZED (SELECT nextval('event_order') AS seq"
+    " FROM generate_series(1, cardinality($1::bigint[]))),"
+    " numbered AS (SELECT seq, row_number() OVER (ORDER BY seq) AS n FROM drawn)"
+    " UPDATE events SET seq = numbered.seq"
+    " FROM unnest($1::bigint[]) WITH ORDINALITY AS listed(id, n)"
+    " JOIN numbered ON numbered.n = listed.n"
+    " WHERE events.id = listed.id RETURNING events.id, events.seq"
+)
+_NOTIFY = "SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p"
+
+
+@dataclass(frozen=True)
+class Visitor:
+    inbox_id: int
+    contact_id: int
+    conversation_id: int
+    #: The log rows a real message of theirs wrote: (stream, type, payload, reach).
+    feed: list[tuple[str, str, str, tuple[int | None, int | None, int | None]]]
+
+
+@dataclass(frozen=True)
+class Figures:
+    connections: int
+    batch: int
+    turns: int
+    seconds: float
+    client_cpu_s: float
+    backend_cpu_s: float
+
+    @property
+    def turns_per_s(self) -> float:
+        return self.turns / self.seconds
+
+    @property
+    def client_us(self) -> float:
+        return self.client_cpu_s / self.turns * 1e6
+
+    @property
+    def backend_us(self) -> float:
+        return self.backend_cpu_s / self.turns * 1e6
+
+
+async def prepare(url: str, visitors: int) -> list[Visitor]:
+    """Migrate, then give each visitor an open conversation with one message (the general
+    path), and read back the log rows that message wrote: the replay's event payloads."""
+    settings = Settings(database_url=url, data_dir=Path("/tmp"), secret_key="bench-" * 8)
+    await migrate.upgrade_async(settings)
+    wiring.install()
+    db = Database(settings)
+    try:
+        async with db.session(write=True) as session:
+            inbox = await inboxes.create_inbox(
+                session, data=InboxCreate(name="Bench", channel="widget"), actor_id=None
+            )
+        async with db.session(write=False) as session:
+            info = await inboxes.inbox_by_id(session, inbox.id)
+        assert info is not None
+        out = []
+        for i in range(visitors):
+            async with db.session(write=True) as session:
+                contact = await contacts.create_contact(
+                    session, name=f"Visitor {i}", email=None, attributes={}
+                )
+                posted = await conversations.post_visitor_message(
+                    session,
+                    inbox=info,
+                    contact_id=contact.id,
+                    client_msg_id=uuid.uuid4().hex,
+                    text=TEXT,
+                    max_chars=10_000,
+                )
+            async with db.session(write=False) as session:
+                rows = (
+                    await session.execute(
+                        Event.__table__.select()
+                        .where(Event.payload_json.contains(f'"id":{posted.message.id},'))
+                        .order_by(Event.id)
+                    )
+                ).all()
+            feed = [
+                (r.stream, r.type, r.payload, (r.inbox_id, r.team_id, r.assignee_id))
+                for r in rows
+                if r.type == "message.created"
+            ]
+            if len(feed) != 2:
+                raise RuntimeError(f"expected a message's two log rows, found {len(feed)}")
+            out.append(Visitor(inbox.id, contact.id, posted.message.conversation_id, feed))
+        return out
+    finally:
+        await db.dispose()
+
+
+def _backend_cpu_s(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
+
+
+class Lane:
+    """One bare connection replaying turns for its visitors, batch after batch."""
+
+    def __init__(self, conn: asyncpg.Connection, visitors: list[Visitor]) -> None:
+        self.conn = conn
+        self.visitors = visitors
+        dialect = pg_dialect.dialect()  # type: ignore[no-untyped-call]
+        self.messages = sqlite_raw.codec(appending._messages, dialect)
+        self.conversations = sqlite_raw.codec(appending._conversations, dialect)
+        self.events = sqlite_raw.codec(log._events, dialect)
+        self.state = sqlite_raw.codec(tracking.STATE, dialect)
+        self.turns = 0
+
+    async def turn(self, visitor: Visitor, pending: list[tuple[int, str, str, str]]) -> None:
+        c = self.conn
+        await c.execute("SAVEPOINT otklik_unit")
+        await c.fetchrow(appending._PG_SIGNATURE, visitor.contact_id)
+        client_msg_id = uuid.uuid4().hex
+        latest = await c.fetchrow(
+            appending._PG_LATEST, visitor.contact_id, visitor.inbox_id, client_msg_id
+        )
+        assert latest is not None and latest[1] == "open" and latest[2] is None
+        now = utcnow()
+        message = {
+            "conversation_id": visitor.conversation_id,
+            "author_type": "contact",
+            "author_id": visitor.contact_id,
+            "author_name": None,
+            "private": False,
+            "text": TEXT,
+            "client_msg_id": client_msg_id,
+            "created_at": now,
+            "external_id": None,
+            "channel_data": {},
+            "search_terms": analyze(TEXT),
+        }
+        (at,) = self.conversations.params(("last_activity_at",), {"last_activity_at": now})
+        appended = await c.fetchrow(
+            appending._PG_APPEND,
+            *self.messages.params(appending._MESSAGE_COLUMNS, message),
+            at,
+            visitor.conversation_id,
+        )
+        assert appended is not None and appended[1] is not None
+        rows = []
+        for stream, kind, payload, (inbox_id, team_id, assignee_id) in visitor.feed:
+            rows += self.events.params(
+                log._COLUMNS,
+                {
+                    "stream": stream,
+                    "type": kind,
+                    "payload": payload,
+                    "created_at": now,
+                    "inbox_id": inbox_id,
+                    "team_id": team_id,
+                    "assignee_id": assignee_id,
+                },
+            )
+        ids = sorted(r[0] for r in await c.fetch(log._pg_insert(len(visitor.feed)), *rows))
+        pending += [(i, s, k, p) for i, (s, k, p, _) in zip(ids, visitor.feed, strict=True)]
+        state = {"waiting_since": now, "status": "open", "conversation_id": visitor.conversation_id}
+        wrote = tracking._CUSTOMER_WROTE_RAW
+        await c.execute(wrote.postgresql, *self.state.params(wrote.columns, state))
+        await c.execute("RELEASE SAVEPOINT otklik_unit")
+
+    async def batch(self, k: int) -> None:
+        c, pending = self.conn, []
+        await c.execute("BEGIN")
+        for _ in range(k):
+            await self.turn(self.visitors[self.turns % len(self.visitors)], pending)
+            self.turns += 1
+        await c.execute(f"SELECT pg_advisory_xact_lock({log.EVENT_ORDER_LOCK})")
+        stamped = dict(await c.fetch(_STAMP, [i for i, *_ in pending]))
+        frames = [
+            notify.encode(log._frame(stamped[i], stream, kind, payload))
+            for i, stream, kind, payload in pending
+        ]
+        await c.fetch(_NOTIFY, notify.CHANNEL, frames)
+        await c.execute("COMMIT")
+
+
+async def _connect(dsn: str) -> tuple[asyncpg.Connection, int]:
+    conn = await asyncpg.connect(dsn)
+    for kind in ("json", "jsonb"):
+        await conn.set_type_codec(kind, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+    return conn, int(await conn.fetchval("SELECT pg_backend_pid()"))
+
+
+async def replay(
+    dsn: str, visitors: list[Visitor], *, connections: int, batch: int, seconds: float
+) -> Figures:
+    """``connections`` lanes at once, each on its own share of the visitors, for ``seconds``
+    after a warm-up batch each."""
+    opened = [await _connect(dsn) for _ in range(connections)]
+    lanes = [Lane(conn, visitors[i::connections] or visitors) for i, (conn, _) in enumerate(opened)]
+    try:
+        await asyncio.gather(*(lane.batch(batch) for lane in lanes))  # warm: statements prepared
+        for lane in lanes:
+            lane.turns = 0
+        pids = [pid for _, pid in opened]
+        backend0 = sum(_backend_cpu_s(pid) for pid in pids)
+        started, cpu0 = time.perf_counter(), time.process_time()
+        deadline = started + seconds
+
+        async def run(lane: Lane) -> None:
+            while time.perf_counter() < deadline:
+                await lane.batch(batch)
+
+        await asyncio.gather(*(run(lane) for lane in lanes))
+        wall, cpu = time.perf_counter() - started, time.process_time() - cpu0
+        backend = sum(_backend_cpu_s(pid) for pid in pids) - backend0
+        return Figures(connections, batch, sum(lane.turns for lane in lanes), wall, cpu, backend)
+    finally:
+        for conn, _ in opened:
+            await conn.close()
+
+
+async def measure(
+    url: str, *, lanes: int, batch: int, seconds: float, visitors: int = 100
+) -> list[Figures]:
+    """Prepare ``url``'s database (fresh and empty), then replay on one connection and on
+    ``lanes`` at once."""
+    prepared = await prepare(url, visitors)
+    dsn = url.replace("postgresql+asyncpg://", "postgresql://")
+    out = []
+    for connections in sorted({1, lanes}):
+        out.append(
+            await replay(dsn, prepared, connections=connections, batch=batch, seconds=seconds)
+        )
+    return out
+
+
+def run(url: str, *, lanes: int, batch: int, seconds: float) -> list[Figures]:
+    """:func:`measure` on its own event loop (uvloop, as the server runs)."""
+    return uvloop.run(measure(url, lanes=lanes, batch=batch, seconds=seconds))
+
+
+def describe(f: Figures, cores: int) -> str:
+    ceiling = cores / (f.backend_us / 1e6) if f.backend_us else float("nan")
+    return (
+        f"{f.connections} connection(s), {f.batch} a batch: {f.turns_per_s:,.0f} turns/s,"
+        f" bench process {f.client_us:,.0f} µs CPU a turn, PostgreSQL's backends"
+        f" {f.backend_us:,.0f} µs a turn (at that alone {cores} cores carry {ceiling:,.0f}/s)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--database",
+        default="postgresql+asyncpg://postgres@127.0.0.1:5432/otklik_bench",
+        help="an empty PostgreSQL database (its tables are created)",
+    )
+    parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--batch", type=int, default=6)
+    parser.add_argument("--lanes", type=int, default=4)
+    args = parser.parse_args()
+    figures = run(args.database, lanes=args.lanes, batch=args.batch, seconds=args.seconds)
+    for f in figures:
+        print(describe(f, os.cpu_count() or 1))
+
+
+if __name__ == "__main__":
+    main()
