@@ -12,7 +12,7 @@ server's modules hold:
   client id's check; the message with its conversation's touch (one statement); the event's
   two log rows (one statement); the report state's update; ``RELEASE``;
 - per batch of K messages (``--batch``; 6 is about what ingest's batches hold on
-  PostgreSQL): ``BEGIN``; the event-order lock; the order stamp; ``NOTIFY`` of
+  PostgreSQL): ``BEGIN``; the event-order lock with the order stamp; ``NOTIFY`` of
   the frames; ``COMMIT`` (``synchronous_commit`` as the server has it).
 
 With one connection and with as many as the server's write lanes, it prints turns/s, the
@@ -57,17 +57,6 @@ from otklik.reports import tracking
 
 TEXT = "Здравствуйте! Where is my order #12345? It was due yesterday, thanks."
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-# The stamp of ``realtime.log`` in asyncpg's placeholders.
-_STAMP = (
-    "WITH drawn AS MATERIALIZED (SELECT nextval('event_order') AS seq"
-    " FROM generate_series(1, cardinality($1::bigint[]))),"
-    " numbered AS (SELECT seq, row_number() OVER (ORDER BY seq) AS n FROM drawn)"
-    " UPDATE events SET seq = numbered.seq"
-    " FROM unnest($1::bigint[]) WITH ORDINALITY AS listed(id, n)"
-    " JOIN numbered ON numbered.n = listed.n"
-    " WHERE events.id = listed.id RETURNING events.id, events.seq"
-)
-_NOTIFY = "SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p"
 
 
 @dataclass(frozen=True)
@@ -227,13 +216,12 @@ class Lane:
         for _ in range(k):
             await self.turn(self.visitors[self.turns % len(self.visitors)], pending)
             self.turns += 1
-        await c.execute(f"SELECT pg_advisory_xact_lock({log.EVENT_ORDER_LOCK})")
-        stamped = dict(await c.fetch(_STAMP, [i for i, *_ in pending]))
+        stamped = dict(await c.fetch(log._PG_STAMP, [i for i, *_ in pending]))
         frames = [
             notify.encode(log._frame(stamped[i], stream, kind, payload))
             for i, stream, kind, payload in pending
         ]
-        await c.fetch(_NOTIFY, notify.CHANNEL, frames)
+        await c.execute(notify.PG_NOTIFY_ALL, notify.CHANNEL, frames)
         await c.execute("COMMIT")
 
 

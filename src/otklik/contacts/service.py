@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -208,7 +209,6 @@ _PG_IDENTIFIED = (
     " WHERE i.inbox_id = $1 AND i.external_id = $2 FOR UPDATE OF c"
 )
 _PG_KNOWN = "SELECT id, name, email, attributes FROM contacts WHERE id = $1 FOR UPDATE"
-_PG_CONTACT_RETURNING = " RETURNING id"
 _PG_UNDO_CONTACT = "DELETE FROM contacts WHERE id = $1"
 
 
@@ -236,23 +236,36 @@ def identify_pg(
             return None
         return _identified_row(dialect, found)
     attributes = {"source": source}
-    created = pg_raw.id_of(
-        raw,
-        sqlite_raw.insert(_contacts, dialect, _PG_CONTACT_RETURNING).statement(
-            {"name": name, "email": email, "attributes": attributes}, numbered=True
-        ),
+    contact, contact_params = sqlite_raw.insert(_contacts, dialect).row(
+        {"name": name, "email": email, "attributes": attributes}
     )
-    linked = pg_raw.row_of(
-        raw,
-        sqlite_raw.insert(_identities, dialect, _IDENTITY_SUFFIX).statement(
-            {"inbox_id": inbox_id, "external_id": sender_id, "contact_id": created},
-            numbered=True,
-        ),
+    identity, identity_params = sqlite_raw.insert(_identities, dialect).row(
+        {"inbox_id": inbox_id, "external_id": sender_id}
     )
-    if linked is None:
+    written = pg_raw.fetchrow(
+        raw, _pg_new_contact(contact, identity), *contact_params, *identity_params
+    )
+    assert written is not None
+    created, linked = int(written[0]), written[1]
+    if linked is None:  # another writer linked this sender meanwhile
         pg_raw.execute(raw, _PG_UNDO_CONTACT, created)
         return None
     return Identified(Signature(id=created, name=name, email=email), attributes, created=True)
+
+
+@functools.cache
+def _pg_new_contact(contact: tuple[str, ...], identity: tuple[str, ...]) -> str:
+    """The new contact and their channel identity in one statement (one round trip): the
+    identity's row reads the contact's id from its INSERT's RETURNING. The contact is
+    written even when the identity conflicts; the link's id comes back NULL then."""
+    return (
+        f"WITH created AS (INSERT INTO contacts ({', '.join(contact)})"
+        f" VALUES ({pg_raw.marks(1, len(contact))}) RETURNING id),"
+        f" linked AS (INSERT INTO contact_identities ({', '.join(identity)}, contact_id)"
+        f" VALUES ({pg_raw.marks(len(contact) + 1, len(identity))}, (SELECT id FROM created))"
+        f"{_IDENTITY_SUFFIX})"
+        " SELECT created.id, linked.id FROM created LEFT JOIN linked ON true"
+    )
 
 
 def contact_out(contact: Contact) -> ContactOut:

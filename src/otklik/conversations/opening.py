@@ -18,6 +18,7 @@ same rows and the same events; ``tests/test_opening.py`` holds them to it.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from dataclasses import dataclass
 from typing import Any, cast
@@ -337,17 +338,35 @@ _PG_HISTORY = (
     " (SELECT m.id FROM messages AS m JOIN conversations AS c ON c.id = m.conversation_id"
     " WHERE c.contact_id = $1 AND c.inbox_id = $2 AND m.client_msg_id = $3 LIMIT 1)"
 )
-_PG_COUNT_ONE_MORE = (
-    "INSERT INTO conversation_counts (status, inbox_id, team_key, assignee_key, shard, n)"
-    " VALUES ('open', $1, $2, 0, $3, 1)"
-    " ON CONFLICT (status, inbox_id, team_key, assignee_key, shard)"
-    " DO UPDATE SET n = conversation_counts.n + 1"
-)
-_PG_RETURNING_ID = " RETURNING id"
-_PG_TOUCH = (
-    f"UPDATE conversations SET last_message_id = $1 WHERE id = $2"
-    f" RETURNING {', '.join(_CONVERSATION_COLUMNS)}"
-)
+
+
+@functools.cache
+def _pg_open(conversation: tuple[str, ...], message: tuple[str, ...]) -> str:
+    """The conversation, its count, the message and the conversation's latest message in
+    one statement (one round trip; four through Core). The message's id is drawn first, so
+    the conversation row is written with it; the message reads the conversation's id from
+    its INSERT's RETURNING (its foreign key is checked at the statement's end, when both
+    rows are there). The count goes to the lane's shard (``core/write_shard.py``: the last
+    parameter), else to the new conversation's."""
+    first_message = len(conversation) + 1
+    shard = first_message + len(message)
+    return (
+        "WITH drawn AS MATERIALIZED"
+        " (SELECT nextval(pg_get_serial_sequence('messages', 'id')) AS id),"
+        f" opened AS (INSERT INTO conversations ({', '.join(conversation)}, last_message_id)"
+        f" VALUES ({pg_raw.marks(1, len(conversation))}, (SELECT id FROM drawn))"
+        f" RETURNING {', '.join(_CONVERSATION_COLUMNS)}),"
+        " counted AS (INSERT INTO conversation_counts"
+        " (status, inbox_id, team_key, assignee_key, shard, n)"
+        " SELECT 'open', inbox_id, coalesce(team_id, 0), 0,"
+        f" coalesce(${shard}::int, (id % {write_shard.SHARDS})::int), 1 FROM opened"
+        " ON CONFLICT (status, inbox_id, team_key, assignee_key, shard)"
+        " DO UPDATE SET n = conversation_counts.n + 1),"
+        f" said AS (INSERT INTO messages (id, conversation_id, {', '.join(message)})"
+        f" VALUES ((SELECT id FROM drawn), (SELECT id FROM opened),"
+        f" {pg_raw.marks(first_message, len(message))}) RETURNING id)"
+        " SELECT said.id, opened.* FROM said, opened"
+    )
 
 
 def _contact_pg(
@@ -390,28 +409,21 @@ def _write_pg(raw: AsyncpgConnection, conn: Connection, job: FirstMessage) -> _W
         return None
     contact, language = found
     now = utcnow()
-    conversation_id = pg_raw.id_of(
-        raw,
-        sqlite_raw.insert(_conversations, dialect, _PG_RETURNING_ID).statement(
-            {
-                "inbox_id": job.inbox_id,
-                "contact_id": contact.id,
-                "channel": job.channel,
-                "status": "open",
-                "team_id": job.team_id,
-                "language": language,
-                "created_at": now,
-                "last_activity_at": now,
-                "unread_count": 1,
-                "waiting_since": now,
-            },
-            numbered=True,
-        ),
+    conversation, conversation_params = sqlite_raw.insert(_conversations, dialect).row(
+        {
+            "inbox_id": job.inbox_id,
+            "contact_id": contact.id,
+            "channel": job.channel,
+            "status": "open",
+            "team_id": job.team_id,
+            "language": language,
+            "created_at": now,
+            "last_activity_at": now,
+            "unread_count": 1,
+            "waiting_since": now,
+        }
     )
-    shard = write_shard.of(conn, conversation_id)
-    pg_raw.execute(raw, _PG_COUNT_ONE_MORE, job.inbox_id, job.team_id or 0, shard)
     message: dict[str, Any] = {
-        "conversation_id": conversation_id,
         "author_type": "contact",
         "author_id": contact.id,
         "author_name": contact.name,
@@ -422,14 +434,18 @@ def _write_pg(raw: AsyncpgConnection, conn: Connection, job: FirstMessage) -> _W
         "external_id": job.external_id,
         "channel_data": job.channel_data,
     }
-    message["id"] = pg_raw.id_of(
+    said, message_params = sqlite_raw.insert(_messages, dialect).row(message)
+    written = pg_raw.fetchrow(
         raw,
-        sqlite_raw.insert(_messages, dialect, _PG_RETURNING_ID).statement(message, numbered=True),
+        _pg_open(conversation, said),
+        *conversation_params,
+        *message_params,
+        write_shard.claimed(conn),
     )
-    touched = pg_raw.fetchrow(raw, _PG_TOUCH, message["id"], conversation_id)
-    assert touched is not None
-    conversation = sqlite_raw.codec(_conversations, dialect).row(_CONVERSATION_COLUMNS, touched)
-    return _Written(contact=contact, message=message, conversation=conversation)
+    assert written is not None
+    row = sqlite_raw.codec(_conversations, dialect).row(_CONVERSATION_COLUMNS, tuple(written)[1:])
+    message.update(id=int(written[0]), conversation_id=row["id"])
+    return _Written(contact=contact, message=message, conversation=row)
 
 
 async def open_in_unit(unit: WriteUnit, job: FirstMessage) -> Opened | None:

@@ -67,3 +67,9 @@ def id_of(raw: AsyncpgConnection, statement: tuple[str, Sequence[Any]]) -> int:
     row = row_of(raw, statement)
     assert row is not None
     return int(row[0])
+
+
+def marks(first: int, count: int) -> str:
+    """``count`` placeholders from ``$first`` on, comma-separated: for statements that write
+    several rows' values (``sqlite_raw.Insert.row``) in one text."""
+    return ", ".join(f"${i}" for i in range(first, first + count))

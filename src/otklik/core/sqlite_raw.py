@@ -146,8 +146,7 @@ class Insert:
     def statement(self, given: dict[str, Any], *, numbered: bool = False) -> tuple[str, list[Any]]:
         """The SQL text and its positional parameters: ``?`` placeholders, or ``$1, $2…``
         with ``numbered`` (PostgreSQL's, for asyncpg's handle: ``core/pg_raw.py``)."""
-        row = self.values(given)
-        names = tuple(name for name in self._names if name in row)
+        names, params = self.row(given)
         text = self._texts.get((numbered, *names))
         if text is None:
             count = len(names)
@@ -156,7 +155,14 @@ class Insert:
                 f"INSERT INTO {self.table.name} ({', '.join(names)})"
                 f" VALUES ({', '.join(marks)}){self._suffix}"
             )
-        return text, self.codec.params(names, row)
+        return text, params
+
+    def row(self, given: dict[str, Any]) -> tuple[tuple[str, ...], list[Any]]:
+        """The columns the row names (``given`` and the defaults), in the table's order, and
+        their values as stored: for a statement that writes the row among others."""
+        row = self.values(given)
+        names = tuple(name for name in self._names if name in row)
+        return names, self.codec.params(names, row)
 
 
 _inserts: dict[tuple[str, str, int], Insert] = {}

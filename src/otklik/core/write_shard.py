@@ -38,6 +38,13 @@ def of(conn: Connection, spread_by: int) -> int:
     return claimed if isinstance(claimed, int) else spread_by % SHARDS
 
 
+def claimed(conn: Connection) -> int | None:
+    """The shard ``conn`` claimed, if any (``None`` on SQLite too): for a statement that
+    picks the shard itself when there is none, as :func:`of` does."""
+    shard = conn.info.get(_CLAIMED)
+    return shard if isinstance(shard, int) else None
+
+
 async def claim(conn: AsyncConnection) -> int | None:
     """Claim a free shard for a write connection (before its first transaction); ``None``
     when every shard is taken (the writes then spread by key) or on SQLite."""

@@ -127,9 +127,7 @@ class PostgresBroker:
             return
         payloads = [notify.encode(frame) for frame in frames]
         async with self._lock:  # one asyncpg connection serves one query at a time
-            await self._publisher.execute(
-                "SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p", CHANNEL, payloads
-            )
+            await self._publisher.execute(notify.PG_NOTIFY_ALL, CHANNEL, payloads)
 
     async def publish_committed(self, frames: list[Outgoing]) -> None:
         """Nothing to do: a transaction's frames were notified with its commit

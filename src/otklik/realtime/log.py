@@ -204,19 +204,23 @@ def take_pending(session: Committed) -> list[Outgoing]:
     return [item if isinstance(item, Outgoing) else to_outgoing(item) for item in pending]
 
 
-#: Draws a number from ``event_order`` for each of the ids and gives the k-th smallest to the
-#: k-th id, in one statement. The draws are materialised first (a volatile CTE runs once), and
-#: while the order lock is held nobody else draws: the numbers are ours and ascend in the
-#: order the ids are listed, which is the order the events were appended.
-_STAMP = text(
-    "WITH drawn AS MATERIALIZED (SELECT nextval('event_order') AS seq"
-    " FROM generate_series(1, cardinality(CAST(:ids AS bigint[])))),"
+#: Takes the order lock, then draws a number from ``event_order`` for each id and gives the
+#: k-th smallest to the k-th id: one statement, one round trip. ``drawn`` reads ``locked``,
+#: so no number is drawn before the lock is held (a row of the join needs the lock's row
+#: first); both are materialised, so each runs once. While the lock is held nobody else
+#: draws: the numbers are ours and ascend in the order the ids are listed, the order the
+#: events were appended. The lock is the transaction's: it is held through the commit.
+_PG_STAMP = (
+    f"WITH locked AS MATERIALIZED (SELECT pg_advisory_xact_lock({EVENT_ORDER_LOCK})),"
+    " drawn AS MATERIALIZED (SELECT nextval('event_order') AS seq"
+    " FROM locked, generate_series(1, cardinality($1::bigint[]))),"
     " numbered AS (SELECT seq, row_number() OVER (ORDER BY seq) AS n FROM drawn)"
     " UPDATE events SET seq = numbered.seq"
-    " FROM unnest(CAST(:ids AS bigint[])) WITH ORDINALITY AS listed(id, n)"
+    " FROM unnest($1::bigint[]) WITH ORDINALITY AS listed(id, n)"
     " JOIN numbered ON numbered.n = listed.n"
     " WHERE events.id = listed.id RETURNING events.id, events.seq"
 )
+_LOCK = text(f"SELECT pg_advisory_xact_lock({EVENT_ORDER_LOCK})")
 
 
 async def stamp_order(conn: AsyncConnection, sessions: Sequence[Committed]) -> None:
@@ -234,19 +238,30 @@ async def stamp_order(conn: AsyncConnection, sessions: Sequence[Committed]) -> N
         for event in events:
             event.seq = event.id
         return
-    if not pending:
-        return
-    await conn.execute(text(f"SELECT pg_advisory_xact_lock({EVENT_ORDER_LOCK})"))
+    if pending:
+        await conn.run_sync(_stamp_and_announce, pending, events)
+
+
+def _stamp_and_announce(
+    conn: Connection, pending: list[PendingEvent | Outgoing], events: list[PendingEvent]
+) -> None:
+    """:func:`stamp_order` on PostgreSQL, in one hop, on asyncpg's handle (``core/pg_raw.py``):
+    the lock and the stamp in one statement, then the frames' ``NOTIFY``."""
+    raw = pg_raw.handle(conn)
+    if raw is None or not events:
+        # Nothing to stamp, or no statement has begun the transaction at the driver yet
+        # (transient frames only): the lock alone, through Core, which begins it. The stamp
+        # takes it again, which a lock its transaction holds allows.
+        conn.execute(_LOCK)
+        raw = pg_raw.handle(conn)
+        assert raw is not None
     if events:
-        stamped = await conn.execute(_STAMP, {"ids": [e.id for e in events]})
+        stamped = pg_raw.fetch(raw, _PG_STAMP, [e.id for e in events])
         numbers = {int(row[0]): int(row[1]) for row in stamped}
         for event in events:
             event.seq = numbers[event.id]
     frames = [item if isinstance(item, Outgoing) else to_outgoing(item) for item in pending]
-    await conn.execute(
-        notify.NOTIFY_ALL,
-        {"channel": notify.CHANNEL, "payloads": [notify.encode(f) for f in frames]},
-    )
+    pg_raw.execute(raw, notify.PG_NOTIFY_ALL, notify.CHANNEL, [notify.encode(f) for f in frames])
 
 
 # Every process that appends events imports this module: from then on each of its write

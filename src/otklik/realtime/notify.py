@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import text
-
 from otklik.core.events import Reach
 from otklik.realtime.protocol import Outgoing
 
@@ -20,7 +18,9 @@ CHANNEL = "otklik_events"
 #: PostgreSQL refuses payloads of 8000 bytes or more; a bigger event travels as a reference
 #: to its row, which each listener loads.
 NOTIFY_LIMIT = 7900
-NOTIFY_ALL = text("SELECT pg_notify(:channel, p) FROM unnest(CAST(:payloads AS text[])) AS p")
+#: Every payload on the channel, in order, for asyncpg (``core/pg_raw.py``, the broker's own
+#: connection): the channel, then the payloads.
+PG_NOTIFY_ALL = "SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p"
 
 
 def encode(frame: Outgoing) -> str:
