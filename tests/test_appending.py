@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
@@ -351,3 +351,53 @@ async def test_a_failing_writer_in_a_batch_leaves_its_neighbours_intact(
     ]
     assert names == {"first", "before", "after"}
     assert commits <= 2  # shared commits, not one per writer
+
+
+async def test_units_released_in_one_batch_keep_their_rows_when_a_neighbour_fails(
+    settings: Settings,
+) -> None:
+    """Units that release their savepoint in their own hop (on PostgreSQL the release goes
+    out with the next unit's savepoint, or with the commit), a failing one among them:
+    each of the others keeps its row, the failing one leaves none, and so does a unit whose
+    savepoint was opened with its neighbour's release."""
+    db = Database(settings.model_copy(update={"pg_write_connections": 1}))
+    contacts_table = Contact.__table__
+
+    async def unit_writes(name: str, *, fail: bool = False) -> None:
+        def work(conn: Any) -> None:
+            conn.execute(insert(contacts_table).values(name=name, attributes={}))
+            if fail:
+                raise RuntimeError("this unit fails after writing")
+
+        async with db.unit() as unit:
+            await unit.run(work, release=lambda _: True)
+
+    async def first() -> None:
+        async with db.session(write=True) as session:
+            await contacts.create_contact(session, name="first", email=None, attributes={})
+            while db.writer.waiting < 5:  # noqa: ASYNC110
+                await asyncio.sleep(0.001)
+
+    try:
+        results = await asyncio.gather(
+            first(),
+            unit_writes("one"),
+            unit_writes("two"),
+            unit_writes("failing", fail=True),
+            unit_writes("three"),
+            unit_writes("four"),
+            return_exceptions=True,
+        )
+        async with db.session(write=False) as session:
+            names = set((await session.scalars(select(Contact.name))).all())
+        # The next batch starts afresh: a unit alone in its own transaction.
+        await unit_writes("later")
+        async with db.session(write=False) as session:
+            later = set((await session.scalars(select(Contact.name))).all())
+    finally:
+        await db.dispose()
+    assert [type(r).__name__ for r in results] == ["NoneType"] * 3 + ["RuntimeError"] + [
+        "NoneType"
+    ] * 2
+    assert names == {"first", "one", "two", "three", "four"}
+    assert later == names | {"later"}

@@ -34,6 +34,13 @@ def handle(conn: Connection) -> AsyncpgConnection | None:
     return driver
 
 
+def transaction_of(conn: Connection) -> object | None:
+    """The driver's transaction ``conn`` is in now (the adapter's asyncpg one), to tie a note
+    to it: a later transaction is another object."""
+    transaction: object | None = getattr(conn.connection.dbapi_connection, "_transaction", None)
+    return transaction
+
+
 def fetchrow(raw: AsyncpgConnection, sql: str, *args: Any) -> Record | None:
     row: Record | None = await_(raw.fetchrow(sql, *args))
     return row

@@ -49,6 +49,29 @@ def _execute(conn: Connection, sql: str) -> None:
         conn.exec_driver_sql(sql)
 
 
+#: PostgreSQL: a unit's ``RELEASE`` is left to the next unit, which sends it with its own
+#: ``SAVEPOINT`` in one round trip, or to the batch's ``COMMIT``, which releases every
+#: savepoint. The note holds the driver's transaction it belongs to, so a note left from an
+#: earlier transaction is never acted on.
+_UNRELEASED = "otklik_unit_unreleased"
+
+
+def _open_savepoint(conn: Connection) -> None:
+    pg = pg_raw.handle(conn) if sqlite_raw.handle(conn) is None else None
+    earlier = conn.info.pop(_UNRELEASED, None)
+    if pg is not None and earlier is not None and earlier is pg_raw.transaction_of(conn):
+        pg_raw.execute(pg, f"RELEASE SAVEPOINT {_SAVEPOINT}; SAVEPOINT {_SAVEPOINT}")
+    else:
+        _execute(conn, f"SAVEPOINT {_SAVEPOINT}")
+
+
+def _release_savepoint(conn: Connection) -> None:
+    if sqlite_raw.handle(conn) is None and pg_raw.handle(conn) is not None:
+        conn.info[_UNRELEASED] = pg_raw.transaction_of(conn)
+    else:
+        _execute(conn, f"RELEASE SAVEPOINT {_SAVEPOINT}")
+
+
 class WriteUnit:
     """One writer's turn on the write connection, without a session unless asked for."""
 
@@ -78,7 +101,7 @@ class WriteUnit:
 
     def _run(self, conn: Connection, work: Callable[[Connection], T], release: Any) -> T:
         if not self._open:
-            _execute(conn, f"SAVEPOINT {_SAVEPOINT}")
+            _open_savepoint(conn)
             self._open = True
         try:
             result = work(conn)
@@ -90,7 +113,7 @@ class WriteUnit:
                 self._rollback_sync(conn)
             raise
         if release(result):
-            _execute(conn, f"RELEASE SAVEPOINT {_SAVEPOINT}")
+            _release_savepoint(conn)
             self._open = False
         return result
 
@@ -127,7 +150,7 @@ class WriteUnit:
                 self._info = session.info
                 await session.close()
         if self._open:
-            await self._conn.run_sync(_execute, f"RELEASE SAVEPOINT {_SAVEPOINT}")
+            await self._conn.run_sync(_release_savepoint)
             self._open = False
 
     async def abandon(self) -> None:
