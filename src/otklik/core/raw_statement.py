@@ -27,14 +27,22 @@ class RawStatement:
     def __init__(self, table: Table, template: str, columns: Sequence[str]) -> None:
         self.table = table
         self.columns = tuple(columns)
+        self.template = template
         self.sqlite = self._text(template, "?")
         self.postgresql = self._text(template, "$")
 
-    def _text(self, template: str, mark: str) -> str:
+    def _text(self, template: str, mark: str, first: int = 1) -> str:
         """``{values}``: every column's placeholder in order; ``{<column>}``: that one's
-        (an UPDATE may name a value twice)."""
-        marks = {column: f"{mark}{i}" for i, column in enumerate(self.columns, start=1)}
+        (an UPDATE may name a value twice). Numbered from ``first``."""
+        marks = {column: f"{mark}{i}" for i, column in enumerate(self.columns, start=first)}
         return template.format(values=", ".join(marks.values()), **marks)
+
+    def numbered_from(self, first: int) -> str:
+        """The PostgreSQL text with its placeholders numbered from ``$first``."""
+        return self._text(self.template, "$", first)
+
+    def params(self, conn: Connection, values: dict[str, Any]) -> list[Any]:
+        return sqlite_raw.codec(self.table, conn.dialect).params(self.columns, values)
 
     def run(self, conn: Connection, values: dict[str, Any]) -> int | None:
         sqlite = sqlite_raw.handle(conn)
@@ -46,3 +54,30 @@ class RawStatement:
             params = sqlite_raw.codec(self.table, conn.dialect).params(self.columns, values)
             return pg_raw.execute(pg, self.postgresql, *params)
         return None
+
+
+class RawPair:
+    """Two statements that need nothing of each other's results, written together: on
+    PostgreSQL in one round trip (the first as a data-modifying ``WITH`` of the second, which
+    PostgreSQL always runs to completion), on SQLite one after the other on its handle (no
+    round trip to save there). :meth:`run` answers ``None`` where :class:`RawStatement`
+    would; the caller then runs its Core statements."""
+
+    def __init__(self, first: RawStatement, second: RawStatement) -> None:
+        self.first = first
+        self.second = second
+        self.postgresql = (
+            f"WITH done AS ({first.postgresql}) {second.numbered_from(len(first.columns) + 1)}"
+        )
+
+    def run(self, conn: Connection, first: dict[str, Any], second: dict[str, Any]) -> bool | None:
+        if sqlite_raw.handle(conn) is not None:
+            self.first.run(conn, first)
+            self.second.run(conn, second)
+            return True
+        pg = pg_raw.handle(conn)
+        if pg is None:
+            return None
+        params = self.first.params(conn, first) + self.second.params(conn, second)
+        pg_raw.execute(pg, self.postgresql, *params)
+        return True

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Table, func, insert
 from sqlalchemy.engine import Connection
 
 from otklik.core import write_shard
 from otklik.core.db import insert_for
-from otklik.core.raw_statement import RawStatement
+from otklik.core.raw_statement import RawPair, RawStatement
 from otklik.reports import tagged
 from otklik.reports.models import ReportDayBin, ReportFact, ReportHourly
 from otklik.reports.stats import bin_python
@@ -60,6 +60,9 @@ _ROLL = RawStatement(
     f" business_seconds = {HOURLY.name}.business_seconds + excluded.business_seconds",
     _ROLL_COLUMNS,
 )
+
+#: A fact and its hour's count: one round trip on PostgreSQL.
+_FACT_AND_ROLL = RawPair(_FACT, _ROLL)
 
 _BIN_KEY = ("inbox_id", "day", "measure", "channel", "team_key", "bin", "shard")
 _BIN_COLUMNS = (*_BIN_KEY, "n", "total", "low", "high")
@@ -169,10 +172,11 @@ def add(
         "n": n,
         "first": first,
     }
-    if _FACT.run(conn, values) is None:
-        conn.execute(insert(FACTS).values(**values))
     shard = write_shard.of(conn, where.conversation_id)
-    roll(conn, kind, at, where.inbox_id, where.channel, team, agent_id, measured, shard=shard)
+    rolled = _roll_values(kind, at, where.inbox_id, where.channel, team, agent_id, measured, shard)
+    if _FACT_AND_ROLL.run(conn, values, rolled) is None:
+        conn.execute(insert(FACTS).values(**values))
+        roll(conn, kind, at, where.inbox_id, where.channel, team, agent_id, measured, shard=shard)
     if kind == "resolved" and first and n == 1:
         roll(
             conn,
@@ -273,6 +277,30 @@ def count_in_bin(
     )
 
 
+def _roll_values(
+    kind: str,
+    at: datetime,
+    inbox_id: int,
+    channel: str,
+    team_id: int | None,
+    agent_id: int | None,
+    measured: Span | None,
+    shard: int,
+) -> dict[str, Any]:
+    return {
+        "hour": hour_of(at),
+        "kind": kind,
+        "inbox_id": inbox_id,
+        "channel": channel,
+        "team_key": team_id or 0,
+        "agent_key": agent_id or 0,
+        "shard": shard,
+        "n": 1,
+        "seconds": measured.seconds if measured else 0.0,
+        "business_seconds": measured.business_seconds if measured else 0.0,
+    }
+
+
 def roll(
     conn: Connection,
     kind: str,
@@ -285,18 +313,7 @@ def roll(
     *,
     shard: int = 0,
 ) -> None:
-    values = {
-        "hour": hour_of(at),
-        "kind": kind,
-        "inbox_id": inbox_id,
-        "channel": channel,
-        "team_key": team_id or 0,
-        "agent_key": agent_id or 0,
-        "shard": shard,
-        "n": 1,
-        "seconds": measured.seconds if measured else 0.0,
-        "business_seconds": measured.business_seconds if measured else 0.0,
-    }
+    values = _roll_values(kind, at, inbox_id, channel, team_id, agent_id, measured, shard)
     if _ROLL.run(conn, values) is not None:
         return
     stmt = insert_for(conn.dialect.name)(HOURLY).values(**values)
