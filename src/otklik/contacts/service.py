@@ -160,6 +160,15 @@ def _identified_row(dialect: Dialect, found: Any) -> Identified:
     )
 
 
+def _linked(dialect: Dialect, found: Any, name: str | None, email: str | None) -> Identified | None:
+    """A sender already linked to a contact (``found``: id, name, email, attributes);
+    ``None`` when they bring news about them (a name or an email the general path updates
+    and announces)."""
+    if (name and name != found[1]) or (email and email != found[2]):
+        return None
+    return _identified_row(dialect, found)
+
+
 def known_sqlite(raw: sqlite3.Connection, dialect: Dialect, contact_id: int) -> Identified | None:
     """:func:`known_sync` on SQLite's own handle."""
     found = raw.execute(_SQLITE_KNOWN, (contact_id,)).fetchone()
@@ -180,9 +189,7 @@ def identify_sqlite(
     email = email.lower() if email else None
     found = raw.execute(_SQLITE_IDENTIFIED, (inbox_id, sender_id)).fetchone()
     if found is not None:
-        if (name and name != found[1]) or (email and email != found[2]):
-            return None
-        return _identified_row(dialect, found)
+        return _linked(dialect, found, name, email)
     attributes = {"source": source}
     created = (
         sqlite_raw.insert(_contacts, dialect)
@@ -232,9 +239,7 @@ def identify_pg(
     email = email.lower() if email else None
     found = pg_raw.fetchrow(raw, _PG_IDENTIFIED, inbox_id, sender_id)
     if found is not None:
-        if (name and name != found[1]) or (email and email != found[2]):
-            return None
-        return _identified_row(dialect, found)
+        return _linked(dialect, found, name, email)
     attributes = {"source": source}
     contact, contact_params = sqlite_raw.insert(_contacts, dialect).row(
         {"name": name, "email": email, "attributes": attributes}

@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import functools
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, cast
 
 from asyncpg import Connection as AsyncpgConnection
@@ -118,37 +120,93 @@ class _Emitted:
     quiet: bool
 
 
+#: Whether the customer has a conversation in the inbox and whether this client id was seen
+#: there: (conversation id, earlier message id), either ``None``.
+History = tuple[int | None, int | None]
+
+
+def _sender(job: FirstMessage) -> dict[str, Any]:
+    """The channel's sender as ``contacts.identify_*`` take them."""
+    return {
+        "inbox_id": job.inbox_id,
+        "sender_id": job.sender_id,
+        "name": job.sender_name,
+        "email": job.sender_email,
+        "source": job.channel,
+    }
+
+
+def _decided(
+    identified: contacts.Identified | None,
+    job: FirstMessage,
+    history: Callable[[int], History],
+) -> tuple[Signature, str | None] | None:
+    """The customer and their language when this unit opens the conversation; ``None``
+    when the general path must take the message. ``history`` reads a known customer's
+    (a new one has none), on whichever handle the unit runs."""
+    if identified is None:
+        return None
+    if not identified.created:
+        conversation_id, previous_id = history(identified.contact.id)
+        if previous_id is not None:
+            return None  # a repeat: the general path answers with the first message
+        if conversation_id is not None and not job.new_conversation:
+            return None  # a next message, maybe reopening: the general path decides
+    language = identified.attributes.get("language")
+    return identified.contact, language if isinstance(language, str) else None
+
+
+def _conversation_row(
+    job: FirstMessage, contact: Signature, language: str | None, now: datetime
+) -> dict[str, Any]:
+    """The new conversation's values, as every handle writes them."""
+    return {
+        "inbox_id": job.inbox_id,
+        "contact_id": contact.id,
+        "channel": job.channel,
+        "status": "open",
+        "team_id": job.team_id,
+        "language": language,
+        "created_at": now,
+        "last_activity_at": now,
+        "unread_count": 1,
+        "waiting_since": now,
+    }
+
+
+def _message_row(job: FirstMessage, contact: Signature, now: datetime) -> dict[str, Any]:
+    """The first message's values but its conversation, as every handle writes them."""
+    return {
+        "author_type": "contact",
+        "author_id": contact.id,
+        "author_name": contact.name,
+        "private": False,
+        "text": job.text,
+        "client_msg_id": job.client_msg_id,
+        "created_at": now,
+        "external_id": job.external_id,
+        "channel_data": job.channel_data,
+    }
+
+
 def _contact(conn: Connection, job: FirstMessage) -> tuple[Signature, str | None] | None:
     """The customer (created if new) and their language; ``None``: not this case."""
     identified = (
         contacts.known_sync(conn, job.contact_id)
         if job.contact_id is not None
-        else contacts.identify_sync(
-            conn,
-            inbox_id=job.inbox_id,
-            sender_id=job.sender_id,
-            name=job.sender_name,
-            email=job.sender_email,
-            source=job.channel,
-        )
+        else contacts.identify_sync(conn, **_sender(job))
     )
-    if identified is None:
-        return None
-    if not identified.created:
-        history = conn.execute(
-            _HISTORY,
-            {
-                "contact_id": identified.contact.id,
-                "inbox_id": job.inbox_id,
-                "client_msg_id": job.client_msg_id,
-            },
-        ).one()
-        if history.previous_id is not None:
-            return None  # a repeat: the general path answers with the first message
-        if history.conversation_id is not None and not job.new_conversation:
-            return None  # a next message, maybe reopening: the general path decides
-    language = identified.attributes.get("language")
-    return identified.contact, language if isinstance(language, str) else None
+
+    def history(contact_id: int) -> History:
+        params = {
+            "contact_id": contact_id,
+            "inbox_id": job.inbox_id,
+            "client_msg_id": job.client_msg_id,
+        }
+        found = conn.execute(_HISTORY, params).one()
+        return found.conversation_id, found.previous_id
+
+    return _decided(identified, job, history)
 
 
 _INSERT_CONVERSATION = insert(_conversations).returning(_conversations.c.id)
@@ -194,35 +252,14 @@ def _write(conn: Connection, job: FirstMessage) -> _Written | None:
         return None
     contact, language = found
     now = utcnow()
-    conversation_id = conn.execute(
-        _INSERT_CONVERSATION,
-        {
-            "inbox_id": job.inbox_id,
-            "contact_id": contact.id,
-            "channel": job.channel,
-            "status": "open",
-            "team_id": job.team_id,
-            "language": language,
-            "created_at": now,
-            "last_activity_at": now,
-            "unread_count": 1,
-            "waiting_since": now,
-        },
-    ).scalar_one()
+    row = _conversation_row(job, contact, language, now)
+    conversation_id = conn.execute(_INSERT_CONVERSATION, row).scalar_one()
     _count_one_more(
         conn, conversation_id=conversation_id, inbox_id=job.inbox_id, team_id=job.team_id
     )
     message: dict[str, Any] = {
         "conversation_id": conversation_id,
-        "author_type": "contact",
-        "author_id": contact.id,
-        "author_name": contact.name,
-        "private": False,
-        "text": job.text,
-        "client_msg_id": job.client_msg_id,
-        "created_at": now,
-        "external_id": job.external_id,
-        "channel_data": job.channel_data,
+        **_message_row(job, contact, now),
     }
     message["id"] = conn.execute(_INSERT_MESSAGE, message).scalar_one()
     conversation = conn.execute(
@@ -260,30 +297,15 @@ def _contact_sqlite(
     identified = (
         contacts.known_sqlite(raw, dialect, job.contact_id)
         if job.contact_id is not None
-        else contacts.identify_sqlite(
-            raw,
-            dialect,
-            inbox_id=job.inbox_id,
-            sender_id=job.sender_id,
-            name=job.sender_name,
-            email=job.sender_email,
-            source=job.channel,
-        )
+        else contacts.identify_sqlite(raw, dialect, **_sender(job))
     )
-    if identified is None:
-        return None
-    if not identified.created:
-        contact_id = identified.contact.id
-        conversation_id, previous_id = raw.execute(
-            _SQLITE_HISTORY,
-            (contact_id, job.inbox_id, contact_id, job.inbox_id, job.client_msg_id),
-        ).fetchone()
-        if previous_id is not None:
-            return None
-        if conversation_id is not None and not job.new_conversation:
-            return None
-    language = identified.attributes.get("language")
-    return identified.contact, language if isinstance(language, str) else None
+
+    def history(contact_id: int) -> History:
+        params = (contact_id, job.inbox_id, contact_id, job.inbox_id, job.client_msg_id)
+        found = raw.execute(_SQLITE_HISTORY, params).fetchone()
+        return found[0], found[1]
+
+    return _decided(identified, job, history)
 
 
 def _write_sqlite(raw: sqlite3.Connection, dialect: Dialect, job: FirstMessage) -> _Written | None:
@@ -292,38 +314,13 @@ def _write_sqlite(raw: sqlite3.Connection, dialect: Dialect, job: FirstMessage) 
         return None
     contact, language = found
     now = utcnow()
-    conversation_id = (
-        sqlite_raw.insert(_conversations, dialect)
-        .run(
-            raw,
-            {
-                "inbox_id": job.inbox_id,
-                "contact_id": contact.id,
-                "channel": job.channel,
-                "status": "open",
-                "team_id": job.team_id,
-                "language": language,
-                "created_at": now,
-                "last_activity_at": now,
-                "unread_count": 1,
-                "waiting_since": now,
-            },
-        )
-        .lastrowid
-    )
+    row = _conversation_row(job, contact, language, now)
+    conversation_id = sqlite_raw.insert(_conversations, dialect).run(raw, row).lastrowid
     assert conversation_id is not None
     raw.execute(_SQLITE_COUNT_ONE_MORE, (job.inbox_id, job.team_id or 0))
     message: dict[str, Any] = {
         "conversation_id": conversation_id,
-        "author_type": "contact",
-        "author_id": contact.id,
-        "author_name": contact.name,
-        "private": False,
-        "text": job.text,
-        "client_msg_id": job.client_msg_id,
-        "created_at": now,
-        "external_id": job.external_id,
-        "channel_data": job.channel_data,
+        **_message_row(job, contact, now),
     }
     message["id"] = sqlite_raw.insert(_messages, dialect).run(raw, message).lastrowid
     touched = raw.execute(_SQLITE_TOUCH, (message["id"], conversation_id)).fetchone()
@@ -376,30 +373,15 @@ def _contact_pg(
     identified = (
         contacts.known_pg(raw, dialect, job.contact_id)
         if job.contact_id is not None
-        else contacts.identify_pg(
-            raw,
-            dialect,
-            inbox_id=job.inbox_id,
-            sender_id=job.sender_id,
-            name=job.sender_name,
-            email=job.sender_email,
-            source=job.channel,
-        )
+        else contacts.identify_pg(raw, dialect, **_sender(job))
     )
-    if identified is None:
-        return None
-    if not identified.created:
-        history = pg_raw.fetchrow(
-            raw, _PG_HISTORY, identified.contact.id, job.inbox_id, job.client_msg_id
-        )
-        assert history is not None
-        conversation_id, previous_id = history
-        if previous_id is not None:
-            return None
-        if conversation_id is not None and not job.new_conversation:
-            return None
-    language = identified.attributes.get("language")
-    return identified.contact, language if isinstance(language, str) else None
+
+    def history(contact_id: int) -> History:
+        found = pg_raw.fetchrow(raw, _PG_HISTORY, contact_id, job.inbox_id, job.client_msg_id)
+        assert found is not None
+        return found[0], found[1]
+
+    return _decided(identified, job, history)
 
 
 def _write_pg(raw: AsyncpgConnection, conn: Connection, job: FirstMessage) -> _Written | None:
@@ -410,30 +392,9 @@ def _write_pg(raw: AsyncpgConnection, conn: Connection, job: FirstMessage) -> _W
     contact, language = found
     now = utcnow()
     conversation, conversation_params = sqlite_raw.insert(_conversations, dialect).row(
-        {
-            "inbox_id": job.inbox_id,
-            "contact_id": contact.id,
-            "channel": job.channel,
-            "status": "open",
-            "team_id": job.team_id,
-            "language": language,
-            "created_at": now,
-            "last_activity_at": now,
-            "unread_count": 1,
-            "waiting_since": now,
-        }
+        _conversation_row(job, contact, language, now)
     )
-    message: dict[str, Any] = {
-        "author_type": "contact",
-        "author_id": contact.id,
-        "author_name": contact.name,
-        "private": False,
-        "text": job.text,
-        "client_msg_id": job.client_msg_id,
-        "created_at": now,
-        "external_id": job.external_id,
-        "channel_data": job.channel_data,
-    }
+    message = _message_row(job, contact, now)
     said, message_params = sqlite_raw.insert(_messages, dialect).row(message)
     written = pg_raw.fetchrow(
         raw,
