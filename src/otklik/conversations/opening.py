@@ -425,15 +425,15 @@ async def open_in_unit(unit: WriteUnit, job: FirstMessage) -> Opened | None:
         message = message_out_from(written.message)
         conversation = conversation_out_from(written.conversation, written.contact, message)
         opened = Opened(message, conversation.id, written.contact.id)
-        created, quiet = bus.emit_sync(
-            conn, info, events.ConversationCreated(conversation=conversation), causes
+        created, said, quiet = bus.emit_pair_sync(
+            conn,
+            info,
+            events.ConversationCreated(conversation=conversation),
+            events.MessageCreated(
+                conversation=conversation, message=message, visitor_message=message
+            ),
+            causes,
         )
-        if not quiet:
-            return _Emitted(opened, created, None, False)
-        event = events.MessageCreated(
-            conversation=conversation, message=message, visitor_message=message
-        )
-        said, quiet = bus.emit_sync(conn, info, event, causes)
         return _Emitted(opened, created, said, quiet)
 
     done = await unit.run(work, release=lambda done: done is None or done.quiet)
