@@ -16,7 +16,7 @@ server's modules hold:
   the frames; ``COMMIT`` (``synchronous_commit`` as the server has it).
 
 With one connection and with as many as the server's write lanes, it prints turns/s, the
-bench process's CPU per turn, and the backends' CPU per turn read from ``/proc`` for each
+bench process's CPU per turn, and the backends' CPU per turn (``psutil``) for each
 connection's backend. The last gives the ceiling: a machine whose cores also run the
 database can acknowledge at most ``cores / (backend CPU per message)`` messages per second
 even if the server cost nothing.
@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
+import psutil
 import uvloop
 from sqlalchemy.dialects.postgresql import asyncpg as pg_dialect
 
@@ -48,21 +49,19 @@ from otklik.contacts import service as contacts
 from otklik.conversations import appending
 from otklik.conversations import service as conversations
 from otklik.core import migrate, sqlite_raw
-from otklik.core.clock import utcnow
 from otklik.core.db import Database
-from otklik.core.fulltext import analyze
 from otklik.realtime import log, notify
 from otklik.realtime.models import Event
 from otklik.reports import tracking
 
 TEXT = "Здравствуйте! Where is my order #12345? It was due yesterday, thanks."
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 @dataclass(frozen=True)
 class Visitor:
     inbox_id: int
-    contact_id: int
+    #: Who they are, as their messages are signed.
+    signature: contacts.Signature
     conversation_id: int
     #: The log rows a real message of theirs wrote: (stream, type, payload, reach).
     feed: list[tuple[str, str, str, tuple[int | None, int | None, int | None]]]
@@ -134,15 +133,16 @@ async def prepare(url: str, visitors: int) -> list[Visitor]:
             ]
             if len(feed) != 2:
                 raise RuntimeError(f"expected a message's two log rows, found {len(feed)}")
-            out.append(Visitor(inbox.id, contact.id, posted.message.conversation_id, feed))
+            signature = contacts.Signature(id=contact.id, name=contact.name, email=contact.email)
+            out.append(Visitor(inbox.id, signature, posted.message.conversation_id, feed))
         return out
     finally:
         await db.dispose()
 
 
 def _backend_cpu_s(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
+    times = psutil.Process(pid).cpu_times()
+    return float(times.user + times.system)
 
 
 class Lane:
@@ -158,29 +158,30 @@ class Lane:
         self.state = sqlite_raw.codec(tracking.STATE, dialect)
         self.turns = 0
 
-    async def turn(self, visitor: Visitor, pending: list[tuple[int, str, str, str]]) -> None:
+    async def turn(
+        self, visitor: Visitor, pending: list[tuple[int, str, str, str]], *, first: bool
+    ) -> None:
+        """One message's statements. As the server does (``core/unit.py``), a turn's
+        ``RELEASE`` goes out with the next turn's ``SAVEPOINT``, the last one with the
+        ``COMMIT``."""
         c = self.conn
-        await c.execute("SAVEPOINT otklik_unit")
-        await c.fetchrow(appending._PG_SIGNATURE, visitor.contact_id)
-        client_msg_id = uuid.uuid4().hex
+        opening = "SAVEPOINT otklik_unit"
+        await c.execute(opening if first else f"RELEASE {opening}; {opening}")
+        await c.fetchrow(appending._PG_SIGNATURE, visitor.signature.id)
+        job = appending.NextMessage(
+            inbox_id=visitor.inbox_id,
+            contact_id=visitor.signature.id,
+            client_msg_id=uuid.uuid4().hex,
+            text=TEXT,
+            external_id=None,
+            channel_data={},
+        )
         latest = await c.fetchrow(
-            appending._PG_LATEST, visitor.contact_id, visitor.inbox_id, client_msg_id
+            appending._PG_LATEST, visitor.signature.id, visitor.inbox_id, job.client_msg_id
         )
         assert latest is not None and latest[1] == "open" and latest[2] is None
-        now = utcnow()
-        message = {
-            "conversation_id": visitor.conversation_id,
-            "author_type": "contact",
-            "author_id": visitor.contact_id,
-            "author_name": None,
-            "private": False,
-            "text": TEXT,
-            "client_msg_id": client_msg_id,
-            "created_at": now,
-            "external_id": None,
-            "channel_data": {},
-            "search_terms": analyze(TEXT),
-        }
+        message = appending._new_message(visitor.conversation_id, visitor.signature, job)
+        now = message["created_at"]
         (at,) = self.conversations.params(("last_activity_at",), {"last_activity_at": now})
         appended = await c.fetchrow(
             appending._PG_APPEND,
@@ -208,13 +209,13 @@ class Lane:
         state = {"waiting_since": now, "status": "open", "conversation_id": visitor.conversation_id}
         wrote = tracking._CUSTOMER_WROTE_RAW
         await c.execute(wrote.postgresql, *self.state.params(wrote.columns, state))
-        await c.execute("RELEASE SAVEPOINT otklik_unit")
 
     async def batch(self, k: int) -> None:
         c, pending = self.conn, []
         await c.execute("BEGIN")
-        for _ in range(k):
-            await self.turn(self.visitors[self.turns % len(self.visitors)], pending)
+        for n in range(k):
+            visitor = self.visitors[self.turns % len(self.visitors)]
+            await self.turn(visitor, pending, first=n == 0)
             self.turns += 1
         stamped = dict(await c.fetch(log._PG_STAMP, [i for i, *_ in pending]))
         frames = [

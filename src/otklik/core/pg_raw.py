@@ -13,7 +13,6 @@ JSON codecs are the ones SQLAlchemy registered on the connection.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from asyncpg import Connection as AsyncpgConnection
@@ -51,29 +50,11 @@ def fetch(raw: AsyncpgConnection, sql: str, *args: Any) -> list[Record]:
     return rows
 
 
-def fetchval(raw: AsyncpgConnection, sql: str, *args: Any) -> Any:
-    return await_(raw.fetchval(sql, *args))
-
-
-def row_of(raw: AsyncpgConnection, statement: tuple[str, Sequence[Any]]) -> Record | None:
-    """:func:`fetchrow` of a statement given as its text and parameters together (as
-    ``sqlite_raw.Insert.statement`` makes them)."""
-    sql, args = statement
-    return fetchrow(raw, sql, *args)
-
-
 def execute(raw: AsyncpgConnection, sql: str, *args: Any) -> int:
     """Run ``sql``; the rows it changed (from the command tag, ``INSERT 0 1``)."""
     tag: str = await_(raw.execute(sql, *args))
     last = tag.rsplit(" ", 1)[-1]
     return int(last) if last.isdigit() else 0
-
-
-def id_of(raw: AsyncpgConnection, statement: tuple[str, Sequence[Any]]) -> int:
-    """The id an ``INSERT … RETURNING id`` (text and parameters together) gives back."""
-    row = row_of(raw, statement)
-    assert row is not None
-    return int(row[0])
 
 
 def marks(first: int, count: int) -> str:

@@ -47,12 +47,10 @@ class RawStatement:
     def run(self, conn: Connection, values: dict[str, Any]) -> int | None:
         sqlite = sqlite_raw.handle(conn)
         if sqlite is not None:
-            params = sqlite_raw.codec(self.table, conn.dialect).params(self.columns, values)
-            return sqlite.execute(self.sqlite, params).rowcount
+            return sqlite.execute(self.sqlite, self.params(conn, values)).rowcount
         pg = pg_raw.handle(conn)
         if pg is not None:
-            params = sqlite_raw.codec(self.table, conn.dialect).params(self.columns, values)
-            return pg_raw.execute(pg, self.postgresql, *params)
+            return pg_raw.execute(pg, self.postgresql, *self.params(conn, values))
         return None
 
 

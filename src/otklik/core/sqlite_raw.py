@@ -12,8 +12,8 @@ Values still go in and come out the way SQLAlchemy stores and reads them: :class
 each column's own bind and result processors from the dialect (``TypeEngine.bind_processor``
 / ``result_processor``), so a datetime written here is the same text an ORM write produces
 and reads back as the same aware ``datetime``. Only the SQL text is written by hand. The codecs
-and :class:`Insert` serve PostgreSQL's twin too (``pg_raw.py``), with that dialect's
-processors and ``$n`` placeholders.
+and :meth:`Insert.row` serve PostgreSQL's twin too (``pg_raw.py``), with that dialect's
+processors.
 """
 
 from __future__ import annotations
@@ -130,7 +130,7 @@ class Insert:
             if not (default.is_scalar or default.is_callable):
                 raise ValueError(f"{table.name}.{column.name}: a SQL default (Core only)")
             self._defaults.append((column.name, default))
-        self._texts: dict[tuple[bool | str, ...], str] = {}
+        self._texts: dict[tuple[str, ...], str] = {}
 
     def values(self, given: dict[str, Any]) -> dict[str, Any]:
         """``given`` and the defaults of the columns it does not name."""
@@ -141,21 +141,14 @@ class Insert:
         return row
 
     def run(self, raw: sqlite3.Connection, given: dict[str, Any]) -> sqlite3.Cursor:
-        return raw.execute(*self.statement(given))
-
-    def statement(self, given: dict[str, Any], *, numbered: bool = False) -> tuple[str, list[Any]]:
-        """The SQL text and its positional parameters: ``?`` placeholders, or ``$1, $2…``
-        with ``numbered`` (PostgreSQL's, for asyncpg's handle: ``core/pg_raw.py``)."""
         names, params = self.row(given)
-        text = self._texts.get((numbered, *names))
+        text = self._texts.get(names)
         if text is None:
-            count = len(names)
-            marks = [f"${i}" for i in range(1, count + 1)] if numbered else ["?"] * count
-            text = self._texts[(numbered, *names)] = (
+            text = self._texts[names] = (
                 f"INSERT INTO {self.table.name} ({', '.join(names)})"
-                f" VALUES ({', '.join(marks)}){self._suffix}"
+                f" VALUES ({', '.join('?' for _ in names)}){self._suffix}"
             )
-        return text, params
+        return raw.execute(text, params)
 
     def row(self, given: dict[str, Any]) -> tuple[tuple[str, ...], list[Any]]:
         """The columns the row names (``given`` and the defaults), in the table's order, and

@@ -57,7 +57,7 @@ _UNRELEASED = "otklik_unit_unreleased"
 
 
 def _open_savepoint(conn: Connection) -> None:
-    pg = pg_raw.handle(conn) if sqlite_raw.handle(conn) is None else None
+    pg = pg_raw.handle(conn)  # None on SQLite: its savepoints cost no round trip
     earlier = conn.info.pop(_UNRELEASED, None)
     if pg is not None and earlier is not None and earlier is pg_raw.transaction_of(conn):
         pg_raw.execute(pg, f"RELEASE SAVEPOINT {_SAVEPOINT}; SAVEPOINT {_SAVEPOINT}")
@@ -66,7 +66,7 @@ def _open_savepoint(conn: Connection) -> None:
 
 
 def _release_savepoint(conn: Connection) -> None:
-    if sqlite_raw.handle(conn) is None and pg_raw.handle(conn) is not None:
+    if pg_raw.handle(conn) is not None:
         conn.info[_UNRELEASED] = pg_raw.transaction_of(conn)
     else:
         _execute(conn, f"RELEASE SAVEPOINT {_SAVEPOINT}")

@@ -34,8 +34,8 @@ def of(conn: Connection, spread_by: int) -> int:
     """The shard a write on ``conn`` bumps: the connection's own, else ``spread_by``'s."""
     if conn.dialect.name != "postgresql":
         return 0
-    claimed = conn.info.get(_CLAIMED)
-    return claimed if isinstance(claimed, int) else spread_by % SHARDS
+    shard = claimed(conn)
+    return shard if shard is not None else spread_by % SHARDS
 
 
 def claimed(conn: Connection) -> int | None:

@@ -176,7 +176,7 @@ def add(
     rolled = _roll_values(kind, at, where.inbox_id, where.channel, team, agent_id, measured, shard)
     if _FACT_AND_ROLL.run(conn, values, rolled) is None:
         conn.execute(insert(FACTS).values(**values))
-        roll(conn, kind, at, where.inbox_id, where.channel, team, agent_id, measured, shard=shard)
+        _roll_row(conn, rolled)
     if kind == "resolved" and first and n == 1:
         roll(
             conn,
@@ -313,7 +313,11 @@ def roll(
     *,
     shard: int = 0,
 ) -> None:
-    values = _roll_values(kind, at, inbox_id, channel, team_id, agent_id, measured, shard)
+    _roll_row(conn, _roll_values(kind, at, inbox_id, channel, team_id, agent_id, measured, shard))
+
+
+def _roll_row(conn: Connection, values: dict[str, Any]) -> None:
+    """Count a row of :func:`_roll_values` in its hour."""
     if _ROLL.run(conn, values) is not None:
         return
     stmt = insert_for(conn.dialect.name)(HOURLY).values(**values)
