@@ -163,13 +163,16 @@ def _write(conn: Connection, job: NextMessage) -> _Written | None:
 
 # The same unit on SQLite's own handle (``core/sqlite_raw.py``): the statements above, as
 # SQLite text. One writer holds the file, so nothing changes between them; no row locks.
-_SQLITE_SIGNATURE = "SELECT id, name, email FROM contacts WHERE id = ?"
+# The contact's signature and their latest conversation in this inbox (with a repeat's
+# message, if this send is one) in one statement: the contact by its key, the conversation by
+# ``ix_conversations_contact_inbox``. No row: no such contact; a NULL conversation: none yet.
 _SQLITE_LATEST = (
-    "SELECT c.id, c.status, (SELECT m.id FROM messages AS m"
+    "SELECT ct.name, ct.email, c.id, c.status, (SELECT m.id FROM messages AS m"
     " JOIN conversations AS e ON e.id = m.conversation_id"
-    " WHERE e.contact_id = ? AND e.inbox_id = ? AND m.client_msg_id = ? LIMIT 1)"
-    " FROM conversations AS c WHERE c.contact_id = ? AND c.inbox_id = ?"
-    " ORDER BY c.id DESC LIMIT 1"
+    " WHERE e.contact_id = ct.id AND e.inbox_id = ? AND m.client_msg_id = ? LIMIT 1)"
+    " FROM contacts AS ct LEFT JOIN conversations AS c"
+    " ON c.contact_id = ct.id AND c.inbox_id = ?"
+    " WHERE ct.id = ? ORDER BY c.id DESC LIMIT 1"
 )
 _MESSAGE_COLUMNS = (
     "conversation_id",
@@ -198,17 +201,16 @@ _SQLITE_UNDO_MESSAGE = "DELETE FROM messages WHERE id = ?"
 
 
 def _write_sqlite(raw: sqlite3.Connection, dialect: Dialect, job: NextMessage) -> _Written | None:
-    found = raw.execute(_SQLITE_SIGNATURE, (job.contact_id,)).fetchone()
+    found = raw.execute(
+        _SQLITE_LATEST, (job.inbox_id, job.client_msg_id, job.inbox_id, job.contact_id)
+    ).fetchone()
     if found is None:
         return None
-    contact = Signature(id=found[0], name=found[1], email=found[2])
-    latest = raw.execute(
-        _SQLITE_LATEST,
-        (job.contact_id, job.inbox_id, job.client_msg_id, job.contact_id, job.inbox_id),
-    ).fetchone()
-    if latest is None or latest[2] is not None or latest[1] != "open":
+    name, email, conversation_id, status, repeat = found
+    if conversation_id is None or repeat is not None or status != "open":
         return None
-    message = _new_message(latest[0], contact, job)
+    contact = Signature(id=job.contact_id, name=name, email=email)
+    message = _new_message(conversation_id, contact, job)
     messages = sqlite_raw.codec(_messages, dialect)
     cursor = raw.execute(_SQLITE_INSERT_MESSAGE, messages.params(_MESSAGE_COLUMNS, message))
     message["id"] = cursor.lastrowid
@@ -216,7 +218,7 @@ def _write_sqlite(raw: sqlite3.Connection, dialect: Dialect, job: NextMessage) -
     (now,) = conversations.params(
         ("last_activity_at",), {"last_activity_at": message["created_at"]}
     )
-    touched = raw.execute(_SQLITE_TOUCH, (message["id"], now, now, latest[0])).fetchone()
+    touched = raw.execute(_SQLITE_TOUCH, (message["id"], now, now, conversation_id)).fetchone()
     if touched is None:  # resolved meanwhile: the general path reopens it
         raw.execute(_SQLITE_UNDO_MESSAGE, (message["id"],))
         return None
