@@ -128,3 +128,28 @@ async def test_the_api_channel_sends_answer_alike_both_ways(workspace: Workspace
     assert hot.json() == {**routed.json(), "created": True}
     listed = await workspace.api.get("/api/v1/conversations", headers=workspace.auth())
     assert [c["id"] for c in listed.json()["items"]].count(hot.json()["conversation_id"]) == 1
+
+
+def _headers(response: httpx.Response) -> dict[str, str]:
+    varying = {"date", "content-length", "server"}
+    return {name: value for name, value in response.headers.items() if name not in varying}
+
+
+async def test_the_door_gives_hot_answers_every_layer_of_the_app(workspace: Workspace) -> None:
+    """The hot route is taken at the app's door (``core/front.py``), past FastAPI's entry:
+    its answers still pass every middleware of the app's stack — the security headers in
+    full, HSTS behind a trusted HTTPS proxy, the body limit — exactly as the routed ones."""
+    visitor = await workspace.visitor("Door")
+    await visitor.say("opens the conversation")
+    for forwarded in ({}, {"X-Forwarded-Proto": "https"}):
+        body = json.dumps({"client_msg_id": new_id(), "text": "hello"}).encode()
+        hot, routed = await _both_ways(workspace, body, {**visitor.headers, **forwarded})
+        assert (hot.status_code, routed.status_code) == (201, 200)
+        assert _headers(hot) == _headers(routed)
+        assert hot.headers["x-frame-options"] == "DENY"
+        assert hot.headers["cache-control"] == "no-store"
+        assert ("strict-transport-security" in hot.headers) == bool(forwarded)
+    too_large = json.dumps({"client_msg_id": new_id(), "text": "x" * 2_000_000}).encode()
+    hot, routed = await _both_ways(workspace, too_large, visitor.headers)
+    assert hot.status_code == routed.status_code == 413
+    assert _shape(hot) == _shape(routed)

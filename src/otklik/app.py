@@ -36,6 +36,7 @@ from otklik.contacts.transfer_api import router as contact_imports_router
 from otklik.conversations.api import router as conversations_router
 from otklik.core import config_cache, heap
 from otklik.core.db import Database
+from otklik.core.front import FrontDoorApp, Layer, Layers
 from otklik.core.headers import SecurityHeaders
 from otklik.core.hot import HotHandler, HotRoutes
 from otklik.core.http import BodyLimit, install_error_handlers
@@ -119,7 +120,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await broker.stop()
             await db.dispose()
 
-    app = FastAPI(
+    app = FrontDoorApp(
         title="Otklik API",
         version=__version__,
         lifespan=lifespan,
@@ -180,23 +181,34 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def healthz() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
-    # Innermost of the middlewares: the customers' sends, past the router (core/hot.py).
-    app.add_middleware(HotRoutes, routes=hot_routes)
-    if settings.cors_origins:
-        app.add_middleware(
-            CORSMiddleware,
-            allow_origins=settings.cors_origins,
-            allow_credentials=True,
-            allow_methods=["*"],
-            allow_headers=["*"],
-        )
-    app.add_middleware(BodyLimit, allowances=attachments_api.body_allowances(settings))
-    app.add_middleware(SecurityHeaders, hsts_seconds=settings.hsts_seconds)
-    # Outermost: sockets skip the layers above (see realtime/routes.py).
-    app.add_middleware(
-        SocketRoutes, routes={"/api/v1/ws": agent_socket, "/api/v1/widget/ws": visitor_socket}
+    # Outermost first. Outside everything: the client address and scheme (HTTPS → Secure
+    # cookies) are taken from X-Forwarded-For/-Proto only when the peer is one of the
+    # trusted proxies. Then sockets, which skip the layers below (see realtime/routes.py).
+    # Innermost: the customers' sends, past the router (core/hot.py). The hot and socket
+    # routes are taken at the app's door through the same chain (core/front.py).
+    sockets = {"/api/v1/ws": agent_socket, "/api/v1/widget/ws": visitor_socket}
+    cors = (
+        [
+            Layer(
+                CORSMiddleware,
+                {
+                    "allow_origins": settings.cors_origins,
+                    "allow_credentials": True,
+                    "allow_methods": ["*"],
+                    "allow_headers": ["*"],
+                },
+            )
+        ]
+        if settings.cors_origins
+        else []
     )
-    # Outside everything: the client address and scheme (HTTPS → Secure cookies) are taken
-    # from X-Forwarded-For/-Proto only when the peer is one of the trusted proxies.
-    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies or [])
+    layers = [
+        Layer(ProxyHeadersMiddleware, {"trusted_hosts": settings.trusted_proxies or []}),
+        Layer(SocketRoutes, {"routes": sockets}),
+        Layer(SecurityHeaders, {"hsts_seconds": settings.hsts_seconds}),
+        Layer(BodyLimit, {"allowances": attachments_api.body_allowances(settings)}),
+        *cors,
+        Layer(HotRoutes, {"routes": hot_routes}),
+    ]
+    app.open_door(Layers(layers, hot_routes=hot_routes, socket_paths=list(sockets)))
     return app

@@ -33,7 +33,7 @@ def body_errors(exc: ValidationError) -> RequestValidationError:
     )
 
 
-def _is_json(scope: Scope) -> bool:
+def is_json(scope: Scope) -> bool:
     name: bytes
     value: bytes
     for name, value in scope["headers"]:
@@ -50,7 +50,7 @@ class HotRoutes:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             handler = self.routes.get((scope["method"], scope["path"]))
-            if handler is not None and _is_json(scope):
+            if handler is not None and is_json(scope):
                 request = Request(scope, receive, send)
                 try:
                     response = await handler(request, await request.body())
