@@ -1,4 +1,4 @@
-"""The UTC timestamp column on SQLite: one bind step, the same stored text as SQLAlchemy's.
+"""The UTC timestamp column on SQLite: one bind step and one read step, as SQLAlchemy's own.
 
 ``UTCDateTime`` folds converting to UTC and SQLite's text format into one function. What it
 stores must stay what SQLAlchemy's own SQLite ``DATETIME`` would store for the same UTC
@@ -38,3 +38,27 @@ def test_a_naive_moment_is_refused() -> None:
     assert process is not None
     with pytest.raises(ValueError, match="naive"):
         process(datetime(2026, 12, 5, 12, 0))  # noqa: DTZ001 - naive on purpose
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-12-05 12:00:00.000000",
+        "2026-12-05 12:00:00",  # written without microseconds (an older row, raw SQL)
+        "2024-02-29 23:59:59.999999",
+        "2026-12-05 15:00:00.000123+03:00",  # an offset, if a raw statement ever stored one
+        None,
+    ],
+)
+def test_a_stored_text_reads_back_as_sqlalchemys_stacked_processors_read_it(
+    text: str | None,
+) -> None:
+    """``UTCDateTime`` parses SQLite's text in one step; the result must be what SQLite's
+    ``DATETIME`` processor followed by ``process_result_value`` give: an aware UTC moment."""
+    ours = UTCDateTime().dialect_impl(_DIALECT).result_processor(_DIALECT, None)
+    parse = sqlite.DATETIME().result_processor(_DIALECT, None)
+    assert ours is not None and parse is not None
+    expected = UTCDateTime().process_result_value(parse(text), _DIALECT)
+    read = ours(text)
+    assert read == expected
+    assert read is None or read.utcoffset() == timedelta(0)

@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.engine.processors import str_to_datetime
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -102,6 +103,32 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Callable[[Any], Any] | None:
+        """On SQLite, the dialect's parse of its text (``datetime.fromisoformat``) and
+        :meth:`process_result_value` in one step, as :meth:`bind_processor` on the way in:
+        a conversation read back on a live message has six of these. Anything but the
+        dialect's plain text parser (a storage format of its own) keeps the stacked path;
+        ``test_db_types`` holds the two to the same values."""
+        stacked = super().result_processor(dialect, coltype)
+        if dialect.name != "sqlite" or stacked is None:
+            return stacked
+        parse = self.impl_instance.dialect_impl(dialect).result_processor(dialect, coltype)
+        if parse is not str_to_datetime:
+            return stacked
+        parse_text = datetime.fromisoformat
+
+        def process(value: Any) -> datetime | None:
+            if value is None:
+                return None
+            if not isinstance(value, str):
+                return stacked(value)
+            parsed = parse_text(value)
+            if parsed.tzinfo is None:
+                return parsed.replace(tzinfo=UTC)
+            return parsed.astimezone(UTC)
+
+        return process
 
 
 class Base(DeclarativeBase):
