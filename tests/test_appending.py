@@ -193,6 +193,8 @@ async def test_the_core_unit_and_the_general_path_leave_the_same_rows_and_events
     assert first["last_message_id"] == core.message.id
     assert second["last_message_id"] == general.message.id
     assert first["waiting_since"] == second["waiting_since"]  # the oldest unanswered message
+    assert first["last_activity_at"] == after_core["message"]["created_at"]
+    assert second["last_activity_at"] == after_general["message"]["created_at"]
     assert first["status"] == second["status"] == "open"
     # Operators and the visitor hear the same frames, field for field.
     for (_, _, core_data, _), (_, _, general_data, _) in zip(

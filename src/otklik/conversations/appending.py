@@ -187,6 +187,7 @@ _MESSAGE_COLUMNS = (
     "channel_data",
     "search_terms",
 )
+_CREATED_AT = _MESSAGE_COLUMNS.index("created_at")
 _SQLITE_INSERT_MESSAGE = (
     f"INSERT INTO messages ({', '.join(_MESSAGE_COLUMNS)})"
     f" VALUES ({', '.join('?' for _ in _MESSAGE_COLUMNS)})"
@@ -211,13 +212,12 @@ def _write_sqlite(raw: sqlite3.Connection, dialect: Dialect, job: NextMessage) -
         return None
     contact = Signature(id=job.contact_id, name=name, email=email)
     message = _new_message(conversation_id, contact, job)
-    messages = sqlite_raw.codec(_messages, dialect)
-    cursor = raw.execute(_SQLITE_INSERT_MESSAGE, messages.params(_MESSAGE_COLUMNS, message))
+    params = sqlite_raw.codec(_messages, dialect).params(_MESSAGE_COLUMNS, message)
+    cursor = raw.execute(_SQLITE_INSERT_MESSAGE, params)
     message["id"] = cursor.lastrowid
-    conversations = sqlite_raw.codec(_conversations, dialect)
-    (now,) = conversations.params(
-        ("last_activity_at",), {"last_activity_at": message["created_at"]}
-    )
+    # The conversation's activity is the message's moment, as its column already stores it
+    # (both are UTC timestamps; test_appending compares them).
+    now = params[_CREATED_AT]
     touched = raw.execute(_SQLITE_TOUCH, (message["id"], now, now, conversation_id)).fetchone()
     if touched is None:  # resolved meanwhile: the general path reopens it
         raw.execute(_SQLITE_UNDO_MESSAGE, (message["id"],))
@@ -225,7 +225,7 @@ def _write_sqlite(raw: sqlite3.Connection, dialect: Dialect, job: NextMessage) -
     return _Written(
         contact=contact,
         message=message,
-        conversation=conversations.row(_CONVERSATION_COLUMNS, touched),
+        conversation=sqlite_raw.codec(_conversations, dialect).row(_CONVERSATION_COLUMNS, touched),
     )
 
 
