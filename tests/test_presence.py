@@ -19,6 +19,7 @@ from otklik.accounts.schemas import AgentCreate
 from otklik.config import Settings
 from otklik.core.clock import utcnow
 from otklik.core.db import Database
+from otklik.realtime import presence as presence_keeping
 from tests.processes import start_server
 from tests.support import HTTP_TIMEOUT, WAIT, LiveServer, Socket, Workspace
 
@@ -182,6 +183,52 @@ async def test_operator_gone_is_offline_once_whoever_sweeps(db: Database) -> Non
     # A second sweep (another process, say) finds nothing left to do.
     async with db.session(write=True) as session:
         assert await accounts.expire_presence(session, grace=timedelta(seconds=60), idle=None) == []
+
+
+async def _gone_offline(db: Database, agent_id: int) -> None:
+    """The system takes their status: no socket vouched for them for five minutes."""
+    async with db.session(write=True) as session:
+        gone = utcnow() - timedelta(minutes=5)
+        await session.execute(update(Agent).where(Agent.id == agent_id).values(seen_at=gone))
+    async with db.session(write=True) as session:
+        await accounts.expire_presence(session, grace=timedelta(seconds=60), idle=None)
+    assert await _status(db, agent_id) == "offline"
+
+
+async def test_a_wall_of_sockets_brings_its_operator_back_with_one_write(
+    db: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A supervisor's wall of sockets, or every tab reconnecting after a restart, opens many
+    sockets of one operator at once: they are brought back by one write, not one each (the
+    writes queued ahead of the customers' messages). Once their last socket has closed, the
+    next one writes again."""
+    boris = await _agent(db, "boris@example.com")
+    await _gone_offline(db, boris)
+    writes = 0
+    agent_returned = accounts.agent_returned
+
+    async def counted(session: Any, *, agent_id: int, active: bool) -> None:
+        nonlocal writes
+        writes += 1
+        await agent_returned(session, agent_id=agent_id, active=active)
+
+    monkeypatch.setattr(presence_keeping.accounts, "agent_returned", counted)
+    keeper = presence_keeping.PresenceKeeper(db, settings)
+    for _ in range(50):
+        keeper.opened(boris)
+    await asyncio.gather(*(keeper.returned(boris) for _ in range(50)))
+    assert await _status(db, boris) == "online"
+    assert writes == 1
+    await keeper.returned(boris)  # one more tab of the fifty
+    assert writes == 1
+
+    for _ in range(50):
+        await keeper.closed(boris)
+    await _gone_offline(db, boris)
+    keeper.opened(boris)
+    await keeper.returned(boris)
+    assert await _status(db, boris) == "online"
+    assert writes == 2
 
 
 @pytest.mark.slow

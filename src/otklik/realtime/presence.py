@@ -45,6 +45,10 @@ class PresenceKeeper:
             self.activity_every = min(ACTIVITY_WRITE_SECONDS, self.idle.total_seconds() / 4)
         self._sockets: Counter[int] = Counter()
         self._active_written: dict[int, float] = {}
+        #: Operators brought back (:meth:`returned`) since their first socket here opened;
+        #: their other sockets need no write of their own (see :meth:`returned`).
+        self._returned: set[int] = set()
+        self._returning: dict[int, asyncio.Lock] = {}
         self._started = time.monotonic()
         self._task: asyncio.Task[None] | None = None
 
@@ -72,12 +76,29 @@ class PresenceKeeper:
     async def returned(self, agent_id: int) -> None:
         """The socket is live: a status the system took while they were gone comes back
         (after ``ready``, so the socket hears the presence frame itself). A failed write is
-        logged, not fatal: the next beat vouches for them anyway."""
-        try:
-            async with self.db.session(write=True) as session:
-                await accounts.agent_returned(session, agent_id=agent_id, active=False)
-        except Exception:
-            log.warning("bringing back the presence of agent %s failed", agent_id, exc_info=True)
+        logged, not fatal: the next beat vouches for them anyway.
+
+        Written once per operator while any of their sockets stays open here: from then on
+        the beats vouch for them, so the system takes nothing from them for being gone. A
+        supervisor's screen of a thousand sockets (or a thousand tabs reconnecting after a
+        restart) used to queue a thousand writes ahead of the customers' messages: on
+        PostgreSQL a message sent just then waited 1.3 s (``bench.run --only fanout``). Their
+        sockets wait for the one write instead. A failed beat forgets who was brought back,
+        since the system may have taken their status meanwhile."""
+        lock = self._returning.setdefault(agent_id, asyncio.Lock())
+        async with lock:
+            if agent_id in self._returned:
+                return
+            try:
+                async with self.db.session(write=True) as session:
+                    await accounts.agent_returned(session, agent_id=agent_id, active=False)
+            except Exception:
+                log.warning(
+                    "bringing back the presence of agent %s failed", agent_id, exc_info=True
+                )
+                return
+            if self._sockets[agent_id] > 0:  # not closed meanwhile
+                self._returned.add(agent_id)
 
     async def closed(self, agent_id: int) -> None:
         """An operator's socket is gone; their last one here: seen until now."""
@@ -86,6 +107,10 @@ class PresenceKeeper:
             return
         del self._sockets[agent_id]
         self._active_written.pop(agent_id, None)
+        self._returned.discard(agent_id)
+        lock = self._returning.get(agent_id)
+        if lock is not None and not lock.locked():
+            del self._returning[agent_id]
         async with self.db.session(write=True) as session:
             await accounts.mark_seen(session, agent_ids=[agent_id], now=utcnow())
 
@@ -117,3 +142,4 @@ class PresenceKeeper:
                 await self.sweep()
             except Exception:  # the database is busy or restarting: the next beat tries again
                 log.warning("presence sweep failed", exc_info=True)
+                self._returned.clear()
