@@ -255,7 +255,8 @@ def fresh_copy(source: Path, dest: Path) -> Path:
 
 
 def pragmas(dbapi_conn: Any, synchronous: str) -> None:
-    """The server's connection settings (``core/db.py``), on a sqlite3 connection."""
+    """The server's write connection's settings (``core/db.py``), on a sqlite3 connection
+    (its savepoints' journal in memory, as ``_savepoints_in_memory`` keeps it)."""
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA busy_timeout=15000")
     cur.execute("PRAGMA journal_mode")
@@ -263,6 +264,7 @@ def pragmas(dbapi_conn: Any, synchronous: str) -> None:
         cur.execute("PRAGMA journal_mode=WAL")
     cur.execute(f"PRAGMA synchronous={synchronous}")
     cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA temp_store=MEMORY")
     cur.close()
 
 
