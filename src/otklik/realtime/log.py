@@ -234,8 +234,9 @@ async def stamp_order(conn: AsyncConnection, sessions: Sequence[Committed]) -> N
     (PostgreSQL) announce the batch's frames.
 
     Runs inside the batch's transaction, right before its commit (``core.writer``). On
-    SQLite a trigger has already set each row's ``seq`` to its id (migration 0013): one
-    writer at a time makes id order commit order, so nothing is left to write here, and the
+    SQLite each row was written with its ``seq`` equal to its id (:func:`_insert_rows`, or
+    migration 0013's trigger for rows written through Core): one writer at a time makes id
+    order commit order, so nothing is left to write here, and the
     in-process broker hands the frames to the sockets after the commit. On PostgreSQL the
     frames are notified here, under the order lock (``realtime/notify.py``)."""
     pending = [item for session in sessions for item in session.info.get(PENDING_KEY, ())]
