@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass, field
-from typing import Any, cast
+from datetime import datetime
+from typing import Any, Protocol, cast
 
 from asyncpg import Connection as AsyncpgConnection
 from sqlalchemy import Table, bindparam, delete, func, insert, select, update
@@ -103,30 +104,52 @@ class NextMessage:
 
 
 @dataclass(frozen=True, slots=True)
-class _Written:
+class Written:
+    """What a customer's message unit wrote (this module's and ``opening``'s)."""
+
     contact: Signature
     message: dict[str, Any]
     #: The conversation's row after the message, column by column.
     conversation: dict[str, Any]
 
 
-def _new_message(conversation_id: int, contact: Signature, job: NextMessage) -> dict[str, Any]:
+class CustomerSend(Protocol):
+    """What a customer's message carries, whether it opens a conversation or not."""
+
+    @property
+    def text(self) -> str: ...
+    @property
+    def client_msg_id(self) -> str: ...
+    @property
+    def external_id(self) -> str | None: ...
+    @property
+    def channel_data(self) -> dict[str, Any]: ...
+
+
+def customer_message(contact: Signature, job: CustomerSend, now: datetime) -> dict[str, Any]:
+    """A customer's message row but its conversation, as every handle writes it."""
     return {
-        "conversation_id": conversation_id,
         "author_type": "contact",
         "author_id": contact.id,
         "author_name": contact.name,
         "private": False,
         "text": job.text,
         "client_msg_id": job.client_msg_id,
-        "created_at": utcnow(),
+        "created_at": now,
         "external_id": job.external_id,
         "channel_data": job.channel_data,
+    }
+
+
+def _new_message(conversation_id: int, contact: Signature, job: NextMessage) -> dict[str, Any]:
+    return {
+        "conversation_id": conversation_id,
+        **customer_message(contact, job, utcnow()),
         "search_terms": job.search_terms,
     }
 
 
-def _write(conn: Connection, job: NextMessage) -> _Written | None:
+def _write(conn: Connection, job: NextMessage) -> Written | None:
     """The statements, run synchronously on the write connection; ``None``: not this case."""
     raw = sqlite_raw.handle(conn)
     if raw is not None:
@@ -158,7 +181,7 @@ def _write(conn: Connection, job: NextMessage) -> _Written | None:
     if conversation is None:  # resolved meanwhile: the general path reopens it
         conn.execute(_UNDO_MESSAGE, {"message_id": message["id"]})
         return None
-    return _Written(contact=contact, message=message, conversation=conversation._asdict())
+    return Written(contact=contact, message=message, conversation=conversation._asdict())
 
 
 # The same unit on SQLite's own handle (``core/sqlite_raw.py``): the statements above, as
@@ -201,7 +224,7 @@ _SQLITE_TOUCH = (
 _SQLITE_UNDO_MESSAGE = "DELETE FROM messages WHERE id = ?"
 
 
-def _write_sqlite(raw: sqlite3.Connection, dialect: Dialect, job: NextMessage) -> _Written | None:
+def _write_sqlite(raw: sqlite3.Connection, dialect: Dialect, job: NextMessage) -> Written | None:
     found = raw.execute(
         _SQLITE_LATEST, (job.inbox_id, job.client_msg_id, job.inbox_id, job.contact_id)
     ).fetchone()
@@ -222,7 +245,7 @@ def _write_sqlite(raw: sqlite3.Connection, dialect: Dialect, job: NextMessage) -
     if touched is None:  # resolved meanwhile: the general path reopens it
         raw.execute(_SQLITE_UNDO_MESSAGE, (message["id"],))
         return None
-    return _Written(
+    return Written(
         contact=contact,
         message=message,
         conversation=sqlite_raw.codec(_conversations, dialect).row(_CONVERSATION_COLUMNS, touched),
@@ -256,7 +279,7 @@ _PG_APPEND = (
 _PG_UNDO_MESSAGE = "DELETE FROM messages WHERE id = $1"
 
 
-def _write_pg(raw: AsyncpgConnection, dialect: Dialect, job: NextMessage) -> _Written | None:
+def _write_pg(raw: AsyncpgConnection, dialect: Dialect, job: NextMessage) -> Written | None:
     found = pg_raw.fetchrow(raw, _PG_SIGNATURE, job.contact_id)
     if found is None:
         return None
@@ -265,23 +288,20 @@ def _write_pg(raw: AsyncpgConnection, dialect: Dialect, job: NextMessage) -> _Wr
     if latest is None or latest[2] is not None or latest[1] != "open":
         return None
     message = _new_message(latest[0], contact, job)
-    messages = sqlite_raw.codec(_messages, dialect)
-    conversations = sqlite_raw.codec(_conversations, dialect)
-    (now,) = conversations.params(
-        ("last_activity_at",), {"last_activity_at": message["created_at"]}
-    )
-    appended = pg_raw.fetchrow(
-        raw, _PG_APPEND, *messages.params(_MESSAGE_COLUMNS, message), now, latest[0]
-    )
+    params = sqlite_raw.codec(_messages, dialect).params(_MESSAGE_COLUMNS, message)
+    # The conversation's activity is the message's moment, as its column stores it.
+    appended = pg_raw.fetchrow(raw, _PG_APPEND, *params, params[_CREATED_AT], latest[0])
     assert appended is not None
     message["id"] = appended[0]
     if appended[1] is None:  # resolved meanwhile: the general path reopens it
         pg_raw.execute(raw, _PG_UNDO_MESSAGE, message["id"])
         return None
-    return _Written(
+    return Written(
         contact=contact,
         message=message,
-        conversation=conversations.row(_CONVERSATION_COLUMNS, tuple(appended)[1:]),
+        conversation=sqlite_raw.codec(_conversations, dialect).row(
+            _CONVERSATION_COLUMNS, tuple(appended)[1:]
+        ),
     )
 
 
@@ -334,7 +354,7 @@ async def append_in_unit(unit: WriteUnit, job: NextMessage) -> MessageOut | None
     return appended.message
 
 
-def _event(written: _Written) -> tuple[MessageOut, events.MessageCreated]:
+def _event(written: Written) -> tuple[MessageOut, events.MessageCreated]:
     out = message_out_from(written.message)
     return out, events.MessageCreated(
         conversation=conversation_out_from(written.conversation, written.contact, out),

@@ -33,7 +33,12 @@ from otklik.contacts import service as contacts
 from otklik.contacts.service import Signature
 from otklik.conversations import events
 from otklik.conversations.announce import announce_message
-from otklik.conversations.appending import conversation_out_from, message_out_from
+from otklik.conversations.appending import (
+    Written,
+    conversation_out_from,
+    customer_message,
+    message_out_from,
+)
 from otklik.conversations.models import Conversation, ConversationCount, Message
 from otklik.conversations.schemas import MessageOut
 from otklik.core import pg_raw, sqlite_raw, write_shard
@@ -104,13 +109,6 @@ class Opened:
 
 
 @dataclass(frozen=True, slots=True)
-class _Written:
-    contact: Signature
-    message: dict[str, Any]
-    conversation: dict[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
 class _Emitted:
     opened: Opened
     conversation_created: Emitted[DomainEvent]
@@ -174,21 +172,6 @@ def _conversation_row(
     }
 
 
-def _message_row(job: FirstMessage, contact: Signature, now: datetime) -> dict[str, Any]:
-    """The first message's values but its conversation, as every handle writes them."""
-    return {
-        "author_type": "contact",
-        "author_id": contact.id,
-        "author_name": contact.name,
-        "private": False,
-        "text": job.text,
-        "client_msg_id": job.client_msg_id,
-        "created_at": now,
-        "external_id": job.external_id,
-        "channel_data": job.channel_data,
-    }
-
-
 def _contact(conn: Connection, job: FirstMessage) -> tuple[Signature, str | None] | None:
     """The customer (created if new) and their language; ``None``: not this case."""
     identified = (
@@ -240,7 +223,7 @@ def _count_one_more(
 _COUNT_ONE_MORE: dict[str, Any] = {}
 
 
-def _write(conn: Connection, job: FirstMessage) -> _Written | None:
+def _write(conn: Connection, job: FirstMessage) -> Written | None:
     raw = sqlite_raw.handle(conn)
     if raw is not None:
         return _write_sqlite(raw, conn.dialect, job)
@@ -259,13 +242,13 @@ def _write(conn: Connection, job: FirstMessage) -> _Written | None:
     )
     message: dict[str, Any] = {
         "conversation_id": conversation_id,
-        **_message_row(job, contact, now),
+        **customer_message(contact, job, now),
     }
     message["id"] = conn.execute(_INSERT_MESSAGE, message).scalar_one()
     conversation = conn.execute(
         _TOUCH, {"conversation_id": conversation_id, "message_id": message["id"]}
     ).one()
-    return _Written(contact=contact, message=message, conversation=conversation._asdict())
+    return Written(contact=contact, message=message, conversation=conversation._asdict())
 
 
 # The same unit on SQLite's own handle (``core/sqlite_raw.py``): the statements above as
@@ -308,7 +291,7 @@ def _contact_sqlite(
     return _decided(identified, job, history)
 
 
-def _write_sqlite(raw: sqlite3.Connection, dialect: Dialect, job: FirstMessage) -> _Written | None:
+def _write_sqlite(raw: sqlite3.Connection, dialect: Dialect, job: FirstMessage) -> Written | None:
     found = _contact_sqlite(raw, dialect, job)
     if found is None:
         return None
@@ -320,12 +303,12 @@ def _write_sqlite(raw: sqlite3.Connection, dialect: Dialect, job: FirstMessage) 
     raw.execute(_SQLITE_COUNT_ONE_MORE, (job.inbox_id, job.team_id or 0))
     message: dict[str, Any] = {
         "conversation_id": conversation_id,
-        **_message_row(job, contact, now),
+        **customer_message(contact, job, now),
     }
     message["id"] = sqlite_raw.insert(_messages, dialect).run(raw, message).lastrowid
     touched = raw.execute(_SQLITE_TOUCH, (message["id"], conversation_id)).fetchone()
     conversation = sqlite_raw.codec(_conversations, dialect).row(_CONVERSATION_COLUMNS, touched)
-    return _Written(contact=contact, message=message, conversation=conversation)
+    return Written(contact=contact, message=message, conversation=conversation)
 
 
 # The same unit on PostgreSQL's asyncpg handle (``core/pg_raw.py``), past SQLAlchemy's
@@ -384,7 +367,7 @@ def _contact_pg(
     return _decided(identified, job, history)
 
 
-def _write_pg(raw: AsyncpgConnection, conn: Connection, job: FirstMessage) -> _Written | None:
+def _write_pg(raw: AsyncpgConnection, conn: Connection, job: FirstMessage) -> Written | None:
     dialect = conn.dialect
     found = _contact_pg(raw, dialect, job)
     if found is None:
@@ -394,7 +377,7 @@ def _write_pg(raw: AsyncpgConnection, conn: Connection, job: FirstMessage) -> _W
     conversation, conversation_params = sqlite_raw.insert(_conversations, dialect).row(
         _conversation_row(job, contact, language, now)
     )
-    message = _message_row(job, contact, now)
+    message = customer_message(contact, job, now)
     said, message_params = sqlite_raw.insert(_messages, dialect).row(message)
     written = pg_raw.fetchrow(
         raw,
@@ -406,7 +389,7 @@ def _write_pg(raw: AsyncpgConnection, conn: Connection, job: FirstMessage) -> _W
     assert written is not None
     row = sqlite_raw.codec(_conversations, dialect).row(_CONVERSATION_COLUMNS, tuple(written)[1:])
     message.update(id=int(written[0]), conversation_id=row["id"])
-    return _Written(contact=contact, message=message, conversation=row)
+    return Written(contact=contact, message=message, conversation=row)
 
 
 async def open_in_unit(unit: WriteUnit, job: FirstMessage) -> Opened | None:

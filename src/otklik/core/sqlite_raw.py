@@ -66,21 +66,16 @@ class Codec:
             }
         return self._read
 
-    def value(self, name: str, value: Any) -> Any:
-        """``value`` as column ``name`` stores it."""
-        process = self._binds[name]
-        return value if process is None or value is None else process(value)
-
     def params(self, names: tuple[str, ...], values: dict[str, Any]) -> list[Any]:
         """Positional parameters for ``names`` (``?`` placeholders in that order)."""
         plan = self._bind_plans.get(names)
         if plan is None:
             plan = self._bind_plans[names] = tuple((name, self._binds[name]) for name in names)
-        return [
-            value if process is None or value is None else process(value)
-            for name, process in plan
-            for value in (values[name],)
-        ]
+        params = []
+        for name, process in plan:
+            value = values[name]
+            params.append(value if process is None or value is None else process(value))
+        return params
 
     def row(self, names: tuple[str, ...], raw: Iterable[Any]) -> dict[str, Any]:
         """A result row of ``names`` as Python values."""
