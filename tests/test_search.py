@@ -4,6 +4,7 @@ emails, scoped to what each operator may see, and always current — on SQLite a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 import pytest
@@ -256,6 +257,73 @@ async def test_edits_and_deletes_are_found_at_once(workspace: Workspace) -> None
     assert updated.status_code == 200, updated.text
     (hit,) = _hits(await _search(ws, "+7 912 555-01-02"), "contacts")
     assert hit["id"] == visitor.contact_id and "<mark>912</mark>" in hit["snippet"]
+
+
+async def _index_matches_its_table(db: Database, table: str) -> None:
+    """FTS5's own check, rank 1: the index holds exactly the terms of its table's rows (a
+    row missing, counted twice or forgotten with other terms fails it)."""
+    async with db.session(write=True) as session:
+        await session.execute(
+            text(f"INSERT INTO {table}_fts({table}_fts, rank) VALUES ('integrity-check', 1)")
+        )
+
+
+async def test_sqlite_indexes_a_transactions_new_rows_once_and_exactly(
+    workspace: Workspace, db: Database
+) -> None:
+    """ADR 35: on SQLite a new message or contact is noted and indexed just before its
+    transaction commits, not row by row; updates and deletes in the same transaction, a
+    savepoint rolled back and concurrent sends sharing a batch all leave the index exact."""
+    if not db.is_sqlite:
+        pytest.skip("PostgreSQL indexes a generated column")
+    ws = workspace
+    visitors = [await ws.visitor(f"Гость Посылкин {n}") for n in range(4)]
+    sent = await asyncio.gather(
+        *(v.say(f"Посылка номер {n} потерялась") for n, v in enumerate(visitors))
+    )
+    assert len(_hits(await _search(ws, "посылка "))) == 4
+    assert len(_hits(await _search(ws, "посылкин "), "contacts")) == 4
+    ids = [m["id"] for m in sent]
+
+    copy = (
+        "INSERT INTO messages (conversation_id, author_type, author_id, author_name, private,"
+        " text, created_at, channel_data, search_terms) SELECT conversation_id, author_type,"
+        " author_id, author_name, private, :text, created_at, channel_data, :terms"
+        " FROM messages WHERE id = :id RETURNING id"
+    )
+    retext = "UPDATE messages SET text = :text, search_terms = :terms WHERE id = :id"
+
+    def terms(words: str) -> dict[str, str]:
+        return {"text": words, "terms": analyze(words)}
+
+    async with db.session(write=True) as session:
+        # A new row, then changed: only its last terms are indexed.
+        fresh = (await session.execute(text(copy), {"id": ids[0], **terms("черновик")})).scalar()
+        await session.execute(text(retext), {"id": fresh, **terms("бандероль")})
+        # A new row deleted before the commit: never indexed, nothing to forget.
+        gone = (await session.execute(text(copy), {"id": ids[0], **terms("мимолетное")})).scalar()
+        await session.execute(text("DELETE FROM messages WHERE id = :id"), {"id": gone})
+        # Indexed rows: one changed, one deleted, one changed and then deleted.
+        await session.execute(text(retext), {"id": ids[1], **terms("коробка")})
+        await session.execute(text("DELETE FROM messages WHERE id = :id"), {"id": ids[2]})
+        await session.execute(text(retext), {"id": ids[3], **terms("конверт")})
+        await session.execute(text("DELETE FROM messages WHERE id = :id"), {"id": ids[3]})
+        # A savepoint rolled back takes its row and its note with it.
+        with contextlib.suppress(LookupError):
+            async with session.begin_nested():
+                await session.execute(text(copy), {"id": ids[0], **terms("отмененное")})
+                raise LookupError
+        assert await session.scalar(text("SELECT count(*) FROM search_backlog")) == 2
+
+    async with db.session(write=False) as session:
+        assert await session.scalar(text("SELECT count(*) FROM search_backlog")) == 0
+    assert [h["id"] for h in _hits(await _search(ws, "бандероль "))] == [fresh]
+    assert [h["id"] for h in _hits(await _search(ws, "коробка "))] == [ids[1]]
+    for lost in ("черновик ", "мимолетное ", "конверт ", "отмененное "):
+        assert _hits(await _search(ws, lost)) == [], lost
+    assert {h["id"] for h in _hits(await _search(ws, "посылка "))} == {ids[0]}
+    await _index_matches_its_table(db, "messages")
+    await _index_matches_its_table(db, "contacts")
 
 
 async def test_a_query_without_words_finds_nothing(workspace: Workspace) -> None:

@@ -35,7 +35,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
 
 from otklik.config import Settings
-from otklik.core import side_reads, sqlite_inline
+from otklik.core import search_backlog, side_reads, sqlite_inline
 from otklik.core.checkpoint import WRITER_CHECKPOINT_PAGES, WalCheckpointer
 from otklik.core.events import bus
 from otklik.core.shielding import to_the_end
@@ -281,6 +281,7 @@ def _make_sqlite_engine(
         conn.exec_driver_sql(begin_sql)
 
     event.listen(engine.sync_engine, "begin", on_begin)
+    search_backlog.follow(engine)
     return engine
 
 

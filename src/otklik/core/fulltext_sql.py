@@ -1,10 +1,11 @@
 """The match condition and rank of a full-text query on either backend (ADR 23).
 
 SQLite: an FTS5 table ``<table>_fts`` with external content (the table's ``search_terms``,
-kept by triggers), joined by rowid; rank = ``bm25``. PostgreSQL: the table's generated
-``search_tsv`` column (``to_tsvector('simple', search_terms)``, GIN-indexed); rank =
-``ts_rank``. Candidates are taken newest first (``ORDER BY id DESC LIMIT``), so a common word
-costs as much as a rare one; the caller ranks only those.
+kept by triggers; for the live tables, once per transaction: ``core/search_backlog.py``),
+joined by rowid; rank = ``bm25``. PostgreSQL: the table's generated ``search_tsv`` column
+(``to_tsvector('simple', search_terms)``, GIN-indexed); rank = ``ts_rank``. Candidates
+are taken newest first (``ORDER BY id DESC LIMIT``), so a common word costs as much as a
+rare one; the caller ranks only those.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.sql.expression import TableClause
 
+from otklik.core import search_backlog
 from otklik.core.fulltext import Query, fts5_match, pg_tsquery
 
 
@@ -113,4 +115,5 @@ def refill_sync(
     if rebuild and conn.dialect.name == "sqlite":
         fts = f"{base.name}_fts"
         conn.exec_driver_sql(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')")
+        search_backlog.forget(conn, base.name)
     return done
