@@ -14,6 +14,7 @@ import asyncio
 import json
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +27,7 @@ from bench.load import (
     client_cpu,
     http_session,
     post_json,
+    settle_midway,
 )
 from bench.report import Check, Reporter, summary_ms
 from bench.server import Server, cpu_percent, machine_busy, machine_percent
@@ -121,14 +123,16 @@ def run(
     clients: int,
     warmup_s: float,
     duration_s: float,
+    settle: Callable[[], None] | None = None,
 ) -> dict[str, Any]:
+    """``settle``: as for :func:`bench.ingest.run`."""
     prefix = f"c{clients}x{time.monotonic_ns() % 10**9}"
     cfg = CreateConfig(target, api_key, clients, warmup_s, duration_s, prefix)
     with Pool([(creator, cfg)]) as pool:
         pool.collect("ready")
         start = pool.open("go", delay_s=0.2)
         window0 = start + int(warmup_s * 1e9)
-        time.sleep(max(0.0, (window0 - time.monotonic_ns()) / 1e9))
+        settle_midway(start, window0, settle)
         before, busy0 = server.usage(), machine_busy()
         time.sleep(duration_s)
         after, busy1 = server.usage(), machine_busy()

@@ -11,6 +11,7 @@ import asyncio
 import gc
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +30,7 @@ from bench.load import (
     open_socket,
     send_id,
     sent_at_ns,
+    settle_midway,
     split,
     start_assigned_conversation,
     visitor_session,
@@ -175,7 +177,10 @@ def run(
     sender_procs: int,
     warmup_s: float,
     duration_s: float,
+    settle: Callable[[], None] | None = None,
 ) -> dict[str, Any]:
+    """``settle``: run halfway through the warm-up (PostgreSQL: the statistics autovacuum
+    would have gathered by then, :func:`bench.server.analyze_pg`)."""
     prefix = f"i{time.monotonic_ns() % 10**9}"
     parts = [n for n in split(visitors, sender_procs) if n]
     cfgs = [IngestConfig(target, n, warmup_s, duration_s, prefix) for n in parts]
@@ -184,7 +189,7 @@ def run(
         pool.collect("ready")
         start = pool.open("go", delay_s=0.2)
         window0 = start + int(warmup_s * 1e9)
-        time.sleep(max(0.0, (window0 - time.monotonic_ns()) / 1e9))
+        settle_midway(start, window0, settle)
         before, busy0 = server.usage(), machine_busy()
         time.sleep(duration_s)
         after, busy1 = server.usage(), machine_busy()
@@ -419,7 +424,9 @@ def run_open(
     warmup_s: float,
     duration_s: float,
     drain_s: float,
+    settle: Callable[[], None] | None = None,
 ) -> dict[str, Any]:
+    """``settle``: as for :func:`run`."""
     prefix = f"o{time.monotonic_ns() % 10**9}"
     parts = [n for n in split(visitors, sender_procs) if n]
     cfgs = [
@@ -443,7 +450,7 @@ def run_open(
         pool.collect("ready", timeout=600)
         start = pool.open("go", delay_s=0.2)
         window0 = start + int(warmup_s * 1e9)
-        time.sleep(max(0.0, (window0 - time.monotonic_ns()) / 1e9))
+        settle_midway(start, window0, settle)
         before, busy0 = server.usage(), machine_busy()
         time.sleep(duration_s)
         after, busy1 = server.usage(), machine_busy()

@@ -428,3 +428,11 @@ class KeepAlive:
             with contextlib.suppress(Exception):
                 await self._writer.wait_closed()
         self._reader = self._writer = None
+
+
+def settle_midway(start_ns: int, window0_ns: int, settle: Callable[[], None] | None) -> None:
+    """Sleep till the measured window opens, running ``settle`` halfway there."""
+    if settle is not None:
+        time.sleep(max(0.0, ((start_ns + window0_ns) // 2 - time.monotonic_ns()) / 1e9))
+        settle()
+    time.sleep(max(0.0, (window0_ns - time.monotonic_ns()) / 1e9))

@@ -41,6 +41,7 @@ from bench.server import (
     OtklikEnv,
     PgWaits,
     Server,
+    analyze_pg,
     echo_server,
     fresh_otklik,
     machine_info,
@@ -285,6 +286,7 @@ class Harness:
                     sender_procs=p.sender_procs,
                     warmup_s=p.warmup_s,
                     duration_s=p.duration_s,
+                    settle=analyze_pg if pg else None,
                 )
             if waits is not None:
                 out["pg_active_backends_by_wait"] = waits.summary()
@@ -434,6 +436,7 @@ class Harness:
                     warmup_s=p.open_warmup_s,
                     duration_s=p.open_duration_s,
                     drain_s=p.open_drain_s,
+                    settle=analyze_pg if name == "otklik" and database == "postgres" else None,
                 )
             ingest.record_open(self.report, name, database, out)
             self._client_bound("openloop", out)
@@ -465,6 +468,7 @@ class Harness:
                         clients=clients,
                         warmup_s=p.create_warmup_s,
                         duration_s=p.create_duration_s,
+                        settle=analyze_pg if name == "otklik" and database == "postgres" else None,
                     )
                     create.record(self.report, name, database, out)
                     self._client_bound("create", out)

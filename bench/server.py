@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Literal
 
 import psutil  # type: ignore[import-untyped]
+from sqlalchemy.engine import make_url
 
 Database = Literal["sqlite", "postgres"]
 
@@ -273,7 +274,7 @@ def fresh_otklik(database: Database, workdir: Path) -> OtklikEnv:
         url = f"sqlite+aiosqlite:///{data_dir / 'otklik.db'}"
     else:
         recreate_pg_database()
-        url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{PG_DATABASE}"
+        url = pg_url()
     return OtklikEnv(database, data_dir, url)
 
 
@@ -301,6 +302,38 @@ def pg_settings() -> dict[str, str]:
                 cur.execute(f"SHOW {name}")
                 out[name] = str(cur.fetchone()[0])
             return out
+    finally:
+        conn.close()
+
+
+def pg_url() -> str:
+    """The bench database on the server ``BENCH_PG_ADMIN_DSN`` names (a private cluster
+    with ``pg_stat_statements``, say), for the app's driver."""
+    admin = make_url(PG_ADMIN_DSN)
+    return admin.set(drivername="postgresql+asyncpg", database=PG_DATABASE).render_as_string(
+        hide_password=False
+    )
+
+
+def analyze_pg() -> None:
+    """``ANALYZE`` the bench database, as autovacuum does on a live one.
+
+    The app's write connections keep their statements prepared. PostgreSQL plans a prepared
+    statement for its parameters five times, then keeps one generic plan when that looks no
+    dearer, and plans it anew when ``ANALYZE`` changes what it knows about a table. A run
+    starts on empty tables that nobody analysed (this machine's server runs with autovacuum
+    off; elsewhere its first pass comes within a minute), and a generic plan made for them
+    can walk a whole index that has grown since: the lookup of a visitor's conversation took
+    0.53 ms a message that way (``bench/RESULTS.md``, 5 Dec, eighth session)."""
+    import psycopg2
+
+    conn = psycopg2.connect(
+        make_url(pg_url()).set(drivername="postgresql").render_as_string(hide_password=False)
+    )
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute("ANALYZE")
     finally:
         conn.close()
 
