@@ -16,6 +16,7 @@ from tests.e2e.test_widget import Operator, open_widget, start_chat
 from tests.e2e.test_widget import operator as operator  # noqa: F401  (the fixture)
 from tests.e2e.test_workspace import LIVE, login
 from tests.e2e.visitors import Visitor
+from tests.e2e.waiting import wait_for_js
 from tests.test_attachments import tiny_png
 
 pytestmark = pytest.mark.e2e
@@ -158,8 +159,6 @@ def test_knowledge_base_in_browsers(
         reader.goto(f"{e2e_server.url}/help/-/ru/articles/kak-vernut-dengi-za-zakaz")
         shot = reader.get_by_test_id("help-article-body").locator('img[alt="screen.png"]')
         expect(shot).to_be_visible()
-        reader.wait_for_function(
-            "img => img.complete && img.naturalWidth === 2", arg=shot.element_handle()
-        )
+        wait_for_js(reader, "img => img.complete && img.naturalWidth === 2", shot.element_handle())
     finally:
         reader.close()

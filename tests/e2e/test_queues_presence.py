@@ -18,6 +18,7 @@ from tests.e2e.conftest import E2EServer, run_async
 from tests.e2e.test_widget import open_widget
 from tests.e2e.test_workspace import COUNT_BEEPS, LIVE, Api, item, login
 from tests.e2e.visitors import Visitor
+from tests.e2e.waiting import wait_for_js
 from tests.processes import start_server
 from tests.test_processes import seed
 
@@ -155,13 +156,13 @@ def test_escalation_lands_in_the_team_tab_with_a_notification(
         expect(badge).to_be_visible()
         expect(badge).to_have_attribute("aria-label", "1 новая эскалация")
         title = "Эскалация в команду «Вторая линия»"
-        page.wait_for_function(
-            f"window.__notes.some(n => n.title === {json.dumps(title)})", timeout=LIVE
+        wait_for_js(
+            page, f"window.__notes.some(n => n.title === {json.dumps(title)})", timeout_ms=LIVE
         )
         notes = json.loads(page.evaluate("JSON.stringify(window.__notes)"))
         note = next(n for n in notes if n["title"] == title)
         assert note["body"].endswith(": Нужен доступ к платёжной системе")
-        page.wait_for_function("window.__beeps > 0", timeout=LIVE)
+        wait_for_js(page, "window.__beeps > 0", timeout_ms=LIVE)
 
         tab.click()
         expect(badge).to_have_count(0)

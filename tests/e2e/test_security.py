@@ -8,6 +8,7 @@ from playwright.sync_api import Browser, expect
 
 from otklik.accounts import totp
 from tests.e2e.conftest import E2EServer
+from tests.e2e.waiting import wait_for_js
 
 pytestmark = pytest.mark.e2e
 
@@ -29,7 +30,7 @@ def test_enrol_in_2fa_then_sign_in_with_a_code(browser: Browser, e2e_server: E2E
     qr = page.get_by_test_id("two-factor-qr")
     expect(qr).to_be_visible()
     # The QR code is an image the browser really loaded from the server (with its cookie).
-    page.wait_for_function("el => el.complete && el.naturalWidth > 0", arg=qr.element_handle())
+    wait_for_js(page, "el => el.complete && el.naturalWidth > 0", qr.element_handle())
     secret = page.get_by_test_id("two-factor-secret").inner_text().strip()
     page.get_by_test_id("two-factor-code").fill(totp.code_at(secret, totp.current_step(secret)))
     page.get_by_test_id("two-factor-confirm").click()

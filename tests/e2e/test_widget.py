@@ -25,6 +25,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from otklik.web.pages import WIDGET_DIR
 from tests.e2e.conftest import E2EServer
+from tests.e2e.waiting import wait_for_js
 from tests.support import HTTP_TIMEOUT
 from tests.test_attachments import tiny_png
 
@@ -711,7 +712,7 @@ def test_visitor_attaches_an_image_and_both_sides_see_it(
     got = operator.http.get(attachment["url"])
     assert got.status_code == 200 and got.content == png
     assert got.headers["content-disposition"].startswith("inline;")
-    widget_frame(page).wait_for_function(decoded, arg=message["id"])
+    wait_for_js(widget_frame(page), decoded, message["id"])
 
     # The operator answers with an image and a file: a preview (fetched with the visitor's
     # token) and a download link.
@@ -731,11 +732,11 @@ def test_visitor_attaches_an_image_and_both_sides_see_it(
     answer = w.locator(f'[data-testid="message"][data-msg-id="{reply.json()["id"]}"]')
     expect(answer.locator(".bub")).to_have_text("Here you go")
     expect(answer.get_by_test_id("attachment-link")).to_contain_text("notes.txt")
-    widget_frame(page).wait_for_function(decoded, arg=reply.json()["id"])
+    wait_for_js(widget_frame(page), decoded, reply.json()["id"])
 
     # After a reload the visitor's own image comes from the server too.
     page.reload()
     w = widget(page)
     page.get_by_test_id("otklik-launcher").click()
     expect(w.locator(SENT)).to_have_count(1)
-    widget_frame(page).wait_for_function(decoded, arg=message["id"])
+    wait_for_js(widget_frame(page), decoded, message["id"])

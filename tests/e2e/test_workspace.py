@@ -17,6 +17,7 @@ from playwright.sync_api import Browser, BrowserContext, Dialog, Page, expect
 
 from tests.e2e.conftest import AdminApi, E2EServer, run_async
 from tests.e2e.visitors import Visitor, new_visitor
+from tests.e2e.waiting import wait_for_js
 from tests.processes import start_server
 
 pytestmark = pytest.mark.e2e
@@ -382,7 +383,7 @@ def test_message_in_another_dialog_is_unread_and_beeps(
     expect(item(page, b.conversation_id).get_by_test_id("unread-badge")).to_have_text(
         "2", timeout=LIVE
     )
-    page.wait_for_function(f"window.__beeps > {before}", timeout=LIVE)
+    wait_for_js(page, f"window.__beeps > {before}", timeout_ms=LIVE)
 
     # switching back and forth is served from the cache: no new request for Anna's messages
     item(page, b.conversation_id).click()

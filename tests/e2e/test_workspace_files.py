@@ -19,6 +19,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 from tests.e2e.conftest import E2EServer
 from tests.e2e.test_workspace import LIVE, Api, login, open_conversation
 from tests.e2e.visitors import Visitor
+from tests.e2e.waiting import wait_for_js
 from tests.receivers import Received, Receiver
 from tests.test_attachments import PE, tiny_png
 
@@ -105,9 +106,7 @@ def test_files_both_ways(
     expect(preview).to_be_visible()
     image = preview.locator("img")
     expect(image).to_have_attribute("alt", "broken.png")
-    page.wait_for_function(
-        "img => img.complete && img.naturalWidth === 2", arg=image.element_handle()
-    )
+    wait_for_js(page, "img => img.complete && img.naturalWidth === 2", image.element_handle())
     expect(theirs.get_by_test_id("message-text")).to_have_count(0)
     # …and a click opens the full image in a new tab.
     with context.expect_page() as opened:
