@@ -25,7 +25,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
-from otklik.core import write_shard
+from otklik.core import sqlite_inline, write_shard
 from otklik.core.shielding import to_the_end
 
 log = logging.getLogger(__name__)
@@ -171,6 +171,8 @@ class WriteBatcher:
             if transaction is not None:
                 if self.before_commit is not None and batch.committed and self._conn is not None:
                     await self.before_commit(self._conn, batch.committed)
+                if batch.size == 1 and self._waiting == 0 and self._conn is not None:
+                    sqlite_inline.commit_in_place(self._conn)
                 await transaction.commit()
         except Exception as exc:
             log.exception("group commit of %d writes failed", batch.size)
