@@ -305,6 +305,8 @@ def _timed(step: Step, run: Callable[[], int]) -> Step:
 def replay_bare(
     path: Path, begin: str, work: list[list[Statement]], k: int, bound: Bound, sync: str
 ) -> Step:
+    from otklik.core import search_backlog
+
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     pragmas(conn, sync)
     step = Step(
@@ -319,6 +321,7 @@ def replay_bare(
                     conn.executemany(sql, params)
                 else:
                     conn.execute(sql, params).fetchall()
+        search_backlog.index_noted(conn)  # as the server's commit does
         conn.execute("COMMIT")
 
     def run() -> int:
@@ -336,8 +339,13 @@ def replay_bare(
 
 
 def _hooks(engine: Any, begin: str, sync: str, *, inline: bool = False) -> None:
-    """The server's engine hooks: pragmas on connect, its own BEGIN on begin."""
+    """The server's engine hooks: pragmas on connect, its own BEGIN on begin, the search
+    index of the transaction's new rows before its COMMIT (``core/search_backlog.py``)."""
     from sqlalchemy import event
+
+    from otklik.core import search_backlog
+
+    event.listen(engine, "commit", search_backlog.index_on_commit)
 
     def on_connect(dbapi_connection: Any, record: Any) -> None:
         if not inline:
