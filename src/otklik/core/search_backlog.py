@@ -23,6 +23,7 @@ answers, articles) keep ADR 23's triggers.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import event
@@ -44,27 +45,20 @@ _INDEX = {
 _CLEAR = "DELETE FROM search_backlog"
 
 
+def _index_with(execute: Callable[[str], Iterable[Sequence[Any]]]) -> None:
+    noted = [source for (source,) in execute(_NOTED)]
+    if not noted:
+        return
+    for source in noted:
+        statement = _INDEX.get(source)
+        if statement is not None:
+            execute(statement)
+    execute(_CLEAR)
+
+
 def index_noted(raw: sqlite3.Connection) -> None:
     """Index the rows noted in the backlog and forget them, in the open transaction."""
-    noted = [source for (source,) in raw.execute(_NOTED)]
-    if not noted:
-        return
-    for source in noted:
-        statement = _INDEX.get(source)
-        if statement is not None:
-            raw.execute(statement)
-    raw.execute(_CLEAR)
-
-
-def _index_noted_via(conn: Connection) -> None:
-    noted = [source for (source,) in conn.exec_driver_sql(_NOTED)]
-    if not noted:
-        return
-    for source in noted:
-        statement = _INDEX.get(source)
-        if statement is not None:
-            conn.exec_driver_sql(statement)
-    conn.exec_driver_sql(_CLEAR)
+    _index_with(raw.execute)
 
 
 def index_on_commit(conn: Connection) -> None:
@@ -72,10 +66,7 @@ def index_on_commit(conn: Connection) -> None:
     ``COMMIT``. On the write connection, on its own ``sqlite3`` handle (a statement through
     SQLAlchemy's machinery costs ten times the check, ``core/sqlite_raw.py``)."""
     raw = sqlite_raw.handle(conn)
-    if raw is not None:
-        index_noted(raw)
-    else:
-        _index_noted_via(conn)
+    _index_with(raw.execute if raw is not None else conn.exec_driver_sql)
 
 
 def follow(engine: AsyncEngine) -> None:
@@ -88,8 +79,3 @@ def forget(conn: Connection, source: str) -> None:
     are in it now: indexing them again would count them twice)."""
     if source in SOURCES:
         conn.exec_driver_sql("DELETE FROM search_backlog WHERE source = ?", (source,))
-
-
-def noted(conn: Any) -> int:
-    """How many rows wait in the backlog (tests)."""
-    return int(conn.exec_driver_sql("SELECT count(*) FROM search_backlog").scalar_one())
