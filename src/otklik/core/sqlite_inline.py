@@ -7,7 +7,8 @@ statement on SQLite's warm page cache takes microseconds, far less than one hand
 GIL keeps a writer thread from running Python beside the loop anyway. So this connection runs
 statements synchronously where they are called; the only slow steps — ``BEGIN IMMEDIATE``,
 which may wait for another process's write lock, and ``COMMIT``, which waits for the disk's
-flush — run in a worker thread so the loop keeps serving sockets meanwhile.
+flush — run in a worker thread so the loop keeps serving sockets meanwhile (a ``BEGIN`` that
+finds the lock free, and the ``COMMIT`` of a lone write, run in place: ``commit_in_place``).
 
 It plugs into SQLAlchemy's own ``sqlite+aiosqlite`` dialect through the documented
 ``async_creator`` argument of ``create_async_engine``: the dialect's adapter only needs an
