@@ -306,13 +306,16 @@ def pg_settings() -> dict[str, str]:
         conn.close()
 
 
-def pg_url() -> str:
+def _bench_database(drivername: str) -> str:
     """The bench database on the server ``BENCH_PG_ADMIN_DSN`` names (a private cluster
-    with ``pg_stat_statements``, say), for the app's driver."""
-    admin = make_url(PG_ADMIN_DSN)
-    return admin.set(drivername="postgresql+asyncpg", database=PG_DATABASE).render_as_string(
-        hide_password=False
-    )
+    with ``pg_stat_statements``, say), for ``drivername``."""
+    url = make_url(PG_ADMIN_DSN).set(drivername=drivername, database=PG_DATABASE)
+    return url.render_as_string(hide_password=False)
+
+
+def pg_url() -> str:
+    """:func:`_bench_database` for the app's driver."""
+    return _bench_database("postgresql+asyncpg")
 
 
 def analyze_pg() -> None:
@@ -327,9 +330,7 @@ def analyze_pg() -> None:
     0.53 ms a message that way (``bench/RESULTS.md``, 5 Dec, eighth session)."""
     import psycopg2
 
-    conn = psycopg2.connect(
-        make_url(pg_url()).set(drivername="postgresql").render_as_string(hide_password=False)
-    )
+    conn = psycopg2.connect(_bench_database("postgresql"))
     try:
         conn.autocommit = True
         with conn.cursor() as cur:

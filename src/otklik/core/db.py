@@ -64,6 +64,13 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 Json = JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 
+def _in_utc(value: datetime) -> datetime:
+    """A stored timestamp as an aware UTC datetime (a naive one is UTC already)."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """Stores aware datetimes in UTC; refuses naive ones so no local time sneaks in."""
 
@@ -98,11 +105,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         return process
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
+        return None if value is None else _in_utc(value)
 
     def result_processor(self, dialect: Dialect, coltype: object) -> Callable[[Any], Any] | None:
         """On SQLite, the dialect's parse of its text (``datetime.fromisoformat``) and
@@ -123,10 +126,7 @@ class UTCDateTime(TypeDecorator[datetime]):
                 return None
             if not isinstance(value, str):
                 return stacked(value)
-            parsed = parse_text(value)
-            if parsed.tzinfo is None:
-                return parsed.replace(tzinfo=UTC)
-            return parsed.astimezone(UTC)
+            return _in_utc(parse_text(value))
 
         return process
 
