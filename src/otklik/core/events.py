@@ -35,6 +35,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from otklik.core import pg_raw
 from otklik.core.clock import utcnow
 from otklik.core.writer import Committed
 
@@ -239,10 +240,13 @@ class EventBus:
         after-commit reactions queued in ``info``. Returns the emitted event and whether every
         inside subscriber is quiet for it; if not, the caller runs :meth:`react_inside` with
         a session of the same unit. ``causes``: :meth:`causes` where the work was started."""
-        feed = self._feed(event)
-        log_ids = self._write_feed(conn, info, feed)
+        with pg_raw.riding(conn):
+            # The subscribers first: their writes that need no answer ride with the log's rows
+            # on PostgreSQL (``core/pg_raw.py``). They read the event, not the log.
+            settled, quiet = self._settle(conn, event, causes)
+            feed = self._feed(event)
+            log_ids = self._write_feed(conn, info, feed)
         emitted = self._emitted(info, event, feed, log_ids, causes)
-        settled, quiet = self._settle(conn, event, causes)
         return (replace(emitted, settled=settled) if settled else emitted), quiet
 
     def emit_pair_sync(
@@ -260,6 +264,17 @@ class EventBus:
         ``first`` alone, the caller runs the subscribers and emits ``second`` in a session.
         The subscribers' predicates are asked before the rows are written (they read the
         event, not the log); the reactions after commit keep the events' order."""
+        with pg_raw.riding(conn):
+            return self._emit_pair_sync(conn, info, first, second, causes)
+
+    def _emit_pair_sync(
+        self,
+        conn: Connection,
+        info: dict[str, Any],
+        first: DomainEvent,
+        second: DomainEvent,
+        causes: tuple[str, ...],
+    ) -> tuple[Emitted[DomainEvent], Emitted[DomainEvent] | None, bool]:
         settled_first, quiet = self._settle(conn, first, causes)
         feed_first = self._feed(first)
         if not quiet:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from asyncpg import Connection as AsyncpgConnection
 from sqlalchemy import Table
 from sqlalchemy.engine import Connection
 
@@ -30,6 +31,7 @@ class RawStatement:
         self.template = template
         self.sqlite = self._text(template, "?")
         self.postgresql = self._text(template, "$")
+        self._numbered: dict[int, str] = {1: self.postgresql}
 
     def _text(self, template: str, mark: str, first: int = 1) -> str:
         """``{values}``: every column's placeholder in order; ``{<column>}``: that one's
@@ -39,7 +41,10 @@ class RawStatement:
 
     def numbered_from(self, first: int) -> str:
         """The PostgreSQL text with its placeholders numbered from ``$first``."""
-        return self._text(self.template, "$", first)
+        text = self._numbered.get(first)
+        if text is None:
+            text = self._numbered[first] = self._text(self.template, "$", first)
+        return text
 
     def params(self, conn: Connection, values: dict[str, Any]) -> list[Any]:
         return sqlite_raw.codec(self.table, conn.dialect).params(self.columns, values)
@@ -52,6 +57,18 @@ class RawStatement:
         if pg is not None:
             return pg_raw.execute(pg, self.postgresql, *self.params(conn, values))
         return None
+
+    def run_later(self, conn: Connection, values: dict[str, Any]) -> bool | None:
+        """:meth:`run` for a write whose answer nobody reads: on PostgreSQL, inside
+        ``pg_raw.riding``, it waits to ride with the next statement (no round trip of its
+        own). ``None`` where :meth:`run` answers it."""
+        pg = pg_raw.handle(conn) if sqlite_raw.handle(conn) is None else None
+        if pg is not None and self._ride(pg, self.params(conn, values)):
+            return True
+        return None if self.run(conn, values) is None else True
+
+    def _ride(self, pg: AsyncpgConnection, params: list[Any]) -> bool:
+        return pg_raw.ride(pg, self.table.name, self.numbered_from, params)
 
 
 class RawPair:
@@ -79,3 +96,14 @@ class RawPair:
         params = self.first.params(conn, first) + self.second.params(conn, second)
         pg_raw.execute(pg, self.postgresql, *params)
         return True
+
+    def run_later(
+        self, conn: Connection, first: dict[str, Any], second: dict[str, Any]
+    ) -> bool | None:
+        """:meth:`run`, each statement waiting to ride with the next one on PostgreSQL
+        inside ``pg_raw.riding`` (``RawStatement.run_later``)."""
+        pg = pg_raw.handle(conn) if sqlite_raw.handle(conn) is None else None
+        if pg is not None and self.first._ride(pg, self.first.params(conn, first)):
+            self.second._ride(pg, self.second.params(conn, second))
+            return True
+        return self.run(conn, first, second)

@@ -114,7 +114,7 @@ _SQLITE_INSERT = (
 
 
 @functools.cache
-def _pg_insert(count: int) -> str:
+def _pg_insert(count: int, first: int = 1) -> str:
     """``count`` event rows in one statement (one round trip on asyncpg's handle). Their ids
     come from the table's sequence in the order the SELECT gives the rows, which its ORDER BY
     fixes, so the ids sorted ascending are the rows' in order (SQLAlchemy's
@@ -125,7 +125,7 @@ def _pg_insert(count: int) -> str:
     width = len(_COLUMNS)
     rows = ", ".join(
         "("
-        + ", ".join(f"CAST(${r * width + c + 1} AS {types[c]})" for c in range(width))
+        + ", ".join(f"CAST(${r * width + c + first} AS {types[c]})" for c in range(width))
         + f", {r})"
         for r in range(count)
     )
@@ -142,10 +142,14 @@ def _insert_rows(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
     if raw is None:
         pg = pg_raw.handle(conn)
         if pg is not None:
-            # On asyncpg's handle (``core/pg_raw.py``): every row in one statement.
+            # On asyncpg's handle (``core/pg_raw.py``): every row in one statement, with the
+            # writes of the event's subscribers that wait to ride with it (``EventBus``).
             codec = sqlite_raw.codec(_events, conn.dialect)
             params = [value for row in rows for value in codec.params(_COLUMNS, row)]
-            returned = pg_raw.fetch(pg, _pg_insert(len(rows)), *params)
+            count = len(rows)
+            returned = pg_raw.fetch_with_riders(
+                pg, "events", lambda first: _pg_insert(count, first), *params
+            )
             return sorted(int(row[0]) for row in returned)
         # SQLAlchemy's "insertmanyvalues" batches them into as few statements as the
         # database allows while keeping that order.

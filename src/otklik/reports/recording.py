@@ -174,7 +174,7 @@ def add(
     }
     shard = write_shard.of(conn, where.conversation_id)
     rolled = _roll_values(kind, at, where.inbox_id, where.channel, team, agent_id, measured, shard)
-    if _FACT_AND_ROLL.run(conn, values, rolled) is None:
+    if _FACT_AND_ROLL.run_later(conn, values, rolled) is None:
         conn.execute(insert(FACTS).values(**values))
         _roll_row(conn, rolled)
     if kind == "resolved" and first and n == 1:
@@ -258,7 +258,7 @@ def count_in_bin(
     }
     dialect = conn.dialect.name
     raw = _BIN.get(dialect)
-    if raw is not None and raw.run(conn, values) is not None:
+    if raw is not None and raw.run_later(conn, values) is not None:
         return
     stmt = insert_for(dialect)(DAY_BINS).values(**values)
     smallest, largest = (
@@ -318,7 +318,7 @@ def roll(
 
 def _roll_row(conn: Connection, values: dict[str, Any]) -> None:
     """Count a row of :func:`_roll_values` in its hour."""
-    if _ROLL.run(conn, values) is not None:
+    if _ROLL.run_later(conn, values) is not None:
         return
     stmt = insert_for(conn.dialect.name)(HOURLY).values(**values)
     conn.execute(

@@ -183,7 +183,7 @@ def customer_wrote(conn: Connection, conv: Conv, written_at: datetime, *, reopen
     if reopened:
         _reopen(conn, conv, written_at)
     values = {"waiting_since": written_at, "status": conv.status, "conversation_id": conv.id}
-    if _CUSTOMER_WROTE_RAW.run(conn, values) is None:
+    if _CUSTOMER_WROTE_RAW.run_later(conn, values) is None:
         conn.execute(
             _CUSTOMER_WROTE,
             {"p_conversation": conv.id, "p_status": conv.status, "p_at": written_at},
