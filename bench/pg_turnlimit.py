@@ -8,9 +8,10 @@ asyncpg alone (no HTTP, no SQLAlchemy, no event bus, no sockets), each connectio
 write turn of a visitor's next message in an open conversation with the statement texts the
 server's modules hold:
 
-- per message: ``SAVEPOINT``; the contact's row locked; the latest conversation and the
-  client id's check; the message with its conversation's touch (one statement); the event's
-  two log rows (one statement); the report state's update; ``RELEASE``;
+- per message: ``SAVEPOINT``; the contact's row locked; the latest conversation, the client
+  id's check, the message and its conversation's touch (one statement); the event's two log
+  rows with the report state's update riding in front of them (one statement,
+  ``pg_raw.riding``); ``RELEASE``;
 - per batch of K messages (``--batch``; 6 is about what ingest's batches hold on
   PostgreSQL): ``BEGIN``; the event-order lock with the order stamp; ``NOTIFY`` of
   the frames; ``COMMIT`` (``synchronous_commit`` as the server has it).
@@ -176,20 +177,20 @@ class Lane:
             external_id=None,
             channel_data={},
         )
-        latest = await c.fetchrow(
-            appending._PG_LATEST, visitor.signature.id, visitor.inbox_id, job.client_msg_id
-        )
-        assert latest is not None and latest[1] == "open" and latest[2] is None
         message = appending._new_message(visitor.conversation_id, visitor.signature, job)
         now = message["created_at"]
+        params = self.messages.params(appending._PG_APPEND_COLUMNS, message)
         (at,) = self.conversations.params(("last_activity_at",), {"last_activity_at": now})
         appended = await c.fetchrow(
-            appending._PG_APPEND,
-            *self.messages.params(appending._MESSAGE_COLUMNS, message),
+            appending._PG_LATEST_AND_APPEND,
+            visitor.signature.id,
+            visitor.inbox_id,
+            job.client_msg_id,
+            *params,
             at,
-            visitor.conversation_id,
         )
-        assert appended is not None and appended[1] is not None
+        assert appended is not None and appended[0] == visitor.conversation_id
+        assert appended[3] is not None and appended[4] is not None
         rows = []
         for stream, kind, payload, (inbox_id, team_id, assignee_id) in visitor.feed:
             rows += self.events.params(
@@ -204,11 +205,14 @@ class Lane:
                     "assignee_id": assignee_id,
                 },
             )
-        ids = sorted(r[0] for r in await c.fetch(log._pg_insert(len(visitor.feed)), *rows))
-        pending += [(i, s, k, p) for i, (s, k, p, _) in zip(ids, visitor.feed, strict=True)]
+        # The report's state rides with the log's rows (``pg_raw.riding``), as in the app.
         state = {"waiting_since": now, "status": "open", "conversation_id": visitor.conversation_id}
         wrote = tracking._CUSTOMER_WROTE_RAW
-        await c.execute(wrote.postgresql, *self.state.params(wrote.columns, state))
+        ride = self.state.params(wrote.columns, state)
+        count = len(visitor.feed)
+        text = f"WITH ride0 AS ({wrote.postgresql}) {log._pg_insert(count, len(wrote.columns) + 1)}"
+        ids = sorted(r[0] for r in await c.fetch(text, *ride, *rows))
+        pending += [(i, s, k, p) for i, (s, k, p, _) in zip(ids, visitor.feed, strict=True)]
 
     async def batch(self, k: int) -> None:
         c, pending = self.conn, []

@@ -18,6 +18,7 @@ them to it.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,6 +26,7 @@ from typing import Any, Protocol, cast
 
 from asyncpg import Connection as AsyncpgConnection
 from sqlalchemy import Table, bindparam, delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -255,26 +257,42 @@ def _write_sqlite(raw: sqlite3.Connection, dialect: Dialect, job: NextMessage) -
 # The same unit on PostgreSQL's asyncpg handle (``core/pg_raw.py``): the contact's row is
 # locked first, as the Core statements do, so two writes of one visitor take turns.
 _PG_SIGNATURE = "SELECT id, name, email FROM contacts WHERE id = $1 FOR UPDATE"
-_PG_LATEST = (
-    "SELECT c.id, c.status, (SELECT m.id FROM messages AS m"
+#: Everything after the lock in one statement, one round trip: the contact's latest
+#: conversation in the inbox (and this client id's earlier message, if this send repeats
+#: one), then the message and the conversation's touch, written only when that conversation
+#: is open and the send is new. It runs after the lock is held, so it reads what an earlier
+#: write of this visitor committed. A VALUES list would take the columns' types from the
+#: INSERT; the SELECT that reads the conversation's id does not: each value is cast.
+#: The touch still checks that the conversation is open (an operator may have resolved it
+#: meanwhile); if not, its columns come back NULL and the message is deleted as before.
+_PG_APPEND_COLUMNS = tuple(name for name in _MESSAGE_COLUMNS if name != "conversation_id")
+_PG_NOW = len(_PG_APPEND_COLUMNS) + 4
+
+
+def _pg_cast(name: str) -> str:
+    """The column's type without a length: a cast to ``VARCHAR(n)`` would cut a longer
+    value where the INSERT refuses it."""
+    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    return re.sub(r"\(\d+\)", "", _messages.c[name].type.compile(dialect=dialect))
+
+
+_PG_LATEST_AND_APPEND = (
+    "WITH latest AS MATERIALIZED (SELECT c.id, c.status, (SELECT m.id FROM messages AS m"
     " JOIN conversations AS e ON e.id = m.conversation_id"
-    " WHERE e.contact_id = $1 AND e.inbox_id = $2 AND m.client_msg_id = $3 LIMIT 1)"
+    " WHERE e.contact_id = $1 AND e.inbox_id = $2 AND m.client_msg_id = $3 LIMIT 1) AS repeat"
     " FROM conversations AS c WHERE c.contact_id = $1 AND c.inbox_id = $2"
-    " ORDER BY c.id DESC LIMIT 1"
-)
-# The message and the conversation's touch in one statement, one round trip: the UPDATE reads
-# the new row's id from the INSERT's RETURNING. The message is inserted even when the
-# conversation is no longer open (a data-modifying WITH always runs); the touch's columns come
-# back NULL then, and the message is deleted as before.
-_PG_APPEND = (
-    f"WITH m AS (INSERT INTO messages ({', '.join(_MESSAGE_COLUMNS)})"
-    f" VALUES ({', '.join(f'${i}' for i in range(1, len(_MESSAGE_COLUMNS) + 1))}) RETURNING id),"
-    f" t AS (UPDATE conversations SET last_message_id = (SELECT id FROM m),"
-    f" last_activity_at = ${len(_MESSAGE_COLUMNS) + 1}, unread_count = unread_count + 1,"
-    f" waiting_since = coalesce(waiting_since, ${len(_MESSAGE_COLUMNS) + 1})"
-    f" WHERE id = ${len(_MESSAGE_COLUMNS) + 2} AND status = 'open'"
-    f" RETURNING {', '.join(_CONVERSATION_COLUMNS)})"
-    f" SELECT m.id, t.* FROM m LEFT JOIN t ON true"
+    " ORDER BY c.id DESC LIMIT 1),"
+    f" m AS (INSERT INTO messages (conversation_id, {', '.join(_PG_APPEND_COLUMNS)})"
+    " SELECT latest.id, "
+    + ", ".join(f"CAST(${i} AS {_pg_cast(name)})" for i, name in enumerate(_PG_APPEND_COLUMNS, 4))
+    + " FROM latest WHERE latest.status = 'open' AND latest.repeat IS NULL RETURNING id),"
+    " t AS (UPDATE conversations SET last_message_id = m.id,"
+    f" last_activity_at = ${_PG_NOW}, unread_count = conversations.unread_count + 1,"
+    f" waiting_since = coalesce(conversations.waiting_since, ${_PG_NOW})"
+    " FROM m, latest WHERE conversations.id = latest.id AND conversations.status = 'open'"
+    f" RETURNING {', '.join(f'conversations.{name}' for name in _CONVERSATION_COLUMNS)})"
+    " SELECT latest.id, latest.status, latest.repeat, m.id, t.*"
+    " FROM latest LEFT JOIN m ON true LEFT JOIN t ON true"
 )
 _PG_UNDO_MESSAGE = "DELETE FROM messages WHERE id = $1"
 
@@ -284,23 +302,30 @@ def _write_pg(raw: AsyncpgConnection, dialect: Dialect, job: NextMessage) -> Wri
     if found is None:
         return None
     contact = Signature(id=found[0], name=found[1], email=found[2])
-    latest = pg_raw.fetchrow(raw, _PG_LATEST, job.contact_id, job.inbox_id, job.client_msg_id)
-    if latest is None or latest[2] is not None or latest[1] != "open":
-        return None
-    message = _new_message(latest[0], contact, job)
-    params = sqlite_raw.codec(_messages, dialect).params(_MESSAGE_COLUMNS, message)
+    message = _new_message(0, contact, job)  # the conversation's id comes from the statement
+    params = sqlite_raw.codec(_messages, dialect).params(_PG_APPEND_COLUMNS, message)
     # The conversation's activity is the message's moment, as its column stores it.
-    appended = pg_raw.fetchrow(raw, _PG_APPEND, *params, params[_CREATED_AT], latest[0])
-    assert appended is not None
-    message["id"] = appended[0]
-    if appended[1] is None:  # resolved meanwhile: the general path reopens it
+    created_at = params[_PG_APPEND_COLUMNS.index("created_at")]
+    row = pg_raw.fetchrow(
+        raw,
+        _PG_LATEST_AND_APPEND,
+        job.contact_id,
+        job.inbox_id,
+        job.client_msg_id,
+        *params,
+        created_at,
+    )
+    if row is None or row[1] != "open" or row[2] is not None:
+        return None  # no conversation yet, not an open one, or a repeat: nothing written
+    message.update(id=row[3], conversation_id=row[0])
+    if row[4] is None:  # resolved meanwhile: the general path reopens it
         pg_raw.execute(raw, _PG_UNDO_MESSAGE, message["id"])
         return None
     return Written(
         contact=contact,
         message=message,
         conversation=sqlite_raw.codec(_conversations, dialect).row(
-            _CONVERSATION_COLUMNS, tuple(appended)[1:]
+            _CONVERSATION_COLUMNS, tuple(row)[4:]
         ),
     )
 
