@@ -13,8 +13,8 @@ server's modules hold:
   rows with the report state's update riding in front of them (one statement,
   ``pg_raw.riding``); ``RELEASE``;
 - per batch of K messages (``--batch``; 6 is about what ingest's batches hold on
-  PostgreSQL): ``BEGIN``; the event-order lock with the order stamp; ``NOTIFY`` of
-  the frames; ``COMMIT`` (``synchronous_commit`` as the server has it).
+  PostgreSQL): ``BEGIN``; the event-order lock with the order stamp and the ``NOTIFY`` of
+  the frames (one statement); ``COMMIT`` (``synchronous_commit`` as the server has it).
 
 With one connection and with as many as the server's write lanes, it prints turns/s, the
 bench process's CPU per turn, and the backends' CPU per turn (``psutil``) for each
@@ -221,12 +221,13 @@ class Lane:
             visitor = self.visitors[self.turns % len(self.visitors)]
             await self.turn(visitor, pending, first=n == 0)
             self.turns += 1
-        stamped = dict(await c.fetch(log._PG_STAMP, [i for i, *_ in pending]))
-        frames = [
-            notify.encode(log._frame(stamped[i], stream, kind, payload))
-            for i, stream, kind, payload in pending
+        # The frames' payloads are made first, the lock, the stamp and the NOTIFY in one
+        # statement, as ``realtime.log.stamp_order`` does.
+        ids = [i for i, *_ in pending]
+        payloads = [
+            notify.template(stream, kind, payload, None) for _, stream, kind, payload in pending
         ]
-        await c.execute(notify.PG_NOTIFY_ALL, notify.CHANNEL, frames)
+        await c.fetch(log._PG_STAMP, ids, notify.CHANNEL, payloads, ids)
         await c.execute("COMMIT")
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from otklik.config import Settings
 from otklik.core.db import Database
-from otklik.core.events import FeedEntry
+from otklik.core.events import FeedEntry, Reach
 from otklik.realtime import log, notify
 from otklik.realtime.models import Event
 from otklik.realtime.protocol import STREAM_AGENTS
@@ -164,3 +164,73 @@ async def test_rows_written_together_keep_their_own_ids_and_their_order(
     assert [by_id[i] for i in ids] == [(e.stream, e.type) for e in entries]
     assert [row.type for row in rows] == ["test.0", "test.1", "test.2", "test.3", "test.0"]
     assert [row.id for row in rows][:4] == ids
+
+
+_AWKWARD = [
+    "plain",
+    'quotes " and \\ backslashes',
+    "a literal \\u0001 and a real \x01 control character",
+    "юникод и эмодзи 🙂",
+    "x" * 8_000,  # too big for NOTIFY: travels as a reference to its row
+]
+
+
+@pytest.mark.parametrize("text", _AWKWARD, ids=["plain", "escapes", "control", "unicode", "big"])
+def test_a_payload_made_before_its_number_is_the_one_made_after(text: str) -> None:
+    """The order stamp writes each event's number into a payload made before it was drawn
+    (``notify.template``): the result must be what ``notify.encode`` makes of the frame."""
+    payload = json.dumps({"text": text}, ensure_ascii=False)
+    reach = Reach(inbox_id=3, team_id=None, assignee_id=9)
+    early = notify.template("conversation:5", "message.created", payload, reach)
+    seq = 9_223_372_036_854_775_807  # the largest bigint: the room left for it must do
+    filled = early.replace(notify.SEQ, str(seq))
+    late = notify.encode(log._frame(seq, "conversation:5", "message.created", payload, reach))
+    assert json.loads(filled) == json.loads(late)
+    assert notify.decode(filled) == notify.decode(late)
+    assert len(filled.encode()) <= notify.NOTIFY_LIMIT
+
+
+async def test_a_batchs_frames_are_announced_in_the_order_it_made_them(settings: Settings) -> None:
+    """Events and transient frames of one transaction, interleaved: a listener hears each
+    once, in the order the transaction made them, each event under its own number (a big one
+    as a reference to its row)."""
+    if settings.resolved_database_url().startswith("sqlite"):
+        pytest.skip("SQLite's frames go to the one process's sockets after each commit")
+    db = Database(settings)
+    heard: list[dict[str, Any]] = []
+    listener = await asyncpg.connect(settings.resolved_database_url().replace("+asyncpg", ""))
+    await listener.add_listener(
+        notify.CHANNEL, lambda _c, _p, _ch, payload: heard.append(json.loads(payload))
+    )
+    expected: list[str] = []
+    try:
+        async with db.session(write=True) as session:
+            for n in range(40):
+                text = _AWKWARD[n % len(_AWKWARD)]
+                await log.append(
+                    session, stream=STREAM_AGENTS, type=f"test.{n}", payload={"t": text}
+                )
+                expected.append("ref" if len(text) > 1_000 else f"test.{n}")
+                if n % 7 == 0:
+                    typing = {"type": f"typing.{n}"}
+                    log.stage_transient(session, stream=STREAM_AGENTS, frame=typing)
+                    expected.append(f"typing.{n}")
+        async with asyncio.timeout(30):
+            while len(heard) < len(expected):  # noqa: ASYNC110 - notifications arrive on their own
+                await asyncio.sleep(0.01)
+        async with db.session(write=False) as session:
+            stored = await log.replay(session, streams=[STREAM_AGENTS], after_id=0, limit=100)
+    finally:
+        await listener.close()
+        await db.dispose()
+    assert ["ref" if body.get("ref") else json.loads(body["t"])["type"] for body in heard] == (
+        expected
+    )
+    assert [body["e"] for body in heard if body["e"] is not None] == [
+        frame.event_id for frame in stored.events
+    ]
+    for body in heard:
+        if body["e"] is not None and not body.get("ref"):
+            frame = json.loads(body["t"])
+            assert frame["id"] == body["e"]
+            assert frame["data"]["t"] == _AWKWARD[int(frame["type"][5:]) % len(_AWKWARD)]

@@ -215,20 +215,28 @@ def take_pending(session: Committed) -> list[Outgoing]:
 
 
 #: Takes the order lock, then draws a number from ``event_order`` for each id and gives the
-#: k-th smallest to the k-th id: one statement, one round trip. ``drawn`` reads ``locked``,
-#: so no number is drawn before the lock is held (a row of the join needs the lock's row
-#: first); both are materialised, so each runs once. While the lock is held nobody else
-#: draws: the numbers are ours and ascend in the order the ids are listed, the order the
-#: events were appended. The lock is the transaction's: it is held through the commit.
+#: k-th smallest to the k-th id, then announces every frame of the batch: one statement, one
+#: round trip. ``drawn`` reads ``locked``, so no number is drawn before the lock is held (a
+#: row of the join needs the lock's row first); both are materialised, so each runs once.
+#: While the lock is held nobody else draws: the numbers are ours and ascend in the order the
+#: ids are listed, the order the events were appended. The frames' payloads were made before
+#: (``notify.template``): each event's number replaces ``notify.SEQ`` in its payload, and
+#: ``pg_notify`` runs after the sort, one frame after the other in the batch's order (the
+#: planner evaluates a volatile function of the output after the ``ORDER BY``; a test checks
+#: the order). The lock is the transaction's: it is held through the commit.
 _PG_STAMP = (
     f"WITH locked AS MATERIALIZED (SELECT pg_advisory_xact_lock({EVENT_ORDER_LOCK})),"
     " drawn AS MATERIALIZED (SELECT nextval('event_order') AS seq"
     " FROM locked, generate_series(1, cardinality($1::bigint[]))),"
-    " numbered AS (SELECT seq, row_number() OVER (ORDER BY seq) AS n FROM drawn)"
-    " UPDATE events SET seq = numbered.seq"
+    " numbered AS (SELECT seq, row_number() OVER (ORDER BY seq) AS n FROM drawn),"
+    " stamped AS (UPDATE events SET seq = numbered.seq"
     " FROM unnest($1::bigint[]) WITH ORDINALITY AS listed(id, n)"
     " JOIN numbered ON numbered.n = listed.n"
-    " WHERE events.id = listed.id RETURNING events.id, events.seq"
+    " WHERE events.id = listed.id RETURNING events.id, events.seq)"
+    " SELECT stamped.id, stamped.seq, pg_notify($2::text, CASE WHEN stamped.seq IS NULL"
+    " THEN frame.payload ELSE replace(frame.payload, chr(1), stamped.seq::text) END)"
+    " FROM unnest($3::text[], $4::bigint[]) WITH ORDINALITY AS frame(payload, event_id, n)"
+    " LEFT JOIN stamped ON stamped.id = frame.event_id ORDER BY frame.n"
 )
 _LOCK = text(f"SELECT pg_advisory_xact_lock({EVENT_ORDER_LOCK})")
 
@@ -257,22 +265,33 @@ def _stamp_and_announce(
     conn: Connection, pending: list[PendingEvent | Outgoing], events: list[PendingEvent]
 ) -> None:
     """:func:`stamp_order` on PostgreSQL, in one hop, on asyncpg's handle (``core/pg_raw.py``):
-    the lock and the stamp in one statement, then the frames' ``NOTIFY``."""
+    the lock, the stamp and the frames' ``NOTIFY`` in one statement."""
     raw = pg_raw.handle(conn)
     if raw is None or not events:
         # Nothing to stamp, or no statement has begun the transaction at the driver yet
-        # (transient frames only): the lock alone, through Core, which begins it. The stamp
-        # takes it again, which a lock its transaction holds allows.
+        # (transient frames only): the lock alone, through Core, which begins it, then the
+        # frames.
         conn.execute(_LOCK)
         raw = pg_raw.handle(conn)
         assert raw is not None
-    if events:
-        stamped = pg_raw.fetch(raw, _PG_STAMP, [e.id for e in events])
-        numbers = {int(row[0]): int(row[1]) for row in stamped}
-        for event in events:
-            event.seq = numbers[event.id]
-    frames = [item if isinstance(item, Outgoing) else to_outgoing(item) for item in pending]
-    pg_raw.execute(raw, notify.PG_NOTIFY_ALL, notify.CHANNEL, [notify.encode(f) for f in frames])
+        frames = [item if isinstance(item, Outgoing) else to_outgoing(item) for item in pending]
+        pg_raw.execute(
+            raw, notify.PG_NOTIFY_ALL, notify.CHANNEL, [notify.encode(f) for f in frames]
+        )
+        return
+    payloads = [
+        notify.encode(item)
+        if isinstance(item, Outgoing)
+        else notify.template(item.stream, item.type, item.payload_json, item.reach)
+        for item in pending
+    ]
+    listed = [None if isinstance(item, Outgoing) else item.id for item in pending]
+    announced = pg_raw.fetch(
+        raw, _PG_STAMP, [e.id for e in events], notify.CHANNEL, payloads, listed
+    )
+    numbers = {int(row[0]): int(row[1]) for row in announced if row[0] is not None}
+    for event in events:
+        event.seq = numbers[event.id]
 
 
 # Every process that appends events imports this module: from then on each of its write

@@ -35,6 +35,33 @@ def encode(frame: Outgoing) -> str:
     return json.dumps({"s": frame.stream, "e": frame.event_id, "ref": True})
 
 
+#: Where an event's ``seq`` goes in a payload written before the number is drawn
+#: (:func:`template`). JSON text never holds a raw control character (they are escaped inside
+#: strings), so this one marks the places without clashing with anything a frame carries.
+SEQ = "\x01"
+#: The most digits a ``seq`` (a bigint) adds where :data:`SEQ` stands, twice.
+_SEQ_ROOM = 2 * 19
+
+
+def template(stream: str, kind: str, payload_json: str, reach: Reach | None) -> str:
+    """The payload :func:`encode` writes for an event's frame, with :data:`SEQ` where its
+    ``seq`` goes (its ``"e"`` and the frame's ``"id"``): the order stamp replaces it in the
+    statement that draws the numbers (``realtime.log``), so the payloads are made before the
+    order lock is taken, not while it is held."""
+    frame_head = json.dumps('{"id":', ensure_ascii=False)[:-1]  # "{\"id\":  (still open)
+    frame_tail = json.dumps(
+        f',"type":{json.dumps(kind)},"data":{payload_json}}}', ensure_ascii=False
+    )[1:]
+    stream_json = json.dumps(stream, ensure_ascii=False)
+    body = f'{{"s":{stream_json},"e":{SEQ},"t":{frame_head}{SEQ}{frame_tail}'
+    if reach is not None:
+        body += f',"r":{json.dumps(list(reach))}'
+    body += "}"
+    if len(body.encode()) + _SEQ_ROOM <= NOTIFY_LIMIT:
+        return body
+    return f'{{"s":{stream_json},"e":{SEQ},"ref":true}}'
+
+
 def decode(payload: str) -> Outgoing | int:
     """A frame from its notification, or the event's ``seq`` when only a reference came."""
     body = json.loads(payload)
