@@ -264,26 +264,16 @@ class EventBus:
         ``first`` alone, the caller runs the subscribers and emits ``second`` in a session.
         The subscribers' predicates are asked before the rows are written (they read the
         event, not the log); the reactions after commit keep the events' order."""
-        with pg_raw.riding(conn):
-            return self._emit_pair_sync(conn, info, first, second, causes)
-
-    def _emit_pair_sync(
-        self,
-        conn: Connection,
-        info: dict[str, Any],
-        first: DomainEvent,
-        second: DomainEvent,
-        causes: tuple[str, ...],
-    ) -> tuple[Emitted[DomainEvent], Emitted[DomainEvent] | None, bool]:
-        settled_first, quiet = self._settle(conn, first, causes)
-        feed_first = self._feed(first)
-        if not quiet:
-            ids = self._write_feed(conn, info, feed_first)
-            emitted = self._emitted(info, first, feed_first, ids, causes)
-            return replace(emitted, settled=settled_first), None, False
-        settled_second, quiet = self._settle(conn, second, causes)
-        feed_second = self._feed(second)
-        ids = self._write_feed(conn, info, feed_first + feed_second)
+        with pg_raw.riding(conn):  # the subscribers' writes ride with the log's rows
+            settled_first, quiet = self._settle(conn, first, causes)
+            feed_first = self._feed(first)
+            if not quiet:
+                ids = self._write_feed(conn, info, feed_first)
+                emitted = self._emitted(info, first, feed_first, ids, causes)
+                return replace(emitted, settled=settled_first), None, False
+            settled_second, quiet = self._settle(conn, second, causes)
+            feed_second = self._feed(second)
+            ids = self._write_feed(conn, info, feed_first + feed_second)
         cut = len(feed_first)
         emitted_first = self._emitted(info, first, feed_first, ids[:cut], causes)
         emitted_second = self._emitted(info, second, feed_second, ids[cut:], causes)
