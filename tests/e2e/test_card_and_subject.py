@@ -59,10 +59,12 @@ def test_card_shows_the_visitor_and_mail_subjects_are_titles(
     e2e_server: E2EServer,
     dovecot: Dovecot,
     background: Background,
+    request: pytest.FixtureRequest,
 ) -> None:
     page = operator_page
     login(page, e2e_server)
     api = Api(e2e_server)
+    request.addfinalizer(api.close)  # also if a step before its own close fails
     online = api.http.put("/api/v1/agents/me/status", json={"status": "online"})
     assert online.status_code == 200, online.text
     # A visitor looks at two pages of the site, then writes.

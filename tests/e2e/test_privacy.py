@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -20,10 +21,20 @@ from tests.e2e.visitors import new_visitor
 pytestmark = pytest.mark.e2e
 
 
+@pytest.fixture
+def api(e2e_server: E2EServer) -> Iterator[Api]:
+    """An admin over the HTTP API, closed whether the test passes or not (an unclosed client
+    of a failed test warned in the next one)."""
+    client = Api(e2e_server)
+    try:
+        yield client
+    finally:
+        client.close()
+
+
 def test_an_admin_exports_and_erases_a_contact_from_the_card(
-    page: Page, e2e_server: E2EServer, visitors: list[Any]
+    page: Page, e2e_server: E2EServer, visitors: list[Any], api: Api
 ) -> None:
-    api = Api(e2e_server)
     visitor = new_visitor(e2e_server, visitors, name="Zinaida Pryanikova", email="zp@example.org")
     said = visitor.say("Please call me on +7 912 555-01-01")
     login(page, e2e_server)
@@ -61,11 +72,11 @@ def test_an_admin_exports_and_erases_a_contact_from_the_card(
         m["text"] for m in api.get(f"/conversations/{said['conversation_id']}/messages")["items"]
     ]
     assert "Please call me on +7 912 555-01-01" not in texts
-    api.close()
 
 
-def test_an_admin_sets_the_retention_in_settings(page: Page, e2e_server: E2EServer) -> None:
-    api = Api(e2e_server)
+def test_an_admin_sets_the_retention_in_settings(
+    page: Page, e2e_server: E2EServer, api: Api
+) -> None:
     login(page, e2e_server)
     open_section(page, "security")
     form = page.get_by_test_id("retention-policy")
@@ -75,4 +86,3 @@ def test_an_admin_sets_the_retention_in_settings(page: Page, e2e_server: E2EServ
     form.get_by_test_id("retention-save").click()
     expect(form.get_by_test_id("retention-saved")).to_be_visible()
     assert api.get("/privacy/settings") == {"retention_months": 6}
-    api.close()
