@@ -49,7 +49,7 @@ from otklik.config import Settings
 from otklik.contacts import service as contacts
 from otklik.conversations import appending
 from otklik.conversations import service as conversations
-from otklik.core import migrate, sqlite_raw
+from otklik.core import migrate, pg_raw, sqlite_raw
 from otklik.core.db import Database
 from otklik.realtime import log, notify
 from otklik.realtime.models import Event
@@ -205,13 +205,18 @@ class Lane:
                     "assignee_id": assignee_id,
                 },
             )
-        # The report's state rides with the log's rows (``pg_raw.riding``), as in the app.
+        # The report's state rides with the log's rows (``pg_raw.riding``), as in the app,
+        # in the statement the app's ``pg_raw`` makes of them.
         state = {"waiting_since": now, "status": "open", "conversation_id": visitor.conversation_id}
         wrote = tracking._CUSTOMER_WROTE_RAW
-        ride = self.state.params(wrote.columns, state)
+        rider = pg_raw.Rider(
+            tracking.STATE.name, wrote.numbered_from, tuple(self.state.params(wrote.columns, state))
+        )
         count = len(visitor.feed)
-        text = f"WITH ride0 AS ({wrote.postgresql}) {log._pg_insert(count, len(wrote.columns) + 1)}"
-        ids = sorted(r[0] for r in await c.fetch(text, *ride, *rows))
+        text, values = pg_raw._with_riders(
+            [rider], lambda first: log._pg_insert(count, first), rows
+        )
+        ids = sorted(r[0] for r in await c.fetch(text, *values))
         pending += [(i, s, k, p) for i, (s, k, p, _) in zip(ids, visitor.feed, strict=True)]
 
     async def batch(self, k: int) -> None:

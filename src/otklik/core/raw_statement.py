@@ -62,7 +62,7 @@ class RawStatement:
         """:meth:`run` for a write whose answer nobody reads: on PostgreSQL, inside
         ``pg_raw.riding``, it waits to ride with the next statement (no round trip of its
         own). ``None`` where :meth:`run` answers it."""
-        pg = pg_raw.handle(conn) if sqlite_raw.handle(conn) is None else None
+        pg = pg_raw.handle(conn)  # None on SQLite: no round trip to save there
         if pg is not None and self._ride(pg, self.params(conn, values)):
             return True
         return None if self.run(conn, values) is None else True
@@ -102,7 +102,7 @@ class RawPair:
     ) -> bool | None:
         """:meth:`run`, each statement waiting to ride with the next one on PostgreSQL
         inside ``pg_raw.riding`` (``RawStatement.run_later``)."""
-        pg = pg_raw.handle(conn) if sqlite_raw.handle(conn) is None else None
+        pg = pg_raw.handle(conn)
         if pg is not None and self.first._ride(pg, self.first.params(conn, first)):
             self.second._ride(pg, self.second.params(conn, second))
             return True

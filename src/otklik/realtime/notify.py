@@ -41,6 +41,8 @@ def encode(frame: Outgoing) -> str:
 SEQ = "\x01"
 #: The most digits a ``seq`` (a bigint) adds where :data:`SEQ` stands, twice.
 _SEQ_ROOM = 2 * 19
+#: A frame's text up to its ``id``, as a JSON string still open: ``"{\"id\":``.
+_FRAME_HEAD = json.dumps('{"id":')[:-1]
 
 
 def template(stream: str, kind: str, payload_json: str, reach: Reach | None) -> str:
@@ -48,12 +50,11 @@ def template(stream: str, kind: str, payload_json: str, reach: Reach | None) -> 
     ``seq`` goes (its ``"e"`` and the frame's ``"id"``): the order stamp replaces it in the
     statement that draws the numbers (``realtime.log``), so the payloads are made before the
     order lock is taken, not while it is held."""
-    frame_head = json.dumps('{"id":', ensure_ascii=False)[:-1]  # "{\"id\":  (still open)
     frame_tail = json.dumps(
         f',"type":{json.dumps(kind)},"data":{payload_json}}}', ensure_ascii=False
     )[1:]
     stream_json = json.dumps(stream, ensure_ascii=False)
-    body = f'{{"s":{stream_json},"e":{SEQ},"t":{frame_head}{SEQ}{frame_tail}'
+    body = f'{{"s":{stream_json},"e":{SEQ},"t":{_FRAME_HEAD}{SEQ}{frame_tail}'
     if reach is not None:
         body += f',"r":{json.dumps(list(reach))}'
     body += "}"
