@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import uvloop
+from sqlalchemy import text
 
 from bench.server import WIDGET_LIMITS
 from otklik.accounts import service as accounts
@@ -103,8 +104,16 @@ def asgi_caller(app: Any) -> Call:
 
 
 async def _timed(
-    label: str, rounds: int, width: int, one: Callable[[int], Awaitable[None]]
+    label: str,
+    rounds: int,
+    width: int,
+    one: Callable[[int], Awaitable[None]],
+    settle: Callable[[], Awaitable[None]],
 ) -> None:
+    """A warm-up of a quarter as many rounds, ``settle``, then the measured rounds."""
+    for _ in range(max(1, rounds // 4)):
+        await asyncio.gather(*(one(i) for i in range(width)))
+    await settle()
     started, cpu = time.perf_counter(), time.process_time()
     for _ in range(rounds):
         await asyncio.gather(*(one(i) for i in range(width)))
@@ -181,13 +190,23 @@ async def main(args: argparse.Namespace) -> None:
             status, body = await create(call, key)
             assert status == 201, body
 
+        async def settle() -> None:
+            """PostgreSQL: ``ANALYZE``, as ``bench.run`` does halfway through its warm-up
+            (``bench.server.analyze_pg``). This machine's server runs without autovacuum, and
+            a generic plan made on the first, near-empty tables stays cached: it scanned the
+            whole messages table for a visitor's repeat check, a message dearer the longer the
+            run (``bench/RESULTS.md``, 5 Dec, tenth session)."""
+            if not db.is_sqlite:
+                async with db.session(write=True) as session:
+                    await session.execute(text("ANALYZE"))
+
         rounds = max(1, args.messages // args.concurrency)
         steps = {"service": via_service, "app": via_app, "create": via_create}
         for label in args.steps.split(","):
             profiler = cProfile.Profile() if args.profile and label == args.profiled else None
             if profiler is not None:
                 profiler.enable()
-            await _timed(label, rounds, args.concurrency, steps[label])
+            await _timed(label, rounds, args.concurrency, steps[label], settle)
             if profiler is not None:
                 profiler.disable()
                 profiler.dump_stats(args.profile)

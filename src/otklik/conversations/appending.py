@@ -286,10 +286,13 @@ _PG_LATEST_AND_APPEND = (
     " SELECT latest.id, "
     + ", ".join(f"CAST(${i} AS {_pg_cast(name)})" for i, name in enumerate(_PG_APPEND_COLUMNS, 4))
     + " FROM latest WHERE latest.status = 'open' AND latest.repeat IS NULL RETURNING id),"
-    " t AS (UPDATE conversations SET last_message_id = m.id,"
+    # The row is named by scalar subqueries, not joined: a join with the CTEs made the
+    # planner walk the status index over every open conversation (and its dead entries).
+    " t AS (UPDATE conversations SET last_message_id = (SELECT id FROM m),"
     f" last_activity_at = ${_PG_NOW}, unread_count = conversations.unread_count + 1,"
     f" waiting_since = coalesce(conversations.waiting_since, ${_PG_NOW})"
-    " FROM m, latest WHERE conversations.id = latest.id AND conversations.status = 'open'"
+    " WHERE conversations.id = (SELECT id FROM latest) AND conversations.status = 'open'"
+    " AND EXISTS (SELECT FROM m)"
     f" RETURNING {', '.join(f'conversations.{name}' for name in _CONVERSATION_COLUMNS)})"
     " SELECT latest.id, latest.status, latest.repeat, m.id, t.*"
     " FROM latest LEFT JOIN m ON true LEFT JOIN t ON true"
