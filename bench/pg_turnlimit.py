@@ -164,11 +164,10 @@ class Lane:
     ) -> None:
         """One message's statements. As the server does (``core/unit.py``), a turn's
         ``RELEASE`` goes out with the next turn's ``SAVEPOINT``, the last one with the
-        ``COMMIT``."""
+        ``COMMIT``, and the contact's lock with the ``SAVEPOINT``."""
         c = self.conn
-        opening = "SAVEPOINT otklik_unit"
-        await c.execute(opening if first else f"RELEASE {opening}; {opening}")
-        await c.fetchrow(appending._PG_SIGNATURE, visitor.signature.id)
+        opening = f"SAVEPOINT otklik_unit; {appending.contact_lock(visitor.signature.id)}"
+        await c.execute(opening if first else f"RELEASE SAVEPOINT otklik_unit; {opening}")
         job = appending.NextMessage(
             inbox_id=visitor.inbox_id,
             contact_id=visitor.signature.id,
@@ -179,7 +178,7 @@ class Lane:
         )
         message = appending._new_message(visitor.conversation_id, visitor.signature, job)
         now = message["created_at"]
-        params = self.messages.params(appending._PG_APPEND_COLUMNS, message)
+        params = self.messages.params(appending._PG_BOUND_COLUMNS, message)
         (at,) = self.conversations.params(("last_activity_at",), {"last_activity_at": now})
         appended = await c.fetchrow(
             appending._PG_LATEST_AND_APPEND,

@@ -5,13 +5,14 @@ A unit of work on asyncpg's handle pays a round trip per statement. Inside
 statement that takes riders (the event log's INSERT) as a data-modifying ``WITH``. What must
 hold: the write happens, exactly once, in the order the code made it; a statement through
 SQLAlchemy or another raw one sees it; two writes of one table never share a statement; a
-block that fails leaves nothing of its waiting writes.
+block that fails leaves nothing of its waiting writes. Also: a visitor's next message locks
+its contact in the round trip of the unit's ``SAVEPOINT``.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -53,9 +54,12 @@ def _raw_statements(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
         monkeypatch.undo()
 
 
-async def test_a_customer_message_starts_the_report_wait_in_the_same_unit(
-    db: Database, monkeypatch: pytest.MonkeyPatch
-) -> None:
+Say = Callable[[str], Awaitable[conversations.Posted]]
+
+
+async def _visitor(db: Database) -> tuple[int, Say]:
+    """A widget visitor's contact id, and how it sends a message (a write unit, as the
+    widget's send)."""
     async with db.session(write=True) as session:
         inbox = await inboxes.create_inbox(
             session, data=InboxCreate(name="Site", channel="widget"), actor_id=None
@@ -76,6 +80,14 @@ async def test_a_customer_message_starts_the_report_wait_in_the_same_unit(
                 max_chars=10_000,
             )
 
+    return contact.id, say
+
+
+async def test_a_customer_message_starts_the_report_wait_in_the_same_unit(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    contact_id, say = await _visitor(db)
+
     first = await say("hello")
     # An operator answers: the customer no longer waits.
     async with db.session(write=True) as session:
@@ -95,6 +107,53 @@ async def test_a_customer_message_starts_the_report_wait_in_the_same_unit(
     assert len(report_writes) == 1, sent
     assert report_writes[0].startswith("WITH ride0 AS (UPDATE report_conversations")
     assert "INSERT INTO events" in report_writes[0]
+
+
+@contextmanager
+def _round_trips(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Every query sent through asyncpg's own calls meanwhile, with values or without (a
+    script of several statements is one query); SQLAlchemy's prepared ones are not seen."""
+    seen: list[str] = []
+    connection = asyncpg.connection.Connection
+    plain, extended = connection.execute, connection._do_execute
+
+    async def execute(self: asyncpg.Connection, query: str, *args: Any, **kwargs: Any) -> Any:
+        if not args:  # with values it goes through _do_execute
+            seen.append(query)
+        return await plain(self, query, *args, **kwargs)
+
+    async def do_execute(self: asyncpg.Connection, query: str, *args: Any, **kwargs: Any) -> Any:
+        seen.append(query)
+        return await extended(self, query, *args, **kwargs)
+
+    monkeypatch.setattr(connection, "execute", execute)
+    monkeypatch.setattr(connection, "_do_execute", do_execute)
+    try:
+        yield seen
+    finally:
+        monkeypatch.undo()
+
+
+async def test_a_visitors_next_message_locks_the_contact_with_the_units_savepoint(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if db.write_engine.dialect.name != "postgresql":
+        pytest.skip("round trips are PostgreSQL's: SQLite's statements cost none")
+    contact_id, say = await _visitor(db)
+
+    await say("hello")  # opens the conversation
+    with _round_trips(monkeypatch) as sent:
+        second = await say("are you there?")
+
+    assert second.created
+    # A lone message's round trips: BEGIN; the SAVEPOINT with the contact's lock; the
+    # message and its conversation; the event log's rows with the report state riding; the
+    # order stamp with the frames' NOTIFY; COMMIT.
+    lock = f"SAVEPOINT otklik_unit; SELECT FROM contacts WHERE id = {contact_id} FOR UPDATE"
+    assert len(sent) == 6, sent
+    assert (sent[0], sent[1], sent[-1]) == ("BEGIN;", lock, "COMMIT;")
+    assert sent[2].startswith("WITH who AS") and "INSERT INTO messages" in sent[2]
+    assert "INSERT INTO events" in sent[3] and "pg_advisory_xact_lock" in sent[4]
 
 
 @pytest.fixture

@@ -151,14 +151,15 @@ def _new_message(conversation_id: int, contact: Signature, job: NextMessage) -> 
     }
 
 
-def _write(conn: Connection, job: NextMessage) -> Written | None:
-    """The statements, run synchronously on the write connection; ``None``: not this case."""
+def _write(conn: Connection, job: NextMessage, *, locked: bool = False) -> Written | None:
+    """The statements, run synchronously on the write connection; ``None``: not this case.
+    ``locked``: on PostgreSQL, the unit has locked the contact (:func:`contact_lock`)."""
     raw = sqlite_raw.handle(conn)
     if raw is not None:
         return _write_sqlite(raw, conn.dialect, job)
     pg = pg_raw.handle(conn)
     if pg is not None:
-        return _write_pg(pg, conn.dialect, job)
+        return _write_pg(pg, conn.dialect, job, locked=locked)
     contact = contacts.lock_signature(conn, job.contact_id)
     if contact is None:
         return None
@@ -255,18 +256,26 @@ def _write_sqlite(raw: sqlite3.Connection, dialect: Dialect, job: NextMessage) -
 
 
 # The same unit on PostgreSQL's asyncpg handle (``core/pg_raw.py``): the contact's row is
-# locked first, as the Core statements do, so two writes of one visitor take turns.
-_PG_SIGNATURE = "SELECT id, name, email FROM contacts WHERE id = $1 FOR UPDATE"
-#: Everything after the lock in one statement, one round trip: the contact's latest
-#: conversation in the inbox (and this client id's earlier message, if this send repeats
-#: one), then the message and the conversation's touch, written only when that conversation
-#: is open and the send is new. It runs after the lock is held, so it reads what an earlier
-#: write of this visitor committed. A VALUES list would take the columns' types from the
-#: INSERT; the SELECT that reads the conversation's id does not: each value is cast.
-#: The touch still checks that the conversation is open (an operator may have resolved it
-#: meanwhile); if not, its columns come back NULL and the message is deleted as before.
+# locked first, as the Core statements do, so two writes of one visitor take turns. The
+# lock has no parameters and reads nothing back, so the unit sends it in the round trip of
+# its ``SAVEPOINT`` (``WriteUnit.run``'s ``pg_lead``); the contact's id is an integer.
+def contact_lock(contact_id: int) -> str:
+    return f"SELECT FROM contacts WHERE id = {int(contact_id)} FOR UPDATE"
+
+
+#: Everything after the lock in one statement, one round trip: the contact's name and email,
+#: its latest conversation in the inbox (and this client id's earlier message, if this send
+#: repeats one), then the message and the conversation's touch, written only when that
+#: conversation is open and the send is new. It is a statement of its own after the lock is
+#: held, so under READ COMMITTED it reads what an earlier write of this visitor committed.
+#: A VALUES list would take the columns' types from the INSERT; the SELECT that reads the
+#: conversation's id does not: each value is cast. The touch still checks that the
+#: conversation is open (an operator may have resolved it meanwhile); if not, its columns
+#: come back NULL and the message is deleted as before.
 _PG_APPEND_COLUMNS = tuple(name for name in _MESSAGE_COLUMNS if name != "conversation_id")
-_PG_NOW = len(_PG_APPEND_COLUMNS) + 4
+#: The columns bound as parameters; the author's name is the contact's, read in the statement.
+_PG_BOUND_COLUMNS = tuple(name for name in _PG_APPEND_COLUMNS if name != "author_name")
+_PG_NOW = len(_PG_BOUND_COLUMNS) + 4
 
 
 def _pg_cast(name: str) -> str:
@@ -276,16 +285,23 @@ def _pg_cast(name: str) -> str:
     return re.sub(r"\(\d+\)", "", _messages.c[name].type.compile(dialect=dialect))
 
 
+def _pg_values() -> str:
+    """The INSERT's values in ``_PG_APPEND_COLUMNS`` order: cast parameters from ``$4`` on,
+    and the contact's name."""
+    marks = {name: f"CAST(${i} AS {_pg_cast(name)})" for i, name in enumerate(_PG_BOUND_COLUMNS, 4)}
+    return ", ".join(marks.get(name, "who.name") for name in _PG_APPEND_COLUMNS)
+
+
 _PG_LATEST_AND_APPEND = (
-    "WITH latest AS MATERIALIZED (SELECT c.id, c.status, (SELECT m.id FROM messages AS m"
+    "WITH who AS MATERIALIZED (SELECT name, email FROM contacts WHERE id = $1),"
+    " latest AS MATERIALIZED (SELECT c.id, c.status, (SELECT m.id FROM messages AS m"
     " JOIN conversations AS e ON e.id = m.conversation_id"
     " WHERE e.contact_id = $1 AND e.inbox_id = $2 AND m.client_msg_id = $3 LIMIT 1) AS repeat"
     " FROM conversations AS c WHERE c.contact_id = $1 AND c.inbox_id = $2"
     " ORDER BY c.id DESC LIMIT 1),"
     f" m AS (INSERT INTO messages (conversation_id, {', '.join(_PG_APPEND_COLUMNS)})"
-    " SELECT latest.id, "
-    + ", ".join(f"CAST(${i} AS {_pg_cast(name)})" for i, name in enumerate(_PG_APPEND_COLUMNS, 4))
-    + " FROM latest WHERE latest.status = 'open' AND latest.repeat IS NULL RETURNING id),"
+    f" SELECT latest.id, {_pg_values()} FROM latest, who"
+    " WHERE latest.status = 'open' AND latest.repeat IS NULL RETURNING id),"
     # The row is named by scalar subqueries, not joined: a join with the CTEs made the
     # planner walk the status index over every open conversation (and its dead entries).
     " t AS (UPDATE conversations SET last_message_id = (SELECT id FROM m),"
@@ -294,21 +310,23 @@ _PG_LATEST_AND_APPEND = (
     " WHERE conversations.id = (SELECT id FROM latest) AND conversations.status = 'open'"
     " AND EXISTS (SELECT FROM m)"
     f" RETURNING {', '.join(f'conversations.{name}' for name in _CONVERSATION_COLUMNS)})"
-    " SELECT latest.id, latest.status, latest.repeat, m.id, t.*"
-    " FROM latest LEFT JOIN m ON true LEFT JOIN t ON true"
+    " SELECT latest.id, latest.status, latest.repeat, m.id, who.name, who.email, t.*"
+    " FROM latest CROSS JOIN who LEFT JOIN m ON true LEFT JOIN t ON true"
 )
 _PG_UNDO_MESSAGE = "DELETE FROM messages WHERE id = $1"
 
 
-def _write_pg(raw: AsyncpgConnection, dialect: Dialect, job: NextMessage) -> Written | None:
-    found = pg_raw.fetchrow(raw, _PG_SIGNATURE, job.contact_id)
-    if found is None:
-        return None
-    contact = Signature(id=found[0], name=found[1], email=found[2])
-    message = _new_message(0, contact, job)  # the conversation's id comes from the statement
-    params = sqlite_raw.codec(_messages, dialect).params(_PG_APPEND_COLUMNS, message)
+def _write_pg(
+    raw: AsyncpgConnection, dialect: Dialect, job: NextMessage, *, locked: bool
+) -> Written | None:
+    """``locked``: the unit has sent :func:`contact_lock` already."""
+    if not locked:
+        pg_raw.execute(raw, contact_lock(job.contact_id))
+    # The conversation's id and the author's name come from the statement.
+    message = _new_message(0, Signature(id=job.contact_id, name="", email=None), job)
+    params = sqlite_raw.codec(_messages, dialect).params(_PG_BOUND_COLUMNS, message)
     # The conversation's activity is the message's moment, as its column stores it.
-    created_at = params[_PG_APPEND_COLUMNS.index("created_at")]
+    created_at = params[_PG_BOUND_COLUMNS.index("created_at")]
     row = pg_raw.fetchrow(
         raw,
         _PG_LATEST_AND_APPEND,
@@ -320,15 +338,16 @@ def _write_pg(raw: AsyncpgConnection, dialect: Dialect, job: NextMessage) -> Wri
     )
     if row is None or row[1] != "open" or row[2] is not None:
         return None  # no conversation yet, not an open one, or a repeat: nothing written
-    message.update(id=row[3], conversation_id=row[0])
-    if row[4] is None:  # resolved meanwhile: the general path reopens it
+    contact = Signature(id=job.contact_id, name=row[4], email=row[5])
+    message.update(id=row[3], conversation_id=row[0], author_name=contact.name)
+    if row[6] is None:  # resolved meanwhile: the general path reopens it
         pg_raw.execute(raw, _PG_UNDO_MESSAGE, message["id"])
         return None
     return Written(
         contact=contact,
         message=message,
         conversation=sqlite_raw.codec(_conversations, dialect).row(
-            _CONVERSATION_COLUMNS, tuple(row)[4:]
+            _CONVERSATION_COLUMNS, tuple(row)[6:]
         ),
     )
 
@@ -367,14 +386,18 @@ async def append_in_unit(unit: WriteUnit, job: NextMessage) -> MessageOut | None
     causes, info = bus.causes(), unit.info
 
     def work(conn: Connection) -> _Appended | None:
-        written = _write(conn, job)
+        written = _write(conn, job, locked=True)
         if written is None:
             return None
         out, event = _event(written)
         emitted, quiet = bus.emit_sync(conn, info, event, causes)
         return _Appended(out, emitted, quiet)
 
-    appended = await unit.run(work, release=lambda done: done is None or done.quiet)
+    appended = await unit.run(
+        work,
+        release=lambda done: done is None or done.quiet,
+        pg_lead=contact_lock(job.contact_id),
+    )
     if appended is None:
         return None
     if not appended.quiet:

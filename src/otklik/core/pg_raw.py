@@ -37,6 +37,20 @@ def handle(conn: Connection) -> AsyncpgConnection | None:
     return driver
 
 
+def begun(conn: Connection) -> AsyncpgConnection | None:
+    """:func:`handle`, beginning the transaction at the driver first if the adapter has not
+    yet. Its ``BEGIN`` goes out on its own either way (the adapter sends it before its first
+    statement); begun here, the statement after it can be a raw one, or several in one
+    script. ``_start_transaction`` is the adapter's own step for that, as
+    ``_prepare_and_execute`` takes it (SQLAlchemy 2.1, ``dialects/postgresql/asyncpg.py``)."""
+    adapted = conn.connection.dbapi_connection
+    if not isinstance(conn.connection.driver_connection, AsyncpgConnection):
+        return None
+    if getattr(adapted, "_transaction", None) is None:
+        await_(adapted._start_transaction())  # type: ignore[union-attr]
+    return handle(conn)
+
+
 def transaction_of(conn: Connection) -> object | None:
     """The driver's transaction ``conn`` is in now (the adapter's asyncpg one), to tie a note
     to it: a later transaction is another object."""

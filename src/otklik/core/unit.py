@@ -36,8 +36,8 @@ _SAVEPOINT = "otklik_unit"
 def _execute(conn: Connection, sql: str) -> None:
     """A savepoint statement on the driver's own handle where there is one: through
     SQLAlchemy's execution machinery each cost ~100 µs of CPU, two per message. On
-    PostgreSQL the handle is there once the batch's transaction has begun at the driver;
-    the batch's first statement goes through Core, which begins it."""
+    PostgreSQL the handle is there once the batch's transaction has begun at the driver
+    (:func:`_open_savepoint` begins it)."""
     raw = sqlite_raw.handle(conn)
     if raw is not None:
         raw.execute(sql)
@@ -56,13 +56,26 @@ def _execute(conn: Connection, sql: str) -> None:
 _UNRELEASED = "otklik_unit_unreleased"
 
 
-def _open_savepoint(conn: Connection) -> None:
-    pg = pg_raw.handle(conn)  # None on SQLite: its savepoints cost no round trip
+def _open_savepoint(conn: Connection, lead: str | None) -> None:
+    """``SAVEPOINT``, and on PostgreSQL the earlier unit's ``RELEASE`` and ``lead`` in the
+    same round trip: one simple-protocol query of several statements, each of which still
+    takes its own snapshot under READ COMMITTED. A batch's first unit begins the
+    transaction at the driver first (``BEGIN``, a round trip of its own as before)."""
+    pg = pg_raw.begun(conn)  # None on SQLite: its savepoints cost no round trip
     earlier = conn.info.pop(_UNRELEASED, None)
-    if pg is not None and earlier is not None and earlier is pg_raw.transaction_of(conn):
-        pg_raw.execute(pg, f"RELEASE SAVEPOINT {_SAVEPOINT}; SAVEPOINT {_SAVEPOINT}")
-    else:
+    if pg is None:
         _execute(conn, f"SAVEPOINT {_SAVEPOINT}")
+        return
+    script = [f"SAVEPOINT {_SAVEPOINT}"] + ([lead] if lead else [])
+    if earlier is not None and earlier is pg_raw.transaction_of(conn):
+        script.insert(0, f"RELEASE SAVEPOINT {_SAVEPOINT}")
+    pg_raw.execute(pg, "; ".join(script))
+
+
+def _send_lead(conn: Connection, lead: str | None) -> None:
+    pg = pg_raw.handle(conn)  # the adapter has begun the transaction by now
+    if lead and pg is not None:
+        pg_raw.execute(pg, lead)
 
 
 def _release_savepoint(conn: Connection) -> None:
@@ -91,19 +104,28 @@ class WriteUnit:
         work: Callable[[Connection], T],
         *,
         release: Callable[[T], bool] = lambda _: False,
+        pg_lead: str | None = None,
     ) -> T:
         """``work(connection)`` in the unit's savepoint, in one hop; the savepoint is opened
         first if it is not open and released after when ``release(result)`` says so (the
-        unit is then done with raw work). An exception rolls the savepoint back and rises."""
+        unit is then done with raw work). An exception rolls the savepoint back and rises.
+
+        ``pg_lead``: on PostgreSQL, a statement without parameters or rows to send before
+        ``work`` (a row lock), in the savepoint's round trip when it opens one. SQLite runs
+        one writer at a time and has no round trips: there it is not sent."""
         if self._session is not None:
             raise RuntimeError("the unit has a session: write through it")
-        return await self._conn.run_sync(self._run, work, release)
+        return await self._conn.run_sync(self._run, work, release, pg_lead)
 
-    def _run(self, conn: Connection, work: Callable[[Connection], T], release: Any) -> T:
-        if not self._open:
-            _open_savepoint(conn)
-            self._open = True
+    def _run(
+        self, conn: Connection, work: Callable[[Connection], T], release: Any, lead: str | None
+    ) -> T:
+        opening, self._open = not self._open, True
         try:
+            if opening:
+                _open_savepoint(conn, lead)  # a failing lead runs after the SAVEPOINT
+            else:
+                _send_lead(conn, lead)
             result = work(conn)
         except BaseException:
             # If the connection is gone (asyncpg drops it when a statement is cancelled),
