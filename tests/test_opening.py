@@ -152,7 +152,9 @@ async def test_the_unit_opens_a_conversation_as_the_general_path_does(
 
     with _statements(db) as by_unit:
         core = await _open_by_unit(db, inbox, _message("vera", "Где мой заказ 4411?"))
-    assert by_unit.count("SAVEPOINT") == (0 if db.is_sqlite else 1), by_unit
+    # No session: its savepoint would go through SQLAlchemy and be seen here, where the
+    # unit's own goes out on the driver's handle on both databases.
+    assert by_unit.count("SAVEPOINT") == 0, by_unit
     with _statements(db) as by_session:
         general = await _open_by_session(db, inbox, _message("oleg", "Where is order 4412?"))
     assert len(by_unit) < len(by_session), (" ".join(by_unit), " ".join(by_session))
