@@ -39,15 +39,24 @@ def _wired() -> None:
 
 @contextmanager
 def _raw_statements(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """The statements sent through asyncpg's handle with values (``pg_raw``) meanwhile."""
+    """Every query sent through asyncpg's own calls meanwhile (``pg_raw``), with values or
+    without (a script of several statements is one query, one round trip); SQLAlchemy's
+    prepared ones are not seen."""
     seen: list[str] = []
-    original = asyncpg.connection.Connection._execute
+    connection = asyncpg.connection.Connection
+    plain, with_values = connection.execute, connection._execute
+
+    async def execute(self: asyncpg.Connection, query: str, *args: Any, **kwargs: Any) -> Any:
+        if not args:  # with values it goes through _execute
+            seen.append(query)
+        return await plain(self, query, *args, **kwargs)
 
     async def recording(self: asyncpg.Connection, query: str, *args: Any, **kwargs: Any) -> Any:
         seen.append(query)
-        return await original(self, query, *args, **kwargs)
+        return await with_values(self, query, *args, **kwargs)
 
-    monkeypatch.setattr(asyncpg.connection.Connection, "_execute", recording)
+    monkeypatch.setattr(connection, "execute", execute)
+    monkeypatch.setattr(connection, "_execute", recording)
     try:
         yield seen
     finally:
@@ -109,31 +118,6 @@ async def test_a_customer_message_starts_the_report_wait_in_the_same_unit(
     assert "INSERT INTO events" in report_writes[0]
 
 
-@contextmanager
-def _round_trips(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """Every query sent through asyncpg's own calls meanwhile, with values or without (a
-    script of several statements is one query); SQLAlchemy's prepared ones are not seen."""
-    seen: list[str] = []
-    connection = asyncpg.connection.Connection
-    plain, extended = connection.execute, connection._do_execute
-
-    async def execute(self: asyncpg.Connection, query: str, *args: Any, **kwargs: Any) -> Any:
-        if not args:  # with values it goes through _do_execute
-            seen.append(query)
-        return await plain(self, query, *args, **kwargs)
-
-    async def do_execute(self: asyncpg.Connection, query: str, *args: Any, **kwargs: Any) -> Any:
-        seen.append(query)
-        return await extended(self, query, *args, **kwargs)
-
-    monkeypatch.setattr(connection, "execute", execute)
-    monkeypatch.setattr(connection, "_do_execute", do_execute)
-    try:
-        yield seen
-    finally:
-        monkeypatch.undo()
-
-
 async def test_a_visitors_next_message_locks_the_contact_with_the_units_savepoint(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -142,7 +126,7 @@ async def test_a_visitors_next_message_locks_the_contact_with_the_units_savepoin
     contact_id, say = await _visitor(db)
 
     await say("hello")  # opens the conversation
-    with _round_trips(monkeypatch) as sent:
+    with _raw_statements(monkeypatch) as sent:
         second = await say("are you there?")
 
     assert second.created
